@@ -1,0 +1,175 @@
+//! The command line, as one clap definition.
+//!
+//! Everything a user can type is declared here and nowhere else: `--help`, the shell completions
+//! and the man pages are all generated from these types, so a flag documented here is documented
+//! everywhere. The structs are the raw ("low level") arguments; each subcommand turns them into a
+//! validated configuration before any socket is opened, so the rest of the code trusts its types.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The port a room listens on when nobody says otherwise.
+pub const DEFAULT_PORT: u16 = 55555;
+
+/// Group chat in a terminal: host a room, join it, or post into it from a script.
+#[derive(Debug, Parser)]
+#[command(
+    name = "chatroom",
+    version,
+    about,
+    long_about = "Group chat in a terminal.\n\n\
+        `chatroom host` starts a room that anyone on the network can reach, even with plain `nc`; \
+        `chatroom send` posts into a room from scripts and pipes, and exits 0 only once the host \
+        has acknowledged every message.",
+    after_help = "Run `chatroom COMMAND --help` for the options of each command.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start a room and print its activity until Ctrl-C.
+    #[command(
+        long_about = "Start a room and print its activity until Ctrl-C.\n\n\
+            On start it prints `listening on IP:PORT` with the address it really bound, then one \
+            line per join, leave, rename and public message. Private messages are never shown or \
+            logged. Ctrl-C (or SIGTERM) tells every client the room is closing, flushes what they \
+            are owed and exits 0; a second Ctrl-C exits at once."
+    )]
+    Host(HostArgs),
+    /// Post messages into a room: the words given, or one message per line of stdin.
+    #[command(
+        long_about = "Post messages into a room: the words given, or one message per line of \
+            stdin.\n\n\
+            With MESSAGE words, they are joined by spaces and sent as one message. Without, every \
+            non-blank line of stdin is one message, until end of input. chatroom send exits 0 only \
+            after the host has acknowledged every message, so nothing piped into it is lost when \
+            it ends."
+    )]
+    Send(SendArgs),
+}
+
+/// Options of `chatroom host`.
+#[derive(Debug, Args)]
+pub struct HostArgs {
+    /// Address to listen on (0.0.0.0 for every IPv4 interface, :: for IPv6 too).
+    #[arg(long, value_name = "IP", default_value = "0.0.0.0")]
+    pub bind: IpAddr,
+
+    /// Port to listen on; 0 lets the operating system choose a free one.
+    #[arg(long, short, value_name = "N", env = "CHATROOM_PORT", default_value_t = DEFAULT_PORT)]
+    pub port: u16,
+
+    /// How many people may be in the room at once; one more is told the room is full.
+    #[arg(long, value_name = "N", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_clients: u32,
+
+    /// The room's name, shown to everyone who joins.
+    #[arg(long, value_name = "TEXT", default_value = "lobby")]
+    pub name: String,
+
+    /// A message of the day, shown to everyone who joins.
+    #[arg(long, value_name = "TEXT")]
+    pub motd: Option<String>,
+
+    /// Append the room's activity to this file, one line per event with a full UTC timestamp.
+    #[arg(long, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+
+    /// Print only start-up, shutdown and errors, not the room's activity.
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// Longest line a client may send, in bytes (newline excluded); longer lines are refused.
+    #[arg(long, value_name = "BYTES", default_value_t = 4096,
+          value_parser = clap::value_parser!(u32).range(64..=1_048_576))]
+    pub max_line: u32,
+
+    /// Messages per second each client may send before the host paces it; 0 disables the limit.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub rate_limit: u32,
+
+    /// How many messages a client may send in a burst before --rate-limit applies.
+    #[arg(long, value_name = "N", default_value_t = 50,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub burst: u32,
+
+    /// Seconds a new connection has to send its nickname before it is closed.
+    #[arg(long, value_name = "SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub handshake_timeout: u64,
+
+    /// How many undelivered messages a client may fall behind before it is disconnected.
+    #[arg(long, value_name = "N", default_value_t = 1024,
+          value_parser = clap::value_parser!(u32).range(16..=1_048_576))]
+    pub outbox: u32,
+}
+
+/// Where to find a room: shared by every command that connects to one.
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// The room's host, as HOST, HOST:PORT or [IPv6]:PORT.
+    #[arg(value_name = "SERVER", env = "CHATROOM_SERVER", default_value = "127.0.0.1")]
+    pub server: String,
+
+    /// Port to connect to, when SERVER does not name one.
+    #[arg(long, short, value_name = "N", env = "CHATROOM_PORT")]
+    pub port: Option<u16>,
+
+    /// Your nickname (default: the OS user name).
+    #[arg(long, short, value_name = "NAME", env = "CHATROOM_NICK")]
+    pub nick: Option<String>,
+
+    /// Seconds to wait for the host to connect or answer before giving up.
+    #[arg(long, value_name = "SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: u64,
+}
+
+/// Options of `chatroom send`.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+
+    /// Send privately to this nickname instead of to the whole room.
+    #[arg(long, value_name = "NICK")]
+    pub to: Option<String>,
+
+    /// Send as an action, shown as `* nick MESSAGE`.
+    #[arg(long)]
+    pub me: bool,
+
+    /// The message; without it, every line of stdin is sent as its own message.
+    #[arg(value_name = "MESSAGE", trailing_var_arg = true)]
+    pub message: Vec<String>,
+}
+
+/// When to use colors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorChoice {
+    /// Colors when stdout is a terminal and NO_COLOR is not set.
+    #[default]
+    Auto,
+    /// Always use colors (CLICOLOR_FORCE does the same).
+    Always,
+    /// Never use colors.
+    Never,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}
