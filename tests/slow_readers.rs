@@ -1,0 +1,123 @@
+//! Slow readers: a client that stops reading never holds up the room. Everyone else keeps
+//! receiving everything, in order, and once the staller's `--outbox` is full it is disconnected
+//! with the leave reason `sendq_exceeded`.
+//!
+//! The kernel buffers several megabytes between the host and a stalled socket before the host's
+//! own queue starts to fill, so these tests push messages of 4 KB until the observer sees the
+//! staller leave (the staller's receive buffer is shrunk to make that quicker).
+
+mod common;
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use common::{Host, JsonClient, PlainClient};
+
+const ROOM: &[&str] = &["--outbox", "16", "--rate-limit", "0"];
+/// Give up (and fail) if the staller is still in the room after this many messages (~40 MB).
+const MAX_MESSAGES: usize = 10_000;
+
+/// One relevant thing an observer received.
+enum Seen {
+    /// A public message from the writer, by its text.
+    Message(String),
+    /// The staller's leave notice, with its reason.
+    StallerLeft(String),
+    Other,
+}
+
+/// Joins a writer, `alice`, who posts numbered 4 KB messages until `observe` reports the staller
+/// left, then `done`. Asserts the observer received every message in order and returns the leave
+/// reason it saw; finally checks the staller's connection really was closed.
+fn flood_past_a_staller(
+    host: &Host,
+    mut staller: PlainClient,
+    mut observe: impl FnMut() -> Seen,
+) -> String {
+    let alice = PlainClient::join(host, "alice");
+    let mut writer = alice.stream().try_clone().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writing = {
+        let stop = stop.clone();
+        thread::spawn(move || {
+            let payload = "p".repeat(4000);
+            let mut sent = 0;
+            while !stop.load(Ordering::Relaxed) && sent < MAX_MESSAGES {
+                writeln!(writer, "{sent:06} {payload}").expect("alice writes");
+                sent += 1;
+            }
+            writeln!(writer, "done").expect("alice writes");
+            sent
+        })
+    };
+
+    let mut received = 0;
+    let mut reason = None;
+    loop {
+        match observe() {
+            Seen::Message(text) if text == "done" => break,
+            Seen::Message(text) => {
+                assert_eq!(
+                    text[..6],
+                    format!("{received:06}"),
+                    "messages arrive in order"
+                );
+                received += 1;
+            }
+            Seen::StallerLeft(why) => {
+                reason = Some(why);
+                stop.store(true, Ordering::Relaxed);
+            }
+            Seen::Other => {}
+        }
+    }
+    let sent = writing.join().unwrap();
+    assert_eq!(received, sent, "the observer received every message");
+    let reason =
+        reason.unwrap_or_else(|| panic!("the staller was never disconnected ({sent} messages)"));
+    // What the kernel still held for the staller drains, then the connection ends.
+    staller.expect_closed_within(Duration::from_secs(20));
+    reason
+}
+
+#[test]
+fn a_stalled_plain_reader_is_dropped_while_the_room_receives_everything() {
+    let host = Host::start(ROOM);
+    let staller = PlainClient::join_with_small_receive_buffer(&host, "staller");
+    let mut bob = PlainClient::join(&host, "bob");
+    let reason = flood_past_a_staller(&host, staller, || {
+        let line = bob.next_line();
+        let body = common::untimestamped(&line);
+        if let Some(text) = body.strip_prefix("<alice> ") {
+            Seen::Message(text.to_string())
+        } else if let Some(why) = body.strip_prefix("*** staller left (") {
+            Seen::StallerLeft(why.trim_end_matches(')').to_string())
+        } else {
+            Seen::Other
+        }
+    });
+    assert_eq!(reason, "sendq_exceeded");
+}
+
+#[test]
+fn a_json_observer_sees_the_staller_leave_with_sendq_exceeded() {
+    let host = Host::start(ROOM);
+    let staller = PlainClient::join_with_small_receive_buffer(&host, "staller");
+    let mut bot = JsonClient::join(&host, "bot");
+    let reason = flood_past_a_staller(&host, staller, || {
+        let event = bot.next_event();
+        match event["type"].as_str() {
+            Some("message") if event["from"] == "alice" => {
+                Seen::Message(event["text"].as_str().unwrap().to_string())
+            }
+            Some("leave") if event["nick"] == "staller" => {
+                Seen::StallerLeft(event["reason"].as_str().unwrap_or_default().to_string())
+            }
+            _ => Seen::Other,
+        }
+    });
+    assert_eq!(reason, "sendq_exceeded");
+}
