@@ -217,10 +217,7 @@ pub fn parse_plain(line: &str) -> Result<Option<Request>, Refusal> {
     Ok(Some(request))
 }
 
-fn text_field<'r>(
-    raw: &'r RawRequest,
-    missing: impl Fn(&str) -> Refusal,
-) -> Result<&'r str, Refusal> {
+fn text_field(raw: &RawRequest, missing: impl Fn(&str) -> Refusal) -> Result<&str, Refusal> {
     raw.text.as_deref().ok_or_else(|| missing("text"))
 }
 

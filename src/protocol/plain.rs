@@ -33,7 +33,7 @@ pub fn help() -> String {
 }
 
 /// `HH:MM:SS` in the host's local time.
-fn clock(ts: &Timestamp) -> String {
+pub fn clock(ts: &Timestamp) -> String {
     ts.0.with_timezone(&Local).format("%H:%M:%S").to_string()
 }
 
@@ -51,8 +51,39 @@ fn here(users: &[String]) -> String {
     }
 }
 
+/// The text of a room event (message, join, leave, rename) without its time, and its time.
+///
+/// Shared with the host's console and transcript, which stamp the same text differently.
+pub fn room_line(event: &Event) -> Option<(&Timestamp, String)> {
+    let line = match event {
+        Event::Message {
+            ts,
+            from,
+            kind,
+            text,
+            ..
+        } => match kind {
+            MessageKind::Say => (ts, format!("<{from}> {text}")),
+            MessageKind::Me => (ts, format!("* {from} {text}")),
+            MessageKind::Pm => (ts, format!("[pm from {from}] {text}")),
+        },
+        Event::Join {
+            ts, nick, count, ..
+        } => (ts, format!("*** {nick} joined ({count} here)")),
+        Event::Leave {
+            ts, nick, reason, ..
+        } => (ts, format!("*** {nick} left ({})", reason.describe())),
+        Event::Nick { ts, old, new, .. } => (ts, format!("*** {old} is now {new}")),
+        _ => return None,
+    };
+    Some(line)
+}
+
 /// Renders an event for a plain-mode reader. Events plain readers never get (acks) render empty.
 pub fn render(event: &Event) -> String {
+    if let Some((ts, line)) = room_line(event) {
+        return format!("[{}] {line}\n", clock(ts));
+    }
     match event {
         Event::Welcome {
             nick,
@@ -68,28 +99,10 @@ pub fn render(event: &Event) -> String {
             out.push_str("*** type /help for commands\n");
             out
         }
-        Event::Message {
-            ts,
-            from,
-            kind,
-            text,
-            ..
-        } => match kind {
-            MessageKind::Say => format!("[{}] <{from}> {text}\n", clock(ts)),
-            MessageKind::Me => format!("[{}] * {from} {text}\n", clock(ts)),
-            MessageKind::Pm => format!("[{}] [pm from {from}] {text}\n", clock(ts)),
-        },
-        Event::Join {
-            ts, nick, count, ..
-        } => format!("[{}] *** {nick} joined ({count} here)\n", clock(ts)),
-        Event::Leave {
-            ts, nick, reason, ..
-        } => format!("[{}] *** {nick} left ({})\n", clock(ts), reason.describe()),
-        Event::Nick { ts, old, new, .. } => format!("[{}] *** {old} is now {new}\n", clock(ts)),
         Event::Users { users, .. } => format!("*** {}\n", here_all(users)),
         Event::Error { message, .. } => format!("error: {message}\n"),
         Event::Quit { .. } => "<quit>\n".to_string(),
-        Event::Ack { .. } | Event::Unknown => String::new(),
+        _ => String::new(),
     }
 }
 
