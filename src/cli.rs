@@ -34,13 +34,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Start a room and print its activity until Ctrl-C.
-    #[command(
-        long_about = "Start a room and print its activity until Ctrl-C.\n\n\
+    #[command(long_about = "Start a room and print its activity until Ctrl-C.\n\n\
             On start it prints `listening on IP:PORT` with the address it really bound, then one \
             line per join, leave, rename and public message. Private messages are never shown or \
             logged. Ctrl-C (or SIGTERM) tells every client the room is closing, flushes what they \
-            are owed and exits 0; a second Ctrl-C exits at once."
-    )]
+            are owed and exits 0; a second Ctrl-C exits at once.")]
     Host(HostArgs),
     /// Post messages into a room: the words given, or one message per line of stdin.
     #[command(
@@ -115,7 +113,11 @@ pub struct HostArgs {
 #[derive(Debug, Args)]
 pub struct ServerArgs {
     /// The room's host, as HOST, HOST:PORT or [IPv6]:PORT.
-    #[arg(value_name = "SERVER", env = "CHATROOM_SERVER", default_value = "127.0.0.1")]
+    #[arg(
+        value_name = "SERVER",
+        env = "CHATROOM_SERVER",
+        default_value = "127.0.0.1"
+    )]
     pub server: String,
 
     /// Port to connect to, when SERVER does not name one.

@@ -1,8 +1,27 @@
+//! The `chatroom` binary: parse the command line, run the command, turn the outcome into an
+//! exit code. Everything else lives in the library.
+
 use std::process::ExitCode;
 
 use clap::Parser;
 
+use chatroom::cli::{Cli, Command};
+use chatroom::error::{ExitStatus, Result};
+
 fn main() -> ExitCode {
-    let _cli = chatroom::cli::Cli::parse();
-    ExitCode::SUCCESS
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitStatus::Success.into(),
+        Err(err) => {
+            eprintln!("chatroom: {err}");
+            err.status().into()
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Host(args) => chatroom::server::host(&args),
+        Command::Send(args) => chatroom::client::send::run(&args),
+    }
 }

@@ -1,0 +1,195 @@
+//! A client's connection to a room: connecting, the JSON handshake, then events and requests.
+//!
+//! `send` and `join` both speak JSON-lines mode through this one type, so connect errors,
+//! handshake errors and their exit codes are worded in one place.
+
+use std::io::{self, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+use super::target::Target;
+use crate::error::{Error, ExitStatus, Result, describe_io};
+use crate::line::{Line, LineReader};
+use crate::protocol::wire::{ClientRequest, Limits, VERSION};
+use crate::protocol::{ErrorCode, Event};
+
+/// Events can be long (a welcome in a room of thousands lists them all); this bounds them.
+const MAX_EVENT_LINE: usize = 8 * 1024 * 1024;
+
+/// What the room told us when we joined.
+#[derive(Debug, Clone)]
+pub struct Welcome {
+    pub nick: String,
+    pub room: String,
+    pub motd: Option<String>,
+    pub users: Vec<String>,
+    pub limits: Limits,
+}
+
+/// The reading half of a joined connection.
+pub struct Events {
+    lines: LineReader<TcpStream>,
+}
+
+/// The writing half of a joined connection.
+pub struct Requests {
+    stream: TcpStream,
+}
+
+/// Opens a TCP connection to `target`, trying each address it resolves to.
+pub fn connect(target: &Target, timeout: Duration) -> Result<TcpStream> {
+    let cannot = |why: String| {
+        Error::new(
+            ExitStatus::CannotConnect,
+            format!("cannot connect to {target}: {why}"),
+        )
+    };
+    let addrs: Vec<SocketAddr> = (target.host.as_str(), target.port)
+        .to_socket_addrs()
+        .map_err(|e| {
+            cannot(format!(
+                "cannot resolve '{}': {}",
+                target.host,
+                describe_io(&e)
+            ))
+        })?
+        .collect();
+    let mut last = None;
+    for addr in &addrs {
+        match TcpStream::connect_timeout(addr, timeout) {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = Some(e),
+        }
+    }
+    let why = match last {
+        None => format!("'{}' has no address", target.host),
+        Some(e) => match e.kind() {
+            io::ErrorKind::ConnectionRefused => {
+                "connection refused (is `chatroom host` running?)".to_string()
+            }
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => format!(
+                "no answer within {} s (is the address right and the port open?)",
+                timeout.as_secs()
+            ),
+            _ => describe_io(&e),
+        },
+    };
+    Err(cannot(why))
+}
+
+/// Connects, says hello as `nick`, and waits for the welcome.
+pub fn join(target: &Target, nick: &str, timeout: Duration) -> Result<(Welcome, Events, Requests)> {
+    let stream = connect(target, timeout)?;
+    let _ = stream.set_nodelay(true);
+    let lost = |why: String| Error::new(ExitStatus::ConnectionLost, format!("{target}: {why}"));
+    stream
+        .set_read_timeout(Some(timeout))
+        .and_then(|()| stream.set_write_timeout(Some(timeout)))
+        .map_err(|e| lost(describe_io(&e)))?;
+    let reader = stream.try_clone().map_err(|e| lost(describe_io(&e)))?;
+    let mut requests = Requests { stream };
+    let mut events = Events {
+        lines: LineReader::new(reader, MAX_EVENT_LINE, 16 * 1024),
+    };
+    requests
+        .send(&ClientRequest::Hello {
+            v: VERSION,
+            nick: nick.to_string(),
+        })
+        .map_err(|e| lost(format!("cannot say hello: {}", describe_io(&e))))?;
+    loop {
+        let event = match events.next_event() {
+            Ok(Some(event)) => event,
+            Ok(None) => {
+                return Err(lost(
+                    "the host closed the connection before welcoming us".into(),
+                ));
+            }
+            Err(e) if is_timeout(&e) => {
+                return Err(lost(format!(
+                    "no welcome within {} s (is this a chatroom host?)",
+                    timeout.as_secs()
+                )));
+            }
+            Err(e) => return Err(lost(describe_io(&e))),
+        };
+        match event {
+            Event::Welcome {
+                nick,
+                room,
+                motd,
+                users,
+                limits,
+                ..
+            } => {
+                let welcome = Welcome {
+                    nick,
+                    room,
+                    motd,
+                    users,
+                    limits,
+                };
+                return Ok((welcome, events, requests));
+            }
+            Event::Error { code, message, .. } => return Err(refused(target, code, &message)),
+            _ => {}
+        }
+    }
+}
+
+/// The error for a handshake the room turned down.
+fn refused(target: &Target, code: ErrorCode, message: &str) -> Error {
+    let status = match code {
+        ErrorCode::RoomFull | ErrorCode::NickTaken | ErrorCode::NickInvalid => ExitStatus::Rejected,
+        _ => ExitStatus::Failure,
+    };
+    Error::new(status, format!("{target} refused us: {message}"))
+}
+
+pub fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+impl Events {
+    /// The next event, skipping lines that are not JSON (the plain greeting). `None` at EOF.
+    pub fn next_event(&mut self) -> io::Result<Option<Event>> {
+        loop {
+            match self.lines.next_line()? {
+                None => return Ok(None),
+                Some(Line::TooLong) => continue,
+                Some(Line::Text(text)) => {
+                    if !text.starts_with('{') {
+                        continue;
+                    }
+                    if let Ok(event) = serde_json::from_str(&text) {
+                        return Ok(Some(event));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Changes how long [`Events::next_event`] waits (`None`: forever).
+    pub fn set_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.lines.get_ref().set_read_timeout(timeout)
+    }
+}
+
+impl Requests {
+    pub fn send(&mut self, request: &ClientRequest) -> io::Result<()> {
+        self.stream.write_all(request.to_json_line().as_bytes())
+    }
+
+    /// Sends an already serialized line (newline included).
+    pub fn send_line(&mut self, line: &str) -> io::Result<()> {
+        self.stream.write_all(line.as_bytes())
+    }
+
+    /// Closes our sending side: the host sees end of input after everything we sent.
+    pub fn finish(&self) {
+        let _ = self.stream.shutdown(std::net::Shutdown::Write);
+    }
+}

@@ -1,0 +1,218 @@
+//! Reading `\n`-terminated lines from a socket without ever buffering more than a limit.
+//!
+//! `BufRead::read_line` grows its buffer until it sees a newline, so a peer that never sends one
+//! could make us allocate without bound. [`LineReader`] stops at `max` bytes: it reports the line
+//! as too long at once, then throws bytes away up to the next newline, and carries on with the
+//! line after it. Bytes that are not UTF-8 become U+FFFD instead of failing the connection.
+
+use std::io::{self, Read};
+
+/// What one call to [`LineReader::next_line`] produced.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Line {
+    /// A complete line, without its `\n` or `\r\n`.
+    Text(String),
+    /// A line longer than the limit. Reported once, as soon as the limit is passed; the rest of
+    /// it is discarded silently.
+    TooLong,
+}
+
+/// A line reader with a hard per-line limit.
+pub struct LineReader<R> {
+    inner: R,
+    buf: Box<[u8]>,
+    /// Unconsumed bytes are `buf[start..end]`.
+    start: usize,
+    end: usize,
+    /// The line being assembled when it spans several reads.
+    line: Vec<u8>,
+    max: usize,
+    /// Set after a `TooLong`: bytes are dropped until the next newline.
+    discarding: bool,
+}
+
+impl<R: Read> LineReader<R> {
+    /// Reads lines of at most `max` bytes (terminator excluded), `read_size` bytes at a time.
+    pub fn new(inner: R, max: usize, read_size: usize) -> Self {
+        LineReader {
+            inner,
+            buf: vec![0; read_size.max(64)].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            line: Vec::new(),
+            max,
+            discarding: false,
+        }
+    }
+
+    /// The next line, or `None` at end of input. A last line without a newline is returned too.
+    ///
+    /// I/O errors (including read timeouts) are returned as they are; the reader stays usable
+    /// and no bytes are lost, so a timed-out read can be retried.
+    pub fn next_line(&mut self) -> io::Result<Option<Line>> {
+        loop {
+            if let Some(line) = self.take_buffered() {
+                return Ok(Some(line));
+            }
+            let n = match self.inner.read(&mut self.buf) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            self.start = 0;
+            self.end = n;
+            if n == 0 {
+                let was_discarding = std::mem::take(&mut self.discarding);
+                if was_discarding || self.line.is_empty() {
+                    return Ok(None);
+                }
+                return Ok(Some(self.finish_line()));
+            }
+        }
+    }
+
+    /// Consumes buffered bytes; returns a line if one is complete or has just become too long.
+    fn take_buffered(&mut self) -> Option<Line> {
+        let pending = &self.buf[self.start..self.end];
+        match pending.iter().position(|&b| b == b'\n') {
+            Some(at) => {
+                let was_discarding = std::mem::take(&mut self.discarding);
+                if !was_discarding {
+                    self.line.extend_from_slice(&pending[..at]);
+                }
+                self.start += at + 1;
+                if was_discarding {
+                    // The tail of a line already reported as too long: move on to the next one.
+                    return self.take_buffered();
+                }
+                if self.content_len() > self.max {
+                    self.line.clear();
+                    return Some(Line::TooLong);
+                }
+                Some(self.finish_line())
+            }
+            None => {
+                if !self.discarding {
+                    self.line.extend_from_slice(pending);
+                }
+                self.start = self.end;
+                // One byte of slack: a `\r` may still turn out to be part of the terminator.
+                if !self.discarding && self.line.len() > self.max + 1 {
+                    self.line.clear();
+                    self.line.shrink_to(self.max.min(4096));
+                    self.discarding = true;
+                    return Some(Line::TooLong);
+                }
+                None
+            }
+        }
+    }
+
+    fn content_len(&self) -> usize {
+        self.line.len() - usize::from(self.line.ends_with(b"\r"))
+    }
+
+    fn finish_line(&mut self) -> Line {
+        if self.line.ends_with(b"\r") {
+            self.line.pop();
+        }
+        let text = match String::from_utf8(std::mem::take(&mut self.line)) {
+            Ok(text) => text,
+            Err(invalid) => String::from_utf8_lossy(invalid.as_bytes()).into_owned(),
+        };
+        Line::Text(text)
+    }
+
+    /// The reader this wraps.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8], max: usize, read_size: usize) -> Vec<Line> {
+        let mut reader = LineReader::new(input, max, read_size);
+        let mut out = Vec::new();
+        while let Some(line) = reader.next_line().unwrap() {
+            out.push(line);
+        }
+        out
+    }
+
+    fn text(s: &str) -> Line {
+        Line::Text(s.to_string())
+    }
+
+    #[test]
+    fn splits_on_newlines_and_strips_crlf() {
+        assert_eq!(
+            lines(b"one\ntwo\r\nthree", 100, 64),
+            vec![text("one"), text("two"), text("three")]
+        );
+    }
+
+    #[test]
+    fn lines_spanning_many_reads_are_joined() {
+        let input = format!("{}\nshort\n", "x".repeat(300));
+        assert_eq!(
+            lines(input.as_bytes(), 1000, 64),
+            vec![text(&"x".repeat(300)), text("short")]
+        );
+    }
+
+    #[test]
+    fn too_long_lines_are_reported_once_and_skipped() {
+        let input = format!("ok\n{}\nafter\n", "y".repeat(5000));
+        assert_eq!(
+            lines(input.as_bytes(), 100, 64),
+            vec![text("ok"), Line::TooLong, text("after")]
+        );
+    }
+
+    #[test]
+    fn too_long_within_one_read_is_detected_at_the_newline() {
+        let input = format!("{}\nnext\n", "z".repeat(101));
+        assert_eq!(
+            lines(input.as_bytes(), 100, 4096),
+            vec![Line::TooLong, text("next")]
+        );
+    }
+
+    #[test]
+    fn exactly_max_bytes_is_allowed_with_either_terminator() {
+        let line = "a".repeat(100);
+        let input = format!("{line}\r\n{line}\n");
+        assert_eq!(
+            lines(input.as_bytes(), 100, 64),
+            vec![text(&line), text(&line)]
+        );
+    }
+
+    #[test]
+    fn a_never_ending_line_does_not_grow_the_buffer() {
+        let input = vec![b'q'; 1 << 20];
+        let mut reader = LineReader::new(&input[..], 100, 64);
+        assert_eq!(reader.next_line().unwrap(), Some(Line::TooLong));
+        assert_eq!(reader.next_line().unwrap(), None);
+        assert!(reader.line.capacity() <= 4096);
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced() {
+        assert_eq!(
+            lines(b"caf\xc3\xa9 \xff\xfe ok\n", 100, 64),
+            vec![text("café \u{fffd}\u{fffd} ok")]
+        );
+    }
+
+    #[test]
+    fn empty_lines_are_lines() {
+        assert_eq!(
+            lines(b"\n\r\nx\n", 10, 64),
+            vec![text(""), text(""), text("x")]
+        );
+    }
+}

@@ -1,0 +1,15 @@
+//! The wire protocol: one line per message over TCP, in one of two dialects.
+//!
+//! - [`wire`]: the JSON-lines types both sides share (events, requests, ids, timestamps).
+//! - [`parse`]: the host's side of reading a line: first-line mode detection, plain commands,
+//!   lenient JSON parsing into sanitized [`parse::Request`]s.
+//! - [`plain`]: how events read in plain mode, for people on `nc`.
+//!
+//! The README's "Wire protocol" section is the contract these modules implement.
+
+pub mod parse;
+pub mod plain;
+pub mod wire;
+
+pub use parse::Mode;
+pub use wire::{ErrorCode, Event, Id, Timestamp};

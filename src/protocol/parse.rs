@@ -1,0 +1,439 @@
+//! Turning the lines a client sends into requests the hub can trust.
+//!
+//! Parsing happens on each client's own session thread, never on the hub, so a flood of junk costs
+//! the sender's thread and not the room's. Everything that leaves this module is already
+//! sanitized: texts have no control characters, nicknames follow the rules. What cannot be parsed
+//! becomes a [`Refusal`]: an error code and a sentence for the sender, never a disconnect.
+
+use serde::Deserialize;
+
+use super::wire::{ErrorCode, Id, VERSION};
+use crate::{nick, sanitize};
+
+/// Which dialect a connection speaks; fixed by its first line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Human-readable lines, for nc/telnet users.
+    Plain,
+    /// One JSON object per line, for `chatroom send`, `chatroom join` and bots.
+    Json,
+}
+
+/// What a connection's first line asked for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Handshake {
+    /// Join the room under this (valid) nickname.
+    Hello { mode: Mode, nick: String },
+    /// Leave before joining.
+    Quit,
+    /// A blank line: keep waiting for a nickname.
+    Blank,
+}
+
+/// A request from a member of the room, sanitized and validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    Say(String),
+    Me(String),
+    Pm { to: String, text: String },
+    Nick(String),
+    List,
+    Quit,
+    Help,
+}
+
+/// A JSON request with the id to echo in the reply.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Incoming {
+    pub id: Option<Id>,
+    pub request: Request,
+}
+
+/// Why a line was refused: sent back to its author, and nothing else happens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: ErrorCode,
+    pub message: String,
+    pub id: Option<Id>,
+}
+
+impl Refusal {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Refusal {
+            code,
+            message: message.into(),
+            id: None,
+        }
+    }
+
+    fn with_id(mut self, id: Option<Id>) -> Self {
+        self.id = id;
+        self
+    }
+}
+
+/// Every field any request may carry; which ones matter depends on `type`.
+///
+/// One flat struct instead of a tagged enum lets us tell "unknown type" from "missing field" and
+/// answer each with its own error code, in a single pass over the line.
+#[derive(Deserialize)]
+struct RawRequest {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    id: Option<Id>,
+    v: Option<u64>,
+    nick: Option<String>,
+    to: Option<String>,
+    text: Option<String>,
+}
+
+/// Lines that end a plain-mode session: the commands and the classic tutorial sentinels.
+fn is_plain_quit(line: &str) -> bool {
+    matches!(line, "/quit" | "/exit" | "<quit>" | "{quit}") || line.starts_with("/quit ")
+}
+
+/// Parses a connection's first line (and any retry after a refused nickname).
+pub fn parse_handshake(line: &str) -> Result<Handshake, Refusal> {
+    let line = line.trim();
+    if line.is_empty() {
+        return Ok(Handshake::Blank);
+    }
+    if is_plain_quit(line) {
+        return Ok(Handshake::Quit);
+    }
+    if line.starts_with('{') {
+        return parse_json_hello(line);
+    }
+    check_nick(line)?;
+    Ok(Handshake::Hello {
+        mode: Mode::Plain,
+        nick: line.to_string(),
+    })
+}
+
+fn parse_json_hello(line: &str) -> Result<Handshake, Refusal> {
+    let raw: RawRequest = serde_json::from_str(line).map_err(|e| {
+        Refusal::new(
+            ErrorCode::BadHello,
+            format!("the first line must be a nickname or a JSON hello ({e})"),
+        )
+    })?;
+    if raw.kind.as_deref() != Some("hello") {
+        return Err(Refusal::new(
+            ErrorCode::BadHello,
+            "the first message must be {\"type\":\"hello\",\"v\":1,\"nick\":\"...\"}",
+        ));
+    }
+    match raw.v {
+        None => {}
+        Some(v) if v == u64::from(VERSION) => {}
+        Some(v) => {
+            return Err(Refusal::new(
+                ErrorCode::UnsupportedVersion,
+                format!(
+                    "protocol version {v} is not supported; this host speaks version {VERSION}"
+                ),
+            ));
+        }
+    }
+    let nick = raw
+        .nick
+        .ok_or_else(|| Refusal::new(ErrorCode::BadHello, "the hello has no \"nick\""))?;
+    check_nick(&nick)?;
+    Ok(Handshake::Hello {
+        mode: Mode::Json,
+        nick,
+    })
+}
+
+fn check_nick(nick: &str) -> Result<(), Refusal> {
+    nick::validate(nick).map_err(|e| Refusal::new(ErrorCode::NickInvalid, e.to_string()))
+}
+
+/// Sanitizes a message text; refuses it when nothing printable is left.
+fn message_text(text: &str) -> Result<String, Refusal> {
+    let text = sanitize::clean(text);
+    if text.trim().is_empty() {
+        return Err(Refusal::new(
+            ErrorCode::EmptyMessage,
+            "the message is empty",
+        ));
+    }
+    Ok(text)
+}
+
+/// Parses a plain-mode line: a command or a message. Blank lines give `Ok(None)`.
+pub fn parse_plain(line: &str) -> Result<Option<Request>, Refusal> {
+    if line.trim().is_empty() {
+        return Ok(None);
+    }
+    if is_plain_quit(line.trim()) {
+        return Ok(Some(Request::Quit));
+    }
+    // `//text` is how a message that starts with a slash is sent.
+    if let Some(literal) = line.strip_prefix("//") {
+        return message_text(&format!("/{literal}")).map(|t| Some(Request::Say(t)));
+    }
+    let Some(command_line) = line.strip_prefix('/') else {
+        return message_text(line).map(|t| Some(Request::Say(t)));
+    };
+    let (command, rest) = match command_line.split_once(char::is_whitespace) {
+        Some((command, rest)) => (command, rest.trim()),
+        None => (command_line, ""),
+    };
+    let request = match command.to_ascii_lowercase().as_str() {
+        "list" | "who" | "names" => Request::List,
+        "help" => Request::Help,
+        "me" => Request::Me(message_text(rest).map_err(|_| usage("/me ACTION"))?),
+        "nick" => {
+            if rest.is_empty() {
+                return Err(usage("/nick NEW"));
+            }
+            check_nick(rest)?;
+            Request::Nick(rest.to_string())
+        }
+        "msg" | "pm" => {
+            let (to, text) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+            let text = text.trim_start();
+            if to.is_empty() {
+                return Err(usage("/msg NICK TEXT"));
+            }
+            let text = message_text(text).map_err(|_| usage("/msg NICK TEXT"))?;
+            Request::Pm {
+                to: sanitize::clean(to),
+                text,
+            }
+        }
+        _ => {
+            return Err(Refusal::new(
+                ErrorCode::UnknownCommand,
+                format!(
+                    "unknown command /{}; type /help for the list (//text sends /text)",
+                    sanitize::clean(command)
+                ),
+            ));
+        }
+    };
+    Ok(Some(request))
+}
+
+fn text_field(raw: &RawRequest, missing: impl Fn(&str) -> Refusal) -> Result<&str, Refusal> {
+    raw.text.as_deref().ok_or_else(|| missing("text"))
+}
+
+fn usage(form: &str) -> Refusal {
+    Refusal::new(ErrorCode::BadRequest, format!("usage: {form}"))
+}
+
+/// Parses a JSON-mode line into a request with its id.
+pub fn parse_json(line: &str) -> Result<Incoming, Refusal> {
+    let raw: RawRequest = serde_json::from_str(line).map_err(|e| {
+        let code = if e.is_data() {
+            ErrorCode::BadRequest
+        } else {
+            ErrorCode::BadJson
+        };
+        Refusal::new(code, format!("cannot read the request: {e}"))
+    })?;
+    let id = raw.id.clone();
+    let missing = |field: &str| {
+        Refusal::new(
+            ErrorCode::BadRequest,
+            format!(
+                "a \"{}\" request needs \"{field}\"",
+                raw.kind.as_deref().unwrap_or("")
+            ),
+        )
+    };
+    let request = match raw.kind.as_deref() {
+        Some("say") => text_field(&raw, missing)
+            .and_then(message_text)
+            .map(Request::Say),
+        Some("me") => text_field(&raw, missing)
+            .and_then(message_text)
+            .map(Request::Me),
+        Some("pm") => match (&raw.to, text_field(&raw, missing)) {
+            (None, _) => Err(missing("to")),
+            (_, Err(refusal)) => Err(refusal),
+            (Some(to), Ok(text)) => message_text(text).map(|text| Request::Pm {
+                to: sanitize::clean(to),
+                text,
+            }),
+        },
+        Some("nick") => match &raw.nick {
+            None => Err(missing("nick")),
+            Some(nick) => check_nick(nick).map(|()| Request::Nick(nick.clone())),
+        },
+        Some("list") => Ok(Request::List),
+        Some("quit") => Ok(Request::Quit),
+        Some("hello") => Err(Refusal::new(
+            ErrorCode::BadRequest,
+            "already joined; to change nickname send {\"type\":\"nick\",\"nick\":\"...\"}",
+        )),
+        Some(other) => Err(Refusal::new(
+            ErrorCode::UnknownType,
+            format!("unknown request type \"{}\"", sanitize::clean(other)),
+        )),
+        None => Err(Refusal::new(
+            ErrorCode::BadRequest,
+            "the request has no \"type\"",
+        )),
+    };
+    request
+        .map(|request| Incoming {
+            id: id.clone(),
+            request,
+        })
+        .map_err(|refusal| refusal.with_id(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hello(mode: Mode, nick: &str) -> Handshake {
+        Handshake::Hello {
+            mode,
+            nick: nick.to_string(),
+        }
+    }
+
+    fn code<T: std::fmt::Debug>(result: Result<T, Refusal>) -> ErrorCode {
+        result.unwrap_err().code
+    }
+
+    #[test]
+    fn first_line_picks_the_mode() {
+        assert_eq!(
+            parse_handshake("alice\r").unwrap(),
+            hello(Mode::Plain, "alice")
+        );
+        assert_eq!(
+            parse_handshake(r#"{"type":"hello","v":1,"nick":"bob","x":{}}"#).unwrap(),
+            hello(Mode::Json, "bob")
+        );
+        assert_eq!(parse_handshake("  ").unwrap(), Handshake::Blank);
+        assert_eq!(parse_handshake("{quit}").unwrap(), Handshake::Quit);
+    }
+
+    #[test]
+    fn bad_hellos_say_what_is_wrong() {
+        assert_eq!(code(parse_handshake("{nope")), ErrorCode::BadHello);
+        assert_eq!(
+            code(parse_handshake(r#"{"type":"say"}"#)),
+            ErrorCode::BadHello
+        );
+        assert_eq!(
+            code(parse_handshake(r#"{"type":"hello","v":2,"nick":"a"}"#)),
+            ErrorCode::UnsupportedVersion
+        );
+        assert_eq!(code(parse_handshake("al ice")), ErrorCode::NickInvalid);
+        assert_eq!(
+            code(parse_handshake(r#"{"type":"hello","nick":"root"}"#)),
+            ErrorCode::NickInvalid
+        );
+    }
+
+    #[test]
+    fn plain_commands() {
+        assert_eq!(parse_plain("/who").unwrap(), Some(Request::List));
+        assert_eq!(parse_plain("/NAMES").unwrap(), Some(Request::List));
+        assert_eq!(
+            parse_plain("/msg bob  hi there").unwrap(),
+            Some(Request::Pm {
+                to: "bob".into(),
+                text: "hi there".into()
+            })
+        );
+        assert_eq!(
+            parse_plain("/me waves").unwrap(),
+            Some(Request::Me("waves".into()))
+        );
+        assert_eq!(
+            parse_plain("/nick al").unwrap(),
+            Some(Request::Nick("al".into()))
+        );
+        assert_eq!(parse_plain("<quit>").unwrap(), Some(Request::Quit));
+        assert_eq!(parse_plain("/exit").unwrap(), Some(Request::Quit));
+        assert_eq!(
+            parse_plain("//etc/hosts").unwrap(),
+            Some(Request::Say("/etc/hosts".into()))
+        );
+        assert_eq!(parse_plain("").unwrap(), None);
+    }
+
+    #[test]
+    fn plain_mistakes_are_explained() {
+        assert_eq!(code(parse_plain("/dance")), ErrorCode::UnknownCommand);
+        assert_eq!(
+            parse_plain("/msg bob").unwrap_err().message,
+            "usage: /msg NICK TEXT"
+        );
+        assert_eq!(code(parse_plain("/nick bad nick")), ErrorCode::NickInvalid);
+        assert_eq!(code(parse_plain("\u{1b}[2J")), ErrorCode::EmptyMessage);
+    }
+
+    #[test]
+    fn messages_are_sanitized() {
+        assert_eq!(
+            parse_plain("hi\u{1b}[31m red\u{7}").unwrap(),
+            Some(Request::Say("hi red".into()))
+        );
+        let parsed = parse_json(r#"{"type":"say","text":"a\u001b]0;x\u0007b","id":"k"}"#).unwrap();
+        assert_eq!(parsed.request, Request::Say("ab".into()));
+        assert_eq!(parsed.id, Some(Id::Text("k".into())));
+    }
+
+    #[test]
+    fn json_requests() {
+        assert_eq!(
+            parse_json(r#"{"type":"pm","to":"bob","text":"psst","id":3}"#).unwrap(),
+            Incoming {
+                id: Some(Id::from(3)),
+                request: Request::Pm {
+                    to: "bob".into(),
+                    text: "psst".into()
+                }
+            }
+        );
+        assert_eq!(
+            parse_json(r#"{"type":"list"}"#).unwrap().request,
+            Request::List
+        );
+    }
+
+    #[test]
+    fn json_errors_carry_codes_and_ids() {
+        let unknown = parse_json(r#"{"type":"dance","id":9}"#).unwrap_err();
+        assert_eq!(
+            (unknown.code, unknown.id),
+            (ErrorCode::UnknownType, Some(Id::from(9)))
+        );
+        assert_eq!(code(parse_json("not json")), ErrorCode::BadJson);
+        assert_eq!(code(parse_json(r#"{"type":"say"}"#)), ErrorCode::BadRequest);
+        assert_eq!(
+            code(parse_json(r#"{"type":"say","text":5}"#)),
+            ErrorCode::BadRequest
+        );
+        assert_eq!(
+            code(parse_json(r#"{"type":"say","text":"x","id":[1]}"#)),
+            ErrorCode::BadRequest
+        );
+        assert_eq!(
+            code(parse_json(r#"{"type":"say","text":" "}"#)),
+            ErrorCode::EmptyMessage
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_harmless() {
+        let (open, close) = ("[".repeat(100_000), "]".repeat(100_000));
+        let ignored = format!(r#"{{"type":"say","text":"x","junk":{open}{close}}}"#);
+        assert_eq!(
+            parse_json(&ignored).unwrap().request,
+            Request::Say("x".into())
+        );
+        let in_id = format!(r#"{{"type":"say","text":"x","id":{open}{close}}}"#);
+        assert_eq!(code(parse_json(&in_id)), ErrorCode::BadRequest);
+    }
+}

@@ -1,0 +1,197 @@
+//! The plain-mode dialect: what a person on `nc` or telnet reads.
+//!
+//! One line per event, timestamped in the host's local time (a plain client has no way to
+//! convert a UTC stamp itself). Notices start with `***` so they never look like chat, errors
+//! start with `error:` as the protocol promises, and the shutdown line is exactly `<quit>`.
+
+use chrono::Local;
+
+use super::wire::{Event, MessageKind, Timestamp};
+
+/// Above this many people, welcomes and join notices stop listing names (`/list` still does).
+const MAX_NAMES_IN_WELCOME: usize = 30;
+
+/// The line a new connection gets before it has said anything.
+pub fn greeting(room: &str) -> String {
+    format!("chatroom: welcome to {room}. Type a nickname and press Enter.\n")
+}
+
+/// The commands, as `/help` lists them.
+pub fn help() -> String {
+    [
+        "*** commands:",
+        "***   /list (/who, /names)     who is here",
+        "***   /msg NICK TEXT (/pm)     private message",
+        "***   /me ACTION               action message",
+        "***   /nick NEW                change your nickname",
+        "***   /quit (/exit)            leave the room",
+        "***   //text                   send a line that starts with /",
+    ]
+    .iter()
+    .map(|line| format!("{line}\n"))
+    .collect()
+}
+
+/// `HH:MM:SS` in the host's local time.
+pub fn clock(ts: &Timestamp) -> String {
+    ts.0.with_timezone(&Local).format("%H:%M:%S").to_string()
+}
+
+/// The confirmation a plain-mode sender gets for a private message.
+pub fn pm_sent(ts: &Timestamp, to: &str, text: &str) -> String {
+    format!("[{}] [pm to {to}] {text}\n", clock(ts))
+}
+
+/// "3 here: alice, bob, carol", or just the count in a big room.
+fn here(users: &[String]) -> String {
+    if users.len() > MAX_NAMES_IN_WELCOME {
+        format!("{} here; /list shows everyone", users.len())
+    } else {
+        format!("{} here: {}", users.len(), users.join(", "))
+    }
+}
+
+/// The text of a room event (message, join, leave, rename) without its time, and its time.
+///
+/// Shared with the host's console and transcript, which stamp the same text differently.
+pub fn room_line(event: &Event) -> Option<(&Timestamp, String)> {
+    let line = match event {
+        Event::Message {
+            ts,
+            from,
+            kind,
+            text,
+            ..
+        } => match kind {
+            MessageKind::Say => (ts, format!("<{from}> {text}")),
+            MessageKind::Me => (ts, format!("* {from} {text}")),
+            MessageKind::Pm => (ts, format!("[pm from {from}] {text}")),
+        },
+        Event::Join {
+            ts, nick, count, ..
+        } => (ts, format!("*** {nick} joined ({count} here)")),
+        Event::Leave {
+            ts, nick, reason, ..
+        } => (ts, format!("*** {nick} left ({})", reason.describe())),
+        Event::Nick { ts, old, new, .. } => (ts, format!("*** {old} is now {new}")),
+        _ => return None,
+    };
+    Some(line)
+}
+
+/// Renders an event for a plain-mode reader. Events plain readers never get (acks) render empty.
+pub fn render(event: &Event) -> String {
+    if let Some((ts, line)) = room_line(event) {
+        return format!("[{}] {line}\n", clock(ts));
+    }
+    match event {
+        Event::Welcome {
+            nick,
+            room,
+            motd,
+            users,
+            ..
+        } => {
+            let mut out = format!("*** welcome to {room}, {nick} ({})\n", here(users));
+            if let Some(motd) = motd {
+                out.push_str(&format!("*** motd: {motd}\n"));
+            }
+            out.push_str("*** type /help for commands\n");
+            out
+        }
+        Event::Users { users, .. } => format!("*** {}\n", here_all(users)),
+        Event::Error { message, .. } => format!("error: {message}\n"),
+        Event::Quit { .. } => "<quit>\n".to_string(),
+        _ => String::new(),
+    }
+}
+
+/// `/list` always names everyone, however many.
+fn here_all(users: &[String]) -> String {
+    format!("{} here: {}", users.len(), users.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::wire::{ErrorCode, LeaveReason, Limits};
+
+    fn ts() -> Timestamp {
+        Timestamp::now()
+    }
+
+    fn message(kind: MessageKind, text: &str) -> Event {
+        Event::Message {
+            seq: 1,
+            ts: ts(),
+            from: "bob".into(),
+            kind,
+            to: None,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn chat_lines_name_the_sender() {
+        let line = render(&message(MessageKind::Say, "hello"));
+        assert!(
+            line.starts_with('[') && line.ends_with("] <bob> hello\n"),
+            "{line}"
+        );
+        assert!(render(&message(MessageKind::Me, "waves")).ends_with("] * bob waves\n"));
+        let pm = render(&message(MessageKind::Pm, "psst"));
+        assert!(pm.ends_with("] [pm from bob] psst\n"), "{pm}");
+    }
+
+    #[test]
+    fn notices_are_distinct_from_chat() {
+        let join = Event::Join {
+            seq: 2,
+            ts: ts(),
+            nick: "carol".into(),
+            count: 4,
+        };
+        assert!(render(&join).ends_with("] *** carol joined (4 here)\n"));
+        let leave = Event::Leave {
+            seq: 3,
+            ts: ts(),
+            nick: "carol".into(),
+            reason: LeaveReason::Quit,
+        };
+        assert!(render(&leave).ends_with("] *** carol left (quit)\n"));
+    }
+
+    #[test]
+    fn welcome_lists_people_and_motd() {
+        let welcome = Event::Welcome {
+            v: 1,
+            nick: "alice".into(),
+            room: "lobby".into(),
+            motd: Some("be kind".into()),
+            users: vec!["alice".into(), "bob".into()],
+            limits: Limits {
+                max_line: 4096,
+                rate: 20,
+                burst: 50,
+                max_clients: 100,
+            },
+        };
+        assert_eq!(
+            render(&welcome),
+            "*** welcome to lobby, alice (2 here: alice, bob)\n*** motd: be kind\n\
+             *** type /help for commands\n"
+        );
+    }
+
+    #[test]
+    fn errors_and_quit_follow_the_protocol() {
+        let error = Event::Error {
+            code: ErrorCode::RoomFull,
+            message: "room is full (2/2)".into(),
+            id: None,
+        };
+        assert_eq!(render(&error), "error: room is full (2/2)\n");
+        assert_eq!(render(&Event::Quit { reason: "x".into() }), "<quit>\n");
+        assert!(!greeting("lobby").starts_with('{'));
+    }
+}

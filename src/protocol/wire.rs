@@ -1,0 +1,384 @@
+//! The JSON-lines wire types, shared by the host and the clients.
+//!
+//! One definition serves both sides: the host serializes [`Event`]s and the clients deserialize
+//! them, and the clients serialize [`ClientRequest`]s that the host parses (leniently, see
+//! `parse.rs`). Unknown fields are ignored everywhere, so either side can grow new fields without
+//! breaking the other.
+
+use std::fmt;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The protocol version a `hello` announces and a `welcome` confirms.
+pub const VERSION: u32 = 1;
+
+/// A request id chosen by the client and echoed by the host: a string or a number.
+///
+/// Anything else (arrays, objects, booleans) is refused without being walked, so an `id` cannot
+/// be used to make the host recurse or allocate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Id {
+    Number(serde_json::Number),
+    Text(String),
+}
+
+impl Serialize for Id {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Id::Number(n) => n.serialize(s),
+            Id::Text(t) => s.serialize_str(t),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct IdVisitor;
+        impl Visitor<'_> for IdVisitor {
+            type Value = Id;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a number")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Id, E> {
+                Ok(Id::Number(v.into()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Id, E> {
+                Ok(Id::Number(v.into()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Id, E> {
+                serde_json::Number::from_f64(v)
+                    .map(Id::Number)
+                    .ok_or_else(|| E::custom("id must be a finite number"))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Id, E> {
+                Ok(Id::Text(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Id, E> {
+                Ok(Id::Text(v))
+            }
+        }
+        d.deserialize_any(IdVisitor)
+    }
+}
+
+impl From<u64> for Id {
+    fn from(n: u64) -> Self {
+        Id::Number(n.into())
+    }
+}
+
+impl Id {
+    /// The id as a number, when it is a non-negative integer (as `chatroom send` uses).
+    pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            Id::Number(n) => n.as_u64(),
+            Id::Text(_) => None,
+        }
+    }
+}
+
+/// A point in time on the wire: RFC 3339, UTC, milliseconds (`2026-11-22T14:03:21.042Z`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timestamp(pub DateTime<Utc>);
+
+impl Timestamp {
+    pub fn now() -> Self {
+        Timestamp(Utc::now())
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::Millis, true))
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|t| Timestamp(t.with_timezone(&Utc)))
+            .map_err(de::Error::custom)
+    }
+}
+
+/// How a message was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// To the whole room.
+    Say,
+    /// An action to the whole room (`/me`).
+    Me,
+    /// A private message to one person.
+    Pm,
+}
+
+/// Why somebody left the room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeaveReason {
+    /// They left on purpose.
+    Quit,
+    /// Their connection dropped.
+    Disconnected,
+    /// They fell too far behind reading and the host let them go.
+    SendqExceeded,
+}
+
+impl LeaveReason {
+    /// The reason as people read it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            LeaveReason::Quit => "quit",
+            LeaveReason::Disconnected => "connection lost",
+            LeaveReason::SendqExceeded => "too far behind: send queue exceeded",
+        }
+    }
+}
+
+/// The stable error codes; bots branch on these, people read the message beside them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    RoomFull,
+    NickTaken,
+    NickInvalid,
+    BadHello,
+    UnsupportedVersion,
+    BadJson,
+    BadRequest,
+    UnknownType,
+    UnknownCommand,
+    LineTooLong,
+    EmptyMessage,
+    NoSuchNick,
+    SlowDown,
+    HandshakeTimeout,
+    /// A code this client does not know yet (a newer host).
+    #[serde(other)]
+    Other,
+}
+
+impl ErrorCode {
+    /// Errors that end the handshake for good; for the others a client may try another nick.
+    pub fn is_nick_problem(self) -> bool {
+        matches!(self, ErrorCode::NickTaken | ErrorCode::NickInvalid)
+    }
+}
+
+/// The room's limits, announced in `welcome` so clients can check before sending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Longest line accepted, in bytes.
+    pub max_line: usize,
+    /// Messages per second per client; 0 means unlimited.
+    pub rate: u32,
+    /// Messages a client may send at once before pacing starts.
+    pub burst: u32,
+    /// People allowed in the room at once.
+    pub max_clients: usize,
+}
+
+/// Everything the host sends to a JSON client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    Welcome {
+        v: u32,
+        nick: String,
+        room: String,
+        motd: Option<String>,
+        users: Vec<String>,
+        limits: Limits,
+    },
+    Message {
+        seq: u64,
+        ts: Timestamp,
+        from: String,
+        kind: MessageKind,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
+        text: String,
+    },
+    Join {
+        seq: u64,
+        ts: Timestamp,
+        nick: String,
+        count: usize,
+    },
+    Leave {
+        seq: u64,
+        ts: Timestamp,
+        nick: String,
+        reason: LeaveReason,
+    },
+    Nick {
+        seq: u64,
+        ts: Timestamp,
+        old: String,
+        new: String,
+    },
+    Users {
+        users: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
+    Ack {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seq: Option<u64>,
+    },
+    Error {
+        code: ErrorCode,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
+    Quit {
+        reason: String,
+    },
+    /// An event type this client does not know (a newer host): ignored by clients.
+    #[serde(other)]
+    Unknown,
+}
+
+impl Event {
+    /// The event as one JSON line, newline included.
+    pub fn to_json_line(&self) -> String {
+        let mut line = serde_json::to_string(self).expect("events always serialize");
+        line.push('\n');
+        line
+    }
+}
+
+/// What a JSON client sends (the host parses these leniently in `parse.rs`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientRequest {
+    Hello {
+        v: u32,
+        nick: String,
+    },
+    Say {
+        text: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
+    Me {
+        text: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
+    Pm {
+        to: String,
+        text: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
+    Nick {
+        nick: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
+    List {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
+    Quit {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
+}
+
+impl ClientRequest {
+    /// The request as one JSON line, newline included.
+    pub fn to_json_line(&self) -> String {
+        let mut line = serde_json::to_string(self).expect("requests always serialize");
+        line.push('\n');
+        line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339_utc_millis() {
+        let ts: Timestamp = serde_json::from_str("\"2026-11-22T14:03:21.042+01:00\"").unwrap();
+        assert_eq!(ts.to_string(), "2026-11-22T13:03:21.042Z");
+    }
+
+    #[test]
+    fn message_events_serialize_as_documented() {
+        let ts: Timestamp = serde_json::from_str("\"2026-11-22T14:03:21.042Z\"").unwrap();
+        let event = Event::Message {
+            seq: 7,
+            ts,
+            from: "bob".into(),
+            kind: MessageKind::Say,
+            to: None,
+            text: "hello".into(),
+        };
+        assert_eq!(
+            event.to_json_line(),
+            "{\"type\":\"message\",\"seq\":7,\"ts\":\"2026-11-22T14:03:21.042Z\",\"from\":\"bob\",\
+             \"kind\":\"say\",\"text\":\"hello\"}\n"
+        );
+        assert_eq!(
+            serde_json::from_str::<Event>(&event.to_json_line()).unwrap(),
+            event
+        );
+    }
+
+    #[test]
+    fn unknown_events_and_fields_are_tolerated() {
+        let event: Event = serde_json::from_str(r#"{"type":"typing","nick":"x"}"#).unwrap();
+        assert_eq!(event, Event::Unknown);
+        let event: Event =
+            serde_json::from_str(r#"{"type":"quit","reason":"bye","extra":[1,2]}"#).unwrap();
+        assert_eq!(
+            event,
+            Event::Quit {
+                reason: "bye".into()
+            }
+        );
+        let event: Event =
+            serde_json::from_str(r#"{"type":"error","code":"brand_new","message":"m"}"#).unwrap();
+        assert!(matches!(
+            event,
+            Event::Error {
+                code: ErrorCode::Other,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn ids_are_strings_or_numbers_only() {
+        assert_eq!(serde_json::from_str::<Id>("7").unwrap(), Id::from(7));
+        assert_eq!(
+            serde_json::from_str::<Id>("\"a\"").unwrap(),
+            Id::Text("a".into())
+        );
+        assert!(serde_json::from_str::<Id>("[1]").is_err());
+        assert!(serde_json::from_str::<Id>("{}").is_err());
+        assert!(serde_json::from_str::<Id>("true").is_err());
+    }
+
+    #[test]
+    fn requests_omit_absent_ids() {
+        let req = ClientRequest::List { id: None };
+        assert_eq!(req.to_json_line(), "{\"type\":\"list\"}\n");
+    }
+}

@@ -1,0 +1,127 @@
+//! The host's record of the room: its console and the optional transcript file.
+//!
+//! The hub hands activity to this thread with `try_send` and never waits for it, so a console
+//! nobody reads (a full pipe) or a slow disk cannot stall the room. If this thread falls far
+//! behind, lines are dropped and the next line that gets through says how many.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+
+use crate::protocol::plain::{clock, room_line};
+use crate::protocol::{Event, Timestamp};
+
+/// How many lines may wait for the console and transcript before new ones are dropped.
+const BACKLOG: usize = 64 * 1024;
+
+/// Something worth recording.
+pub enum Activity {
+    /// A public room event: message, join, leave or rename. Never a private message.
+    Room(Event),
+    /// A note about the host itself (room opened or closed, lines dropped). The console prints
+    /// its own start-up and shutdown lines, so those notes are for the transcript only.
+    Note { text: String, console: bool },
+}
+
+/// The hub's end: records activity without ever blocking.
+pub struct Recorder {
+    tx: Option<Sender<Activity>>,
+    dropped: u64,
+}
+
+impl Recorder {
+    /// Records `activity` if anything is listening.
+    pub fn record(&mut self, activity: Activity) {
+        let Some(tx) = &self.tx else { return };
+        if self.dropped > 0 {
+            let note = format!(
+                "({} activity lines dropped: the console fell behind)",
+                self.dropped
+            );
+            if tx
+                .try_send(Activity::Note {
+                    text: note,
+                    console: true,
+                })
+                .is_ok()
+            {
+                self.dropped = 0;
+            }
+        }
+        match tx.try_send(activity) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => self.dropped += 1,
+            Err(TrySendError::Disconnected(_)) => self.tx = None,
+        }
+    }
+
+    /// True when someone reads the record; lets the hub skip building activity nobody sees.
+    pub fn is_active(&self) -> bool {
+        self.tx.is_some()
+    }
+}
+
+/// Starts the recording thread. With no console and no file, nothing is started.
+pub fn start(console: bool, file: Option<File>) -> io::Result<(Recorder, Option<JoinHandle<()>>)> {
+    if !console && file.is_none() {
+        return Ok((
+            Recorder {
+                tx: None,
+                dropped: 0,
+            },
+            None,
+        ));
+    }
+    let (tx, rx) = crossbeam_channel::bounded(BACKLOG);
+    let handle = std::thread::Builder::new()
+        .name("activity".into())
+        .spawn(move || write_loop(&rx, console, file))?;
+    Ok((
+        Recorder {
+            tx: Some(tx),
+            dropped: 0,
+        },
+        Some(handle),
+    ))
+}
+
+fn write_loop(rx: &Receiver<Activity>, console: bool, file: Option<File>) {
+    let stdout = io::stdout();
+    let mut out = console.then(|| BufWriter::new(stdout.lock()));
+    let mut file = file.map(BufWriter::new);
+    while let Ok(first) = rx.recv() {
+        // Write everything that is waiting, then flush once: one syscall per batch, not per line.
+        for activity in std::iter::once(first).chain(rx.try_iter()) {
+            match activity {
+                Activity::Room(event) => {
+                    let Some((ts, line)) = room_line(&event) else {
+                        continue;
+                    };
+                    if let Some(out) = &mut out {
+                        let _ = writeln!(out, "[{}] {line}", clock(ts));
+                    }
+                    if let Some(file) = &mut file {
+                        let _ = writeln!(file, "{ts} {line}");
+                    }
+                }
+                Activity::Note { text, console } => {
+                    let now = Timestamp::now();
+                    if let (Some(out), true) = (&mut out, console) {
+                        let _ = writeln!(out, "[{}] {text}", clock(&now));
+                    }
+                    if let Some(file) = &mut file {
+                        let _ = writeln!(file, "{now} {text}");
+                    }
+                }
+            }
+        }
+        if let Some(out) = &mut out {
+            let _ = out.flush();
+        }
+        if let Some(file) = &mut file {
+            let _ = file.flush();
+        }
+    }
+}
