@@ -645,9 +645,9 @@ impl JsonClient {
         self.conn.drop_connection();
     }
 
-    /// Every event received so far.
+    /// Every event received so far (the plain-text greeting excluded).
     pub fn events(&self) -> Vec<Value> {
-        self.received.iter().map(|l| parse_event(l)).collect()
+        self.received[1..].iter().map(|l| parse_event(l)).collect()
     }
 }
 
