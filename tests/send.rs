@@ -171,3 +171,29 @@ fn a_pm_to_nobody_is_refused_with_exit_1() {
         .code(1)
         .stderr(predicate::str::contains("eve"));
 }
+
+#[test]
+fn a_paced_sender_just_takes_longer() {
+    let host = Host::start(&["--rate-limit", "50", "--burst", "5"]);
+    let mut watcher = JsonClient::join(&host, "watcher");
+    let input: String = (1..=30).map(|i| format!("paced {i}\n")).collect();
+    send(&host.server(), &["--nick", "ci"])
+        .write_stdin(input)
+        .assert()
+        .success();
+    for i in 1..=30 {
+        assert_eq!(
+            watcher.expect_event("message")["text"],
+            format!("paced {i}")
+        );
+    }
+}
+
+#[test]
+fn a_message_over_max_line_is_refused_with_exit_1() {
+    let host = Host::start(&["--max-line", "64"]);
+    send(&host.server(), &["--nick", "ci", &"x".repeat(100)])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::is_empty().not());
+}
