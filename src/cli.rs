@@ -34,13 +34,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Start a room and print its activity until Ctrl-C.
-    #[command(
-        long_about = "Start a room and print its activity until Ctrl-C.\n\n\
+    #[command(long_about = "Start a room and print its activity until Ctrl-C.\n\n\
             On start it prints `listening on IP:PORT` with the address it really bound, then one \
             line per join, leave, rename and public message. Private messages are never shown or \
             logged. Ctrl-C (or SIGTERM) tells every client the room is closing, flushes what they \
-            are owed and exits 0; a second Ctrl-C exits at once."
-    )]
+            are owed and exits 0; a second Ctrl-C exits at once.")]
     Host(HostArgs),
     /// Post messages into a room: the words given, or one message per line of stdin.
     #[command(
@@ -52,6 +50,19 @@ pub enum Command {
             it ends."
     )]
     Send(SendArgs),
+    /// Print a shell completion script to stdout.
+    #[command(long_about = "Print a shell completion script to stdout.\n\n\
+            The script completes chatroom's commands and options; see the README's Installation \
+            section for where each shell looks for it. Release archives ship the same scripts in \
+            their completions/ folder.")]
+    Completions(CompletionsArgs),
+    /// Print a man page (roff) to stdout: chatroom(1), or one command's page.
+    #[command(
+        long_about = "Print a man page (roff) to stdout: chatroom(1), or one command's page.\n\n\
+            Read it with `chatroom man | man -l -`, or install the pages from the release archive's \
+            man/ folder into a man directory such as /usr/local/share/man/man1."
+    )]
+    Man(ManArgs),
 }
 
 /// Options of `chatroom host`.
@@ -115,7 +126,11 @@ pub struct HostArgs {
 #[derive(Debug, Args)]
 pub struct ServerArgs {
     /// The room's host, as HOST, HOST:PORT or [IPv6]:PORT.
-    #[arg(value_name = "SERVER", env = "CHATROOM_SERVER", default_value = "127.0.0.1")]
+    #[arg(
+        value_name = "SERVER",
+        env = "CHATROOM_SERVER",
+        default_value = "127.0.0.1"
+    )]
     pub server: String,
 
     /// Port to connect to, when SERVER does not name one.
@@ -149,6 +164,24 @@ pub struct SendArgs {
     /// The message; without it, every line of stdin is sent as its own message.
     #[arg(value_name = "MESSAGE", trailing_var_arg = true)]
     pub message: Vec<String>,
+}
+
+/// Options of `chatroom completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to print a completion script for.
+    #[arg(value_name = "SHELL", value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Options of `chatroom man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print (for example `host`); without it, chatroom(1).
+    // A plain string rather than a fixed list of values, so a new command gets its page without
+    // anyone editing this definition; `chatroom man` checks the name itself.
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 /// When to use colors.
