@@ -125,11 +125,14 @@ pub struct HostArgs {
 /// Where to find a room: shared by every command that connects to one.
 #[derive(Debug, Args)]
 pub struct ServerArgs {
-    /// The room's host, as HOST, HOST:PORT or [IPv6]:PORT.
+    /// The room's host, as `HOST`, `HOST:PORT` or `[IPv6]:PORT`.
+    // The help text is spelled out because rustdoc reads `[IPv6]` in a doc comment as a link
+    // (and `cargo doc` runs with -D warnings), while clap would print the backticks.
     #[arg(
         value_name = "SERVER",
         env = "CHATROOM_SERVER",
-        default_value = "127.0.0.1"
+        default_value = "127.0.0.1",
+        help = "The room's host, as HOST, HOST:PORT or [IPv6]:PORT"
     )]
     pub server: String,
 
