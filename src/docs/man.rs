@@ -94,7 +94,10 @@ fn render_command(cmd: &clap::Command) -> Vec<u8> {
 /// `extra`, then VERSION last.
 fn render_page(cmd: &clap::Command, extra: &[Roff]) -> Vec<u8> {
     type Section = fn(&Man, &mut dyn Write) -> io::Result<()>;
-    let man = Man::new(cmd.clone()).section(SECTION);
+    // The footer names the program and its version on every page; clap_mangen would put the
+    // subcommand's own name there ("host 0.1.0").
+    let source = format!("{} {}", super::BIN_NAME, env!("CARGO_PKG_VERSION"));
+    let man = Man::new(cmd.clone()).section(SECTION).source(source);
     let mut generated: Vec<Section> = vec![
         Man::render_title,
         Man::render_name_section,
@@ -479,6 +482,19 @@ mod tests {
         }
         for (name, _) in ENVIRONMENT {
             assert!(body.contains(name));
+        }
+    }
+
+    #[test]
+    fn every_page_footer_names_chatroom_and_its_version() {
+        let footer = format!("\"chatroom {}\"", env!("CARGO_PKG_VERSION"));
+        for (name, page) in all() {
+            let title = text(page)
+                .lines()
+                .find(|line| line.starts_with(".TH "))
+                .unwrap()
+                .to_string();
+            assert!(title.contains(&footer), "{name}: {title}");
         }
     }
 
