@@ -422,10 +422,16 @@ mod tests {
     #[test]
     fn the_main_page_has_the_sections_people_look_for() {
         let page = main_page();
-        for title in ["NAME", "SYNOPSIS", "DESCRIPTION", "EXAMPLES", "EXIT STATUS"] {
-            section_body(&page, title);
-        }
-        for title in ["ENVIRONMENT", "FILES", "PROTOCOL", "VERSION"] {
+        let titles = [
+            "NAME",
+            "SYNOPSIS",
+            "DESCRIPTION",
+            "OPTIONS",
+            "SUBCOMMANDS",
+            "EXAMPLES",
+        ];
+        let more = ["EXIT STATUS", "ENVIRONMENT", "FILES", "PROTOCOL", "VERSION"];
+        for title in titles.into_iter().chain(more) {
             section_body(&page, title);
         }
         assert!(section_body(&page, "FILES").contains("history"));
