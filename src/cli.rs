@@ -50,6 +50,19 @@ pub enum Command {
             it ends."
     )]
     Send(SendArgs),
+    /// Print a shell completion script to stdout.
+    #[command(long_about = "Print a shell completion script to stdout.\n\n\
+            The script completes chatroom's commands and options; see the README's Installation \
+            section for where each shell looks for it. Release archives ship the same scripts in \
+            their completions/ folder.")]
+    Completions(CompletionsArgs),
+    /// Print a man page (roff) to stdout: chatroom(1), or one command's page.
+    #[command(
+        long_about = "Print a man page (roff) to stdout: chatroom(1), or one command's page.\n\n\
+            Read it with `chatroom man | man -l -`, or install the pages from the release archive's \
+            man/ folder into a man directory such as /usr/local/share/man/man1."
+    )]
+    Man(ManArgs),
 }
 
 /// Options of `chatroom host`.
@@ -112,11 +125,14 @@ pub struct HostArgs {
 /// Where to find a room: shared by every command that connects to one.
 #[derive(Debug, Args)]
 pub struct ServerArgs {
-    /// The room's host, as HOST, HOST:PORT or [IPv6]:PORT.
+    /// The room's host, as `HOST`, `HOST:PORT` or `[IPv6]:PORT`.
+    // The help text is spelled out because rustdoc reads `[IPv6]` in a doc comment as a link
+    // (and `cargo doc` runs with -D warnings), while clap would print the backticks.
     #[arg(
         value_name = "SERVER",
         env = "CHATROOM_SERVER",
-        default_value = "127.0.0.1"
+        default_value = "127.0.0.1",
+        help = "The room's host, as HOST, HOST:PORT or [IPv6]:PORT"
     )]
     pub server: String,
 
@@ -151,6 +167,24 @@ pub struct SendArgs {
     /// The message; without it, every line of stdin is sent as its own message.
     #[arg(value_name = "MESSAGE", trailing_var_arg = true)]
     pub message: Vec<String>,
+}
+
+/// Options of `chatroom completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to print a completion script for.
+    #[arg(value_name = "SHELL", value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Options of `chatroom man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print (for example `host`); without it, chatroom(1).
+    // A plain string rather than a fixed list of values, so a new command gets its page without
+    // anyone editing this definition; `chatroom man` checks the name itself.
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 /// When to use colors.

@@ -9,8 +9,11 @@
 //! - [`nick`]: nickname rules.
 //! - [`client`]: the commands that connect to a room (`send`).
 //! - [`server`]: the host (acceptor, sessions, hub, writers, shutdown).
+//! - [`docs`]: shell completions and man pages generated from [`cli`] (`chatroom completions`,
+//!   `chatroom man`, and the checked-in `completions/` and `man/` folders).
 pub mod cli;
 pub mod client;
+pub mod docs;
 pub mod error;
 pub mod line;
 pub mod nick;

@@ -20,8 +20,10 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    match cli.command {
-        Command::Host(args) => chatroom::server::host(&args),
-        Command::Send(args) => chatroom::client::send::run(&args),
+    match &cli.command {
+        Command::Host(args) => chatroom::server::host(args),
+        Command::Send(args) => chatroom::client::send::run(args),
+        Command::Completions(args) => chatroom::docs::run_completions(args),
+        Command::Man(args) => chatroom::docs::run_man(args),
     }
 }

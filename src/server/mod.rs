@@ -111,24 +111,53 @@ pub fn host(args: &HostArgs) -> Result<()> {
 }
 
 fn announce(bound: SocketAddr, config: &Config) {
-    println!("listening on {bound}");
+    say(&format!("listening on {bound}"));
     let port = bound.port();
-    let (join_at, nc_at) = if bound.ip().is_unspecified() {
-        ("THIS-MACHINE".to_string(), "THIS-MACHINE".to_string())
-    } else {
-        let ip = bound.ip();
-        let host = if ip.is_ipv6() {
-            format!("[{ip}]")
-        } else {
-            ip.to_string()
-        };
-        (host, ip.to_string())
-    };
-    println!(
-        "room {} is open for up to {} people; join with `chatroom join {join_at}:{port}` or `nc {nc_at} {port}`",
+    let hosts = join_hosts(bound);
+    say(&format!(
+        "room {} is open for up to {} people; others can join with:",
         config.room, config.max_clients
-    );
-    println!("press Ctrl-C to close the room");
+    ));
+    for host in &hosts {
+        let nc_host = host.trim_start_matches('[').trim_end_matches(']');
+        say(&format!(
+            "    chatroom join {host}:{port}    (or: nc {nc_host} {port})"
+        ));
+    }
+    say("press Ctrl-C to close the room");
+}
+
+/// The addresses others can use to reach a host bound to `bound`, bracketed if IPv6.
+///
+/// For a wildcard bind these are the machine's own interface addresses, loopback last, so the
+/// first line printed is the one to read out to a room full of people.
+fn join_hosts(bound: SocketAddr) -> Vec<String> {
+    let bracket = |ip: std::net::IpAddr| match ip {
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+    };
+    if !bound.ip().is_unspecified() {
+        return vec![bracket(bound.ip())];
+    }
+    let mut ips: Vec<std::net::IpAddr> = if_addrs::get_if_addrs()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|iface| iface.ip())
+        .filter(|ip| bound.is_ipv6() || ip.is_ipv4())
+        .filter(|ip| !matches!(ip, std::net::IpAddr::V6(v6) if v6.is_unicast_link_local()))
+        .collect();
+    ips.sort_by_key(|ip| (ip.is_loopback(), ip.is_ipv6()));
+    ips.dedup();
+    if ips.is_empty() {
+        ips.push(listener::local_address(bound).ip());
+    }
+    ips.into_iter().map(bracket).collect()
+}
+
+/// Prints a console line; a closed stdout (`chatroom host | head -1`) is not an error.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 
 /// First Ctrl-C (or SIGTERM): a clean stop. Second: exit at once.
@@ -232,6 +261,6 @@ pub fn run(listener: TcpListener, config: Config, stop: &shutdown::Signal) -> Re
     if let Some(thread) = activity_thread {
         let _ = thread.join();
     }
-    println!("room closed");
+    say("room closed");
     Ok(())
 }

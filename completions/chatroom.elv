@@ -1,0 +1,95 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[chatroom] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'chatroom'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'chatroom'= {
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand host 'Start a room and print its activity until Ctrl-C'
+            cand send 'Post messages into a room: the words given, or one message per line of stdin'
+            cand completions 'Print a shell completion script to stdout'
+            cand man 'Print a man page (roff) to stdout: chatroom(1), or one command''s page'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'chatroom;host'= {
+            cand --bind 'Address to listen on (0.0.0.0 for every IPv4 interface, :: for IPv6 too)'
+            cand -p 'Port to listen on; 0 lets the operating system choose a free one'
+            cand --port 'Port to listen on; 0 lets the operating system choose a free one'
+            cand --max-clients 'How many people may be in the room at once; one more is told the room is full'
+            cand --name 'The room''s name, shown to everyone who joins'
+            cand --motd 'A message of the day, shown to everyone who joins'
+            cand --log-file 'Append the room''s activity to this file, one line per event with a full UTC timestamp'
+            cand --max-line 'Longest line a client may send, in bytes (newline excluded); longer lines are refused'
+            cand --rate-limit 'Messages per second each client may send before the host paces it; 0 disables the limit'
+            cand --burst 'How many messages a client may send in a burst before --rate-limit applies'
+            cand --handshake-timeout 'Seconds a new connection has to send its nickname before it is closed'
+            cand --outbox 'How many undelivered messages a client may fall behind before it is disconnected'
+            cand -q 'Print only start-up, shutdown and errors, not the room''s activity'
+            cand --quiet 'Print only start-up, shutdown and errors, not the room''s activity'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'chatroom;send'= {
+            cand -p 'Port to connect to, when SERVER does not name one'
+            cand --port 'Port to connect to, when SERVER does not name one'
+            cand -n 'Your nickname (default: the OS user name)'
+            cand --nick 'Your nickname (default: the OS user name)'
+            cand --timeout 'Seconds to wait for the host to connect or answer before giving up'
+            cand --to 'Send privately to this nickname instead of to the whole room'
+            cand --me 'Send as an action, shown as `* nick MESSAGE`'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'chatroom;completions'= {
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'chatroom;man'= {
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'chatroom;help'= {
+            cand host 'Start a room and print its activity until Ctrl-C'
+            cand send 'Post messages into a room: the words given, or one message per line of stdin'
+            cand completions 'Print a shell completion script to stdout'
+            cand man 'Print a man page (roff) to stdout: chatroom(1), or one command''s page'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'chatroom;help;host'= {
+        }
+        &'chatroom;help;send'= {
+        }
+        &'chatroom;help;completions'= {
+        }
+        &'chatroom;help;man'= {
+        }
+        &'chatroom;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

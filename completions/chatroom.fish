@@ -1,0 +1,63 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_chatroom_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_chatroom_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_chatroom_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_chatroom_using_subcommand
+    set -l cmd (__fish_chatroom_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c chatroom -n "__fish_chatroom_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c chatroom -n "__fish_chatroom_needs_command" -s V -l version -d 'Print version'
+complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "host" -d 'Start a room and print its activity until Ctrl-C'
+complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "send" -d 'Post messages into a room: the words given, or one message per line of stdin'
+complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "man" -d 'Print a man page (roff) to stdout: chatroom(1), or one command\'s page'
+complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l bind -d 'Address to listen on (0.0.0.0 for every IPv4 interface, :: for IPv6 too)' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s p -l port -d 'Port to listen on; 0 lets the operating system choose a free one' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l max-clients -d 'How many people may be in the room at once; one more is told the room is full' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l name -d 'The room\'s name, shown to everyone who joins' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l motd -d 'A message of the day, shown to everyone who joins' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l log-file -d 'Append the room\'s activity to this file, one line per event with a full UTC timestamp' -r -F
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l max-line -d 'Longest line a client may send, in bytes (newline excluded); longer lines are refused' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l rate-limit -d 'Messages per second each client may send before the host paces it; 0 disables the limit' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l burst -d 'How many messages a client may send in a burst before --rate-limit applies' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l handshake-timeout -d 'Seconds a new connection has to send its nickname before it is closed' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l outbox -d 'How many undelivered messages a client may fall behind before it is disconnected' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s q -l quiet -d 'Print only start-up, shutdown and errors, not the room\'s activity'
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s V -l version -d 'Print version'
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s p -l port -d 'Port to connect to, when SERVER does not name one' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s n -l nick -d 'Your nickname (default: the OS user name)' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l timeout -d 'Seconds to wait for the host to connect or answer before giving up' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l to -d 'Send privately to this nickname instead of to the whole room' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l me -d 'Send as an action, shown as `* nick MESSAGE`'
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s V -l version -d 'Print version'
+complete -c chatroom -n "__fish_chatroom_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c chatroom -n "__fish_chatroom_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c chatroom -n "__fish_chatroom_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c chatroom -n "__fish_chatroom_using_subcommand man" -s V -l version -d 'Print version'
+complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send completions man help" -f -a "host" -d 'Start a room and print its activity until Ctrl-C'
+complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send completions man help" -f -a "send" -d 'Post messages into a room: the words given, or one message per line of stdin'
+complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send completions man help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send completions man help" -f -a "man" -d 'Print a man page (roff) to stdout: chatroom(1), or one command\'s page'
+complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

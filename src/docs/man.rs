@@ -1,0 +1,535 @@
+//! Man pages: chatroom(1) and one page per visible command (chatroom-host(1), ...).
+//!
+//! clap_mangen renders what the clap definition knows (synopsis, description, options, the
+//! command list). What it cannot know is written here as roff: examples, exit status, the
+//! environment, files and a protocol summary, because a man page is where people look for them.
+//! Every command that is not hidden gets its own page automatically, so a new command needs no
+//! change here.
+
+use std::io::{self, Write};
+
+use clap::CommandFactory;
+use clap_mangen::Man;
+use clap_mangen::roff::{Inline, Roff, bold, italic, roman};
+
+use crate::cli::Cli;
+use crate::error::{Error, ExitStatus, Result};
+
+/// The repository folder holding the pages.
+pub const DIR: &str = "man";
+
+/// The man section: user commands.
+const SECTION: &str = "1";
+
+/// Every page, with its file name: `chatroom.1`, then `chatroom-COMMAND.1` per visible command.
+pub fn all() -> Vec<(String, Vec<u8>)> {
+    let root = root_command();
+    let main = (file_name(&root), render_main(&root));
+    let commands = visible_commands(&root).map(|cmd| (file_name(cmd), render_command(cmd)));
+    std::iter::once(main).chain(commands).collect()
+}
+
+/// The page `chatroom man [COMMAND]` prints: chatroom(1) without a command.
+pub fn render(command: Option<&str>) -> Result<Vec<u8>> {
+    let root = root_command();
+    let Some(name) = command else {
+        return Ok(render_main(&root));
+    };
+    match visible_commands(&root).find(|cmd| cmd.get_name() == name) {
+        Some(cmd) => Ok(render_command(cmd)),
+        None => {
+            let names: Vec<&str> = visible_commands(&root).map(|cmd| cmd.get_name()).collect();
+            Err(Error::new(
+                ExitStatus::Usage,
+                format!(
+                    "there is no man page for '{name}'; pages: {}",
+                    names.join(", ")
+                ),
+            ))
+        }
+    }
+}
+
+/// The clap definition, built so that subcommands know their full names ("chatroom host" and
+/// "chatroom-host"), without clap's implicit `help` command, which needs no page.
+fn root_command() -> clap::Command {
+    let mut root = Cli::command().disable_help_subcommand(true);
+    root.build();
+    root
+}
+
+fn visible_commands(root: &clap::Command) -> impl Iterator<Item = &clap::Command> {
+    root.get_subcommands().filter(|cmd| !cmd.is_hide_set())
+}
+
+/// `chatroom.1`, `chatroom-host.1`: the name `man` finds the page by.
+fn file_name(cmd: &clap::Command) -> String {
+    Man::new(cmd.clone()).section(SECTION).get_filename()
+}
+
+/// chatroom(1): the generated sections, then the ones a user of the whole program needs.
+fn render_main(root: &clap::Command) -> Vec<u8> {
+    let extra = [
+        examples(),
+        exit_status(),
+        environment(),
+        files(),
+        protocol(),
+    ];
+    render_page(root, &extra)
+}
+
+/// chatroom-COMMAND(1): the generated sections and a pointer to chatroom(1).
+fn render_command(cmd: &clap::Command) -> Vec<u8> {
+    let mut see_also = Roff::new();
+    see_also.control("SH", ["SEE ALSO"]);
+    see_also.text([
+        bold(super::BIN_NAME),
+        roman("(1), for examples, exit status, environment, files and the wire protocol."),
+    ]);
+    render_page(cmd, &[see_also])
+}
+
+/// A page in the usual order: NAME, SYNOPSIS, DESCRIPTION, OPTIONS, the command list, then
+/// `extra`, then VERSION last.
+fn render_page(cmd: &clap::Command, extra: &[Roff]) -> Vec<u8> {
+    type Section = fn(&Man, &mut dyn Write) -> io::Result<()>;
+    // The footer names the program and its version on every page; clap_mangen would put the
+    // subcommand's own name there ("host 0.1.0").
+    let source = format!("{} {}", super::BIN_NAME, env!("CARGO_PKG_VERSION"));
+    let man = Man::new(cmd.clone()).section(SECTION).source(source);
+    let mut generated: Vec<Section> = vec![
+        Man::render_title,
+        Man::render_name_section,
+        Man::render_synopsis_section,
+        Man::render_description_section,
+    ];
+    if cmd.get_arguments().any(|arg| !arg.is_hide_set()) {
+        generated.push(Man::render_options_section);
+    }
+    if visible_commands(cmd).next().is_some() {
+        generated.push(Man::render_subcommands_section);
+    }
+    // `after_help` is deliberately left out: it points terminal users at `--help`, which a man
+    // page reader does not need. `after_long_help` is meant for full documentation, so it stays.
+    if cmd.get_after_long_help().is_some() {
+        generated.push(Man::render_extra_section);
+    }
+
+    let mut page = PageBuilder::default();
+    let (title, sections) = generated.split_first().expect("the title is always there");
+    page.push(|out| title(&man, out));
+    // No hyphenation: a reader who copies `--history-file` or `CLICOLOR_FORCE` from a page must
+    // not get a hyphen the program has never heard of.
+    page.push(|out| Roff::new().control("nh", []).to_writer(out));
+    for section in sections {
+        page.push(|out| section(&man, out));
+    }
+    for roff in extra {
+        page.push(|out| roff.to_writer(out));
+    }
+    page.push(|out| man.render_version_section(out));
+    page.out
+}
+
+/// Joins separately rendered sections into one page.
+///
+/// Every rendered chunk of roff starts with the same preamble (it defines the apostrophe
+/// string); a page needs it once.
+#[derive(Default)]
+struct PageBuilder {
+    out: Vec<u8>,
+}
+
+impl PageBuilder {
+    fn push(&mut self, render: impl FnOnce(&mut dyn Write) -> io::Result<()>) {
+        let mut chunk = Vec::new();
+        render(&mut chunk).expect("writing to a Vec cannot fail");
+        let preamble = Roff::new().render();
+        let body = match chunk.strip_prefix(preamble.as_bytes()) {
+            Some(body) if !self.out.is_empty() => body,
+            _ => &chunk,
+        };
+        self.out.extend_from_slice(body);
+    }
+}
+
+/// A section heading.
+fn section(title: &str) -> Roff {
+    let mut roff = Roff::new();
+    roff.control("SH", [title]);
+    roff
+}
+
+/// A paragraph of plain text.
+fn paragraph(roff: &mut Roff, text: &str) {
+    roff.control("PP", []).text([roman(text)]);
+}
+
+/// A term followed by its indented explanation (`.TP`).
+fn tagged(roff: &mut Roff, term: impl Into<Vec<Inline>>, text: &str) {
+    roff.control("TP", []).text(term).text([roman(text)]);
+}
+
+/// Lines shown verbatim and indented, as a terminal would show them.
+fn literal(roff: &mut Roff, lines: &[&str]) {
+    roff.control("RS", ["4"]).control("nf", []);
+    for line in lines {
+        roff.text([roman(*line)]);
+    }
+    roff.control("fi", []).control("RE", []);
+}
+
+/// What a reader wants to copy: each example says what it does, then shows the commands.
+const EXAMPLES: &[(&str, &[&str])] = &[
+    (
+        "Start a room on port 55555 of every interface, with a name and a message of the day:",
+        &[r#"chatroom host --name ops --motd "be kind""#],
+    ),
+    (
+        "Join it from another machine, or with nothing but nc:",
+        &[
+            "chatroom join 192.168.1.20 --nick alice",
+            "nc 192.168.1.20 55555",
+        ],
+    ),
+    (
+        "Post a build's output into the room, one message per line; send exits 0 only once the \
+         host has acknowledged every line:",
+        &["make test 2>&1 | chatroom send 192.168.1.20 --nick ci"],
+    ),
+    (
+        "Post one message, or a private one:",
+        &[
+            r#"chatroom send 192.168.1.20 --nick ci "deploy done""#,
+            r#"chatroom send 192.168.1.20 --nick ci --to alice "your build is green""#,
+        ],
+    ),
+    (
+        "A bot that keeps a transcript: chatroom join --json prints one JSON event per line \
+         (see PROTOCOL), which jq turns into tab-separated time, sender and text:",
+        &[
+            "chatroom join 192.168.1.20 --nick logger --json |",
+            r#"  jq --unbuffered -r 'select(.type == "message")"#,
+            "                      | [.ts, .from, .text] | @tsv' >> transcript.tsv",
+        ],
+    ),
+];
+
+fn examples() -> Roff {
+    let mut roff = section("EXAMPLES");
+    for (what, commands) in EXAMPLES {
+        paragraph(&mut roff, what);
+        literal(&mut roff, commands);
+    }
+    roff
+}
+
+/// Every exit status, in the order the page lists them.
+const EXIT_STATUSES: [ExitStatus; 7] = [
+    ExitStatus::Success,
+    ExitStatus::Failure,
+    ExitStatus::Usage,
+    ExitStatus::CannotConnect,
+    ExitStatus::Rejected,
+    ExitStatus::ConnectionLost,
+    ExitStatus::Interrupted,
+];
+
+/// What an exit status tells a script. The match is exhaustive on purpose: a new status does not
+/// compile until it is explained here (and added to [`EXIT_STATUSES`] above).
+fn exit_status_meaning(status: ExitStatus) -> &'static str {
+    match status {
+        ExitStatus::Success => "Success.",
+        ExitStatus::Failure => {
+            "Any other error: a bad option value, a log file that cannot be written, a message \
+             the room refused."
+        }
+        ExitStatus::Usage => "Usage error: the command line could not be parsed.",
+        ExitStatus::CannotConnect => {
+            "Cannot connect: the host refused, could not be resolved, or did not answer in time."
+        }
+        ExitStatus::Rejected => {
+            "Rejected by the room: it is full, or the nickname is taken or invalid."
+        }
+        ExitStatus::ConnectionLost => {
+            "Connection lost: the connection broke or the host stopped answering mid-session."
+        }
+        ExitStatus::Interrupted => "Interrupted by Ctrl-C.",
+    }
+}
+
+fn exit_status() -> Roff {
+    let mut roff = section("EXIT STATUS");
+    for status in EXIT_STATUSES {
+        let code = (status as u8).to_string();
+        tagged(&mut roff, [bold(code)], exit_status_meaning(status));
+    }
+    roff
+}
+
+/// The environment variables chatroom reads. The ones the clap definition reads are checked
+/// against this list by a test, so a new one cannot go undocumented.
+const ENVIRONMENT: &[(&str, &str)] = &[
+    (
+        "CHATROOM_SERVER",
+        "The room to connect to when a command that connects (send, join) is given no SERVER.",
+    ),
+    (
+        "CHATROOM_PORT",
+        "The default for --port: the port chatroom host listens on, and the port send and join \
+         connect to when SERVER names none.",
+    ),
+    (
+        "CHATROOM_NICK",
+        "The default for --nick. Without either, the nickname is the operating system's user \
+         name.",
+    ),
+    (
+        "NO_COLOR",
+        "When set, even to an empty value, output has no colors unless --color or \
+         CLICOLOR_FORCE asks for them.",
+    ),
+    (
+        "CLICOLOR_FORCE",
+        "When set to anything but 0, output has colors even when it is not a terminal, and even \
+         when NO_COLOR is set; --color never still turns them off.",
+    ),
+];
+
+fn environment() -> Roff {
+    let mut roff = section("ENVIRONMENT");
+    for (name, meaning) in ENVIRONMENT {
+        tagged(&mut roff, [bold(*name)], meaning);
+    }
+    roff
+}
+
+/// Where the history file is on each kind of system, and what it is.
+const HISTORY_FILES: &[(&str, &str)] = &[
+    (
+        "$XDG_DATA_HOME/chatroom/history",
+        "The lines typed in chatroom join, kept for recall between sessions, on Linux and other \
+         Unix systems (~/.local/share/chatroom/history when XDG_DATA_HOME is not set). \
+         --history-file PATH uses another file.",
+    ),
+    (
+        "~/Library/Application Support/chatroom/history",
+        "The same file on macOS.",
+    ),
+    (
+        "%LOCALAPPDATA%\\chatroom\\history",
+        "The same file on Windows.",
+    ),
+];
+
+fn files() -> Roff {
+    let mut roff = section("FILES");
+    for (path, meaning) in HISTORY_FILES {
+        tagged(&mut roff, [italic(*path)], meaning);
+    }
+    roff
+}
+
+/// A summary of the README's "Wire protocol" section: enough to recognize what a bot sees.
+const PROTOCOL: &[&str] = &[
+    "TCP, UTF-8, one message per line ending in a newline (CR LF is accepted). Bytes that are \
+     not valid UTF-8 become U+FFFD; a line longer than the room's maximum (4096 bytes by \
+     default) is refused and discarded.",
+    "On connecting, the host sends one plain-text greeting line, which never starts with {. The \
+     client's first line picks the mode: a JSON object starts JSON-lines mode, anything else is \
+     a nickname and starts plain mode.",
+    "Plain mode is for people using nc or telnet. Every later line is a message or a command: \
+     /list, /msg NICK TEXT, /nick NEW, /me ACTION, /quit and /help; //text sends /text \
+     literally. The host writes one readable line per event, timestamped in its local time. \
+     Errors start with \"error:\", and the line <quit> means the host is shutting down.",
+    "JSON-lines mode is for chatroom send, chatroom join --json and bots. Every line is one JSON \
+     object with a \"type\"; unknown fields are ignored. The first line is a hello, answered by \
+     a welcome or an error. Requests are say, me, pm, nick, list and quit; each may carry an \
+     \"id\" that the host echoes in its ack, users or error reply. Events are welcome, message, \
+     join, leave, nick, users, ack, error and quit. Room events carry a \"seq\" number and a \
+     \"ts\" timestamp (RFC 3339, UTC), both given by the host.",
+];
+
+/// A short JSON-lines session: `>` is the client, `<` the host.
+const PROTOCOL_SESSION: &[&str] = &[
+    r#"> {"type":"hello","v":1,"nick":"bot"}"#,
+    r#"< {"type":"welcome","v":1,"nick":"bot","room":"lobby",...}"#,
+    r#"> {"type":"say","id":1,"text":"hello"}"#,
+    r#"< {"type":"ack","id":1,"seq":7}"#,
+    r#"< {"type":"message","seq":8,"from":"alice","kind":"say","text":"hi bot",...}"#,
+];
+
+fn protocol() -> Roff {
+    let mut roff = section("PROTOCOL");
+    for text in PROTOCOL {
+        paragraph(&mut roff, text);
+    }
+    paragraph(
+        &mut roff,
+        "A JSON-lines session (> is the client, < the host):",
+    );
+    literal(&mut roff, PROTOCOL_SESSION);
+    paragraph(
+        &mut roff,
+        "Nicknames are 1 to 24 ASCII letters, digits, _, - and ., unique ignoring case. Control \
+         characters and escape sequences are removed from every message before it is relayed. \
+         A client over the rate limit is paced, never dropped; one that stops reading is \
+         disconnected once its queue is full. The README has the complete specification.",
+    );
+    roff
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(page: Vec<u8>) -> String {
+        String::from_utf8(page).expect("man pages are UTF-8")
+    }
+
+    fn main_page() -> String {
+        text(render(None).unwrap())
+    }
+
+    /// The body of section `title`: from its `.SH` line to the next one.
+    fn section_body<'a>(page: &'a str, title: &str) -> &'a str {
+        let heading = if title.contains(' ') {
+            format!(".SH \"{title}\"\n")
+        } else {
+            format!(".SH {title}\n")
+        };
+        let start = page
+            .find(&heading)
+            .unwrap_or_else(|| panic!("no {title} section"))
+            + heading.len();
+        let rest = &page[start..];
+        &rest[..rest.find("\n.SH ").unwrap_or(rest.len())]
+    }
+
+    #[test]
+    fn every_visible_command_has_a_page() {
+        let names: Vec<String> = all().into_iter().map(|(name, _)| name).collect();
+        let root = root_command();
+        assert_eq!(names[0], "chatroom.1");
+        for cmd in visible_commands(&root) {
+            assert!(names.contains(&format!("chatroom-{}.1", cmd.get_name())));
+        }
+        assert!(!names.iter().any(|name| name == "chatroom-help.1"));
+        assert_eq!(names.len(), visible_commands(&root).count() + 1);
+    }
+
+    #[test]
+    fn the_main_page_has_the_sections_people_look_for() {
+        let page = main_page();
+        let titles = [
+            "NAME",
+            "SYNOPSIS",
+            "DESCRIPTION",
+            "OPTIONS",
+            "SUBCOMMANDS",
+            "EXAMPLES",
+        ];
+        let more = ["EXIT STATUS", "ENVIRONMENT", "FILES", "PROTOCOL", "VERSION"];
+        for title in titles.into_iter().chain(more) {
+            section_body(&page, title);
+        }
+        assert!(section_body(&page, "FILES").contains("history"));
+    }
+
+    #[test]
+    fn the_preamble_appears_once() {
+        let preamble = Roff::new().render();
+        for (name, page) in all() {
+            assert!(page.starts_with(preamble.as_bytes()), "{name}");
+            assert_eq!(text(page).matches(&preamble).count(), 1, "{name}");
+        }
+    }
+
+    #[test]
+    fn exit_status_lists_every_code_in_error_rs() {
+        // Read the codes from the source, not from EXIT_STATUSES, so that a status added to the
+        // enum but not to the list is caught too.
+        let source = include_str!("../error.rs");
+        let codes: Vec<&str> = source
+            .lines()
+            .filter_map(|line| line.trim().strip_suffix(','))
+            .filter_map(|line| line.split_once(" = "))
+            .filter(|(name, _)| name.chars().all(|c| c.is_ascii_alphanumeric()))
+            .map(|(_, code)| code)
+            .filter(|code| code.parse::<u8>().is_ok())
+            .collect();
+        assert!(codes.len() >= 7, "found only {codes:?} in error.rs");
+        assert_eq!(codes.len(), EXIT_STATUSES.len());
+        let page = main_page();
+        let body = section_body(&page, "EXIT STATUS");
+        for code in codes {
+            assert!(
+                body.contains(&format!(".TP\n\\fB{code}\\fR\n")),
+                "code {code} missing"
+            );
+        }
+    }
+
+    #[test]
+    fn every_environment_variable_the_cli_reads_is_documented() {
+        let page = main_page();
+        let body = section_body(&page, "ENVIRONMENT");
+        let root = root_command();
+        let commands = std::iter::once(&root).chain(visible_commands(&root));
+        for arg in commands.flat_map(|cmd| cmd.get_arguments()) {
+            if let Some(var) = arg.get_env() {
+                let var = var.to_str().unwrap();
+                assert!(
+                    body.contains(&format!("\\fB{var}\\fR")),
+                    "{var} undocumented"
+                );
+            }
+        }
+        for (name, _) in ENVIRONMENT {
+            assert!(body.contains(name));
+        }
+    }
+
+    #[test]
+    fn every_page_footer_names_chatroom_and_its_version() {
+        let footer = format!("\"chatroom {}\"", env!("CARGO_PKG_VERSION"));
+        for (name, page) in all() {
+            let title = text(page)
+                .lines()
+                .find(|line| line.starts_with(".TH "))
+                .unwrap()
+                .to_string();
+            assert!(title.contains(&footer), "{name}: {title}");
+        }
+    }
+
+    #[test]
+    fn command_pages_point_to_the_main_page() {
+        let page = text(render(Some("send")).unwrap());
+        assert!(page.starts_with(&Roff::new().render()));
+        assert!(page.contains(".TH chatroom-send 1"));
+        assert!(section_body(&page, "SEE ALSO").contains("chatroom"));
+    }
+
+    #[test]
+    fn an_unknown_page_is_a_usage_error_that_lists_the_pages() {
+        let err = render(Some("nope")).unwrap_err();
+        assert_eq!(err.status(), ExitStatus::Usage);
+        assert!(err.to_string().contains("host, send"));
+    }
+
+    #[test]
+    fn examples_cover_host_join_piped_send_and_a_json_bot() {
+        let page = main_page();
+        let body = section_body(&page, "EXAMPLES");
+        for needle in [
+            "chatroom host",
+            "chatroom join",
+            "| chatroom send",
+            "\\-\\-json",
+        ] {
+            assert!(body.contains(needle), "no example with {needle}");
+        }
+    }
+}
