@@ -2,8 +2,10 @@
 //!
 //! - [`target`]: parsing `SERVER` and `--port`.
 //! - [`connection`]: connecting and the JSON handshake, shared by every client command.
+//! - [`acks`]: pipelined requests and the replies that settle them, shared by `send` and `join`.
 //! - [`send`]: `chatroom send`, for scripts and pipes.
 
+pub mod acks;
 pub mod connection;
 pub mod send;
 pub mod target;
