@@ -4,9 +4,14 @@
 //! - [`connection`]: connecting and the JSON handshake, shared by every client command.
 //! - [`acks`]: pipelined requests and the replies that settle them, shared by `send` and `join`.
 //! - [`send`]: `chatroom send`, for scripts and pipes.
+//! - [`input`], [`render`], [`roster`], [`editor`]: the parts of `chatroom join`.
 
 pub mod acks;
 pub mod connection;
+pub mod editor;
+pub mod input;
+pub mod render;
+pub mod roster;
 pub mod send;
 pub mod target;
 
