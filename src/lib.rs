@@ -4,7 +4,7 @@
 //! - [`cli`]: the one clap definition (flags, help, completions and man pages come from it).
 //! - [`error`]: user-facing errors and the documented exit codes.
 //! - [`protocol`]: the wire protocol (JSON-lines types, parsing, plain-mode rendering).
-//! - [`line`]: bounded line reading, so no peer can make us buffer without limit.
+//! - [`line`](mod@line): bounded line reading, so no peer can make us buffer without limit.
 //! - [`sanitize`]: removing control characters and escape sequences from peer text.
 //! - [`nick`]: nickname rules.
 //! - [`client`]: the commands that connect to a room (`send`, `join`).

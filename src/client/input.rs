@@ -66,7 +66,7 @@ pub fn parse(line: &str) -> Input {
 }
 
 /// The JSON request for a parsed request, carrying `id` so the reply can be matched to it.
-/// `None` for `/help`, which has no JSON form (and which [`parse`] never leaves in a request).
+/// `None` for `/help`, which has no JSON form (and which [`parse()`] never leaves in a request).
 pub fn to_wire(request: Request, id: Id) -> Option<ClientRequest> {
     let id = Some(id);
     Some(match request {

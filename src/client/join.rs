@@ -10,7 +10,7 @@
 //!   (`editor.rs`), and events are printed above the prompt with rustyline's external printer,
 //!   which repaints a half-typed line intact. When the room closes while the user is typing, the
 //!   event thread has to get the main thread out of `readline`: on Unix it sends the process
-//!   SIGINT, which rustyline turns into `Interrupted` (see [`Waker`]).
+//!   SIGINT, which rustyline turns into `Interrupted` (see `Waker`).
 //! - **Otherwise** there is no line editor: each stdin line is sent, events go to stdout as
 //!   plain lines (or raw JSON with `--json`), and the command exits 0 at the end of stdin, once
 //!   the host has acknowledged everything sent, like `chatroom send`.
