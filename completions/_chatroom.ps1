@@ -27,6 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'chatroom' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('host', 'host', [CompletionResultType]::ParameterValue, 'Start a room and print its activity until Ctrl-C')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Post messages into a room: the words given, or one message per line of stdin')
+            [CompletionResult]::new('join', 'join', [CompletionResultType]::ParameterValue, 'Join a room and chat: a line editor on a terminal, plain lines or JSON in a pipe')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff) to stdout: chatroom(1), or one command''s page')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -56,11 +57,27 @@ Register-ArgumentCompleter -Native -CommandName 'chatroom' -ScriptBlock {
         'chatroom;send' {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Port to connect to, when SERVER does not name one')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to connect to, when SERVER does not name one')
-            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Your nickname (default: the OS user name)')
-            [CompletionResult]::new('--nick', '--nick', [CompletionResultType]::ParameterName, 'Your nickname (default: the OS user name)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]')
+            [CompletionResult]::new('--nick', '--nick', [CompletionResultType]::ParameterName, 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the host to connect or answer before giving up')
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Send privately to this nickname instead of to the whole room')
             [CompletionResult]::new('--me', '--me', [CompletionResultType]::ParameterName, 'Send as an action, shown as `* nick MESSAGE`')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'chatroom;join' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Port to connect to, when SERVER does not name one')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to connect to, when SERVER does not name one')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]')
+            [CompletionResult]::new('--nick', '--nick', [CompletionResultType]::ParameterName, 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the host to connect or answer before giving up')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color nicknames and notices: auto means on a terminal without NO_COLOR')
+            [CompletionResult]::new('--history-file', '--history-file', [CompletionResultType]::ParameterName, 'Keep the input history in this file [default: chatroom/history in the user''s data directory]')
+            [CompletionResult]::new('--no-timestamps', '--no-timestamps', [CompletionResultType]::ParameterName, 'Do not show the time (HH:MM, local) in front of each line')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print every event from the room as one raw JSON line, for bots; never a line editor')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -84,6 +101,7 @@ Register-ArgumentCompleter -Native -CommandName 'chatroom' -ScriptBlock {
         'chatroom;help' {
             [CompletionResult]::new('host', 'host', [CompletionResultType]::ParameterValue, 'Start a room and print its activity until Ctrl-C')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Post messages into a room: the words given, or one message per line of stdin')
+            [CompletionResult]::new('join', 'join', [CompletionResultType]::ParameterValue, 'Join a room and chat: a line editor on a terminal, plain lines or JSON in a pipe')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff) to stdout: chatroom(1), or one command''s page')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -93,6 +111,9 @@ Register-ArgumentCompleter -Native -CommandName 'chatroom' -ScriptBlock {
             break
         }
         'chatroom;help;send' {
+            break
+        }
+        'chatroom;help;join' {
             break
         }
         'chatroom;help;completions' {

@@ -25,6 +25,9 @@ _chatroom() {
             chatroom,host)
                 cmd="chatroom__subcmd__host"
                 ;;
+            chatroom,join)
+                cmd="chatroom__subcmd__join"
+                ;;
             chatroom,man)
                 cmd="chatroom__subcmd__man"
                 ;;
@@ -40,6 +43,9 @@ _chatroom() {
             chatroom__subcmd__help,host)
                 cmd="chatroom__subcmd__help__subcmd__host"
                 ;;
+            chatroom__subcmd__help,join)
+                cmd="chatroom__subcmd__help__subcmd__join"
+                ;;
             chatroom__subcmd__help,man)
                 cmd="chatroom__subcmd__help__subcmd__man"
                 ;;
@@ -53,7 +59,7 @@ _chatroom() {
 
     case "${cmd}" in
         chatroom)
-            opts="-h -V --help --version host send completions man help"
+            opts="-h -V --help --version host send join completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -81,7 +87,7 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__help)
-            opts="host send completions man help"
+            opts="host send join completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -123,6 +129,20 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__help__subcmd__host)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chatroom__subcmd__help__subcmd__join)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -216,6 +236,48 @@ _chatroom() {
                     return 0
                     ;;
                 --outbox)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chatroom__subcmd__join)
+            opts="-p -n -h -V --port --nick --timeout --color --no-timestamps --history-file --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nick)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --history-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -24,6 +24,7 @@ set edit:completion:arg-completer[chatroom] = {|@words|
             cand --version 'Print version'
             cand host 'Start a room and print its activity until Ctrl-C'
             cand send 'Post messages into a room: the words given, or one message per line of stdin'
+            cand join 'Join a room and chat: a line editor on a terminal, plain lines or JSON in a pipe'
             cand completions 'Print a shell completion script to stdout'
             cand man 'Print a man page (roff) to stdout: chatroom(1), or one command''s page'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -51,11 +52,26 @@ set edit:completion:arg-completer[chatroom] = {|@words|
         &'chatroom;send'= {
             cand -p 'Port to connect to, when SERVER does not name one'
             cand --port 'Port to connect to, when SERVER does not name one'
-            cand -n 'Your nickname (default: the OS user name)'
-            cand --nick 'Your nickname (default: the OS user name)'
+            cand -n 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]'
+            cand --nick 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]'
             cand --timeout 'Seconds to wait for the host to connect or answer before giving up'
             cand --to 'Send privately to this nickname instead of to the whole room'
             cand --me 'Send as an action, shown as `* nick MESSAGE`'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'chatroom;join'= {
+            cand -p 'Port to connect to, when SERVER does not name one'
+            cand --port 'Port to connect to, when SERVER does not name one'
+            cand -n 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]'
+            cand --nick 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]'
+            cand --timeout 'Seconds to wait for the host to connect or answer before giving up'
+            cand --color 'When to color nicknames and notices: auto means on a terminal without NO_COLOR'
+            cand --history-file 'Keep the input history in this file [default: chatroom/history in the user''s data directory]'
+            cand --no-timestamps 'Do not show the time (HH:MM, local) in front of each line'
+            cand --json 'Print every event from the room as one raw JSON line, for bots; never a line editor'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -76,6 +92,7 @@ set edit:completion:arg-completer[chatroom] = {|@words|
         &'chatroom;help'= {
             cand host 'Start a room and print its activity until Ctrl-C'
             cand send 'Post messages into a room: the words given, or one message per line of stdin'
+            cand join 'Join a room and chat: a line editor on a terminal, plain lines or JSON in a pipe'
             cand completions 'Print a shell completion script to stdout'
             cand man 'Print a man page (roff) to stdout: chatroom(1), or one command''s page'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -83,6 +100,8 @@ set edit:completion:arg-completer[chatroom] = {|@words|
         &'chatroom;help;host'= {
         }
         &'chatroom;help;send'= {
+        }
+        &'chatroom;help;join'= {
         }
         &'chatroom;help;completions'= {
         }

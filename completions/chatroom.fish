@@ -28,6 +28,7 @@ complete -c chatroom -n "__fish_chatroom_needs_command" -s h -l help -d 'Print h
 complete -c chatroom -n "__fish_chatroom_needs_command" -s V -l version -d 'Print version'
 complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "host" -d 'Start a room and print its activity until Ctrl-C'
 complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "send" -d 'Post messages into a room: the words given, or one message per line of stdin'
+complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "join" -d 'Join a room and chat: a line editor on a terminal, plain lines or JSON in a pipe'
 complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "man" -d 'Print a man page (roff) to stdout: chatroom(1), or one command\'s page'
 complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -46,18 +47,30 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s q -l quiet -d
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s V -l version -d 'Print version'
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s p -l port -d 'Port to connect to, when SERVER does not name one' -r
-complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s n -l nick -d 'Your nickname (default: the OS user name)' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s n -l nick -d 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l timeout -d 'Seconds to wait for the host to connect or answer before giving up' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l to -d 'Send privately to this nickname instead of to the whole room' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l me -d 'Send as an action, shown as `* nick MESSAGE`'
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s V -l version -d 'Print version'
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s p -l port -d 'Port to connect to, when SERVER does not name one' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s n -l nick -d 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l timeout -d 'Seconds to wait for the host to connect or answer before giving up' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l color -d 'When to color nicknames and notices: auto means on a terminal without NO_COLOR' -r -f -a "auto\t'Colors when stdout is a terminal and NO_COLOR is not set'
+always\t'Always use colors (CLICOLOR_FORCE does the same)'
+never\t'Never use colors'"
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l history-file -d 'Keep the input history in this file [default: chatroom/history in the user\'s data directory]' -r -F
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l no-timestamps -d 'Do not show the time (HH:MM, local) in front of each line'
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l json -d 'Print every event from the room as one raw JSON line, for bots; never a line editor'
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s V -l version -d 'Print version'
 complete -c chatroom -n "__fish_chatroom_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c chatroom -n "__fish_chatroom_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c chatroom -n "__fish_chatroom_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c chatroom -n "__fish_chatroom_using_subcommand man" -s V -l version -d 'Print version'
-complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send completions man help" -f -a "host" -d 'Start a room and print its activity until Ctrl-C'
-complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send completions man help" -f -a "send" -d 'Post messages into a room: the words given, or one message per line of stdin'
-complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send completions man help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send completions man help" -f -a "man" -d 'Print a man page (roff) to stdout: chatroom(1), or one command\'s page'
-complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join completions man help" -f -a "host" -d 'Start a room and print its activity until Ctrl-C'
+complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join completions man help" -f -a "send" -d 'Post messages into a room: the words given, or one message per line of stdin'
+complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join completions man help" -f -a "join" -d 'Join a room and chat: a line editor on a terminal, plain lines or JSON in a pipe'
+complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join completions man help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join completions man help" -f -a "man" -d 'Print a man page (roff) to stdout: chatroom(1), or one command\'s page'
+complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

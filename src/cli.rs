@@ -21,6 +21,7 @@ pub const DEFAULT_PORT: u16 = 55555;
     about,
     long_about = "Group chat in a terminal.\n\n\
         `chatroom host` starts a room that anyone on the network can reach, even with plain `nc`; \
+        `chatroom join` is the interactive client (and, with --json, a bot's view of the room); \
         `chatroom send` posts into a room from scripts and pipes, and exits 0 only once the host \
         has acknowledged every message.",
     after_help = "Run `chatroom COMMAND --help` for the options of each command.",
@@ -50,6 +51,21 @@ pub enum Command {
             it ends."
     )]
     Send(SendArgs),
+    /// Join a room and chat: a line editor on a terminal, plain lines or JSON in a pipe.
+    #[command(
+        long_about = "Join a room and chat: a line editor on a terminal, plain lines or \
+            JSON in a pipe.\n\n\
+            On a terminal, type to talk; /help lists the commands (/msg, /me, /nick, /list, \
+            /clear, /quit). Tab completes commands and the nicknames in the room, Up and Down \
+            recall earlier lines (kept between sessions), and messages arriving while you type \
+            appear above your line without disturbing it. Without --nick or CHATROOM_NICK, join \
+            asks for a nickname, and asks again if the room refuses it. /quit, Ctrl-D or Ctrl-C \
+            on an empty line leave; when the host shuts the room down, join says so and exits 0.\n\n\
+            When stdin is not a terminal, every line of it is sent (commands too), the room's \
+            events are printed as plain lines (raw JSON events with --json), and join exits 0 at \
+            the end of stdin once the host has acknowledged everything sent."
+    )]
+    Join(JoinArgs),
     /// Print a shell completion script to stdout.
     #[command(long_about = "Print a shell completion script to stdout.\n\n\
             The script completes chatroom's commands and options; see the README's Installation \
@@ -140,7 +156,7 @@ pub struct ServerArgs {
     #[arg(long, short, value_name = "N", env = "CHATROOM_PORT")]
     pub port: Option<u16>,
 
-    /// Your nickname (default: the OS user name).
+    /// Your nickname [default: the OS user name; join on a terminal asks, suggesting it].
     #[arg(long, short, value_name = "NAME", env = "CHATROOM_NICK")]
     pub nick: Option<String>,
 
@@ -167,6 +183,30 @@ pub struct SendArgs {
     /// The message; without it, every line of stdin is sent as its own message.
     #[arg(value_name = "MESSAGE", trailing_var_arg = true)]
     pub message: Vec<String>,
+}
+
+/// Options of `chatroom join`.
+#[derive(Debug, Args)]
+pub struct JoinArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+
+    /// When to color nicknames and notices: auto means on a terminal without NO_COLOR.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Do not show the time (HH:MM, local) in front of each line.
+    #[arg(long)]
+    pub no_timestamps: bool,
+
+    /// Keep the input history in this file [default: chatroom/history in the user's data
+    /// directory].
+    #[arg(long, value_name = "PATH")]
+    pub history_file: Option<PathBuf>,
+
+    /// Print every event from the room as one raw JSON line, for bots; never a line editor.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `chatroom completions`.

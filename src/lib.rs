@@ -4,15 +4,17 @@
 //! - [`cli`]: the one clap definition (flags, help, completions and man pages come from it).
 //! - [`error`]: user-facing errors and the documented exit codes.
 //! - [`protocol`]: the wire protocol (JSON-lines types, parsing, plain-mode rendering).
-//! - [`line`]: bounded line reading, so no peer can make us buffer without limit.
+//! - [`line`](mod@line): bounded line reading, so no peer can make us buffer without limit.
 //! - [`sanitize`]: removing control characters and escape sequences from peer text.
 //! - [`nick`]: nickname rules.
-//! - [`client`]: the commands that connect to a room (`send`).
+//! - [`client`]: the commands that connect to a room (`send`, `join`).
+//! - [`color`]: resolving `--color`, `NO_COLOR` and `CLICOLOR_FORCE` once, at start-up.
 //! - [`server`]: the host (acceptor, sessions, hub, writers, shutdown).
 //! - [`docs`]: shell completions and man pages generated from [`cli`] (`chatroom completions`,
 //!   `chatroom man`, and the checked-in `completions/` and `man/` folders).
 pub mod cli;
 pub mod client;
+pub mod color;
 pub mod docs;
 pub mod error;
 pub mod line;

@@ -77,8 +77,27 @@ pub fn connect(target: &Target, timeout: Duration) -> Result<TcpStream> {
     Err(cannot(why))
 }
 
+/// A joined connection: what the room said, and its two halves.
+pub type Joined = (Welcome, Events, Requests);
+
+/// How a handshake ended, when the connection itself worked.
+pub enum Handshake {
+    Joined(Joined),
+    /// The room refused the nickname (taken or invalid), saying why; another may do.
+    NickRefused(String),
+}
+
 /// Connects, says hello as `nick`, and waits for the welcome.
-pub fn join(target: &Target, nick: &str, timeout: Duration) -> Result<(Welcome, Events, Requests)> {
+pub fn join(target: &Target, nick: &str, timeout: Duration) -> Result<Joined> {
+    match handshake(target, nick, timeout)? {
+        Handshake::Joined(joined) => Ok(joined),
+        Handshake::NickRefused(message) => Err(refused(target, ErrorCode::NickTaken, &message)),
+    }
+}
+
+/// Like [`join`], but tells a refused nickname apart from every other failure, so that an
+/// interactive client can ask for another one.
+pub fn handshake(target: &Target, nick: &str, timeout: Duration) -> Result<Handshake> {
     let stream = connect(target, timeout)?;
     let _ = stream.set_nodelay(true);
     let lost = |why: String| Error::new(ExitStatus::ConnectionLost, format!("{target}: {why}"));
@@ -129,7 +148,10 @@ pub fn join(target: &Target, nick: &str, timeout: Duration) -> Result<(Welcome, 
                     users,
                     limits,
                 };
-                return Ok((welcome, events, requests));
+                return Ok(Handshake::Joined((welcome, events, requests)));
+            }
+            Event::Error { code, message, .. } if code.is_nick_problem() => {
+                return Ok(Handshake::NickRefused(message));
             }
             Event::Error { code, message, .. } => return Err(refused(target, code, &message)),
             _ => {}
@@ -156,6 +178,12 @@ pub fn is_timeout(e: &io::Error) -> bool {
 impl Events {
     /// The next event, skipping lines that are not JSON (the plain greeting). `None` at EOF.
     pub fn next_event(&mut self) -> io::Result<Option<Event>> {
+        Ok(self.next_raw_event()?.map(|(_, event)| event))
+    }
+
+    /// The next event with the line it came in (`join --json` passes lines on untouched, fields
+    /// this client does not know included). `None` at EOF.
+    pub fn next_raw_event(&mut self) -> io::Result<Option<(String, Event)>> {
         loop {
             match self.lines.next_line()? {
                 None => return Ok(None),
@@ -165,7 +193,7 @@ impl Events {
                         continue;
                     }
                     if let Ok(event) = serde_json::from_str(&text) {
-                        return Ok(Some(event));
+                        return Ok(Some((text, event)));
                     }
                 }
             }

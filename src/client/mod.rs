@@ -2,9 +2,21 @@
 //!
 //! - [`target`]: parsing `SERVER` and `--port`.
 //! - [`connection`]: connecting and the JSON handshake, shared by every client command.
+//! - [`acks`]: pipelined requests and the replies that settle them, shared by `send` and `join`.
 //! - [`send`]: `chatroom send`, for scripts and pipes.
+//! - [`join`]: `chatroom join`, the interactive client, built from:
+//!   - [`input`]: what the user typed, turned into requests or local commands;
+//!   - [`render`]: events turned into lines, nicknames into colors, mentions detected;
+//!   - [`roster`]: who is in the room, kept current from the event stream;
+//!   - [`editor`]: the rustyline line editor (completion, prompt, keys, history file).
 
+pub mod acks;
 pub mod connection;
+pub mod editor;
+pub mod input;
+pub mod join;
+pub mod render;
+pub mod roster;
 pub mod send;
 pub mod target;
 

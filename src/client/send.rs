@@ -9,28 +9,15 @@
 use std::io;
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use crossbeam_channel::{Receiver, Sender};
 
+use super::acks::{self, Outcome};
 use super::connection::{self, Events, Requests, Welcome};
 use super::target;
 use crate::cli::SendArgs;
 use crate::error::{Error, ExitStatus, Result, describe_io};
 use crate::line::{Line, LineReader};
 use crate::protocol::wire::ClientRequest;
-use crate::protocol::{ErrorCode, Event, Id};
-
-/// What the reader thread reports about our messages.
-enum Outcome {
-    Acked,
-    Refused {
-        id: Option<u64>,
-        message: String,
-    },
-    /// The room is pacing us; said once per flood.
-    Paced(String),
-    /// The connection ended; why, in words.
-    Closed(String),
-}
 
 /// How each message goes out.
 enum Kind<'a> {
@@ -87,29 +74,70 @@ pub fn run(args: &SendArgs) -> Result<()> {
 /// Counts what happened to our messages.
 #[derive(Default)]
 struct Tally {
-    sent: u64,
-    acked: u64,
-    refused: u64,
+    replies: acks::Tally,
     /// Not sent at all (too long for the room).
     skipped: u64,
     told_about_pacing: bool,
 }
 
 impl Tally {
-    fn settled(&self) -> u64 {
-        self.acked + self.refused
-    }
-
     fn verdict(&self) -> Result<()> {
-        let failed = self.refused + self.skipped;
+        let failed = self.replies.refused + self.skipped;
         if failed == 0 {
             return Ok(());
         }
         Err(Error::failure(format!(
             "{failed} of {} messages were not delivered",
-            self.sent + self.skipped
+            self.replies.sent + self.skipped
         )))
     }
+}
+
+/// Tells the user about an outcome already counted in `replies`.
+fn report(
+    target: &str,
+    replies: &acks::Tally,
+    told_about_pacing: &mut bool,
+    outcome: Outcome,
+) -> Result<()> {
+    let closed = |why: String| {
+        // The connection ending is fine once everything is acknowledged, a loss otherwise.
+        if replies.settled() {
+            Ok(())
+        } else {
+            Err(lost(target, replies, why))
+        }
+    };
+    match outcome {
+        Outcome::Done { .. } => {}
+        Outcome::Refused { id, message } => match id {
+            Some(id) => eprintln!("chatroom: message {id} not delivered: {message}"),
+            None => eprintln!("chatroom: the room says: {message}"),
+        },
+        Outcome::Paced(message) => {
+            if !*told_about_pacing {
+                *told_about_pacing = true;
+                eprintln!("chatroom: the room is pacing us ({message}); sending at its rate");
+            }
+        }
+        Outcome::RoomClosed(reason) => return closed(room_closed(&reason)),
+        Outcome::Lost(why) => return closed(why),
+    }
+    Ok(())
+}
+
+fn room_closed(reason: &str) -> String {
+    format!("room closed: {reason}")
+}
+
+fn lost(target: &str, replies: &acks::Tally, why: String) -> Error {
+    Error::new(
+        ExitStatus::ConnectionLost,
+        format!(
+            "{target}: {why}; {} of {} messages were acknowledged",
+            replies.done, replies.sent
+        ),
+    )
 }
 
 /// One `send` run: the connection's writing half and what we know of our messages.
@@ -150,7 +178,8 @@ impl Poster<'_> {
     }
 
     fn send_one(&mut self, text: &str) -> Result<()> {
-        let id = Some(Id::from(self.tally.sent + 1));
+        let number = self.tally.replies.sent + self.tally.skipped + 1;
+        let id = Some(self.tally.replies.next_id());
         let text = text.to_string();
         let request = match self.kind {
             Kind::Say => ClientRequest::Say { text, id },
@@ -163,17 +192,14 @@ impl Poster<'_> {
         };
         let line = request.to_json_line();
         if line.len() - 1 > self.welcome.limits.max_line {
-            self.skip(
-                self.tally.sent + self.tally.skipped + 1,
-                "too long once encoded",
-            );
+            self.skip(number, "too long once encoded");
             return Ok(());
         }
         self.requests.send_line(&line).map_err(|e| {
             let why = self.closed_reason().unwrap_or_else(|| describe_io(&e));
-            self.lost(why)
+            lost(&self.target, &self.tally.replies, why)
         })?;
-        self.tally.sent += 1;
+        self.tally.replies.mark_sent();
         // Keep the outcome queue short on endless input.
         while let Ok(outcome) = self.outcomes.try_recv() {
             self.take(outcome)?;
@@ -184,63 +210,42 @@ impl Poster<'_> {
     /// If the reader already knows why the connection ended, that beats a bare write error.
     fn closed_reason(&mut self) -> Option<String> {
         while let Ok(outcome) = self.outcomes.try_recv() {
-            if let Outcome::Closed(why) = outcome {
-                return Some(why);
+            match outcome {
+                Outcome::RoomClosed(reason) => return Some(room_closed(&reason)),
+                Outcome::Lost(why) => return Some(why),
+                outcome => {
+                    let _ = self.take(outcome);
+                }
             }
-            let _ = self.take(outcome);
         }
         None
     }
 
-    fn lost(&self, why: String) -> Error {
-        Error::new(
-            ExitStatus::ConnectionLost,
-            format!(
-                "{}: {why}; {} of {} messages were acknowledged",
-                self.target, self.tally.acked, self.tally.sent
-            ),
+    fn take(&mut self, outcome: Outcome) -> Result<()> {
+        let tally = &mut self.tally;
+        tally.replies.record(&outcome);
+        report(
+            &self.target,
+            &tally.replies,
+            &mut tally.told_about_pacing,
+            outcome,
         )
     }
 
-    fn take(&mut self, outcome: Outcome) -> Result<()> {
-        match outcome {
-            Outcome::Acked => self.tally.acked += 1,
-            Outcome::Refused { id, message } => {
-                match id {
-                    Some(id) => eprintln!("chatroom: message {id} not delivered: {message}"),
-                    None => eprintln!("chatroom: the room says: {message}"),
-                }
-                self.tally.refused += u64::from(id.is_some());
-            }
-            Outcome::Paced(message) => {
-                if !self.tally.told_about_pacing {
-                    self.tally.told_about_pacing = true;
-                    eprintln!("chatroom: the room is pacing us ({message}); sending at its rate");
-                }
-            }
-            Outcome::Closed(why) => {
-                if self.tally.settled() < self.tally.sent {
-                    return Err(self.lost(why));
-                }
-            }
-        }
-        Ok(())
-    }
-
     fn wait_for_acks(&mut self, timeout: Duration) -> Result<()> {
-        while self.tally.settled() < self.tally.sent {
-            match self.outcomes.recv_timeout(timeout) {
-                Ok(outcome) => self.take(outcome)?,
-                Err(RecvTimeoutError::Timeout) => {
-                    let why = format!("no answer for {} s", timeout.as_secs());
-                    return Err(self.lost(why));
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    return Err(self.lost("the connection closed".into()));
-                }
-            }
-        }
-        Ok(())
+        let Tally {
+            replies,
+            told_about_pacing,
+            ..
+        } = &mut self.tally;
+        let target = &self.target;
+        acks::settle(
+            replies,
+            &self.outcomes,
+            timeout,
+            |replies, outcome| report(target, replies, told_about_pacing, outcome),
+            |replies, why| lost(target, replies, why),
+        )
     }
 }
 
@@ -250,23 +255,15 @@ fn read_outcomes(mut events: Events, tx: &Sender<Outcome>) {
     let _ = events.set_timeout(None);
     loop {
         let outcome = match events.next_event() {
-            Ok(Some(Event::Ack { .. })) => Outcome::Acked,
-            Ok(Some(Event::Error {
-                code: ErrorCode::SlowDown,
-                message,
-                ..
-            })) => Outcome::Paced(message),
-            Ok(Some(Event::Error { message, id, .. })) => Outcome::Refused {
-                id: id.as_ref().and_then(Id::as_u64),
-                message,
+            Ok(Some(event)) => match Outcome::of_event(&event) {
+                Some(outcome) => outcome,
+                None => continue,
             },
-            Ok(Some(Event::Quit { reason })) => Outcome::Closed(format!("room closed: {reason}")),
-            Ok(Some(_)) => continue,
-            Ok(None) => Outcome::Closed("the host closed the connection".into()),
-            Err(e) => Outcome::Closed(describe_io(&e)),
+            Ok(None) => Outcome::of_read_end(None),
+            Err(e) => Outcome::of_read_end(Some(&e)),
         };
-        let closed = matches!(outcome, Outcome::Closed(_));
-        if tx.send(outcome).is_err() || closed {
+        let last = outcome.is_final();
+        if tx.send(outcome).is_err() || last {
             return;
         }
     }

@@ -1,0 +1,229 @@
+//! Requests sent ahead of their replies, and the replies that settle them.
+//!
+//! `send` and `join` both pipeline: each request goes out with a numbered id without waiting for
+//! the previous reply, and the thread reading the connection reports what the host said. Before
+//! either command exits it waits until every request it sent has been answered, so nothing
+//! written into it is lost. This module is that bookkeeping, shared so that both commands read
+//! replies, count them and give up on a silent host in the same way.
+
+use std::io;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+
+use crate::error::{Result, describe_io};
+use crate::protocol::{ErrorCode, Event, Id};
+
+/// What the host said that matters to a client waiting on its requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// One of our requests was carried out: an `ack`, or the `users` answering a `list`.
+    Done { id: Option<u64> },
+    /// The host refused a request (`id` says which of ours, when it can tell).
+    Refused { id: Option<u64>, message: String },
+    /// The room is pacing us; said once per flood.
+    Paced(String),
+    /// The host is shutting the room down; its reason.
+    RoomClosed(String),
+    /// The connection ended without the room closing; why, in words.
+    Lost(String),
+}
+
+impl Outcome {
+    /// What `event` means for our requests; `None` for room events (messages, joins, ...).
+    pub fn of_event(event: &Event) -> Option<Outcome> {
+        let id = |id: &Option<Id>| id.as_ref().and_then(Id::as_u64);
+        Some(match event {
+            Event::Ack { id: reply_to, .. } => Outcome::Done { id: id(reply_to) },
+            Event::Users {
+                id: Some(reply_to), ..
+            } => Outcome::Done {
+                id: reply_to.as_u64(),
+            },
+            Event::Error {
+                code: ErrorCode::SlowDown,
+                message,
+                ..
+            } => Outcome::Paced(message.clone()),
+            Event::Error {
+                message,
+                id: reply_to,
+                ..
+            } => Outcome::Refused {
+                id: id(reply_to),
+                message: message.clone(),
+            },
+            Event::Quit { reason } => Outcome::RoomClosed(reason.clone()),
+            _ => return None,
+        })
+    }
+
+    /// The outcome of a read that returned no event: end of stream, or an error.
+    pub fn of_read_end(error: Option<&io::Error>) -> Outcome {
+        Outcome::Lost(match error {
+            None => "the host closed the connection".to_string(),
+            Some(e) => describe_io(e),
+        })
+    }
+
+    /// Whether nothing more will come from the connection after this.
+    pub fn is_final(&self) -> bool {
+        matches!(self, Outcome::RoomClosed(_) | Outcome::Lost(_))
+    }
+}
+
+/// How many requests went out and how many the host has answered.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub sent: u64,
+    pub done: u64,
+    pub refused: u64,
+}
+
+impl Tally {
+    /// The id the next request carries: ids count up from 1, so a refusal names the request.
+    pub fn next_id(&self) -> Id {
+        Id::from(self.sent + 1)
+    }
+
+    /// Counts the request carrying [`Tally::next_id`] as sent.
+    pub fn mark_sent(&mut self) {
+        self.sent += 1;
+    }
+
+    /// Counts a reply. Refusals without one of our ids (a flood warning, say) answer nothing.
+    pub fn record(&mut self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Done { .. } => self.done += 1,
+            Outcome::Refused { id: Some(_), .. } => self.refused += 1,
+            _ => {}
+        }
+    }
+
+    /// Whether every request sent has been answered.
+    pub fn settled(&self) -> bool {
+        self.done + self.refused >= self.sent
+    }
+}
+
+/// Waits until every request counted in `tally` has been answered.
+///
+/// Each outcome is counted, then handed to `take`, which may end the wait with an error (a
+/// closed connection while requests are unanswered, typically). When the host says nothing for
+/// `timeout`, or the reader has gone, the wait fails with `lost(why)`.
+pub fn settle(
+    tally: &mut Tally,
+    outcomes: &Receiver<Outcome>,
+    timeout: Duration,
+    mut take: impl FnMut(&Tally, Outcome) -> Result<()>,
+    lost: impl Fn(&Tally, String) -> crate::error::Error,
+) -> Result<()> {
+    while !tally.settled() {
+        match outcomes.recv_timeout(timeout) {
+            Ok(outcome) => {
+                tally.record(&outcome);
+                take(tally, outcome)?;
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                return Err(lost(
+                    tally,
+                    format!("no answer for {} s", timeout.as_secs()),
+                ));
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(lost(tally, "the connection closed".into()));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(json: &str) -> Event {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn replies_become_outcomes() {
+        assert_eq!(
+            Outcome::of_event(&event(r#"{"type":"ack","id":3,"seq":9}"#)),
+            Some(Outcome::Done { id: Some(3) })
+        );
+        assert_eq!(
+            Outcome::of_event(&event(r#"{"type":"users","users":["a"],"id":4}"#)),
+            Some(Outcome::Done { id: Some(4) })
+        );
+        assert_eq!(
+            Outcome::of_event(&event(r#"{"type":"users","users":["a"]}"#)),
+            None
+        );
+        assert_eq!(
+            Outcome::of_event(&event(
+                r#"{"type":"error","code":"no_such_nick","message":"m","id":5}"#
+            )),
+            Some(Outcome::Refused {
+                id: Some(5),
+                message: "m".into()
+            })
+        );
+        assert!(matches!(
+            Outcome::of_event(&event(
+                r#"{"type":"error","code":"slow_down","message":"m"}"#
+            )),
+            Some(Outcome::Paced(_))
+        ));
+        assert!(
+            Outcome::of_event(&event(r#"{"type":"quit","reason":"bye"}"#))
+                .unwrap()
+                .is_final()
+        );
+        assert_eq!(
+            Outcome::of_event(&event(
+                r#"{"type":"join","seq":1,"ts":"2026-11-22T14:04:00.120Z","nick":"c","count":2}"#
+            )),
+            None
+        );
+    }
+
+    #[test]
+    fn the_tally_settles_when_every_request_is_answered() {
+        let mut tally = Tally::default();
+        assert_eq!(tally.next_id(), Id::from(1));
+        tally.mark_sent();
+        assert_eq!(tally.next_id(), Id::from(2));
+        tally.mark_sent();
+        assert!(!tally.settled());
+        tally.record(&Outcome::Paced("slow".into()));
+        tally.record(&Outcome::Refused {
+            id: None,
+            message: "x".into(),
+        });
+        assert!(!tally.settled());
+        tally.record(&Outcome::Done { id: Some(1) });
+        tally.record(&Outcome::Refused {
+            id: Some(2),
+            message: "x".into(),
+        });
+        assert!(tally.settled());
+    }
+
+    #[test]
+    fn settle_gives_up_on_a_silent_host() {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let mut tally = Tally::default();
+        tally.mark_sent();
+        tx.send(Outcome::Paced("slow".into())).unwrap();
+        let err = settle(
+            &mut tally,
+            &rx,
+            Duration::from_millis(10),
+            |_, _| Ok(()),
+            |_, why| crate::error::Error::failure(why),
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "no answer for 0 s");
+    }
+}

@@ -1,0 +1,307 @@
+//! The line editor of `chatroom join`: rustyline, set up for chatting.
+//!
+//! - **Tab** completes commands at the start of a line and the nicknames in the room anywhere
+//!   (from the shared [`Roster`], so it offers exactly who is here now). A nickname completed at
+//!   the start of a line gets `: ` appended, the usual way to address someone.
+//! - **The prompt** is the start of our own chat line, `[HH:MM] <me> `, redrawn with the current
+//!   time on every key: after Enter the typed line stays on screen reading like everyone else's
+//!   messages, so it is never echoed twice.
+//! - **Ctrl-C** clears a line that has text and leaves on an empty one; Ctrl-D leaves too.
+//! - **History** persists in a file (see [`default_history_path`]): bounded, no consecutive
+//!   duplicates, and lines typed with a leading space are not kept, as in shells.
+//!
+//! Incoming events are printed with rustyline's external printer, which repaints a half-typed
+//! line intact below them; see `join.rs`.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rustyline::completion::{Completer, Pair};
+use rustyline::config::{ColorMode, CompletionType, Config, EditMode};
+use rustyline::error::ReadlineError;
+use rustyline::highlight::{CmdKind, Highlighter};
+use rustyline::hint::Hinter;
+use rustyline::history::{FileHistory, History};
+use rustyline::validate::Validator;
+use rustyline::{
+    Cmd, ConditionalEventHandler, Context, Editor, Event, EventContext, EventHandler, Helper,
+    KeyEvent, Movement, RepeatCount,
+};
+
+use super::input::COMMANDS;
+use super::render::Renderer;
+use super::roster::Roster;
+use crate::protocol::Timestamp;
+
+/// Lines of history kept: enough for weeks of chatting, small enough to load instantly.
+pub const HISTORY_SIZE: usize = 1000;
+
+/// Where history lives when `--history-file` does not say: the platform's per-user data
+/// directory (`$XDG_DATA_HOME`, else `~/.local/share`, on Linux; `~/Library/Application
+/// Support` on macOS; `%LOCALAPPDATA%` on Windows), in a `chatroom` folder.
+pub fn default_history_path() -> Option<PathBuf> {
+    dirs::data_local_dir().map(|dir| dir.join("chatroom").join("history"))
+}
+
+/// What Tab offers at `pos` in `line`: where the completed word starts, and its replacements.
+pub fn candidates(line: &str, pos: usize, roster: &Roster) -> (usize, Vec<String>) {
+    let before = &line[..pos];
+    let start = before.rfind(char::is_whitespace).map_or(0, |at| {
+        at + before[at..].chars().next().map_or(1, char::len_utf8)
+    });
+    let word = &before[start..];
+    let lower = word.to_ascii_lowercase();
+    if start == 0 && word.starts_with('/') {
+        let commands = COMMANDS
+            .iter()
+            .filter(|command| command.starts_with(&lower))
+            .map(|command| format!("{command} "))
+            .collect();
+        return (start, commands);
+    }
+    let suffix = if start == 0 {
+        ": "
+    } else if before[..start].trim_end().eq_ignore_ascii_case("/msg") {
+        " "
+    } else {
+        ""
+    };
+    let nicks = roster
+        .others()
+        .filter(|nick| nick.to_ascii_lowercase().starts_with(&lower))
+        .map(|nick| format!("{nick}{suffix}"))
+        .collect();
+    (start, nicks)
+}
+
+/// The rustyline helper: completion and the prompt's clock.
+pub struct ChatHelper {
+    roster: Arc<Mutex<Roster>>,
+    renderer: Arc<Renderer>,
+    /// Whether the prompt being read is the chat prompt (the nickname question is not).
+    chatting: bool,
+}
+
+impl Completer for ChatHelper {
+    type Candidate = Pair;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _ctx: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let roster = self.roster.lock().expect("roster lock");
+        let (start, words) = candidates(line, pos, &roster);
+        let pairs = words
+            .into_iter()
+            .map(|word| Pair {
+                display: word.trim_end_matches([':', ' ']).to_string(),
+                replacement: word,
+            })
+            .collect();
+        Ok((start, pairs))
+    }
+}
+
+impl Highlighter for ChatHelper {
+    fn highlight_prompt<'b, 's: 'b, 'p: 'b>(
+        &'s self,
+        prompt: &'p str,
+        _default: bool,
+    ) -> Cow<'b, str> {
+        if !self.chatting {
+            return Cow::Borrowed(prompt);
+        }
+        let me = self.roster.lock().expect("roster lock").me.clone();
+        Cow::Owned(self.renderer.prompt(&me, &Timestamp::now()))
+    }
+
+    /// Redraw on every key, so the prompt's clock is the time the line is sent.
+    fn highlight_char(&self, _line: &str, _pos: usize, _kind: CmdKind) -> bool {
+        self.chatting
+    }
+}
+
+impl Hinter for ChatHelper {
+    type Hint = String;
+}
+
+impl Validator for ChatHelper {}
+
+impl Helper for ChatHelper {}
+
+/// Ctrl-C: clear the line when it has text (it stays in the kill ring, Ctrl-Y brings it back),
+/// leave when it is empty.
+struct ClearOrLeave;
+
+impl ConditionalEventHandler for ClearOrLeave {
+    fn handle(&self, _: &Event, _: RepeatCount, _: bool, ctx: &EventContext) -> Option<Cmd> {
+        if ctx.line().is_empty() {
+            Some(Cmd::Interrupt)
+        } else {
+            Some(Cmd::Kill(Movement::WholeLine))
+        }
+    }
+}
+
+/// The editor and where its history is kept.
+pub struct LineEditor {
+    editor: Editor<ChatHelper, FileHistory>,
+    history_path: Option<PathBuf>,
+}
+
+impl LineEditor {
+    /// Sets up the editor and loads the history from `history_path` (a missing file is a
+    /// fresh start; an unreadable one is reported and ignored).
+    pub fn new(
+        roster: Arc<Mutex<Roster>>,
+        renderer: Arc<Renderer>,
+        history_path: Option<PathBuf>,
+    ) -> rustyline::Result<Self> {
+        let config = Config::builder()
+            .edit_mode(EditMode::Emacs)
+            .max_history_size(HISTORY_SIZE)?
+            .history_ignore_dups(true)?
+            .history_ignore_space(true)
+            .auto_add_history(false)
+            .completion_type(CompletionType::List)
+            // The helper decides about colors itself (the prompt's clock must be redrawn even
+            // without them), so rustyline always goes through it.
+            .color_mode(ColorMode::Forced)
+            .build();
+        let mut editor = Editor::with_config(config)?;
+        editor.set_helper(Some(ChatHelper {
+            roster,
+            renderer,
+            chatting: false,
+        }));
+        editor.bind_sequence(
+            KeyEvent::ctrl('C'),
+            EventHandler::Conditional(Box::new(ClearOrLeave)),
+        );
+        if let Some(path) = &history_path
+            && path.exists()
+            && let Err(e) = editor.load_history(path)
+        {
+            eprintln!(
+                "chatroom: warning: cannot read the history in {}: {e}",
+                path.display()
+            );
+        }
+        Ok(LineEditor {
+            editor,
+            history_path,
+        })
+    }
+
+    /// A printer that writes above the prompt, keeping a half-typed line intact.
+    pub fn printer(&mut self) -> rustyline::Result<impl rustyline::ExternalPrinter + Send + use<>> {
+        self.editor.create_external_printer()
+    }
+
+    /// Asks for a nickname, offering `suggestion` ready to edit or accept.
+    pub fn read_nick(&mut self, suggestion: &str) -> Result<String, ReadlineError> {
+        self.set_chatting(false);
+        self.editor
+            .readline_with_initial("nickname: ", (suggestion, ""))
+    }
+
+    /// Reads one chat line; the prompt is `raw_prompt` as rustyline measures it, drawn by the
+    /// helper with our color and the current time.
+    pub fn read_line(&mut self, raw_prompt: &str) -> Result<String, ReadlineError> {
+        self.set_chatting(true);
+        self.editor.readline(raw_prompt)
+    }
+
+    fn set_chatting(&mut self, chatting: bool) {
+        if let Some(helper) = self.editor.helper_mut() {
+            helper.chatting = chatting;
+        }
+    }
+
+    /// Adds a line to the history (rustyline drops duplicates and space-led lines).
+    pub fn remember(&mut self, line: &str) {
+        let _ = self.editor.add_history_entry(line);
+    }
+
+    pub fn clear_screen(&mut self) {
+        let _ = self.editor.clear_screen();
+    }
+
+    /// Writes the history file, creating its folder. Failing to is worth a warning, not a
+    /// failed session.
+    pub fn save_history(&mut self) {
+        let Some(path) = self.history_path.clone() else {
+            return;
+        };
+        if self.editor.history().is_empty() {
+            return;
+        }
+        if let Err(why) = save(&mut self.editor, &path) {
+            eprintln!(
+                "chatroom: warning: cannot save the history to {}: {why}",
+                path.display()
+            );
+        }
+    }
+}
+
+fn save(editor: &mut Editor<ChatHelper, FileHistory>, path: &Path) -> Result<(), String> {
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| crate::error::describe_io(&e))?;
+    }
+    editor.save_history(path).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roster() -> Roster {
+        Roster::new(
+            "ana",
+            &["ana".into(), "bob".into(), "Bobby".into(), "carol".into()],
+        )
+    }
+
+    fn complete(line: &str) -> (usize, Vec<String>) {
+        candidates(line, line.len(), &roster())
+    }
+
+    #[test]
+    fn a_nick_at_the_start_of_a_line_is_addressed() {
+        assert_eq!(complete("car"), (0, vec!["carol: ".to_string()]));
+        assert_eq!(
+            complete("bo"),
+            (0, vec!["bob: ".to_string(), "Bobby: ".to_string()])
+        );
+    }
+
+    #[test]
+    fn a_nick_later_in_a_line_is_just_the_nick() {
+        assert_eq!(complete("hi CAR"), (3, vec!["carol".to_string()]));
+        assert_eq!(complete("/msg car"), (5, vec!["carol ".to_string()]));
+        assert_eq!(complete("héllo car"), (7, vec!["carol".to_string()]));
+    }
+
+    #[test]
+    fn we_are_not_offered_to_ourselves() {
+        assert_eq!(complete("an"), (0, vec![]));
+    }
+
+    #[test]
+    fn commands_complete_at_the_start_only() {
+        assert_eq!(complete("/ms"), (0, vec!["/msg ".to_string()]));
+        assert_eq!(complete("/e"), (0, vec!["/exit ".to_string()]));
+        assert_eq!(complete("see /ms"), (4, vec![]));
+    }
+
+    #[test]
+    fn the_history_file_is_in_a_chatroom_folder() {
+        if let Some(path) = default_history_path() {
+            assert!(path.ends_with("chatroom/history"), "{}", path.display());
+        }
+    }
+}

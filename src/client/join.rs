@@ -1,0 +1,750 @@
+//! `chatroom join`: the interactive client, and its pipe-friendly twin.
+//!
+//! Two threads share the connection. The **event thread** reads the room, keeps the [`Roster`]
+//! current, prints every event, and reports replies and the connection's end to the main thread
+//! as [`Outcome`]s. The **main thread** reads what the user types, sends it, and decides when
+//! and how the session ends. It alone exits, so the terminal is always restored and history
+//! always saved.
+//!
+//! - **On a terminal** (stdin and stdout both, no `--json`) input goes through the line editor
+//!   (`editor.rs`), and events are printed above the prompt with rustyline's external printer,
+//!   which repaints a half-typed line intact. When the room closes while the user is typing, the
+//!   event thread has to get the main thread out of `readline`: on Unix it sends the process
+//!   SIGINT, which rustyline turns into `Interrupted` (see `Waker`).
+//! - **Otherwise** there is no line editor: each stdin line is sent, events go to stdout as
+//!   plain lines (or raw JSON with `--json`), and the command exits 0 at the end of stdin, once
+//!   the host has acknowledged everything sent, like `chatroom send`.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender, select};
+use rustyline::ExternalPrinter;
+use rustyline::error::ReadlineError;
+
+use super::acks::{self, Outcome};
+use super::connection::{self, Events, Handshake, Joined, Requests, Welcome};
+use super::editor::{self, LineEditor};
+use super::input::{self, Input};
+use super::render::{Renderer, Style};
+use super::roster::Roster;
+use super::target::{self, Target};
+use crate::cli::JoinArgs;
+use crate::color;
+use crate::error::{Error, ExitStatus, Result, describe_io};
+use crate::line::{Line, LineReader};
+use crate::nick;
+use crate::protocol::parse::Request;
+use crate::protocol::wire::{ClientRequest, VERSION};
+use crate::protocol::{Event, Timestamp};
+
+/// How long to wait, after saying goodbye, for the host to close the connection: long enough
+/// for it to read our `quit`, short enough that leaving feels instant.
+const GOODBYE_WAIT: Duration = Duration::from_secs(2);
+
+pub fn run(args: &JoinArgs) -> Result<()> {
+    let target = target::parse(&args.server.server, args.server.port)
+        .map_err(|e| Error::new(ExitStatus::Usage, e))?;
+    let timeout = Duration::from_secs(args.server.timeout);
+    let on_terminal = io::stdin().is_terminal() && io::stdout().is_terminal();
+    let colors = !args.json && color::init(args.color);
+    let renderer = Arc::new(Renderer::new(Style {
+        color: colors,
+        timestamps: !args.no_timestamps,
+    }));
+    let session = Session {
+        target,
+        timeout,
+        renderer,
+    };
+    if on_terminal && !args.json {
+        let history = args
+            .history_file
+            .clone()
+            .or_else(editor::default_history_path);
+        // A terminal rustyline cannot drive (TERM=dumb, say) gets the plain client instead.
+        if let Some(terminal) = Terminal::open(&session, history) {
+            return session.interactive(terminal, args.server.nick.as_deref());
+        }
+    }
+    session.piped(args)
+}
+
+/// What every part of one session needs to know.
+struct Session {
+    target: Target,
+    timeout: Duration,
+    renderer: Arc<Renderer>,
+}
+
+/// How a session ended.
+#[derive(Debug)]
+enum End {
+    /// The user left: `/quit`, Ctrl-D, Ctrl-C on an empty line, or the end of stdin.
+    Left,
+    /// A signal (SIGTERM, SIGHUP, or Ctrl-C outside the line editor) asked us to stop.
+    Interrupted,
+    /// The host shut the room down.
+    RoomClosed,
+    /// The connection broke; why.
+    Lost(String),
+    /// Reading the terminal failed.
+    Failed(String),
+}
+
+impl End {
+    /// The end an outcome means, if it means one.
+    fn of(outcome: &Outcome) -> Option<End> {
+        match outcome {
+            Outcome::RoomClosed(_) => Some(End::RoomClosed),
+            Outcome::Lost(why) => Some(End::Lost(why.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// Where the event thread writes, and how it tells the main thread it cannot any more.
+trait Output: Send {
+    /// A line of the room's conversation.
+    fn line(&mut self, text: &str) -> io::Result<()>;
+    /// A diagnostic: an error the host reported about something we sent.
+    fn diagnostic(&mut self, text: &str) -> io::Result<()>;
+}
+
+/// The terminal, above the prompt.
+struct Screen<P>(P);
+
+impl<P: ExternalPrinter + Send> Output for Screen<P> {
+    fn line(&mut self, text: &str) -> io::Result<()> {
+        self.0.print(format!("{text}\n")).map_err(io::Error::other)
+    }
+
+    fn diagnostic(&mut self, text: &str) -> io::Result<()> {
+        self.line(text)
+    }
+}
+
+/// Plain stdout (a pipe or a file); diagnostics to stderr, so a transcript stays clean.
+struct Stdout;
+
+impl Output for Stdout {
+    fn line(&mut self, text: &str) -> io::Result<()> {
+        let mut out = io::stdout().lock();
+        out.write_all(text.as_bytes())?;
+        out.write_all(b"\n")?;
+        out.flush()
+    }
+
+    fn diagnostic(&mut self, text: &str) -> io::Result<()> {
+        eprintln!("chatroom: {text}");
+        Ok(())
+    }
+}
+
+/// The interactive side: the line editor, and a printer for the main thread's own lines.
+struct Terminal {
+    editor: LineEditor,
+    roster: Arc<Mutex<Roster>>,
+    printer: Box<dyn Output>,
+}
+
+impl Terminal {
+    fn open(session: &Session, history: Option<PathBuf>) -> Option<Terminal> {
+        let roster = Arc::new(Mutex::new(Roster::default()));
+        let mut editor = LineEditor::new(roster.clone(), session.renderer.clone(), history).ok()?;
+        let printer = Box::new(Screen(editor.printer().ok()?));
+        Some(Terminal {
+            editor,
+            roster,
+            printer,
+        })
+    }
+
+    fn say(&mut self, text: &str) {
+        let _ = self.printer.line(text);
+    }
+}
+
+/// Gets the main thread out of `readline` when the session ends elsewhere.
+///
+/// rustyline reads keys in raw mode, where Ctrl-C is a key and signals are off, but it catches
+/// SIGINT while reading and returns `Interrupted`; that is the only way in from another thread.
+/// A SIGINT that lands just before `readline` starts would be lost (ctrlc's handler catches it
+/// then), so the waker repeats it until the main thread says it is awake.
+#[derive(Clone, Default)]
+struct Waker {
+    started: Arc<AtomicBool>,
+    awake: Arc<AtomicBool>,
+    /// A signal asked us to stop (ctrlc's handler sets it).
+    stop: Arc<AtomicBool>,
+}
+
+impl Waker {
+    fn wake(&self) {
+        if self.started.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        #[cfg(unix)]
+        {
+            let awake = self.awake.clone();
+            let _ = std::thread::Builder::new()
+                .name("waker".into())
+                .spawn(move || {
+                    use nix::sys::signal::{Signal, kill};
+                    use nix::unistd::Pid;
+                    while !awake.load(Ordering::SeqCst) {
+                        let _ = kill(Pid::this(), Signal::SIGINT);
+                        std::thread::sleep(Duration::from_millis(25));
+                    }
+                });
+        }
+        // Elsewhere nothing can interrupt `readline`; the session ends at the next Enter.
+    }
+
+    fn stop_requested(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    /// Installs the handler for Ctrl-C outside the editor, SIGTERM and SIGHUP: stop cleanly.
+    fn handle_signals(&self) {
+        let waker = self.clone();
+        // Only fails if a handler is already installed, and then that one keeps working.
+        let _ = ctrlc::set_handler(move || {
+            waker.stop.store(true, Ordering::SeqCst);
+            waker.wake();
+        });
+    }
+}
+
+/// How the event thread prints, and how it reaches the main thread: what differs between a
+/// terminal and a pipe.
+struct Hooks {
+    out: Box<dyn Output>,
+    /// Print the room's lines as they came, JSON included, instead of rendering them.
+    raw: bool,
+    /// Ring the terminal bell on mentions (only a terminal has one).
+    bell: bool,
+    /// Called once the connection has ended and the main thread has been told, to make sure
+    /// it notices.
+    wake: Box<dyn Fn() + Send>,
+    /// Called when our output is gone: nobody is reading any more.
+    output_closed: Box<dyn Fn() + Send>,
+}
+
+/// The event thread.
+struct Reader {
+    events: Events,
+    roster: Arc<Mutex<Roster>>,
+    renderer: Arc<Renderer>,
+    hooks: Hooks,
+    outcomes: Sender<Outcome>,
+    /// Private messages we sent, by id, so their acks can be shown as `[pm to NICK] text`.
+    sent_pms: Receiver<(u64, String, String)>,
+}
+
+impl Reader {
+    fn spawn(self) -> Result<()> {
+        std::thread::Builder::new()
+            .name("events".into())
+            .spawn(move || self.run())
+            .map(drop)
+            .map_err(|e| Error::failure(format!("cannot start the event thread: {e}")))
+    }
+
+    fn run(mut self) {
+        // Silence is normal in a chat room; only the main thread judges the host's answers.
+        let _ = self.events.set_timeout(None);
+        let mut pms = std::collections::HashMap::new();
+        loop {
+            let (raw, event) = match self.events.next_raw_event() {
+                Ok(Some(next)) => next,
+                Ok(None) => return self.report(Outcome::of_read_end(None)),
+                Err(e) => return self.report(Outcome::of_read_end(Some(&e))),
+            };
+            let me = {
+                let mut roster = self.roster.lock().expect("roster lock");
+                roster.apply(&event);
+                roster.me.clone()
+            };
+            pms.extend(
+                self.sent_pms
+                    .try_iter()
+                    .map(|(id, to, text)| (id, (to, text))),
+            );
+            if let Err(e) = self.show(&raw, &event, &me, &mut pms) {
+                if e.kind() != io::ErrorKind::BrokenPipe {
+                    eprintln!("chatroom: cannot write to stdout: {}", describe_io(&e));
+                }
+                return (self.hooks.output_closed)();
+            }
+            if let Some(outcome) = Outcome::of_event(&event) {
+                if outcome.is_final() {
+                    return self.report(outcome);
+                }
+                if self.outcomes.send(outcome).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+
+    fn show(
+        &mut self,
+        raw: &str,
+        event: &Event,
+        me: &str,
+        pms: &mut std::collections::HashMap<u64, (String, String)>,
+    ) -> io::Result<()> {
+        let out = &mut self.hooks.out;
+        if self.hooks.raw {
+            return out.line(raw);
+        }
+        match event {
+            Event::Ack { id, .. } => {
+                let pm = id.as_ref().and_then(|id| pms.remove(&id.as_u64()?));
+                if let Some((to, text)) = pm {
+                    let line = self.renderer.pm_sent(&Timestamp::now(), &to, &text);
+                    out.line(&line)?;
+                }
+                Ok(())
+            }
+            Event::Error { id, .. } => {
+                if let Some(id) = id.as_ref().and_then(|id| id.as_u64()) {
+                    pms.remove(&id);
+                }
+                match self.renderer.event(event, me) {
+                    Some(line) => out.diagnostic(&line.text),
+                    None => Ok(()),
+                }
+            }
+            _ => match self.renderer.event(event, me) {
+                Some(line) if line.mention && self.hooks.bell => {
+                    out.line(&format!("{}\u{7}", line.text))
+                }
+                Some(line) => out.line(&line.text),
+                None => Ok(()),
+            },
+        }
+    }
+
+    /// The connection ended: tell the main thread, and get its attention.
+    fn report(self, outcome: Outcome) {
+        let _ = self.outcomes.send(outcome);
+        (self.hooks.wake)();
+    }
+}
+
+/// The main thread's side of the connection: sending, and counting what was answered.
+struct Outgoing {
+    requests: Requests,
+    tally: acks::Tally,
+    max_line: usize,
+    sent_pms: Sender<(u64, String, String)>,
+}
+
+impl Outgoing {
+    /// Sends a request with the next id. `Err` holds a mistake to explain (the line is too
+    /// long) or, as `End`, the connection's failure.
+    fn send(&mut self, request: Request) -> Result<(), Problem> {
+        let id = self.tally.next_id();
+        let pm = match &request {
+            Request::Pm { to, text } => Some((to.clone(), text.clone())),
+            _ => None,
+        };
+        let Some(wire) = input::to_wire(request, id.clone()) else {
+            return Ok(());
+        };
+        let line = wire.to_json_line();
+        if line.len() - 1 > self.max_line {
+            return Err(Problem::Mistake(format!(
+                "that line is too long for this room ({} bytes at most, once encoded)",
+                self.max_line
+            )));
+        }
+        if let (Some((to, text)), Some(number)) = (pm, id.as_u64()) {
+            let _ = self.sent_pms.send((number, to, text));
+        }
+        self.requests
+            .send_line(&line)
+            .map_err(|e| Problem::End(End::Lost(describe_io(&e))))?;
+        self.tally.mark_sent();
+        Ok(())
+    }
+
+    /// Waits for every answer still owed (so nothing typed is lost), then says goodbye and
+    /// waits briefly for the host to close the connection.
+    fn leave(
+        &mut self,
+        outcomes: &Receiver<Outcome>,
+        timeout: Duration,
+        target: &Target,
+    ) -> Result<()> {
+        let mut closed = false;
+        acks::settle(
+            &mut self.tally,
+            outcomes,
+            timeout,
+            |tally, outcome| {
+                closed |= outcome.is_final();
+                if closed && !tally.settled() {
+                    let owed = tally.sent - tally.done - tally.refused;
+                    let why = format!(
+                        "the connection ended before the host acknowledged {owed} of our messages"
+                    );
+                    return Err(lost(target, &why));
+                }
+                Ok(())
+            },
+            |_, why| lost(target, &why),
+        )?;
+        if closed {
+            return Ok(());
+        }
+        let _ = self.requests.send(&ClientRequest::Quit { id: None });
+        self.requests.finish();
+        let deadline = std::time::Instant::now() + GOODBYE_WAIT;
+        while let Ok(outcome) = outcomes.recv_deadline(deadline) {
+            if outcome.is_final() {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Something that stops a line from being sent.
+enum Problem {
+    Mistake(String),
+    End(End),
+}
+
+fn lost(target: &Target, why: &str) -> Error {
+    Error::new(
+        ExitStatus::ConnectionLost,
+        format!("{target}: connection lost: {why}"),
+    )
+}
+
+impl Session {
+    /// Starts the event thread on a joined connection; returns the main thread's sending half
+    /// and the channel the event thread reports on.
+    fn start_reader(
+        &self,
+        (welcome, events, requests): (&Welcome, Events, Requests),
+        roster: Arc<Mutex<Roster>>,
+        hooks: Hooks,
+    ) -> Result<(Outgoing, Receiver<Outcome>)> {
+        let (outcomes_tx, outcomes) = crossbeam_channel::unbounded();
+        let (pms_tx, sent_pms) = crossbeam_channel::unbounded();
+        Reader {
+            events,
+            roster,
+            renderer: self.renderer.clone(),
+            hooks,
+            outcomes: outcomes_tx,
+            sent_pms,
+        }
+        .spawn()?;
+        let outgoing = Outgoing {
+            requests,
+            tally: acks::Tally::default(),
+            max_line: welcome.limits.max_line,
+            sent_pms: pms_tx,
+        };
+        Ok((outgoing, outcomes))
+    }
+
+    /// The terminal client: ask for a nickname if need be, then chat until someone leaves.
+    fn interactive(&self, mut terminal: Terminal, given_nick: Option<&str>) -> Result<()> {
+        let Some((welcome, events, requests)) = self.join_asking(&mut terminal, given_nick)? else {
+            return Ok(());
+        };
+        *terminal.roster.lock().expect("roster lock") = Roster::new(&welcome.nick, &welcome.users);
+        for line in self.renderer.welcome(&welcome) {
+            terminal.say(&line);
+        }
+        let waker = Waker::default();
+        waker.handle_signals();
+        let (wake, output_closed) = (waker.clone(), waker.clone());
+        let printer = terminal
+            .editor
+            .printer()
+            .map_err(|e| Error::failure(format!("cannot use the terminal: {e}")))?;
+        let (mut sender, outcomes) = self.start_reader(
+            (&welcome, events, requests),
+            terminal.roster.clone(),
+            Hooks {
+                out: Box::new(Screen(printer)),
+                raw: false,
+                bell: true,
+                wake: Box::new(move || wake.wake()),
+                // The terminal is gone (hung up): stop as if signalled, which SIGHUP also does.
+                output_closed: Box::new(move || {
+                    output_closed.stop.store(true, Ordering::SeqCst);
+                    output_closed.wake();
+                }),
+            },
+        )?;
+        let end = self.chat(&mut terminal, &mut sender, &outcomes, &waker);
+        waker.awake.store(true, Ordering::SeqCst);
+        terminal.editor.save_history();
+        match end {
+            End::RoomClosed => {
+                terminal.say(&self.renderer.notice("room closed by host"));
+                Ok(())
+            }
+            End::Left => sender.leave(&outcomes, self.timeout, &self.target),
+            End::Interrupted => {
+                sender.leave(&outcomes, self.timeout, &self.target)?;
+                Err(Error::new(ExitStatus::Interrupted, "interrupted"))
+            }
+            End::Lost(why) => Err(lost(&self.target, &why)),
+            End::Failed(why) => Err(Error::failure(why)),
+        }
+    }
+
+    /// Connects under the given nickname or one the user types, asking again (with the reason)
+    /// while the room refuses it. `None` when the user gives up (Ctrl-C or Ctrl-D).
+    fn join_asking(&self, terminal: &mut Terminal, given: Option<&str>) -> Result<Option<Joined>> {
+        let mut suggestion = super::resolve_nick(None)?;
+        let mut next = given.map(str::to_string);
+        loop {
+            let nick = match next.take() {
+                Some(nick) => nick,
+                None => match terminal.editor.read_nick(&suggestion) {
+                    Ok(nick) => nick.trim().to_string(),
+                    Err(ReadlineError::Interrupted | ReadlineError::Eof) => return Ok(None),
+                    Err(e) => return Err(Error::failure(format!("cannot read the terminal: {e}"))),
+                },
+            };
+            let refusal = match nick::validate(&nick) {
+                Err(why) => format!("cannot use '{nick}' as a nickname: {why}"),
+                Ok(()) => match connection::handshake(&self.target, &nick, self.timeout)? {
+                    Handshake::Joined(joined) => return Ok(Some(joined)),
+                    Handshake::NickRefused(why) => why,
+                },
+            };
+            terminal.say(&self.renderer.error(&format!("{refusal}; try another")));
+            suggestion = nick;
+        }
+    }
+
+    /// The chat loop: read a line, act on it, until the session ends.
+    fn chat(
+        &self,
+        terminal: &mut Terminal,
+        sender: &mut Outgoing,
+        outcomes: &Receiver<Outcome>,
+        waker: &Waker,
+    ) -> End {
+        loop {
+            if let Some(end) = take_outcomes(&mut sender.tally, outcomes, waker) {
+                return end;
+            }
+            let me = terminal.roster.lock().expect("roster lock").me.clone();
+            let line = match terminal.editor.read_line(&self.renderer.raw_prompt(&me)) {
+                Ok(line) => line,
+                Err(ReadlineError::Interrupted) => {
+                    return take_outcomes(&mut sender.tally, outcomes, waker).unwrap_or(End::Left);
+                }
+                Err(ReadlineError::Eof) => return End::Left,
+                Err(e) => return End::Failed(format!("cannot read the terminal: {e}")),
+            };
+            terminal.editor.remember(&line);
+            match input::parse(&line) {
+                Input::Blank => {}
+                Input::Quit => return End::Left,
+                Input::Help => {
+                    for line in input::HELP {
+                        terminal.say(&self.renderer.notice(line));
+                    }
+                }
+                Input::Clear => terminal.editor.clear_screen(),
+                Input::Mistake(why) => terminal.say(&self.renderer.error(&why)),
+                Input::Request(request) => {
+                    let renaming = matches!(request, Request::Nick(_));
+                    match sender.send(request) {
+                        Ok(()) => {}
+                        Err(Problem::Mistake(why)) => terminal.say(&self.renderer.error(&why)),
+                        Err(Problem::End(end)) => return end,
+                    }
+                    // The next prompt shows our nickname: wait until the room has answered.
+                    if renaming && let Some(end) = self.settle_now(sender, outcomes) {
+                        return end;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits (up to the timeout) until every request sent has been answered.
+    fn settle_now(&self, sender: &mut Outgoing, outcomes: &Receiver<Outcome>) -> Option<End> {
+        let mut end = None;
+        let result = acks::settle(
+            &mut sender.tally,
+            outcomes,
+            self.timeout,
+            |_, outcome| {
+                end = End::of(&outcome);
+                match end {
+                    // Stops the wait; `end` says why.
+                    Some(_) => Err(Error::failure("the session ended")),
+                    None => Ok(()),
+                }
+            },
+            |_, why| Error::failure(why),
+        );
+        match (end, result) {
+            (Some(end), _) => Some(end),
+            (None, Err(why)) => Some(End::Lost(why.to_string())),
+            (None, Ok(())) => None,
+        }
+    }
+
+    /// The client without a terminal: stdin lines in, the room's events out.
+    fn piped(&self, args: &JoinArgs) -> Result<()> {
+        let nick = super::resolve_nick(args.server.nick.as_deref())?;
+        let (welcome, events, requests) = connection::join(&self.target, &nick, self.timeout)?;
+        let mut out = Stdout;
+        if write_welcome(&mut out, &welcome, &self.renderer, args.json).is_err() {
+            return Ok(()); // Nobody is reading.
+        }
+        let roster = Arc::new(Mutex::new(Roster::new(&welcome.nick, &welcome.users)));
+        let (mut sender, outcomes) = self.start_reader(
+            (&welcome, events, requests),
+            roster,
+            Hooks {
+                out: Box::new(Stdout),
+                raw: args.json,
+                bell: false,
+                // The main thread waits on the outcome channel itself: nothing to wake.
+                wake: Box::new(|| {}),
+                // `join --json | head -1`: the reader has read enough. With no terminal to
+                // restore and no history to save, the quiet way out is the direct one.
+                output_closed: Box::new(|| std::process::exit(0)),
+            },
+        )?;
+        let lines = stdin_lines(welcome.limits.max_line)?;
+        let end = loop {
+            select! {
+                recv(lines) -> line => match line {
+                    Ok(Line::Text(text)) => match input::parse(&text) {
+                        Input::Blank | Input::Clear => {}
+                        Input::Quit => break End::Left,
+                        Input::Help => {
+                            for line in input::HELP {
+                                let _ = out.line(&self.renderer.notice(line));
+                            }
+                        }
+                        Input::Mistake(why) => eprintln!("chatroom: {why}"),
+                        Input::Request(request) => match sender.send(request) {
+                            Ok(()) => {}
+                            Err(Problem::Mistake(why)) => eprintln!("chatroom: {why}"),
+                            Err(Problem::End(end)) => break end,
+                        },
+                    },
+                    Ok(Line::TooLong) => eprintln!(
+                        "chatroom: a line was not sent: longer than the room allows ({} bytes)",
+                        welcome.limits.max_line
+                    ),
+                    // The end of stdin.
+                    Err(_) => break End::Left,
+                },
+                recv(outcomes) -> outcome => match outcome {
+                    Ok(outcome) => {
+                        sender.tally.record(&outcome);
+                        if let Some(end) = End::of(&outcome) {
+                            break end;
+                        }
+                    }
+                    Err(_) => break End::Lost("the connection closed".into()),
+                },
+            }
+        };
+        match end {
+            End::RoomClosed => {
+                if args.json {
+                    eprintln!("chatroom: room closed by host");
+                } else {
+                    let _ = out.line(&self.renderer.notice("room closed by host"));
+                }
+                Ok(())
+            }
+            End::Lost(why) => Err(lost(&self.target, &why)),
+            End::Failed(why) => Err(Error::failure(why)),
+            End::Left | End::Interrupted => sender.leave(&outcomes, self.timeout, &self.target),
+        }
+    }
+}
+
+/// The welcome, as a JSON event or as rendered lines.
+fn write_welcome(
+    out: &mut Stdout,
+    welcome: &Welcome,
+    renderer: &Renderer,
+    json: bool,
+) -> io::Result<()> {
+    if json {
+        // The handshake consumed the host's own line; this is the same event, re-encoded.
+        let event = Event::Welcome {
+            v: VERSION,
+            nick: welcome.nick.clone(),
+            room: welcome.room.clone(),
+            motd: welcome.motd.clone(),
+            users: welcome.users.clone(),
+            limits: welcome.limits,
+        };
+        return out.line(event.to_json_line().trim_end());
+    }
+    for line in renderer.welcome(welcome) {
+        out.line(&line)?;
+    }
+    Ok(())
+}
+
+/// Reads stdin on its own thread, so the main thread can watch the room while it waits. The
+/// channel closes at the end of stdin (or on a read error, reported here).
+fn stdin_lines(max_line: usize) -> Result<Receiver<Line>> {
+    let (tx, rx) = crossbeam_channel::bounded(64);
+    std::thread::Builder::new()
+        .name("stdin".into())
+        .spawn(move || {
+            let stdin = io::stdin();
+            let mut lines = LineReader::new(stdin.lock(), max_line, 64 * 1024);
+            loop {
+                match lines.next_line() {
+                    Ok(Some(line)) => {
+                        if tx.send(line).is_err() {
+                            return;
+                        }
+                    }
+                    Ok(None) => return,
+                    Err(e) => {
+                        eprintln!("chatroom: cannot read stdin: {}", describe_io(&e));
+                        return;
+                    }
+                }
+            }
+        })
+        .map_err(|e| Error::failure(format!("cannot start the stdin thread: {e}")))?;
+    Ok(rx)
+}
+
+/// Counts the replies that came in while the user was typing, and says whether the session
+/// has ended meanwhile.
+fn take_outcomes(
+    tally: &mut acks::Tally,
+    outcomes: &Receiver<Outcome>,
+    waker: &Waker,
+) -> Option<End> {
+    for outcome in outcomes.try_iter() {
+        tally.record(&outcome);
+        if let Some(end) = End::of(&outcome) {
+            return Some(end);
+        }
+    }
+    waker.stop_requested().then_some(End::Interrupted)
+}
