@@ -124,11 +124,15 @@ pub fn handshake(target: &Target, nick: &str, timeout: Duration) -> Result<Hands
                     "the host closed the connection before welcoming us".into(),
                 ));
             }
+            // Connected but never answered: as unreachable as a host that refused us.
             Err(e) if is_timeout(&e) => {
-                return Err(lost(format!(
-                    "no welcome within {} s (is this a chatroom host?)",
-                    timeout.as_secs()
-                )));
+                return Err(Error::new(
+                    ExitStatus::CannotConnect,
+                    format!(
+                        "cannot connect to {target}: no welcome within {} s (is this a chatroom host?)",
+                        timeout.as_secs()
+                    ),
+                ));
             }
             Err(e) => return Err(lost(describe_io(&e))),
         };
