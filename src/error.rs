@@ -27,6 +27,19 @@ pub enum ExitStatus {
     Interrupted = 130,
 }
 
+impl ExitStatus {
+    /// Every status, in the order the docs list them.
+    pub const ALL: [ExitStatus; 7] = [
+        ExitStatus::Success,
+        ExitStatus::Failure,
+        ExitStatus::Usage,
+        ExitStatus::CannotConnect,
+        ExitStatus::Rejected,
+        ExitStatus::ConnectionLost,
+        ExitStatus::Interrupted,
+    ];
+}
+
 impl From<ExitStatus> for ExitCode {
     fn from(status: ExitStatus) -> Self {
         ExitCode::from(status as u8)
@@ -119,15 +132,7 @@ mod tests {
 
     #[test]
     fn exit_codes_are_distinct() {
-        let codes = [
-            ExitStatus::Success,
-            ExitStatus::Failure,
-            ExitStatus::Usage,
-            ExitStatus::CannotConnect,
-            ExitStatus::Rejected,
-            ExitStatus::ConnectionLost,
-            ExitStatus::Interrupted,
-        ];
+        let codes = ExitStatus::ALL;
         let mut seen: Vec<u8> = codes.iter().map(|c| *c as u8).collect();
         seen.sort_unstable();
         seen.dedup();
