@@ -29,6 +29,8 @@ pub struct LineReader<R> {
     max: usize,
     /// Set after a `TooLong`: bytes are dropped until the next newline.
     discarding: bool,
+    /// A line handed back with [`LineReader::unread`], returned before anything else.
+    held: Option<Line>,
 }
 
 impl<R: Read> LineReader<R> {
@@ -42,6 +44,7 @@ impl<R: Read> LineReader<R> {
             line: Vec::new(),
             max,
             discarding: false,
+            held: None,
         }
     }
 
@@ -50,6 +53,9 @@ impl<R: Read> LineReader<R> {
     /// I/O errors (including read timeouts) are returned as they are; the reader stays usable
     /// and no bytes are lost, so a timed-out read can be retried.
     pub fn next_line(&mut self) -> io::Result<Option<Line>> {
+        if let Some(line) = self.held.take() {
+            return Ok(Some(line));
+        }
         loop {
             if let Some(line) = self.take_buffered() {
                 return Ok(Some(line));
@@ -123,9 +129,19 @@ impl<R: Read> LineReader<R> {
         Line::Text(text)
     }
 
+    /// Hands a line back: the next call returns it again. For a caller that read a line it
+    /// may not act on yet (a flooder's, before its next token).
+    pub fn unread(&mut self, line: Line) {
+        self.held = Some(line);
+    }
+
     /// The reader this wraps.
     pub fn get_ref(&self) -> &R {
         &self.inner
+    }
+
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
     }
 }
 
@@ -206,6 +222,15 @@ mod tests {
             lines(b"caf\xc3\xa9 \xff\xfe ok\n", 100, 64),
             vec![text("café \u{fffd}\u{fffd} ok")]
         );
+    }
+
+    #[test]
+    fn an_unread_line_comes_back_first() {
+        let mut reader = LineReader::new(&b"one\ntwo\n"[..], 10, 64);
+        let first = reader.next_line().unwrap().unwrap();
+        reader.unread(first);
+        assert_eq!(reader.next_line().unwrap(), Some(text("one")));
+        assert_eq!(reader.next_line().unwrap(), Some(text("two")));
     }
 
     #[test]

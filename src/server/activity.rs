@@ -1,6 +1,6 @@
 //! The host's record of the room: its console and the optional transcript file.
 //!
-//! The hub hands activity to this thread with `try_send` and never waits for it, so a console
+//! The event loop hands activity to this thread with `try_send` and never waits for it, so a console
 //! nobody reads (a full pipe) or a slow disk cannot stall the room. If this thread falls far
 //! behind, lines are dropped and the next line that gets through says how many.
 
@@ -25,7 +25,7 @@ pub enum Activity {
     Note { text: String, console: bool },
 }
 
-/// The hub's end: records activity without ever blocking.
+/// The room's end: records activity without ever blocking.
 pub struct Recorder {
     tx: Option<Sender<Activity>>,
     dropped: u64,
@@ -57,7 +57,7 @@ impl Recorder {
         }
     }
 
-    /// True when someone reads the record; lets the hub skip building activity nobody sees.
+    /// True when someone reads the record; lets the room skip recording activity nobody sees.
     pub fn is_active(&self) -> bool {
         self.tx.is_some()
     }
@@ -88,8 +88,9 @@ pub fn start(console: bool, file: Option<File>) -> io::Result<(Recorder, Option<
 }
 
 fn write_loop(rx: &Receiver<Activity>, console: bool, file: Option<File>) {
-    let stdout = io::stdout();
-    let mut out = console.then(|| BufWriter::new(stdout.lock()));
+    // Lines are gathered per batch and stdout is locked only to write them: holding the lock
+    // for good would block anyone else printing (the start-up lines, the shutdown notice).
+    let mut out: Option<Vec<u8>> = console.then(Vec::new);
     let mut file = file.map(BufWriter::new);
     while let Ok(first) = rx.recv() {
         // Write everything that is waiting, then flush once: one syscall per batch, not per line.
@@ -118,7 +119,9 @@ fn write_loop(rx: &Receiver<Activity>, console: bool, file: Option<File>) {
             }
         }
         if let Some(out) = &mut out {
-            let _ = out.flush();
+            let mut stdout = io::stdout().lock();
+            let _ = stdout.write_all(out).and_then(|()| stdout.flush());
+            out.clear();
         }
         if let Some(file) = &mut file {
             let _ = file.flush();

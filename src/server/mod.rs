@@ -1,44 +1,40 @@
-//! The host: a threaded room server.
+//! The host: a room server built around one event loop.
 //!
 //! # Threads and who owns what
-//! - the **acceptor** (`listener.rs`) takes connections and starts a session thread for each;
-//! - a **session** per connection (`session.rs`) reads, paces, parses and forwards requests;
-//! - the **hub** (`hub.rs`) alone owns the room state and fans events out;
-//! - a **writer** per member (`outbox.rs`) drains that member's bounded queue to its socket;
-//! - the **activity** thread (`activity.rs`) prints the console and writes the transcript.
+//! - the **event loop** (`event_loop.rs`) owns every socket and the room (`room.rs`): it
+//!   accepts, reads lines (`conn.rs`), paces flooders (`ratelimit.rs`, `timers.rs`), runs the
+//!   room's logic, and flushes each client's queue of shared frames (`outbox.rs`);
+//! - the **activity** thread (`activity.rs`) prints the console and writes the transcript, fed
+//!   through a channel the loop never waits on;
+//! - the **main** thread waits for Ctrl-C, which presses the [`shutdown::Stopper`].
 //!
-//! Channels point one way (sessions -> hub -> writers), so nothing can wait in a circle, and
-//! closing a channel is how a thread is told to finish. [`run`] is handed its listener and its
-//! stop signal, which is what lets tests start a host on port 0 and stop it at will.
+//! The room state has exactly one owner, so there are no locks, and no thread per client: an
+//! idle client costs a few kilobytes. Why one loop rather than threads per connection is
+//! explained at the top of `event_loop.rs`.
 
 pub mod activity;
-pub mod hub;
+pub mod conn;
+pub mod event_loop;
 pub mod listener;
 pub mod outbox;
 pub mod ratelimit;
-pub mod session;
+pub mod room;
 pub mod shutdown;
+pub mod timers;
 
 use std::fs::{File, OpenOptions};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use crate::cli::HostArgs;
 use crate::error::{Error, Result, describe_io};
 use crate::protocol::wire::Limits;
 
-/// Requests that may wait for the hub before sessions feel backpressure.
-const HUB_BACKLOG: usize = 16 * 1024;
-
 /// Connections allowed in handshake on top of `--max-clients`, so the one-too-many client
 /// still hears "room is full" in its own dialect.
 const HANDSHAKE_HEADROOM: usize = 256;
-
-/// How long a stopping host waits for clients to take what they are owed.
-const FLUSH_GRACE: Duration = Duration::from_secs(3);
 
 /// A validated host configuration.
 pub struct Config {
@@ -98,19 +94,32 @@ pub fn host(args: &HostArgs) -> Result<()> {
             describe_io(&e)
         ))
     })?;
-    let (trigger, signal) = shutdown::channel();
-    install_interrupt_handler(trigger);
     let bound = listener.local_addr().map_err(|e| {
         Error::failure(format!(
             "cannot read the bound address: {}",
             describe_io(&e)
         ))
     })?;
-    announce(bound, &config);
-    run(listener, config, &signal)
+    run(listener, config, |stopper| {
+        install_interrupt_handler(stopper);
+        announce(bound, &config_summary(args));
+    })
 }
 
-fn announce(bound: SocketAddr, config: &Config) {
+/// What the start-up lines say about the room.
+struct Summary {
+    room: String,
+    max_clients: u32,
+}
+
+fn config_summary(args: &HostArgs) -> Summary {
+    Summary {
+        room: crate::sanitize::clean(&args.name).trim().to_string(),
+        max_clients: args.max_clients,
+    }
+}
+
+fn announce(bound: SocketAddr, config: &Summary) {
     say(&format!("listening on {bound}"));
     let port = bound.port();
     let hosts = join_hosts(bound);
@@ -161,12 +170,12 @@ fn say(line: &str) {
 }
 
 /// First Ctrl-C (or SIGTERM): a clean stop. Second: exit at once.
-fn install_interrupt_handler(trigger: shutdown::Trigger) {
+fn install_interrupt_handler(stopper: shutdown::Stopper) {
     let presses = AtomicUsize::new(0);
     let result = ctrlc::set_handler(move || {
         if presses.fetch_add(1, Ordering::SeqCst) == 0 {
             eprintln!("chatroom: closing the room (press Ctrl-C again to exit at once)");
-            trigger.pull();
+            stopper.stop();
         } else {
             std::process::exit(crate::error::ExitStatus::Interrupted as i32);
         }
@@ -190,8 +199,14 @@ fn open_log(path: &PathBuf) -> Result<File> {
         })
 }
 
-/// Serves the room on `listener` until `stop` fires, then shuts down cleanly.
-pub fn run(listener: TcpListener, config: Config, stop: &shutdown::Signal) -> Result<()> {
+/// Serves the room on `listener` until its [`shutdown::Stopper`] is pressed, then shuts down
+/// cleanly. `ready` gets the stopper once the room is ready to accept (tests and `host` use it to
+/// wire up Ctrl-C and to announce the address).
+pub fn run(
+    listener: TcpListener,
+    config: Config,
+    ready: impl FnOnce(shutdown::Stopper),
+) -> Result<()> {
     let bound = listener.local_addr().map_err(|e| {
         Error::failure(format!(
             "cannot read the bound address: {}",
@@ -199,20 +214,13 @@ pub fn run(listener: TcpListener, config: Config, stop: &shutdown::Signal) -> Re
         ))
     })?;
     let file = config.log_file.as_ref().map(open_log).transpose()?;
-    let spawn_failed = |what: &str, e: std::io::Error| {
-        Error::failure(format!("cannot start the {what} thread: {e}"))
-    };
-
-    let (mut recorder, activity_thread) =
-        activity::start(config.console, file).map_err(|e| spawn_failed("activity", e))?;
+    let (mut recorder, activity_thread) = activity::start(config.console, file)
+        .map_err(|e| Error::failure(format!("cannot start the activity thread: {e}")))?;
     recorder.record(activity::Activity::Note {
         text: format!("*** room {} opened on {bound}", config.room),
         console: false,
     });
-
-    let (hub_tx, hub_rx) = crossbeam_channel::bounded(HUB_BACKLOG);
-    let (flushed_tx, flushed_rx) = crossbeam_channel::bounded::<()>(0);
-    let settings = hub::Settings {
+    let settings = room::Settings {
         room: config.room.clone(),
         motd: config.motd.clone(),
         limits: Limits {
@@ -221,43 +229,21 @@ pub fn run(listener: TcpListener, config: Config, stop: &shutdown::Signal) -> Re
             burst: config.burst,
             max_clients: config.max_clients,
         },
+        outbox: config.outbox,
     };
-    let hub_thread = std::thread::Builder::new()
-        .name("hub".into())
-        .spawn(move || hub::run(hub_rx, settings, recorder, flushed_tx))
-        .map_err(|e| spawn_failed("hub", e))?;
-
-    let stopping = Arc::new(AtomicBool::new(false));
-    let acceptor = listener::Acceptor {
-        hub: hub_tx.clone(),
-        config: Arc::new(session::SessionConfig {
-            room: config.room.clone(),
-            max_line: config.max_line,
-            rate: config.rate,
-            burst: config.burst,
-            handshake_timeout: config.handshake_timeout,
-            outbox: config.outbox,
-        }),
-        stopping: Arc::clone(&stopping),
+    let loop_config = event_loop::LoopConfig {
+        max_line: config.max_line,
+        handshake_timeout: config.handshake_timeout,
         max_connections: config.max_clients.saturating_add(HANDSHAKE_HEADROOM),
     };
-    let accept_thread = std::thread::Builder::new()
-        .name("acceptor".into())
-        .spawn(move || listener::accept_loop(&listener, &acceptor))
-        .map_err(|e| spawn_failed("acceptor", e))?;
-
-    stop.wait();
-
-    // 1. Stop accepting: raise the flag, then wake the blocked accept() by connecting to it.
-    stopping.store(true, Ordering::SeqCst);
-    let _ = TcpStream::connect_timeout(&listener::local_address(bound), Duration::from_secs(1));
-    let _ = accept_thread.join();
-    // 2. The hub tells everyone the room is closing and drops every queue.
-    let _ = hub_tx.send(hub::ToHub::Shutdown);
-    let _ = hub_thread.join();
-    // 3. Writers flush what they hold; each drops its token when done. Bounded wait.
-    let deadline = Instant::now() + FLUSH_GRACE;
-    while flushed_rx.recv_deadline(deadline).is_ok() {}
+    let (event_loop, stopper) =
+        event_loop::EventLoop::new(listener, loop_config, room::Room::new(settings, recorder))
+            .map_err(|e| {
+                Error::failure(format!("cannot start the event loop: {}", describe_io(&e)))
+            })?;
+    ready(stopper);
+    // The loop owns the recorder; when it returns, the activity thread drains and ends.
+    event_loop.run();
     if let Some(thread) = activity_thread {
         let _ = thread.join();
     }

@@ -1,9 +1,9 @@
 //! Flood control: a token bucket per client.
 //!
-//! The host does not drop or punish a flooder; it paces it. The session asks the bucket before
-//! it reads each next line, and when the bucket is empty it simply waits for the next token. TCP
-//! backpressure does the rest: the flooder's own socket fills up and its writes slow down, while
-//! the room sees at most `rate` lines per second from it.
+//! The host does not drop or punish a flooder; it paces it. Before handling a client's next line
+//! the host asks its bucket; when the bucket is empty it stops reading that client until the next
+//! token is due. TCP backpressure does the rest: the flooder's own socket fills up and its writes
+//! slow down, while the room sees at most `rate` lines per second from it.
 
 use std::time::{Duration, Instant};
 
@@ -36,9 +36,15 @@ impl TokenBucket {
 
     /// Takes a token if there is one; otherwise says how long until there will be.
     pub fn try_take(&mut self, now: Instant) -> Result<(), Duration> {
+        self.ready(now)?;
+        self.tokens -= 1.0;
+        Ok(())
+    }
+
+    /// Says whether a token is available now (without taking it), or how long until one is.
+    pub fn ready(&mut self, now: Instant) -> Result<(), Duration> {
         self.refill(now);
         if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
             Ok(())
         } else {
             Err(Duration::from_secs_f64((1.0 - self.tokens) / self.rate))

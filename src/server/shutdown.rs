@@ -1,33 +1,43 @@
 //! Stopping the host cleanly, as an explicit mechanism rather than a side effect.
 //!
-//! A [`Trigger`] is what Ctrl-C (or a test) pulls; [`Signal`] is what the host waits on. The
-//! order of a clean stop lives in `server::run`: stop accepting, let the hub tell everyone and
-//! drop their queues, then give the writers a bounded time to flush.
+//! A [`Stopper`] is what Ctrl-C (or SIGTERM, or a test) pulls: it raises a flag and wakes the
+//! event loop, whatever it is waiting for. The loop then (see `event_loop.rs`):
+//! 1. stops accepting;
+//! 2. queues the quit event for every member (`<quit>` in plain mode) and marks every connection
+//!    to close once its outbox is flushed;
+//! 3. keeps writing until every connection has closed, or [`FLUSH_GRACE`] has passed, so a
+//!    client that stopped reading cannot hold the host open.
 
-use crossbeam_channel::{Receiver, Sender};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
-/// Pulled to ask the host to stop. Cheap to clone; pulling twice is harmless.
+use mio::Waker;
+
+/// How long a stopping host waits for clients to take what they are owed.
+pub const FLUSH_GRACE: Duration = Duration::from_secs(3);
+
+/// The stop button: cheap to clone, safe to press from any thread, and pressing twice is harmless.
 #[derive(Clone)]
-pub struct Trigger(Sender<()>);
-
-/// Waited on by the host; fires once any trigger is pulled or every trigger is dropped.
-pub struct Signal(Receiver<()>);
-
-/// A connected trigger and signal.
-pub fn channel() -> (Trigger, Signal) {
-    let (tx, rx) = crossbeam_channel::bounded(1);
-    (Trigger(tx), Signal(rx))
+pub struct Stopper {
+    flag: Arc<AtomicBool>,
+    waker: Arc<Waker>,
 }
 
-impl Trigger {
-    pub fn pull(&self) {
-        let _ = self.0.try_send(());
+impl Stopper {
+    pub fn new(waker: Waker) -> Self {
+        Stopper {
+            flag: Arc::new(AtomicBool::new(false)),
+            waker: Arc::new(waker),
+        }
     }
-}
 
-impl Signal {
-    /// Blocks until shutdown is asked for.
-    pub fn wait(&self) {
-        let _ = self.0.recv();
+    pub fn stop(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+        let _ = self.waker.wake();
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.flag.load(Ordering::SeqCst)
     }
 }

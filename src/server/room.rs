@@ -1,0 +1,416 @@
+//! The room: who is here, under which nickname, and the order of events, owned by the one
+//! event-loop thread.
+//!
+//! Nothing here blocks or touches a socket. Sending an event renders it once per dialect and
+//! queues the same bytes on every recipient's [`Outbox`](super::outbox::Outbox); the loop
+//! flushes the queues at the end of its turn, so one turn's messages reach each client in one
+//! write. A recipient whose queue is full is let go (`sendq_exceeded`) instead of being waited
+//! for, which is what keeps one stalled reader from stalling the room.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use slab::Slab;
+
+use super::activity::{Activity, Recorder};
+use super::conn::Conn;
+use super::outbox::Frame;
+use super::ratelimit::TokenBucket;
+use crate::nick::fold;
+use crate::protocol::parse::{Refusal, Request};
+use crate::protocol::wire::{LeaveReason, Limits, MessageKind, VERSION};
+use crate::protocol::{ErrorCode, Event, Id, Mode, Timestamp, plain};
+
+/// What the room is, as told to everyone who joins, and its limits.
+pub struct Settings {
+    pub room: String,
+    pub motd: Option<String>,
+    pub limits: Limits,
+    /// Messages a member may fall behind before it is let go.
+    pub outbox: usize,
+}
+
+/// An event rendered at most once per dialect, however many people receive it.
+struct Frames<'e> {
+    event: &'e Event,
+    plain: Option<Frame>,
+    json: Option<Frame>,
+}
+
+impl<'e> Frames<'e> {
+    fn new(event: &'e Event) -> Self {
+        Frames {
+            event,
+            plain: None,
+            json: None,
+        }
+    }
+
+    fn get(&mut self, mode: Mode) -> &Frame {
+        let event = self.event;
+        match mode {
+            Mode::Plain => self
+                .plain
+                .get_or_insert_with(|| Arc::from(plain::render(event).into_bytes())),
+            Mode::Json => self
+                .json
+                .get_or_insert_with(|| Arc::from(event.to_json_line().into_bytes())),
+        }
+    }
+}
+
+/// Every connection and the room they share.
+pub struct Room {
+    pub settings: Settings,
+    /// Every open connection, joined or not, by slot (the slot is its poll token).
+    pub conns: Slab<Conn>,
+    /// Slots of the joined members, in no particular order.
+    members: Vec<usize>,
+    /// Folded nickname -> slot, for uniqueness and private messages.
+    nicks: HashMap<String, usize>,
+    seq: u64,
+    recorder: Recorder,
+    /// Slots with output to flush at the end of this turn.
+    pub dirty: Vec<usize>,
+    /// Members found unreachable during the current operation, let go once it is done so the
+    /// member list is not changed while it is walked.
+    unreachable: Vec<(usize, LeaveReason)>,
+}
+
+impl Room {
+    pub fn new(settings: Settings, recorder: Recorder) -> Self {
+        Room {
+            settings,
+            conns: Slab::new(),
+            members: Vec::new(),
+            nicks: HashMap::new(),
+            seq: 0,
+            recorder,
+            dirty: Vec::new(),
+            unreachable: Vec::new(),
+        }
+    }
+
+    pub fn record(&mut self, activity: Activity) {
+        self.recorder.record(activity);
+    }
+
+    pub fn member_count(&self) -> usize {
+        self.members.len()
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// Everyone's nickname, sorted ignoring case.
+    fn users(&self) -> Vec<String> {
+        let mut users: Vec<String> = self
+            .members
+            .iter()
+            .filter_map(|&slot| self.conns[slot].nick.clone())
+            .collect();
+        users.sort_by_cached_key(|nick| fold(nick));
+        users
+    }
+
+    /// Admits the connection in `slot` as `nick`, or says why not.
+    pub fn join(&mut self, slot: usize, nick: String, mode: Mode) -> Result<(), Refusal> {
+        let max = self.settings.limits.max_clients;
+        if self.members.len() >= max {
+            return Err(Refusal::new(
+                ErrorCode::RoomFull,
+                format!("room is full ({}/{max})", self.members.len()),
+            ));
+        }
+        if self.nicks.contains_key(&fold(&nick)) {
+            return Err(Refusal::new(
+                ErrorCode::NickTaken,
+                format!("nickname '{nick}' is taken"),
+            ));
+        }
+        let limits = self.settings.limits;
+        let conn = &mut self.conns[slot];
+        conn.nick = Some(nick.clone());
+        conn.mode = mode;
+        conn.deadline = None;
+        conn.member_index = self.members.len();
+        conn.bucket =
+            (limits.rate > 0).then(|| TokenBucket::new(limits.rate, limits.burst, Instant::now()));
+        self.members.push(slot);
+        self.nicks.insert(fold(&nick), slot);
+        let welcome = Event::Welcome {
+            v: VERSION,
+            nick: nick.clone(),
+            room: self.settings.room.clone(),
+            motd: self.settings.motd.clone(),
+            users: self.users(),
+            limits,
+        };
+        self.send(slot, &welcome);
+        let event = Event::Join {
+            seq: self.next_seq(),
+            ts: Timestamp::now(),
+            nick,
+            count: self.members.len(),
+        };
+        self.broadcast(&event, Some(slot));
+        self.recorder.record(Activity::Room(event));
+        Ok(())
+    }
+
+    /// Carries out a member's request.
+    pub fn request(&mut self, slot: usize, id: Option<Id>, request: Request) {
+        let Some(from) = self.conns.get(slot).and_then(|c| c.nick.clone()) else {
+            return;
+        };
+        let mode = self.conns[slot].mode;
+        match request {
+            Request::Say(text) => self.message(slot, id, from, MessageKind::Say, text),
+            Request::Me(text) => self.message(slot, id, from, MessageKind::Me, text),
+            Request::Pm { to, text } => self.private(slot, id, from, mode, &to, text),
+            Request::Nick(new) => self.rename(slot, id, from, new),
+            Request::List => {
+                let users = Event::Users {
+                    users: self.users(),
+                    id,
+                };
+                self.send(slot, &users);
+            }
+            Request::Help => {
+                if mode == Mode::Plain {
+                    self.send_raw(slot, Arc::from(plain::help().into_bytes()));
+                }
+            }
+            Request::Quit => self.remove(slot, LeaveReason::Quit),
+        }
+        self.settle();
+    }
+
+    fn ack(&mut self, slot: usize, id: Option<Id>, seq: Option<u64>) {
+        if self.conns[slot].mode == Mode::Json {
+            self.send(slot, &Event::Ack { id, seq });
+        }
+    }
+
+    fn message(
+        &mut self,
+        slot: usize,
+        id: Option<Id>,
+        from: String,
+        kind: MessageKind,
+        text: String,
+    ) {
+        let seq = self.next_seq();
+        let event = Event::Message {
+            seq,
+            ts: Timestamp::now(),
+            from,
+            kind,
+            to: None,
+            text,
+        };
+        self.broadcast(&event, Some(slot));
+        self.ack(slot, id, Some(seq));
+        if self.recorder.is_active() {
+            self.recorder.record(Activity::Room(event));
+        }
+    }
+
+    fn private(
+        &mut self,
+        slot: usize,
+        id: Option<Id>,
+        from: String,
+        mode: Mode,
+        to: &str,
+        text: String,
+    ) {
+        let Some(&target) = self.nicks.get(&fold(to)) else {
+            let refusal = Refusal::new(
+                ErrorCode::NoSuchNick,
+                format!("no one called '{to}' is here"),
+            );
+            self.refuse(slot, Refusal { id, ..refusal });
+            return;
+        };
+        let to = self.conns[target].nick.clone().unwrap_or_default();
+        let seq = self.next_seq();
+        let ts = Timestamp::now();
+        let confirmation = plain::pm_sent(&ts, &to, &text);
+        let event = Event::Message {
+            seq,
+            ts,
+            from,
+            kind: MessageKind::Pm,
+            to: Some(to),
+            text,
+        };
+        self.send(target, &event);
+        match mode {
+            Mode::Json => self.ack(slot, id, Some(seq)),
+            Mode::Plain => self.send_raw(slot, Arc::from(confirmation.into_bytes())),
+        }
+    }
+
+    fn rename(&mut self, slot: usize, id: Option<Id>, old: String, new: String) {
+        let folded = fold(&new);
+        if self.nicks.get(&folded).is_some_and(|&owner| owner != slot) {
+            let refusal = Refusal::new(ErrorCode::NickTaken, format!("nickname '{new}' is taken"));
+            self.refuse(slot, Refusal { id, ..refusal });
+            return;
+        }
+        if new == old {
+            self.ack(slot, id, None);
+            return;
+        }
+        self.nicks.remove(&fold(&old));
+        self.nicks.insert(folded, slot);
+        self.conns[slot].nick = Some(new.clone());
+        let seq = self.next_seq();
+        let event = Event::Nick {
+            seq,
+            ts: Timestamp::now(),
+            old,
+            new,
+        };
+        self.broadcast(&event, None);
+        self.ack(slot, id, Some(seq));
+        self.recorder.record(Activity::Room(event));
+    }
+
+    /// Sends an error to whoever caused it.
+    pub fn refuse(&mut self, slot: usize, refusal: Refusal) {
+        let error = Event::Error {
+            code: refusal.code,
+            message: refusal.message,
+            id: refusal.id,
+        };
+        self.send(slot, &error);
+    }
+
+    /// Sends one event to one connection.
+    pub fn send(&mut self, slot: usize, event: &Event) {
+        let Some(conn) = self.conns.get(slot) else {
+            return;
+        };
+        let frame = Frames::new(event).get(conn.mode).clone();
+        self.send_raw(slot, frame);
+    }
+
+    pub fn send_raw(&mut self, slot: usize, frame: Frame) {
+        let limit = self.settings.outbox;
+        let Some(conn) = self.conns.get_mut(slot) else {
+            return;
+        };
+        if conn.outbox.push(frame, limit).is_err() {
+            self.unreachable.push((slot, LeaveReason::SendqExceeded));
+        } else if !conn.dirty {
+            conn.dirty = true;
+            self.dirty.push(slot);
+        }
+    }
+
+    /// Sends one event to every member but `except`.
+    fn broadcast(&mut self, event: &Event, except: Option<usize>) {
+        let limit = self.settings.outbox;
+        let mut frames = Frames::new(event);
+        for &slot in &self.members {
+            if Some(slot) == except {
+                continue;
+            }
+            let conn = &mut self.conns[slot];
+            if conn
+                .outbox
+                .push(frames.get(conn.mode).clone(), limit)
+                .is_err()
+            {
+                self.unreachable.push((slot, LeaveReason::SendqExceeded));
+            } else if !conn.dirty {
+                conn.dirty = true;
+                self.dirty.push(slot);
+            }
+        }
+    }
+
+    /// Lets go of the members found unreachable; their leave notices may overflow others.
+    pub fn settle(&mut self) {
+        while let Some((slot, reason)) = self.unreachable.pop() {
+            self.remove(slot, reason);
+        }
+    }
+
+    /// Takes a member out of the room (a no-op for anyone else) and tells the others why. The
+    /// connection itself is closed: at once when it cannot keep up, after a last flush otherwise.
+    pub fn remove(&mut self, slot: usize, reason: LeaveReason) {
+        let Some(conn) = self.conns.get_mut(slot) else {
+            return;
+        };
+        let dead = reason == LeaveReason::SendqExceeded;
+        if dead {
+            let _ = conn.stream().shutdown(std::net::Shutdown::Both);
+        }
+        self.close_after_flush(slot);
+        let Some(nick) = self.conns[slot].nick.take() else {
+            return;
+        };
+        let index = self.conns[slot].member_index;
+        self.members.swap_remove(index);
+        if let Some(&moved) = self.members.get(index) {
+            self.conns[moved].member_index = index;
+        }
+        self.nicks.remove(&fold(&nick));
+        let event = Event::Leave {
+            seq: self.next_seq(),
+            ts: Timestamp::now(),
+            nick,
+            reason,
+        };
+        self.broadcast(&event, None);
+        self.recorder.record(Activity::Room(event));
+    }
+
+    /// Marks a connection to be closed once its outbox is empty.
+    pub fn close_after_flush(&mut self, slot: usize) {
+        if let Some(conn) = self.conns.get_mut(slot) {
+            conn.closing = true;
+            if !conn.dirty {
+                conn.dirty = true;
+                self.dirty.push(slot);
+            }
+        }
+    }
+
+    /// Tells every member the room is closing and arranges for every connection to close.
+    pub fn shutdown(&mut self) {
+        let quit = Event::Quit {
+            reason: "the host is shutting down".into(),
+        };
+        let mut frames = Frames::new(&quit);
+        let limit = self.settings.outbox;
+        for &slot in &self.members {
+            let conn = &mut self.conns[slot];
+            // Someone too far behind to take even this is cut off by the flush deadline.
+            let _ = conn
+                .outbox
+                .push(frames.get(conn.mode).clone(), limit.saturating_add(1));
+        }
+        self.recorder.record(Activity::Note {
+            text: format!(
+                "*** room {} closed ({} were here)",
+                self.settings.room,
+                self.members.len()
+            ),
+            console: false,
+        });
+        self.members.clear();
+        self.nicks.clear();
+        let slots: Vec<usize> = self.conns.iter().map(|(slot, _)| slot).collect();
+        for slot in slots {
+            self.conns[slot].nick = None;
+            self.close_after_flush(slot);
+        }
+    }
+}
