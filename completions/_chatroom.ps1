@@ -45,6 +45,7 @@ Register-ArgumentCompleter -Native -CommandName 'chatroom' -ScriptBlock {
             [CompletionResult]::new('--rate-limit', '--rate-limit', [CompletionResultType]::ParameterName, 'Messages per second each client may send before the host paces it; 0 disables the limit')
             [CompletionResult]::new('--burst', '--burst', [CompletionResultType]::ParameterName, 'How many messages a client may send in a burst before --rate-limit applies')
             [CompletionResult]::new('--handshake-timeout', '--handshake-timeout', [CompletionResultType]::ParameterName, 'Seconds a new connection has to send its nickname before it is closed')
+            [CompletionResult]::new('--quiet-above', '--quiet-above', [CompletionResultType]::ParameterName, 'In rooms bigger than this, joins and leaves are announced as one sum every 2 seconds ("37 joined and 2 left"), and the welcome does not list everyone')
             [CompletionResult]::new('--outbox', '--outbox', [CompletionResultType]::ParameterName, 'How many undelivered messages a client may fall behind before it is disconnected')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only start-up, shutdown and errors, not the room''s activity')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only start-up, shutdown and errors, not the room''s activity')

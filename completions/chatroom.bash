@@ -185,7 +185,7 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__host)
-            opts="-p -q -h -V --bind --port --max-clients --name --motd --log-file --quiet --max-line --rate-limit --burst --handshake-timeout --outbox --help --version"
+            opts="-p -q -h -V --bind --port --max-clients --name --motd --log-file --quiet --max-line --rate-limit --burst --handshake-timeout --quiet-above --outbox --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -232,6 +232,10 @@ _chatroom() {
                     return 0
                     ;;
                 --handshake-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --quiet-above)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

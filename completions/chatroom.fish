@@ -42,6 +42,7 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l max-line -d '
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l rate-limit -d 'Messages per second each client may send before the host paces it; 0 disables the limit' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l burst -d 'How many messages a client may send in a burst before --rate-limit applies' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l handshake-timeout -d 'Seconds a new connection has to send its nickname before it is closed' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l quiet-above -d 'In rooms bigger than this, joins and leaves are announced as one sum every 2 seconds ("37 joined and 2 left"), and the welcome does not list everyone' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l outbox -d 'How many undelivered messages a client may fall behind before it is disconnected' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s q -l quiet -d 'Print only start-up, shutdown and errors, not the room\'s activity'
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s h -l help -d 'Print help (see more with \'--help\')'

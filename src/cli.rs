@@ -132,6 +132,11 @@ pub struct HostArgs {
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub handshake_timeout: u64,
 
+    /// In rooms bigger than this, joins and leaves are announced as one sum every 2 seconds
+    /// ("37 joined and 2 left"), and the welcome does not list everyone.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub quiet_above: u32,
+
     /// How many undelivered messages a client may fall behind before it is disconnected.
     #[arg(long, value_name = "N", default_value_t = 1024,
           value_parser = clap::value_parser!(u32).range(16..=1_048_576))]

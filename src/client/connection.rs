@@ -22,7 +22,10 @@ pub struct Welcome {
     pub nick: String,
     pub room: String,
     pub motd: Option<String>,
+    /// Everyone here; empty in rooms too big to list on joining (see `count`).
     pub users: Vec<String>,
+    /// How many people are here, us included.
+    pub count: usize,
     pub limits: Limits,
 }
 
@@ -142,6 +145,7 @@ pub fn handshake(target: &Target, nick: &str, timeout: Duration) -> Result<Hands
                 room,
                 motd,
                 users,
+                count,
                 limits,
                 ..
             } => {
@@ -149,6 +153,8 @@ pub fn handshake(target: &Target, nick: &str, timeout: Duration) -> Result<Hands
                     nick,
                     room,
                     motd,
+                    // Hosts from before `count` existed always listed everyone.
+                    count: count.max(users.len()),
                     users,
                     limits,
                 };

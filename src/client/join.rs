@@ -695,6 +695,7 @@ fn write_welcome(
             room: welcome.room.clone(),
             motd: welcome.motd.clone(),
             users: welcome.users.clone(),
+            count: welcome.count,
             limits: welcome.limits,
         };
         return out.line(event.to_json_line().trim_end());

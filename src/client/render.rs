@@ -172,7 +172,11 @@ where
                 sanitize::clean(&welcome.room),
                 sanitize::clean(me)
             )),
-            self.users(&welcome.users, me),
+            if welcome.users.len() < welcome.count {
+                self.notice(&format!("{} here; /list shows everyone", welcome.count))
+            } else {
+                self.users(&welcome.users, me)
+            },
         ];
         if let Some(motd) = &welcome.motd {
             lines.push(self.notice(&format!("motd: {}", sanitize::clean(motd))));
@@ -229,7 +233,10 @@ where
                     mention: mention || *kind == MessageKind::Pm,
                 }
             }
-            Event::Join { ts, .. } | Event::Leave { ts, .. } | Event::Nick { ts, .. } => {
+            Event::Join { ts, .. }
+            | Event::Leave { ts, .. }
+            | Event::Nick { ts, .. }
+            | Event::Presence { ts, .. } => {
                 // The wording is the plain-mode dialect's, so nc users and we read the same.
                 let (_, text) = plain::room_line(event)?;
                 let text = sanitize::clean(&text);
@@ -462,6 +469,7 @@ mod tests {
             room: "lobby".into(),
             motd: Some("be kind".into()),
             users: vec!["ana".into(), "bob".into()],
+            count: 2,
             limits: Limits {
                 max_line: 4096,
                 rate: 20,

@@ -43,9 +43,9 @@ pub fn pm_sent(ts: &Timestamp, to: &str, text: &str) -> String {
 }
 
 /// "3 here: alice, bob, carol", or just the count in a big room.
-fn here(users: &[String]) -> String {
-    if users.len() > MAX_NAMES_IN_WELCOME {
-        format!("{} here; /list shows everyone", users.len())
+fn here(users: &[String], count: usize) -> String {
+    if users.len() > MAX_NAMES_IN_WELCOME || users.len() < count {
+        format!("{count} here; /list shows everyone")
     } else {
         format!("{} here: {}", users.len(), users.join(", "))
     }
@@ -74,6 +74,20 @@ pub fn room_line(event: &Event) -> Option<(&Timestamp, String)> {
             ts, nick, reason, ..
         } => (ts, format!("*** {nick} left ({})", reason.describe())),
         Event::Nick { ts, old, new, .. } => (ts, format!("*** {old} is now {new}")),
+        Event::Presence {
+            ts,
+            joined,
+            left,
+            count,
+            ..
+        } => {
+            let moves = match (joined, left) {
+                (j, 0) => format!("{j} joined"),
+                (0, l) => format!("{l} left"),
+                (j, l) => format!("{j} joined and {l} left"),
+            };
+            (ts, format!("*** {moves} ({count} here)"))
+        }
         _ => return None,
     };
     Some(line)
@@ -90,9 +104,10 @@ pub fn render(event: &Event) -> String {
             room,
             motd,
             users,
+            count,
             ..
         } => {
-            let mut out = format!("*** welcome to {room}, {nick} ({})\n", here(users));
+            let mut out = format!("*** welcome to {room}, {nick} ({})\n", here(users, *count));
             if let Some(motd) = motd {
                 out.push_str(&format!("*** motd: {motd}\n"));
             }
@@ -169,6 +184,7 @@ mod tests {
             room: "lobby".into(),
             motd: Some("be kind".into()),
             users: vec!["alice".into(), "bob".into()],
+            count: 2,
             limits: Limits {
                 max_line: 4096,
                 rate: 20,

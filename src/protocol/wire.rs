@@ -197,7 +197,12 @@ pub enum Event {
         nick: String,
         room: String,
         motd: Option<String>,
+        /// Everyone here, in rooms up to the host's `--quiet-above` size; empty in bigger rooms
+        /// (send `list` for the names).
         users: Vec<String>,
+        /// How many people are here, you included.
+        #[serde(default)]
+        count: usize,
         limits: Limits,
     },
     Message {
@@ -226,6 +231,15 @@ pub enum Event {
         ts: Timestamp,
         old: String,
         new: String,
+    },
+    /// In rooms bigger than the host's `--quiet-above`, joins and leaves are summed up in one
+    /// of these every couple of seconds instead of being announced one by one.
+    Presence {
+        seq: u64,
+        ts: Timestamp,
+        joined: u64,
+        left: u64,
+        count: usize,
     },
     Users {
         users: Vec<String>,

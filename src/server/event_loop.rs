@@ -102,6 +102,10 @@ impl EventLoop {
         loop {
             let now = Instant::now();
             let mut sleep = self.timers.sleep_for(now);
+            if let Some(due) = self.room.presence_due() {
+                let left = due.saturating_duration_since(now);
+                sleep = Some(sleep.map_or(left, |s| s.min(left)));
+            }
             if !self.again.is_empty() {
                 sleep = Some(Duration::ZERO);
             }
@@ -136,6 +140,13 @@ impl EventLoop {
                 self.handle_input(slot);
             }
             self.fire_timers();
+            if self
+                .room
+                .presence_due()
+                .is_some_and(|due| due <= Instant::now())
+            {
+                self.room.announce_presence();
+            }
             self.flush_dirty();
             if let Some(by) = self.closing_by
                 && (self.room.conns.is_empty() || Instant::now() >= by)

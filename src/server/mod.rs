@@ -46,6 +46,8 @@ pub struct Config {
     pub burst: u32,
     pub handshake_timeout: Duration,
     pub outbox: usize,
+    /// Above this many members, joins and leaves are announced as periodic sums.
+    pub quiet_above: usize,
     /// Print room activity on stdout.
     pub console: bool,
     pub log_file: Option<PathBuf>,
@@ -70,6 +72,7 @@ impl Config {
             burst: args.burst,
             handshake_timeout: Duration::from_secs(args.handshake_timeout),
             outbox: args.outbox as usize,
+            quiet_above: args.quiet_above as usize,
             console: !args.quiet,
             log_file: args.log_file.clone(),
         })
@@ -230,6 +233,7 @@ pub fn run(
             max_clients: config.max_clients,
         },
         outbox: config.outbox,
+        quiet_above: config.quiet_above,
     };
     let loop_config = event_loop::LoopConfig {
         max_line: config.max_line,

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use slab::Slab;
 
@@ -29,6 +29,23 @@ pub struct Settings {
     pub limits: Limits,
     /// Messages a member may fall behind before it is let go.
     pub outbox: usize,
+    /// Above this many members, joins and leaves are summed up (see [`Presence`]).
+    pub quiet_above: usize,
+}
+
+/// How often a big room hears the sum of its joins and leaves.
+pub const PRESENCE_EVERY: Duration = Duration::from_secs(2);
+
+/// Joins and leaves not yet announced in a big room.
+///
+/// Announcing every join to everyone makes a room of N people cost N^2 messages to fill, so a
+/// connect storm would take the host quadratic time. Above `quiet_above` members the room keeps
+/// count instead, and announces the sum at most every [`PRESENCE_EVERY`]: filling a room becomes
+/// linear, and nobody's screen scrolls away under a thousand join lines.
+struct Presence {
+    due: Instant,
+    joined: u64,
+    left: u64,
 }
 
 /// An event rendered at most once per dialect, however many people receive it.
@@ -73,6 +90,8 @@ pub struct Room {
     recorder: Recorder,
     /// Slots with output to flush at the end of this turn.
     pub dirty: Vec<usize>,
+    /// Joins and leaves waiting to be announced as a sum (big rooms only).
+    presence: Option<Presence>,
     /// Members found unreachable during the current operation, let go once it is done so the
     /// member list is not changed while it is walked.
     unreachable: Vec<(usize, LeaveReason)>,
@@ -88,8 +107,47 @@ impl Room {
             seq: 0,
             recorder,
             dirty: Vec::new(),
+            presence: None,
             unreachable: Vec::new(),
         }
+    }
+
+    /// True when joins and leaves are summed up rather than announced one by one.
+    fn is_big(&self) -> bool {
+        self.members.len() > self.settings.quiet_above
+    }
+
+    /// Counts a join or leave towards the next summary.
+    fn tally(&mut self, joined: u64, left: u64) {
+        let presence = self.presence.get_or_insert_with(|| Presence {
+            due: Instant::now() + PRESENCE_EVERY,
+            joined: 0,
+            left: 0,
+        });
+        presence.joined += joined;
+        presence.left += left;
+    }
+
+    /// When the pending summary of joins and leaves is due, if there is one.
+    pub fn presence_due(&self) -> Option<Instant> {
+        self.presence.as_ref().map(|p| p.due)
+    }
+
+    /// Announces the joins and leaves counted since the last summary.
+    pub fn announce_presence(&mut self) {
+        let Some(presence) = self.presence.take() else {
+            return;
+        };
+        let event = Event::Presence {
+            seq: self.next_seq(),
+            ts: Timestamp::now(),
+            joined: presence.joined,
+            left: presence.left,
+            count: self.members.len(),
+        };
+        self.broadcast(&event, None);
+        self.settle();
+        self.recorder.record(Activity::Room(event));
     }
 
     pub fn record(&mut self, activity: Activity) {
@@ -146,10 +204,19 @@ impl Room {
             nick: nick.clone(),
             room: self.settings.room.clone(),
             motd: self.settings.motd.clone(),
-            users: self.users(),
+            users: if self.is_big() {
+                vec![nick.clone()]
+            } else {
+                self.users()
+            },
+            count: self.members.len(),
             limits,
         };
         self.send(slot, &welcome);
+        if self.is_big() {
+            self.tally(1, 0);
+            return Ok(());
+        }
         let event = Event::Join {
             seq: self.next_seq(),
             ts: Timestamp::now(),
@@ -362,6 +429,10 @@ impl Room {
             self.conns[moved].member_index = index;
         }
         self.nicks.remove(&fold(&nick));
+        if self.members.len() >= self.settings.quiet_above {
+            self.tally(0, 1);
+            return;
+        }
         let event = Event::Leave {
             seq: self.next_seq(),
             ts: Timestamp::now(),
