@@ -85,7 +85,7 @@ pub type Joined = (Welcome, Events, Requests);
 
 /// How a handshake ended, when the connection itself worked.
 pub enum Handshake {
-    Joined(Joined),
+    Joined(Box<Joined>),
     /// The room refused the nickname (taken or invalid), saying why; another may do.
     NickRefused(String),
 }
@@ -93,7 +93,7 @@ pub enum Handshake {
 /// Connects, says hello as `nick`, and waits for the welcome.
 pub fn join(target: &Target, nick: &str, timeout: Duration) -> Result<Joined> {
     match handshake(target, nick, timeout)? {
-        Handshake::Joined(joined) => Ok(joined),
+        Handshake::Joined(joined) => Ok(*joined),
         Handshake::NickRefused(message) => Err(refused(target, ErrorCode::NickTaken, &message)),
     }
 }
@@ -158,7 +158,7 @@ pub fn handshake(target: &Target, nick: &str, timeout: Duration) -> Result<Hands
                     users,
                     limits,
                 };
-                return Ok(Handshake::Joined((welcome, events, requests)));
+                return Ok(Handshake::Joined(Box::new((welcome, events, requests))));
             }
             Event::Error { code, message, .. } if code.is_nick_problem() => {
                 return Ok(Handshake::NickRefused(message));

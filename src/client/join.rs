@@ -523,7 +523,7 @@ impl Session {
             let refusal = match nick::validate(&nick) {
                 Err(why) => format!("cannot use '{nick}' as a nickname: {why}"),
                 Ok(()) => match connection::handshake(&self.target, &nick, self.timeout)? {
-                    Handshake::Joined(joined) => return Ok(Some(joined)),
+                    Handshake::Joined(joined) => return Ok(Some(*joined)),
                     Handshake::NickRefused(why) => why,
                 },
             };
