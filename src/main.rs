@@ -23,6 +23,7 @@ fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Host(args) => chatroom::server::host(args),
         Command::Send(args) => chatroom::client::send::run(args),
+        Command::Bench(args) => chatroom::bench::run(args),
         Command::Completions(args) => chatroom::docs::run_completions(args),
         Command::Man(args) => chatroom::docs::run_man(args),
     }
