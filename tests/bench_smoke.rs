@@ -100,14 +100,7 @@ fn a_paced_json_run_delivers_everything_intact() {
 
 #[test]
 fn stalled_clients_are_left_out_of_the_expected_deliveries() {
-    let report = bench(&[
-        "--clients",
-        "10",
-        "--stalled",
-        "2",
-        "--messages",
-        "100",
-    ]);
+    let report = bench(&["--clients", "10", "--stalled", "2", "--messages", "100"]);
     assert_clean(&report);
     assert_eq!(number(&report, "expected"), 100.0 * 7.0);
 }

@@ -52,12 +52,14 @@ fn classify_plain(line: &[u8]) -> Inbound<'_> {
             return Inbound::Unreadable;
         };
         if let Some(rest) = rest.strip_prefix(b"<") {
-            return match memchr::memmem::find(rest, b"> ") {
-                Some(end) => Inbound::Message {
+            // Nicknames never hold `>`, so the first `> ` ends it. (A plain memchr: building a
+            // memmem searcher per line costs more than the whole search.)
+            return match memchr::memchr(b'>', rest) {
+                Some(end) if rest.get(end + 1) == Some(&b' ') => Inbound::Message {
                     from: &rest[..end],
                     text: Cow::Borrowed(&rest[end + 2..]),
                 },
-                None => Inbound::Unreadable,
+                _ => Inbound::Unreadable,
             };
         }
         // Notices, actions (`* nick ...`) and private messages.
@@ -199,6 +201,7 @@ mod tests {
             message("b00002", "2:1:99:abc")
         );
         assert_eq!(plain("[14:03:21] <bob> a > b"), message("bob", "a > b"));
+        assert_eq!(plain("[14:03:21] <bob>x"), Inbound::Unreadable);
         assert_eq!(plain("[14:03:21] <bob> "), message("bob", ""));
         assert_eq!(
             plain("[14:04:00] *** carol joined (4 here)"),
