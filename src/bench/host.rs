@@ -31,6 +31,14 @@ impl SpawnedHost {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
+
+    /// How the host ended, if it already has: a host that crashes under load is a result.
+    pub fn exited(&mut self) -> Option<String> {
+        match self.child.try_wait() {
+            Ok(Some(status)) => Some(status.to_string()),
+            _ => None,
+        }
+    }
 }
 
 /// The arguments the bench starts a host with: quiet, unpaced, with room for every client.
@@ -198,6 +206,18 @@ pub struct Sample {
 /// `/proc`.
 #[cfg(target_os = "linux")]
 pub fn sample(pid: u32) -> Option<Sample> {
+    // A read of /proc can fail transiently on a loaded machine; a missing figure would cost the
+    // whole host report, so try again briefly.
+    (0..3).find_map(|attempt| {
+        if attempt > 0 {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        sample_once(pid)
+    })
+}
+
+#[cfg(target_os = "linux")]
+fn sample_once(pid: u32) -> Option<Sample> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     // SAFETY: sysconf has no preconditions.

@@ -169,7 +169,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
 
     install_interrupt_handler();
 
-    let spawned = if settings.spawn_host {
+    let mut spawned = if settings.spawn_host {
         Some(host::spawn(
             parts.clients,
             settings.host_cpu,
@@ -223,8 +223,17 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         (Some(pid), Some(idle), Some(joined), Some(done)) => {
             Some(host_report(pid, &plan, &outcome, idle, joined, done))
         }
+        (Some(pid), ..) if cfg!(target_os = "linux") => {
+            warnings.push(format!(
+                "could not read /proc/{pid} at every step: no host figures"
+            ));
+            None
+        }
         _ => None,
     };
+    if let Some(status) = spawned.as_mut().and_then(|h| h.exited()) {
+        warnings.push(format!("the host exited during the run ({status})"));
+    }
     let report = build_report(
         &plan,
         &outcome,
