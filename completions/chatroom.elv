@@ -80,7 +80,7 @@ set edit:completion:arg-completer[chatroom] = {|@words|
             cand --rate 'Send this many messages per second in total, spread evenly over the senders (for latency); without it, senders send as fast as the room takes them'
             cand --mode 'The dialect the clients speak'
             cand --stalled 'How many of the clients join and then never read again (the last K); the report covers the others'
-            cand --window 'Messages a sender may have sent that a reading client has not received yet; it waits beyond that, so the bench''s own reading speed cannot overflow the host''s queues. 0 means no limit'
+            cand --window 'Messages the senders together may have sent that a reading client has not received yet (each sender gets an equal share); they wait beyond that, so neither the bench''s reading speed nor a host that starves its writers can overflow the host''s per-client queue (--outbox, 1024 by default). 0 means no limit'
             cand --connect-batch 'Connections that may be opening or waiting for their welcome at once'
             cand --connect-timeout 'Give up connecting when the room has not welcomed everyone within this many seconds'
             cand --idle-timeout 'End the run when nothing has arrived for this many seconds, and count what is missing as lost'

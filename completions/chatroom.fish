@@ -65,7 +65,7 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -s r -l rate -d
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l mode -d 'The dialect the clients speak' -r -f -a "plain\t'Nickname first, then one line per message (what nc users do)'
 json\t'JSON lines: hello, then one say request per message'"
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l stalled -d 'How many of the clients join and then never read again (the last K); the report covers the others' -r
-complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l window -d 'Messages a sender may have sent that a reading client has not received yet; it waits beyond that, so the bench\'s own reading speed cannot overflow the host\'s queues. 0 means no limit' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l window -d 'Messages the senders together may have sent that a reading client has not received yet (each sender gets an equal share); they wait beyond that, so neither the bench\'s reading speed nor a host that starves its writers can overflow the host\'s per-client queue (--outbox, 1024 by default). 0 means no limit' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l connect-batch -d 'Connections that may be opening or waiting for their welcome at once' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l connect-timeout -d 'Give up connecting when the room has not welcomed everyone within this many seconds' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l idle-timeout -d 'End the run when nothing has arrived for this many seconds, and count what is missing as lost' -r

@@ -264,10 +264,11 @@ pub struct BenchArgs {
     #[arg(long, value_name = "K", default_value_t = 0)]
     pub stalled: u32,
 
-    /// Messages a sender may have sent that a reading client has not received yet; it waits
-    /// beyond that, so the bench's own reading speed cannot overflow the host's queues. 0 means
-    /// no limit.
-    #[arg(long, value_name = "MSGS", default_value_t = 1024)]
+    /// Messages the senders together may have sent that a reading client has not received yet
+    /// (each sender gets an equal share); they wait beyond that, so neither the bench's reading
+    /// speed nor a host that starves its writers can overflow the host's per-client queue
+    /// (--outbox, 1024 by default). 0 means no limit.
+    #[arg(long, value_name = "MSGS", default_value_t = 512)]
     pub window: u64,
 
     /// Connections that may be opening or waiting for their welcome at once.

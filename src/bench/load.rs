@@ -63,7 +63,7 @@ pub struct Plan {
     pub messages: u64,
     pub payload: Payload,
     pub rate: Option<f64>,
-    /// 0: no window.
+    /// Messages all senders together may be ahead of the slowest reader; 0: no window.
     pub window: u64,
     pub connect_batch: usize,
     pub connect_timeout: Duration,
@@ -71,6 +71,14 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// How far one sender may be ahead of the slowest reader: its share of the window.
+    fn sender_window(&self) -> u64 {
+        match self.window {
+            0 => 0,
+            w => (w / self.senders as u64).max(1),
+        }
+    }
+
     /// Clients that read every message (everyone but the stalled ones).
     pub fn readers(&self) -> usize {
         self.clients - self.stalled
@@ -741,7 +749,7 @@ impl Load<'_> {
 
     /// May `sender` send `seq` now? Looks at the readers again only when the last look said no.
     fn window_allows(&mut self, sender: usize, seq: u64) -> bool {
-        let window = self.plan.window;
+        let window = self.plan.sender_window();
         if senders::window_allows(seq, self.senders[sender].floor, window) {
             return true;
         }
@@ -816,7 +824,7 @@ impl Load<'_> {
             }
             let mut last = (first + per_chunk - 1).min(self.plan.messages);
             if self.plan.window > 0 {
-                last = last.min(self.senders[sender].floor + self.plan.window);
+                last = last.min(self.senders[sender].floor + self.plan.sender_window());
             }
             let sent_ns = self.now_ns();
             let out = &mut self.clients[sender].out;

@@ -328,7 +328,7 @@ mod tests {
             messages_per_sender: 200_000,
             size: 64,
             rate: None,
-            window: 1024,
+            window: 512,
             connect_secs: 0.0412,
             settle_secs: 0.2,
             planned: 200_000,
@@ -378,7 +378,7 @@ mod tests {
         let table = sample().to_table();
         let expected = "\
 server       127.0.0.1:40000 (started by the bench, pid 4242)
-load         plain mode, 100 clients (1 sending, 0 stalled), 200,000 messages of 64 B per sender, blast, window 1,024
+load         plain mode, 100 clients (1 sending, 0 stalled), 200,000 messages of 64 B per sender, blast, window 512
 connect      100 clients in 41.20 ms (then 200.00 ms until the room was quiet)
 sent         200,000 messages in 1.25 s (160.0k msg/s)
 delivered    19,800,000 of 19,800,000 in 1.35 s: 14.67M deliveries/s

@@ -7,9 +7,12 @@
 //! senders share it. Latency is measured from the moment a message is written, and the report
 //! says how far sends fell behind the schedule, so a bench that could not keep its pace is seen.
 //!
-//! The send window keeps the bench's own reading speed out of the results: a sender may be at most
-//! `window` messages ahead of the slowest client still reading, so a host is never pushed past its
-//! per-client queue limit by a bench that reads slower than the host writes.
+//! The send window keeps the bench's own reading speed out of the results: the senders together
+//! may be at most `window` messages ahead of the slowest client still reading (each sender gets an
+//! equal share), so a host is never pushed past its per-client queue limit by a bench that reads
+//! slower than the host writes. The default (512) stays well under the host's default queue
+//! (1,024), leaving room for the join and leave notices and, in JSON mode, the senders' acks,
+//! which share the same queue.
 
 use std::time::Duration;
 
