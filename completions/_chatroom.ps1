@@ -28,6 +28,7 @@ Register-ArgumentCompleter -Native -CommandName 'chatroom' -ScriptBlock {
             [CompletionResult]::new('host', 'host', [CompletionResultType]::ParameterValue, 'Start a room and print its activity until Ctrl-C')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Post messages into a room: the words given, or one message per line of stdin')
             [CompletionResult]::new('join', 'join', [CompletionResultType]::ParameterValue, 'Join a room and chat: a line editor on a terminal, plain lines or JSON in a pipe')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure a room: fan-out throughput, latency, loss and the host''s CPU and memory')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff) to stdout: chatroom(1), or one command''s page')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -85,6 +86,36 @@ Register-ArgumentCompleter -Native -CommandName 'chatroom' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'chatroom;bench' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Port to connect to, when SERVER does not name one')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to connect to, when SERVER does not name one')
+            [CompletionResult]::new('--host-cpu', '--host-cpu', [CompletionResultType]::ParameterName, 'Pin the started host to this CPU (Linux); pin the bench itself with `taskset -c`')
+            [CompletionResult]::new('--host-arg', '--host-arg', [CompletionResultType]::ParameterName, 'One more argument for the started host, e.g. --host-arg=--outbox=4096 (repeatable)')
+            [CompletionResult]::new('--host-pid', '--host-pid', [CompletionResultType]::ParameterName, 'Report the CPU time and memory of this already running host process (Linux)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Clients to connect; every one of them reads every message the others send')
+            [CompletionResult]::new('--clients', '--clients', [CompletionResultType]::ParameterName, 'Clients to connect; every one of them reads every message the others send')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'How many of the clients also send (the first S)')
+            [CompletionResult]::new('--senders', '--senders', [CompletionResultType]::ParameterName, 'How many of the clients also send (the first S)')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Messages each sender sends (the run sends S times this many)')
+            [CompletionResult]::new('--messages', '--messages', [CompletionResultType]::ParameterName, 'Messages each sender sends (the run sends S times this many)')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Bytes of text per message (newline and the host''s framing excluded); it carries the sender, a sequence number and the send time, padded to this size')
+            [CompletionResult]::new('--size', '--size', [CompletionResultType]::ParameterName, 'Bytes of text per message (newline and the host''s framing excluded); it carries the sender, a sequence number and the send time, padded to this size')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Send this many messages per second in total, spread evenly over the senders (for latency); without it, senders send as fast as the room takes them')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Send this many messages per second in total, spread evenly over the senders (for latency); without it, senders send as fast as the room takes them')
+            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, 'The dialect the clients speak')
+            [CompletionResult]::new('--stalled', '--stalled', [CompletionResultType]::ParameterName, 'How many of the clients join and then never read again (the last K); the report covers the others')
+            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Messages the senders together may have sent that a reading client has not received yet (each sender gets an equal share); they wait beyond that, so neither the bench''s reading speed nor a host that starves its writers can overflow the host''s per-client queue (--outbox, 1024 by default). 0 means no limit')
+            [CompletionResult]::new('--connect-batch', '--connect-batch', [CompletionResultType]::ParameterName, 'Connections that may be opening or waiting for their welcome at once')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting when the room has not welcomed everyone within this many seconds')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'End the run when nothing has arrived for this many seconds, and count what is missing as lost')
+            [CompletionResult]::new('--spawn-host', '--spawn-host', [CompletionResultType]::ParameterName, 'Start a host for the run (this same binary, on 127.0.0.1 and a free port, with --rate-limit 0 --quiet and room for every client), measure its CPU and memory, and stop it afterwards')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the report as one JSON object instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'chatroom;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -103,6 +134,7 @@ Register-ArgumentCompleter -Native -CommandName 'chatroom' -ScriptBlock {
             [CompletionResult]::new('host', 'host', [CompletionResultType]::ParameterValue, 'Start a room and print its activity until Ctrl-C')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Post messages into a room: the words given, or one message per line of stdin')
             [CompletionResult]::new('join', 'join', [CompletionResultType]::ParameterValue, 'Join a room and chat: a line editor on a terminal, plain lines or JSON in a pipe')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure a room: fan-out throughput, latency, loss and the host''s CPU and memory')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff) to stdout: chatroom(1), or one command''s page')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -115,6 +147,9 @@ Register-ArgumentCompleter -Native -CommandName 'chatroom' -ScriptBlock {
             break
         }
         'chatroom;help;join' {
+            break
+        }
+        'chatroom;help;bench' {
             break
         }
         'chatroom;help;completions' {

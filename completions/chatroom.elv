@@ -25,6 +25,7 @@ set edit:completion:arg-completer[chatroom] = {|@words|
             cand host 'Start a room and print its activity until Ctrl-C'
             cand send 'Post messages into a room: the words given, or one message per line of stdin'
             cand join 'Join a room and chat: a line editor on a terminal, plain lines or JSON in a pipe'
+            cand bench 'Measure a room: fan-out throughput, latency, loss and the host''s CPU and memory'
             cand completions 'Print a shell completion script to stdout'
             cand man 'Print a man page (roff) to stdout: chatroom(1), or one command''s page'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -78,6 +79,35 @@ set edit:completion:arg-completer[chatroom] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'chatroom;bench'= {
+            cand -p 'Port to connect to, when SERVER does not name one'
+            cand --port 'Port to connect to, when SERVER does not name one'
+            cand --host-cpu 'Pin the started host to this CPU (Linux); pin the bench itself with `taskset -c`'
+            cand --host-arg 'One more argument for the started host, e.g. --host-arg=--outbox=4096 (repeatable)'
+            cand --host-pid 'Report the CPU time and memory of this already running host process (Linux)'
+            cand -c 'Clients to connect; every one of them reads every message the others send'
+            cand --clients 'Clients to connect; every one of them reads every message the others send'
+            cand -s 'How many of the clients also send (the first S)'
+            cand --senders 'How many of the clients also send (the first S)'
+            cand -m 'Messages each sender sends (the run sends S times this many)'
+            cand --messages 'Messages each sender sends (the run sends S times this many)'
+            cand -b 'Bytes of text per message (newline and the host''s framing excluded); it carries the sender, a sequence number and the send time, padded to this size'
+            cand --size 'Bytes of text per message (newline and the host''s framing excluded); it carries the sender, a sequence number and the send time, padded to this size'
+            cand -r 'Send this many messages per second in total, spread evenly over the senders (for latency); without it, senders send as fast as the room takes them'
+            cand --rate 'Send this many messages per second in total, spread evenly over the senders (for latency); without it, senders send as fast as the room takes them'
+            cand --mode 'The dialect the clients speak'
+            cand --stalled 'How many of the clients join and then never read again (the last K); the report covers the others'
+            cand --window 'Messages the senders together may have sent that a reading client has not received yet (each sender gets an equal share); they wait beyond that, so neither the bench''s reading speed nor a host that starves its writers can overflow the host''s per-client queue (--outbox, 1024 by default). 0 means no limit'
+            cand --connect-batch 'Connections that may be opening or waiting for their welcome at once'
+            cand --connect-timeout 'Give up connecting when the room has not welcomed everyone within this many seconds'
+            cand --idle-timeout 'End the run when nothing has arrived for this many seconds, and count what is missing as lost'
+            cand --spawn-host 'Start a host for the run (this same binary, on 127.0.0.1 and a free port, with --rate-limit 0 --quiet and room for every client), measure its CPU and memory, and stop it afterwards'
+            cand --json 'Print the report as one JSON object instead of a table'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'chatroom;completions'= {
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -94,6 +124,7 @@ set edit:completion:arg-completer[chatroom] = {|@words|
             cand host 'Start a room and print its activity until Ctrl-C'
             cand send 'Post messages into a room: the words given, or one message per line of stdin'
             cand join 'Join a room and chat: a line editor on a terminal, plain lines or JSON in a pipe'
+            cand bench 'Measure a room: fan-out throughput, latency, loss and the host''s CPU and memory'
             cand completions 'Print a shell completion script to stdout'
             cand man 'Print a man page (roff) to stdout: chatroom(1), or one command''s page'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -103,6 +134,8 @@ set edit:completion:arg-completer[chatroom] = {|@words|
         &'chatroom;help;send'= {
         }
         &'chatroom;help;join'= {
+        }
+        &'chatroom;help;bench'= {
         }
         &'chatroom;help;completions'= {
         }

@@ -29,6 +29,7 @@ complete -c chatroom -n "__fish_chatroom_needs_command" -s V -l version -d 'Prin
 complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "host" -d 'Start a room and print its activity until Ctrl-C'
 complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "send" -d 'Post messages into a room: the words given, or one message per line of stdin'
 complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "join" -d 'Join a room and chat: a line editor on a terminal, plain lines or JSON in a pipe'
+complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "bench" -d 'Measure a room: fan-out throughput, latency, loss and the host\'s CPU and memory'
 complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "man" -d 'Print a man page (roff) to stdout: chatroom(1), or one command\'s page'
 complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -65,13 +66,34 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l no-timestamps
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l json -d 'Print every event from the room as one raw JSON line, for bots; never a line editor'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s V -l version -d 'Print version'
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -s p -l port -d 'Port to connect to, when SERVER does not name one' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l host-cpu -d 'Pin the started host to this CPU (Linux); pin the bench itself with `taskset -c`' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l host-arg -d 'One more argument for the started host, e.g. --host-arg=--outbox=4096 (repeatable)' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l host-pid -d 'Report the CPU time and memory of this already running host process (Linux)' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -s c -l clients -d 'Clients to connect; every one of them reads every message the others send' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -s s -l senders -d 'How many of the clients also send (the first S)' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -s m -l messages -d 'Messages each sender sends (the run sends S times this many)' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -s b -l size -d 'Bytes of text per message (newline and the host\'s framing excluded); it carries the sender, a sequence number and the send time, padded to this size' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -s r -l rate -d 'Send this many messages per second in total, spread evenly over the senders (for latency); without it, senders send as fast as the room takes them' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l mode -d 'The dialect the clients speak' -r -f -a "plain\t'Nickname first, then one line per message (what nc users do)'
+json\t'JSON lines: hello, then one say request per message'"
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l stalled -d 'How many of the clients join and then never read again (the last K); the report covers the others' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l window -d 'Messages the senders together may have sent that a reading client has not received yet (each sender gets an equal share); they wait beyond that, so neither the bench\'s reading speed nor a host that starves its writers can overflow the host\'s per-client queue (--outbox, 1024 by default). 0 means no limit' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l connect-batch -d 'Connections that may be opening or waiting for their welcome at once' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l connect-timeout -d 'Give up connecting when the room has not welcomed everyone within this many seconds' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l idle-timeout -d 'End the run when nothing has arrived for this many seconds, and count what is missing as lost' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l spawn-host -d 'Start a host for the run (this same binary, on 127.0.0.1 and a free port, with --rate-limit 0 --quiet and room for every client), measure its CPU and memory, and stop it afterwards'
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l json -d 'Print the report as one JSON object instead of a table'
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -s V -l version -d 'Print version'
 complete -c chatroom -n "__fish_chatroom_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c chatroom -n "__fish_chatroom_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c chatroom -n "__fish_chatroom_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c chatroom -n "__fish_chatroom_using_subcommand man" -s V -l version -d 'Print version'
-complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join completions man help" -f -a "host" -d 'Start a room and print its activity until Ctrl-C'
-complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join completions man help" -f -a "send" -d 'Post messages into a room: the words given, or one message per line of stdin'
-complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join completions man help" -f -a "join" -d 'Join a room and chat: a line editor on a terminal, plain lines or JSON in a pipe'
-complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join completions man help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join completions man help" -f -a "man" -d 'Print a man page (roff) to stdout: chatroom(1), or one command\'s page'
-complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join bench completions man help" -f -a "host" -d 'Start a room and print its activity until Ctrl-C'
+complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join bench completions man help" -f -a "send" -d 'Post messages into a room: the words given, or one message per line of stdin'
+complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join bench completions man help" -f -a "join" -d 'Join a room and chat: a line editor on a terminal, plain lines or JSON in a pipe'
+complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join bench completions man help" -f -a "bench" -d 'Measure a room: fan-out throughput, latency, loss and the host\'s CPU and memory'
+complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join bench completions man help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join bench completions man help" -f -a "man" -d 'Print a man page (roff) to stdout: chatroom(1), or one command\'s page'
+complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join bench completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

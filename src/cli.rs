@@ -66,6 +66,26 @@ pub enum Command {
             the end of stdin once the host has acknowledged everything sent."
     )]
     Join(JoinArgs),
+    /// Measure a room: fan-out throughput, latency, loss and the host's CPU and memory.
+    #[command(
+        long_about = "Measure a room: fan-out throughput, latency, loss and the host's CPU \
+            and memory.\n\n\
+            Connects --clients clients (one event loop, no thread per connection), waits until the \
+            room has welcomed them all, then has --senders of them each send --messages messages \
+            of --size bytes, as fast as possible or at a total --rate. Every client reads every \
+            message but its own, checks that it arrived intact and in order, and records its \
+            latency. The report gives deliveries per second, loss, reordering, corrupt lines, \
+            latency percentiles and the connect time; with --spawn-host or --host-pid (Linux) \
+            also the host's CPU time and memory.\n\n\
+            A host started by hand must run with --rate-limit 0, or it paces the senders; the \
+            bench counts and reports the host's `slow down` errors. It exits 0 whenever it could \
+            measure, whatever it measured: read the loss and corruption fields.",
+        after_help = "Examples:\n  \
+            chatroom bench --spawn-host --clients 100 --senders 1 --messages 200000\n  \
+            chatroom bench --spawn-host --clients 100 --messages 5000 --rate 1000\n  \
+            chatroom bench 127.0.0.1:55555 --clients 5000 --messages 100 --rate 20 --json"
+    )]
+    Bench(BenchArgs),
     /// Print a shell completion script to stdout.
     #[command(long_about = "Print a shell completion script to stdout.\n\n\
             The script completes chatroom's commands and options; see the README's Installation \
@@ -212,6 +232,117 @@ pub struct JoinArgs {
     /// Print every event from the room as one raw JSON line, for bots; never a line editor.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Options of `chatroom bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// The room to measure, as HOST, HOST:PORT or [IPv6]:PORT (default 127.0.0.1:55555).
+    // No CHATROOM_SERVER here: a benchmark names its target explicitly, and an inherited
+    // variable would silently conflict with --spawn-host.
+    #[arg(
+        value_name = "SERVER",
+        conflicts_with = "spawn_host",
+        help = "The room to measure, as HOST, HOST:PORT or [IPv6]:PORT (default 127.0.0.1:55555)"
+    )]
+    pub server: Option<String>,
+
+    /// Port to connect to, when SERVER does not name one.
+    #[arg(long, short, value_name = "N", conflicts_with = "spawn_host")]
+    pub port: Option<u16>,
+
+    /// Start a host for the run (this same binary, on 127.0.0.1 and a free port, with
+    /// --rate-limit 0 --quiet and room for every client), measure its CPU and memory, and stop it
+    /// afterwards.
+    #[arg(long)]
+    pub spawn_host: bool,
+
+    /// Pin the started host to this CPU (Linux); pin the bench itself with `taskset -c`.
+    #[arg(long, value_name = "CPU", requires = "spawn_host")]
+    pub host_cpu: Option<usize>,
+
+    /// One more argument for the started host, e.g. --host-arg=--outbox=4096 (repeatable).
+    #[arg(
+        long,
+        value_name = "ARG",
+        requires = "spawn_host",
+        allow_hyphen_values = true
+    )]
+    pub host_arg: Vec<String>,
+
+    /// Report the CPU time and memory of this already running host process (Linux).
+    #[arg(long, value_name = "PID", conflicts_with = "spawn_host")]
+    pub host_pid: Option<u32>,
+
+    /// Clients to connect; every one of them reads every message the others send.
+    #[arg(long, short, value_name = "N", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(2..=100_000))]
+    pub clients: u32,
+
+    /// How many of the clients also send (the first S).
+    #[arg(long, short, value_name = "S", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub senders: u32,
+
+    /// Messages each sender sends (the run sends S times this many).
+    #[arg(long, short, value_name = "M", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    pub messages: u64,
+
+    /// Bytes of text per message (newline and the host's framing excluded); it carries the sender,
+    /// a sequence number and the send time, padded to this size.
+    #[arg(long, short = 'b', value_name = "BYTES", default_value_t = 64,
+          value_parser = clap::value_parser!(u32).range(16..=1_048_576))]
+    pub size: u32,
+
+    /// Send this many messages per second in total, spread evenly over the senders (for latency);
+    /// without it, senders send as fast as the room takes them.
+    #[arg(long, short, value_name = "MSGS_PER_SEC")]
+    pub rate: Option<f64>,
+
+    /// The dialect the clients speak.
+    #[arg(long, value_enum, default_value_t = BenchMode::Plain)]
+    pub mode: BenchMode,
+
+    /// How many of the clients join and then never read again (the last K); the report covers
+    /// the others.
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub stalled: u32,
+
+    /// Messages the senders together may have sent that a reading client has not received yet
+    /// (each sender gets an equal share); they wait beyond that, so neither the bench's reading
+    /// speed nor a host that starves its writers can overflow the host's per-client queue
+    /// (--outbox, 1024 by default). 0 means no limit.
+    #[arg(long, value_name = "MSGS", default_value_t = 512)]
+    pub window: u64,
+
+    /// Connections that may be opening or waiting for their welcome at once.
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub connect_batch: u32,
+
+    /// Give up connecting when the room has not welcomed everyone within this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub connect_timeout: u64,
+
+    /// End the run when nothing has arrived for this many seconds, and count what is missing as
+    /// lost.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    pub idle_timeout: f64,
+
+    /// Print the report as one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The protocol dialect `chatroom bench` clients speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchMode {
+    /// Nickname first, then one line per message (what nc users do).
+    Plain,
+    /// JSON lines: hello, then one say request per message.
+    Json,
 }
 
 /// Options of `chatroom completions`.

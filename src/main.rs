@@ -24,6 +24,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Host(args) => chatroom::server::host(args),
         Command::Send(args) => chatroom::client::send::run(args),
         Command::Join(args) => chatroom::client::join::run(args),
+        Command::Bench(args) => chatroom::bench::run(args),
         Command::Completions(args) => chatroom::docs::run_completions(args),
         Command::Man(args) => chatroom::docs::run_man(args),
     }

@@ -1,0 +1,123 @@
+//! A smoke benchmark: `chatroom bench` against a host it starts itself, small enough for CI.
+//!
+//! It fails only on gross regressions: any lost, reordered, duplicated or corrupt message, or a
+//! throughput below a floor so low (10,000 deliveries/s, in a debug build) that only something
+//! broken misses it. No timing is asserted beyond that; the real numbers come from release
+//! builds on a quiet machine (see the README's "Benchmarking" section).
+
+use std::time::Duration;
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use serde_json::Value;
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The deliveries per second below which something is badly wrong.
+const FLOOR_PER_SEC: f64 = 10_000.0;
+
+/// The binary with a clean environment, so a developer's CHATROOM_* settings change nothing.
+fn chatroom() -> assert_cmd::Command {
+    let mut cmd = cargo_bin_cmd!("chatroom");
+    cmd.timeout(TIMEOUT)
+        .env_remove("CHATROOM_SERVER")
+        .env_remove("CHATROOM_PORT")
+        .env_remove("CHATROOM_NICK");
+    cmd
+}
+
+/// Runs the bench with `args` plus `--spawn-host --json` and returns its report.
+fn bench(args: &[&str]) -> Value {
+    let output = chatroom()
+        .args(["bench", "--spawn-host", "--json"])
+        .args(args)
+        .output()
+        .expect("chatroom bench runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "chatroom bench {args:?} failed ({}):\n{stderr}{stdout}",
+        output.status
+    );
+    serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("the report is not JSON ({e}):\n{stdout}\n{stderr}"))
+}
+
+fn number(report: &Value, field: &str) -> f64 {
+    report[field]
+        .as_f64()
+        .unwrap_or_else(|| panic!("no number '{field}' in {report}"))
+}
+
+/// Every message arrived once, intact and in order.
+fn assert_clean(report: &Value) {
+    assert_eq!(report["ended"], "complete", "{report}");
+    for field in ["lost", "reordered", "duplicates", "corrupt", "disconnected"] {
+        assert_eq!(number(report, field), 0.0, "{field} in {report}");
+    }
+    assert_eq!(number(report, "delivered"), number(report, "expected"));
+}
+
+#[test]
+fn a_plain_blast_delivers_everything_intact() {
+    let report = bench(&[
+        "--clients",
+        "20",
+        "--senders",
+        "2",
+        "--messages",
+        "500",
+        "--size",
+        "64",
+    ]);
+    assert_clean(&report);
+    assert_eq!(number(&report, "expected"), 2.0 * 500.0 * 19.0);
+    assert!(
+        number(&report, "deliveries_per_sec") >= FLOOR_PER_SEC,
+        "{report}"
+    );
+    assert!(report["latency_us"]["p99"].is_number(), "{report}");
+}
+
+#[test]
+fn a_paced_json_run_delivers_everything_intact() {
+    let report = bench(&[
+        "--mode",
+        "json",
+        "--clients",
+        "10",
+        "--senders",
+        "2",
+        "--messages",
+        "50",
+        "--rate",
+        "1000",
+    ]);
+    assert_clean(&report);
+    assert_eq!(report["mode"], "json");
+    assert_eq!(number(&report, "expected"), 2.0 * 50.0 * 9.0);
+}
+
+#[test]
+fn stalled_clients_are_left_out_of_the_expected_deliveries() {
+    let report = bench(&["--clients", "10", "--stalled", "2", "--messages", "100"]);
+    assert_clean(&report);
+    assert_eq!(number(&report, "expected"), 100.0 * 7.0);
+}
+
+#[test]
+fn impossible_plans_are_usage_errors() {
+    for args in [
+        &["--clients", "4", "--senders", "5"][..],
+        &["--clients", "4", "--stalled", "3"],
+        &["--size", "16", "--messages", "1000000"],
+        &["--rate", "0"],
+    ] {
+        chatroom()
+            .arg("bench")
+            .args(args)
+            .assert()
+            .code(2)
+            .stdout("");
+    }
+}
