@@ -13,12 +13,13 @@ use std::sync::Arc;
 /// Bytes ready for the wire, shared by every recipient of the same event.
 pub type Frame = Arc<[u8]>;
 
-/// At most this many frames go into one vectored write (Linux's IOV_MAX is 1024).
-const MAX_SLICES: usize = 512;
+/// At most this many frames go into one vectored write (Linux's IOV_MAX is 1024). The slices
+/// live on the stack: a flush allocates nothing.
+const MAX_SLICES: usize = 256;
 
-/// Queues above this many slots give their memory back once drained, so a burst does not
-/// leave every client holding a large ring forever.
-const KEEP_SLOTS: usize = 64;
+/// Queues above this many slots give their memory back once drained. Below it the ring is kept:
+/// a busy room refills it every turn, and reallocating it each time showed up in profiles.
+const KEEP_SLOTS: usize = 1024;
 
 /// The frames owed to one client, and how far into the first one the socket has taken.
 #[derive(Default)]
@@ -53,12 +54,14 @@ impl Outbox {
     /// `Ok(false)` when the socket is full and the rest must wait for it to drain.
     pub fn flush(&mut self, out: &mut impl Write) -> io::Result<bool> {
         while !self.frames.is_empty() {
-            let mut slices = Vec::with_capacity(self.frames.len().min(MAX_SLICES));
-            for (i, frame) in self.frames.iter().take(MAX_SLICES).enumerate() {
-                let skip = if i == 0 { self.offset } else { 0 };
-                slices.push(IoSlice::new(&frame[skip..]));
+            let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+            let mut count = 0;
+            for (slot, frame) in slices.iter_mut().zip(self.frames.iter()) {
+                let skip = if count == 0 { self.offset } else { 0 };
+                *slot = IoSlice::new(&frame[skip..]);
+                count += 1;
             }
-            let written = match out.write_vectored(&slices) {
+            let written = match out.write_vectored(&slices[..count]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
