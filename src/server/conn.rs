@@ -38,6 +38,8 @@ pub struct Conn {
     pub dirty: bool,
     /// Close once everything owed has been written.
     pub closing: bool,
+    /// Registered for writability: the socket was full with output still queued.
+    pub waits_for_space: bool,
 }
 
 /// What reading one line produced.
@@ -66,6 +68,7 @@ impl Conn {
             member_index: 0,
             dirty: false,
             closing: false,
+            waits_for_space: false,
         }
     }
 

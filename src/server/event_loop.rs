@@ -199,7 +199,7 @@ impl EventLoop {
             let registered = self.poll.registry().register(
                 conn.lines.get_mut(),
                 Token(slot),
-                Interest::READABLE | Interest::WRITABLE,
+                Interest::READABLE,
             );
             if registered.is_err() {
                 continue;
@@ -380,7 +380,24 @@ impl EventLoop {
                 continue;
             };
             conn.dirty = false;
-            match conn.flush() {
+            let flushed = conn.flush();
+            if let Ok(done) = flushed
+                && done == conn.waits_for_space
+            {
+                // Ask to hear about free buffer space only while something is waiting for it:
+                // with the interest always on, every ACK from every client would wake the loop.
+                conn.waits_for_space = !done;
+                let interest = if done {
+                    Interest::READABLE
+                } else {
+                    Interest::READABLE | Interest::WRITABLE
+                };
+                let _ =
+                    self.poll
+                        .registry()
+                        .reregister(conn.lines.get_mut(), Token(slot), interest);
+            }
+            match flushed {
                 Ok(true) if conn.closing => self.close(slot),
                 Ok(_) => {}
                 Err(_) => {
