@@ -25,7 +25,7 @@ pub mod senders;
 pub mod tally;
 
 use std::io::Write;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -265,23 +265,7 @@ fn install_interrupt_handler() {
 }
 
 fn resolve(target: &target::Target) -> Result<SocketAddr> {
-    let cannot = |why: String| {
-        Error::new(
-            ExitStatus::CannotConnect,
-            format!("cannot connect to {target}: {why}"),
-        )
-    };
-    (target.host.as_str(), target.port)
-        .to_socket_addrs()
-        .map_err(|e| {
-            cannot(format!(
-                "cannot resolve '{}': {}",
-                target.host,
-                describe_io(&e)
-            ))
-        })?
-        .next()
-        .ok_or_else(|| cannot(format!("'{}' has no address", target.host)))
+    target.resolve().map(|addrs| addrs[0])
 }
 
 fn host_report(

@@ -4,7 +4,7 @@
 //! handshake errors and their exit codes are worded in one place.
 
 use std::io::{self, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::TcpStream;
 use std::time::Duration;
 
 use super::target::Target;
@@ -47,16 +47,7 @@ pub fn connect(target: &Target, timeout: Duration) -> Result<TcpStream> {
             format!("cannot connect to {target}: {why}"),
         )
     };
-    let addrs: Vec<SocketAddr> = (target.host.as_str(), target.port)
-        .to_socket_addrs()
-        .map_err(|e| {
-            cannot(format!(
-                "cannot resolve '{}': {}",
-                target.host,
-                describe_io(&e)
-            ))
-        })?
-        .collect();
+    let addrs = target.resolve()?;
     let mut last = None;
     for addr in &addrs {
         match TcpStream::connect_timeout(addr, timeout) {

@@ -4,8 +4,10 @@
 //! `SERVER` and a different `--port` contradict each other, and we say so rather than guess.
 
 use std::fmt;
+use std::net::{SocketAddr, ToSocketAddrs};
 
 use crate::cli::DEFAULT_PORT;
+use crate::error::{Error, ExitStatus, Result, describe_io};
 
 /// A host name or address and a port.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +23,32 @@ impl fmt::Display for Target {
         } else {
             write!(f, "{}:{}", self.host, self.port)
         }
+    }
+}
+
+impl Target {
+    /// Every address the host name resolves to (at least one), or a "cannot connect" error.
+    pub fn resolve(&self) -> Result<Vec<SocketAddr>> {
+        let cannot = |why: String| {
+            Error::new(
+                ExitStatus::CannotConnect,
+                format!("cannot connect to {self}: {why}"),
+            )
+        };
+        let addrs: Vec<SocketAddr> = (self.host.as_str(), self.port)
+            .to_socket_addrs()
+            .map_err(|e| {
+                cannot(format!(
+                    "cannot resolve '{}': {}",
+                    self.host,
+                    describe_io(&e)
+                ))
+            })?
+            .collect();
+        if addrs.is_empty() {
+            return Err(cannot(format!("'{}' has no address", self.host)));
+        }
+        Ok(addrs)
     }
 }
 
