@@ -17,6 +17,24 @@ pub enum Line {
     TooLong,
 }
 
+/// The error [`LineReader::next_line`] returns when its read budget ran out before a line was
+/// complete: nothing is lost, call again later.
+#[derive(Debug)]
+pub struct BudgetSpent;
+
+impl std::fmt::Display for BudgetSpent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("read budget spent before a line was complete")
+    }
+}
+
+impl std::error::Error for BudgetSpent {}
+
+/// True when `e` is [`BudgetSpent`].
+pub fn is_budget_spent(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<BudgetSpent>())
+}
+
 /// A line reader with a hard per-line limit.
 pub struct LineReader<R> {
     inner: R,
@@ -31,6 +49,8 @@ pub struct LineReader<R> {
     discarding: bool,
     /// A line handed back with [`LineReader::unread`], returned before anything else.
     held: Option<Line>,
+    /// Reads one call may make before giving up with [`BudgetSpent`] (`usize::MAX`: no limit).
+    read_budget: usize,
 }
 
 impl<R: Read> LineReader<R> {
@@ -45,7 +65,16 @@ impl<R: Read> LineReader<R> {
             max,
             discarding: false,
             held: None,
+            read_budget: usize::MAX,
         }
+    }
+
+    /// Limits how many reads one [`LineReader::next_line`] call may make. An event loop needs
+    /// this: a peer streaming an endless line faster than we read would otherwise keep one call
+    /// reading forever, and nobody else would be served.
+    pub fn with_read_budget(mut self, reads: usize) -> Self {
+        self.read_budget = reads.max(1);
+        self
     }
 
     /// The next line, or `None` at end of input. A last line without a newline is returned too.
@@ -56,10 +85,15 @@ impl<R: Read> LineReader<R> {
         if let Some(line) = self.held.take() {
             return Ok(Some(line));
         }
+        let mut reads = 0;
         loop {
             if let Some(line) = self.take_buffered() {
                 return Ok(Some(line));
             }
+            if reads == self.read_budget {
+                return Err(io::Error::other(BudgetSpent));
+            }
+            reads += 1;
             let n = match self.inner.read(&mut self.buf) {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -222,6 +256,23 @@ mod tests {
             lines(b"caf\xc3\xa9 \xff\xfe ok\n", 100, 64),
             vec![text("café \u{fffd}\u{fffd} ok")]
         );
+    }
+
+    #[test]
+    fn a_read_budget_stops_an_endless_line_and_loses_nothing() {
+        let input = format!("{}\nnext\n", "e".repeat(1000));
+        let mut reader = LineReader::new(input.as_bytes(), 100, 64).with_read_budget(4);
+        let mut spent = 0;
+        let mut lines = Vec::new();
+        while lines.len() < 2 {
+            match reader.next_line() {
+                Err(e) if is_budget_spent(&e) => spent += 1,
+                other => lines.push(other.unwrap().unwrap()),
+            }
+        }
+        assert_eq!(lines, vec![Line::TooLong, text("next")]);
+        // 1,000 bytes in reads of 64 need 16 reads: with 4 per call, several calls give way.
+        assert!(spent >= 3, "the budget ran out {spent} times");
     }
 
     #[test]

@@ -158,3 +158,35 @@ fn a_json_line_over_max_line_is_line_too_long_and_the_connection_stays() {
     bot.send(json!({"type": "say", "text": "short", "id": 2}));
     assert_eq!(bot.expect_event("ack")["id"], 2);
 }
+
+#[test]
+fn a_client_streaming_an_endless_line_does_not_starve_the_room() {
+    use std::io::Write;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let host = Host::start(&["--rate-limit", "0"]);
+    let mut alice = PlainClient::join(&host, "alice");
+    let mut bob = PlainClient::join(&host, "bob");
+    let flooder = PlainClient::join(&host, "flood");
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut stream = flooder.stream().try_clone().unwrap();
+    let flooding = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            // No newline, ever: bounded by the stop flag and by 4 GiB, whichever comes first.
+            let chunk = vec![b'x'; 64 * 1024];
+            for _ in 0..65_536 {
+                if stop.load(Ordering::SeqCst) || stream.write_all(&chunk).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    for round in 0..3 {
+        alice.say(&format!("still here {round}"));
+        bob.expect(&format!("<alice> still here {round}"));
+    }
+    stop.store(true, Ordering::SeqCst);
+    flooding.join().unwrap();
+}

@@ -15,6 +15,9 @@ use crate::protocol::Mode;
 /// Bytes read from a socket at a time. Small, because every idle client holds one buffer.
 const READ_SIZE: usize = 2048;
 
+/// Reads one attempt at a line may make before the connection has to wait for its next turn.
+const READS_PER_LINE: usize = 16;
+
 pub struct Conn {
     /// Unique for the host's lifetime (slots are reused; ids are not).
     pub id: u64,
@@ -47,6 +50,8 @@ pub enum Input {
     Line(Line),
     /// Nothing more to read until the socket is readable again.
     Drained,
+    /// More may be waiting, but this connection has had its share of this turn.
+    Yield,
     /// The client closed its side.
     Eof,
     /// The connection failed.
@@ -57,7 +62,7 @@ impl Conn {
     pub fn new(id: u64, stream: TcpStream, max_line: usize, deadline: Instant) -> Self {
         Conn {
             id,
-            lines: LineReader::new(stream, max_line, READ_SIZE),
+            lines: LineReader::new(stream, max_line, READ_SIZE).with_read_budget(READS_PER_LINE),
             outbox: Outbox::default(),
             mode: Mode::Plain,
             nick: None,
@@ -86,6 +91,7 @@ impl Conn {
                 Ok(Some(line)) => Input::Line(line),
                 Ok(None) => Input::Eof,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => Input::Drained,
+                Err(e) if crate::line::is_budget_spent(&e) => Input::Yield,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(_) => Input::Broken,
             };

@@ -230,6 +230,7 @@ impl EventLoop {
             match conn.read_line() {
                 Input::Line(line) => self.handle_line(slot, line),
                 Input::Drained => return,
+                Input::Yield => break,
                 Input::Eof | Input::Broken => {
                     self.room.remove(slot, LeaveReason::Disconnected);
                     self.room.settle();
