@@ -339,7 +339,7 @@ const PROTOCOL: &[&str] = &[
      object with a \"type\"; unknown fields are ignored. The first line is a hello, answered by \
      a welcome or an error. Requests are say, me, pm, nick, list and quit; each may carry an \
      \"id\" that the host echoes in its ack, users or error reply. Events are welcome, message, \
-     join, leave, nick, users, ack, error and quit. Room events carry a \"seq\" number and a \
+     join, leave, nick, presence (joins and leaves summed up in big rooms), users, ack, error and quit. Room events carry a \"seq\" number and a \
      \"ts\" timestamp (RFC 3339, UTC), both given by the host.",
 ];
 
