@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use mio::net::TcpStream;
 
+use super::log::Log;
 use super::outbox::Outbox;
 use super::ratelimit::TokenBucket;
 use super::timers::Due;
@@ -98,9 +99,9 @@ impl Conn {
         }
     }
 
-    /// Writes what it can of the outbox; `Ok(true)` when nothing is left.
-    pub fn flush(&mut self) -> io::Result<bool> {
+    /// Writes what it can of what it is owed; `Ok(true)` when nothing is left.
+    pub fn flush(&mut self, log: &Log) -> io::Result<bool> {
         let mut stream = self.lines.get_ref();
-        self.outbox.flush(&mut stream)
+        self.outbox.flush(log, &mut stream)
     }
 }

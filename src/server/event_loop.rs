@@ -23,7 +23,7 @@ use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token, Waker};
 
 use super::conn::{Conn, Input};
-use super::room::Room;
+use super::room::{Room, dialect};
 use super::shutdown::{FLUSH_GRACE, Stopper};
 use super::timers::{Due, Timers};
 use crate::line::Line;
@@ -376,12 +376,17 @@ impl EventLoop {
 
     /// Writes every outbox that got something this turn; closes what is done.
     fn flush_dirty(&mut self) {
-        while let Some(slot) = self.room.dirty.pop() {
+        loop {
+            // A leave announced while flushing (someone let go) owes everyone output again.
+            self.room.mark_members_if_log_advanced();
+            let Some(slot) = self.room.dirty.pop() else {
+                break;
+            };
             let Some(conn) = self.room.conns.get_mut(slot) else {
                 continue;
             };
             conn.dirty = false;
-            let flushed = conn.flush();
+            let flushed = conn.flush(&self.room.logs[dialect(conn.mode)]);
             if let Ok(done) = flushed
                 && done == conn.waits_for_space
             {
@@ -400,7 +405,8 @@ impl EventLoop {
             }
             match flushed {
                 Ok(true) if conn.closing => self.close(slot),
-                Ok(_) => {}
+                Ok(true) => {}
+                Ok(false) => self.room.enforce_backlog(slot),
                 Err(_) => {
                     // The peer is gone; its outbox cannot be delivered.
                     self.room.remove(slot, LeaveReason::Disconnected);
@@ -409,6 +415,7 @@ impl EventLoop {
                 }
             }
         }
+        self.room.trim_logs();
     }
 
     fn close(&mut self, slot: usize) {

@@ -16,6 +16,7 @@ pub mod activity;
 pub mod conn;
 pub mod event_loop;
 pub mod listener;
+pub mod log;
 pub mod outbox;
 pub mod ratelimit;
 pub mod room;

@@ -1,65 +1,118 @@
-//! A client's outgoing queue: shared frames waiting for its socket.
+//! What one client is owed: its place in the room's broadcast log, plus the frames meant for it
+//! alone (its welcome, acks, errors, private messages).
 //!
-//! Every recipient of an event holds the same bytes (an `Arc`), so a message to ten thousand
-//! people is one allocation and ten thousand pointers. Flushing gathers everything queued into
-//! one vectored write, so a busy room costs one syscall per client per loop turn rather than one
-//! per message. The queue is bounded in messages: a client that stops reading until it is full is
-//! let go (`sendq_exceeded`) rather than allowed to grow the host's memory.
+//! Broadcasts cost nothing per recipient (see `log.rs`); a client's own frames are queued here
+//! with the log position they were sent at, so they reach the client in the order things
+//! happened. A member's own message is in the log too, and a `Skip` entry makes its writer step
+//! over it (senders are not echoed). Flushing gathers log bytes and own frames into one vectored
+//! write. The backlog is counted in messages: a client that stops reading until it is more than
+//! `--outbox` behind is let go (`sendq_exceeded`) rather than allowed to hold the log.
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice, Write};
 use std::sync::Arc;
 
+use super::log::Log;
+
 /// Bytes ready for the wire, shared by every recipient of the same event.
 pub type Frame = Arc<[u8]>;
 
-/// At most this many frames go into one vectored write (Linux's IOV_MAX is 1024). The slices
+/// At most this many pieces go into one vectored write (Linux's IOV_MAX is 1024). The slices
 /// live on the stack: a flush allocates nothing.
-const MAX_SLICES: usize = 256;
+const MAX_SLICES: usize = 64;
 
-/// Queues above this many slots give their memory back once drained. Below it the ring is kept:
-/// a busy room refills it every turn, and reallocating it each time showed up in profiles.
-const KEEP_SLOTS: usize = 1024;
+/// Something owed at a position in the log.
+enum Item {
+    /// A frame for this client alone.
+    Frame(Frame),
+    /// This many log bytes are the client's own message: not sent back to it.
+    Skip(u64),
+}
 
-/// The frames owed to one client, and how far into the first one the socket has taken.
+/// One client's place in the log and its own frames, in order.
 #[derive(Default)]
 pub struct Outbox {
-    frames: VecDeque<Frame>,
-    /// Bytes of `frames[0]` already written.
+    /// Where the client is in the log of its dialect; `None` before it joins, when it receives
+    /// only its own frames.
+    cursor: Option<u64>,
+    /// Where its share of the log ends, once it has left (it still gets what came before).
+    until: Option<u64>,
+    own: VecDeque<(u64, Item)>,
+    /// Bytes of the first own frame already written.
     offset: usize,
 }
 
-/// Why a push was refused.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Full;
-
 impl Outbox {
-    /// Queues a frame unless `limit` frames are already waiting.
-    pub fn push(&mut self, frame: Frame, limit: usize) -> Result<(), Full> {
-        if frame.is_empty() {
-            return Ok(());
+    /// Starts reading the log at `at` (its end, when the client joins). Frames queued before
+    /// (a greeting, nickname errors) come first.
+    pub fn follow(&mut self, at: u64) {
+        for (pos, _) in &mut self.own {
+            *pos = at;
         }
-        if self.frames.len() >= limit {
-            return Err(Full);
-        }
-        self.frames.push_back(frame);
-        Ok(())
+        self.cursor = Some(at);
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.frames.is_empty()
+    /// Takes nothing from the log past `at` (the client has left the room).
+    pub fn stop_at(&mut self, at: u64) {
+        if self.cursor.is_some() {
+            self.until = Some(at);
+        }
+    }
+
+    /// The end of this client's share of `log`.
+    fn end(&self, log: &Log) -> u64 {
+        self.until.unwrap_or(log.end()).min(log.end())
+    }
+
+    /// Where the client is in the log, if it follows it.
+    pub fn cursor(&self) -> Option<u64> {
+        self.cursor
+    }
+
+    /// Queues a frame for this client alone, after everything broadcast before `at`.
+    pub fn push(&mut self, at: u64, frame: Frame) {
+        if !frame.is_empty() {
+            self.own.push_back((at, Item::Frame(frame)));
+        }
+    }
+
+    /// Marks the log bytes `[at, at + len)` as the client's own message.
+    pub fn skip(&mut self, at: u64, len: u64) {
+        if self.cursor.is_some() {
+            self.own.push_back((at, Item::Skip(len)));
+        }
+    }
+
+    /// Messages owed and not yet written.
+    pub fn backlog(&self, log: &Log) -> usize {
+        let skips = self
+            .own
+            .iter()
+            .filter(|(_, item)| matches!(item, Item::Skip(_)))
+            .count();
+        let from_log = self.cursor.map_or(0, |c| {
+            log.messages_since(c) - self.until.map_or(0, |u| log.messages_since(u))
+        });
+        from_log.saturating_sub(skips) + (self.own.len() - skips)
+    }
+
+    /// True when nothing is owed.
+    pub fn is_done(&self, log: &Log) -> bool {
+        self.own.is_empty() && self.cursor.is_none_or(|c| c == self.end(log))
     }
 
     /// Writes as much as `out` takes without blocking. `Ok(true)` when everything went out,
     /// `Ok(false)` when the socket is full and the rest must wait for it to drain.
-    pub fn flush(&mut self, out: &mut impl Write) -> io::Result<bool> {
-        while !self.frames.is_empty() {
+    pub fn flush(&mut self, log: &Log, out: &mut impl Write) -> io::Result<bool> {
+        loop {
+            self.step_over_skips();
             let mut slices = [IoSlice::new(&[]); MAX_SLICES];
-            let mut count = 0;
-            for (slot, frame) in slices.iter_mut().zip(self.frames.iter()) {
-                let skip = if count == 0 { self.offset } else { 0 };
-                *slot = IoSlice::new(&frame[skip..]);
-                count += 1;
+            let count = self.gather(log, &mut slices);
+            if count == 0 {
+                if self.own.capacity() > 64 {
+                    self.own = VecDeque::new();
+                }
+                return Ok(true);
             }
             let written = match out.write_vectored(&slices[..count]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
@@ -68,26 +121,101 @@ impl Outbox {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
-            self.advance(written);
+            self.consume(log, written);
         }
-        if self.frames.capacity() > KEEP_SLOTS {
-            self.frames = VecDeque::new();
-        }
-        Ok(true)
     }
 
-    /// Drops `written` bytes from the front of the queue.
-    fn advance(&mut self, mut written: usize) {
-        while let Some(front) = self.frames.front() {
-            let left = front.len() - self.offset;
-            if written < left {
-                self.offset += written;
+    /// Skips at the cursor cost no bytes: apply them before gathering or after consuming.
+    fn step_over_skips(&mut self) {
+        while let (Some(cursor), Some((at, Item::Skip(len)))) = (self.cursor, self.own.front()) {
+            if *at != cursor {
+                break;
+            }
+            self.cursor = Some(cursor + len);
+            self.own.pop_front();
+        }
+    }
+
+    /// Fills `slices` with what is owed, in order; returns how many were filled.
+    fn gather<'a>(&'a self, log: &'a Log, slices: &mut [IoSlice<'a>]) -> usize {
+        let mut count = 0;
+        let mut pos = self.cursor;
+        let mut own = self.own.iter().enumerate().peekable();
+        while count < slices.len() {
+            let next_at = own.peek().map(|(_, (at, _))| *at);
+            // Own items due at the current log position come before later log bytes.
+            let due = match (pos, next_at) {
+                (None, Some(_)) => true,
+                (Some(p), Some(at)) => at <= p,
+                (_, None) => false,
+            };
+            if due {
+                let Some((i, (_, item))) = own.next() else {
+                    break;
+                };
+                match item {
+                    Item::Frame(frame) => {
+                        let skip = if i == 0 { self.offset } else { 0 };
+                        slices[count] = IoSlice::new(&frame[skip..]);
+                        count += 1;
+                    }
+                    Item::Skip(len) => pos = pos.map(|p| p + len),
+                }
+                continue;
+            }
+            let Some(p) = pos else {
+                break;
+            };
+            let upto = next_at.unwrap_or(u64::MAX).min(self.end(log));
+            if p >= upto {
+                break;
+            }
+            let bytes = log.slice(p, upto);
+            if bytes.is_empty() {
+                break;
+            }
+            slices[count] = IoSlice::new(bytes);
+            count += 1;
+            pos = Some(p + bytes.len() as u64);
+        }
+        count
+    }
+
+    /// Advances past `written` bytes, in the order `gather` laid them out.
+    fn consume(&mut self, log: &Log, mut written: usize) {
+        while written > 0 {
+            self.step_over_skips();
+            let next_at = self.own.front().map(|(at, _)| *at);
+            let own_due = match (self.cursor, next_at) {
+                (None, Some(_)) => true,
+                (Some(c), Some(at)) => at <= c,
+                (_, None) => false,
+            };
+            if own_due {
+                let Some((_, Item::Frame(frame))) = self.own.front() else {
+                    continue; // A skip: stepped over at the top of the loop.
+                };
+                let take = (frame.len() - self.offset).min(written);
+                self.offset += take;
+                written -= take;
+                if self.offset == frame.len() {
+                    self.offset = 0;
+                    self.own.pop_front();
+                }
+                continue;
+            }
+            let Some(cursor) = self.cursor else {
+                return;
+            };
+            let upto = next_at.unwrap_or(u64::MAX).min(self.end(log));
+            let take = upto.saturating_sub(cursor).min(written as u64);
+            if take == 0 {
                 return;
             }
-            written -= left;
-            self.offset = 0;
-            self.frames.pop_front();
+            self.cursor = Some(cursor + take);
+            written -= take as usize;
         }
+        self.step_over_skips();
     }
 }
 
@@ -99,11 +227,23 @@ mod tests {
         Arc::from(text.as_bytes())
     }
 
-    /// A socket that takes at most `room` bytes, then would block.
+    /// A socket that takes at most `room` bytes per call, and `budget` bytes in all.
     struct Socket {
         taken: Vec<u8>,
-        room: usize,
+        per_call: usize,
+        budget: usize,
         calls: usize,
+    }
+
+    impl Socket {
+        fn new(per_call: usize) -> Self {
+            Socket {
+                taken: Vec::new(),
+                per_call,
+                budget: usize::MAX,
+                calls: 0,
+            }
+        }
     }
 
     impl Write for Socket {
@@ -113,16 +253,18 @@ mod tests {
 
         fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
             self.calls += 1;
-            if self.room == 0 {
+            let mut room = self.per_call.min(self.budget);
+            if room == 0 {
                 return Err(io::ErrorKind::WouldBlock.into());
             }
             let mut n = 0;
             for buf in bufs {
-                let take = buf.len().min(self.room);
+                let take = buf.len().min(room);
                 self.taken.extend_from_slice(&buf[..take]);
-                self.room -= take;
+                room -= take;
                 n += take;
             }
+            self.budget -= n;
             Ok(n)
         }
 
@@ -131,50 +273,95 @@ mod tests {
         }
     }
 
-    #[test]
-    fn everything_queued_goes_out_in_one_write() {
+    /// A room's worth of traffic: broadcasts, our own message, frames for us alone.
+    fn scenario() -> (Log, Outbox, &'static [u8]) {
+        let mut log = Log::default();
+        log.append(b"before we joined\n");
         let mut outbox = Outbox::default();
-        for text in ["a\n", "bb\n", "ccc\n"] {
-            outbox.push(frame(text), 10).unwrap();
-        }
-        let mut socket = Socket {
-            taken: Vec::new(),
-            room: 100,
-            calls: 0,
-        };
-        assert!(outbox.flush(&mut socket).unwrap());
-        assert_eq!(socket.taken, b"a\nbb\nccc\n");
-        assert_eq!(socket.calls, 1);
-        assert!(outbox.is_empty());
+        outbox.push(0, frame("greeting\n"));
+        outbox.follow(log.end());
+        outbox.push(log.end(), frame("welcome\n"));
+        log.append(b"<bob> hi\n");
+        let mine = b"<me> hello\n";
+        let at = log.append(mine);
+        outbox.skip(at, mine.len() as u64);
+        outbox.push(log.end(), frame("ack\n"));
+        log.append(b"<bob> bye\n");
+        let expected: &[u8] = b"greeting\nwelcome\n<bob> hi\nack\n<bob> bye\n";
+        (log, outbox, expected)
     }
 
     #[test]
-    fn a_partial_write_resumes_mid_frame() {
-        let mut outbox = Outbox::default();
-        outbox.push(frame("hello\n"), 10).unwrap();
-        outbox.push(frame("world\n"), 10).unwrap();
-        let mut socket = Socket {
-            taken: Vec::new(),
-            room: 8,
-            calls: 0,
-        };
-        assert!(!outbox.flush(&mut socket).unwrap());
-        assert_eq!(socket.taken, b"hello\nwo");
-        socket.room = 100;
-        assert!(outbox.flush(&mut socket).unwrap());
-        assert_eq!(socket.taken, b"hello\nworld\n");
-    }
-
-    #[test]
-    fn the_limit_is_in_messages() {
-        let mut outbox = Outbox::default();
-        outbox.push(frame("1"), 2).unwrap();
-        outbox.push(frame("2"), 2).unwrap();
-        assert_eq!(outbox.push(frame("3"), 2), Err(Full));
+    fn everything_owed_goes_out_in_order_in_one_write() {
+        let (log, mut outbox, expected) = scenario();
+        assert_eq!(outbox.backlog(&log), 5);
+        let mut socket = Socket::new(usize::MAX);
+        assert!(outbox.flush(&log, &mut socket).unwrap());
         assert_eq!(
-            outbox.push(frame(""), 2),
-            Ok(()),
-            "empty frames are never queued"
+            String::from_utf8_lossy(&socket.taken),
+            String::from_utf8_lossy(expected)
         );
+        assert_eq!(socket.calls, 1);
+        assert!(outbox.is_done(&log));
+        assert_eq!(outbox.backlog(&log), 0);
+    }
+
+    #[test]
+    fn any_partial_writes_give_the_same_bytes() {
+        for per_call in 1..=12 {
+            let (log, mut outbox, expected) = scenario();
+            let mut socket = Socket::new(per_call);
+            assert!(outbox.flush(&log, &mut socket).unwrap());
+            assert_eq!(socket.taken, expected, "{per_call} bytes per write");
+        }
+    }
+
+    #[test]
+    fn a_full_socket_resumes_where_it_stopped() {
+        let (log, mut outbox, expected) = scenario();
+        let mut socket = Socket::new(usize::MAX);
+        socket.budget = 13;
+        assert!(!outbox.flush(&log, &mut socket).unwrap());
+        assert!(!outbox.is_done(&log));
+        socket.budget = usize::MAX;
+        assert!(outbox.flush(&log, &mut socket).unwrap());
+        assert_eq!(socket.taken, expected);
+    }
+
+    #[test]
+    fn a_client_that_left_gets_what_came_before_and_nothing_after() {
+        let (mut log, mut outbox, expected) = scenario();
+        outbox.stop_at(log.end());
+        log.append(b"<bob> after you left\n");
+        assert_eq!(outbox.backlog(&log), 5);
+        let mut socket = Socket::new(usize::MAX);
+        assert!(outbox.flush(&log, &mut socket).unwrap());
+        assert_eq!(socket.taken, expected);
+        assert!(outbox.is_done(&log));
+    }
+
+    #[test]
+    fn frames_queued_before_joining_come_first() {
+        let mut log = Log::default();
+        log.append(b"<bob> old news\n");
+        let mut outbox = Outbox::default();
+        outbox.push(log.end() + 100, frame("greeting\n"));
+        outbox.follow(log.end());
+        log.append(b"<bob> news\n");
+        let mut socket = Socket::new(usize::MAX);
+        assert!(outbox.flush(&log, &mut socket).unwrap());
+        assert_eq!(socket.taken, b"greeting\n<bob> news\n");
+    }
+
+    #[test]
+    fn a_client_that_does_not_follow_the_log_gets_only_its_own_frames() {
+        let mut log = Log::default();
+        let mut outbox = Outbox::default();
+        outbox.push(log.end(), frame("error: taken\n"));
+        log.append(b"<bob> not for you\n");
+        outbox.push(log.end(), frame("error: again\n"));
+        let mut socket = Socket::new(usize::MAX);
+        assert!(outbox.flush(&log, &mut socket).unwrap());
+        assert_eq!(socket.taken, b"error: taken\nerror: again\n");
     }
 }

@@ -1,11 +1,12 @@
 //! The room: who is here, under which nickname, and the order of events, owned by the one
 //! event-loop thread.
 //!
-//! Nothing here blocks or touches a socket. Sending an event renders it once per dialect and
-//! queues the same bytes on every recipient's [`Outbox`](super::outbox::Outbox); the loop
-//! flushes the queues at the end of its turn, so one turn's messages reach each client in one
-//! write. A recipient whose queue is full is let go (`sendq_exceeded`) instead of being waited
-//! for, which is what keeps one stalled reader from stalling the room.
+//! Nothing here blocks or touches a socket. Broadcasting an event renders it once per dialect and
+//! appends it to that dialect's [`Log`], whoever is listening; an event for one client goes to its
+//! [`Outbox`](super::outbox::Outbox). The loop flushes at the end of its turn, so one turn's
+//! messages reach each client in one write. A client more than `--outbox` messages behind is let
+//! go (`sendq_exceeded`) instead of being waited for, which is what keeps one stalled reader from
+//! stalling the room, and the log from growing.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use slab::Slab;
 
 use super::activity::{Activity, Recorder};
 use super::conn::Conn;
+use super::log::Log;
 use super::outbox::Frame;
 use super::ratelimit::TokenBucket;
 use crate::nick::fold;
@@ -77,6 +79,14 @@ impl<'e> Frames<'e> {
     }
 }
 
+/// Which of [`Room::logs`] a dialect reads.
+pub fn dialect(mode: Mode) -> usize {
+    match mode {
+        Mode::Plain => 0,
+        Mode::Json => 1,
+    }
+}
+
 /// Every connection and the room they share.
 pub struct Room {
     pub settings: Settings,
@@ -90,6 +100,12 @@ pub struct Room {
     recorder: Recorder,
     /// Slots with output to flush at the end of this turn.
     pub dirty: Vec<usize>,
+    /// The broadcast logs, one per dialect (see [`dialect`]).
+    pub logs: [Log; 2],
+    /// Members per dialect: a dialect nobody speaks is not rendered at all.
+    speakers: [usize; 2],
+    /// Something was broadcast since the last flush: every member may be owed output.
+    log_advanced: bool,
     /// Joins and leaves waiting to be announced as a sum (big rooms only).
     presence: Option<Presence>,
     /// Members found unreachable during the current operation, let go once it is done so the
@@ -107,6 +123,9 @@ impl Room {
             seq: 0,
             recorder,
             dirty: Vec::new(),
+            logs: [Log::default(), Log::default()],
+            speakers: [0, 0],
+            log_advanced: false,
             presence: None,
             unreachable: Vec::new(),
         }
@@ -195,6 +214,8 @@ impl Room {
         conn.mode = mode;
         conn.deadline = None;
         conn.member_index = self.members.len();
+        conn.outbox.follow(self.logs[dialect(mode)].end());
+        self.speakers[dialect(mode)] += 1;
         conn.bucket =
             (limits.rate > 0).then(|| TokenBucket::new(limits.rate, limits.burst, Instant::now()));
         self.members.push(slot);
@@ -368,37 +389,75 @@ impl Room {
     }
 
     pub fn send_raw(&mut self, slot: usize, frame: Frame) {
-        let limit = self.settings.outbox;
         let Some(conn) = self.conns.get_mut(slot) else {
             return;
         };
-        if conn.outbox.push(frame, limit).is_err() {
-            self.unreachable.push((slot, LeaveReason::SendqExceeded));
-        } else if !conn.dirty {
+        conn.outbox.push(self.logs[dialect(conn.mode)].end(), frame);
+        if !conn.dirty {
             conn.dirty = true;
             self.dirty.push(slot);
         }
     }
 
-    /// Sends one event to every member but `except`.
+    /// Sends one event to every member but `except`: one append per dialect spoken.
     fn broadcast(&mut self, event: &Event, except: Option<usize>) {
-        let limit = self.settings.outbox;
         let mut frames = Frames::new(event);
-        for &slot in &self.members {
-            if Some(slot) == except {
+        for mode in [Mode::Plain, Mode::Json] {
+            let d = dialect(mode);
+            if self.speakers[d] == 0 {
                 continue;
             }
-            let conn = &mut self.conns[slot];
-            if conn
-                .outbox
-                .push(frames.get(conn.mode).clone(), limit)
-                .is_err()
+            let bytes = frames.get(mode);
+            if bytes.is_empty() {
+                continue;
+            }
+            let at = self.logs[d].append(bytes);
+            if let Some(conn) = except.and_then(|slot| self.conns.get_mut(slot))
+                && conn.mode == mode
             {
-                self.unreachable.push((slot, LeaveReason::SendqExceeded));
-            } else if !conn.dirty {
+                conn.outbox.skip(at, bytes.len() as u64);
+            }
+        }
+        self.log_advanced = true;
+    }
+
+    /// Queues every member for a flush if anything was broadcast since the last one.
+    pub fn mark_members_if_log_advanced(&mut self) {
+        if !std::mem::take(&mut self.log_advanced) {
+            return;
+        }
+        for &slot in &self.members {
+            let conn = &mut self.conns[slot];
+            if !conn.dirty {
                 conn.dirty = true;
                 self.dirty.push(slot);
             }
+        }
+    }
+
+    /// Members (and leavers still being flushed) have taken everything before their cursors:
+    /// the logs can forget it.
+    pub fn trim_logs(&mut self) {
+        let mut oldest = [self.logs[0].end(), self.logs[1].end()];
+        for (_, conn) in &self.conns {
+            if let Some(cursor) = conn.outbox.cursor() {
+                let d = dialect(conn.mode);
+                oldest[d] = oldest[d].min(cursor);
+            }
+        }
+        for (log, oldest) in self.logs.iter_mut().zip(oldest) {
+            log.trim(oldest);
+        }
+    }
+
+    /// Lets go of a client that fell more than `--outbox` messages behind.
+    pub fn enforce_backlog(&mut self, slot: usize) {
+        let Some(conn) = self.conns.get(slot) else {
+            return;
+        };
+        if conn.outbox.backlog(&self.logs[dialect(conn.mode)]) > self.settings.outbox {
+            self.unreachable.push((slot, LeaveReason::SendqExceeded));
+            self.settle();
         }
     }
 
@@ -423,7 +482,10 @@ impl Room {
         let Some(nick) = self.conns[slot].nick.take() else {
             return;
         };
-        let index = self.conns[slot].member_index;
+        let (index, mode) = (self.conns[slot].member_index, self.conns[slot].mode);
+        let end = self.logs[dialect(mode)].end();
+        self.conns[slot].outbox.stop_at(end);
+        self.speakers[dialect(mode)] -= 1;
         self.members.swap_remove(index);
         if let Some(&moved) = self.members.get(index) {
             self.conns[moved].member_index = index;
@@ -459,15 +521,8 @@ impl Room {
         let quit = Event::Quit {
             reason: "the host is shutting down".into(),
         };
-        let mut frames = Frames::new(&quit);
-        let limit = self.settings.outbox;
-        for &slot in &self.members {
-            let conn = &mut self.conns[slot];
-            // Someone too far behind to take even this is cut off by the flush deadline.
-            let _ = conn
-                .outbox
-                .push(frames.get(conn.mode).clone(), limit.saturating_add(1));
-        }
+        // Someone too far behind to take even this is cut off by the flush deadline.
+        self.broadcast(&quit, None);
         self.recorder.record(Activity::Note {
             text: format!(
                 "*** room {} closed ({} were here)",
