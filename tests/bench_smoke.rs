@@ -4,10 +4,10 @@
 //! throughput below a floor so low (10,000 deliveries/s, in a debug build) that only something
 //! broken misses it. No timing is asserted beyond that; the real numbers come from release
 //! builds on a quiet machine (see the README's "Benchmarking" section).
+mod common;
 
 use std::time::Duration;
 
-use assert_cmd::cargo::cargo_bin_cmd;
 use serde_json::Value;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -17,12 +17,7 @@ const FLOOR_PER_SEC: f64 = 10_000.0;
 
 /// The binary with a clean environment, so a developer's CHATROOM_* settings change nothing.
 fn chatroom() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("chatroom");
-    cmd.timeout(TIMEOUT)
-        .env_remove("CHATROOM_SERVER")
-        .env_remove("CHATROOM_PORT")
-        .env_remove("CHATROOM_NICK");
-    cmd
+    common::chatroom_cmd(TIMEOUT)
 }
 
 /// Runs the bench with `args` plus `--spawn-host --json` and returns its report.

@@ -1,8 +1,10 @@
 //! `chatroom completions` and `chatroom man`, run as a user runs them.
 
+mod common;
+
 use std::time::Duration;
 
-use assert_cmd::cargo::{cargo_bin, cargo_bin_cmd};
+use assert_cmd::cargo::cargo_bin;
 use chatroom::docs::{completions, man};
 use clap::ValueEnum;
 use clap_complete::Shell;
@@ -12,12 +14,7 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The binary with a clean environment, so a developer's CHATROOM_* settings change nothing.
 fn chatroom() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("chatroom");
-    cmd.timeout(TIMEOUT)
-        .env_remove("CHATROOM_SERVER")
-        .env_remove("CHATROOM_PORT")
-        .env_remove("CHATROOM_NICK");
-    cmd
+    common::chatroom_cmd(TIMEOUT)
 }
 
 #[test]

@@ -46,14 +46,18 @@ pub fn chatroom() -> Command {
     cmd
 }
 
+/// [`chatroom`] as an assert_cmd command that fails the test instead of hanging after `timeout`.
+pub fn chatroom_cmd(timeout: Duration) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::from_std(chatroom());
+    cmd.timeout(timeout);
+    cmd
+}
+
 /// `chatroom send SERVER ARGS...` as an assert_cmd command with a generous timeout, so a hung
 /// `send` fails the test instead of hanging the suite.
 pub fn send(server: &str, args: &[&str]) -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::from_std(chatroom());
-    cmd.arg("send")
-        .arg(server)
-        .args(args)
-        .timeout(Duration::from_secs(30));
+    let mut cmd = chatroom_cmd(Duration::from_secs(30));
+    cmd.arg("send").arg(server).args(args);
     cmd
 }
 
