@@ -237,7 +237,7 @@ pub struct JoinArgs {
 /// Options of `chatroom bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// The room to measure, as HOST, HOST:PORT or [IPv6]:PORT (default 127.0.0.1:55555).
+    /// The room to measure, as `HOST`, `HOST:PORT` or `[IPv6]:PORT` (default 127.0.0.1:55555).
     // No CHATROOM_SERVER here: a benchmark names its target explicitly, and an inherited
     // variable would silently conflict with --spawn-host.
     #[arg(

@@ -9,7 +9,7 @@
 //! - [`nick`]: nickname rules.
 //! - [`client`]: the commands that connect to a room (`send`, `join`).
 //! - [`color`]: resolving `--color`, `NO_COLOR` and `CLICOLOR_FORCE` once, at start-up.
-//! - [`bench`]: `chatroom bench`, the load generator that measures a room.
+//! - [`bench`](mod@bench): `chatroom bench`, the load generator that measures a room.
 //! - [`server`]: the host (one event loop owning the room and every socket; clean shutdown).
 //! - [`docs`]: shell completions and man pages generated from [`cli`] (`chatroom completions`,
 //!   `chatroom man`, and the checked-in `completions/` and `man/` folders).

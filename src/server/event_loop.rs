@@ -6,7 +6,7 @@
 //! turn's messages into one vectored write per client, needs no locks and no thread per client
 //! (an idle client costs a few kilobytes, not two stacks), and never context-switches on the hot
 //! path. A client cannot stall it: sockets are non-blocking, a full outbox disconnects its owner,
-//! and each connection gets at most [`LINES_PER_TURN`] lines per turn before the others get theirs.
+//! and each connection gets at most `LINES_PER_TURN` lines per turn before the others get theirs.
 //!
 //! # One turn
 //! 1. wait for readiness, a deadline, or the stop [`Waker`];

@@ -3,10 +3,12 @@
 //! # Threads and who owns what
 //! - the **event loop** (`event_loop.rs`) owns every socket and the room (`room.rs`): it
 //!   accepts, reads lines (`conn.rs`), paces flooders (`ratelimit.rs`, `timers.rs`), runs the
-//!   room's logic, and flushes each client's queue of shared frames (`outbox.rs`);
+//!   room's logic, appends every broadcast once to the room's log (`log.rs`), and flushes each
+//!   client's share: its place in the log plus its own frames (`outbox.rs`);
 //! - the **activity** thread (`activity.rs`) prints the console and writes the transcript, fed
 //!   through a channel the loop never waits on;
-//! - the **main** thread waits for Ctrl-C, which presses the [`shutdown::Stopper`].
+//! - Ctrl-C (handled on ctrlc's own thread) presses the [`shutdown::Stopper`], which wakes the
+//!   loop; the loop then closes the room and returns to `run`.
 //!
 //! The room state has exactly one owner, so there are no locks, and no thread per client: an
 //! idle client costs a few kilobytes. Why one loop rather than threads per connection is

@@ -31,7 +31,7 @@ pub struct Settings {
     pub limits: Limits,
     /// Messages a member may fall behind before it is let go.
     pub outbox: usize,
-    /// Above this many members, joins and leaves are summed up (see [`Presence`]).
+    /// Above this many members, joins and leaves are summed up (see `Presence`).
     pub quiet_above: usize,
 }
 
