@@ -1,9 +1,11 @@
-//! Turning the lines a client sends into requests the hub can trust.
+//! Turning the lines a client sends into requests the room can trust.
 //!
-//! Parsing happens on each client's own session thread, never on the hub, so a flood of junk costs
-//! the sender's thread and not the room's. Everything that leaves this module is already
-//! sanitized: texts have no control characters, nicknames follow the rules. What cannot be parsed
-//! becomes a [`Refusal`]: an error code and a sentence for the sender, never a disconnect.
+//! Everything that leaves this module is already sanitized: texts have no control characters,
+//! nicknames follow the rules, so the room's logic never sees raw peer input. What cannot be
+//! parsed becomes a [`Refusal`]: an error code and a sentence for the sender, never a disconnect.
+//! A flood of junk is bounded before it gets here, by the line limit and the sender's token
+//! bucket. The same plain-mode command parser serves `chatroom join`, so the host and the client
+//! agree on what `/msg` or `//text` mean.
 
 use serde::Deserialize;
 
