@@ -15,8 +15,8 @@ declare -A args=(
   [blast1]="--clients 100 --senders 1 --messages 200000 --size 64"
   [blast4]="--clients 100 --senders 4 --messages 50000 --size 64"
   [paced]="--clients 100 --senders 1 --messages 5000 --size 64 --rate 1000"
-  [storm5k]="--clients 5000 --senders 1 --messages 100 --size 64 --rate 20"
-  [hold10k]="--clients 10000 --senders 1 --messages 20 --size 64 --rate 20"
+  [storm5k]="--clients 5000 --connect-batch 5000 --senders 1 --messages 100 --size 64 --rate 20"
+  [hold10k]="--clients 10000 --connect-batch 10000 --connect-timeout 600 --senders 1 --messages 20 --size 64 --rate 20"
   [stalled]="--clients 100 --senders 4 --messages 50000 --size 64 --stalled 1"
 )
 order=(blast1 blast4 paced storm5k hold10k stalled)
