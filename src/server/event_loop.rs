@@ -387,6 +387,8 @@ impl EventLoop {
             };
             conn.dirty = false;
             let flushed = conn.flush(&self.room.logs[dialect(conn.mode)]);
+            // A client that was behind has caught up: the log may now forget what it held for it.
+            let caught_up = conn.waits_for_space && matches!(flushed, Ok(true));
             if let Ok(done) = flushed
                 && done == conn.waits_for_space
             {
@@ -403,8 +405,11 @@ impl EventLoop {
                         .registry()
                         .reregister(conn.lines.get_mut(), Token(slot), interest);
             }
+            if caught_up {
+                self.room.request_trim();
+            }
             match flushed {
-                Ok(true) if conn.closing => self.close(slot),
+                Ok(true) if self.room.conns[slot].closing => self.close(slot),
                 Ok(true) => {}
                 Ok(false) => self.room.enforce_backlog(slot),
                 Err(_) => {
@@ -421,6 +426,7 @@ impl EventLoop {
     fn close(&mut self, slot: usize) {
         if self.room.conns.contains(slot) {
             let mut conn = self.room.conns.remove(slot);
+            self.room.request_trim();
             let _ = conn.lines.get_ref().shutdown(std::net::Shutdown::Write);
             let _ = self.poll.registry().deregister(conn.lines.get_mut());
         }

@@ -106,6 +106,8 @@ pub struct Room {
     speakers: [usize; 2],
     /// Something was broadcast since the last flush: every member may be owed output.
     log_advanced: bool,
+    /// Something was broadcast since the logs were last trimmed.
+    trim_due: bool,
     /// Joins and leaves waiting to be announced as a sum (big rooms only).
     presence: Option<Presence>,
     /// Members found unreachable during the current operation, let go once it is done so the
@@ -126,6 +128,7 @@ impl Room {
             logs: [Log::default(), Log::default()],
             speakers: [0, 0],
             log_advanced: false,
+            trim_due: false,
             presence: None,
             unreachable: Vec::new(),
         }
@@ -419,6 +422,7 @@ impl Room {
             }
         }
         self.log_advanced = true;
+        self.trim_due = true;
     }
 
     /// Queues every member for a flush if anything was broadcast since the last one.
@@ -435,9 +439,19 @@ impl Room {
         }
     }
 
+    /// Asks for the logs to be trimmed at the end of this turn (a cursor moved or went away).
+    pub fn request_trim(&mut self) {
+        self.trim_due = true;
+    }
+
     /// Members (and leavers still being flushed) have taken everything before their cursors:
     /// the logs can forget it.
     pub fn trim_logs(&mut self) {
+        // Walking every connection is only worth it when the logs grew; a connect storm has
+        // many turns and nothing to trim.
+        if !std::mem::take(&mut self.trim_due) {
+            return;
+        }
         let mut oldest = [self.logs[0].end(), self.logs[1].end()];
         for (_, conn) in &self.conns {
             if let Some(cursor) = conn.outbox.cursor() {
