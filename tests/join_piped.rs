@@ -229,3 +229,29 @@ fn a_closed_stdout_is_a_quiet_success() {
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(stderr, "");
 }
+
+#[test]
+fn json_passes_a_newer_hosts_welcome_on_untouched() {
+    // A stand-in for a newer host: its welcome carries a field this client does not know.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let host = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let welcome = r#"{"type":"welcome","v":1,"nick":"bot","room":"next","motd":null,"users":["bot"],"count":1,"limits":{"max_line":4096,"rate":20,"burst":50,"max_clients":100},"theme":"dark"}"#;
+        writeln!(
+            stream,
+            "chatroom: welcome to next. Type a nickname and press Enter."
+        )
+        .unwrap();
+        let mut hello = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(&stream), &mut hello).unwrap();
+        writeln!(stream, "{welcome}").unwrap();
+        writeln!(stream, r#"{{"type":"quit","reason":"bye"}}"#).unwrap();
+        welcome.to_string()
+    });
+    let client = Piped::start(&addr, &["--nick", "bot", "--json"], &[]);
+    let printed = client.expect("welcome");
+    assert_eq!(printed, host.join().unwrap());
+    let (code, stderr) = client.exit_by_itself();
+    assert_eq!(code, Some(0), "{stderr}");
+}

@@ -27,6 +27,8 @@ pub struct Welcome {
     /// How many people are here, us included.
     pub count: usize,
     pub limits: Limits,
+    /// The welcome line exactly as the host sent it, for `join --json` to pass on untouched.
+    pub line: String,
 }
 
 /// The reading half of a joined connection.
@@ -111,8 +113,8 @@ pub fn handshake(target: &Target, nick: &str, timeout: Duration) -> Result<Hands
         })
         .map_err(|e| lost(format!("cannot say hello: {}", describe_io(&e))))?;
     loop {
-        let event = match events.next_event() {
-            Ok(Some(event)) => event,
+        let (line, event) = match events.next_raw_event() {
+            Ok(Some(received)) => received,
             Ok(None) => {
                 return Err(lost(
                     "the host closed the connection before welcoming us".into(),
@@ -148,6 +150,7 @@ pub fn handshake(target: &Target, nick: &str, timeout: Duration) -> Result<Hands
                     count: count.max(users.len()),
                     users,
                     limits,
+                    line,
                 };
                 return Ok(Handshake::Joined(Box::new((welcome, events, requests))));
             }

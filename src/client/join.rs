@@ -38,7 +38,7 @@ use crate::error::{Error, ExitStatus, Result, describe_io};
 use crate::line::{Line, LineReader};
 use crate::nick;
 use crate::protocol::parse::Request;
-use crate::protocol::wire::{ClientRequest, VERSION};
+use crate::protocol::wire::ClientRequest;
 use crate::protocol::{Event, Timestamp};
 
 /// How long to wait, after saying goodbye, for the host to close the connection: long enough
@@ -688,17 +688,8 @@ fn write_welcome(
     json: bool,
 ) -> io::Result<()> {
     if json {
-        // The handshake consumed the host's own line; this is the same event, re-encoded.
-        let event = Event::Welcome {
-            v: VERSION,
-            nick: welcome.nick.clone(),
-            room: welcome.room.clone(),
-            motd: welcome.motd.clone(),
-            users: welcome.users.clone(),
-            count: welcome.count,
-            limits: welcome.limits,
-        };
-        return out.line(event.to_json_line().trim_end());
+        // The host's own line, fields this client does not know included.
+        return out.line(&welcome.line);
     }
     for line in renderer.welcome(welcome) {
         out.line(&line)?;

@@ -476,6 +476,7 @@ mod tests {
                 burst: 50,
                 max_clients: 100,
             },
+            line: String::new(),
         };
         let lines = renderer(PLAIN).welcome(&welcome);
         assert_eq!(lines[0], "*** welcome to lobby, ana");
