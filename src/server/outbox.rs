@@ -17,6 +17,11 @@ use super::log::Log;
 /// Bytes ready for the wire, shared by every recipient of the same event.
 pub type Frame = Arc<[u8]>;
 
+/// Bytes of a client's own frames it may leave unread before it is let go, whatever their
+/// number: a few replies can be large (`/list` in a room of thousands), and a client that asks
+/// for them without reading must not make the host hold megabytes on its behalf.
+pub const MAX_OWN_BYTES: usize = 4 * 1024 * 1024;
+
 /// At most this many pieces go into one vectored write (Linux's IOV_MAX is 1024). The slices
 /// live on the stack: a flush allocates nothing.
 const MAX_SLICES: usize = 64;
@@ -40,6 +45,8 @@ pub struct Outbox {
     own: VecDeque<(u64, Item)>,
     /// Bytes of the first own frame already written.
     offset: usize,
+    /// Bytes of own frames not yet written.
+    own_bytes: usize,
 }
 
 impl Outbox {
@@ -72,6 +79,7 @@ impl Outbox {
     /// Queues a frame for this client alone, after everything broadcast before `at`.
     pub fn push(&mut self, at: u64, frame: Frame) {
         if !frame.is_empty() {
+            self.own_bytes += frame.len();
             self.own.push_back((at, Item::Frame(frame)));
         }
     }
@@ -94,6 +102,11 @@ impl Outbox {
             log.messages_since(c) - self.until.map_or(0, |u| log.messages_since(u))
         });
         from_log.saturating_sub(skips) + (self.own.len() - skips)
+    }
+
+    /// True when the client holds more of its own frames than it may ([`MAX_OWN_BYTES`]).
+    pub fn holds_too_much(&self) -> bool {
+        self.own_bytes > MAX_OWN_BYTES
     }
 
     /// True when nothing is owed.
@@ -197,6 +210,7 @@ impl Outbox {
                 };
                 let take = (frame.len() - self.offset).min(written);
                 self.offset += take;
+                self.own_bytes -= take;
                 written -= take;
                 if self.offset == frame.len() {
                     self.offset = 0;
@@ -326,6 +340,23 @@ mod tests {
         socket.budget = usize::MAX;
         assert!(outbox.flush(&log, &mut socket).unwrap());
         assert_eq!(socket.taken, expected);
+    }
+
+    #[test]
+    fn own_bytes_are_counted_until_written() {
+        let log = Log::default();
+        let mut outbox = Outbox::default();
+        let big: Frame = Arc::from(vec![b'u'; MAX_OWN_BYTES / 2].into_boxed_slice());
+        outbox.push(0, big.clone());
+        outbox.push(0, big.clone());
+        assert!(!outbox.holds_too_much());
+        outbox.push(0, frame("one more\n"));
+        assert!(outbox.holds_too_much());
+        let mut socket = Socket::new(1000);
+        socket.budget = MAX_OWN_BYTES / 2 + 10;
+        assert!(!outbox.flush(&log, &mut socket).unwrap());
+        assert!(!outbox.holds_too_much());
+        assert_eq!(outbox.own_bytes, MAX_OWN_BYTES / 2 - 10 + 9);
     }
 
     #[test]

@@ -464,12 +464,14 @@ impl Room {
         }
     }
 
-    /// Lets go of a client that fell more than `--outbox` messages behind.
+    /// Lets go of a client that fell more than `--outbox` messages behind, or holds more than
+    /// [`MAX_OWN_BYTES`](super::outbox::MAX_OWN_BYTES) of replies it has not read.
     pub fn enforce_backlog(&mut self, slot: usize) {
         let Some(conn) = self.conns.get(slot) else {
             return;
         };
-        if conn.outbox.backlog(&self.logs[dialect(conn.mode)]) > self.settings.outbox {
+        let behind = conn.outbox.backlog(&self.logs[dialect(conn.mode)]) > self.settings.outbox;
+        if behind || conn.outbox.holds_too_much() {
             self.unreachable.push((slot, LeaveReason::SendqExceeded));
             self.settle();
         }
