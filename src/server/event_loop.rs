@@ -5,14 +5,16 @@
 //! message has to be written to every member. One thread that sees all sockets can gather a whole
 //! turn's messages into one vectored write per client, needs no locks and no thread per client
 //! (an idle client costs a few kilobytes, not two stacks), and never context-switches on the hot
-//! path. A client cannot stall it: sockets are non-blocking, a full outbox disconnects its owner,
-//! and each connection gets at most `LINES_PER_TURN` lines per turn before the others get theirs.
+//! path. A client cannot stall it: sockets are non-blocking, a client too far behind is let go,
+//! and each connection gets at most `LINES_PER_TURN` lines (and a bounded number of reads towards
+//! one line) per turn before the others get theirs.
 //!
 //! # One turn
 //! 1. wait for readiness, a deadline, or the stop [`Waker`];
 //! 2. accept new connections; read and handle lines from readable ones (pacing flooders);
 //! 3. fire due deadlines (handshake timeouts, the end of a flooder's pause);
-//! 4. flush every outbox that got something, and close what was marked to close.
+//! 4. flush every client that is owed something (after a broadcast, every member: see `log.rs`),
+//!    let go of whoever is too far behind, trim the log, and close what was marked to close.
 
 use std::io::{self, Write};
 use std::net::TcpListener as StdListener;
