@@ -470,12 +470,7 @@ mod tests {
             motd: Some("be kind".into()),
             users: vec!["ana".into(), "bob".into()],
             count: 2,
-            limits: Limits {
-                max_line: 4096,
-                rate: 20,
-                burst: 50,
-                max_clients: 100,
-            },
+            limits: Limits::EXAMPLE,
             line: String::new(),
         };
         let lines = renderer(PLAIN).welcome(&welcome);

@@ -185,12 +185,7 @@ mod tests {
             motd: Some("be kind".into()),
             users: vec!["alice".into(), "bob".into()],
             count: 2,
-            limits: Limits {
-                max_line: 4096,
-                rate: 20,
-                burst: 50,
-                max_clients: 100,
-            },
+            limits: Limits::EXAMPLE,
         };
         assert_eq!(
             render(&welcome),

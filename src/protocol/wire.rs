@@ -188,6 +188,17 @@ pub struct Limits {
     pub max_clients: usize,
 }
 
+#[cfg(test)]
+impl Limits {
+    /// A room with the host's default limits, for tests.
+    pub const EXAMPLE: Limits = Limits {
+        max_line: 4096,
+        rate: 20,
+        burst: 50,
+        max_clients: 100,
+    };
+}
+
 /// Everything the host sends to a JSON client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
