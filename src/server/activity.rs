@@ -56,11 +56,6 @@ impl Recorder {
             Err(TrySendError::Disconnected(_)) => self.tx = None,
         }
     }
-
-    /// True when someone reads the record; lets the room skip recording activity nobody sees.
-    pub fn is_active(&self) -> bool {
-        self.tx.is_some()
-    }
 }
 
 /// Starts the recording thread. With no console and no file, nothing is started.

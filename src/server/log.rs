@@ -93,7 +93,8 @@ impl Log {
         }
     }
 
-    /// Bytes held, for tests and memory accounting.
+    /// Bytes held.
+    #[cfg(test)]
     pub fn retained(&self) -> usize {
         self.chunks.iter().map(Vec::len).sum()
     }

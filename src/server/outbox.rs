@@ -110,6 +110,7 @@ impl Outbox {
     }
 
     /// True when nothing is owed.
+    #[cfg(test)]
     pub fn is_done(&self, log: &Log) -> bool {
         self.own.is_empty() && self.cursor.is_none_or(|c| c == self.end(log))
     }

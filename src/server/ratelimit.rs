@@ -42,7 +42,7 @@ impl TokenBucket {
     }
 
     /// Says whether a token is available now (without taking it), or how long until one is.
-    pub fn ready(&mut self, now: Instant) -> Result<(), Duration> {
+    fn ready(&mut self, now: Instant) -> Result<(), Duration> {
         self.refill(now);
         if self.tokens >= 1.0 {
             Ok(())

@@ -172,14 +172,6 @@ impl Room {
         self.recorder.record(Activity::Room(event));
     }
 
-    pub fn record(&mut self, activity: Activity) {
-        self.recorder.record(activity);
-    }
-
-    pub fn member_count(&self) -> usize {
-        self.members.len()
-    }
-
     fn next_seq(&mut self) -> u64 {
         self.seq += 1;
         self.seq
@@ -305,9 +297,7 @@ impl Room {
         };
         self.broadcast(&event, Some(slot));
         self.ack(slot, id, Some(seq));
-        if self.recorder.is_active() {
-            self.recorder.record(Activity::Room(event));
-        }
+        self.recorder.record(Activity::Room(event));
     }
 
     fn private(
