@@ -198,7 +198,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         senders: parts.senders,
         stalled: parts.stalled,
         messages: parts.messages,
-        payload: Payload::new(parts.size),
+        payload: Payload::new(parts.size, parts.senders, parts.messages),
         rate: parts.rate,
         window: parts.window,
         connect_batch: parts.connect_batch,

@@ -143,7 +143,7 @@ mod tests {
 
     #[test]
     fn frames_are_what_the_protocol_types_serialize() {
-        let payload = Payload::new(32);
+        let payload = Payload::new(32, 1, 2);
         let stamp = Stamp {
             sender: 1,
             seq: 2,
