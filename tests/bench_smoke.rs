@@ -116,3 +116,32 @@ fn impossible_plans_are_usage_errors() {
             .stdout("");
     }
 }
+
+#[test]
+fn someone_else_talking_in_the_room_is_counted_apart_not_as_corruption() {
+    let host = common::Host::start(&["--rate-limit", "0"]);
+    let mut visitor = common::PlainClient::join(&host, "visitor");
+    let server = host.server();
+    let bench = std::thread::spawn(move || {
+        chatroom()
+            .args(["bench", &server, "--json", "--clients", "5"])
+            .args(["--messages", "1000", "--rate", "1000"])
+            .output()
+            .expect("chatroom bench runs")
+    });
+    // Once the last bench client is in, every one of them reads what the visitor says.
+    visitor.expect("*** b00005 joined (6 here)");
+    visitor.say("hello, benchmark");
+    let output = bench.join().expect("the bench thread");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    let report: Value = serde_json::from_str(&stdout).expect("a JSON report");
+    assert_clean(&report);
+    assert_eq!(number(&report, "foreign"), 5.0, "{report}");
+    assert!(
+        report["warnings"]
+            .to_string()
+            .contains("someone else is in the room"),
+        "{report}"
+    );
+}
