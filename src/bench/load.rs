@@ -23,6 +23,7 @@ use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 
 use super::inbound::{self, Inbound};
+use super::newlines::newlines;
 use super::payload::{Payload, Stamp};
 use super::senders::{self, Schedule};
 use super::tally::{Delivery, Tally};
@@ -636,7 +637,7 @@ impl Load<'_> {
             let now_ns = self.now_ns();
             let data = &buf[..carried + n];
             let mut start = 0;
-            for end in memchr::memchr_iter(b'\n', data) {
+            for end in newlines(data) {
                 let mut line = &data[start..end];
                 if let Some(stripped) = line.strip_suffix(b"\r") {
                     line = stripped;

@@ -19,6 +19,7 @@
 pub mod host;
 pub mod inbound;
 pub mod load;
+mod newlines;
 pub mod payload;
 pub mod report;
 pub mod senders;
