@@ -27,6 +27,7 @@ use super::newlines::newlines;
 use super::payload::{Payload, Stamp};
 use super::senders::{self, Schedule};
 use super::tally::{Delivery, Tally};
+use super::verified::Verified;
 use crate::cli::BenchMode;
 use crate::error::{Error, ExitStatus, Result, describe_io};
 
@@ -198,6 +199,8 @@ struct Load<'a> {
     /// The senders' nicknames, by client number - 1: a message is checked against the nickname
     /// its text says sent it, which is cheaper than reading the number out of every nickname.
     sender_nicks: Vec<String>,
+    /// Messages one reader already checked: the others' copies are compared with them.
+    verified: Verified,
     /// Connections that stopped reading to let others have a turn: read again without waiting.
     again: Vec<usize>,
     received_bytes: u64,
@@ -263,6 +266,7 @@ pub fn run(
         buf: vec![0; READ_CHUNK],
         tally: Tally::new(plan.clients, plan.senders, plan.messages),
         sender_nicks: (1..=plan.senders as u32).map(inbound::nick).collect(),
+        verified: Verified::new(plan.payload.size(), plan.senders, plan.sender_window()),
         again: Vec::new(),
         received_bytes: 0,
         in_flight: 0,
@@ -710,13 +714,15 @@ impl Load<'_> {
                 _ => {}
             },
             State::Reading => match inbound::classify(mode, line) {
-                Inbound::Message { from, text } => match self.plan.payload.check(&text) {
-                    Ok(stamp) if self.sent_by(stamp.sender, from) => {
-                        self.delivery(i, stamp, now_ns)
+                Inbound::Message { from, text } => {
+                    match self.verified.check(&self.plan.payload, &text) {
+                        Ok(stamp) if self.sent_by(stamp.sender, from) => {
+                            self.delivery(i, stamp, now_ns)
+                        }
+                        _ if inbound::bench_client(from).is_none() => self.foreign += 1,
+                        _ => self.corrupt += 1,
                     }
-                    _ if inbound::bench_client(from).is_none() => self.foreign += 1,
-                    _ => self.corrupt += 1,
-                },
+                }
                 Inbound::SlowDown => self.slow_down += 1,
                 Inbound::Error(why) => {
                     self.host_errors += 1;

@@ -24,6 +24,7 @@ pub mod payload;
 pub mod report;
 pub mod senders;
 pub mod tally;
+mod verified;
 
 use std::io::Write;
 use std::net::SocketAddr;

@@ -113,7 +113,11 @@ mod tests {
             for one_in in [1, 2, 7, 85, 10_000] {
                 let data = sample(len, one_in, len as u32 + one_in);
                 let expected: Vec<usize> = memchr::memchr_iter(b'\n', &data).collect();
-                assert_eq!(newlines(&data).collect::<Vec<_>>(), expected, "{len} {one_in}");
+                assert_eq!(
+                    newlines(&data).collect::<Vec<_>>(),
+                    expected,
+                    "{len} {one_in}"
+                );
             }
         }
     }

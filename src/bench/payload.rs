@@ -59,8 +59,11 @@ impl fmt::Display for Corrupt {
 #[derive(Debug, Clone)]
 pub struct Payload {
     size: usize,
-    sender_digits: usize,
-    seq_digits: usize,
+    sender: Field,
+    seq: Field,
+    /// Where the send time starts, and the padding after it.
+    nanos_at: usize,
+    padding_at: usize,
     /// The alphabet repeated to `size + 26` bytes, so any padding is one slice of it.
     pattern: Vec<u8>,
 }
@@ -70,10 +73,21 @@ impl Payload {
     /// `max_seq` messages. `size` must be at least [`Payload::min_size`] of the same two.
     pub fn new(size: usize, max_sender: usize, max_seq: u64) -> Self {
         let pattern = ALPHABET.iter().copied().cycle().take(size + 26).collect();
+        let sender = Field {
+            at: 0,
+            digits: digits(max_sender as u64),
+        };
+        let seq = Field {
+            at: sender.digits + 1,
+            digits: digits(max_seq),
+        };
+        let nanos_at = seq.at + seq.digits + 1;
         Payload {
             size,
-            sender_digits: digits(max_sender as u64),
-            seq_digits: digits(max_seq),
+            sender,
+            seq,
+            nanos_at,
+            padding_at: nanos_at + NANOS_DIGITS + 1,
             pattern,
         }
     }
@@ -89,21 +103,31 @@ impl Payload {
         digits(u64::from(max_sender)) + digits(max_seq) + NANOS_DIGITS + 3
     }
 
-    fn header_len(&self) -> usize {
-        self.sender_digits + self.seq_digits + NANOS_DIGITS + 3
-    }
-
     /// Appends the text of one message (no newline) to `out`.
     pub fn encode(&self, out: &mut Vec<u8>, stamp: Stamp) {
-        push_padded(out, u64::from(stamp.sender), self.sender_digits);
+        push_padded(out, u64::from(stamp.sender), self.sender.digits);
         out.push(b':');
-        push_padded(out, stamp.seq, self.seq_digits);
+        push_padded(out, stamp.seq, self.seq.digits);
         out.push(b':');
         push_padded(out, stamp.sent_ns, NANOS_DIGITS);
         out.push(b':');
-        let pad = self.size.saturating_sub(self.header_len());
+        let pad = self.size.saturating_sub(self.padding_at);
         let offset = (stamp.seq % 26) as usize;
         out.extend_from_slice(&self.pattern[offset..offset + pad]);
+    }
+
+    /// The sender a text claims and the last `low` digits of its sequence number (at most all
+    /// of them), read without checking the rest: a key to find out whether the same text was
+    /// already checked (see `verified`).
+    #[inline]
+    pub fn claims(&self, text: &[u8], low: usize) -> Option<(u32, u64)> {
+        if text.len() != self.size || text.len() < self.padding_at {
+            return None;
+        }
+        let sender = decimal(&text[..self.sender.digits])?;
+        let seq_end = self.seq.at + self.seq.digits;
+        let seq_low = decimal(&text[seq_end - low.min(self.seq.digits)..seq_end])?;
+        Some((u32::try_from(sender).ok()?, seq_low))
     }
 
     /// Checks that `text` is exactly a message this payload encodes, and returns its stamp.
@@ -111,17 +135,19 @@ impl Payload {
         if text.len() != self.size {
             return Err(Corrupt::Length);
         }
-        if text.len() < self.header_len() {
+        if text.len() < self.padding_at {
             return Err(Corrupt::Header);
         }
-        let seq_at = self.sender_digits + 1;
-        let nanos_at = seq_at + self.seq_digits + 1;
-        let padding_at = nanos_at + NANOS_DIGITS + 1;
-        let colons = [text[seq_at - 1], text[nanos_at - 1], text[padding_at - 1]];
+        let (nanos_at, padding_at) = (self.nanos_at, self.padding_at);
+        let colons = [
+            text[self.seq.at - 1],
+            text[nanos_at - 1],
+            text[padding_at - 1],
+        ];
         let nanos = &text[nanos_at..padding_at - 1];
         let (Some(sender), Some(seq), Some(sent_ns), [b':', b':', b':']) = (
-            decimal(&text[..seq_at - 1]),
-            decimal(&text[seq_at..nanos_at - 1]),
+            self.sender.read(text),
+            self.seq.read(text),
             decimal_16(nanos.try_into().expect("NANOS_DIGITS long")),
             colons,
         ) else {
@@ -138,6 +164,30 @@ impl Payload {
             seq,
             sent_ns,
         })
+    }
+}
+
+/// A zero-padded decimal field of the header.
+#[derive(Debug, Clone, Copy)]
+struct Field {
+    at: usize,
+    digits: usize,
+}
+
+impl Field {
+    /// Reads the field out of a header. Up to eight digits (every client number, and sequence
+    /// numbers below 10^8) are one word: loaded with what follows them (the send time follows
+    /// both fields, so the word stays inside the header), shifted to the top, and filled from
+    /// below with `'0'`s.
+    #[inline(always)]
+    fn read(self, header: &[u8]) -> Option<u64> {
+        if self.digits > 8 {
+            return decimal(&header[self.at..self.at + self.digits]);
+        }
+        let word = u64::from_le_bytes(*header[self.at..].first_chunk::<8>()?);
+        let shift = 8 * (8 - self.digits) as u32;
+        let word = (word << shift) | (ZEROS & (1u64 << shift).wrapping_sub(1));
+        all_digits(word).then(|| eight_digits(word))
     }
 }
 
@@ -307,6 +357,15 @@ mod tests {
         push_padded(&mut out, 123_456, 3);
         assert_eq!(out, b"00042123456");
         assert_eq!(decimal(b"0042"), Some(42));
+        // Fields of up to eight digits read as one word, whatever follows them.
+        let header = b"7:0012345:00000000000000001234567890";
+        let field = |at, digits| Field { at, digits }.read(header);
+        assert_eq!(field(0, 1), Some(7));
+        assert_eq!(field(2, 7), Some(12_345));
+        assert_eq!(field(10, 8), Some(0));
+        assert_eq!(field(26, 10), Some(1_234_567_890));
+        assert_eq!(Field { at: 0, digits: 2 }.read(b"7x:45678"), None);
+        assert_eq!(Field { at: 0, digits: 2 }.read(b"x7:45678"), None);
         assert_eq!(decimal(b"4x"), None);
         assert_eq!(decimal(b"12345678901"), None);
         for n in (0..100_000_000u64).step_by(9_973).chain([99_999_999]) {

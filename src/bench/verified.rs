@@ -1,0 +1,222 @@
+//! Messages already checked once, so the other readers' copies are compared, not checked again.
+//!
+//! Every reader gets the same text for the same (sender, sequence number), and in a blast the
+//! bench checks each message once per reader: 99 times in a room of 100. The first copy goes
+//! through the full check ([`Payload::check`]); the text and its stamp are kept, and a later copy
+//! that is byte for byte the same passes with that stamp after one comparison. That is as strict
+//! as checking it again (it equals a text that passed), and several times cheaper.
+//!
+//! The texts live in a ring per sender, indexed by the last few decimal digits of the sequence
+//! number (read straight off the text, which is cheaper than reading the whole number): the send
+//! window keeps a sender from running further ahead of the slowest reader than the ring is
+//! long, so a message's slot is still there when the last reader gets to it. A miss (an
+//! overwritten slot, no window, a damaged copy) only means a full check.
+
+use super::payload::{Corrupt, Payload, Stamp};
+
+/// The most decimal digits of a sequence number a slot is chosen by (10,000 slots per sender),
+/// and the most bytes kept in all.
+const MAX_DIGITS: u32 = 4;
+const MAX_BYTES: usize = 64 * 1024 * 1024;
+
+pub struct Verified {
+    size: usize,
+    senders: usize,
+    /// A sequence number's slot is its last `digits` decimal digits: 10^digits slots per sender
+    /// (`digits` 0: messages too big to keep any).
+    digits: u32,
+    slots: usize,
+    /// The stamp in each slot (`seq` 0: empty), sender by sender.
+    stamps: Vec<Stamp>,
+    /// The text in each slot, `size` bytes each, in the same order.
+    texts: Vec<u8>,
+    /// Texts that went through the full check.
+    pub full_checks: u64,
+}
+
+impl Verified {
+    /// A cache for `senders` senders of `size`-byte messages, each allowed `window` messages
+    /// ahead of the slowest reader (0: no limit).
+    pub fn new(size: usize, senders: usize, window: u64) -> Self {
+        let mut digits = if window == 0 {
+            MAX_DIGITS
+        } else {
+            // Enough slots for the window: 10^digits >= window.
+            (1..=MAX_DIGITS)
+                .find(|&d| 10u64.pow(d) >= window)
+                .unwrap_or(MAX_DIGITS)
+        };
+        while digits > 0 && 10usize.pow(digits) * senders * size > MAX_BYTES {
+            digits -= 1;
+        }
+        let slots = if digits == 0 { 0 } else { 10usize.pow(digits) };
+        let empty = Stamp {
+            sender: 0,
+            seq: 0,
+            sent_ns: 0,
+        };
+        Verified {
+            size,
+            senders,
+            digits,
+            slots,
+            stamps: vec![empty; slots * senders],
+            texts: vec![0; slots * senders * size],
+            full_checks: 0,
+        }
+    }
+
+    /// What [`Payload::check`] says about `text`, from the kept copy when there is one.
+    pub fn check(&mut self, payload: &Payload, text: &[u8]) -> Result<Stamp, Corrupt> {
+        let Some(slot) = payload
+            .claims(text, self.digits as usize)
+            .and_then(|(sender, seq_low)| self.slot(sender, seq_low))
+        else {
+            self.full_checks += 1;
+            return payload.check(text);
+        };
+        let kept = &mut self.texts[slot * self.size..(slot + 1) * self.size];
+        // An empty slot (sequence number 0) holds no text any message can equal.
+        if self.stamps[slot].seq != 0 && *kept == *text {
+            return Ok(self.stamps[slot]);
+        }
+        self.full_checks += 1;
+        let stamp = payload.check(text)?;
+        kept.copy_from_slice(text);
+        self.stamps[slot] = stamp;
+        Ok(stamp)
+    }
+
+    fn slot(&self, sender: u32, seq_low: u64) -> Option<usize> {
+        let sender = (sender as usize)
+            .checked_sub(1)
+            .filter(|&s| s < self.senders)?;
+        (self.slots > 0).then(|| sender * self.slots + seq_low as usize)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(payload: &Payload, sender: u32, seq: u64, sent_ns: u64) -> Vec<u8> {
+        let mut out = Vec::new();
+        payload.encode(
+            &mut out,
+            Stamp {
+                sender,
+                seq,
+                sent_ns,
+            },
+        );
+        out
+    }
+
+    #[test]
+    fn a_copy_passes_with_the_stamp_of_the_first() {
+        let payload = Payload::new(48, 2, 100);
+        let mut verified = Verified::new(48, 2, 16);
+        let first = text(&payload, 2, 7, 1234);
+        let stamp = verified.check(&payload, &first).unwrap();
+        assert_eq!((stamp.sender, stamp.seq, stamp.sent_ns), (2, 7, 1234));
+        assert_eq!(verified.check(&payload, &first.clone()), Ok(stamp));
+        assert_eq!(verified.full_checks, 1);
+    }
+
+    #[test]
+    fn readers_a_window_apart_check_each_message_once() {
+        // Two senders, a window of 500: 1,000 slots each. The second reader trails the first by
+        // 400 messages; every copy it reads is a comparison, none a second full check.
+        let payload = Payload::new(64, 2, 100_000);
+        let mut verified = Verified::new(64, 2, 500);
+        let texts: Vec<(Vec<u8>, u64)> = (1..=3_000)
+            .flat_map(|seq| [1, 2].map(|sender| (text(&payload, sender, seq, seq * 7), seq)))
+            .collect();
+        for (i, (first, seq)) in texts.iter().enumerate() {
+            assert_eq!(verified.check(&payload, first).unwrap().seq, *seq);
+            if i >= 800 {
+                let (trailing, seq) = &texts[i - 800];
+                assert_eq!(verified.check(&payload, trailing).unwrap().seq, *seq);
+            }
+        }
+        assert_eq!(verified.full_checks, 6_000);
+    }
+
+    #[test]
+    fn a_damaged_copy_is_checked_and_refused() {
+        let payload = Payload::new(48, 2, 100);
+        let mut verified = Verified::new(48, 2, 16);
+        let good = text(&payload, 1, 3, 99);
+        verified.check(&payload, &good).unwrap();
+        let mut padding = good.clone();
+        padding[40] = b'!';
+        assert_eq!(verified.check(&payload, &padding), Err(Corrupt::Padding));
+        let mut time = good.clone();
+        time[10] = b'x';
+        assert_eq!(verified.check(&payload, &time), Err(Corrupt::Header));
+        assert_eq!(verified.check(&payload, &good[..47]), Err(Corrupt::Length));
+        // The good copy still passes, and a refused one never replaced it.
+        assert_eq!(verified.check(&payload, &good).unwrap().sent_ns, 99);
+    }
+
+    #[test]
+    fn the_same_claims_with_another_time_are_a_different_text() {
+        // A resent message (same sender and number, another time) is checked on its own.
+        let payload = Payload::new(48, 1, 100);
+        let mut verified = Verified::new(48, 1, 16);
+        verified.check(&payload, &text(&payload, 1, 5, 10)).unwrap();
+        let other = verified.check(&payload, &text(&payload, 1, 5, 20)).unwrap();
+        assert_eq!(other.sent_ns, 20);
+    }
+
+    #[test]
+    fn a_slot_reused_by_a_later_message_only_costs_a_full_check() {
+        let payload = Payload::new(48, 1, 1000);
+        let mut verified = Verified::new(48, 1, 4);
+        assert_eq!(verified.slots, 10);
+        for seq in 1..=20 {
+            let stamp = verified
+                .check(&payload, &text(&payload, 1, seq, seq * 3))
+                .unwrap();
+            assert_eq!(stamp.seq, seq);
+        }
+        // Seq 1's slot now holds seq 11 (10 slots): seq 1 is checked again, and passes.
+        let again = verified.check(&payload, &text(&payload, 1, 1, 3)).unwrap();
+        assert_eq!(again.sent_ns, 3);
+    }
+
+    #[test]
+    fn claims_outside_the_run_go_straight_to_the_full_check() {
+        let payload = Payload::new(48, 9, 100);
+        let mut verified = Verified::new(48, 2, 16);
+        // Sender 9 has no ring here (only 2 senders); seq 0 never has a slot.
+        assert_eq!(
+            verified
+                .check(&payload, &text(&payload, 9, 1, 5))
+                .unwrap()
+                .sender,
+            9
+        );
+        assert!(verified.check(&payload, &text(&payload, 1, 0, 5)).is_ok());
+    }
+
+    #[test]
+    fn memory_stays_bounded_for_big_messages() {
+        let verified = Verified::new(64, 4, 512);
+        assert_eq!(verified.slots, 1000);
+        let verified = Verified::new(64 * 1024, 4, 512);
+        assert_eq!(verified.slots, 100);
+        assert!(verified.texts.len() <= MAX_BYTES);
+        // Too big to keep even one each: nothing is kept, everything is checked in full.
+        let payload = Payload::new(1 << 20, 100, 10);
+        let mut verified = Verified::new(1 << 20, 100, 0);
+        assert_eq!((verified.slots, verified.texts.len()), (0, 0));
+        assert_eq!(
+            verified
+                .check(&payload, &text(&payload, 1, 1, 5))
+                .unwrap()
+                .seq,
+            1
+        );
+    }
+}
