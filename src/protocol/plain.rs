@@ -4,6 +4,8 @@
 //! convert a UTC stamp itself). Notices start with `***` so they never look like chat, errors
 //! start with `error:` as the protocol promises, and the shutdown line is exactly `<quit>`.
 
+use std::cell::RefCell;
+
 use chrono::Local;
 
 use super::wire::{Event, MessageKind, Timestamp};
@@ -33,8 +35,22 @@ pub fn help() -> String {
 }
 
 /// `HH:MM:SS` in the host's local time.
+///
+/// Every plain line carries one, and converting to local time and formatting cost more than the
+/// rest of a message's rendering; a busy room renders thousands of lines within the same second,
+/// so the text of the last second rendered is kept (per thread: the room's and the console's).
 pub fn clock(ts: &Timestamp) -> String {
-    ts.0.with_timezone(&Local).format("%H:%M:%S").to_string()
+    thread_local! {
+        static LAST: RefCell<(i64, String)> = const { RefCell::new((i64::MIN, String::new())) };
+    }
+    let second = ts.0.timestamp();
+    LAST.with_borrow_mut(|(at, text)| {
+        if *at != second {
+            *text = ts.0.with_timezone(&Local).format("%H:%M:%S").to_string();
+            *at = second;
+        }
+        text.clone()
+    })
 }
 
 /// The confirmation a plain-mode sender gets for a private message.
@@ -144,6 +160,22 @@ mod tests {
             to: None,
             text: text.into(),
         }
+    }
+
+    #[test]
+    fn the_clock_is_local_time_and_follows_the_second() {
+        use chrono::{TimeZone, Utc};
+        let at = |secs, nanos| Timestamp(Utc.timestamp_opt(secs, nanos).unwrap());
+        let direct = |ts: &Timestamp| ts.0.with_timezone(&Local).format("%H:%M:%S").to_string();
+        for (secs, nanos) in [
+            (1_700_000_000, 0),
+            (1_700_000_000, 999_999_999),
+            (1_700_000_001, 5),
+        ] {
+            assert_eq!(clock(&at(secs, nanos)), direct(&at(secs, nanos)));
+        }
+        // Back to an earlier second: the kept text is not reused for it.
+        assert_eq!(clock(&at(1_600_000_000, 0)), direct(&at(1_600_000_000, 0)));
     }
 
     #[test]
