@@ -11,7 +11,9 @@
 //! - [`load`]: the event loop holding every connection (connect, settle, messages).
 //! - [`senders`]: what senders write and when (pacing, send window, framing).
 //! - [`inbound`]: sorting the lines clients receive.
+//! - `newlines`: finding a received block's line ends 64 bytes at a time.
 //! - [`payload`]: the text of a message and its integrity check.
+//! - `verified`: checking each message once, and the other readers' copies against it.
 //! - [`tally`]: per-sender order, loss and the latency histogram.
 //! - [`host`]: starting a host, and its CPU and memory from `/proc`.
 //! - [`report`]: the table and the JSON.
