@@ -11,6 +11,10 @@
 //! window keeps a sender from running further ahead of the slowest reader than the ring is
 //! long, so a message's slot is still there when the last reader gets to it. A miss (an
 //! overwritten slot, no window, a damaged copy) only means a full check.
+//!
+//! JSON lines go one step further ([`AcceptedLines`]): a message's whole line is the same for
+//! every reader too, and parsing it is most of a JSON reader's work, so a line equal to one
+//! already accepted as a delivery is accepted again with its stamp, without parsing.
 
 use super::payload::{Corrupt, Payload, Stamp};
 
@@ -93,6 +97,83 @@ impl Verified {
             .filter(|&s| s < self.senders)?;
         (self.slots > 0).then(|| sender * self.slots + seq_low as usize)
     }
+}
+
+/// The start of every JSON message line, up to the room's own event number: `seq` counts every
+/// event the room sends, so it tells the lines of one run apart and picks a line's slot.
+const JSON_MESSAGE_SEQ: &[u8] = br#"{"type":"message","seq":"#;
+
+/// JSON message lines already accepted as deliveries, by the room's event number.
+pub struct AcceptedLines {
+    /// Bytes a slot holds: longer lines are not kept.
+    max_len: usize,
+    /// Slots: a power of two, so an event number's slot is a mask away (0: none kept).
+    slots: usize,
+    /// The length of the line in each slot (0: empty), its bytes, and its stamp.
+    lens: Vec<usize>,
+    lines: Vec<u8>,
+    stamps: Vec<Stamp>,
+}
+
+impl AcceptedLines {
+    /// Room for the lines of `size`-byte messages: the host's framing adds under 200 bytes. The
+    /// events in flight are bounded by the send window (and the join notices around them), so
+    /// 1,024 slots, fewer when that would pass `MAX_BYTES`.
+    pub fn new(size: usize) -> Self {
+        let max_len = size + 256;
+        let mut slots = 1024;
+        while slots > 0 && slots * max_len > MAX_BYTES {
+            slots /= 2;
+        }
+        let empty = Stamp {
+            sender: 0,
+            seq: 0,
+            sent_ns: 0,
+        };
+        AcceptedLines {
+            max_len,
+            slots,
+            lens: vec![0; slots],
+            lines: vec![0; slots * max_len],
+            stamps: vec![empty; slots],
+        }
+    }
+
+    /// The stamp of an accepted line equal to `line`, if there is one.
+    pub fn get(&self, line: &[u8]) -> Option<Stamp> {
+        let slot = self.slot(line)?;
+        let kept = &self.lines[slot * self.max_len..][..self.lens[slot]];
+        (self.lens[slot] == line.len() && kept == line).then(|| self.stamps[slot])
+    }
+
+    /// Keeps `line`, just accepted as a delivery with `stamp`.
+    pub fn accept(&mut self, line: &[u8], stamp: Stamp) {
+        if let Some(slot) = self.slot(line) {
+            self.lines[slot * self.max_len..][..line.len()].copy_from_slice(line);
+            self.lens[slot] = line.len();
+            self.stamps[slot] = stamp;
+        }
+    }
+
+    fn slot(&self, line: &[u8]) -> Option<usize> {
+        if self.slots == 0 || line.len() > self.max_len {
+            return None;
+        }
+        let digits = line.strip_prefix(JSON_MESSAGE_SEQ)?;
+        let end = digits.iter().position(|&b| b == b',')?;
+        let seq = decimal(&digits[..end])?;
+        Some(seq as usize & (self.slots - 1))
+    }
+}
+
+/// Digits to a number: 1 to 19 of them, nothing else.
+fn decimal(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &b| {
+        b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
+    })
 }
 
 #[cfg(test)]
@@ -201,6 +282,51 @@ mod tests {
     }
 
     #[test]
+    fn an_accepted_json_line_is_known_again_byte_for_byte() {
+        let mut lines = AcceptedLines::new(64);
+        let stamp = Stamp {
+            sender: 2,
+            seq: 9,
+            sent_ns: 77,
+        };
+        let line = br#"{"type":"message","seq":1234,"ts":"2026-11-22T04:00:00.000Z","from":"b00002","kind":"say","text":"2:9:77:x"}"#;
+        assert_eq!(lines.get(line), None);
+        lines.accept(line, stamp);
+        assert_eq!(lines.get(line), Some(stamp));
+        // One byte off, a shorter line, or another event in the same slot: not known.
+        let mut other = line.to_vec();
+        other[90] ^= 1;
+        assert_eq!(lines.get(&other), None);
+        assert_eq!(lines.get(&line[..line.len() - 1]), None);
+        let later = br#"{"type":"message","seq":2258,"ts":"2026-11-22T04:00:00.000Z","from":"b00002","kind":"say","text":"2:9:77:x"}"#;
+        assert_eq!(lines.get(later), None);
+        lines.accept(later, stamp);
+        assert_eq!((lines.get(later), lines.get(line)), (Some(stamp), None));
+    }
+
+    #[test]
+    fn lines_without_a_message_seq_are_never_kept() {
+        let mut lines = AcceptedLines::new(64);
+        let stamp = Stamp {
+            sender: 1,
+            seq: 1,
+            sent_ns: 1,
+        };
+        for line in [
+            &br#"{"type":"join","seq":5,"nick":"x"}"#[..],
+            br#"{"type":"message","seq":,"text":"x"}"#,
+            br#"{"type":"message","seq":12x,"text":"x"}"#,
+            br#"[12:00:00] <b00001> 1:1:1:abc"#,
+        ] {
+            lines.accept(line, stamp);
+            assert_eq!(lines.get(line), None);
+        }
+        let long = [b'x'; 400];
+        lines.accept(&long, stamp);
+        assert_eq!(lines.get(&long), None);
+    }
+
+    #[test]
     fn memory_stays_bounded_for_big_messages() {
         let verified = Verified::new(64, 4, 512);
         assert_eq!(verified.slots, 1000);
@@ -211,6 +337,7 @@ mod tests {
         let payload = Payload::new(1 << 20, 100, 10);
         let mut verified = Verified::new(1 << 20, 100, 0);
         assert_eq!((verified.slots, verified.texts.len()), (0, 0));
+        assert!(AcceptedLines::new(1 << 20).lines.len() <= MAX_BYTES);
         assert_eq!(
             verified
                 .check(&payload, &text(&payload, 1, 1, 5))
