@@ -201,7 +201,7 @@ struct Load<'a> {
     sender_nicks: Vec<String>,
     /// Messages one reader already checked: the others' copies are compared with them.
     verified: Verified,
-    /// JSON message lines already accepted: the others' copies skip the JSON parser.
+    /// Message lines already accepted: the other readers' copies are compared, not read again.
     accepted_lines: AcceptedLines,
     /// Connections that stopped reading to let others have a turn: read again without waiting.
     again: Vec<usize>,
@@ -269,7 +269,7 @@ pub fn run(
         tally: Tally::new(plan.clients, plan.senders, plan.messages),
         sender_nicks: (1..=plan.senders as u32).map(inbound::nick).collect(),
         verified: Verified::new(plan.payload.size(), plan.senders, plan.sender_window()),
-        accepted_lines: AcceptedLines::new(plan.payload.size()),
+        accepted_lines: AcceptedLines::new(plan.mode, &plan.payload),
         again: Vec::new(),
         received_bytes: 0,
         in_flight: 0,
@@ -716,30 +716,22 @@ impl Load<'_> {
                 Inbound::Quit => self.fail(i, "the host is shutting down".into()),
                 _ => {}
             },
-            State::Reading => {
-                let accepted = match mode {
-                    BenchMode::Json => self.accepted_lines.get(line),
-                    BenchMode::Plain => None,
-                };
-                match accepted {
-                    Some(stamp) => self.delivery(i, stamp, now_ns),
-                    None => self.reading_line(i, line, now_ns),
-                }
-            }
+            State::Reading => match self.accepted_lines.get(line) {
+                Some(stamp) => self.delivery(i, stamp, now_ns),
+                None => self.reading_line(i, line, now_ns),
+            },
             State::Waiting | State::Connecting | State::Stalled | State::Closed => {}
         }
     }
 
-    /// A line for a client in the room, that is not a JSON line already accepted.
+    /// A line for a client in the room that is not a copy of a line already accepted.
     fn reading_line(&mut self, i: usize, line: &[u8], now_ns: u64) {
         let mode = self.plan.mode;
         match inbound::classify(mode, line) {
             Inbound::Message { from, text } => {
                 match self.verified.check(&self.plan.payload, &text) {
                     Ok(stamp) if self.sent_by(stamp.sender, from) => {
-                        if mode == BenchMode::Json {
-                            self.accepted_lines.accept(line, stamp);
-                        }
+                        self.accepted_lines.accept(line, stamp);
                         self.delivery(i, stamp, now_ns)
                     }
                     _ if inbound::bench_client(from).is_none() => self.foreign += 1,

@@ -92,6 +92,11 @@ impl Payload {
         }
     }
 
+    /// Where the sequence number ends in a message's text.
+    pub fn seq_end(&self) -> usize {
+        self.seq.at + self.seq.digits
+    }
+
     /// The text size every message has.
     pub fn size(&self) -> usize {
         self.size

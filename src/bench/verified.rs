@@ -12,11 +12,13 @@
 //! long, so a message's slot is still there when the last reader gets to it. A miss (an
 //! overwritten slot, no window, a damaged copy) only means a full check.
 //!
-//! JSON lines go one step further ([`AcceptedLines`]): a message's whole line is the same for
-//! every reader too, and parsing it is most of a JSON reader's work, so a line equal to one
-//! already accepted as a delivery is accepted again with its stamp, without parsing.
+//! Whole lines go one step further ([`AcceptedLines`]): a message's line is the same for every
+//! reader too, clock, nickname, JSON and all, so a line equal to one already accepted as a
+//! delivery is accepted again with its stamp, without being sorted, parsed or checked. That
+//! matters most in JSON mode, where parsing is most of a reader's work.
 
 use super::payload::{Corrupt, Payload, Stamp};
+use crate::cli::BenchMode;
 
 /// The most decimal digits of a sequence number a slot is chosen by (10,000 slots per sender),
 /// and the most bytes kept in all.
@@ -99,16 +101,26 @@ impl Verified {
     }
 }
 
-/// The start of every JSON message line, up to the room's own event number: `seq` counts every
-/// event the room sends, so it tells the lines of one run apart and picks a line's slot.
+/// The start of every JSON message line, up to the room's own event number.
 const JSON_MESSAGE_SEQ: &[u8] = br#"{"type":"message","seq":"#;
 
-/// JSON message lines already accepted as deliveries, by the room's event number.
+/// Where the text starts in a plain message line from a bench client: `[HH:MM:SS] <b00001> `.
+const PLAIN_TEXT_AT: usize = 20;
+
+/// Message lines already accepted as deliveries.
+///
+/// A line's slot comes from eight of its bytes that differ from one message to the next: in
+/// JSON, the room's event number (which counts every event) and what follows it; in plain lines,
+/// the end of the sequence number the text claims. They are hashed, not parsed: the key only has
+/// to spread the lines in flight over the slots, because a line is only ever compared whole.
 pub struct AcceptedLines {
+    /// Where the eight key bytes start.
+    key_at: usize,
     /// Bytes a slot holds: longer lines are not kept.
     max_len: usize,
-    /// Slots: a power of two, so an event number's slot is a mask away (0: none kept).
-    slots: usize,
+    /// 64 minus log2 of the number of slots (a power of two: 4,096, fewer for big messages): a
+    /// line's slot is the top bits of its key's hash.
+    shift: u32,
     /// The length of the line in each slot (0: empty), its bytes, and its stamp.
     lens: Vec<usize>,
     lines: Vec<u8>,
@@ -116,13 +128,17 @@ pub struct AcceptedLines {
 }
 
 impl AcceptedLines {
-    /// Room for the lines of `size`-byte messages: the host's framing adds under 200 bytes. The
-    /// events in flight are bounded by the send window (and the join notices around them), so
-    /// 1,024 slots, fewer when that would pass `MAX_BYTES`.
-    pub fn new(size: usize) -> Self {
-        let max_len = size + 256;
-        let mut slots = 1024;
-        while slots > 0 && slots * max_len > MAX_BYTES {
+    /// Room for the lines of `payload`'s messages in `mode`: the host's framing adds under 200
+    /// bytes. The lines in flight are bounded by the send window (and the join notices around
+    /// them), so 4,096 slots, fewer when that would pass `MAX_BYTES`.
+    pub fn new(mode: BenchMode, payload: &Payload) -> Self {
+        let key_at = match mode {
+            BenchMode::Json => JSON_MESSAGE_SEQ.len(),
+            BenchMode::Plain => (PLAIN_TEXT_AT + payload.seq_end()).saturating_sub(8),
+        };
+        let max_len = payload.size() + 256;
+        let mut slots: usize = 4096;
+        while slots > 1 && slots * max_len > MAX_BYTES {
             slots /= 2;
         }
         let empty = Stamp {
@@ -131,8 +147,9 @@ impl AcceptedLines {
             sent_ns: 0,
         };
         AcceptedLines {
+            key_at,
             max_len,
-            slots,
+            shift: 64 - slots.trailing_zeros(),
             lens: vec![0; slots],
             lines: vec![0; slots * max_len],
             stamps: vec![empty; slots],
@@ -156,24 +173,15 @@ impl AcceptedLines {
     }
 
     fn slot(&self, line: &[u8]) -> Option<usize> {
-        if self.slots == 0 || line.len() > self.max_len {
+        if line.len() > self.max_len {
             return None;
         }
-        let digits = line.strip_prefix(JSON_MESSAGE_SEQ)?;
-        let end = digits.iter().position(|&b| b == b',')?;
-        let seq = decimal(&digits[..end])?;
-        Some(seq as usize & (self.slots - 1))
+        let key = u64::from_le_bytes(*line.get(self.key_at..)?.first_chunk::<8>()?);
+        // Fibonacci hashing: the top bits of the product depend on every byte of the key.
+        // (One slot means a shift of 64, which `checked_shr` turns into slot 0.)
+        let hash = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        Some(hash.checked_shr(self.shift).unwrap_or(0) as usize)
     }
-}
-
-/// Digits to a number: 1 to 19 of them, nothing else.
-fn decimal(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() || digits.len() > 19 {
-        return None;
-    }
-    digits.iter().try_fold(0u64, |n, &b| {
-        b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
-    })
 }
 
 #[cfg(test)]
@@ -283,7 +291,7 @@ mod tests {
 
     #[test]
     fn an_accepted_json_line_is_known_again_byte_for_byte() {
-        let mut lines = AcceptedLines::new(64);
+        let mut lines = AcceptedLines::new(BenchMode::Json, &Payload::new(64, 9, 9));
         let stamp = Stamp {
             sender: 2,
             seq: 9,
@@ -293,37 +301,88 @@ mod tests {
         assert_eq!(lines.get(line), None);
         lines.accept(line, stamp);
         assert_eq!(lines.get(line), Some(stamp));
-        // One byte off, a shorter line, or another event in the same slot: not known.
+        // One byte off or a shorter line: not known.
         let mut other = line.to_vec();
         other[90] ^= 1;
         assert_eq!(lines.get(&other), None);
         assert_eq!(lines.get(&line[..line.len() - 1]), None);
-        let later = br#"{"type":"message","seq":2258,"ts":"2026-11-22T04:00:00.000Z","from":"b00002","kind":"say","text":"2:9:77:x"}"#;
+        // The next event is a line of its own, and both stay known.
+        let later = br#"{"type":"message","seq":1235,"ts":"2026-11-22T04:00:00.000Z","from":"b00002","kind":"say","text":"2:9:77:x"}"#;
         assert_eq!(lines.get(later), None);
         lines.accept(later, stamp);
-        assert_eq!((lines.get(later), lines.get(line)), (Some(stamp), None));
+        assert_eq!(
+            (lines.get(later), lines.get(line)),
+            (Some(stamp), Some(stamp))
+        );
     }
 
     #[test]
-    fn lines_without_a_message_seq_are_never_kept() {
-        let mut lines = AcceptedLines::new(64);
+    fn an_accepted_plain_line_is_known_again_byte_for_byte() {
+        let payload = Payload::new(48, 4, 100_000);
+        let mut lines = AcceptedLines::new(BenchMode::Plain, &payload);
+        let mut line = b"[04:00:00] <b00003> ".to_vec();
+        line.extend(text(&payload, 3, 12_345, 99));
+        let stamp = payload.check(&line[PLAIN_TEXT_AT..]).unwrap();
+        assert_eq!(lines.get(&line), None);
+        lines.accept(&line, stamp);
+        assert_eq!(lines.get(&line), Some(stamp));
+        // The same text under another clock or nickname is another line.
+        let mut later = line.clone();
+        later[7] = b'1';
+        assert_eq!(lines.get(&later), None);
+        let mut other_nick = line.clone();
+        other_nick[17] = b'4';
+        assert_eq!(lines.get(&other_nick), None);
+    }
+
+    #[test]
+    fn only_accepted_lines_are_known_and_odd_sizes_are_never_kept() {
         let stamp = Stamp {
             sender: 1,
             seq: 1,
             sent_ns: 1,
         };
-        for line in [
-            &br#"{"type":"join","seq":5,"nick":"x"}"#[..],
-            br#"{"type":"message","seq":,"text":"x"}"#,
-            br#"{"type":"message","seq":12x,"text":"x"}"#,
+        let mut lines = AcceptedLines::new(BenchMode::Json, &Payload::new(64, 9, 9));
+        let accepted = br#"{"type":"message","seq":77,"ts":"x","from":"b00001","text":"t"}"#;
+        lines.accept(accepted, stamp);
+        for never in [
+            &br#"{"type":"join","seq":77,"nick":"x"}"#[..],
+            br#"{"type":"message","seq":78,"ts":"x","from":"b00001","text":"t"}"#,
             br#"[12:00:00] <b00001> 1:1:1:abc"#,
+            b"",
         ] {
-            lines.accept(line, stamp);
-            assert_eq!(lines.get(line), None);
+            assert_eq!(lines.get(never), None);
         }
-        let long = [b'x'; 400];
-        lines.accept(&long, stamp);
-        assert_eq!(lines.get(&long), None);
+        // Too short to have a key, or longer than a slot: not kept even when accepted.
+        for odd in [&br#"{"type":"message""#[..], &[b'x'; 400]] {
+            lines.accept(odd, stamp);
+            assert_eq!(lines.get(odd), None);
+        }
+        assert_eq!(lines.get(accepted), Some(stamp));
+    }
+
+    #[test]
+    fn a_full_ring_only_ever_answers_with_the_right_stamp() {
+        // Thousands of lines through 4,096 slots: whatever is still known carries its own stamp.
+        let payload = Payload::new(48, 1, 100_000);
+        let mut lines = AcceptedLines::new(BenchMode::Plain, &payload);
+        let line = |seq| {
+            let mut line = b"[04:00:00] <b00001> ".to_vec();
+            line.extend(text(&payload, 1, seq, seq * 2));
+            line
+        };
+        for seq in 1..=10_000 {
+            let stamp = payload.check(&line(seq)[PLAIN_TEXT_AT..]).unwrap();
+            lines.accept(&line(seq), stamp);
+        }
+        let known = (1..=10_000)
+            .filter_map(|seq| lines.get(&line(seq)).map(|stamp| (seq, stamp)))
+            .inspect(|(seq, stamp)| assert_eq!((stamp.seq, stamp.sent_ns), (*seq, seq * 2)))
+            .count();
+        assert!((1_000..=4_096).contains(&known), "{known}");
+        // The most recent lines are the ones kept, most of them.
+        let recent = (9_500..=10_000).filter(|&seq| lines.get(&line(seq)).is_some());
+        assert!(recent.count() > 400);
     }
 
     #[test]
@@ -337,7 +396,8 @@ mod tests {
         let payload = Payload::new(1 << 20, 100, 10);
         let mut verified = Verified::new(1 << 20, 100, 0);
         assert_eq!((verified.slots, verified.texts.len()), (0, 0));
-        assert!(AcceptedLines::new(1 << 20).lines.len() <= MAX_BYTES);
+        let big = AcceptedLines::new(BenchMode::Json, &Payload::new(1 << 20, 9, 9));
+        assert!(!big.lens.is_empty() && big.lines.len() <= MAX_BYTES);
         assert_eq!(
             verified
                 .check(&payload, &text(&payload, 1, 1, 5))
