@@ -22,12 +22,12 @@ use std::time::{Duration, Instant};
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 
+use super::accepted::AcceptedLines;
 use super::inbound::{self, Inbound};
 use super::newlines::newlines;
 use super::payload::{Payload, Stamp};
 use super::senders::{self, Schedule};
 use super::tally::{Delivery, Tally};
-use super::verified::{AcceptedLines, Verified};
 use crate::cli::BenchMode;
 use crate::error::{Error, ExitStatus, Result, describe_io};
 
@@ -199,8 +199,6 @@ struct Load<'a> {
     /// The senders' nicknames, by client number - 1: a message is checked against the nickname
     /// its text says sent it, which is cheaper than reading the number out of every nickname.
     sender_nicks: Vec<String>,
-    /// Messages one reader already checked: the others' copies are compared with them.
-    verified: Verified,
     /// Message lines already accepted: the other readers' copies are compared, not read again.
     accepted_lines: AcceptedLines,
     /// Connections that stopped reading to let others have a turn: read again without waiting.
@@ -268,7 +266,6 @@ pub fn run(
         buf: vec![0; READ_CHUNK],
         tally: Tally::new(plan.clients, plan.senders, plan.messages),
         sender_nicks: (1..=plan.senders as u32).map(inbound::nick).collect(),
-        verified: Verified::new(plan.payload.size(), plan.senders, plan.sender_window()),
         accepted_lines: AcceptedLines::new(plan.mode, &plan.payload),
         again: Vec::new(),
         received_bytes: 0,
@@ -728,16 +725,14 @@ impl Load<'_> {
     fn reading_line(&mut self, i: usize, line: &[u8], now_ns: u64) {
         let mode = self.plan.mode;
         match inbound::classify(mode, line) {
-            Inbound::Message { from, text } => {
-                match self.verified.check(&self.plan.payload, &text) {
-                    Ok(stamp) if self.sent_by(stamp.sender, from) => {
-                        self.accepted_lines.accept(line, stamp);
-                        self.delivery(i, stamp, now_ns)
-                    }
-                    _ if inbound::bench_client(from).is_none() => self.foreign += 1,
-                    _ => self.corrupt += 1,
+            Inbound::Message { from, text } => match self.plan.payload.check(&text) {
+                Ok(stamp) if self.sent_by(stamp.sender, from) => {
+                    self.accepted_lines.accept(line, stamp);
+                    self.delivery(i, stamp, now_ns)
                 }
-            }
+                _ if inbound::bench_client(from).is_none() => self.foreign += 1,
+                _ => self.corrupt += 1,
+            },
             Inbound::SlowDown => self.slow_down += 1,
             Inbound::Error(why) => {
                 self.host_errors += 1;

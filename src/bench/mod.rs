@@ -13,11 +13,13 @@
 //! - [`inbound`]: sorting the lines clients receive.
 //! - `newlines`: finding a received block's line ends 64 bytes at a time.
 //! - [`payload`]: the text of a message and its integrity check.
-//! - `verified`: checking each message once, and the other readers' copies against it.
 //! - [`tally`]: per-sender order, loss and the latency histogram.
+//! - `accepted`: message lines already accepted, which the other readers' copies are compared
+//!   with.
 //! - [`host`]: starting a host, and its CPU and memory from `/proc`.
 //! - [`report`]: the table and the JSON.
 
+mod accepted;
 pub mod host;
 pub mod inbound;
 pub mod load;
@@ -26,7 +28,6 @@ pub mod payload;
 pub mod report;
 pub mod senders;
 pub mod tally;
-mod verified;
 
 use std::io::Write;
 use std::net::SocketAddr;
