@@ -43,8 +43,10 @@ pub struct AcceptedLines {
     /// 64 minus log2 of the number of sets (a power of two: 2,048, fewer for big messages): a
     /// line's set is the top bits of its key's hash.
     shift: u32,
-    /// Per slot: the length of its line (0: empty), when it was kept (in lines accepted), its
-    /// stamp, and, `max_len` bytes a slot, the line itself.
+    /// Per slot: its line's key, which is compared before the line so that a lookup touches
+    /// only the line that can match; the line's length (0: empty); when it was kept (in lines
+    /// accepted); its stamp; and, `max_len` bytes a slot, the line itself.
+    keys: Vec<u64>,
     lens: Vec<usize>,
     kept_at: Vec<u64>,
     stamps: Vec<Stamp>,
@@ -75,6 +77,7 @@ impl AcceptedLines {
             key_at,
             max_len,
             shift: 64 - sets.trailing_zeros(),
+            keys: vec![0; 2 * sets],
             lens: vec![0; 2 * sets],
             kept_at: vec![0; 2 * sets],
             stamps: vec![empty; 2 * sets],
@@ -85,10 +88,11 @@ impl AcceptedLines {
 
     /// The stamp of an accepted line equal to `line`, if there is one.
     pub fn get(&self, line: &[u8]) -> Option<Stamp> {
-        let first = self.set(line)?;
+        let (key, first) = self.set(line)?;
         (first..first + 2)
             .find(|&slot| {
-                self.lens[slot] == line.len()
+                self.keys[slot] == key
+                    && self.lens[slot] == line.len()
                     && self.lines[slot * self.max_len..][..line.len()] == *line
             })
             .map(|slot| self.stamps[slot])
@@ -97,7 +101,7 @@ impl AcceptedLines {
     /// Keeps `line`, just accepted as a delivery with `stamp`, in place of the older line of its
     /// set.
     pub fn accept(&mut self, line: &[u8], stamp: Stamp) {
-        let Some(first) = self.set(line) else {
+        let Some((key, first)) = self.set(line) else {
             return;
         };
         let slot = if self.kept_at[first] <= self.kept_at[first + 1] {
@@ -107,13 +111,14 @@ impl AcceptedLines {
         };
         self.accepted += 1;
         self.lines[slot * self.max_len..][..line.len()].copy_from_slice(line);
+        self.keys[slot] = key;
         self.lens[slot] = line.len();
         self.kept_at[slot] = self.accepted;
         self.stamps[slot] = stamp;
     }
 
-    /// The first slot of the set `line` belongs in.
-    fn set(&self, line: &[u8]) -> Option<usize> {
+    /// The key of `line`, and the first slot of the set it belongs in.
+    fn set(&self, line: &[u8]) -> Option<(u64, usize)> {
         if line.len() > self.max_len {
             return None;
         }
@@ -121,7 +126,7 @@ impl AcceptedLines {
         // Fibonacci hashing: the top bits of the product depend on every byte of the key.
         // (One set means a shift of 64, which `checked_shr` turns into set 0.)
         let hash = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        Some(2 * hash.checked_shr(self.shift).unwrap_or(0) as usize)
+        Some((key, 2 * hash.checked_shr(self.shift).unwrap_or(0) as usize))
     }
 }
 
