@@ -8,17 +8,21 @@
 //! reader cannot beat, no room server on this machine can: so when a paced `chatroom bench` run
 //! sits close to these numbers, the time goes to the kernel's TCP path, not to the host.
 //!
-//! `cargo bench --bench loopback_floor [-- RUNS]` prints the median of RUNS (default 3) runs of
-//! the paced scenarios in `bench/scenarios.sh`. Linux only: it pins threads and reads
-//! per-thread CPU time.
+//! `cargo bench --bench loopback_floor [-- RUNS [hop|paced|storm5k]...]` prints the median of
+//! RUNS (default 3) runs of each scenario named (default: all), the paced ones matching
+//! `bench/scenarios.sh`. Linux only: it pins threads and reads per-thread CPU time.
 
 #[cfg(target_os = "linux")]
 fn main() {
-    let runs = std::env::args()
+    // Cargo passes `--bench`; the rest is ours.
+    let args: Vec<String> = std::env::args()
         .skip(1)
-        .find(|arg| !arg.starts_with('-'))
+        .filter(|arg| !arg.starts_with('-'))
+        .collect();
+    let runs = args
+        .first()
         .map_or(3, |arg| arg.parse().expect("RUNS is a number of runs"));
-    floor::main(runs);
+    floor::main(runs, args.get(1..).unwrap_or_default());
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -42,6 +46,7 @@ mod floor {
     const SENDER: Token = Token(usize::MAX);
 
     struct Scenario {
+        key: &'static str,
         name: &'static str,
         receivers: usize,
         rate: u64,
@@ -50,18 +55,21 @@ mod floor {
 
     const SCENARIOS: [Scenario; 3] = [
         Scenario {
+            key: "hop",
             name: "one hop, 1,000 msg/s to 1",
             receivers: 1,
             rate: 1_000,
             messages: 3_000,
         },
         Scenario {
+            key: "paced",
             name: "paced, 1,000 msg/s to 100",
             receivers: 100,
             rate: 1_000,
             messages: 3_000,
         },
         Scenario {
+            key: "storm5k",
             name: "storm5k, 20 msg/s to 5,000",
             receivers: 5_000,
             rate: 20,
@@ -75,7 +83,14 @@ mod floor {
         relay_us_per_delivery: f64,
     }
 
-    pub fn main(runs: usize) {
+    pub fn main(runs: usize, only: &[String]) {
+        if let Some(unknown) = only
+            .iter()
+            .find(|name| !SCENARIOS.iter().any(|s| s.key == name.as_str()))
+        {
+            eprintln!("loopback_floor: no scenario {unknown:?} (hop, paced, storm5k)");
+            std::process::exit(2);
+        }
         raise_open_files(2 * 5_000 + 64);
         println!("loopback floor: a bare relay on CPU 0, sender and readers on CPU 1, 64 B");
         println!("(median of {runs} runs; compare with bench/scenarios.sh paced and storm5k)\n");
@@ -83,7 +98,10 @@ mod floor {
             "{:28} {:>10} {:>10} {:>22}",
             "scenario", "p50 us", "p99 us", "relay CPU us/delivery"
         );
-        for scenario in &SCENARIOS {
+        for scenario in SCENARIOS
+            .iter()
+            .filter(|s| only.is_empty() || only.iter().any(|name| name == s.key))
+        {
             let results: Vec<Run> = (0..runs).map(|_| run(scenario)).collect();
             let median = |f: fn(&Run) -> f64| {
                 let mut values: Vec<f64> = results.iter().map(f).collect();
