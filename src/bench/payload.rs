@@ -121,20 +121,6 @@ impl Payload {
         out.extend_from_slice(&self.pattern[offset..offset + pad]);
     }
 
-    /// The sender a text claims and the last `low` digits of its sequence number (at most all
-    /// of them), read without checking the rest: a key to find out whether the same text was
-    /// already checked (see `verified`).
-    #[inline]
-    pub fn claims(&self, text: &[u8], low: usize) -> Option<(u32, u64)> {
-        if text.len() != self.size || text.len() < self.padding_at {
-            return None;
-        }
-        let sender = decimal(&text[..self.sender.digits])?;
-        let seq_end = self.seq.at + self.seq.digits;
-        let seq_low = decimal(&text[seq_end - low.min(self.seq.digits)..seq_end])?;
-        Some((u32::try_from(sender).ok()?, seq_low))
-    }
-
     /// Checks that `text` is exactly a message this payload encodes, and returns its stamp.
     pub fn check(&self, text: &[u8]) -> Result<Stamp, Corrupt> {
         if text.len() != self.size {
