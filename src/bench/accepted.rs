@@ -133,19 +133,7 @@ impl AcceptedLines {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn text(payload: &Payload, sender: u32, seq: u64, sent_ns: u64) -> Vec<u8> {
-        let mut out = Vec::new();
-        payload.encode(
-            &mut out,
-            Stamp {
-                sender,
-                seq,
-                sent_ns,
-            },
-        );
-        out
-    }
+    use crate::bench::payload::encoded as text;
 
     #[test]
     fn readers_a_window_apart_find_nearly_every_copy() {

@@ -253,26 +253,28 @@ fn eight_digits(word: u64) -> u64 {
     odd.wrapping_add(even) >> 32
 }
 
+/// The text of one message, for tests here and in the modules that read messages.
+#[cfg(test)]
+pub fn encoded(payload: &Payload, sender: u32, seq: u64, sent_ns: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    payload.encode(
+        &mut out,
+        Stamp {
+            sender,
+            seq,
+            sent_ns,
+        },
+    );
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn encoded(payload: &Payload, sender: u32, seq: u64, sent_ns: u64) -> Vec<u8> {
-        let mut out = Vec::new();
-        payload.encode(
-            &mut out,
-            Stamp {
-                sender,
-                seq,
-                sent_ns,
-            },
-        );
-        out
-    }
-
     #[test]
     fn encodes_the_documented_layout() {
-        // Up to 12 senders and 500 messages each: two digits, then three, then fourteen.
+        // Up to 12 senders and 500 messages each: two digits, then three, then sixteen.
         let payload = Payload::new(40, 12, 500);
         assert_eq!(
             encoded(&payload, 3, 27, 1500),
