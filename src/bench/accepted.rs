@@ -6,16 +6,11 @@
 //! are kept, and a later copy that is byte for byte the same line is accepted with that stamp
 //! after one comparison. That is as strict as reading it again (it equals a line that passed),
 //! and several times cheaper: in JSON mode, where parsing is most of a reader's work, five times.
-//!
-//! The lines live in a ring of slots chosen by a hash, not a parse, of eight bytes that differ
-//! from one message to the next: in JSON, the room's event number (which counts every event)
-//! and what follows it; in plain lines, the end of the sequence number the text claims. The
-//! send window bounds the lines in flight, so a message's line is mostly still there when the
-//! last reader gets to it; a miss (a slot taken by another line, a damaged copy) only means
-//! reading the line in full.
+//! The send window bounds the lines in flight, so a message's line is nearly always still kept
+//! when the last reader gets to it; a miss (a slot taken by a later line, a damaged copy) only
+//! means reading the line in full.
 
-use super::payload::Payload;
-use super::payload::Stamp;
+use super::payload::{Payload, Stamp};
 use crate::cli::BenchMode;
 
 /// The most bytes kept.
