@@ -150,14 +150,12 @@ impl EventLoop {
             // Further passes over whoever has more to say, until the turn has enough to flush or
             // a pass handles no line (reads towards an endless line count as none). The first
             // pass always runs: it is also how input left over from the last turn gets its turn.
-            let mut first = true;
-            while !self.again.is_empty() && (first || handled < LINES_PER_FLUSH) {
-                first = false;
+            while !self.again.is_empty() {
                 let before = handled;
                 for slot in std::mem::take(&mut self.again) {
                     handled += self.handle_input(slot);
                 }
-                if handled == before {
+                if handled == before || handled >= LINES_PER_FLUSH {
                     break;
                 }
             }
