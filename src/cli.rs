@@ -161,6 +161,12 @@ pub struct HostArgs {
     #[arg(long, value_name = "N", default_value_t = 1024,
           value_parser = clap::value_parser!(u32).range(16..=1_048_576))]
     pub outbox: u32,
+
+    /// Threads that serve connections (I/O shards), besides the room's own thread
+    /// [default: one per CPU].
+    #[arg(long, value_name = "N", env = "CHATROOM_THREADS",
+          value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
 }
 
 /// Where to find a room: shared by every command that connects to one.

@@ -278,6 +278,10 @@ const ENVIRONMENT: &[(&str, &str)] = &[
          name.",
     ),
     (
+        "CHATROOM_THREADS",
+        "The default for chatroom host --threads: how many threads serve connections.",
+    ),
+    (
         "NO_COLOR",
         "When set, even to an empty value, output has no colors unless --color or \
          CLICOLOR_FORCE asks for them.",

@@ -23,18 +23,37 @@ pub enum Activity {
     /// A note about the host itself (room opened or closed, lines dropped). The console prints
     /// its own start-up and shutdown lines, so those notes are for the transcript only.
     Note { text: String, console: bool },
+    /// Something the operator should know about the host (it cannot accept connections): on
+    /// stderr, and in the transcript.
+    Warning { text: String },
 }
 
-/// The room's end: records activity without ever blocking.
+/// The room's end: records activity without ever blocking. Clones record into the same
+/// console and transcript (each counts its own dropped lines).
 pub struct Recorder {
     tx: Option<Sender<Activity>>,
     dropped: u64,
+    /// Room events and notes go somewhere (a console or a transcript); warnings always do.
+    wants_room: bool,
+}
+
+impl Clone for Recorder {
+    fn clone(&self) -> Self {
+        Recorder {
+            tx: self.tx.clone(),
+            dropped: 0,
+            wants_room: self.wants_room,
+        }
+    }
 }
 
 impl Recorder {
     /// Records `activity` if anything is listening.
     pub fn record(&mut self, activity: Activity) {
         let Some(tx) = &self.tx else { return };
+        if !self.wants_room && !matches!(activity, Activity::Warning { .. }) {
+            return;
+        }
         if self.dropped > 0 {
             let note = format!(
                 "({} activity lines dropped: the console fell behind)",
@@ -58,17 +77,10 @@ impl Recorder {
     }
 }
 
-/// Starts the recording thread. With no console and no file, nothing is started.
-pub fn start(console: bool, file: Option<File>) -> io::Result<(Recorder, Option<JoinHandle<()>>)> {
-    if !console && file.is_none() {
-        return Ok((
-            Recorder {
-                tx: None,
-                dropped: 0,
-            },
-            None,
-        ));
-    }
+/// Starts the recording thread. With no console and no file, room events are not even sent to
+/// it (it is there for warnings).
+pub fn start(console: bool, file: Option<File>) -> io::Result<(Recorder, JoinHandle<()>)> {
+    let wants_room = console || file.is_some();
     let (tx, rx) = crossbeam_channel::bounded(BACKLOG);
     let handle = std::thread::Builder::new()
         .name("activity".into())
@@ -77,8 +89,9 @@ pub fn start(console: bool, file: Option<File>) -> io::Result<(Recorder, Option<
         Recorder {
             tx: Some(tx),
             dropped: 0,
+            wants_room,
         },
-        Some(handle),
+        handle,
     ))
 }
 
@@ -100,6 +113,13 @@ fn write_loop(rx: &Receiver<Activity>, console: bool, file: Option<File>) {
                     }
                     if let Some(file) = &mut file {
                         let _ = writeln!(file, "{ts} {line}");
+                    }
+                }
+                Activity::Warning { text } => {
+                    // Never `eprintln!`: a closed stderr must not take the host down.
+                    let _ = writeln!(io::stderr().lock(), "chatroom: warning: {text}");
+                    if let Some(file) = &mut file {
+                        let _ = writeln!(file, "{} warning: {text}", Timestamp::now());
                     }
                 }
                 Activity::Note { text, console } => {

@@ -1,5 +1,7 @@
-//! One client connection as the event loop sees it: its socket, what it has sent us that we
-//! have not handled yet, what we owe it, and where it is in its life.
+//! One client connection, as the shard that owns its socket sees it: the socket, what the client
+//! sent that has not been handled, what it is owed, its pace, and where it is in its life.
+//!
+//! Only its shard touches a `Conn`; everyone else names it with a [`ConnRef`].
 
 use std::io;
 use std::time::Instant;
@@ -7,11 +9,11 @@ use std::time::Instant;
 use mio::net::TcpStream;
 
 use super::log::Log;
-use super::outbox::Outbox;
+use super::outbox::{Frame, Outbox};
 use super::ratelimit::TokenBucket;
-use super::timers::Due;
 use crate::line::{Line, LineReader};
 use crate::protocol::Mode;
+use crate::protocol::wire::Limits;
 
 /// Bytes read from a socket at a time. Small, because every idle client holds one buffer.
 const READ_SIZE: usize = 2048;
@@ -19,35 +21,52 @@ const READ_SIZE: usize = 2048;
 /// Reads one attempt at a line may make before the connection has to wait for its next turn.
 const READS_PER_LINE: usize = 16;
 
-pub struct Conn {
-    /// Unique for the host's lifetime (slots are reused; ids are not).
-    pub id: u64,
-    pub lines: LineReader<TcpStream>,
-    pub outbox: Outbox,
-    /// The dialect answers go out in: fixed once joined, a best guess before.
-    pub mode: Mode,
-    /// Set once the client has joined the room.
-    pub nick: Option<String>,
-    /// Until when the client has to join (`None` once joined).
-    pub deadline: Option<Instant>,
-    /// Flood control; `None` when the room has no rate limit.
-    pub bucket: Option<TokenBucket>,
-    /// The client was told to slow down during the current flood.
-    pub warned: bool,
-    /// Reading is suspended until then (flood control).
-    pub paused_until: Option<Instant>,
-    /// Position in the room's member list, for constant-time removal.
-    pub member_index: usize,
-    /// Queued in the loop's list of connections with output to flush.
-    pub dirty: bool,
-    /// Close once everything owed has been written.
-    pub closing: bool,
-    /// Registered for writability: the socket was full with output still queued.
-    pub waits_for_space: bool,
+/// A connection as the room and the timers name it: its shard, its slot there, and its serial
+/// number, unique for the host's lifetime (slots are reused, serials are not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct ConnRef {
+    shard: u32,
+    slot: u32,
+    serial: u64,
+}
+
+impl ConnRef {
+    pub(crate) fn new(shard: usize, slot: usize, serial: u64) -> Self {
+        ConnRef {
+            shard: shard as u32,
+            slot: slot as u32,
+            serial,
+        }
+    }
+
+    pub(crate) fn shard(self) -> usize {
+        self.shard as usize
+    }
+
+    pub(crate) fn slot(self) -> usize {
+        self.slot as usize
+    }
+
+    pub(crate) fn serial(self) -> u64 {
+        self.serial
+    }
+}
+
+/// Where a connection is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Connected without a nickname; it has until `deadline` to send one.
+    Greeting { deadline: Instant },
+    /// Asked the room to join. Its next lines wait until the room answers.
+    Joining { deadline: Instant },
+    /// In the room.
+    Member,
+    /// To be closed once everything owed is written; nothing more is read.
+    Closing,
 }
 
 /// What reading one line produced.
-pub enum Input {
+pub(crate) enum ReadOutcome {
     Line(Line),
     /// Nothing more to read until the socket is readable again.
     Drained,
@@ -59,49 +78,225 @@ pub enum Input {
     Broken,
 }
 
+/// Whether a member may send its next line now.
+pub(crate) enum Pace {
+    Go,
+    /// Not before `until`; `warn` the first time in a flood.
+    Wait {
+        until: Instant,
+        warn: bool,
+    },
+}
+
+/// A member's flood control: its bucket, and whether it was told to slow down in this flood.
+struct Pacing {
+    bucket: TokenBucket,
+    warned: bool,
+    paused_until: Option<Instant>,
+}
+
+pub(crate) struct Conn {
+    serial: u64,
+    lines: LineReader<TcpStream>,
+    outbox: Outbox,
+    /// The dialect answers go out in: fixed once joined, a best guess before.
+    mode: Mode,
+    phase: Phase,
+    /// `None` before joining, or when the room has no rate limit.
+    pacing: Option<Pacing>,
+    /// Queued in the shard's list of connections to flush.
+    owed: bool,
+    /// Registered for writability: the socket was full with output still queued.
+    waits_for_space: bool,
+}
+
 impl Conn {
-    pub fn new(id: u64, stream: TcpStream, max_line: usize, deadline: Instant) -> Self {
+    pub(crate) fn new(serial: u64, stream: TcpStream, max_line: usize, deadline: Instant) -> Self {
         Conn {
-            id,
+            serial,
             lines: LineReader::new(stream, max_line, READ_SIZE).with_read_budget(READS_PER_LINE),
             outbox: Outbox::default(),
             mode: Mode::Plain,
-            nick: None,
-            deadline: Some(deadline),
-            bucket: None,
-            warned: false,
-            paused_until: None,
-            member_index: 0,
-            dirty: false,
-            closing: false,
+            phase: Phase::Greeting { deadline },
+            pacing: None,
+            owed: false,
             waits_for_space: false,
         }
     }
 
-    pub fn due(&self, slot: usize) -> Due {
-        Due { slot, id: self.id }
+    pub(crate) fn serial(&self) -> u64 {
+        self.serial
     }
 
-    pub fn stream(&self) -> &TcpStream {
-        self.lines.get_ref()
+    pub(crate) fn mode(&self) -> Mode {
+        self.mode
     }
 
-    pub fn read_line(&mut self) -> Input {
+    /// The dialect a client speaks is a guess until it joins: its first line decides.
+    pub(crate) fn guess_mode(&mut self, mode: Mode) {
+        self.mode = mode;
+    }
+
+    pub(crate) fn stream_mut(&mut self) -> &mut TcpStream {
+        self.lines.get_mut()
+    }
+
+    pub(crate) fn is_member(&self) -> bool {
+        self.phase == Phase::Member
+    }
+
+    pub(crate) fn is_closing(&self) -> bool {
+        self.phase == Phase::Closing
+    }
+
+    /// Waiting for the room's answer to its nickname: nothing is read meanwhile.
+    pub(crate) fn is_joining(&self) -> bool {
+        matches!(self.phase, Phase::Joining { .. })
+    }
+
+    /// Its handshake deadline, while it has one.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        match self.phase {
+            Phase::Greeting { deadline } | Phase::Joining { deadline } => Some(deadline),
+            Phase::Member | Phase::Closing => None,
+        }
+    }
+
+    /// It asked the room to join as `mode`.
+    pub(crate) fn begin_join(&mut self, mode: Mode) {
+        if let Phase::Greeting { deadline } = self.phase {
+            self.mode = mode;
+            self.phase = Phase::Joining { deadline };
+        }
+    }
+
+    /// The room admitted it at `at` in its dialect's log.
+    pub(crate) fn admit(&mut self, at: u64, welcome: Frame, limits: &Limits, now: Instant) {
+        if self.phase == Phase::Closing {
+            return;
+        }
+        self.phase = Phase::Member;
+        self.outbox.follow(at);
+        self.outbox.push(at, welcome);
+        self.pacing = (limits.rate > 0).then(|| Pacing {
+            bucket: TokenBucket::new(limits.rate, limits.burst, now),
+            warned: false,
+            paused_until: None,
+        });
+    }
+
+    /// The room refused its nickname: it may try another.
+    pub(crate) fn turn_back(&mut self) {
+        if let Phase::Joining { deadline } = self.phase {
+            self.phase = Phase::Greeting { deadline };
+        }
+    }
+
+    /// It left the room at `at`: it still gets what came before, then it is closed.
+    pub(crate) fn release(&mut self, at: u64) {
+        self.outbox.stop_at(at);
+        self.close_after_flush();
+    }
+
+    pub(crate) fn close_after_flush(&mut self) {
+        self.phase = Phase::Closing;
+    }
+
+    /// Queues a frame for this connection after everything logged before `at`.
+    pub(crate) fn push(&mut self, at: u64, frame: Frame) {
+        self.outbox.push(at, frame);
+    }
+
+    /// Its own message is the log bytes `[at, at + len)`: not sent back to it.
+    pub(crate) fn skip(&mut self, at: u64, len: u64) {
+        self.outbox.skip(at, len);
+    }
+
+    /// Where it is in its dialect's log, if it follows it.
+    pub(crate) fn cursor(&self) -> Option<u64> {
+        self.outbox.cursor()
+    }
+
+    /// Marks it as owed a flush; true when it was not already.
+    pub(crate) fn owe(&mut self) -> bool {
+        !std::mem::replace(&mut self.owed, true)
+    }
+
+    /// Takes it off the list of connections owed a flush (its flush is starting).
+    pub(crate) fn settle(&mut self) {
+        self.owed = false;
+    }
+
+    /// When its reading is paused for flood control, until when.
+    pub(crate) fn paused_until(&mut self, now: Instant) -> Option<Instant> {
+        let pacing = self.pacing.as_mut()?;
+        match pacing.paused_until {
+            Some(until) if now < until => Some(until),
+            _ => {
+                pacing.paused_until = None;
+                None
+            }
+        }
+    }
+
+    /// Takes a token for the member's next line, or pauses its reading until one is due.
+    pub(crate) fn pace(&mut self, now: Instant) -> Pace {
+        let Some(pacing) = &mut self.pacing else {
+            return Pace::Go;
+        };
+        if pacing.warned && pacing.bucket.is_full(now) {
+            pacing.warned = false; // The flood is over; warn again if another one starts.
+        }
+        match pacing.bucket.try_take(now) {
+            Ok(()) => Pace::Go,
+            Err(wait) => {
+                let until = now + wait;
+                pacing.paused_until = Some(until);
+                Pace::Wait {
+                    until,
+                    warn: !std::mem::replace(&mut pacing.warned, true),
+                }
+            }
+        }
+    }
+
+    pub(crate) fn read_line(&mut self) -> ReadOutcome {
         loop {
             return match self.lines.next_line() {
-                Ok(Some(line)) => Input::Line(line),
-                Ok(None) => Input::Eof,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Input::Drained,
-                Err(e) if crate::line::is_budget_spent(&e) => Input::Yield,
+                Ok(Some(line)) => ReadOutcome::Line(line),
+                Ok(None) => ReadOutcome::Eof,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => ReadOutcome::Drained,
+                Err(e) if crate::line::is_budget_spent(&e) => ReadOutcome::Yield,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => Input::Broken,
+                Err(_) => ReadOutcome::Broken,
             };
         }
     }
 
+    /// Hands a line back, to be read again when its pause is over.
+    pub(crate) fn unread(&mut self, line: Line) {
+        self.lines.unread(line);
+    }
+
     /// Writes what it can of what it is owed; `Ok(true)` when nothing is left.
-    pub fn flush(&mut self, log: &Log) -> io::Result<bool> {
+    pub(crate) fn flush(&mut self, log: &Log) -> io::Result<bool> {
         let mut stream = self.lines.get_ref();
         self.outbox.flush(log, &mut stream)
+    }
+
+    /// True when it has fallen more than `limit` messages behind in `log`, or holds more of its
+    /// own replies than it may: it is let go rather than waited for.
+    pub(crate) fn is_too_far_behind(&self, log: &Log, limit: usize) -> bool {
+        self.outbox.backlog(log) > limit || self.outbox.holds_too_much()
+    }
+
+    /// Records whether the socket was left full with output queued; true when that changed,
+    /// and the socket's registration must say so.
+    pub(crate) fn set_waiting_for_space(&mut self, waiting: bool) -> bool {
+        std::mem::replace(&mut self.waits_for_space, waiting) != waiting
+    }
+
+    pub(crate) fn shutdown(&self, how: std::net::Shutdown) {
+        let _ = self.lines.get_ref().shutdown(how);
     }
 }

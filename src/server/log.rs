@@ -1,24 +1,26 @@
-//! The room's broadcast log: every event sent to everyone, rendered once per dialect and stored
-//! once, in order.
+//! A shard's broadcast log: every event sent to everyone, in the room's order, held as the very
+//! bytes the room rendered.
 //!
 //! Fan-out through per-client queues costs work per recipient for every message (a pointer
-//! pushed, a reference count bumped and dropped). With a log, broadcasting is one append, whoever
-//! is listening: each member keeps only a cursor into the log of its dialect, and catching up is
-//! writing the bytes between its cursor and the end, usually one contiguous slice and one
-//! syscall. The log keeps what the slowest member has not yet taken; a member allowed to fall
-//! more than `--outbox` messages behind is let go, so the log stays bounded.
+//! pushed, a reference count bumped and dropped). With a log, broadcasting is one append per
+//! shard, whoever is listening: each member keeps only a cursor into the log of its dialect, and
+//! catching up is writing the bytes between its cursor and the end, usually a few slices and one
+//! syscall. The room renders a turn's broadcasts once per dialect into one buffer
+//! ([`Broadcast`](super::fanout::Broadcast)); every shard appends that same reference-counted
+//! buffer as a chunk, so the bytes exist once in the host however many shards and members read
+//! them. The log keeps what the slowest member of its shard has not yet taken; a member allowed to
+//! fall more than `--outbox` messages behind is let go, so the log stays bounded.
 
 use std::collections::VecDeque;
 
-/// Bytes per chunk. A message never straddles chunks: one that does not fit starts a new one.
-const CHUNK: usize = 64 * 1024;
+use super::outbox::Frame;
 
 /// An append-only byte log addressed by absolute positions, trimmed from the front.
 #[derive(Default)]
-pub struct Log {
-    /// The retained bytes; `chunks[0]` starts at `first`, each chunk follows the previous one.
-    chunks: VecDeque<Vec<u8>>,
-    first: u64,
+pub(crate) struct Log {
+    /// The retained chunks with the position each starts at, in order and contiguous. A message
+    /// never straddles chunks: each chunk is one room turn's messages, whole.
+    chunks: VecDeque<(u64, Frame)>,
     end: u64,
     /// Where each retained message starts, to count how many messages a cursor is behind.
     starts: VecDeque<u64>,
@@ -26,89 +28,92 @@ pub struct Log {
 
 impl Log {
     /// The position just past the last byte appended.
-    pub fn end(&self) -> u64 {
+    pub(crate) fn end(&self) -> u64 {
         self.end
     }
 
-    /// Appends one message; returns where it starts.
-    pub fn append(&mut self, bytes: &[u8]) -> u64 {
-        let at = self.end;
-        match self.chunks.back_mut() {
-            Some(last) if last.capacity() - last.len() >= bytes.len() => {
-                last.extend_from_slice(bytes);
-            }
-            _ => {
-                let mut chunk = Vec::with_capacity(CHUNK.max(bytes.len()));
-                chunk.extend_from_slice(bytes);
-                if self.chunks.is_empty() {
-                    self.first = at;
-                }
-                self.chunks.push_back(chunk);
+    /// Appends a chunk holding whole messages of the given lengths (in order, summing to the
+    /// chunk's length; zero lengths are messages this dialect does not carry).
+    pub(crate) fn append(&mut self, chunk: &Frame, lengths: impl IntoIterator<Item = u64>) {
+        debug_assert!(!chunk.is_empty());
+        let mut at = self.end;
+        for len in lengths {
+            if len > 0 {
+                self.starts.push_back(at);
+                at += len;
             }
         }
-        self.end += bytes.len() as u64;
-        self.starts.push_back(at);
-        at
+        debug_assert_eq!(at, self.end + chunk.len() as u64);
+        self.chunks.push_back((self.end, chunk.clone()));
+        self.end += chunk.len() as u64;
     }
 
     /// The bytes from `pos` up to `upto` (exclusive), or as many of them as are contiguous.
-    pub fn slice(&self, pos: u64, upto: u64) -> &[u8] {
-        debug_assert!(self.first <= pos && pos <= upto && upto <= self.end);
-        let mut start = self.first;
-        for chunk in &self.chunks {
-            let chunk_end = start + chunk.len() as u64;
-            if pos < chunk_end {
-                let from = (pos - start) as usize;
-                let to = (upto.min(chunk_end) - start) as usize;
-                return &chunk[from..to];
-            }
-            start = chunk_end;
+    pub(crate) fn slice(&self, pos: u64, upto: u64) -> &[u8] {
+        debug_assert!(pos <= upto && upto <= self.end);
+        // The chunk holding `pos` is the last one starting at or before it.
+        let index = self.chunks.partition_point(|(start, _)| *start <= pos);
+        let Some((start, chunk)) = index.checked_sub(1).and_then(|i| self.chunks.get(i)) else {
+            return &[];
+        };
+        let chunk_end = start + chunk.len() as u64;
+        if pos >= chunk_end {
+            return &[];
         }
-        &[]
+        let from = (pos - start) as usize;
+        let to = (upto.min(chunk_end) - start) as usize;
+        &chunk[from..to]
     }
 
     /// How many messages start at or after `pos`.
-    pub fn messages_since(&self, pos: u64) -> usize {
+    pub(crate) fn messages_since(&self, pos: u64) -> usize {
         self.starts.len() - self.starts.partition_point(|&start| start < pos)
     }
 
-    /// Forgets everything before `pos` that no longer matters: whole chunks and message starts.
-    pub fn trim(&mut self, pos: u64) {
-        while let Some(chunk) = self.chunks.front() {
-            let chunk_end = self.first + chunk.len() as u64;
-            // Keep the last chunk: it is where the next appends go.
-            if chunk_end > pos || self.chunks.len() == 1 {
+    /// Forgets the chunks and message starts wholly before `pos`: nobody needs them any more.
+    pub(crate) fn trim(&mut self, pos: u64) {
+        while let Some((start, chunk)) = self.chunks.front() {
+            if start + chunk.len() as u64 > pos {
                 break;
             }
-            self.first = chunk_end;
             self.chunks.pop_front();
-        }
-        if self.chunks.len() == 1 && pos == self.end {
-            // Everybody has everything: reuse the chunk from its start.
-            self.chunks[0].clear();
-            self.first = self.end;
         }
         while self.starts.front().is_some_and(|&start| start < pos) {
             self.starts.pop_front();
         }
     }
 
+    /// Appends one message as a chunk of its own; returns where it starts.
+    #[cfg(test)]
+    pub(crate) fn push_message(&mut self, bytes: &[u8]) -> u64 {
+        let at = self.end;
+        self.append(&std::sync::Arc::from(bytes), [bytes.len() as u64]);
+        at
+    }
+
     /// Bytes held.
     #[cfg(test)]
-    pub fn retained(&self) -> usize {
-        self.chunks.iter().map(Vec::len).sum()
+    pub(crate) fn retained(&self) -> usize {
+        self.chunks.iter().map(|(_, chunk)| chunk.len()).sum()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+
+    /// Appends `messages` as one chunk, as a shard appends one room turn.
+    fn append(log: &mut Log, messages: &[&[u8]]) {
+        let chunk: Frame = Arc::from(messages.concat());
+        log.append(&chunk, messages.iter().map(|m| m.len() as u64));
+    }
 
     #[test]
     fn appends_are_addressed_by_position() {
         let mut log = Log::default();
-        assert_eq!(log.append(b"one\n"), 0);
-        assert_eq!(log.append(b"two\n"), 4);
+        append(&mut log, &[b"one\n", b"two\n"]);
         assert_eq!(log.end(), 8);
         assert_eq!(log.slice(0, 8), b"one\ntwo\n");
         assert_eq!(log.slice(4, 6), b"tw");
@@ -118,32 +123,50 @@ mod tests {
     }
 
     #[test]
-    fn a_message_never_straddles_chunks() {
+    fn slices_stop_at_a_chunk_end() {
         let mut log = Log::default();
-        let big = vec![b'x'; CHUNK - 10];
-        log.append(&big);
-        let at = log.append(b"0123456789abcdef\n");
-        assert_eq!(
-            log.slice(0, log.end()).len(),
-            big.len(),
-            "slices stop at a chunk's end"
-        );
-        assert_eq!(log.slice(at, log.end()), b"0123456789abcdef\n");
+        append(&mut log, &[b"first turn\n"]);
+        append(&mut log, &[b"second\n", b"turn\n"]);
+        assert_eq!(log.slice(0, log.end()), b"first turn\n");
+        assert_eq!(log.slice(11, log.end()), b"second\nturn\n");
+        assert_eq!(log.slice(13, 20), b"cond\ntu");
+        assert_eq!(log.messages_since(11), 2);
+    }
+
+    #[test]
+    fn messages_a_dialect_does_not_carry_are_not_counted() {
+        let mut log = Log::default();
+        let chunk: Frame = Arc::from(&b"a\nb\n"[..]);
+        log.append(&chunk, [2, 0, 2]);
+        assert_eq!(log.messages_since(0), 2);
     }
 
     #[test]
     fn trimming_keeps_what_is_still_wanted() {
         let mut log = Log::default();
-        let big = vec![b'y'; CHUNK];
-        log.append(&big);
-        let at = log.append(b"tail\n");
-        log.trim(at);
+        append(&mut log, &[&[b'y'; 1000]]);
+        append(&mut log, &[b"tail\n"]);
+        log.trim(1000);
         assert_eq!(log.retained(), 5);
-        assert_eq!(log.slice(at, log.end()), b"tail\n");
-        assert_eq!(log.messages_since(at), 1);
+        assert_eq!(log.slice(1000, log.end()), b"tail\n");
+        assert_eq!(log.messages_since(1000), 1);
         log.trim(log.end());
         assert_eq!(log.retained(), 0);
-        let next = log.append(b"again\n");
-        assert_eq!(log.slice(next, log.end()), b"again\n");
+        append(&mut log, &[b"again\n"]);
+        assert_eq!(log.slice(1005, log.end()), b"again\n");
+    }
+
+    #[test]
+    fn a_chunk_still_partly_wanted_is_kept_whole() {
+        let mut log = Log::default();
+        append(&mut log, &[b"one\n", b"two\n"]);
+        log.trim(4);
+        assert_eq!(log.retained(), 8);
+        assert_eq!(log.slice(4, 8), b"two\n");
+        assert_eq!(
+            log.messages_since(0),
+            1,
+            "starts before the trim point are forgotten"
+        );
     }
 }

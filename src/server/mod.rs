@@ -1,39 +1,71 @@
-//! The host: a room server built around one event loop.
+//! The host: a threaded room server, shards joined to one room by a crossbeam fan-out.
 //!
-//! # Threads and who owns what
-//! - the **event loop** (`event_loop.rs`) owns every socket and the room (`room.rs`): it
-//!   accepts, reads lines (`conn.rs`), paces flooders (`ratelimit.rs`, `timers.rs`), runs the
-//!   room's logic, appends every broadcast once to the room's log (`log.rs`), and flushes each
-//!   client's share: its place in the log plus its own frames (`outbox.rs`);
+//! # Threads and the channels between them
+//! ```text
+//!               new connections (round robin)
+//!  acceptor ---------------------------------------+
+//!  (listener)                                      v
+//!                      +--------------------> shard 0 .. shard N-1   each a thread with its own
+//!                      |   fan-out: one          |                   mio Poll: owns its sockets,
+//!                      |   channel + Waker       | reports           reads, paces, parses,
+//!                      |   per shard, the        | (one bounded      writes members their share
+//!                      |   turn's broadcast      |  MPSC channel)    of the log
+//!                      |   as one shared Arc     v
+//!                      +----------------------- room                 one thread: members,
+//!                                                 |                  nicknames, seq, routing
+//!                                                 v
+//!                                              activity              console and transcript
+//! ```
+//! - the **acceptor** (`acceptor.rs`, on the thread that called [`run`]) hands each new
+//!   connection to a shard;
+//! - each **shard** (`shard.rs`) owns its connections (`conn.rs`): it reads lines, paces flooders
+//!   (`ratelimit.rs`, `timers.rs`), turns lines into requests by the session rules
+//!   (`session.rs`), sends them to the room as [`report`]s, and writes each member its place in
+//!   the shard's broadcast log (`log.rs`) plus its own frames (`outbox.rs`);
+//! - the **room** (`room.rs`) alone keeps the room: it admits, numbers, routes, and hands each
+//!   turn to the fan-out (`fanout.rs`), which renders every broadcast once per dialect and sends
+//!   the same bytes to every shard: its work per event is O(shards), never O(members);
 //! - the **activity** thread (`activity.rs`) prints the console and writes the transcript, fed
-//!   through a channel the loop never waits on;
-//! - Ctrl-C (handled on ctrlc's own thread) presses the [`shutdown::Stopper`], which wakes the
-//!   loop; the loop then closes the room and returns to `run`.
+//!   through a channel nobody waits on;
+//! - Ctrl-C (on ctrlc's own thread) presses the [`shutdown::Stopper`]: the acceptor stops, the
+//!   room broadcasts the quit and closes, the shards flush and close (see `shutdown.rs`).
 //!
-//! The room state has exactly one owner, so there are no locks, and no thread per client: an
-//! idle client costs a few kilobytes. Why one loop rather than threads per connection is
-//! explained at the top of `event_loop.rs`.
+//! Each piece of state has one owner, so there are no locks; the only shared counter is the
+//! number of open connections, an atomic the acceptor adds to and the shards take from.
 
+mod acceptor;
 pub mod activity;
-pub mod conn;
-pub mod event_loop;
+mod conn;
+mod fanout;
 pub mod listener;
-pub mod log;
-pub mod outbox;
-pub mod ratelimit;
-pub mod room;
+mod log;
+mod outbox;
+mod ratelimit;
+mod report;
+mod room;
+mod session;
+mod shard;
 pub mod shutdown;
-pub mod timers;
+mod timers;
 
 use std::fs::{File, OpenOptions};
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::cli::HostArgs;
 use crate::error::{Error, Result, describe_io};
+use crate::protocol::plain;
 use crate::protocol::wire::Limits;
+
+use acceptor::Acceptor;
+use fanout::{Fanout, ShardLink};
+use room::{Room, RoomProfile};
+use shard::{Shard, ShardRules, ShardWiring};
 
 /// Connections allowed in handshake on top of `--max-clients`, so the one-too-many client
 /// still hears "room is full" in its own dialect.
@@ -54,6 +86,13 @@ pub struct Config {
     /// Print room activity on stdout.
     pub console: bool,
     pub log_file: Option<PathBuf>,
+    /// I/O shards (threads that own connections).
+    pub threads: usize,
+}
+
+/// The number of shards when `--threads` is not given: one per CPU the host may use.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 impl Config {
@@ -78,6 +117,7 @@ impl Config {
             quiet_above: args.quiet_above as usize,
             console: !args.quiet,
             log_file: args.log_file.clone(),
+            threads: args.threads.map_or_else(default_threads, |n| n as usize),
         })
     }
 }
@@ -175,19 +215,27 @@ fn say(line: &str) {
     let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 
+/// Prints a diagnostic line; a closed or hung-up stderr is not an error (and never a panic).
+fn warn(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "chatroom: {line}");
+}
+
 /// First Ctrl-C (or SIGTERM): a clean stop. Second: exit at once.
 fn install_interrupt_handler(stopper: shutdown::Stopper) {
     let presses = AtomicUsize::new(0);
     let result = ctrlc::set_handler(move || {
         if presses.fetch_add(1, Ordering::SeqCst) == 0 {
-            eprintln!("chatroom: closing the room (press Ctrl-C again to exit at once)");
+            // Stop first: the terminal this would print to may be gone.
             stopper.stop();
+            warn("closing the room (press Ctrl-C again to exit at once)");
         } else {
             std::process::exit(crate::error::ExitStatus::Interrupted as i32);
         }
     });
     if let Err(e) = result {
-        eprintln!("chatroom: warning: Ctrl-C will not close the room cleanly: {e}");
+        warn(&format!(
+            "warning: Ctrl-C will not close the room cleanly: {e}"
+        ));
     }
 }
 
@@ -207,7 +255,7 @@ fn open_log(path: &PathBuf) -> Result<File> {
 
 /// Serves the room on `listener` until its [`shutdown::Stopper`] is pressed, then shuts down
 /// cleanly. `ready` gets the stopper once the room is ready to accept (tests and `host` use it to
-/// wire up Ctrl-C and to announce the address).
+/// wire up Ctrl-C and to announce the address). The acceptor runs on the calling thread.
 pub fn run(
     listener: TcpListener,
     config: Config,
@@ -226,34 +274,68 @@ pub fn run(
         text: format!("*** room {} opened on {bound}", config.room),
         console: false,
     });
-    let settings = room::Settings {
-        room: config.room.clone(),
-        motd: config.motd.clone(),
-        limits: Limits {
-            max_line: config.max_line,
-            rate: config.rate,
-            burst: config.burst,
-            max_clients: config.max_clients,
-        },
+    let limits = Limits {
+        max_line: config.max_line,
+        rate: config.rate,
+        burst: config.burst,
+        max_clients: config.max_clients,
+    };
+    let rules = Arc::new(ShardRules {
+        greeting: Arc::from(plain::greeting(&config.room).into_bytes()),
+        limits,
+        handshake_timeout: config.handshake_timeout,
         outbox: config.outbox,
+    });
+    let open = Arc::new(AtomicUsize::new(0));
+    let (report_tx, report_rx) = crossbeam_channel::bounded(report::REPORT_BACKLOG);
+    let mut links = Vec::new();
+    let mut threads = Vec::new();
+    for index in 0..config.threads.max(1) {
+        let (mail_tx, mail_rx) = crossbeam_channel::unbounded();
+        let wiring = ShardWiring {
+            mail: mail_rx,
+            reports: report_tx.clone(),
+            open: Arc::clone(&open),
+        };
+        let (shard, waker) = Shard::new(index, Arc::clone(&rules), wiring)
+            .map_err(|e| Error::failure(format!("cannot start a shard: {}", describe_io(&e))))?;
+        links.push(ShardLink::new(mail_tx, waker));
+        threads.push(spawn(format!("shard-{index}"), move || shard.run())?);
+    }
+    drop(report_tx);
+    let profile = RoomProfile {
+        name: config.room.clone(),
+        motd: config.motd.clone(),
+        limits,
         quiet_above: config.quiet_above,
     };
-    let loop_config = event_loop::LoopConfig {
-        max_line: config.max_line,
-        handshake_timeout: config.handshake_timeout,
-        max_connections: config.max_clients.saturating_add(HANDSHAKE_HEADROOM),
-    };
-    let (event_loop, stopper) =
-        event_loop::EventLoop::new(listener, loop_config, room::Room::new(settings, recorder))
-            .map_err(|e| {
-                Error::failure(format!("cannot start the event loop: {}", describe_io(&e)))
-            })?;
-    ready(stopper);
-    // The loop owns the recorder; when it returns, the activity thread drains and ends.
-    event_loop.run();
-    if let Some(thread) = activity_thread {
+    let (stop_tx, stop_rx) = crossbeam_channel::bounded(1);
+    let room = Room::new(profile, recorder.clone(), Fanout::new(links.clone()));
+    threads.push(spawn("room".into(), move || {
+        room.run(&report_rx, &stop_rx)
+    })?);
+    let max_connections = config.max_clients.saturating_add(HANDSHAKE_HEADROOM);
+    let (acceptor, acceptor_waker) =
+        Acceptor::new(listener, links, open, max_connections, recorder)
+            .map_err(|e| Error::failure(format!("cannot start accepting: {}", describe_io(&e))))?;
+    let stopper = shutdown::Stopper::new(acceptor_waker, stop_tx);
+    ready(stopper.clone());
+    acceptor.run(&stopper);
+    // The room closes once it hears the stopper; the shards once they have flushed its last
+    // dispatch; the activity thread once the room's recorder is gone.
+    for thread in threads {
         let _ = thread.join();
     }
+    let _ = activity_thread.join();
     say("room closed");
     Ok(())
+}
+
+/// Starts a named thread (the name shows in `top -H` and in `/proc`, and `chatroom bench` reads
+/// it to report each thread's CPU).
+fn spawn(name: String, body: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name(name.clone())
+        .spawn(body)
+        .map_err(|e| Error::failure(format!("cannot start the {name} thread: {e}")))
 }

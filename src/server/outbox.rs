@@ -291,17 +291,17 @@ mod tests {
     /// A room's worth of traffic: broadcasts, our own message, frames for us alone.
     fn scenario() -> (Log, Outbox, &'static [u8]) {
         let mut log = Log::default();
-        log.append(b"before we joined\n");
+        log.push_message(b"before we joined\n");
         let mut outbox = Outbox::default();
         outbox.push(0, frame("greeting\n"));
         outbox.follow(log.end());
         outbox.push(log.end(), frame("welcome\n"));
-        log.append(b"<bob> hi\n");
+        log.push_message(b"<bob> hi\n");
         let mine = b"<me> hello\n";
-        let at = log.append(mine);
+        let at = log.push_message(mine);
         outbox.skip(at, mine.len() as u64);
         outbox.push(log.end(), frame("ack\n"));
-        log.append(b"<bob> bye\n");
+        log.push_message(b"<bob> bye\n");
         let expected: &[u8] = b"greeting\nwelcome\n<bob> hi\nack\n<bob> bye\n";
         (log, outbox, expected)
     }
@@ -364,7 +364,7 @@ mod tests {
     fn a_client_that_left_gets_what_came_before_and_nothing_after() {
         let (mut log, mut outbox, expected) = scenario();
         outbox.stop_at(log.end());
-        log.append(b"<bob> after you left\n");
+        log.push_message(b"<bob> after you left\n");
         assert_eq!(outbox.backlog(&log), 5);
         let mut socket = Socket::new(usize::MAX);
         assert!(outbox.flush(&log, &mut socket).unwrap());
@@ -375,11 +375,11 @@ mod tests {
     #[test]
     fn frames_queued_before_joining_come_first() {
         let mut log = Log::default();
-        log.append(b"<bob> old news\n");
+        log.push_message(b"<bob> old news\n");
         let mut outbox = Outbox::default();
         outbox.push(log.end() + 100, frame("greeting\n"));
         outbox.follow(log.end());
-        log.append(b"<bob> news\n");
+        log.push_message(b"<bob> news\n");
         let mut socket = Socket::new(usize::MAX);
         assert!(outbox.flush(&log, &mut socket).unwrap());
         assert_eq!(socket.taken, b"greeting\n<bob> news\n");
@@ -390,7 +390,7 @@ mod tests {
         let mut log = Log::default();
         let mut outbox = Outbox::default();
         outbox.push(log.end(), frame("error: taken\n"));
-        log.append(b"<bob> not for you\n");
+        log.push_message(b"<bob> not for you\n");
         outbox.push(log.end(), frame("error: again\n"));
         let mut socket = Socket::new(usize::MAX);
         assert!(outbox.flush(&log, &mut socket).unwrap());

@@ -1,42 +1,44 @@
-//! The room: who is here, under which nickname, and the order of events, owned by the one
-//! event-loop thread.
+//! The room: who is here, under which nickname, and the order of events. One thread owns it.
 //!
-//! Nothing here blocks or touches a socket. Broadcasting an event renders it once per dialect and
-//! appends it to that dialect's [`Log`], whoever is listening; an event for one client goes to its
-//! [`Outbox`](super::outbox::Outbox). The loop flushes at the end of its turn, so one turn's
-//! messages reach each client in one write. A client more than `--outbox` messages behind is let
-//! go (`sendq_exceeded`) instead of being waited for, which is what keeps one stalled reader from
-//! stalling the room, and the log from growing.
+//! The room never touches a socket and never waits for a shard. It takes the shards' reports
+//! (see `report.rs`) as they come, decides (admit or refuse a nickname, number a message, route a
+//! private message to the recipient's shard), and hands its turn's events to the [`Fanout`], which
+//! renders each broadcast once per dialect and sends the same bytes to every shard when the turn
+//! ends. Its work per event is O(shards), never O(members): a shard appends the turn to its log
+//! and each of its members' cursors catches up from there. Sequence numbers come from here
+//! alone, so every member on every shard sees one and the same order.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use slab::Slab;
+use crossbeam_channel::{Receiver, select};
 
 use super::activity::{Activity, Recorder};
-use super::conn::Conn;
-use super::log::Log;
-use super::outbox::Frame;
-use super::ratelimit::TokenBucket;
+use super::conn::ConnRef;
+use super::fanout::{Fanout, OrderKind, Rendered};
+use super::report::Report;
+use super::session::{self, Step};
 use crate::nick::fold;
 use crate::protocol::parse::{Refusal, Request};
 use crate::protocol::wire::{LeaveReason, Limits, MessageKind, VERSION};
 use crate::protocol::{ErrorCode, Event, Id, Mode, Timestamp, plain};
 
+/// Report batches the room takes in one turn before it sends the turn out: enough to gather a
+/// busy moment into few dispatches, few enough that nobody waits long for the first of them.
+const BATCHES_PER_TURN: usize = 64;
+
 /// What the room is, as told to everyone who joins, and its limits.
-pub struct Settings {
-    pub room: String,
-    pub motd: Option<String>,
-    pub limits: Limits,
-    /// Messages a member may fall behind before it is let go.
-    pub outbox: usize,
+pub(crate) struct RoomProfile {
+    pub(crate) name: String,
+    pub(crate) motd: Option<String>,
+    pub(crate) limits: Limits,
     /// Above this many members, joins and leaves are summed up (see `Presence`).
-    pub quiet_above: usize,
+    pub(crate) quiet_above: usize,
 }
 
 /// How often a big room hears the sum of its joins and leaves.
-pub const PRESENCE_EVERY: Duration = Duration::from_secs(2);
+const PRESENCE_EVERY: Duration = Duration::from_secs(2);
 
 /// Joins and leaves not yet announced in a big room.
 ///
@@ -50,93 +52,105 @@ struct Presence {
     left: u64,
 }
 
-/// An event rendered at most once per dialect, however many people receive it.
-struct Frames<'e> {
-    event: &'e Event,
-    plain: Option<Frame>,
-    json: Option<Frame>,
+/// Someone in the room.
+struct Member {
+    conn: ConnRef,
+    nick: String,
+    mode: Mode,
 }
 
-impl<'e> Frames<'e> {
-    fn new(event: &'e Event) -> Self {
-        Frames {
-            event,
-            plain: None,
-            json: None,
-        }
-    }
-
-    fn get(&mut self, mode: Mode) -> &Frame {
-        let event = self.event;
-        match mode {
-            Mode::Plain => self
-                .plain
-                .get_or_insert_with(|| Arc::from(plain::render(event).into_bytes())),
-            Mode::Json => self
-                .json
-                .get_or_insert_with(|| Arc::from(event.to_json_line().into_bytes())),
-        }
-    }
-}
-
-/// Which of [`Room::logs`] a dialect reads.
-pub fn dialect(mode: Mode) -> usize {
-    match mode {
-        Mode::Plain => 0,
-        Mode::Json => 1,
-    }
-}
-
-/// Every connection and the room they share.
-pub struct Room {
-    pub settings: Settings,
-    /// Every open connection, joined or not, by slot (the slot is its poll token).
-    pub conns: Slab<Conn>,
-    /// Slots of the joined members, in no particular order.
-    members: Vec<usize>,
-    /// Folded nickname -> slot, for uniqueness and private messages.
-    nicks: HashMap<String, usize>,
+pub(crate) struct Room {
+    profile: RoomProfile,
+    /// By connection serial number.
+    members: HashMap<u64, Member>,
+    /// Folded nickname -> serial number, for uniqueness and private messages.
+    nicks: HashMap<String, u64>,
     seq: u64,
     recorder: Recorder,
-    /// Slots with output to flush at the end of this turn.
-    pub dirty: Vec<usize>,
-    /// The broadcast logs, one per dialect (see [`dialect`]).
-    pub logs: [Log; 2],
-    /// Members per dialect: a dialect nobody speaks is not rendered at all.
-    speakers: [usize; 2],
-    /// Something was broadcast since the last flush: every member may be owed output.
-    log_advanced: bool,
-    /// Something was broadcast since the logs were last trimmed.
-    trim_due: bool,
-    /// Joins and leaves waiting to be announced as a sum (big rooms only).
+    fanout: Fanout,
     presence: Option<Presence>,
-    /// Members found unreachable during the current operation, let go once it is done so the
-    /// member list is not changed while it is walked.
-    unreachable: Vec<(usize, LeaveReason)>,
 }
 
 impl Room {
-    pub fn new(settings: Settings, recorder: Recorder) -> Self {
+    pub(crate) fn new(profile: RoomProfile, recorder: Recorder, fanout: Fanout) -> Self {
         Room {
-            settings,
-            conns: Slab::new(),
-            members: Vec::new(),
+            profile,
+            members: HashMap::new(),
             nicks: HashMap::new(),
             seq: 0,
             recorder,
-            dirty: Vec::new(),
-            logs: [Log::default(), Log::default()],
-            speakers: [0, 0],
-            log_advanced: false,
-            trim_due: false,
+            fanout,
             presence: None,
-            unreachable: Vec::new(),
         }
+    }
+
+    /// Runs the room until `stop` is pressed (or every shard has gone), then closes it.
+    pub(crate) fn run(mut self, reports: &Receiver<Vec<Report>>, stop: &Receiver<()>) {
+        loop {
+            let timer = match self.presence.as_ref() {
+                Some(presence) => crossbeam_channel::at(presence.due),
+                None => crossbeam_channel::never(),
+            };
+            let stopping = select! {
+                recv(reports) -> batch => match batch {
+                    Ok(batch) => {
+                        self.take(batch);
+                        false
+                    }
+                    Err(_) => return,
+                },
+                recv(stop) -> _ => true,
+                recv(timer) -> _ => false,
+            };
+            for batch in reports.try_iter().take(BATCHES_PER_TURN) {
+                self.take(batch);
+            }
+            if self
+                .presence
+                .as_ref()
+                .is_some_and(|p| p.due <= Instant::now())
+            {
+                self.announce_presence();
+            }
+            if stopping {
+                self.close();
+                self.fanout.dispatch(true);
+                return;
+            }
+            self.fanout.dispatch(false);
+        }
+    }
+
+    fn take(&mut self, batch: Vec<Report>) {
+        for report in batch {
+            match report {
+                Report::Hello { conn, mode, nick } => self.hello(conn, mode, nick),
+                Report::Asked { conn, id, request } => self.request(conn, id, request),
+                Report::Refused { conn, refusal } => {
+                    if let Some(member) = self.member(conn) {
+                        let (conn, mode) = (member.conn, member.mode);
+                        self.fanout.send(conn, mode, &session::error_event(refusal));
+                    }
+                }
+                Report::Gone { conn, reason } => {
+                    if self.member(conn).is_some() {
+                        self.remove(conn, reason);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The member on `conn`, if it is one (it may have left while its report was on its way).
+    fn member(&self, conn: ConnRef) -> Option<&Member> {
+        self.members
+            .get(&conn.serial())
+            .filter(|member| member.conn == conn)
     }
 
     /// True when joins and leaves are summed up rather than announced one by one.
     fn is_big(&self) -> bool {
-        self.members.len() > self.settings.quiet_above
+        self.members.len() > self.profile.quiet_above
     }
 
     /// Counts a join or leave towards the next summary.
@@ -150,13 +164,8 @@ impl Room {
         presence.left += left;
     }
 
-    /// When the pending summary of joins and leaves is due, if there is one.
-    pub fn presence_due(&self) -> Option<Instant> {
-        self.presence.as_ref().map(|p| p.due)
-    }
-
     /// Announces the joins and leaves counted since the last summary.
-    pub fn announce_presence(&mut self) {
+    fn announce_presence(&mut self) {
         let Some(presence) = self.presence.take() else {
             return;
         };
@@ -167,9 +176,7 @@ impl Room {
             left: presence.left,
             count: self.members.len(),
         };
-        self.broadcast(&event, None);
-        self.settle();
-        self.recorder.record(Activity::Room(event));
+        self.publish(event, None);
     }
 
     fn next_seq(&mut self) -> u64 {
@@ -177,20 +184,34 @@ impl Room {
         self.seq
     }
 
+    /// Sends a room event to every member (but its sender) and records it.
+    fn publish(&mut self, event: Event, sender: Option<ConnRef>) {
+        self.fanout.broadcast(&event, sender);
+        self.recorder.record(Activity::Room(event));
+    }
+
     /// Everyone's nickname, sorted ignoring case.
     fn users(&self) -> Vec<String> {
-        let mut users: Vec<String> = self
-            .members
-            .iter()
-            .filter_map(|&slot| self.conns[slot].nick.clone())
-            .collect();
+        let mut users: Vec<String> = self.members.values().map(|m| m.nick.clone()).collect();
         users.sort_by_cached_key(|nick| fold(nick));
         users
     }
 
-    /// Admits the connection in `slot` as `nick`, or says why not.
-    pub fn join(&mut self, slot: usize, nick: String, mode: Mode) -> Result<(), Refusal> {
-        let max = self.settings.limits.max_clients;
+    /// Admits `conn` as `nick`, or tells it why not.
+    fn hello(&mut self, conn: ConnRef, mode: Mode, nick: String) {
+        if let Err(refusal) = self.admit(conn, mode, nick) {
+            let Step::Refuse { refusal, close } = session::refuse_nick(mode, refusal) else {
+                return;
+            };
+            let frame = Rendered::new(&session::error_event(refusal))
+                .get(mode)
+                .clone();
+            self.fanout.order(conn, OrderKind::Turned { frame, close });
+        }
+    }
+
+    fn admit(&mut self, conn: ConnRef, mode: Mode, nick: String) -> Result<(), Refusal> {
+        let max = self.profile.limits.max_clients;
         if self.members.len() >= max {
             return Err(Refusal::new(
                 ErrorCode::RoomFull,
@@ -203,32 +224,31 @@ impl Room {
                 format!("nickname '{nick}' is taken"),
             ));
         }
-        let limits = self.settings.limits;
-        let conn = &mut self.conns[slot];
-        conn.nick = Some(nick.clone());
-        conn.mode = mode;
-        conn.deadline = None;
-        conn.member_index = self.members.len();
-        conn.outbox.follow(self.logs[dialect(mode)].end());
-        self.speakers[dialect(mode)] += 1;
-        conn.bucket =
-            (limits.rate > 0).then(|| TokenBucket::new(limits.rate, limits.burst, Instant::now()));
-        self.members.push(slot);
-        self.nicks.insert(fold(&nick), slot);
+        self.nicks.insert(fold(&nick), conn.serial());
+        self.members.insert(
+            conn.serial(),
+            Member {
+                conn,
+                nick: nick.clone(),
+                mode,
+            },
+        );
+        self.fanout.count_speaker(mode, true);
         let welcome = Event::Welcome {
             v: VERSION,
             nick: nick.clone(),
-            room: self.settings.room.clone(),
-            motd: self.settings.motd.clone(),
+            room: self.profile.name.clone(),
+            motd: self.profile.motd.clone(),
             users: if self.is_big() {
                 vec![nick.clone()]
             } else {
                 self.users()
             },
             count: self.members.len(),
-            limits,
+            limits: self.profile.limits,
         };
-        self.send(slot, &welcome);
+        let welcome = Rendered::new(&welcome).get(mode).clone();
+        self.fanout.order(conn, OrderKind::Admit { welcome });
         if self.is_big() {
             self.tally(1, 0);
             return Ok(());
@@ -239,48 +259,55 @@ impl Room {
             nick,
             count: self.members.len(),
         };
-        self.broadcast(&event, Some(slot));
-        self.recorder.record(Activity::Room(event));
+        self.publish(event, Some(conn));
         Ok(())
     }
 
     /// Carries out a member's request.
-    pub fn request(&mut self, slot: usize, id: Option<Id>, request: Request) {
-        let Some(from) = self.conns.get(slot).and_then(|c| c.nick.clone()) else {
+    fn request(&mut self, conn: ConnRef, id: Option<Id>, request: Request) {
+        let Some(member) = self.member(conn) else {
             return;
         };
-        let mode = self.conns[slot].mode;
+        let (from, mode) = (member.nick.clone(), member.mode);
         match request {
-            Request::Say(text) => self.message(slot, id, from, MessageKind::Say, text),
-            Request::Me(text) => self.message(slot, id, from, MessageKind::Me, text),
-            Request::Pm { to, text } => self.private(slot, id, from, mode, &to, text),
-            Request::Nick(new) => self.rename(slot, id, from, new),
+            Request::Say(text) => self.message(conn, mode, id, from, MessageKind::Say, text),
+            Request::Me(text) => self.message(conn, mode, id, from, MessageKind::Me, text),
+            Request::Pm { to, text } => self.private(conn, mode, id, from, &to, text),
+            Request::Nick(new) => self.rename(conn, mode, id, from, new),
             Request::List => {
                 let users = Event::Users {
                     users: self.users(),
                     id,
                 };
-                self.send(slot, &users);
+                self.fanout.send(conn, mode, &users);
             }
             Request::Help => {
                 if mode == Mode::Plain {
-                    self.send_raw(slot, Arc::from(plain::help().into_bytes()));
+                    let help = Arc::from(plain::help().into_bytes());
+                    self.fanout.order(conn, OrderKind::Frame(help));
                 }
             }
-            Request::Quit => self.remove(slot, LeaveReason::Quit),
+            Request::Quit => {
+                self.fanout.order(conn, OrderKind::Release);
+                self.remove(conn, LeaveReason::Quit);
+            }
         }
-        self.settle();
     }
 
-    fn ack(&mut self, slot: usize, id: Option<Id>, seq: Option<u64>) {
-        if self.conns[slot].mode == Mode::Json {
-            self.send(slot, &Event::Ack { id, seq });
+    fn ack(&mut self, conn: ConnRef, mode: Mode, id: Option<Id>, seq: Option<u64>) {
+        if mode == Mode::Json {
+            self.fanout.send(conn, mode, &Event::Ack { id, seq });
         }
+    }
+
+    fn refuse(&mut self, conn: ConnRef, mode: Mode, refusal: Refusal) {
+        self.fanout.send(conn, mode, &session::error_event(refusal));
     }
 
     fn message(
         &mut self,
-        slot: usize,
+        conn: ConnRef,
+        mode: Mode,
         id: Option<Id>,
         from: String,
         kind: MessageKind,
@@ -295,29 +322,31 @@ impl Room {
             to: None,
             text,
         };
-        self.broadcast(&event, Some(slot));
-        self.ack(slot, id, Some(seq));
-        self.recorder.record(Activity::Room(event));
+        self.publish(event, Some(conn));
+        self.ack(conn, mode, id, Some(seq));
     }
 
     fn private(
         &mut self,
-        slot: usize,
+        conn: ConnRef,
+        mode: Mode,
         id: Option<Id>,
         from: String,
-        mode: Mode,
         to: &str,
         text: String,
     ) {
-        let Some(&target) = self.nicks.get(&fold(to)) else {
+        let Some(target) = self
+            .nicks
+            .get(&fold(to))
+            .and_then(|serial| self.members.get(serial))
+        else {
             let refusal = Refusal::new(
                 ErrorCode::NoSuchNick,
                 format!("no one called '{to}' is here"),
             );
-            self.refuse(slot, Refusal { id, ..refusal });
-            return;
+            return self.refuse(conn, mode, Refusal { id, ..refusal });
         };
-        let to = self.conns[target].nick.clone().unwrap_or_default();
+        let (target_conn, target_mode, to) = (target.conn, target.mode, target.nick.clone());
         let seq = self.next_seq();
         let ts = Timestamp::now();
         let confirmation = plain::pm_sent(&ts, &to, &text);
@@ -329,27 +358,34 @@ impl Room {
             to: Some(to),
             text,
         };
-        self.send(target, &event);
+        self.fanout.send(target_conn, target_mode, &event);
         match mode {
-            Mode::Json => self.ack(slot, id, Some(seq)),
-            Mode::Plain => self.send_raw(slot, Arc::from(confirmation.into_bytes())),
+            Mode::Json => self.ack(conn, mode, id, Some(seq)),
+            Mode::Plain => {
+                let frame = Arc::from(confirmation.into_bytes());
+                self.fanout.order(conn, OrderKind::Frame(frame));
+            }
         }
     }
 
-    fn rename(&mut self, slot: usize, id: Option<Id>, old: String, new: String) {
+    fn rename(&mut self, conn: ConnRef, mode: Mode, id: Option<Id>, old: String, new: String) {
         let folded = fold(&new);
-        if self.nicks.get(&folded).is_some_and(|&owner| owner != slot) {
+        if self
+            .nicks
+            .get(&folded)
+            .is_some_and(|&owner| owner != conn.serial())
+        {
             let refusal = Refusal::new(ErrorCode::NickTaken, format!("nickname '{new}' is taken"));
-            self.refuse(slot, Refusal { id, ..refusal });
-            return;
+            return self.refuse(conn, mode, Refusal { id, ..refusal });
         }
         if new == old {
-            self.ack(slot, id, None);
-            return;
+            return self.ack(conn, mode, id, None);
         }
         self.nicks.remove(&fold(&old));
-        self.nicks.insert(folded, slot);
-        self.conns[slot].nick = Some(new.clone());
+        self.nicks.insert(folded, conn.serial());
+        if let Some(member) = self.members.get_mut(&conn.serial()) {
+            member.nick = new.clone();
+        }
         let seq = self.next_seq();
         let event = Event::Nick {
             seq,
@@ -357,192 +393,46 @@ impl Room {
             old,
             new,
         };
-        self.broadcast(&event, None);
-        self.ack(slot, id, Some(seq));
-        self.recorder.record(Activity::Room(event));
+        self.publish(event, None);
+        self.ack(conn, mode, id, Some(seq));
     }
 
-    /// Sends an error to whoever caused it.
-    pub fn refuse(&mut self, slot: usize, refusal: Refusal) {
-        let error = Event::Error {
-            code: refusal.code,
-            message: refusal.message,
-            id: refusal.id,
-        };
-        self.send(slot, &error);
-    }
-
-    /// Sends one event to one connection.
-    pub fn send(&mut self, slot: usize, event: &Event) {
-        let Some(conn) = self.conns.get(slot) else {
+    /// Takes a member out of the room and tells the others why.
+    fn remove(&mut self, conn: ConnRef, reason: LeaveReason) {
+        let Some(member) = self.members.remove(&conn.serial()) else {
             return;
         };
-        let frame = Frames::new(event).get(conn.mode).clone();
-        self.send_raw(slot, frame);
-    }
-
-    pub fn send_raw(&mut self, slot: usize, frame: Frame) {
-        let Some(conn) = self.conns.get_mut(slot) else {
-            return;
-        };
-        conn.outbox.push(self.logs[dialect(conn.mode)].end(), frame);
-        if !conn.dirty {
-            conn.dirty = true;
-            self.dirty.push(slot);
-        }
-    }
-
-    /// Sends one event to every member but `except`: one append per dialect spoken.
-    fn broadcast(&mut self, event: &Event, except: Option<usize>) {
-        let mut frames = Frames::new(event);
-        for mode in [Mode::Plain, Mode::Json] {
-            let d = dialect(mode);
-            if self.speakers[d] == 0 {
-                continue;
-            }
-            let bytes = frames.get(mode);
-            if bytes.is_empty() {
-                continue;
-            }
-            let at = self.logs[d].append(bytes);
-            if let Some(conn) = except.and_then(|slot| self.conns.get_mut(slot))
-                && conn.mode == mode
-            {
-                conn.outbox.skip(at, bytes.len() as u64);
-            }
-        }
-        self.log_advanced = true;
-        self.trim_due = true;
-    }
-
-    /// Queues every member for a flush if anything was broadcast since the last one.
-    pub fn mark_members_if_log_advanced(&mut self) {
-        if !std::mem::take(&mut self.log_advanced) {
-            return;
-        }
-        for &slot in &self.members {
-            let conn = &mut self.conns[slot];
-            if !conn.dirty {
-                conn.dirty = true;
-                self.dirty.push(slot);
-            }
-        }
-    }
-
-    /// Asks for the logs to be trimmed at the end of this turn (a cursor moved or went away).
-    pub fn request_trim(&mut self) {
-        self.trim_due = true;
-    }
-
-    /// Members (and leavers still being flushed) have taken everything before their cursors:
-    /// the logs can forget it.
-    pub fn trim_logs(&mut self) {
-        // Walking every connection is only worth it when the logs grew; a connect storm has
-        // many turns and nothing to trim.
-        if !std::mem::take(&mut self.trim_due) {
-            return;
-        }
-        let mut oldest = [self.logs[0].end(), self.logs[1].end()];
-        for (_, conn) in &self.conns {
-            if let Some(cursor) = conn.outbox.cursor() {
-                let d = dialect(conn.mode);
-                oldest[d] = oldest[d].min(cursor);
-            }
-        }
-        for (log, oldest) in self.logs.iter_mut().zip(oldest) {
-            log.trim(oldest);
-        }
-    }
-
-    /// Lets go of a client that fell more than `--outbox` messages behind, or holds more than
-    /// [`MAX_OWN_BYTES`](super::outbox::MAX_OWN_BYTES) of replies it has not read.
-    pub fn enforce_backlog(&mut self, slot: usize) {
-        let Some(conn) = self.conns.get(slot) else {
-            return;
-        };
-        let behind = conn.outbox.backlog(&self.logs[dialect(conn.mode)]) > self.settings.outbox;
-        if behind || conn.outbox.holds_too_much() {
-            self.unreachable.push((slot, LeaveReason::SendqExceeded));
-            self.settle();
-        }
-    }
-
-    /// Lets go of the members found unreachable; their leave notices may overflow others.
-    pub fn settle(&mut self) {
-        while let Some((slot, reason)) = self.unreachable.pop() {
-            self.remove(slot, reason);
-        }
-    }
-
-    /// Takes a member out of the room (a no-op for anyone else) and tells the others why. The
-    /// connection itself is closed: at once when it cannot keep up, after a last flush otherwise.
-    pub fn remove(&mut self, slot: usize, reason: LeaveReason) {
-        let Some(conn) = self.conns.get_mut(slot) else {
-            return;
-        };
-        let dead = reason == LeaveReason::SendqExceeded;
-        if dead {
-            let _ = conn.stream().shutdown(std::net::Shutdown::Both);
-        }
-        self.close_after_flush(slot);
-        let Some(nick) = self.conns[slot].nick.take() else {
-            return;
-        };
-        let (index, mode) = (self.conns[slot].member_index, self.conns[slot].mode);
-        let end = self.logs[dialect(mode)].end();
-        self.conns[slot].outbox.stop_at(end);
-        self.speakers[dialect(mode)] -= 1;
-        self.members.swap_remove(index);
-        if let Some(&moved) = self.members.get(index) {
-            self.conns[moved].member_index = index;
-        }
-        self.nicks.remove(&fold(&nick));
-        if self.members.len() >= self.settings.quiet_above {
+        self.nicks.remove(&fold(&member.nick));
+        self.fanout.count_speaker(member.mode, false);
+        if self.members.len() >= self.profile.quiet_above {
             self.tally(0, 1);
             return;
         }
         let event = Event::Leave {
             seq: self.next_seq(),
             ts: Timestamp::now(),
-            nick,
+            nick: member.nick,
             reason,
         };
-        self.broadcast(&event, None);
-        self.recorder.record(Activity::Room(event));
+        self.publish(event, None);
     }
 
-    /// Marks a connection to be closed once its outbox is empty.
-    pub fn close_after_flush(&mut self, slot: usize) {
-        if let Some(conn) = self.conns.get_mut(slot) {
-            conn.closing = true;
-            if !conn.dirty {
-                conn.dirty = true;
-                self.dirty.push(slot);
-            }
-        }
-    }
-
-    /// Tells every member the room is closing and arranges for every connection to close.
-    pub fn shutdown(&mut self) {
+    /// Tells every member the room is closing; the dispatch that follows closes every connection.
+    fn close(&mut self) {
         let quit = Event::Quit {
             reason: "the host is shutting down".into(),
         };
         // Someone too far behind to take even this is cut off by the flush deadline.
-        self.broadcast(&quit, None);
+        self.fanout.broadcast(&quit, None);
         self.recorder.record(Activity::Note {
             text: format!(
                 "*** room {} closed ({} were here)",
-                self.settings.room,
+                self.profile.name,
                 self.members.len()
             ),
             console: false,
         });
         self.members.clear();
         self.nicks.clear();
-        let slots: Vec<usize> = self.conns.iter().map(|(slot, _)| slot).collect();
-        for slot in slots {
-            self.conns[slot].nick = None;
-            self.close_after_flush(slot);
-        }
     }
 }

@@ -1,0 +1,161 @@
+//! The acceptor: takes new connections off the listening socket and hands each to a shard.
+//!
+//! It runs on the thread that called [`run`](super::run), with a mio `Poll` of its own for the
+//! listener and the stop button's waker. Shards take connections in turn (round robin), so a
+//! connect storm is spread evenly. It counts open connections with the shards (they take off the
+//! ones they close) and turns away those beyond `--max-clients` plus a headroom for handshakes,
+//! so sockets that never join cannot pile up without bound; whether someone may join the room is
+//! the room's decision, not the acceptor's.
+
+use std::io::{self, Write};
+use std::net::TcpListener as StdListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token, Waker};
+
+use super::activity::{Activity, Recorder};
+use super::fanout::{ShardLink, ShardMail};
+use super::session;
+use super::shutdown::Stopper;
+
+const LISTENER: Token = Token(0);
+const WAKER: Token = Token(1);
+
+/// How long to wait before accepting again after the OS refused (out of file descriptors).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+pub(crate) struct Acceptor {
+    poll: Poll,
+    /// Its own hold on its waker, so the waker's file lives as long as the poll that watches it
+    /// (see the same field of `Shard`).
+    _waker: Arc<Waker>,
+    listener: TcpListener,
+    shards: Vec<ShardLink>,
+    next_shard: usize,
+    /// The last serial number given to a connection.
+    serial: u64,
+    /// Connections open host-wide (members and handshakes).
+    open: Arc<AtomicUsize>,
+    max_connections: usize,
+    recorder: Recorder,
+    /// When to try accepting again after the OS refused, and how often it refused since it
+    /// last worked: said once, then counted, so a host out of file descriptors does not flood
+    /// its own console.
+    retry_at: Option<Instant>,
+    failures: u64,
+}
+
+impl Acceptor {
+    /// An acceptor for `listener`, and the waker that interrupts it (for the stop button).
+    pub(crate) fn new(
+        listener: StdListener,
+        shards: Vec<ShardLink>,
+        open: Arc<AtomicUsize>,
+        max_connections: usize,
+        recorder: Recorder,
+    ) -> io::Result<(Self, Arc<Waker>)> {
+        listener.set_nonblocking(true)?;
+        let mut listener = TcpListener::from_std(listener);
+        let poll = Poll::new()?;
+        poll.registry()
+            .register(&mut listener, LISTENER, Interest::READABLE)?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        let acceptor = Acceptor {
+            poll,
+            _waker: Arc::clone(&waker),
+            listener,
+            shards,
+            next_shard: 0,
+            serial: 0,
+            open,
+            max_connections,
+            recorder,
+            retry_at: None,
+            failures: 0,
+        };
+        Ok((acceptor, waker))
+    }
+
+    /// Accepts until `stopper` is pressed; the listener closes when this returns.
+    pub(crate) fn run(mut self, stopper: &Stopper) {
+        let mut events = Events::with_capacity(64);
+        while !stopper.is_stopped() {
+            let timeout = self
+                .retry_at
+                .map(|at| at.saturating_duration_since(Instant::now()));
+            if let Err(e) = self.poll.poll(&mut events, timeout)
+                && e.kind() != io::ErrorKind::Interrupted
+            {
+                self.recorder.record(Activity::Warning {
+                    text: format!(
+                        "cannot wait for connections: {}; no one else can join",
+                        crate::error::describe_io(&e)
+                    ),
+                });
+                return;
+            }
+            if stopper.is_stopped() {
+                return;
+            }
+            self.accept_all();
+        }
+    }
+
+    fn accept_all(&mut self) {
+        self.retry_at = None;
+        loop {
+            let stream = match self.listener.accept() {
+                Ok((stream, _)) => stream,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // Out of file descriptors or similar: no new edge will come for the
+                    // connections still queued, so try again shortly.
+                    if self.failures == 0 {
+                        self.recorder.record(Activity::Warning {
+                            text: format!(
+                                "cannot accept a connection: {}; retrying (until it works, \
+                                 failures are counted, not printed)",
+                                crate::error::describe_io(&e)
+                            ),
+                        });
+                    }
+                    self.failures += 1;
+                    self.retry_at = Some(Instant::now() + ACCEPT_BACKOFF);
+                    return;
+                }
+            };
+            if self.failures > 0 {
+                self.recorder.record(Activity::Warning {
+                    text: format!(
+                        "accepting connections again after {} failed attempts",
+                        std::mem::take(&mut self.failures)
+                    ),
+                });
+            }
+            self.hand_off(stream);
+        }
+    }
+
+    /// Gives a new connection to the next shard, or turns it away when too many are open.
+    fn hand_off(&mut self, stream: TcpStream) {
+        if self.open.load(Ordering::Relaxed) >= self.max_connections {
+            let _ = (&stream).write(session::TURNED_AWAY);
+            return;
+        }
+        self.open.fetch_add(1, Ordering::Relaxed);
+        self.serial += 1;
+        let shard = &self.shards[self.next_shard];
+        self.next_shard = (self.next_shard + 1) % self.shards.len();
+        let mail = ShardMail::Accepted {
+            stream,
+            serial: self.serial,
+        };
+        if !shard.post(mail) {
+            self.open.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}

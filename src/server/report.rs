@@ -1,0 +1,37 @@
+//! What shards tell the room: their clients' requests, and the connections they lost.
+//!
+//! Every shard sends its turn's reports as one batch over a single bounded crossbeam channel that
+//! the room alone reads. The channel keeps each shard's batches in order, which is what keeps
+//! each sender's messages in the order it sent them. It is bounded so a room that falls behind
+//! slows the shards' reading (and, through TCP, the clients) instead of letting requests pile up;
+//! the room never waits for a shard, so the two cannot wait for each other.
+
+use super::conn::ConnRef;
+use crate::protocol::Id;
+use crate::protocol::Mode;
+use crate::protocol::parse::{Refusal, Request};
+use crate::protocol::wire::LeaveReason;
+
+/// Report batches that may wait for the room before a shard's next send waits for it.
+pub(crate) const REPORT_BACKLOG: usize = 1024;
+
+/// One thing a shard tells the room.
+#[derive(Debug)]
+pub(crate) enum Report {
+    /// A client asks to join as `nick`, speaking `mode`.
+    Hello {
+        conn: ConnRef,
+        mode: Mode,
+        nick: String,
+    },
+    /// A member's request.
+    Asked {
+        conn: ConnRef,
+        id: Option<Id>,
+        request: Request,
+    },
+    /// A member's line was refused: the room passes the error on, in order with its replies.
+    Refused { conn: ConnRef, refusal: Refusal },
+    /// A connection is gone (it closed, broke, or fell too far behind).
+    Gone { conn: ConnRef, reason: LeaveReason },
+}

@@ -1,0 +1,236 @@
+//! The session rules: what a line from a client means at the point of its life it has reached.
+//!
+//! A shard reads a line and asks [`interpret`] what to do with it, the way mini-redis turns a
+//! frame into a command before applying it: before joining, a line is a nickname (which also
+//! decides the dialect), after it a request for the room. The refusals and their wording, which
+//! refusals end the connection, and the hint a plain-mode user gets live here too, so the
+//! transport loop only moves bytes and the room only keeps the room. Everything is pure.
+
+use crate::line::Line;
+use crate::protocol::parse::{self, Handshake, Refusal, Request};
+use crate::protocol::{ErrorCode, Event, Id, Mode};
+
+/// What a line asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Nothing (a blank line).
+    Nothing,
+    /// Join the room as `nick`, speaking `mode`.
+    Hello { mode: Mode, nick: String },
+    /// Leave before having joined.
+    Leave,
+    /// A member's request, for the room.
+    Ask { id: Option<Id>, request: Request },
+    /// Tell the sender what was wrong; `close` when it cannot go on.
+    Refuse { refusal: Refusal, close: bool },
+}
+
+/// What a line from a client who has not joined yet means, and the dialect to answer it in:
+/// `mode` until a line looks like JSON, which is answered in JSON from then on even when it is
+/// not a valid hello.
+pub(crate) fn first_line(line: Line, mode: Mode, max_line: usize) -> (Mode, Step) {
+    let text = match line {
+        Line::Text(text) => text,
+        Line::TooLong => return (mode, refuse_nick(mode, too_long(max_line))),
+    };
+    let mode = if text.trim_start().starts_with('{') {
+        Mode::Json
+    } else {
+        mode
+    };
+    let step = match parse::parse_handshake(&text) {
+        Ok(Handshake::Blank) => Step::Nothing,
+        Ok(Handshake::Quit) => Step::Leave,
+        Ok(Handshake::Hello { mode, nick }) => Step::Hello { mode, nick },
+        Err(refusal) => refuse_nick(mode, refusal),
+    };
+    (mode, step)
+}
+
+/// What a member's line asks of the room.
+pub(crate) fn member_line(line: Line, mode: Mode, max_line: usize) -> Step {
+    let parsed = match line {
+        Line::TooLong => Err(too_long(max_line)),
+        Line::Text(text) => match mode {
+            Mode::Plain => parse::parse_plain(&text).map(|request| (None, request)),
+            Mode::Json => parse::parse_json(&text).map(|i| (i.id, Some(i.request))),
+        },
+    };
+    match parsed {
+        Ok((_, None)) => Step::Nothing,
+        Ok((id, Some(request))) => Step::Ask { id, request },
+        Err(refusal) => Step::Refuse {
+            refusal,
+            close: false,
+        },
+    }
+}
+
+/// A refused nickname or hello: the last try for a full room or an unknown protocol version, and
+/// in plain mode a nudge to type another nickname when the nickname was the problem.
+pub(crate) fn refuse_nick(mode: Mode, refusal: Refusal) -> Step {
+    let close = matches!(
+        refusal.code,
+        ErrorCode::RoomFull | ErrorCode::UnsupportedVersion
+    );
+    let refusal = if mode == Mode::Plain && refusal.code.is_nick_problem() {
+        Refusal {
+            message: format!("{}; type another nickname", refusal.message),
+            ..refusal
+        }
+    } else {
+        refusal
+    };
+    Step::Refuse { refusal, close }
+}
+
+/// The error a line over `--max-line` gets.
+pub(crate) fn too_long(max_line: usize) -> Refusal {
+    Refusal::new(
+        ErrorCode::LineTooLong,
+        format!("line is longer than {max_line} bytes; it was discarded"),
+    )
+}
+
+/// The warning a member gets the first time it is paced in a flood.
+pub(crate) fn slow_down(rate: u32) -> Refusal {
+    Refusal::new(
+        ErrorCode::SlowDown,
+        format!("slow down (limit {rate} msg/s)"),
+    )
+}
+
+/// The last words to a connection that sent no nickname in time.
+pub(crate) fn handshake_timeout(seconds: u64) -> Event {
+    Event::Error {
+        code: ErrorCode::HandshakeTimeout,
+        message: format!("no nickname received within {seconds} s; closing"),
+        id: None,
+    }
+}
+
+/// The error event for a refusal.
+pub(crate) fn error_event(refusal: Refusal) -> Event {
+    Event::Error {
+        code: refusal.code,
+        message: refusal.message,
+        id: refusal.id,
+    }
+}
+
+/// One best-effort line to a connection the host will not serve.
+pub(crate) const TURNED_AWAY: &[u8] = b"error: too many connections; try again later\n";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Line {
+        Line::Text(s.to_string())
+    }
+
+    #[test]
+    fn a_first_line_is_a_nickname_and_picks_the_dialect() {
+        assert_eq!(
+            first_line(text("ana"), Mode::Plain, 100),
+            (
+                Mode::Plain,
+                Step::Hello {
+                    mode: Mode::Plain,
+                    nick: "ana".into()
+                }
+            )
+        );
+        let (mode, step) = first_line(
+            text(r#"{"type":"hello","v":1,"nick":"bot"}"#),
+            Mode::Plain,
+            100,
+        );
+        assert_eq!(mode, Mode::Json);
+        assert!(matches!(
+            step,
+            Step::Hello {
+                mode: Mode::Json,
+                ..
+            }
+        ));
+        assert_eq!(
+            first_line(text("   "), Mode::Plain, 100),
+            (Mode::Plain, Step::Nothing)
+        );
+        assert_eq!(
+            first_line(text("/quit"), Mode::Json, 100),
+            (Mode::Json, Step::Leave)
+        );
+    }
+
+    #[test]
+    fn a_broken_json_hello_is_answered_in_json_and_may_be_retried() {
+        let (mode, step) = first_line(text("{nope"), Mode::Plain, 100);
+        assert_eq!(mode, Mode::Json);
+        let Step::Refuse { refusal, close } = step else {
+            panic!("expected a refusal, got {step:?}");
+        };
+        assert_eq!(refusal.code, ErrorCode::BadHello);
+        assert!(!close);
+        assert!(!refusal.message.contains("type another nickname"));
+    }
+
+    #[test]
+    fn plain_users_are_told_to_try_another_nickname() {
+        let (_, step) = first_line(text("bad nick!"), Mode::Plain, 100);
+        let Step::Refuse { refusal, close } = step else {
+            panic!("expected a refusal, got {step:?}");
+        };
+        assert_eq!(refusal.code, ErrorCode::NickInvalid);
+        assert!(refusal.message.ends_with("; type another nickname"));
+        assert!(!close);
+    }
+
+    #[test]
+    fn a_full_room_or_a_newer_protocol_ends_the_connection() {
+        let full = Refusal::new(ErrorCode::RoomFull, "room is full (2/2)");
+        assert!(matches!(
+            refuse_nick(Mode::Plain, full),
+            Step::Refuse { close: true, .. }
+        ));
+        let (_, step) = first_line(
+            text(r#"{"type":"hello","v":99,"nick":"bot"}"#),
+            Mode::Plain,
+            100,
+        );
+        assert!(matches!(step, Step::Refuse { close: true, .. }));
+    }
+
+    #[test]
+    fn member_lines_become_requests_or_refusals() {
+        assert_eq!(
+            member_line(text("hi all"), Mode::Plain, 100),
+            Step::Ask {
+                id: None,
+                request: Request::Say("hi all".into())
+            }
+        );
+        assert!(matches!(
+            member_line(text("/frobnicate"), Mode::Plain, 100),
+            Step::Refuse {
+                close: false,
+                refusal: Refusal {
+                    code: ErrorCode::UnknownCommand,
+                    ..
+                }
+            }
+        ));
+        assert!(matches!(
+            member_line(Line::TooLong, Mode::Json, 100),
+            Step::Refuse {
+                refusal: Refusal {
+                    code: ErrorCode::LineTooLong,
+                    ..
+                },
+                ..
+            }
+        ));
+        assert_eq!(member_line(text(""), Mode::Plain, 100), Step::Nothing);
+    }
+}

@@ -1,0 +1,589 @@
+//! A shard: one thread, its own mio `Poll`, and the connections the acceptor gave it.
+//!
+//! A shard owns its sockets and does everything per connection: it reads lines, paces flooders,
+//! turns lines into requests (by the session rules, `session.rs`), reports them to the room, and
+//! writes each member its share of the room's broadcasts plus its own frames. It never decides
+//! anything about the room: the room's answers come back as [`Dispatch`]es, which the shard
+//! applies to its log and its connections' outboxes.
+//!
+//! # Why shards
+//! Fan-out is bound by syscalls: every message is one write to every member. One thread that sees
+//! a set of sockets can gather a turn's messages into one vectored write per member, needs no
+//! locks, and never context-switches on the hot path; several such threads split the members
+//! between them, so a broadcast to 10,000 people is written by every core at once. A client
+//! cannot stall its shard: sockets are non-blocking, a client too far behind is let go, and each
+//! connection gets at most `LINES_PER_TURN` lines (and a bounded number of reads towards one line)
+//! per pass before the others get theirs.
+//!
+//! # One turn
+//! 1. wait for readiness, a deadline, or the [`Waker`] (the room or the acceptor posted mail);
+//! 2. read and interpret lines from readable connections (pacing flooders), in passes over
+//!    whoever has more, until the turn has `LINES_PER_FLUSH` lines or runs dry;
+//! 3. fire due deadlines (handshake timeouts, the end of a flooder's pause);
+//! 4. send the turn's reports to the room in one batch;
+//! 5. take the mail: new connections, and the room's dispatches (append the broadcast to the log,
+//!    carry out the orders);
+//! 6. flush every connection owed something (after a broadcast, every member: see `log.rs`), let
+//!    go of whoever is too far behind, trim the log, and close what was marked to close; report
+//!    the connections lost meanwhile.
+
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
+use mio::net::TcpStream;
+use mio::{Events, Interest, Poll, Token, Waker};
+use slab::Slab;
+
+use super::conn::{Conn, ConnRef, Pace, ReadOutcome};
+use super::fanout::{Dispatch, Order, OrderKind, Rendered, ShardMail, dialect};
+use super::log::Log;
+use super::outbox::Frame;
+use super::report::Report;
+use super::session::{self, Step};
+use super::shutdown::FLUSH_GRACE;
+use super::timers::{Due, Timers};
+use crate::line::Line;
+use crate::protocol::wire::{LeaveReason, Limits};
+
+/// The token of a shard's [`Waker`].
+const WAKER: Token = Token(usize::MAX - 1);
+
+/// Lines handled per connection per pass, so one busy client cannot starve the rest.
+const LINES_PER_TURN: usize = 64;
+
+/// Lines a turn handles, over every connection, before it flushes (when there are that many to
+/// read): connections with more input get further passes of `LINES_PER_TURN` each. A flush costs
+/// about one write per member whatever it carries, so with one busy sender, 64 lines a flush
+/// meant a write per member per 64 messages; 256 cut the host's CPU per delivery in a blast by
+/// about a fifth, and a turn still handles them in tens of microseconds.
+const LINES_PER_FLUSH: usize = 256;
+
+/// What every shard needs to know about the room's rules.
+pub(crate) struct ShardRules {
+    /// The plain-mode greeting every new connection gets.
+    pub(crate) greeting: Frame,
+    pub(crate) limits: Limits,
+    pub(crate) handshake_timeout: Duration,
+    /// Messages a member may fall behind before it is let go.
+    pub(crate) outbox: usize,
+}
+
+/// A shard's channels: its mailbox, where it reports to the room, and the count of open
+/// connections it shares with the acceptor (each shard takes off the ones it closes).
+pub(crate) struct ShardWiring {
+    pub(crate) mail: Receiver<ShardMail>,
+    pub(crate) reports: Sender<Vec<Report>>,
+    pub(crate) open: Arc<AtomicUsize>,
+}
+
+pub(crate) struct Shard {
+    index: usize,
+    poll: Poll,
+    /// The shard's own hold on its waker. Those who post mail hold it too, but may let go right
+    /// after their last wake (the room does as it closes): were that the last hold, the waker's
+    /// file would close, and epoll forgets the events of a closed file, the wake-up among them.
+    _waker: Arc<Waker>,
+    rules: Arc<ShardRules>,
+    wiring: ShardWiring,
+    conns: Slab<Conn>,
+    /// The broadcast logs, one per dialect (see [`dialect`]).
+    logs: [Log; 2],
+    timers: Timers,
+    /// This turn's reports for the room.
+    reports: Vec<Report>,
+    /// Slots owed a flush at the end of this turn.
+    owed: Vec<usize>,
+    /// Connections that still had lines to handle when their turn's budget ran out.
+    again: Vec<usize>,
+    /// Something was appended to the logs since the last flush: every member may be owed output.
+    log_advanced: bool,
+    /// The logs may hold what nobody needs any more (they grew, or a cursor moved or went away).
+    trim_due: bool,
+    /// Set once the room is closing: the time by which the last flushes must be done.
+    closing_by: Option<Instant>,
+}
+
+impl Shard {
+    /// A shard with its poll and the waker others use to get its attention.
+    pub(crate) fn new(
+        index: usize,
+        rules: Arc<ShardRules>,
+        wiring: ShardWiring,
+    ) -> io::Result<(Self, Arc<Waker>)> {
+        let poll = Poll::new()?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        let shard = Shard {
+            index,
+            poll,
+            _waker: Arc::clone(&waker),
+            rules,
+            wiring,
+            conns: Slab::new(),
+            logs: [Log::default(), Log::default()],
+            timers: Timers::default(),
+            reports: Vec::new(),
+            owed: Vec::new(),
+            again: Vec::new(),
+            log_advanced: false,
+            trim_due: false,
+            closing_by: None,
+        };
+        Ok((shard, waker))
+    }
+
+    /// Runs until the room has closed and every connection is closed (or the grace runs out).
+    pub(crate) fn run(mut self) {
+        let mut events = Events::with_capacity(1024);
+        loop {
+            if let Err(e) = self.poll.poll(&mut events, self.sleep_for())
+                && e.kind() != io::ErrorKind::Interrupted
+            {
+                // Nothing can be served without a poll; close what can be closed.
+                self.begin_closing();
+                self.closing_by = Some(Instant::now());
+            }
+            let mut handled = 0;
+            for event in &events {
+                let Token(slot) = event.token();
+                if event.token() == WAKER {
+                    continue;
+                }
+                if event.is_writable() {
+                    self.owe(slot);
+                }
+                if event.is_readable() || event.is_read_closed() || event.is_error() {
+                    handled += self.handle_input(slot);
+                }
+            }
+            // Further passes over whoever has more to say, until the turn has enough to flush or
+            // a pass handles no line (reads towards an endless line count as none). The first
+            // pass always runs: it is also how input left over from the last turn gets its turn.
+            while !self.again.is_empty() {
+                let before = handled;
+                for slot in std::mem::take(&mut self.again) {
+                    handled += self.handle_input(slot);
+                }
+                if handled == before || handled >= LINES_PER_FLUSH {
+                    break;
+                }
+            }
+            self.fire_timers();
+            self.send_reports();
+            self.take_mail();
+            self.flush_owed();
+            // Connections lost while flushing are news for the room too.
+            self.send_reports();
+            if let Some(by) = self.closing_by
+                && (self.conns.is_empty() || Instant::now() >= by)
+            {
+                return;
+            }
+        }
+    }
+
+    /// How long the next poll may wait.
+    fn sleep_for(&self) -> Option<Duration> {
+        let now = Instant::now();
+        let mut sleep = self.timers.sleep_for(now);
+        if !self.again.is_empty() {
+            sleep = Some(Duration::ZERO);
+        }
+        if let Some(by) = self.closing_by {
+            let left = by.saturating_duration_since(now);
+            sleep = Some(sleep.map_or(left, |s| s.min(left)));
+        }
+        sleep
+    }
+
+    /// The connection `conn` names, if it is still open (slots are reused; serials are not).
+    fn conn_mut(&mut self, conn: ConnRef) -> Option<&mut Conn> {
+        self.conns
+            .get_mut(conn.slot())
+            .filter(|c| c.serial() == conn.serial())
+    }
+
+    fn conn_ref(&self, slot: usize) -> ConnRef {
+        ConnRef::new(self.index, slot, self.conns[slot].serial())
+    }
+
+    /// Queues a connection for a flush at the end of this turn (once, however often it is owed).
+    fn owe(&mut self, slot: usize) {
+        if let Some(conn) = self.conns.get_mut(slot)
+            && conn.owe()
+        {
+            self.owed.push(slot);
+        }
+    }
+
+    /// Queues a frame for one connection, after everything already in its log.
+    fn push_frame(&mut self, slot: usize, frame: Frame) {
+        let conn = &mut self.conns[slot];
+        conn.push(self.logs[dialect(conn.mode())].end(), frame);
+        self.owe(slot);
+    }
+
+    /// Reads and handles the lines a connection has sent, within its budget and its pace, and
+    /// returns how many it handled.
+    fn handle_input(&mut self, slot: usize) -> usize {
+        for handled in 0..LINES_PER_TURN {
+            let Some(conn) = self.conns.get_mut(slot) else {
+                return handled;
+            };
+            if conn.is_closing() || conn.is_joining() {
+                return handled; // The room's answer to a join resumes reading.
+            }
+            if conn.paused_until(Instant::now()).is_some() {
+                return handled; // The timer set with the pause comes back for the rest.
+            }
+            match conn.read_line() {
+                ReadOutcome::Line(line) => self.handle_line(slot, line),
+                ReadOutcome::Drained => return handled,
+                ReadOutcome::Yield => {
+                    self.again.push(slot);
+                    return handled;
+                }
+                ReadOutcome::Eof | ReadOutcome::Broken => {
+                    self.drop_conn(slot, LeaveReason::Disconnected);
+                    return handled;
+                }
+            }
+        }
+        self.again.push(slot);
+        LINES_PER_TURN
+    }
+
+    fn handle_line(&mut self, slot: usize, line: Line) {
+        if matches!(&line, Line::Text(text) if text.trim().is_empty()) {
+            return;
+        }
+        let max_line = self.rules.limits.max_line;
+        let conn = &mut self.conns[slot];
+        if !conn.is_member() {
+            let (mode, step) = session::first_line(line, conn.mode(), max_line);
+            conn.guess_mode(mode);
+            return self.take_first_step(slot, step);
+        }
+        let now = Instant::now();
+        if let Pace::Wait { until, warn } = conn.pace(now) {
+            // No token: hand the line back and read it again when the pause ends.
+            conn.unread(line);
+            let due = Due {
+                slot,
+                id: conn.serial(),
+            };
+            self.timers.add(until, due);
+            if warn {
+                let refusal = session::slow_down(self.rules.limits.rate);
+                let conn = self.conn_ref(slot);
+                self.reports.push(Report::Refused { conn, refusal });
+            }
+            return;
+        }
+        let step = session::member_line(line, conn.mode(), max_line);
+        let conn_ref = self.conn_ref(slot);
+        match step {
+            Step::Ask { id, request } => self.reports.push(Report::Asked {
+                conn: conn_ref,
+                id,
+                request,
+            }),
+            Step::Refuse { refusal, .. } => self.reports.push(Report::Refused {
+                conn: conn_ref,
+                refusal,
+            }),
+            Step::Nothing | Step::Hello { .. } | Step::Leave => {}
+        }
+    }
+
+    /// Carries out what a line from a connection that has not joined asks for.
+    fn take_first_step(&mut self, slot: usize, step: Step) {
+        match step {
+            Step::Nothing | Step::Ask { .. } => {}
+            Step::Leave => {
+                self.conns[slot].close_after_flush();
+                self.owe(slot);
+            }
+            Step::Hello { mode, nick } => {
+                self.conns[slot].begin_join(mode);
+                let conn = self.conn_ref(slot);
+                self.reports.push(Report::Hello { conn, mode, nick });
+            }
+            Step::Refuse { refusal, close } => {
+                let mode = self.conns[slot].mode();
+                let frame = Rendered::new(&session::error_event(refusal))
+                    .get(mode)
+                    .clone();
+                self.push_frame(slot, frame);
+                if close {
+                    self.conns[slot].close_after_flush();
+                }
+            }
+        }
+    }
+
+    fn fire_timers(&mut self) {
+        let now = Instant::now();
+        while let Some(due) = self.timers.pop_due(now) {
+            let Some(conn) = self.conns.get_mut(due.slot) else {
+                continue;
+            };
+            if conn.serial() != due.id || conn.is_closing() {
+                continue; // The slot has been reused, or the connection is on its way out.
+            }
+            if conn.is_joining() {
+                continue; // Its deadline is set again if the room refuses the nickname.
+            }
+            if conn.deadline().is_some_and(|d| d <= now) {
+                let seconds = self.rules.handshake_timeout.as_secs();
+                let error = session::handshake_timeout(seconds);
+                let frame = Rendered::new(&error).get(conn.mode()).clone();
+                conn.close_after_flush();
+                self.push_frame(due.slot, frame);
+            } else if conn.paused_until(now).is_none() {
+                self.handle_input(due.slot);
+            }
+        }
+    }
+
+    fn send_reports(&mut self) {
+        if !self.reports.is_empty() {
+            // Waits only when the room is far behind; fails only when it has closed.
+            let _ = self.wiring.reports.send(std::mem::take(&mut self.reports));
+        }
+    }
+
+    fn take_mail(&mut self) {
+        loop {
+            match self.wiring.mail.try_recv() {
+                Ok(ShardMail::Accepted { stream, serial }) => self.adopt(stream, serial),
+                Ok(ShardMail::Dispatch(dispatch)) => self.apply(dispatch),
+                Err(TryRecvError::Empty) => return,
+                Err(TryRecvError::Disconnected) => {
+                    // The room and the acceptor are gone without a word: close up.
+                    if self.closing_by.is_none() {
+                        self.begin_closing();
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Takes a new connection from the acceptor and greets it.
+    fn adopt(&mut self, stream: TcpStream, serial: u64) {
+        if self.closing_by.is_some() {
+            self.wiring.open.fetch_sub(1, Ordering::Relaxed);
+            return;
+        }
+        let _ = stream.set_nodelay(true);
+        let deadline = Instant::now() + self.rules.handshake_timeout;
+        let entry = self.conns.vacant_entry();
+        let slot = entry.key();
+        let mut conn = Conn::new(serial, stream, self.rules.limits.max_line, deadline);
+        let registered =
+            self.poll
+                .registry()
+                .register(conn.stream_mut(), Token(slot), Interest::READABLE);
+        if registered.is_err() {
+            self.wiring.open.fetch_sub(1, Ordering::Relaxed);
+            return;
+        }
+        entry.insert(conn);
+        self.timers.add(deadline, Due { slot, id: serial });
+        self.push_frame(slot, self.rules.greeting.clone());
+    }
+
+    /// Applies a room turn: its broadcast goes into the logs, its orders to their connections,
+    /// each at its place among the broadcast's messages.
+    fn apply(&mut self, dispatch: Dispatch) {
+        let now = Instant::now();
+        let mut at = [self.logs[0].end(), self.logs[1].end()];
+        let mut orders = dispatch.orders.into_iter().peekable();
+        if let Some(broadcast) = &dispatch.broadcast {
+            for (d, log) in self.logs.iter_mut().enumerate() {
+                if !broadcast.bytes[d].is_empty() {
+                    log.append(
+                        &broadcast.bytes[d],
+                        broadcast.items.iter().map(|item| item.lengths[d]),
+                    );
+                }
+            }
+            self.log_advanced = true;
+            self.trim_due = true;
+            for (i, item) in broadcast.items.iter().enumerate() {
+                while let Some(order) = orders.next_if(|o| o.after <= i) {
+                    self.carry_out(order, at, now);
+                }
+                // Senders are not echoed: the sender's own copy is stepped over.
+                if let Some(sender) = item.sender.filter(|s| s.shard() == self.index)
+                    && let Some(conn) = self.conn_mut(sender)
+                {
+                    let d = dialect(conn.mode());
+                    if item.lengths[d] > 0 {
+                        conn.skip(at[d], item.lengths[d]);
+                    }
+                }
+                at[0] += item.lengths[0];
+                at[1] += item.lengths[1];
+            }
+        }
+        for order in orders {
+            self.carry_out(order, at, now);
+        }
+        if dispatch.closing {
+            self.begin_closing();
+        }
+    }
+
+    /// Carries out one order; `at` is the end of each log at the order's place in the turn.
+    fn carry_out(&mut self, order: Order, at: [u64; 2], now: Instant) {
+        let limits = self.rules.limits;
+        let slot = order.conn.slot();
+        let Some(conn) = self
+            .conns
+            .get_mut(slot)
+            .filter(|c| c.serial() == order.conn.serial())
+        else {
+            return; // Gone while the room was deciding.
+        };
+        let at = at[dialect(conn.mode())];
+        match order.kind {
+            OrderKind::Frame(frame) => conn.push(at, frame),
+            OrderKind::Admit { welcome } => {
+                conn.admit(at, welcome, &limits, now);
+                self.again.push(slot); // What it sent meanwhile is waiting.
+            }
+            OrderKind::Turned { frame, close } => {
+                conn.push(at, frame);
+                if close {
+                    conn.close_after_flush();
+                } else {
+                    conn.turn_back();
+                    let deadline = conn.deadline().unwrap_or(now);
+                    self.timers.add(
+                        deadline,
+                        Due {
+                            slot,
+                            id: conn.serial(),
+                        },
+                    );
+                    self.again.push(slot);
+                }
+            }
+            OrderKind::Release => {
+                conn.release(at);
+                self.trim_due = true;
+            }
+        }
+        self.owe(slot);
+    }
+
+    /// The room is closing: every connection closes once it has what it is owed (the room's last
+    /// broadcast, `<quit>` or `quit`), within [`FLUSH_GRACE`].
+    fn begin_closing(&mut self) {
+        self.closing_by = Some(Instant::now() + FLUSH_GRACE);
+        let slots: Vec<usize> = self.conns.iter().map(|(slot, _)| slot).collect();
+        for slot in slots {
+            self.conns[slot].close_after_flush();
+            self.owe(slot);
+        }
+    }
+
+    /// Writes every connection owed something; closes what is done.
+    fn flush_owed(&mut self) {
+        if std::mem::take(&mut self.log_advanced) {
+            // A broadcast owes every member output.
+            let members: Vec<usize> = self
+                .conns
+                .iter()
+                .filter(|(_, conn)| conn.cursor().is_some())
+                .map(|(slot, _)| slot)
+                .collect();
+            for slot in members {
+                self.owe(slot);
+            }
+        }
+        while let Some(slot) = self.owed.pop() {
+            let Some(conn) = self.conns.get_mut(slot) else {
+                continue;
+            };
+            conn.settle();
+            let log = &self.logs[dialect(conn.mode())];
+            let flushed = conn.flush(log);
+            if let Ok(done) = flushed
+                && conn.set_waiting_for_space(!done)
+            {
+                // Ask to hear about free buffer space only while something is waiting for it:
+                // with the interest always on, every ACK from every client would wake the shard.
+                let interest = if done {
+                    // A client that was behind has caught up: the log may forget what it held.
+                    self.trim_due = true;
+                    Interest::READABLE
+                } else {
+                    Interest::READABLE | Interest::WRITABLE
+                };
+                let _ = self
+                    .poll
+                    .registry()
+                    .reregister(conn.stream_mut(), Token(slot), interest);
+            }
+            match flushed {
+                Ok(true) if conn.is_closing() => self.close(slot),
+                Ok(true) => {}
+                Ok(false) => {
+                    if conn.is_too_far_behind(log, self.rules.outbox) {
+                        conn.shutdown(std::net::Shutdown::Both);
+                        self.drop_conn(slot, LeaveReason::SendqExceeded);
+                    }
+                }
+                // The peer is gone; its outbox cannot be delivered.
+                Err(_) => self.drop_conn(slot, LeaveReason::Disconnected),
+            }
+        }
+        self.trim_logs();
+    }
+
+    /// Members (and leavers still being flushed) have taken everything before their cursors: the
+    /// logs can forget it. Walking every connection is only worth it when something changed.
+    fn trim_logs(&mut self) {
+        if !std::mem::take(&mut self.trim_due) {
+            return;
+        }
+        let mut oldest = [self.logs[0].end(), self.logs[1].end()];
+        for (_, conn) in &self.conns {
+            if let Some(cursor) = conn.cursor() {
+                let d = dialect(conn.mode());
+                oldest[d] = oldest[d].min(cursor);
+            }
+        }
+        for (log, oldest) in self.logs.iter_mut().zip(oldest) {
+            log.trim(oldest);
+        }
+    }
+
+    /// Closes a connection the shard lost, telling the room if it was in it or asking to be.
+    fn drop_conn(&mut self, slot: usize, reason: LeaveReason) {
+        let Some(conn) = self.conns.get(slot) else {
+            return;
+        };
+        if conn.is_member() || conn.is_joining() {
+            let conn = self.conn_ref(slot);
+            self.reports.push(Report::Gone { conn, reason });
+        }
+        self.close(slot);
+    }
+
+    fn close(&mut self, slot: usize) {
+        if !self.conns.contains(slot) {
+            return;
+        }
+        let mut conn = self.conns.remove(slot);
+        self.trim_due = true;
+        conn.shutdown(std::net::Shutdown::Write);
+        let _ = self.poll.registry().deregister(conn.stream_mut());
+        self.wiring.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
