@@ -20,7 +20,7 @@
 //!   connection to a shard;
 //! - each **shard** (`shard.rs`) owns its connections (`conn.rs`): it reads lines, paces flooders
 //!   (`ratelimit.rs`, `timers.rs`), turns lines into requests by the session rules
-//!   (`session.rs`), sends them to the room as [`report`]s, and writes each member its place in
+//!   (`session.rs`), sends them to the room as reports (`report.rs`), and writes each member its place in
 //!   the shard's broadcast log (`log.rs`) plus its own frames (`outbox.rs`);
 //! - the **room** (`room.rs`) alone keeps the room: it admits, numbers, routes, and hands each
 //!   turn to the fan-out (`fanout.rs`), which renders every broadcast once per dialect and sends
