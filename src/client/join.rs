@@ -28,7 +28,7 @@ use rustyline::error::ReadlineError;
 use super::acks::{self, Outcome};
 use super::connection::{self, Events, Handshake, Joined, Requests, Welcome};
 use super::editor::{self, LineEditor};
-use super::input::{self, Input};
+use super::input::{self, UserInput};
 use super::render::{Renderer, Style};
 use super::roster::Roster;
 use super::target::{self, Target};
@@ -555,16 +555,16 @@ impl Session {
             };
             terminal.editor.remember(&line);
             match input::parse(&line) {
-                Input::Blank => {}
-                Input::Quit => return End::Left,
-                Input::Help => {
+                UserInput::Blank => {}
+                UserInput::Quit => return End::Left,
+                UserInput::Help => {
                     for line in input::HELP {
                         terminal.say(&self.renderer.notice(line));
                     }
                 }
-                Input::Clear => terminal.editor.clear_screen(),
-                Input::Mistake(why) => terminal.say(&self.renderer.error(&why)),
-                Input::Request(request) => {
+                UserInput::Clear => terminal.editor.clear_screen(),
+                UserInput::Mistake(why) => terminal.say(&self.renderer.error(&why)),
+                UserInput::Request(request) => {
                     let renaming = matches!(request, Request::Nick(_));
                     match sender.send(request) {
                         Ok(()) => {}
@@ -632,15 +632,15 @@ impl Session {
             select! {
                 recv(lines) -> line => match line {
                     Ok(Line::Text(text)) => match input::parse(&text) {
-                        Input::Blank | Input::Clear => {}
-                        Input::Quit => break End::Left,
-                        Input::Help => {
+                        UserInput::Blank | UserInput::Clear => {}
+                        UserInput::Quit => break End::Left,
+                        UserInput::Help => {
                             for line in input::HELP {
                                 let _ = out.line(&self.renderer.notice(line));
                             }
                         }
-                        Input::Mistake(why) => eprintln!("chatroom: {why}"),
-                        Input::Request(request) => match sender.send(request) {
+                        UserInput::Mistake(why) => eprintln!("chatroom: {why}"),
+                        UserInput::Request(request) => match sender.send(request) {
                             Ok(()) => {}
                             Err(Problem::Mistake(why)) => eprintln!("chatroom: {why}"),
                             Err(Problem::End(end)) => break end,
