@@ -26,7 +26,7 @@ use rustyline::ExternalPrinter;
 use rustyline::error::ReadlineError;
 
 use super::acks::{self, Outcome};
-use super::connection::{self, Events, Handshake, Joined, Requests, Welcome};
+use super::connection::{self, EventStream, JoinReply, Joined, Requests, Welcome};
 use super::editor::{self, LineEditor};
 use super::input::{self, UserInput};
 use super::render::{Renderer, Style};
@@ -236,7 +236,7 @@ struct Hooks {
 
 /// The event thread.
 struct Reader {
-    events: Events,
+    events: EventStream,
     roster: Arc<Mutex<Roster>>,
     renderer: Arc<Renderer>,
     hooks: Hooks,
@@ -433,7 +433,7 @@ impl Session {
     /// and the channel the event thread reports on.
     fn start_reader(
         &self,
-        (welcome, events, requests): (&Welcome, Events, Requests),
+        (welcome, events, requests): (&Welcome, EventStream, Requests),
         roster: Arc<Mutex<Roster>>,
         hooks: Hooks,
     ) -> Result<(Outgoing, Receiver<Outcome>)> {
@@ -523,8 +523,8 @@ impl Session {
             let refusal = match nick::validate(&nick) {
                 Err(why) => format!("cannot use '{nick}' as a nickname: {why}"),
                 Ok(()) => match connection::handshake(&self.target, &nick, self.timeout)? {
-                    Handshake::Joined(joined) => return Ok(Some(*joined)),
-                    Handshake::NickRefused(why) => why,
+                    JoinReply::Joined(joined) => return Ok(Some(*joined)),
+                    JoinReply::NickRefused(why) => why,
                 },
             };
             terminal.say(&self.renderer.error(&format!("{refusal}; try another")));

@@ -12,7 +12,7 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender};
 
 use super::acks::{self, Outcome};
-use super::connection::{self, Events, Requests, Welcome};
+use super::connection::{self, EventStream, Requests, Welcome};
 use super::target;
 use crate::cli::SendArgs;
 use crate::error::{Error, ExitStatus, Result, describe_io};
@@ -250,7 +250,7 @@ impl Poster<'_> {
 }
 
 /// The reader thread: turns the room's events into outcomes for our messages.
-fn read_outcomes(mut events: Events, tx: &Sender<Outcome>) {
+fn read_outcomes(mut events: EventStream, tx: &Sender<Outcome>) {
     // Inactivity is judged by the main thread; here we just wait for whatever comes.
     let _ = events.set_timeout(None);
     loop {
