@@ -2,7 +2,7 @@
 //!
 //! Two threads share the connection. The **event thread** reads the room, keeps the [`Roster`]
 //! current, prints every event, and reports replies and the connection's end to the main thread
-//! as [`Outcome`]s. The **main thread** reads what the user types, sends it, and decides when
+//! as [`AckOutcome`]s. The **main thread** reads what the user types, sends it, and decides when
 //! and how the session ends. It alone exits, so the terminal is always restored and history
 //! always saved.
 //!
@@ -25,7 +25,7 @@ use crossbeam_channel::{Receiver, Sender, select};
 use rustyline::ExternalPrinter;
 use rustyline::error::ReadlineError;
 
-use super::acks::{self, Outcome};
+use super::acks::{self, AckOutcome, AckTally};
 use super::connection::{self, EventStream, JoinReply, Joined, Requests, Welcome};
 use super::editor::{self, LineEditor};
 use super::input::{self, UserInput};
@@ -97,10 +97,10 @@ enum End {
 
 impl End {
     /// The end an outcome means, if it means one.
-    fn of(outcome: &Outcome) -> Option<End> {
+    fn of(outcome: &AckOutcome) -> Option<End> {
         match outcome {
-            Outcome::RoomClosed(_) => Some(End::RoomClosed),
-            Outcome::Lost(why) => Some(End::Lost(why.clone())),
+            AckOutcome::RoomClosed(_) => Some(End::RoomClosed),
+            AckOutcome::Lost(why) => Some(End::Lost(why.clone())),
             _ => None,
         }
     }
@@ -240,7 +240,7 @@ struct Reader {
     roster: Arc<Mutex<Roster>>,
     renderer: Arc<Renderer>,
     hooks: Hooks,
-    outcomes: Sender<Outcome>,
+    outcomes: Sender<AckOutcome>,
     /// Private messages we sent, by id, so their acks can be shown as `[pm to NICK] text`.
     sent_pms: Receiver<(u64, String, String)>,
 }
@@ -261,8 +261,8 @@ impl Reader {
         loop {
             let (raw, event) = match self.events.next_raw_event() {
                 Ok(Some(next)) => next,
-                Ok(None) => return self.report(Outcome::of_read_end(None)),
-                Err(e) => return self.report(Outcome::of_read_end(Some(&e))),
+                Ok(None) => return self.report(AckOutcome::of_read_end(None)),
+                Err(e) => return self.report(AckOutcome::of_read_end(Some(&e))),
             };
             let me = {
                 let mut roster = self.roster.lock().expect("roster lock");
@@ -280,7 +280,7 @@ impl Reader {
                 }
                 return (self.hooks.output_closed)();
             }
-            if let Some(outcome) = Outcome::of_event(&event) {
+            if let Some(outcome) = AckOutcome::of_event(&event) {
                 if outcome.is_final() {
                     return self.report(outcome);
                 }
@@ -331,7 +331,7 @@ impl Reader {
     }
 
     /// The connection ended: tell the main thread, and get its attention.
-    fn report(self, outcome: Outcome) {
+    fn report(self, outcome: AckOutcome) {
         let _ = self.outcomes.send(outcome);
         (self.hooks.wake)();
     }
@@ -340,7 +340,7 @@ impl Reader {
 /// The main thread's side of the connection: sending, and counting what was answered.
 struct Outgoing {
     requests: Requests,
-    tally: acks::Tally,
+    tally: AckTally,
     max_line: usize,
     sent_pms: Sender<(u64, String, String)>,
 }
@@ -378,7 +378,7 @@ impl Outgoing {
     /// waits briefly for the host to close the connection.
     fn leave(
         &mut self,
-        outcomes: &Receiver<Outcome>,
+        outcomes: &Receiver<AckOutcome>,
         timeout: Duration,
         target: &Target,
     ) -> Result<()> {
@@ -436,7 +436,7 @@ impl Session {
         (welcome, events, requests): (&Welcome, EventStream, Requests),
         roster: Arc<Mutex<Roster>>,
         hooks: Hooks,
-    ) -> Result<(Outgoing, Receiver<Outcome>)> {
+    ) -> Result<(Outgoing, Receiver<AckOutcome>)> {
         let (outcomes_tx, outcomes) = crossbeam_channel::unbounded();
         let (pms_tx, sent_pms) = crossbeam_channel::unbounded();
         Reader {
@@ -450,7 +450,7 @@ impl Session {
         .spawn()?;
         let outgoing = Outgoing {
             requests,
-            tally: acks::Tally::default(),
+            tally: AckTally::default(),
             max_line: welcome.limits.max_line,
             sent_pms: pms_tx,
         };
@@ -537,7 +537,7 @@ impl Session {
         &self,
         terminal: &mut Terminal,
         sender: &mut Outgoing,
-        outcomes: &Receiver<Outcome>,
+        outcomes: &Receiver<AckOutcome>,
         waker: &Waker,
     ) -> End {
         loop {
@@ -581,7 +581,7 @@ impl Session {
     }
 
     /// Waits (up to the timeout) until every request sent has been answered.
-    fn settle_now(&self, sender: &mut Outgoing, outcomes: &Receiver<Outcome>) -> Option<End> {
+    fn settle_now(&self, sender: &mut Outgoing, outcomes: &Receiver<AckOutcome>) -> Option<End> {
         let mut end = None;
         let result = acks::settle(
             &mut sender.tally,
@@ -728,8 +728,8 @@ fn stdin_lines(max_line: usize) -> Result<Receiver<Line>> {
 /// Counts the replies that came in while the user was typing, and says whether the session
 /// has ended meanwhile.
 fn take_outcomes(
-    tally: &mut acks::Tally,
-    outcomes: &Receiver<Outcome>,
+    tally: &mut AckTally,
+    outcomes: &Receiver<AckOutcome>,
     waker: &Waker,
 ) -> Option<End> {
     for outcome in outcomes.try_iter() {
