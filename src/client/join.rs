@@ -10,7 +10,7 @@
 //!   (`editor.rs`), and events are printed above the prompt with rustyline's external printer,
 //!   which repaints a half-typed line intact. When the room closes while the user is typing, the
 //!   event thread has to get the main thread out of `readline`: on Unix it sends the process
-//!   SIGINT, which rustyline turns into `Interrupted` (see `Waker`).
+//!   SIGINT, which rustyline turns into `Interrupted` (see `PromptWaker`).
 //! - **Otherwise** there is no line editor: each stdin line is sent, events go to stdout as
 //!   plain lines (or raw JSON with `--json`), and the command exits 0 at the end of stdin, once
 //!   the host has acknowledged everything sent, like `chatroom send`.
@@ -175,14 +175,14 @@ impl Terminal {
 /// A SIGINT that lands just before `readline` starts would be lost (ctrlc's handler catches it
 /// then), so the waker repeats it until the main thread says it is awake.
 #[derive(Clone, Default)]
-struct Waker {
+struct PromptWaker {
     started: Arc<AtomicBool>,
     awake: Arc<AtomicBool>,
     /// A signal asked us to stop (ctrlc's handler sets it).
     stop: Arc<AtomicBool>,
 }
 
-impl Waker {
+impl PromptWaker {
     fn wake(&self) {
         if self.started.swap(true, Ordering::SeqCst) {
             return;
@@ -466,7 +466,7 @@ impl Session {
         for line in self.renderer.welcome(&welcome) {
             terminal.say(&line);
         }
-        let waker = Waker::default();
+        let waker = PromptWaker::default();
         waker.handle_signals();
         let (wake, output_closed) = (waker.clone(), waker.clone());
         let printer = terminal
@@ -538,7 +538,7 @@ impl Session {
         terminal: &mut Terminal,
         sender: &mut Outgoing,
         outcomes: &Receiver<AckOutcome>,
-        waker: &Waker,
+        waker: &PromptWaker,
     ) -> End {
         loop {
             if let Some(end) = take_outcomes(&mut sender.tally, outcomes, waker) {
@@ -730,7 +730,7 @@ fn stdin_lines(max_line: usize) -> Result<Receiver<Line>> {
 fn take_outcomes(
     tally: &mut AckTally,
     outcomes: &Receiver<AckOutcome>,
-    waker: &Waker,
+    waker: &PromptWaker,
 ) -> Option<End> {
     for outcome in outcomes.try_iter() {
         tally.record(&outcome);
