@@ -15,16 +15,18 @@
 //!   plain lines (or raw JSON with `--json`), and the command exits 0 at the end of stdin, once
 //!   the host has acknowledged everything sent, like `chatroom send`.
 
-use std::io::{self, IsTerminal, Write};
+mod output;
+
+use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, select};
-use rustyline::ExternalPrinter;
 use rustyline::error::ReadlineError;
 
+use self::output::{Output, Screen, Stdout};
 use super::acks::{self, AckOutcome, AckTally};
 use super::connection::{self, EventStream, JoinReply, Joined, Requests, Welcome};
 use super::editor::{self, LineEditor};
@@ -103,44 +105,6 @@ impl End {
             AckOutcome::Lost(why) => Some(End::Lost(why.clone())),
             _ => None,
         }
-    }
-}
-
-/// Where the event thread writes, and how it tells the main thread it cannot any more.
-trait Output: Send {
-    /// A line of the room's conversation.
-    fn line(&mut self, text: &str) -> io::Result<()>;
-    /// A diagnostic: an error the host reported about something we sent.
-    fn diagnostic(&mut self, text: &str) -> io::Result<()>;
-}
-
-/// The terminal, above the prompt.
-struct Screen<P>(P);
-
-impl<P: ExternalPrinter + Send> Output for Screen<P> {
-    fn line(&mut self, text: &str) -> io::Result<()> {
-        self.0.print(format!("{text}\n")).map_err(io::Error::other)
-    }
-
-    fn diagnostic(&mut self, text: &str) -> io::Result<()> {
-        self.line(text)
-    }
-}
-
-/// Plain stdout (a pipe or a file); diagnostics to stderr, so a transcript stays clean.
-struct Stdout;
-
-impl Output for Stdout {
-    fn line(&mut self, text: &str) -> io::Result<()> {
-        let mut out = io::stdout().lock();
-        out.write_all(text.as_bytes())?;
-        out.write_all(b"\n")?;
-        out.flush()
-    }
-
-    fn diagnostic(&mut self, text: &str) -> io::Result<()> {
-        eprintln!("chatroom: {text}");
-        Ok(())
     }
 }
 
