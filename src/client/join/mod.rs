@@ -16,10 +16,10 @@
 //!   the host has acknowledged everything sent, like `chatroom send`.
 
 mod output;
+mod prompt_waker;
 
 use std::io::{self, IsTerminal};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -27,6 +27,7 @@ use crossbeam_channel::{Receiver, Sender, select};
 use rustyline::error::ReadlineError;
 
 use self::output::{Output, Screen, Stdout};
+use self::prompt_waker::PromptWaker;
 use super::acks::{self, AckOutcome, AckTally};
 use super::connection::{self, EventStream, JoinReply, Joined, Requests, Welcome};
 use super::editor::{self, LineEditor};
@@ -129,57 +130,6 @@ impl Terminal {
 
     fn say(&mut self, text: &str) {
         let _ = self.printer.line(text);
-    }
-}
-
-/// Gets the main thread out of `readline` when the session ends elsewhere.
-///
-/// rustyline reads keys in raw mode, where Ctrl-C is a key and signals are off, but it catches
-/// SIGINT while reading and returns `Interrupted`; that is the only way in from another thread.
-/// A SIGINT that lands just before `readline` starts would be lost (ctrlc's handler catches it
-/// then), so the waker repeats it until the main thread says it is awake.
-#[derive(Clone, Default)]
-struct PromptWaker {
-    started: Arc<AtomicBool>,
-    awake: Arc<AtomicBool>,
-    /// A signal asked us to stop (ctrlc's handler sets it).
-    stop: Arc<AtomicBool>,
-}
-
-impl PromptWaker {
-    fn wake(&self) {
-        if self.started.swap(true, Ordering::SeqCst) {
-            return;
-        }
-        #[cfg(unix)]
-        {
-            let awake = self.awake.clone();
-            let _ = std::thread::Builder::new()
-                .name("waker".into())
-                .spawn(move || {
-                    use nix::sys::signal::{Signal, kill};
-                    use nix::unistd::Pid;
-                    while !awake.load(Ordering::SeqCst) {
-                        let _ = kill(Pid::this(), Signal::SIGINT);
-                        std::thread::sleep(Duration::from_millis(25));
-                    }
-                });
-        }
-        // Elsewhere nothing can interrupt `readline`; the session ends at the next Enter.
-    }
-
-    fn stop_requested(&self) -> bool {
-        self.stop.load(Ordering::SeqCst)
-    }
-
-    /// Installs the handler for Ctrl-C outside the editor, SIGTERM and SIGHUP: stop cleanly.
-    fn handle_signals(&self) {
-        let waker = self.clone();
-        // Only fails if a handler is already installed, and then that one keeps working.
-        let _ = ctrlc::set_handler(move || {
-            waker.stop.store(true, Ordering::SeqCst);
-            waker.wake();
-        });
     }
 }
 
@@ -446,14 +396,11 @@ impl Session {
                 bell: true,
                 wake: Box::new(move || wake.wake()),
                 // The terminal is gone (hung up): stop as if signalled, which SIGHUP also does.
-                output_closed: Box::new(move || {
-                    output_closed.stop.store(true, Ordering::SeqCst);
-                    output_closed.wake();
-                }),
+                output_closed: Box::new(move || output_closed.request_stop()),
             },
         )?;
         let end = self.chat(&mut terminal, &mut sender, &outcomes, &waker);
-        waker.awake.store(true, Ordering::SeqCst);
+        waker.mark_awake();
         terminal.editor.save_history();
         match end {
             End::RoomClosed => {
