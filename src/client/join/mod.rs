@@ -15,6 +15,7 @@
 //!   plain lines (or raw JSON with `--json`), and the command exits 0 at the end of stdin, once
 //!   the host has acknowledged everything sent, like `chatroom send`.
 
+mod end;
 mod output;
 mod prompt_waker;
 
@@ -26,6 +27,7 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender, select};
 use rustyline::error::ReadlineError;
 
+use self::end::{End, lost};
 use self::output::{Output, Screen, Stdout};
 use self::prompt_waker::PromptWaker;
 use super::acks::{self, AckOutcome, AckTally};
@@ -81,32 +83,6 @@ struct Session {
     target: Target,
     timeout: Duration,
     renderer: Arc<Renderer>,
-}
-
-/// How a session ended.
-#[derive(Debug)]
-enum End {
-    /// The user left: `/quit`, Ctrl-D, Ctrl-C on an empty line, or the end of stdin.
-    Left,
-    /// A signal (SIGTERM, SIGHUP, or Ctrl-C outside the line editor) asked us to stop.
-    Interrupted,
-    /// The host shut the room down.
-    RoomClosed,
-    /// The connection broke; why.
-    Lost(String),
-    /// Reading the terminal failed.
-    Failed(String),
-}
-
-impl End {
-    /// The end an outcome means, if it means one.
-    fn of(outcome: &AckOutcome) -> Option<End> {
-        match outcome {
-            AckOutcome::RoomClosed(_) => Some(End::RoomClosed),
-            AckOutcome::Lost(why) => Some(End::Lost(why.clone())),
-            _ => None,
-        }
-    }
 }
 
 /// The interactive side: the line editor, and a printer for the main thread's own lines.
@@ -333,13 +309,6 @@ impl Outgoing {
 enum Problem {
     Mistake(String),
     End(End),
-}
-
-fn lost(target: &Target, why: &str) -> Error {
-    Error::new(
-        ExitStatus::ConnectionLost,
-        format!("{target}: connection lost: {why}"),
-    )
 }
 
 impl Session {
