@@ -16,6 +16,7 @@
 //!   the host has acknowledged everything sent, like `chatroom send`.
 
 mod end;
+mod outgoing;
 mod output;
 mod prompt_waker;
 
@@ -28,6 +29,7 @@ use crossbeam_channel::{Receiver, Sender, select};
 use rustyline::error::ReadlineError;
 
 use self::end::{End, lost};
+use self::outgoing::{Outgoing, Problem};
 use self::output::{Output, Screen, Stdout};
 use self::prompt_waker::PromptWaker;
 use super::acks::{self, AckOutcome, AckTally};
@@ -43,12 +45,7 @@ use crate::error::{Error, ExitStatus, Result, describe_io};
 use crate::line::{Line, LineReader};
 use crate::nick;
 use crate::protocol::parse::Request;
-use crate::protocol::wire::ClientRequest;
 use crate::protocol::{Event, Timestamp};
-
-/// How long to wait, after saying goodbye, for the host to close the connection: long enough
-/// for it to read our `quit`, short enough that leaving feels instant.
-const GOODBYE_WAIT: Duration = Duration::from_secs(2);
 
 pub fn run(args: &JoinArgs) -> Result<()> {
     let target = target::parse(&args.server.server, args.server.port)
@@ -227,90 +224,6 @@ impl Reader {
     }
 }
 
-/// The main thread's side of the connection: sending, and counting what was answered.
-struct Outgoing {
-    requests: Requests,
-    tally: AckTally,
-    max_line: usize,
-    sent_pms: Sender<(u64, String, String)>,
-}
-
-impl Outgoing {
-    /// Sends a request with the next id. `Err` holds a mistake to explain (the line is too
-    /// long) or, as `End`, the connection's failure.
-    fn send(&mut self, request: Request) -> Result<(), Problem> {
-        let id = self.tally.next_id();
-        let pm = match &request {
-            Request::Pm { to, text } => Some((to.clone(), text.clone())),
-            _ => None,
-        };
-        let Some(wire) = input::to_wire(request, id.clone()) else {
-            return Ok(());
-        };
-        let line = wire.to_json_line();
-        if line.len() - 1 > self.max_line {
-            return Err(Problem::Mistake(format!(
-                "that line is too long for this room ({} bytes at most, once encoded)",
-                self.max_line
-            )));
-        }
-        if let (Some((to, text)), Some(number)) = (pm, id.as_u64()) {
-            let _ = self.sent_pms.send((number, to, text));
-        }
-        self.requests
-            .send_line(&line)
-            .map_err(|e| Problem::End(End::Lost(describe_io(&e))))?;
-        self.tally.mark_sent();
-        Ok(())
-    }
-
-    /// Waits for every answer still owed (so nothing typed is lost), then says goodbye and
-    /// waits briefly for the host to close the connection.
-    fn leave(
-        &mut self,
-        outcomes: &Receiver<AckOutcome>,
-        timeout: Duration,
-        target: &Target,
-    ) -> Result<()> {
-        let mut closed = false;
-        acks::settle(
-            &mut self.tally,
-            outcomes,
-            timeout,
-            |tally, outcome| {
-                closed |= outcome.is_final();
-                if closed && !tally.settled() {
-                    let owed = tally.sent - tally.done - tally.refused;
-                    let why = format!(
-                        "the connection ended before the host acknowledged {owed} of our messages"
-                    );
-                    return Err(lost(target, &why));
-                }
-                Ok(())
-            },
-            |_, why| lost(target, &why),
-        )?;
-        if closed {
-            return Ok(());
-        }
-        let _ = self.requests.send(&ClientRequest::Quit { id: None });
-        self.requests.finish();
-        let deadline = std::time::Instant::now() + GOODBYE_WAIT;
-        while let Ok(outcome) = outcomes.recv_deadline(deadline) {
-            if outcome.is_final() {
-                break;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Something that stops a line from being sent.
-enum Problem {
-    Mistake(String),
-    End(End),
-}
-
 impl Session {
     /// Starts the event thread on a joined connection; returns the main thread's sending half
     /// and the channel the event thread reports on.
@@ -331,12 +244,7 @@ impl Session {
             sent_pms,
         }
         .spawn()?;
-        let outgoing = Outgoing {
-            requests,
-            tally: AckTally::default(),
-            max_line: welcome.limits.max_line,
-            sent_pms: pms_tx,
-        };
+        let outgoing = Outgoing::new(requests, welcome.limits.max_line, pms_tx);
         Ok((outgoing, outcomes))
     }
 
