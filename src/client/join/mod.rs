@@ -19,19 +19,21 @@ mod end;
 mod outgoing;
 mod output;
 mod prompt_waker;
+mod reader;
 
 use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender, select};
+use crossbeam_channel::{Receiver, select};
 use rustyline::error::ReadlineError;
 
 use self::end::{End, lost};
 use self::outgoing::{Outgoing, Problem};
 use self::output::{Output, Screen, Stdout};
 use self::prompt_waker::PromptWaker;
+use self::reader::Hooks;
 use super::acks::{self, AckOutcome, AckTally};
 use super::connection::{self, EventStream, JoinReply, Joined, Requests, Welcome};
 use super::editor::{self, LineEditor};
@@ -45,7 +47,6 @@ use crate::error::{Error, ExitStatus, Result, describe_io};
 use crate::line::{Line, LineReader};
 use crate::nick;
 use crate::protocol::parse::Request;
-use crate::protocol::{Event, Timestamp};
 
 pub fn run(args: &JoinArgs) -> Result<()> {
     let target = target::parse(&args.server.server, args.server.port)
@@ -106,124 +107,6 @@ impl Terminal {
     }
 }
 
-/// How the event thread prints, and how it reaches the main thread: what differs between a
-/// terminal and a pipe.
-struct Hooks {
-    out: Box<dyn Output>,
-    /// Print the room's lines as they came, JSON included, instead of rendering them.
-    raw: bool,
-    /// Ring the terminal bell on mentions (only a terminal has one).
-    bell: bool,
-    /// Called once the connection has ended and the main thread has been told, to make sure
-    /// it notices.
-    wake: Box<dyn Fn() + Send>,
-    /// Called when our output is gone: nobody is reading any more.
-    output_closed: Box<dyn Fn() + Send>,
-}
-
-/// The event thread.
-struct Reader {
-    events: EventStream,
-    roster: Arc<Mutex<Roster>>,
-    renderer: Arc<Renderer>,
-    hooks: Hooks,
-    outcomes: Sender<AckOutcome>,
-    /// Private messages we sent, by id, so their acks can be shown as `[pm to NICK] text`.
-    sent_pms: Receiver<(u64, String, String)>,
-}
-
-impl Reader {
-    fn spawn(self) -> Result<()> {
-        std::thread::Builder::new()
-            .name("events".into())
-            .spawn(move || self.run())
-            .map(drop)
-            .map_err(|e| Error::failure(format!("cannot start the event thread: {e}")))
-    }
-
-    fn run(mut self) {
-        // Silence is normal in a chat room; only the main thread judges the host's answers.
-        let _ = self.events.set_timeout(None);
-        let mut pms = std::collections::HashMap::new();
-        loop {
-            let (raw, event) = match self.events.next_raw_event() {
-                Ok(Some(next)) => next,
-                Ok(None) => return self.report(AckOutcome::of_read_end(None)),
-                Err(e) => return self.report(AckOutcome::of_read_end(Some(&e))),
-            };
-            let me = {
-                let mut roster = self.roster.lock().expect("roster lock");
-                roster.apply(&event);
-                roster.me.clone()
-            };
-            pms.extend(
-                self.sent_pms
-                    .try_iter()
-                    .map(|(id, to, text)| (id, (to, text))),
-            );
-            if let Err(e) = self.show(&raw, &event, &me, &mut pms) {
-                if e.kind() != io::ErrorKind::BrokenPipe {
-                    eprintln!("chatroom: cannot write to stdout: {}", describe_io(&e));
-                }
-                return (self.hooks.output_closed)();
-            }
-            if let Some(outcome) = AckOutcome::of_event(&event) {
-                if outcome.is_final() {
-                    return self.report(outcome);
-                }
-                if self.outcomes.send(outcome).is_err() {
-                    return;
-                }
-            }
-        }
-    }
-
-    fn show(
-        &mut self,
-        raw: &str,
-        event: &Event,
-        me: &str,
-        pms: &mut std::collections::HashMap<u64, (String, String)>,
-    ) -> io::Result<()> {
-        let out = &mut self.hooks.out;
-        if self.hooks.raw {
-            return out.line(raw);
-        }
-        match event {
-            Event::Ack { id, .. } => {
-                let pm = id.as_ref().and_then(|id| pms.remove(&id.as_u64()?));
-                if let Some((to, text)) = pm {
-                    let line = self.renderer.pm_sent(&Timestamp::now(), &to, &text);
-                    out.line(&line)?;
-                }
-                Ok(())
-            }
-            Event::Error { id, .. } => {
-                if let Some(id) = id.as_ref().and_then(|id| id.as_u64()) {
-                    pms.remove(&id);
-                }
-                match self.renderer.event(event, me) {
-                    Some(line) => out.diagnostic(&line.text),
-                    None => Ok(()),
-                }
-            }
-            _ => match self.renderer.event(event, me) {
-                Some(line) if line.mention && self.hooks.bell => {
-                    out.line(&format!("{}\u{7}", line.text))
-                }
-                Some(line) => out.line(&line.text),
-                None => Ok(()),
-            },
-        }
-    }
-
-    /// The connection ended: tell the main thread, and get its attention.
-    fn report(self, outcome: AckOutcome) {
-        let _ = self.outcomes.send(outcome);
-        (self.hooks.wake)();
-    }
-}
-
 impl Session {
     /// Starts the event thread on a joined connection; returns the main thread's sending half
     /// and the channel the event thread reports on.
@@ -233,17 +116,7 @@ impl Session {
         roster: Arc<Mutex<Roster>>,
         hooks: Hooks,
     ) -> Result<(Outgoing, Receiver<AckOutcome>)> {
-        let (outcomes_tx, outcomes) = crossbeam_channel::unbounded();
-        let (pms_tx, sent_pms) = crossbeam_channel::unbounded();
-        Reader {
-            events,
-            roster,
-            renderer: self.renderer.clone(),
-            hooks,
-            outcomes: outcomes_tx,
-            sent_pms,
-        }
-        .spawn()?;
+        let (outcomes, pms_tx) = reader::spawn(events, roster, self.renderer.clone(), hooks)?;
         let outgoing = Outgoing::new(requests, welcome.limits.max_line, pms_tx);
         Ok((outgoing, outcomes))
     }
