@@ -19,6 +19,7 @@ use crate::cli::JoinArgs;
 use crate::client::connection::{self, Welcome};
 use crate::client::input::{self, UserInput};
 use crate::client::render::Renderer;
+use crate::client::resolve_nick;
 use crate::client::roster::Roster;
 use crate::error::{Error, Result, describe_io};
 use crate::line::{Line, LineReader};
@@ -26,7 +27,7 @@ use crate::line::{Line, LineReader};
 impl Session {
     /// The client without a terminal: stdin lines in, the room's events out.
     pub(super) fn piped(&self, args: &JoinArgs) -> Result<()> {
-        let nick = crate::client::resolve_nick(args.server.nick.as_deref())?;
+        let nick = resolve_nick(args.server.nick.as_deref())?;
         let (welcome, events, requests) = connection::join(&self.target, &nick, self.timeout)?;
         let mut out = Stdout;
         if write_welcome(&mut out, &welcome, &self.renderer, args.json).is_err() {
