@@ -10,9 +10,9 @@
 //! waiting for their welcome at a time; the phase ends when the room has welcomed every client.
 //! **Settle**: the bench reads until the room has been quiet for a moment, so the join notices of
 //! a big room are not counted against the messages. **Messages**: the senders send (see
-//! `senders.rs`) and every reading client records what arrives in the [`Tally`]; the phase ends
-//! when every expected delivery has arrived, or when nothing has moved for `idle_timeout`, in
-//! which case what is missing is reported as lost.
+//! `senders.rs`) and every reading client records what arrives in the [`DeliveryTally`]; the
+//! phase ends when every expected delivery has arrived, or when nothing has moved for
+//! `idle_timeout`, in which case what is missing is reported as lost.
 
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
@@ -27,7 +27,7 @@ use super::inbound::{self, Inbound};
 use super::newlines::newlines;
 use super::payload::{Payload, Stamp};
 use super::senders::{self, Schedule};
-use super::tally::{Delivery, Tally};
+use super::tally::{Delivery, DeliveryTally};
 use crate::cli::BenchMode;
 use crate::error::{Error, ExitStatus, Result, describe_io};
 
@@ -121,12 +121,12 @@ pub enum Ended {
 }
 
 /// What a run measured.
-pub struct Outcome {
+pub struct LoadOutcome {
     /// From the first connect to the last welcome.
     pub connect: Duration,
     /// Waiting for the room to go quiet after the joins.
     pub settle: Duration,
-    pub tally: Tally,
+    pub tally: DeliveryTally,
     /// Messages written.
     pub sent: u64,
     /// Since the run's epoch, in ns: first and last message written, last delivery.
@@ -195,7 +195,7 @@ struct Load<'a> {
     schedule: Schedule,
     /// The shared read buffer: connections keep only their unfinished line.
     buf: Vec<u8>,
-    tally: Tally,
+    tally: DeliveryTally,
     /// The senders' nicknames, by client number - 1: a message is checked against the nickname
     /// its text says sent it, which is cheaper than reading the number out of every nickname.
     sender_nicks: Vec<String>,
@@ -239,7 +239,7 @@ pub fn run(
     epoch: Instant,
     interrupted: &AtomicBool,
     milestone: &mut dyn FnMut(Milestone),
-) -> Result<Outcome> {
+) -> Result<LoadOutcome> {
     let poll = Poll::new()
         .map_err(|e| Error::failure(format!("cannot start the event loop: {}", describe_io(&e))))?;
     let mut load = Load {
@@ -264,7 +264,7 @@ pub fn run(
             .collect(),
         schedule: Schedule::new(plan.senders, plan.messages, plan.rate),
         buf: vec![0; READ_CHUNK],
-        tally: Tally::new(plan.clients, plan.senders, plan.messages),
+        tally: DeliveryTally::new(plan.clients, plan.senders, plan.messages),
         sender_nicks: (1..=plan.senders as u32).map(inbound::nick).collect(),
         accepted_lines: AcceptedLines::new(plan.mode, &plan.payload),
         again: Vec::new(),
@@ -298,7 +298,7 @@ pub fn run(
     milestone(Milestone::Joined);
     let ended = load.send_and_receive(&mut events)?;
     milestone(Milestone::Done);
-    Ok(Outcome {
+    Ok(LoadOutcome {
         connect,
         settle,
         sent: load.sent,

@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 use crate::cli::{BenchArgs, BenchMode};
 use crate::client::target;
 use crate::error::{Error, ExitStatus, Result, describe_io};
-use load::{Ended, Milestone, Outcome, Plan};
+use load::{Ended, LoadOutcome, Milestone, Plan};
 use payload::Payload;
 use report::{HostReport, Latency, Report};
 
@@ -51,7 +51,7 @@ const SPARE_FDS: u64 = 64;
 const MIN_CPU_SECS: f64 = 0.1;
 
 /// What `chatroom bench` was asked to do, checked.
-struct Settings {
+struct BenchConfig {
     plan_without_addr: PlanParts,
     server: Option<target::Target>,
     spawn_host: bool,
@@ -76,7 +76,7 @@ struct PlanParts {
     idle_timeout: Duration,
 }
 
-impl Settings {
+impl BenchConfig {
     fn from_args(args: &BenchArgs) -> Result<Self> {
         let usage = |message: String| Error::new(ExitStatus::Usage, message);
         let clients = args.clients as usize;
@@ -119,7 +119,7 @@ impl Settings {
             let server = args.server.as_deref().unwrap_or("127.0.0.1");
             Some(target::parse(server, args.port).map_err(usage)?)
         };
-        Ok(Settings {
+        Ok(BenchConfig {
             plan_without_addr: PlanParts {
                 mode: args.mode,
                 clients,
@@ -145,15 +145,15 @@ impl Settings {
 
 /// `chatroom bench`.
 pub fn run(args: &BenchArgs) -> Result<()> {
-    let settings = Settings::from_args(args)?;
-    let parts = &settings.plan_without_addr;
+    let config = BenchConfig::from_args(args)?;
+    let parts = &config.plan_without_addr;
     let mut warnings = Vec::new();
 
     // Every client is a socket here, and a started host (our child, which inherits the limit)
     // holds a few descriptors per client too.
     let clients = parts.clients as u64;
     let own_need = clients + SPARE_FDS;
-    let wanted = if settings.spawn_host {
+    let wanted = if config.spawn_host {
         own_need + 4 * clients + SPARE_FDS
     } else {
         own_need
@@ -174,22 +174,22 @@ pub fn run(args: &BenchArgs) -> Result<()> {
 
     install_interrupt_handler();
 
-    let mut spawned = if settings.spawn_host {
+    let mut spawned = if config.spawn_host {
         Some(host::spawn(
             parts.clients,
-            settings.host_cpu,
-            &settings.host_args,
+            config.host_cpu,
+            &config.host_args,
         )?)
     } else {
         None
     };
-    let (addr, server_name) = match (&spawned, &settings.server) {
+    let (addr, server_name) = match (&spawned, &config.server) {
         (Some(host), _) => (host.addr, host.addr.to_string()),
         (None, Some(target)) => (resolve(target)?, target.to_string()),
         (None, None) => unreachable!("either a server or a spawned host"),
     };
-    let pid = spawned.as_ref().map(|h| h.pid()).or(settings.host_pid);
-    if let Some(pid) = settings.host_pid
+    let pid = spawned.as_ref().map(|h| h.pid()).or(config.host_pid);
+    if let Some(pid) = config.host_pid
         && cfg!(target_os = "linux")
         && host::sample(pid).is_none()
     {
@@ -243,11 +243,11 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         &plan,
         &outcome,
         server_name,
-        settings.spawn_host,
+        config.spawn_host,
         host,
         warnings,
     );
-    print(&report, settings.json)?;
+    print(&report, config.json)?;
     // The clients are gone once `load::run` returns; stopping the host is what is left.
     drop(spawned);
     if outcome.ended == Ended::Interrupted {
@@ -276,7 +276,7 @@ fn resolve(target: &target::Target) -> Result<SocketAddr> {
 fn host_report(
     pid: u32,
     plan: &Plan,
-    outcome: &Outcome,
+    outcome: &LoadOutcome,
     idle: host::Sample,
     joined: host::Sample,
     done: host::Sample,
@@ -301,7 +301,7 @@ fn host_report(
 
 fn build_report(
     plan: &Plan,
-    outcome: &Outcome,
+    outcome: &LoadOutcome,
     server: String,
     spawned_host: bool,
     host: Option<HostReport>,

@@ -26,7 +26,8 @@ pub enum Delivery {
     Unexpected,
 }
 
-pub struct Tally {
+/// Every reader's deliveries from every sender, each counted once, and their latencies.
+pub struct DeliveryTally {
     senders: usize,
     messages: u64,
     /// Highest sequence number from each sender seen by each reader: `reader * senders + sender`.
@@ -40,10 +41,10 @@ pub struct Tally {
     pub latency: Histogram<u64>,
 }
 
-impl Tally {
+impl DeliveryTally {
     /// A tally for `readers` clients, of which the first `senders` send `messages` each.
     pub fn new(readers: usize, senders: usize, messages: u64) -> Self {
-        Tally {
+        DeliveryTally {
             senders,
             messages,
             last_seq: vec![0; readers * senders],
@@ -101,7 +102,7 @@ mod tests {
 
     #[test]
     fn sorts_deliveries_per_reader_and_sender() {
-        let mut tally = Tally::new(3, 2, 10);
+        let mut tally = DeliveryTally::new(3, 2, 10);
         assert_eq!(tally.record(2, stamp(1, 1, 100), 150), Delivery::InOrder);
         assert_eq!(tally.record(2, stamp(1, 3, 100), 150), Delivery::InOrder);
         assert_eq!(tally.record(2, stamp(1, 2, 100), 150), Delivery::Reordered);
@@ -117,7 +118,7 @@ mod tests {
 
     #[test]
     fn refuses_what_the_run_cannot_have_sent() {
-        let mut tally = Tally::new(3, 2, 10);
+        let mut tally = DeliveryTally::new(3, 2, 10);
         assert_eq!(tally.record(0, stamp(1, 1, 0), 1), Delivery::Unexpected); // own echo
         assert_eq!(tally.record(2, stamp(3, 1, 0), 1), Delivery::Unexpected); // not a sender
         assert_eq!(tally.record(2, stamp(0, 1, 0), 1), Delivery::Unexpected);
@@ -128,7 +129,7 @@ mod tests {
 
     #[test]
     fn records_latency_in_nanoseconds() {
-        let mut tally = Tally::new(2, 1, 10);
+        let mut tally = DeliveryTally::new(2, 1, 10);
         tally.record(1, stamp(1, 1, 1_000), 51_000);
         tally.record(1, stamp(1, 2, 1_000), 1_000); // a clock tie still counts, as 1 ns
         assert_eq!(tally.latency.len(), 2);

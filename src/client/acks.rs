@@ -16,7 +16,7 @@ use crate::protocol::{ErrorCode, Event, Id};
 
 /// What the host said that matters to a client waiting on its requests.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum AckOutcome {
     /// One of our requests was carried out: an `ack`, or the `users` answering a `list`.
     Done { id: Option<u64> },
     /// The host refused a request (`id` says which of ours, when it can tell).
@@ -29,38 +29,38 @@ pub enum Outcome {
     Lost(String),
 }
 
-impl Outcome {
+impl AckOutcome {
     /// What `event` means for our requests; `None` for room events (messages, joins, ...).
-    pub fn of_event(event: &Event) -> Option<Outcome> {
+    pub fn of_event(event: &Event) -> Option<AckOutcome> {
         let id = |id: &Option<Id>| id.as_ref().and_then(Id::as_u64);
         Some(match event {
-            Event::Ack { id: reply_to, .. } => Outcome::Done { id: id(reply_to) },
+            Event::Ack { id: reply_to, .. } => AckOutcome::Done { id: id(reply_to) },
             Event::Users {
                 id: Some(reply_to), ..
-            } => Outcome::Done {
+            } => AckOutcome::Done {
                 id: reply_to.as_u64(),
             },
             Event::Error {
                 code: ErrorCode::SlowDown,
                 message,
                 ..
-            } => Outcome::Paced(message.clone()),
+            } => AckOutcome::Paced(message.clone()),
             Event::Error {
                 message,
                 id: reply_to,
                 ..
-            } => Outcome::Refused {
+            } => AckOutcome::Refused {
                 id: id(reply_to),
                 message: message.clone(),
             },
-            Event::Quit { reason } => Outcome::RoomClosed(reason.clone()),
+            Event::Quit { reason } => AckOutcome::RoomClosed(reason.clone()),
             _ => return None,
         })
     }
 
     /// The outcome of a read that returned no event: end of stream, or an error.
-    pub fn of_read_end(error: Option<&io::Error>) -> Outcome {
-        Outcome::Lost(match error {
+    pub fn of_read_end(error: Option<&io::Error>) -> AckOutcome {
+        AckOutcome::Lost(match error {
             None => "the host closed the connection".to_string(),
             Some(e) => describe_io(e),
         })
@@ -68,34 +68,34 @@ impl Outcome {
 
     /// Whether nothing more will come from the connection after this.
     pub fn is_final(&self) -> bool {
-        matches!(self, Outcome::RoomClosed(_) | Outcome::Lost(_))
+        matches!(self, AckOutcome::RoomClosed(_) | AckOutcome::Lost(_))
     }
 }
 
 /// How many requests went out and how many the host has answered.
 #[derive(Debug, Default)]
-pub struct Tally {
+pub struct AckTally {
     pub sent: u64,
     pub done: u64,
     pub refused: u64,
 }
 
-impl Tally {
+impl AckTally {
     /// The id the next request carries: ids count up from 1, so a refusal names the request.
     pub fn next_id(&self) -> Id {
         Id::from(self.sent + 1)
     }
 
-    /// Counts the request carrying [`Tally::next_id`] as sent.
+    /// Counts the request carrying [`AckTally::next_id`] as sent.
     pub fn mark_sent(&mut self) {
         self.sent += 1;
     }
 
     /// Counts a reply. Refusals without one of our ids (a flood warning, say) answer nothing.
-    pub fn record(&mut self, outcome: &Outcome) {
+    pub fn record(&mut self, outcome: &AckOutcome) {
         match outcome {
-            Outcome::Done { .. } => self.done += 1,
-            Outcome::Refused { id: Some(_), .. } => self.refused += 1,
+            AckOutcome::Done { .. } => self.done += 1,
+            AckOutcome::Refused { id: Some(_), .. } => self.refused += 1,
             _ => {}
         }
     }
@@ -112,11 +112,11 @@ impl Tally {
 /// closed connection while requests are unanswered, typically). When the host says nothing for
 /// `timeout`, or the reader has gone, the wait fails with `lost(why)`.
 pub fn settle(
-    tally: &mut Tally,
-    outcomes: &Receiver<Outcome>,
+    tally: &mut AckTally,
+    outcomes: &Receiver<AckOutcome>,
     timeout: Duration,
-    mut take: impl FnMut(&Tally, Outcome) -> Result<()>,
-    lost: impl Fn(&Tally, String) -> crate::error::Error,
+    mut take: impl FnMut(&AckTally, AckOutcome) -> Result<()>,
+    lost: impl Fn(&AckTally, String) -> crate::error::Error,
 ) -> Result<()> {
     while !tally.settled() {
         match outcomes.recv_timeout(timeout) {
@@ -149,39 +149,39 @@ mod tests {
     #[test]
     fn replies_become_outcomes() {
         assert_eq!(
-            Outcome::of_event(&event(r#"{"type":"ack","id":3,"seq":9}"#)),
-            Some(Outcome::Done { id: Some(3) })
+            AckOutcome::of_event(&event(r#"{"type":"ack","id":3,"seq":9}"#)),
+            Some(AckOutcome::Done { id: Some(3) })
         );
         assert_eq!(
-            Outcome::of_event(&event(r#"{"type":"users","users":["a"],"id":4}"#)),
-            Some(Outcome::Done { id: Some(4) })
+            AckOutcome::of_event(&event(r#"{"type":"users","users":["a"],"id":4}"#)),
+            Some(AckOutcome::Done { id: Some(4) })
         );
         assert_eq!(
-            Outcome::of_event(&event(r#"{"type":"users","users":["a"]}"#)),
+            AckOutcome::of_event(&event(r#"{"type":"users","users":["a"]}"#)),
             None
         );
         assert_eq!(
-            Outcome::of_event(&event(
+            AckOutcome::of_event(&event(
                 r#"{"type":"error","code":"no_such_nick","message":"m","id":5}"#
             )),
-            Some(Outcome::Refused {
+            Some(AckOutcome::Refused {
                 id: Some(5),
                 message: "m".into()
             })
         );
         assert!(matches!(
-            Outcome::of_event(&event(
+            AckOutcome::of_event(&event(
                 r#"{"type":"error","code":"slow_down","message":"m"}"#
             )),
-            Some(Outcome::Paced(_))
+            Some(AckOutcome::Paced(_))
         ));
         assert!(
-            Outcome::of_event(&event(r#"{"type":"quit","reason":"bye"}"#))
+            AckOutcome::of_event(&event(r#"{"type":"quit","reason":"bye"}"#))
                 .unwrap()
                 .is_final()
         );
         assert_eq!(
-            Outcome::of_event(&event(
+            AckOutcome::of_event(&event(
                 r#"{"type":"join","seq":1,"ts":"2026-11-22T14:04:00.120Z","nick":"c","count":2}"#
             )),
             None
@@ -190,20 +190,20 @@ mod tests {
 
     #[test]
     fn the_tally_settles_when_every_request_is_answered() {
-        let mut tally = Tally::default();
+        let mut tally = AckTally::default();
         assert_eq!(tally.next_id(), Id::from(1));
         tally.mark_sent();
         assert_eq!(tally.next_id(), Id::from(2));
         tally.mark_sent();
         assert!(!tally.settled());
-        tally.record(&Outcome::Paced("slow".into()));
-        tally.record(&Outcome::Refused {
+        tally.record(&AckOutcome::Paced("slow".into()));
+        tally.record(&AckOutcome::Refused {
             id: None,
             message: "x".into(),
         });
         assert!(!tally.settled());
-        tally.record(&Outcome::Done { id: Some(1) });
-        tally.record(&Outcome::Refused {
+        tally.record(&AckOutcome::Done { id: Some(1) });
+        tally.record(&AckOutcome::Refused {
             id: Some(2),
             message: "x".into(),
         });
@@ -213,9 +213,9 @@ mod tests {
     #[test]
     fn settle_gives_up_on_a_silent_host() {
         let (tx, rx) = crossbeam_channel::unbounded();
-        let mut tally = Tally::default();
+        let mut tally = AckTally::default();
         tally.mark_sent();
-        tx.send(Outcome::Paced("slow".into())).unwrap();
+        tx.send(AckOutcome::Paced("slow".into())).unwrap();
         let err = settle(
             &mut tally,
             &rx,

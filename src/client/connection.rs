@@ -32,7 +32,7 @@ pub struct Welcome {
 }
 
 /// The reading half of a joined connection.
-pub struct Events {
+pub struct EventStream {
     lines: LineReader<TcpStream>,
 }
 
@@ -74,10 +74,11 @@ pub fn connect(target: &Target, timeout: Duration) -> Result<TcpStream> {
 }
 
 /// A joined connection: what the room said, and its two halves.
-pub type Joined = (Welcome, Events, Requests);
+pub type Joined = (Welcome, EventStream, Requests);
 
-/// How a handshake ended, when the connection itself worked.
-pub enum Handshake {
+/// The room's answer to our hello, when the connection itself worked: welcomed, or asked for
+/// another nickname.
+pub enum JoinReply {
     Joined(Box<Joined>),
     /// The room refused the nickname (taken or invalid), saying why; another may do.
     NickRefused(String),
@@ -86,14 +87,14 @@ pub enum Handshake {
 /// Connects, says hello as `nick`, and waits for the welcome.
 pub fn join(target: &Target, nick: &str, timeout: Duration) -> Result<Joined> {
     match handshake(target, nick, timeout)? {
-        Handshake::Joined(joined) => Ok(*joined),
-        Handshake::NickRefused(message) => Err(refused(target, ErrorCode::NickTaken, &message)),
+        JoinReply::Joined(joined) => Ok(*joined),
+        JoinReply::NickRefused(message) => Err(refused(target, ErrorCode::NickTaken, &message)),
     }
 }
 
 /// Like [`join`], but tells a refused nickname apart from every other failure, so that an
 /// interactive client can ask for another one.
-pub fn handshake(target: &Target, nick: &str, timeout: Duration) -> Result<Handshake> {
+pub fn handshake(target: &Target, nick: &str, timeout: Duration) -> Result<JoinReply> {
     let stream = connect(target, timeout)?;
     let _ = stream.set_nodelay(true);
     let lost = |why: String| Error::new(ExitStatus::ConnectionLost, format!("{target}: {why}"));
@@ -103,7 +104,7 @@ pub fn handshake(target: &Target, nick: &str, timeout: Duration) -> Result<Hands
         .map_err(|e| lost(describe_io(&e)))?;
     let reader = stream.try_clone().map_err(|e| lost(describe_io(&e)))?;
     let mut requests = Requests { stream };
-    let mut events = Events {
+    let mut events = EventStream {
         lines: LineReader::new(reader, MAX_EVENT_LINE, 16 * 1024),
     };
     requests
@@ -152,10 +153,10 @@ pub fn handshake(target: &Target, nick: &str, timeout: Duration) -> Result<Hands
                     limits,
                     line,
                 };
-                return Ok(Handshake::Joined(Box::new((welcome, events, requests))));
+                return Ok(JoinReply::Joined(Box::new((welcome, events, requests))));
             }
             Event::Error { code, message, .. } if code.is_nick_problem() => {
-                return Ok(Handshake::NickRefused(message));
+                return Ok(JoinReply::NickRefused(message));
             }
             Event::Error { code, message, .. } => return Err(refused(target, code, &message)),
             _ => {}
@@ -179,7 +180,7 @@ pub fn is_timeout(e: &io::Error) -> bool {
     )
 }
 
-impl Events {
+impl EventStream {
     /// The next event, skipping lines that are not JSON (the plain greeting). `None` at EOF.
     pub fn next_event(&mut self) -> io::Result<Option<Event>> {
         Ok(self.next_raw_event()?.map(|(_, event)| event))
@@ -204,7 +205,7 @@ impl Events {
         }
     }
 
-    /// Changes how long [`Events::next_event`] waits (`None`: forever).
+    /// Changes how long [`EventStream::next_event`] waits (`None`: forever).
     pub fn set_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         self.lines.get_ref().set_read_timeout(timeout)
     }

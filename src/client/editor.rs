@@ -11,7 +11,7 @@
 //!   duplicates, and lines typed with a leading space are not kept, as in shells.
 //!
 //! Incoming events are printed with rustyline's external printer, which repaints a half-typed
-//! line intact below them; see `join.rs`.
+//! line intact below them; see `join/output.rs`.
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};

@@ -12,7 +12,7 @@ use crate::protocol::wire::ClientRequest;
 
 /// What a line of input asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
+pub enum UserInput {
     /// Something for the room: a message, an action, a private message, a rename, a list.
     Request(Request),
     /// Show the commands.
@@ -48,20 +48,20 @@ pub const HELP: &[&str] = &[
 ];
 
 /// Parses one line the user typed.
-pub fn parse(line: &str) -> Input {
+pub fn parse(line: &str) -> UserInput {
     let trimmed = line.trim();
     let command = trimmed.split_whitespace().next().unwrap_or("");
     match command.to_ascii_lowercase().as_str() {
-        "/help" => return Input::Help,
-        "/clear" => return Input::Clear,
+        "/help" => return UserInput::Help,
+        "/clear" => return UserInput::Clear,
         _ => {}
     }
     match parse::parse_plain(line) {
-        Ok(None) => Input::Blank,
-        Ok(Some(Request::Quit)) => Input::Quit,
-        Ok(Some(Request::Help)) => Input::Help,
-        Ok(Some(request)) => Input::Request(request),
-        Err(refusal) => Input::Mistake(refusal.message),
+        Ok(None) => UserInput::Blank,
+        Ok(Some(Request::Quit)) => UserInput::Quit,
+        Ok(Some(Request::Help)) => UserInput::Help,
+        Ok(Some(request)) => UserInput::Request(request),
+        Err(refusal) => UserInput::Mistake(refusal.message),
     }
 }
 
@@ -86,14 +86,14 @@ mod tests {
 
     fn request(line: &str) -> Request {
         match parse(line) {
-            Input::Request(request) => request,
+            UserInput::Request(request) => request,
             other => panic!("{line:?} gave {other:?}"),
         }
     }
 
     fn mistake(line: &str) -> String {
         match parse(line) {
-            Input::Mistake(why) => why,
+            UserInput::Mistake(why) => why,
             other => panic!("{line:?} gave {other:?}"),
         }
     }
@@ -121,12 +121,12 @@ mod tests {
 
     #[test]
     fn local_commands() {
-        assert_eq!(parse("/help"), Input::Help);
-        assert_eq!(parse("/clear"), Input::Clear);
-        assert_eq!(parse("/quit"), Input::Quit);
-        assert_eq!(parse("/exit"), Input::Quit);
-        assert_eq!(parse("   "), Input::Blank);
-        assert_eq!(parse(""), Input::Blank);
+        assert_eq!(parse("/help"), UserInput::Help);
+        assert_eq!(parse("/clear"), UserInput::Clear);
+        assert_eq!(parse("/quit"), UserInput::Quit);
+        assert_eq!(parse("/exit"), UserInput::Quit);
+        assert_eq!(parse("   "), UserInput::Blank);
+        assert_eq!(parse(""), UserInput::Blank);
     }
 
     #[test]

@@ -79,14 +79,14 @@ pub fn mentions(text: &str, nick: &str) -> bool {
 
 /// A line to print, and whether it mentions us (the caller rings the bell).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Line {
+pub struct RenderedLine {
     pub text: String,
     pub mention: bool,
 }
 
-impl Line {
+impl RenderedLine {
     fn plain(text: String) -> Self {
-        Line {
+        RenderedLine {
             text,
             mention: false,
         }
@@ -195,7 +195,7 @@ where
 
     /// The line for a room event, or `None` for events that are not shown as such (acks,
     /// welcomes, quits: the caller handles those).
-    pub fn event(&self, event: &Event, me: &str) -> Option<Line> {
+    pub fn event(&self, event: &Event, me: &str) -> Option<RenderedLine> {
         let line = match event {
             Event::Message {
                 ts,
@@ -216,7 +216,7 @@ where
                     MessageKind::Say => format!("<{}> {shown}", self.nick(from, me)),
                     MessageKind::Me => format!("* {} {shown}", self.nick(from, me)),
                     MessageKind::Pm if from.eq_ignore_ascii_case(me) => {
-                        return Some(Line::plain(self.pm_sent(
+                        return Some(RenderedLine::plain(self.pm_sent(
                             ts,
                             to.as_deref().unwrap_or("?"),
                             &text,
@@ -227,7 +227,7 @@ where
                         format!("{} {text}", self.paint(&marker, |s| s.magenta().bold()))
                     }
                 };
-                Line {
+                RenderedLine {
                     text: format!("{}{body}", self.stamp(ts)),
                     // A private message is for us by definition: it rings too.
                     mention: mention || *kind == MessageKind::Pm,
@@ -240,14 +240,14 @@ where
                 // The wording is the plain-mode dialect's, so nc users and we read the same.
                 let (_, text) = plain::room_line(event)?;
                 let text = sanitize::clean(&text);
-                Line::plain(format!(
+                RenderedLine::plain(format!(
                     "{}{}",
                     self.stamp(ts),
                     self.paint(&text, |s| s.dimmed())
                 ))
             }
-            Event::Users { users, .. } => Line::plain(self.users(users, me)),
-            Event::Error { message, .. } => Line::plain(self.error(message)),
+            Event::Users { users, .. } => RenderedLine::plain(self.users(users, me)),
+            Event::Error { message, .. } => RenderedLine::plain(self.error(message)),
             _ => return None,
         };
         Some(line)

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use super::acks::{self, Outcome};
-use super::connection::{self, Events, Requests, Welcome};
+use super::acks::{self, AckOutcome, AckTally};
+use super::connection::{self, EventStream, Requests, Welcome};
 use super::target;
 use crate::cli::SendArgs;
 use crate::error::{Error, ExitStatus, Result, describe_io};
@@ -57,7 +57,7 @@ pub fn run(args: &SendArgs) -> Result<()> {
         welcome: &welcome,
         kind,
         outcomes: rx,
-        tally: Tally::default(),
+        tally: SendTally::default(),
         target: target.to_string(),
     };
     if args.message.is_empty() {
@@ -73,14 +73,14 @@ pub fn run(args: &SendArgs) -> Result<()> {
 
 /// Counts what happened to our messages.
 #[derive(Default)]
-struct Tally {
-    replies: acks::Tally,
+struct SendTally {
+    replies: AckTally,
     /// Not sent at all (too long for the room).
     skipped: u64,
     told_about_pacing: bool,
 }
 
-impl Tally {
+impl SendTally {
     fn verdict(&self) -> Result<()> {
         let failed = self.replies.refused + self.skipped;
         if failed == 0 {
@@ -96,9 +96,9 @@ impl Tally {
 /// Tells the user about an outcome already counted in `replies`.
 fn report(
     target: &str,
-    replies: &acks::Tally,
+    replies: &AckTally,
     told_about_pacing: &mut bool,
-    outcome: Outcome,
+    outcome: AckOutcome,
 ) -> Result<()> {
     let closed = |why: String| {
         // The connection ending is fine once everything is acknowledged, a loss otherwise.
@@ -109,19 +109,19 @@ fn report(
         }
     };
     match outcome {
-        Outcome::Done { .. } => {}
-        Outcome::Refused { id, message } => match id {
+        AckOutcome::Done { .. } => {}
+        AckOutcome::Refused { id, message } => match id {
             Some(id) => eprintln!("chatroom: message {id} not delivered: {message}"),
             None => eprintln!("chatroom: the room says: {message}"),
         },
-        Outcome::Paced(message) => {
+        AckOutcome::Paced(message) => {
             if !*told_about_pacing {
                 *told_about_pacing = true;
                 eprintln!("chatroom: the room is pacing us ({message}); sending at its rate");
             }
         }
-        Outcome::RoomClosed(reason) => return closed(room_closed(&reason)),
-        Outcome::Lost(why) => return closed(why),
+        AckOutcome::RoomClosed(reason) => return closed(room_closed(&reason)),
+        AckOutcome::Lost(why) => return closed(why),
     }
     Ok(())
 }
@@ -130,7 +130,7 @@ fn room_closed(reason: &str) -> String {
     format!("room closed: {reason}")
 }
 
-fn lost(target: &str, replies: &acks::Tally, why: String) -> Error {
+fn lost(target: &str, replies: &AckTally, why: String) -> Error {
     Error::new(
         ExitStatus::ConnectionLost,
         format!(
@@ -145,8 +145,8 @@ struct Poster<'a> {
     requests: Requests,
     welcome: &'a Welcome,
     kind: Kind<'a>,
-    outcomes: Receiver<Outcome>,
-    tally: Tally,
+    outcomes: Receiver<AckOutcome>,
+    tally: SendTally,
     target: String,
 }
 
@@ -211,8 +211,8 @@ impl Poster<'_> {
     fn closed_reason(&mut self) -> Option<String> {
         while let Ok(outcome) = self.outcomes.try_recv() {
             match outcome {
-                Outcome::RoomClosed(reason) => return Some(room_closed(&reason)),
-                Outcome::Lost(why) => return Some(why),
+                AckOutcome::RoomClosed(reason) => return Some(room_closed(&reason)),
+                AckOutcome::Lost(why) => return Some(why),
                 outcome => {
                     let _ = self.take(outcome);
                 }
@@ -221,7 +221,7 @@ impl Poster<'_> {
         None
     }
 
-    fn take(&mut self, outcome: Outcome) -> Result<()> {
+    fn take(&mut self, outcome: AckOutcome) -> Result<()> {
         let tally = &mut self.tally;
         tally.replies.record(&outcome);
         report(
@@ -233,7 +233,7 @@ impl Poster<'_> {
     }
 
     fn wait_for_acks(&mut self, timeout: Duration) -> Result<()> {
-        let Tally {
+        let SendTally {
             replies,
             told_about_pacing,
             ..
@@ -250,17 +250,17 @@ impl Poster<'_> {
 }
 
 /// The reader thread: turns the room's events into outcomes for our messages.
-fn read_outcomes(mut events: Events, tx: &Sender<Outcome>) {
+fn read_outcomes(mut events: EventStream, tx: &Sender<AckOutcome>) {
     // Inactivity is judged by the main thread; here we just wait for whatever comes.
     let _ = events.set_timeout(None);
     loop {
         let outcome = match events.next_event() {
-            Ok(Some(event)) => match Outcome::of_event(&event) {
+            Ok(Some(event)) => match AckOutcome::of_event(&event) {
                 Some(outcome) => outcome,
                 None => continue,
             },
-            Ok(None) => Outcome::of_read_end(None),
-            Err(e) => Outcome::of_read_end(Some(&e)),
+            Ok(None) => AckOutcome::of_read_end(None),
+            Err(e) => AckOutcome::of_read_end(Some(&e)),
         };
         let last = outcome.is_final();
         if tx.send(outcome).is_err() || last {

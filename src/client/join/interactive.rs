@@ -1,0 +1,223 @@
+//! A `join` session on a terminal: the line editor reads what the user types, and events are
+//! printed above the prompt.
+//!
+//! Used when stdin and stdout are both terminals (and not `--json`). The nickname can be asked
+//! for, and asked again while the room refuses it. Events are printed with rustyline's external
+//! printer, which repaints a half-typed line intact. The session can end while the main thread
+//! waits in `readline` (the room closes, a signal comes): the [`PromptWaker`] gets it out.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use crossbeam_channel::Receiver;
+use rustyline::error::ReadlineError;
+
+use super::Session;
+use super::end::{End, lost};
+use super::outgoing::{Outgoing, Problem};
+use super::output::{Output, Screen};
+use super::prompt_waker::PromptWaker;
+use super::reader::Hooks;
+use crate::client::acks::{self, AckOutcome, AckTally};
+use crate::client::connection::{self, JoinReply, Joined};
+use crate::client::editor::LineEditor;
+use crate::client::input::{self, UserInput};
+use crate::client::resolve_nick;
+use crate::client::roster::Roster;
+use crate::error::{Error, ExitStatus, Result};
+use crate::nick;
+use crate::protocol::parse::Request;
+
+/// The interactive side: the line editor, and a printer for the main thread's own lines.
+pub(super) struct Terminal {
+    editor: LineEditor,
+    /// Shared with the line editor (Tab completes nicknames) and, once joined, the event thread;
+    /// the prompt shows our nickname from it.
+    roster: Arc<Mutex<Roster>>,
+    /// For the main thread's own lines (the welcome, notices, mistakes), printed above the
+    /// prompt like the room's.
+    printer: Box<dyn Output>,
+}
+
+impl Terminal {
+    pub(super) fn open(session: &Session, history: Option<PathBuf>) -> Option<Terminal> {
+        let roster = Arc::new(Mutex::new(Roster::default()));
+        let mut editor = LineEditor::new(roster.clone(), session.renderer.clone(), history).ok()?;
+        let printer = Box::new(Screen(editor.printer().ok()?));
+        Some(Terminal {
+            editor,
+            roster,
+            printer,
+        })
+    }
+
+    fn say(&mut self, text: &str) {
+        let _ = self.printer.line(text);
+    }
+}
+
+impl Session {
+    /// The terminal client: ask for a nickname if need be, then chat until someone leaves.
+    pub(super) fn interactive(
+        &self,
+        mut terminal: Terminal,
+        given_nick: Option<&str>,
+    ) -> Result<()> {
+        let Some((welcome, events, requests)) = self.join_asking(&mut terminal, given_nick)? else {
+            return Ok(());
+        };
+        *terminal.roster.lock().expect("roster lock") = Roster::new(&welcome.nick, &welcome.users);
+        for line in self.renderer.welcome(&welcome) {
+            terminal.say(&line);
+        }
+        let waker = PromptWaker::default();
+        waker.handle_signals();
+        let (wake, output_closed) = (waker.clone(), waker.clone());
+        let printer = terminal
+            .editor
+            .printer()
+            .map_err(|e| Error::failure(format!("cannot use the terminal: {e}")))?;
+        let (mut sender, outcomes) = self.start_reader(
+            (&welcome, events, requests),
+            terminal.roster.clone(),
+            Hooks {
+                out: Box::new(Screen(printer)),
+                raw: false,
+                bell: true,
+                wake: Box::new(move || wake.wake()),
+                // The terminal is gone (hung up): stop as if signalled, which SIGHUP also does.
+                output_closed: Box::new(move || output_closed.request_stop()),
+            },
+        )?;
+        let end = self.chat(&mut terminal, &mut sender, &outcomes, &waker);
+        waker.mark_awake();
+        terminal.editor.save_history();
+        match end {
+            End::RoomClosed => {
+                terminal.say(&self.renderer.notice("room closed by host"));
+                Ok(())
+            }
+            End::Left => sender.leave(&outcomes, self.timeout, &self.target),
+            End::Interrupted => {
+                sender.leave(&outcomes, self.timeout, &self.target)?;
+                Err(Error::new(ExitStatus::Interrupted, "interrupted"))
+            }
+            End::Lost(why) => Err(lost(&self.target, &why)),
+            End::Failed(why) => Err(Error::failure(why)),
+        }
+    }
+
+    /// Connects under the given nickname or one the user types, asking again (with the reason)
+    /// while the room refuses it. `None` when the user gives up (Ctrl-C or Ctrl-D).
+    fn join_asking(&self, terminal: &mut Terminal, given: Option<&str>) -> Result<Option<Joined>> {
+        let mut suggestion = resolve_nick(None)?;
+        let mut next = given.map(str::to_string);
+        loop {
+            let nick = match next.take() {
+                Some(nick) => nick,
+                None => match terminal.editor.read_nick(&suggestion) {
+                    Ok(nick) => nick.trim().to_string(),
+                    Err(ReadlineError::Interrupted | ReadlineError::Eof) => return Ok(None),
+                    Err(e) => return Err(Error::failure(format!("cannot read the terminal: {e}"))),
+                },
+            };
+            let refusal = match nick::validate(&nick) {
+                Err(why) => format!("cannot use '{nick}' as a nickname: {why}"),
+                Ok(()) => match connection::handshake(&self.target, &nick, self.timeout)? {
+                    JoinReply::Joined(joined) => return Ok(Some(*joined)),
+                    JoinReply::NickRefused(why) => why,
+                },
+            };
+            terminal.say(&self.renderer.error(&format!("{refusal}; try another")));
+            suggestion = nick;
+        }
+    }
+
+    /// The chat loop: read a line, act on it, until the session ends.
+    fn chat(
+        &self,
+        terminal: &mut Terminal,
+        sender: &mut Outgoing,
+        outcomes: &Receiver<AckOutcome>,
+        waker: &PromptWaker,
+    ) -> End {
+        loop {
+            if let Some(end) = take_outcomes(&mut sender.tally, outcomes, waker) {
+                return end;
+            }
+            let me = terminal.roster.lock().expect("roster lock").me.clone();
+            let line = match terminal.editor.read_line(&self.renderer.raw_prompt(&me)) {
+                Ok(line) => line,
+                Err(ReadlineError::Interrupted) => {
+                    return take_outcomes(&mut sender.tally, outcomes, waker).unwrap_or(End::Left);
+                }
+                Err(ReadlineError::Eof) => return End::Left,
+                Err(e) => return End::Failed(format!("cannot read the terminal: {e}")),
+            };
+            terminal.editor.remember(&line);
+            match input::parse(&line) {
+                UserInput::Blank => {}
+                UserInput::Quit => return End::Left,
+                UserInput::Help => {
+                    for line in input::HELP {
+                        terminal.say(&self.renderer.notice(line));
+                    }
+                }
+                UserInput::Clear => terminal.editor.clear_screen(),
+                UserInput::Mistake(why) => terminal.say(&self.renderer.error(&why)),
+                UserInput::Request(request) => {
+                    let renaming = matches!(request, Request::Nick(_));
+                    match sender.send(request) {
+                        Ok(()) => {}
+                        Err(Problem::Mistake(why)) => terminal.say(&self.renderer.error(&why)),
+                        Err(Problem::End(end)) => return end,
+                    }
+                    // The next prompt shows our nickname: wait until the room has answered.
+                    if renaming && let Some(end) = self.settle_now(sender, outcomes) {
+                        return end;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits (up to the timeout) until every request sent has been answered.
+    fn settle_now(&self, sender: &mut Outgoing, outcomes: &Receiver<AckOutcome>) -> Option<End> {
+        let mut end = None;
+        let result = acks::settle(
+            &mut sender.tally,
+            outcomes,
+            self.timeout,
+            |_, outcome| {
+                end = End::of(&outcome);
+                match end {
+                    // Stops the wait; `end` says why.
+                    Some(_) => Err(Error::failure("the session ended")),
+                    None => Ok(()),
+                }
+            },
+            |_, why| Error::failure(why),
+        );
+        match (end, result) {
+            (Some(end), _) => Some(end),
+            (None, Err(why)) => Some(End::Lost(why.to_string())),
+            (None, Ok(())) => None,
+        }
+    }
+}
+
+/// Counts the replies that came in while the user was typing, and says whether the session
+/// has ended meanwhile.
+fn take_outcomes(
+    tally: &mut AckTally,
+    outcomes: &Receiver<AckOutcome>,
+    waker: &PromptWaker,
+) -> Option<End> {
+    for outcome in outcomes.try_iter() {
+        tally.record(&outcome);
+        if let Some(end) = End::of(&outcome) {
+            return Some(end);
+        }
+    }
+    waker.stop_requested().then_some(End::Interrupted)
+}

@@ -1,0 +1,108 @@
+//! `chatroom join`: the interactive client, and its pipe-friendly twin.
+//!
+//! Two threads share the connection. The **event thread** reads the room, keeps the [`Roster`]
+//! current, prints every event, and reports replies and the connection's end to the main thread
+//! as [`AckOutcome`]s. The **main thread** reads what the user types, sends it, and decides when
+//! and how the session ends. It alone exits, so the terminal is always restored and history
+//! always saved.
+//!
+//! - **On a terminal** (stdin and stdout both, no `--json`) input goes through the line editor
+//!   (`editor.rs`), and events are printed above the prompt with rustyline's external printer,
+//!   which repaints a half-typed line intact. When the room closes while the user is typing, the
+//!   event thread has to get the main thread out of `readline`: on Unix it sends the process
+//!   SIGINT, which rustyline turns into `Interrupted` (see `prompt_waker.rs`).
+//! - **Otherwise** there is no line editor: each stdin line is sent, events go to stdout as
+//!   plain lines (or raw JSON with `--json`), and the command exits 0 at the end of stdin, once
+//!   the host has acknowledged everything sent, like `chatroom send`.
+//!
+//! # Layout
+//! - this file: [`run`], which picks the mode, and the session both modes share.
+//! - `interactive.rs`: the terminal session (asking for a nickname, the chat loop).
+//! - `piped.rs`: the session without a terminal (stdin lines in, events out).
+//! - `reader.rs`: the event thread, and the hooks by which the two modes tell it apart.
+//! - `output.rs`: where the event thread prints (above the prompt, or plain stdout).
+//! - `outgoing.rs`: the main thread's sending half (numbered requests, leaving without loss).
+//! - `prompt_waker.rs`: getting the main thread out of `readline` when the session ends
+//!   elsewhere, and stopping on signals.
+//! - `end.rs`: how a session ended, and what the main thread makes of it.
+
+mod end;
+mod interactive;
+mod outgoing;
+mod output;
+mod piped;
+mod prompt_waker;
+mod reader;
+
+use std::io::{self, IsTerminal};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crossbeam_channel::Receiver;
+
+use self::interactive::Terminal;
+use self::outgoing::Outgoing;
+use self::reader::Hooks;
+use crate::cli::JoinArgs;
+use crate::client::acks::AckOutcome;
+use crate::client::connection::{EventStream, Requests, Welcome};
+use crate::client::editor;
+use crate::client::render::{Renderer, Style};
+use crate::client::roster::Roster;
+use crate::client::target::{self, Target};
+use crate::color;
+use crate::error::{Error, ExitStatus, Result};
+
+/// Runs `chatroom join`: on a terminal the interactive session, otherwise the piped one.
+pub fn run(args: &JoinArgs) -> Result<()> {
+    let target = target::parse(&args.server.server, args.server.port)
+        .map_err(|e| Error::new(ExitStatus::Usage, e))?;
+    let timeout = Duration::from_secs(args.server.timeout);
+    let on_terminal = io::stdin().is_terminal() && io::stdout().is_terminal();
+    let colors = !args.json && color::init(args.color);
+    let renderer = Arc::new(Renderer::new(Style {
+        color: colors,
+        timestamps: !args.no_timestamps,
+    }));
+    let session = Session {
+        target,
+        timeout,
+        renderer,
+    };
+    if on_terminal && !args.json {
+        let history = args
+            .history_file
+            .clone()
+            .or_else(editor::default_history_path);
+        // A terminal rustyline cannot drive (TERM=dumb, say) gets the plain client instead.
+        if let Some(terminal) = Terminal::open(&session, history) {
+            return session.interactive(terminal, args.server.nick.as_deref());
+        }
+    }
+    session.piped(args)
+}
+
+/// What every part of one session needs to know.
+struct Session {
+    /// Where to connect; errors name it.
+    target: Target,
+    /// How long to wait for the host when an answer is owed (connecting, the welcome, acks).
+    timeout: Duration,
+    /// Shared by both threads and the line editor, which draws the prompt with it.
+    renderer: Arc<Renderer>,
+}
+
+impl Session {
+    /// Starts the event thread on a joined connection; returns the main thread's sending half
+    /// and the channel the event thread reports on.
+    fn start_reader(
+        &self,
+        (welcome, events, requests): (&Welcome, EventStream, Requests),
+        roster: Arc<Mutex<Roster>>,
+        hooks: Hooks,
+    ) -> Result<(Outgoing, Receiver<AckOutcome>)> {
+        let (outcomes, pms_tx) = reader::spawn(events, roster, self.renderer.clone(), hooks)?;
+        let outgoing = Outgoing::new(requests, welcome.limits.max_line, pms_tx);
+        Ok((outgoing, outcomes))
+    }
+}
