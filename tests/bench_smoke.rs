@@ -131,7 +131,9 @@ fn someone_else_talking_in_the_room_is_counted_apart_not_as_corruption() {
     });
     // Once the last bench client is in, every one of them reads what the visitor says. Which
     // one is last is not fixed: their nicknames reach the room in whatever order they are read.
-    visitor.expect_line("the sixth member's join", |l| l.ends_with(" joined (6 here)"));
+    visitor.expect_line("the sixth member's join", |l| {
+        l.ends_with(" joined (6 here)")
+    });
     visitor.say("hello, benchmark");
     let output = bench.join().expect("the bench thread");
     let stdout = String::from_utf8_lossy(&output.stdout);

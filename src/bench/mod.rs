@@ -39,7 +39,7 @@ use crate::client::target;
 use crate::error::{Error, ExitStatus, Result, describe_io};
 use load::{Ended, LoadOutcome, Milestone, Plan};
 use payload::Payload;
-use report::{HostReport, Latency, Report};
+use report::{HostReport, Latency, Report, ThreadCost};
 
 /// Set by Ctrl-C; the event loop checks it every turn.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -282,6 +282,18 @@ fn host_report(
     done: host::Sample,
 ) -> HostReport {
     let cpu_secs_run = (done.cpu_secs - joined.cpu_secs).max(0.0);
+    // Threads are matched by id: one that started or ended during the run has no figure.
+    let per_thread: Vec<ThreadCost> = done
+        .per_thread
+        .iter()
+        .filter_map(|end| {
+            let start = joined.per_thread.iter().find(|t| t.tid == end.tid)?;
+            Some(ThreadCost {
+                name: end.name.clone(),
+                cpu_secs_run: (end.cpu_secs - start.cpu_secs).max(0.0),
+            })
+        })
+        .collect();
     let delivered = outcome.tally.delivered;
     // CPU time comes in clock ticks (10 ms): below 0.1 s a per-delivery figure would be noise.
     let measurable = cpu_secs_run >= MIN_CPU_SECS && delivered > 0;
@@ -296,6 +308,12 @@ fn host_report(
         hwm_kb: done.hwm_kb,
         rss_per_client_kb: joined.rss_kb.saturating_sub(idle.rss_kb) as f64 / plan.clients as f64,
         threads_joined: joined.threads,
+        room_cpu_us_per_message: per_thread
+            .iter()
+            .find(|t| t.name == "room")
+            .filter(|_| outcome.sent > 0)
+            .map(|room| room.cpu_secs_run * 1e6 / outcome.sent as f64),
+        per_thread,
     }
 }
 
