@@ -1,0 +1,43 @@
+//! The integration-test harness, the one every test binary includes with `mod harness;`.
+//!
+//! It runs the real `chatroom` binary and talks to it the way people, scripts and bots do: a
+//! host on 127.0.0.1 and a port the OS chose, clients over real sockets in both wire modes,
+//! `send` as a child process. Nothing here sleeps and hopes: every wait is for an event (a line,
+//! a JSON event, a console line, an exit) with a deadline, and a failed expectation panics
+//! showing everything that did arrive.
+//!
+//! Layout, one concept per file:
+//! - `process`: the binary in an environment that cannot influence a test ([`chatroom`]),
+//!   `chatroom send` ([`send`]), reading a child's output and waiting for its exit.
+//! - `host`: [`Host`], a running `chatroom host` started with any extra arguments
+//!   (`Host::start(&["--max-clients", "1"])`), its console, stopping and signalling it.
+//! - `conn`: [`Conn`], a raw line connection that keeps every line it received.
+//! - `plain`: [`PlainClient`], plain mode as `nc` speaks it.
+//! - `json`: [`JsonClient`], JSON-lines mode as bots speak it.
+//! - `files`: temporary directories, and waiting for a line the host writes to a file.
+
+// Each test binary compiles the whole harness but uses only its own part of it; without this,
+// every binary would report the rest (and the re-exports below it does not name) as unused.
+#![allow(dead_code, unused_imports)]
+
+pub mod conn;
+pub mod files;
+pub mod host;
+pub mod json;
+pub mod plain;
+pub mod process;
+
+use std::time::Duration;
+
+pub use conn::{Conn, greeting};
+pub use files::{temp_dir, wait_for_file_line};
+pub use host::{Host, closed_port};
+pub use json::{JsonClient, assert_rfc3339_utc_millis, parse_event};
+pub use plain::{PlainClient, assert_not_delivered, untimestamped};
+pub use process::{chatroom, chatroom_cmd, send, wait_for_exit};
+
+/// How long one expectation on a socket, the host's console or a file may wait.
+pub const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a process a test started may take to exit, such as a host asked to stop.
+pub const PROCESS_TIMEOUT: Duration = Duration::from_secs(10);
