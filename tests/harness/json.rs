@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 use super::conn::Conn;
 use super::host::Host;
 
-/// A client in JSON-lines mode, the way bots and `chatroom send` talk to the room.
+/// A client in JSON-lines mode, the way bots and `chatroom send` talk to the room; also the
+/// other person in the room when a test drives `chatroom join`.
 pub struct JsonClient {
     conn: Conn,
     /// The `welcome` event, once joined.
@@ -50,6 +51,11 @@ impl JsonClient {
         self.send_line(&request.to_string());
     }
 
+    /// Says `text` to the room (a `say` request without an id).
+    pub fn say(&mut self, text: &str) {
+        self.send(json!({"type": "say", "text": text}));
+    }
+
     /// The next line, which must be a JSON object.
     pub fn next_event(&mut self) -> Value {
         let line = self.next_line();
@@ -68,6 +74,18 @@ impl JsonClient {
             event["type"] == kind && pred(&event)
         });
         parse_event(&line)
+    }
+
+    /// Waits for a message of `kind` (`say`, `me`, `pm`) from `from` saying exactly `text`.
+    pub fn expect_message(&mut self, from: &str, kind: &str, text: &str) -> Value {
+        self.expect_event_where("message", |e| {
+            e["from"] == from && e["kind"] == kind && e["text"] == text
+        })
+    }
+
+    /// Waits until `nick` has joined the room.
+    pub fn expect_join(&mut self, nick: &str) -> Value {
+        self.expect_event_where("join", |e| e["nick"] == nick)
     }
 
     /// Closes the connection abruptly, without a `quit` request.

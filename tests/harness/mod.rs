@@ -2,9 +2,9 @@
 //!
 //! It runs the real `chatroom` binary and talks to it the way people, scripts and bots do: a
 //! host on 127.0.0.1 and a port the OS chose, clients over real sockets in both wire modes,
-//! `send` as a child process. Nothing here sleeps and hopes: every wait is for an event (a line,
-//! a JSON event, a console line, an exit) with a deadline, and a failed expectation panics
-//! showing everything that did arrive.
+//! `send` and `join` as child processes, `join` in a pseudo-terminal. Nothing here sleeps and
+//! hopes: every wait is for an event (a line, a JSON event, a console line, an exit) with a
+//! deadline, and a failed expectation panics showing everything that did arrive.
 //!
 //! Layout, one concept per file:
 //! - `process`: the binary in an environment that cannot influence a test ([`chatroom`]),
@@ -14,6 +14,8 @@
 //! - `conn`: [`Conn`], a raw line connection that keeps every line it received.
 //! - `plain`: [`PlainClient`], plain mode as `nc` speaks it.
 //! - `json`: [`JsonClient`], JSON-lines mode as bots speak it.
+//! - `join`: `chatroom join` with piped stdin and stdout ([`PipedClient`]).
+//! - `pty` (Unix only): `chatroom join` in a pseudo-terminal ([`pty::PtyClient`]).
 //! - `files`: temporary directories, and waiting for a line the host writes to a file.
 
 // Each test binary compiles the whole harness but uses only its own part of it; without this,
@@ -23,15 +25,19 @@
 pub mod conn;
 pub mod files;
 pub mod host;
+pub mod join;
 pub mod json;
 pub mod plain;
 pub mod process;
+#[cfg(unix)]
+pub mod pty;
 
 use std::time::Duration;
 
 pub use conn::{Conn, greeting};
 pub use files::{temp_dir, wait_for_file_line};
 pub use host::{Host, closed_port};
+pub use join::{PipedClient, join_command};
 pub use json::{JsonClient, assert_rfc3339_utc_millis, parse_event};
 pub use plain::{PlainClient, assert_not_delivered, untimestamped};
 pub use process::{chatroom, chatroom_cmd, send, wait_for_exit};
@@ -39,5 +45,7 @@ pub use process::{chatroom, chatroom_cmd, send, wait_for_exit};
 /// How long one expectation on a socket, the host's console or a file may wait.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 
-/// How long a process a test started may take to exit, such as a host asked to stop.
+/// How long a process a test started may take to show something or to exit: a host asked to
+/// stop, a `join` client (which starts from scratch and, in a terminal, draws through a line
+/// editor).
 pub const PROCESS_TIMEOUT: Duration = Duration::from_secs(10);
