@@ -1,5 +1,5 @@
-//! Files a test hands to chatroom: a fresh directory for each test, and waiting for a line that
-//! the host writes to a file.
+//! Files: a fresh directory for each test, waiting for a line that the host writes to a file,
+//! and the repository's own checked-in files (the README, generated man pages).
 
 use std::path::Path;
 use std::thread;
@@ -29,4 +29,15 @@ pub fn wait_for_file_line(path: &Path, what: &str, pred: impl Fn(&str) -> bool) 
         }
         thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// The repository's root, where `Cargo.toml`, the README and the generated folders are.
+pub fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The text of a checked-in file, by its path from the repository root.
+pub fn repo_file(path: &str) -> String {
+    let full = repo_root().join(path);
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("cannot read {}: {e}", full.display()))
 }

@@ -16,7 +16,8 @@
 //! - `json`: [`JsonClient`], JSON-lines mode as bots speak it.
 //! - `join`: `chatroom join` with piped stdin and stdout ([`PipedClient`]).
 //! - `pty` (Unix only): `chatroom join` in a pseudo-terminal ([`pty::PtyClient`]).
-//! - `files`: temporary directories, and waiting for a line the host writes to a file.
+//! - `files`: temporary directories, waiting for a line the host writes to a file, and the
+//!   repository's checked-in files.
 
 // Each test binary compiles the whole harness but uses only its own part of it; without this,
 // every binary would report the rest (and the re-exports below it does not name) as unused.
@@ -35,7 +36,7 @@ pub mod pty;
 use std::time::Duration;
 
 pub use conn::{Conn, greeting};
-pub use files::{temp_dir, wait_for_file_line};
+pub use files::{repo_file, repo_root, temp_dir, wait_for_file_line};
 pub use host::{Host, closed_port};
 pub use join::{PipedClient, join_command};
 pub use json::{JsonClient, assert_rfc3339_utc_millis, parse_event};
