@@ -20,8 +20,9 @@
 //!   repository's checked-in files.
 
 // Each test binary compiles the whole harness but uses only its own part of it; without this,
-// every binary would report the rest (and the re-exports below it does not name) as unused.
-#![allow(dead_code, unused_imports)]
+// every binary would report the rest as dead code. (The re-exports below carry their own allow,
+// so an import a harness file really does not use is still reported.)
+#![allow(dead_code)]
 
 pub mod conn;
 pub mod files;
@@ -35,12 +36,20 @@ pub mod pty;
 
 use std::time::Duration;
 
+// The names tests use, from the files above.
+#[allow(unused_imports)]
 pub use conn::{Conn, greeting};
+#[allow(unused_imports)]
 pub use files::{repo_file, repo_root, temp_dir, wait_for_file_line};
+#[allow(unused_imports)]
 pub use host::{Host, closed_port};
+#[allow(unused_imports)]
 pub use join::{PipedClient, join_command};
+#[allow(unused_imports)]
 pub use json::{JsonClient, assert_rfc3339_utc_millis, parse_event};
+#[allow(unused_imports)]
 pub use plain::{PlainClient, assert_not_delivered, untimestamped};
+#[allow(unused_imports)]
 pub use process::{chatroom, chatroom_cmd, send, wait_for_exit};
 
 /// How long one expectation on a socket, the host's console or a file may wait.
