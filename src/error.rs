@@ -7,42 +7,68 @@
 use std::fmt;
 use std::process::ExitCode;
 
-/// The documented exit codes (see the README's "Exit codes" section).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitStatus {
-    /// 0: everything worked.
-    Success = 0,
-    /// 1: any other failure: a bad argument value, an unwritable log file, a message the room
-    /// refused (unknown recipient, too long).
-    Failure = 1,
-    /// 2: the command line could not be parsed (clap reports these itself).
-    Usage = 2,
-    /// 3: the host could not be reached: refused, unresolvable or timed out.
-    CannotConnect = 3,
-    /// 4: the room turned us away: full, nickname taken or invalid.
-    Rejected = 4,
-    /// 5: the connection broke (or the host stopped answering) before the work was done.
-    ConnectionLost = 5,
-    /// 130: interrupted by Ctrl-C.
-    Interrupted = 130,
+/// Declares [`ExitStatus`] from one table. Each row's code and meaning become the variant's
+/// discriminant and the first line of its doc comment, an arm of [`ExitStatus::code`] and
+/// [`ExitStatus::meaning`], and an element of [`ExitStatus::ALL`]: nothing can list a status the
+/// others miss.
+macro_rules! exit_statuses {
+    ($( $(#[$note:meta])* $variant:ident = $code:literal => $meaning:literal, )+) => {
+        /// The documented exit codes: the one source of the README's "Exit codes" table and
+        /// chatroom(1)'s EXIT STATUS section (`tests/exit_codes.rs` holds both to it).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ExitStatus {
+            $(
+                #[doc = concat!("`", stringify!($code), "`: ", $meaning, ".")]
+                #[doc = ""]
+                $(#[$note])*
+                $variant = $code,
+            )+
+        }
+
+        impl ExitStatus {
+            /// Every status, in the order the docs list them.
+            pub const ALL: [ExitStatus; [$(ExitStatus::$variant),+].len()] =
+                [$(ExitStatus::$variant),+];
+
+            /// The number the process exits with.
+            pub const fn code(self) -> u8 {
+                self as u8
+            }
+
+            /// What the status tells a script, in one line: the text the README's table and the
+            /// man page show (Markdown code spans, like `join`, are bold in the man page).
+            pub const fn meaning(self) -> &'static str {
+                match self {
+                    $(ExitStatus::$variant => $meaning,)+
+                }
+            }
+        }
+    };
 }
 
-impl ExitStatus {
-    /// Every status, in the order the docs list them.
-    pub const ALL: [ExitStatus; 7] = [
-        ExitStatus::Success,
-        ExitStatus::Failure,
-        ExitStatus::Usage,
-        ExitStatus::CannotConnect,
-        ExitStatus::Rejected,
-        ExitStatus::ConnectionLost,
-        ExitStatus::Interrupted,
-    ];
+exit_statuses! {
+    Success = 0 => "success",
+    Failure = 1 => "any other error: a bad option value, a log file that cannot be written, a \
+                    message the room refused",
+    /// clap reports its own parse errors with it; commands use it for arguments only they can
+    /// judge (`chatroom man nope`, an impossible `bench` plan).
+    Usage = 2 => "usage error: the command line could not be parsed",
+    CannotConnect = 3 =>
+        "cannot connect: the host refused, could not be resolved, or did not answer in time",
+    Rejected = 4 => "rejected by the room: it is full, or the nickname is taken or invalid",
+    ConnectionLost = 5 =>
+        "connection lost: the connection broke or the host stopped answering mid-session",
+    /// The handlers are `ctrlc`'s, whose `termination` feature adds SIGTERM and SIGHUP. A
+    /// command without one (`send`, a piped `join`) simply dies of the signal, which shells
+    /// report as 128 + its number: 130 for Ctrl-C, 143 for SIGTERM.
+    Interrupted = 130 => "interrupted: Ctrl-C, or SIGTERM or SIGHUP in `host`, `bench` and an \
+                          interactive `join` (`host` closes the room and exits 0 on the first \
+                          signal, 130 on a second; Ctrl-C on an empty `join` prompt leaves with 0)",
 }
 
 impl From<ExitStatus> for ExitCode {
     fn from(status: ExitStatus) -> Self {
-        ExitCode::from(status as u8)
+        ExitCode::from(status.code())
     }
 }
 
@@ -133,7 +159,7 @@ mod tests {
     #[test]
     fn exit_codes_are_distinct() {
         let codes = ExitStatus::ALL;
-        let mut seen: Vec<u8> = codes.iter().map(|c| *c as u8).collect();
+        let mut seen: Vec<u8> = codes.iter().map(|c| c.code()).collect();
         seen.sort_unstable();
         seen.dedup();
         assert_eq!(seen.len(), codes.len());

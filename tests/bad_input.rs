@@ -2,9 +2,9 @@
 //! escape sequences are stripped from every message before it is relayed, in both modes, so
 //! nobody can paint on anyone else's terminal.
 
-mod common;
+mod harness;
 
-use common::{Host, JsonClient, PlainClient};
+use harness::{Host, JsonClient, PlainClient};
 use serde_json::json;
 
 /// What a sender types, and what everyone else must receive.
@@ -34,7 +34,7 @@ fn control_characters_and_escape_sequences_are_stripped_before_relay() {
         alice.say(typed);
         let line = bob.expect_line("alice's next message", |l| l.contains("<alice>"));
         assert_eq!(
-            common::untimestamped(&line),
+            harness::untimestamped(&line),
             format!("<alice> {relayed}"),
             "alice typed {typed:?}"
         );
@@ -76,7 +76,7 @@ fn invalid_utf8_is_replaced_and_the_connection_stays() {
     let mut bob = PlainClient::join(&host, "bob");
     alice.send_raw(b"caf\xc3 and \xff\xfe ok\n");
     let line = bob.expect_line("alice's message", |l| l.contains("<alice>"));
-    let text = common::untimestamped(&line);
+    let text = harness::untimestamped(&line);
     assert!(
         text.starts_with("<alice> caf\u{FFFD}") && text.ends_with(" ok"),
         "invalid bytes should become U+FFFD: {text:?}"
@@ -120,5 +120,5 @@ fn a_message_that_is_only_control_characters_is_not_relayed() {
     alice.say("\x1b[2J\x07\x08");
     alice.say("visible");
     let next = bob.expect_line("alice's next message", |l| l.contains("<alice>"));
-    assert_eq!(common::untimestamped(&next), "<alice> visible");
+    assert_eq!(harness::untimestamped(&next), "<alice> visible");
 }

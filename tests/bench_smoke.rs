@@ -4,7 +4,7 @@
 //! throughput below a floor so low (10,000 deliveries/s, in a debug build) that only something
 //! broken misses it. No timing is asserted beyond that; the real numbers come from release
 //! builds on a quiet machine (see the README's "Benchmarking" section).
-mod common;
+mod harness;
 
 use std::time::Duration;
 
@@ -17,7 +17,7 @@ const FLOOR_PER_SEC: f64 = 10_000.0;
 
 /// The binary with a clean environment, so a developer's CHATROOM_* settings change nothing.
 fn chatroom() -> assert_cmd::Command {
-    common::chatroom_cmd(TIMEOUT)
+    harness::chatroom_cmd(TIMEOUT)
 }
 
 /// Runs the bench with `args` plus `--spawn-host --json` and returns its report.
@@ -119,8 +119,8 @@ fn impossible_plans_are_usage_errors() {
 
 #[test]
 fn someone_else_talking_in_the_room_is_counted_apart_not_as_corruption() {
-    let host = common::Host::start(&["--rate-limit", "0"]);
-    let mut visitor = common::PlainClient::join(&host, "visitor");
+    let host = harness::Host::start(&["--rate-limit", "0"]);
+    let mut visitor = harness::PlainClient::join(&host, "visitor");
     let server = host.server();
     let bench = std::thread::spawn(move || {
         chatroom()

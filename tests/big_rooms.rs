@@ -2,9 +2,9 @@
 //! every couple of seconds instead of being announced one by one, and the welcome gives the
 //! head count rather than every name. This is what keeps filling a big room linear.
 
-mod common;
+mod harness;
 
-use common::{Host, JsonClient, PlainClient, untimestamped};
+use harness::{Host, JsonClient, PlainClient, untimestamped};
 
 #[test]
 fn joins_above_the_threshold_are_summed_up_not_announced() {

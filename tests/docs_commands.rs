@@ -1,10 +1,9 @@
 //! `chatroom completions` and `chatroom man`, run as a user runs them.
 
-mod common;
+mod harness;
 
 use std::time::Duration;
 
-use assert_cmd::cargo::cargo_bin;
 use chatroom::docs::{completions, man};
 use clap::ValueEnum;
 use clap_complete::Shell;
@@ -14,7 +13,7 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The binary with a clean environment, so a developer's CHATROOM_* settings change nothing.
 fn chatroom() -> assert_cmd::Command {
-    common::chatroom_cmd(TIMEOUT)
+    harness::chatroom_cmd(TIMEOUT)
 }
 
 #[test]
@@ -65,7 +64,7 @@ fn an_unknown_shell_is_a_usage_error() {
 #[cfg(unix)]
 #[test]
 fn completions_piped_into_head_exit_zero() {
-    let bin = cargo_bin!("chatroom");
+    let bin = harness::process::bin();
     let script = format!(
         "'{}' completions bash | head -c 10; echo \" ${{PIPESTATUS[0]}}\"",
         bin.display()

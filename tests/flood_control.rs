@@ -2,9 +2,9 @@
 //! once per flood; nothing is dropped, nothing is reordered and nobody is disconnected. The
 //! assertions are on counts and order, never on timing.
 
-mod common;
+mod harness;
 
-use common::{Host, JsonClient, PlainClient, assert_not_delivered};
+use harness::{Host, JsonClient, PlainClient, assert_not_delivered};
 use serde_json::json;
 
 const FLOOD: usize = 8;
@@ -20,7 +20,7 @@ fn a_plain_flooder_is_paced_and_told_once_and_nothing_is_lost() {
 
     for i in 1..=FLOOD {
         let line = bob.expect_line("alice's next message", |l| l.contains("<alice>"));
-        assert_eq!(common::untimestamped(&line), format!("<alice> flood {i}"));
+        assert_eq!(harness::untimestamped(&line), format!("<alice> flood {i}"));
     }
     assert_not_delivered(&mut bob, &mut alice, "flood");
     let warnings: Vec<&String> = alice

@@ -11,20 +11,20 @@
 //! CHATROOM_BLESS=1 cargo test --test generated_files
 //! ```
 
+mod harness;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use chatroom::docs::{GENERATED_DIRS, generated_files};
+
+use harness::repo_root;
 
 /// Set to anything but `0` to rewrite the folders instead of comparing them.
 const BLESS_VAR: &str = "CHATROOM_BLESS";
 
 fn blessing() -> bool {
     std::env::var_os(BLESS_VAR).is_some_and(|value| !value.is_empty() && value != "0")
-}
-
-fn repo_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// Git on Windows may check text files out with CRLF; the content is the same.

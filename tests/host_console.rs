@@ -2,11 +2,11 @@
 //! timestamped activity (public only: private messages are never shown), `--quiet`, and the
 //! `--log-file` transcript with full UTC timestamps (appended, never truncated).
 
-mod common;
+mod harness;
 
 use std::time::Duration;
 
-use common::{Host, JsonClient, PlainClient, TempDir, wait_for_file_line};
+use harness::{Host, JsonClient, PlainClient, temp_dir, wait_for_file_line};
 use predicates::prelude::*;
 use serde_json::json;
 
@@ -102,7 +102,7 @@ fn quiet_shows_start_up_but_no_activity() {
 
 #[test]
 fn the_log_file_is_an_appended_utc_transcript_without_private_messages() {
-    let dir = TempDir::new("log");
+    let dir = temp_dir();
     let log = dir.path().join("room.log");
     std::fs::write(&log, "earlier transcript\n").unwrap();
     let host = Host::start(&["--quiet", "--log-file", log.to_str().unwrap()]);
@@ -136,11 +136,9 @@ fn the_log_file_is_an_appended_utc_transcript_without_private_messages() {
 
 #[test]
 fn an_unwritable_log_file_exits_1_naming_it() {
-    let dir = TempDir::new("unwritable");
+    let dir = temp_dir();
     let log = dir.path().join("no/such/dir/room.log");
-    assert_cmd::Command::from_std(common::chatroom())
-        .args(["host", "--bind", "127.0.0.1", "--port", "0", "--log-file"])
-        .arg(&log)
+    assert_cmd::Command::from_std(Host::command(&["--log-file", log.to_str().unwrap()]))
         .timeout(Duration::from_secs(10))
         .assert()
         .code(1)

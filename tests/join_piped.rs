@@ -1,86 +1,30 @@
 //! `chatroom join` without a terminal: stdin lines in, the room's events out, as scripts and
 //! bots use it (`producer | chatroom join`, `chatroom join --json | jq`).
-#![cfg(unix)] // The harness signals the host (SIGINT, SIGKILL) the way Unix does.
+#![cfg(unix)] // The tests signal the host (SIGINT) the way Unix does.
 
-mod join_support;
+mod harness;
 
 use std::io::Write;
-use std::process::{Child, ChildStdin, Stdio};
+use std::process::Stdio;
 
-use assert_cmd::cargo::cargo_bin_cmd;
+use nix::sys::signal::Signal;
 use predicates::prelude::*;
 use serde_json::Value;
 
-use join_support::{Host, Peer, TIMEOUT, join_command, lines_of, wait_for_exit};
-
-/// A client running with piped stdin and stdout, read line by line.
-struct Piped {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: crossbeam_channel::Receiver<String>,
-    _home: tempfile::TempDir,
-}
-
-impl Piped {
-    fn start(addr: &str, args: &[&str], env: &[(&str, &str)]) -> Piped {
-        let home = tempfile::tempdir().unwrap();
-        let mut all = vec![addr];
-        all.extend_from_slice(args);
-        let mut command = join_command(home.path(), &all);
-        command.envs(env.iter().copied());
-        let mut child = command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the client starts");
-        let lines = lines_of(child.stdout.take().unwrap());
-        Piped {
-            stdin: child.stdin.take(),
-            child,
-            lines,
-            _home: home,
-        }
-    }
-
-    /// The next stdout line that contains `text`.
-    fn expect(&self, text: &str) -> String {
-        loop {
-            match self.lines.recv_timeout(TIMEOUT) {
-                Ok(line) if line.contains(text) => return line,
-                Ok(_) => {}
-                Err(e) => panic!("the client never printed {text:?} ({e})"),
-            }
-        }
-    }
-
-    fn write(&mut self, line: &str) {
-        writeln!(self.stdin.as_mut().unwrap(), "{line}").unwrap();
-    }
-
-    /// Closes stdin, waits for the client to finish, and returns its exit code and stderr.
-    fn finish(mut self) -> (Option<i32>, String) {
-        drop(self.stdin.take());
-        wait_for_exit(self.child)
-    }
-
-    /// Waits for the client to finish on its own, stdin still open (the end of stdin would be
-    /// a reason to leave, racing with whatever the test is about).
-    fn exit_by_itself(self) -> (Option<i32>, String) {
-        let _stdin = self.stdin;
-        wait_for_exit(self.child)
-    }
-}
+use harness::{
+    Host, JsonClient, PROCESS_TIMEOUT, PipedClient, chatroom_cmd, join_command, temp_dir,
+    wait_for_exit,
+};
 
 #[test]
 fn stdin_lines_are_sent_and_acknowledged_before_exit() {
-    let host = Host::start();
-    let mut bob = Peer::join(&host.addr, "bob");
-    let home = tempfile::tempdir().unwrap();
-    let command = join_command(home.path(), &[&host.addr, "--nick", "pipe"]);
+    let host = Host::start(&["--name", "testroom"]);
+    let mut bob = JsonClient::join(&host, "bob");
+    let home = temp_dir();
+    let command = join_command(home.path(), &[&host.server(), "--nick", "pipe"]);
     let assert = assert_cmd::Command::from_std(command)
         .write_stdin("one\n\n/me waves\n/msg bob psst\n")
-        .timeout(TIMEOUT)
+        .timeout(PROCESS_TIMEOUT)
         .assert()
         .success();
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
@@ -90,18 +34,18 @@ fn stdin_lines_are_sent_and_acknowledged_before_exit() {
     bob.expect_message("pipe", "say", "one");
     bob.expect_message("pipe", "me", "waves");
     bob.expect_message("pipe", "pm", "psst");
-    let left = bob.expect("pipe leaving", |e| e["type"] == "leave");
+    let left = bob.expect_event("leave");
     assert_eq!(left["reason"], "quit");
 }
 
 #[test]
 fn json_prints_the_rooms_events_raw() {
-    let host = Host::start();
-    let client = Piped::start(&host.addr, &["--nick", "bot", "--json"], &[]);
+    let host = Host::start(&["--name", "testroom"]);
+    let client = PipedClient::start(&host.server(), &["--nick", "bot", "--json"], &[]);
     let welcome: Value = serde_json::from_str(&client.expect("welcome")).unwrap();
     assert_eq!(welcome["room"], "testroom");
     assert_eq!(welcome["nick"], "bot");
-    let mut bob = Peer::join(&host.addr, "bob");
+    let mut bob = JsonClient::join(&host, "bob");
     bob.say("hi bots");
     let message: Value = serde_json::from_str(&client.expect("hi bots")).unwrap();
     assert_eq!(message["type"], "message");
@@ -113,16 +57,16 @@ fn json_prints_the_rooms_events_raw() {
 
 #[test]
 fn plain_lines_have_colors_only_when_forced() {
-    let host = Host::start();
-    let plain = Piped::start(&host.addr, &["--nick", "plain"], &[("NO_COLOR", "")]);
+    let host = Host::start(&[]);
+    let plain = PipedClient::start(&host.server(), &["--nick", "plain"], &[("NO_COLOR", "")]);
     plain.expect("welcome");
-    let forced = Piped::start(
-        &host.addr,
+    let forced = PipedClient::start(
+        &host.server(),
         &["--nick", "forced"],
         &[("CLICOLOR_FORCE", "1")],
     );
     forced.expect("welcome");
-    let mut bob = Peer::join(&host.addr, "bob");
+    let mut bob = JsonClient::join(&host, "bob");
     bob.say("colors?");
     let line = plain.expect("colors?");
     assert!(!line.contains('\u{1b}'), "{line:?}");
@@ -133,24 +77,24 @@ fn plain_lines_have_colors_only_when_forced() {
 
 #[test]
 fn no_timestamps_drops_the_clock() {
-    let host = Host::start();
-    let client = Piped::start(&host.addr, &["--nick", "ana", "--no-timestamps"], &[]);
+    let host = Host::start(&[]);
+    let client = PipedClient::start(&host.server(), &["--nick", "ana", "--no-timestamps"], &[]);
     client.expect("welcome");
-    let mut bob = Peer::join(&host.addr, "bob");
+    let mut bob = JsonClient::join(&host, "bob");
     bob.say("untimed");
     assert_eq!(client.expect("untimed"), "<bob> untimed");
 }
 
 #[test]
 fn mistakes_are_explained_on_stderr_and_never_sent() {
-    let host = Host::start();
-    let mut bob = Peer::join(&host.addr, "bob");
-    let mut client = Piped::start(&host.addr, &["--nick", "pipe"], &[]);
+    let host = Host::start(&[]);
+    let mut bob = JsonClient::join(&host, "bob");
+    let mut client = PipedClient::start(&host.server(), &["--nick", "pipe"], &[]);
     client.expect("welcome");
     client.write("/dance");
     client.write("/msg bob");
     client.write("real");
-    let first = bob.expect("a message", |e| e["type"] == "message");
+    let first = bob.expect_event("message");
     assert_eq!(first["text"], "real");
     let (code, stderr) = client.finish();
     assert_eq!(code, Some(0));
@@ -160,8 +104,8 @@ fn mistakes_are_explained_on_stderr_and_never_sent() {
 
 #[test]
 fn a_refused_private_message_is_reported() {
-    let host = Host::start();
-    let mut client = Piped::start(&host.addr, &["--nick", "pipe"], &[]);
+    let host = Host::start(&[]);
+    let mut client = PipedClient::start(&host.server(), &["--nick", "pipe"], &[]);
     client.expect("welcome");
     client.write("/msg nobody hi");
     let (code, stderr) = client.finish();
@@ -174,10 +118,10 @@ fn a_refused_private_message_is_reported() {
 
 #[test]
 fn the_room_closing_is_a_friendly_exit_0() {
-    let host = Host::start();
-    let client = Piped::start(&host.addr, &["--nick", "pipe"], &[]);
+    let host = Host::start(&[]);
+    let client = PipedClient::start(&host.server(), &["--nick", "pipe"], &[]);
     client.expect("welcome");
-    host.interrupt();
+    host.signal(Signal::SIGINT);
     client.expect("*** room closed by host");
     let (code, stderr) = client.exit_by_itself();
     assert_eq!(code, Some(0), "{stderr}");
@@ -186,8 +130,8 @@ fn the_room_closing_is_a_friendly_exit_0() {
 
 #[test]
 fn a_dropped_connection_exits_5_with_the_reason() {
-    let mut host = Host::start();
-    let client = Piped::start(&host.addr, &["--nick", "pipe"], &[]);
+    let mut host = Host::start(&[]);
+    let client = PipedClient::start(&host.server(), &["--nick", "pipe"], &[]);
     client.expect("welcome");
     host.kill();
     let (code, stderr) = client.exit_by_itself();
@@ -198,12 +142,10 @@ fn a_dropped_connection_exits_5_with_the_reason() {
 
 #[test]
 fn an_invalid_nick_without_a_terminal_exits_4() {
-    let host = Host::start();
-    cargo_bin_cmd!("chatroom")
-        .args(["join", &host.addr, "--nick", "bad nick"])
-        .env_remove("CHATROOM_NICK")
+    let host = Host::start(&[]);
+    chatroom_cmd(PROCESS_TIMEOUT)
+        .args(["join", &host.server(), "--nick", "bad nick"])
         .write_stdin("")
-        .timeout(TIMEOUT)
         .assert()
         .code(4)
         .stderr(predicate::str::contains("cannot use 'bad nick'"));
@@ -211,10 +153,10 @@ fn an_invalid_nick_without_a_terminal_exits_4() {
 
 #[test]
 fn a_closed_stdout_is_a_quiet_success() {
-    let host = Host::start();
-    let mut bob = Peer::join(&host.addr, "bob");
-    let home = tempfile::tempdir().unwrap();
-    let mut child = join_command(home.path(), &[&host.addr, "--nick", "bot", "--json"])
+    let host = Host::start(&[]);
+    let mut bob = JsonClient::join(&host, "bob");
+    let home = temp_dir();
+    let mut child = join_command(home.path(), &[&host.server(), "--nick", "bot", "--json"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -249,7 +191,7 @@ fn json_passes_a_newer_hosts_welcome_on_untouched() {
         writeln!(stream, r#"{{"type":"quit","reason":"bye"}}"#).unwrap();
         welcome.to_string()
     });
-    let client = Piped::start(&addr, &["--nick", "bot", "--json"], &[]);
+    let client = PipedClient::start(&addr, &["--nick", "bot", "--json"], &[]);
     let printed = client.expect("welcome");
     assert_eq!(printed, host.join().unwrap());
     let (code, stderr) = client.exit_by_itself();

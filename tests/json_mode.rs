@@ -2,9 +2,9 @@
 //! table and its reply, the event fields (`seq`, `ts`, `kind`), and the errors that keep the
 //! connection open.
 
-mod common;
+mod harness;
 
-use common::{Host, JsonClient, assert_rfc3339_utc_millis};
+use harness::{Host, JsonClient, assert_rfc3339_utc_millis};
 use serde_json::{Value, json};
 
 /// The `users` of a welcome or `users` event, sorted (the README does not fix an order).

@@ -2,9 +2,9 @@
 //! (`--handshake-timeout`) and the longest line (`--max-line`). Each limit answers with a one-line
 //! error; only the room-full and handshake cases close the connection.
 
-mod common;
+mod harness;
 
-use common::{Conn, Host, JsonClient, PlainClient, assert_not_delivered};
+use harness::{Conn, Host, JsonClient, PlainClient, assert_not_delivered};
 use serde_json::json;
 use std::time::Duration;
 
@@ -12,7 +12,7 @@ use std::time::Duration;
 /// line received until the host closed the connection.
 fn turned_away_plain(host: &Host, nick: &str) -> Vec<String> {
     let mut conn = Conn::connect(host);
-    if conn.next_line() == common::greeting(&host.name) {
+    if conn.next_line() == harness::greeting(&host.name) {
         conn.send_line(nick);
     }
     conn.expect_closed();
@@ -127,7 +127,7 @@ fn a_long_line_is_discarded_up_to_the_next_newline() {
     alice.send_raw("a".repeat(100).as_bytes());
     alice.send_raw(b"TAIL-FRAGMENT\nafter\n");
     let next = bob.expect_line("alice's next message", |l| l.contains("<alice>"));
-    assert_eq!(common::untimestamped(&next), "<alice> after");
+    assert_eq!(harness::untimestamped(&next), "<alice> after");
     assert_not_delivered(&mut bob, &mut alice, "TAIL");
     let errors = alice
         .received()

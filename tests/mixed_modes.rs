@@ -1,9 +1,9 @@
 //! Plain and JSON clients in one room: each sees the other's messages, actions, private
 //! messages, joins, leaves and renames, rendered in its own mode.
 
-mod common;
+mod harness;
 
-use common::{Host, JsonClient, PlainClient};
+use harness::{Host, JsonClient, PlainClient};
 use serde_json::json;
 
 #[test]

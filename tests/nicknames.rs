@@ -2,9 +2,9 @@
 //! unique ignoring case; reserved names refused. A refused nick gets an error saying which rule it
 //! broke, and the host waits for another one (plain and JSON), also for `/nick` renames.
 
-mod common;
+mod harness;
 
-use common::{Host, JsonClient, PlainClient, assert_not_delivered};
+use harness::{Host, JsonClient, PlainClient, assert_not_delivered};
 use serde_json::json;
 
 /// A nick that breaks a rule, and words one of which the error must use to name that rule.

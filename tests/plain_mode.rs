@@ -1,14 +1,14 @@
 //! Plain mode, the way `nc` users chat: the greeting, the welcome, messages, actions, private
 //! messages, join/leave/rename notices and every command of the README's table.
 
-mod common;
+mod harness;
 
-use common::{Host, PlainClient, assert_not_delivered, untimestamped};
+use harness::{Host, PlainClient, assert_not_delivered, untimestamped};
 
 #[test]
 fn the_greeting_is_one_plain_line_naming_the_room() {
     let host = Host::start(&["--name", "ops"]);
-    let mut conn = common::Conn::connect(&host);
+    let mut conn = harness::Conn::connect(&host);
     let greeting = conn.next_line();
     assert_eq!(
         greeting,

@@ -2,12 +2,12 @@
 //! order), `--to`, `--me`, the SERVER forms, and the documented exit codes with a clear stderr
 //! when it cannot connect (3) or the room turns it away (4).
 
-mod common;
+mod harness;
 
 use std::net::TcpListener;
 use std::thread;
 
-use common::{Host, JsonClient, PlainClient, assert_not_delivered, send};
+use harness::{Host, JsonClient, PlainClient, assert_not_delivered, send};
 use predicates::prelude::*;
 
 #[test]
@@ -115,7 +115,7 @@ fn the_nick_can_come_from_chatroom_nick() {
 
 #[test]
 fn a_closed_port_exits_3_naming_the_address() {
-    let server = format!("127.0.0.1:{}", common::closed_port());
+    let server = format!("127.0.0.1:{}", harness::closed_port());
     send(&server, &["--nick", "ci", "hello?"])
         .assert()
         .code(3)

@@ -3,9 +3,9 @@
 //! the host exits 0. A second Ctrl-C does not wait for anyone: the host exits 130 at once.
 #![cfg(unix)]
 
-mod common;
+mod harness;
 
-use common::{Host, JsonClient, PlainClient};
+use harness::{Host, JsonClient, PlainClient};
 use nix::sys::signal::Signal;
 
 fn shuts_down_cleanly_on(signal: Signal) {
@@ -46,7 +46,7 @@ fn sigterm_tells_every_client_and_exits_0() {
 #[test]
 fn a_client_still_in_its_handshake_is_closed_too() {
     let mut host = Host::start(&[]);
-    let mut waiting = common::Conn::connect(&host);
+    let mut waiting = harness::Conn::connect(&host);
     waiting.next_line();
     host.signal(Signal::SIGINT);
     waiting.expect_closed();

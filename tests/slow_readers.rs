@@ -8,11 +8,11 @@
 //! [`WINDOW`] messages ahead of the observer: a reader that keeps up must never be the one
 //! dropped, and with no rate limit an unpaced writer could outrun any reader.
 
-mod common;
+mod harness;
 
 use std::time::Duration;
 
-use common::{Host, JsonClient, PlainClient};
+use harness::{Host, JsonClient, PlainClient};
 
 const ROOM: &[&str] = &["--outbox", "16", "--rate-limit", "0"];
 /// How far the writer may run ahead of the observer, well under the outbox of 16.
@@ -86,7 +86,7 @@ fn a_stalled_plain_reader_is_dropped_while_the_room_receives_everything() {
     let mut bob = PlainClient::join(&host, "bob");
     let reason = flood_past_a_staller(&host, staller, || {
         let line = bob.next_line();
-        let body = common::untimestamped(&line);
+        let body = harness::untimestamped(&line);
         if let Some(text) = body.strip_prefix("<alice> ") {
             Seen::Message(text.to_string())
         } else if let Some(why) = body.strip_prefix("*** staller left (") {

@@ -1,0 +1,194 @@
+//! [`Conn`]: a raw line-oriented TCP connection to the host. Every read has a deadline
+//! ([`TIMEOUT`]), every line received is kept, and a failed expectation panics showing them.
+
+use std::io::{BufRead, BufReader, ErrorKind, Write};
+use std::net::{Shutdown, TcpStream};
+use std::time::{Duration, Instant};
+
+use super::TIMEOUT;
+use super::host::Host;
+
+/// The greeting every connection receives first (README, "Wire protocol"), for room `name`.
+pub fn greeting(name: &str) -> String {
+    format!("chatroom: welcome to {name}. Type a nickname and press Enter.")
+}
+
+/// What a read ended with, when it did not produce a line.
+enum ReadEnd {
+    Closed,
+    TimedOut,
+}
+
+/// A line-oriented TCP connection to the host that remembers every line it received.
+pub struct Conn {
+    reader: BufReader<TcpStream>,
+    /// Bytes of a line not yet terminated when a read timed out.
+    partial: Vec<u8>,
+    /// Every complete line received so far (newline and trailing `\r` removed).
+    received: Vec<String>,
+    closed: bool,
+}
+
+impl Conn {
+    pub fn connect(host: &Host) -> Conn {
+        Conn::from_stream(TcpStream::connect(host.addr).expect("connect to host"))
+    }
+
+    /// A connection whose kernel receive buffer is tiny, so that a client that stops reading
+    /// fills up quickly.
+    pub fn connect_with_small_receive_buffer(host: &Host) -> Conn {
+        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+            .expect("socket");
+        socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+        socket.connect(&host.addr.into()).expect("connect to host");
+        Conn::from_stream(socket.into())
+    }
+
+    fn from_stream(stream: TcpStream) -> Conn {
+        stream.set_nodelay(true).unwrap();
+        Conn {
+            reader: BufReader::new(stream),
+            partial: Vec::new(),
+            received: Vec::new(),
+            closed: false,
+        }
+    }
+
+    pub fn stream(&self) -> &TcpStream {
+        self.reader.get_ref()
+    }
+
+    /// Every complete line received so far.
+    pub fn received(&self) -> &[String] {
+        &self.received
+    }
+
+    /// Writes raw bytes; panics if the host closed the connection.
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        let mut stream = self.reader.get_ref();
+        stream
+            .write_all(bytes)
+            .unwrap_or_else(|e| panic!("write to host failed ({e}); received so far:\n{self:?}"));
+    }
+
+    /// Writes `line` followed by `\n`.
+    pub fn send_line(&mut self, line: &str) {
+        self.send_raw(format!("{line}\n").as_bytes());
+    }
+
+    fn read_line_by(&mut self, deadline: Instant) -> Result<String, ReadEnd> {
+        if self.closed {
+            return Err(ReadEnd::Closed);
+        }
+        loop {
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(ReadEnd::TimedOut);
+            }
+            self.reader
+                .get_ref()
+                .set_read_timeout(Some(deadline - now))
+                .unwrap();
+            match self.reader.read_until(b'\n', &mut self.partial) {
+                Ok(0) => {
+                    self.closed = true;
+                    return Err(ReadEnd::Closed);
+                }
+                Ok(_) if self.partial.ends_with(b"\n") => {
+                    let bytes = std::mem::take(&mut self.partial);
+                    let line = String::from_utf8_lossy(&bytes)
+                        .trim_end_matches('\n')
+                        .trim_end_matches('\r')
+                        .to_string();
+                    self.received.push(line.clone());
+                    return Ok(line);
+                }
+                Ok(_) => continue,
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    return Err(ReadEnd::TimedOut);
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    // A reset is the host closing on us too.
+                    self.closed = true;
+                    return Err(ReadEnd::Closed);
+                }
+            }
+        }
+    }
+
+    /// Reads the first line, which must be the plain-text greeting naming `host`'s room.
+    pub fn expect_greeting(&mut self, host: &Host) {
+        let line = self.next_line();
+        assert_eq!(line, greeting(&host.name), "the greeting line");
+    }
+
+    /// The next line; panics on timeout or when the connection closes.
+    pub fn next_line(&mut self) -> String {
+        self.expect_line("any line", |_| true)
+    }
+
+    /// Reads until a line satisfies `pred` and returns it (earlier lines stay in
+    /// [`Conn::received`]); panics with everything received if the connection closes or
+    /// [`TIMEOUT`] passes first.
+    pub fn expect_line(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            match self.read_line_by(deadline) {
+                Ok(line) if pred(&line) => return line,
+                Ok(_) => continue,
+                Err(ReadEnd::Closed) => {
+                    panic!("connection closed before {what} arrived; received:\n{self:?}")
+                }
+                Err(ReadEnd::TimedOut) => {
+                    panic!("{what} did not arrive within {TIMEOUT:?}; received:\n{self:?}")
+                }
+            }
+        }
+    }
+
+    /// Reads until the host closes the connection and returns the lines that arrived on the
+    /// way; panics if it stays open for [`TIMEOUT`].
+    pub fn expect_closed(&mut self) -> Vec<String> {
+        self.expect_closed_within(TIMEOUT)
+    }
+
+    pub fn expect_closed_within(&mut self, timeout: Duration) -> Vec<String> {
+        let start = self.received.len();
+        let deadline = Instant::now() + timeout;
+        loop {
+            match self.read_line_by(deadline) {
+                Ok(_) => continue,
+                Err(ReadEnd::Closed) => return self.received[start..].to_vec(),
+                Err(ReadEnd::TimedOut) => panic!(
+                    "the host did not close the connection within {timeout:?}; received:\n{self:?}"
+                ),
+            }
+        }
+    }
+
+    /// Closes our side abruptly, without saying goodbye.
+    pub fn drop_connection(self) {
+        let _ = self.reader.get_ref().shutdown(Shutdown::Both);
+    }
+}
+
+/// Shows what a connection received, for panic messages: everything, or the last 30 lines of a
+/// long stream (the slow-reader tests receive megabytes).
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const SHOWN: usize = 30;
+        let skipped = self.received.len().saturating_sub(SHOWN);
+        if skipped > 0 {
+            writeln!(f, "[... {skipped} earlier lines ...]")?;
+        }
+        for line in &self.received[skipped..] {
+            let shown: String = line.chars().take(200).collect();
+            writeln!(f, "{shown:?}")?;
+        }
+        if self.closed {
+            writeln!(f, "[connection closed]")?;
+        }
+        Ok(())
+    }
+}

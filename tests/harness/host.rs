@@ -1,0 +1,211 @@
+//! A real `chatroom host` on 127.0.0.1 and a port the OS chose, started with whatever extra
+//! arguments a test needs, with its console (stdout and stderr) kept for the test to search.
+
+use std::net::{SocketAddr, TcpListener};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::Instant;
+
+use super::process::{chatroom, for_each_line, wait_within};
+use super::{PROCESS_TIMEOUT, TIMEOUT};
+
+/// Everything the host printed (stdout and stderr, line by line), with a condition variable so
+/// tests can wait for a line instead of polling.
+#[derive(Default)]
+struct Console {
+    text: Mutex<String>,
+    changed: Condvar,
+    /// How many of the two pipes reached end of file (2: the host is gone, nothing more comes).
+    pipes_closed: AtomicUsize,
+}
+
+impl Console {
+    fn append(&self, line: &str) {
+        let mut text = self.text.lock().unwrap();
+        text.push_str(line);
+        text.push('\n');
+        self.changed.notify_all();
+    }
+
+    fn pipe_closed(&self) {
+        let _text = self.text.lock().unwrap();
+        self.pipes_closed.fetch_add(1, Ordering::SeqCst);
+        self.changed.notify_all();
+    }
+}
+
+/// A running `chatroom host --bind 127.0.0.1 --port 0 ARGS...`, killed when dropped.
+pub struct Host {
+    child: Child,
+    /// The address from the `listening on ADDR` line.
+    pub addr: SocketAddr,
+    /// The room name (`--name`, or the default), for greeting checks.
+    pub name: String,
+    console: Arc<Console>,
+    drains: Vec<JoinHandle<()>>,
+    status: Option<ExitStatus>,
+}
+
+impl Host {
+    /// The command [`Host::start`] runs: `chatroom host --bind 127.0.0.1 --port 0` followed by
+    /// `args`. For a test that expects the host to refuse to start.
+    pub fn command(args: &[&str]) -> Command {
+        let mut cmd = chatroom();
+        cmd.args(["host", "--bind", "127.0.0.1", "--port", "0"])
+            .args(args);
+        cmd
+    }
+
+    /// Starts a host with `args` after `host --bind 127.0.0.1 --port 0` and waits for its
+    /// `listening on ADDR` line. Any host option can be passed, e.g.
+    /// `Host::start(&["--max-clients", "1"])`.
+    pub fn start(args: &[&str]) -> Host {
+        let mut child = Host::command(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn chatroom host");
+        let console = Arc::new(Console::default());
+        let drains = vec![
+            drain(child.stdout.take().unwrap(), console.clone()),
+            drain(child.stderr.take().unwrap(), console.clone()),
+        ];
+        let name = match args.iter().position(|a| *a == "--name") {
+            Some(i) => args[i + 1].to_string(),
+            None => "lobby".to_string(),
+        };
+        let mut host = Host {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            name,
+            console,
+            drains,
+            status: None,
+        };
+        let line = host.wait_for_console("a `listening on ADDR` line", |l| {
+            l.contains("listening on ")
+        });
+        host.addr = parse_listening_line(&line)
+            .unwrap_or_else(|| panic!("cannot read an address from {line:?}"));
+        host
+    }
+
+    /// `IP:PORT`, the SERVER argument of `chatroom send` and `chatroom join`.
+    pub fn server(&self) -> String {
+        self.addr.to_string()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Everything the host printed so far.
+    pub fn console(&self) -> String {
+        self.console.text.lock().unwrap().clone()
+    }
+
+    /// Waits until a console line satisfies `pred` and returns it; panics with the whole console
+    /// after [`TIMEOUT`].
+    pub fn wait_for_console(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        let mut text = self.console.text.lock().unwrap();
+        loop {
+            if let Some(line) = text.lines().find(|l| pred(l)) {
+                return line.to_string();
+            }
+            if self.console.pipes_closed.load(Ordering::SeqCst) == 2 {
+                panic!("the host exited without showing {what}; it printed:\n{text}");
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                panic!("host console never showed {what}; it printed:\n{text}");
+            }
+            text = self
+                .console
+                .changed
+                .wait_timeout(text, deadline - now)
+                .unwrap()
+                .0;
+        }
+    }
+
+    /// Sends a signal to the host process: SIGINT is Ctrl-C at the host's terminal.
+    #[cfg(unix)]
+    pub fn signal(&self, signal: nix::sys::signal::Signal) {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        nix::sys::signal::kill(pid, signal).expect("send signal to host");
+    }
+
+    /// Kills the host without letting it say goodbye: its clients' connections just drop.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("kill the host");
+        self.wait_for_exit();
+    }
+
+    /// Waits (up to [`PROCESS_TIMEOUT`]) for the host to exit, then for its output to be fully
+    /// drained, and returns its exit status.
+    pub fn wait_for_exit(&mut self) -> ExitStatus {
+        if let Some(status) = self.status {
+            return status;
+        }
+        let status = wait_within(&mut self.child, PROCESS_TIMEOUT).unwrap_or_else(|| {
+            panic!(
+                "host did not exit within {PROCESS_TIMEOUT:?}; console:\n{}",
+                self.console()
+            )
+        });
+        for drain in self.drains.drain(..) {
+            drain.join().unwrap();
+        }
+        self.status = Some(status);
+        status
+    }
+
+    /// Stops the host the graceful way (SIGTERM on unix, a kill elsewhere), waits for it to
+    /// exit and returns the complete console: nothing the host printed is still in flight.
+    pub fn stop(mut self) -> String {
+        #[cfg(unix)]
+        self.signal(nix::sys::signal::Signal::SIGTERM);
+        #[cfg(not(unix))]
+        let _ = self.child.kill();
+        self.wait_for_exit();
+        self.console()
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        if self.status.is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Copies `pipe` into `console` line by line on a thread, then records that the pipe closed.
+fn drain(pipe: impl std::io::Read + Send + 'static, console: Arc<Console>) -> JoinHandle<()> {
+    thread::spawn(move || {
+        for_each_line(pipe, |line| console.append(line));
+        console.pipe_closed();
+    })
+}
+
+/// `listening on 127.0.0.1:41234` (possibly followed by more words) -> the address.
+pub fn parse_listening_line(line: &str) -> Option<SocketAddr> {
+    let rest = &line[line.find("listening on ")? + "listening on ".len()..];
+    let word = rest.split_whitespace().next()?;
+    word.trim_end_matches([',', '.', ';', ')']).parse().ok()
+}
+
+/// A port on 127.0.0.1 where nothing listens (bound, then released).
+pub fn closed_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}

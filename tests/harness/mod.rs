@@ -1,0 +1,61 @@
+//! The integration-test harness, the one every test binary includes with `mod harness;`.
+//!
+//! It runs the real `chatroom` binary and talks to it the way people, scripts and bots do: a
+//! host on 127.0.0.1 and a port the OS chose, clients over real sockets in both wire modes,
+//! `send` and `join` as child processes, `join` in a pseudo-terminal. Nothing here sleeps and
+//! hopes: every wait is for an event (a line, a JSON event, a console line, an exit) with a
+//! deadline, and a failed expectation panics showing everything that did arrive.
+//!
+//! Layout, one concept per file:
+//! - `process`: the binary in an environment that cannot influence a test ([`chatroom`]),
+//!   `chatroom send` ([`send`]), reading a child's output and waiting for its exit.
+//! - `host`: [`Host`], a running `chatroom host` started with any extra arguments
+//!   (`Host::start(&["--max-clients", "1"])`), its console, stopping and signalling it.
+//! - `conn`: [`Conn`], a raw line connection that keeps every line it received.
+//! - `plain`: [`PlainClient`], plain mode as `nc` speaks it.
+//! - `json`: [`JsonClient`], JSON-lines mode as bots speak it.
+//! - `join`: `chatroom join` with piped stdin and stdout ([`PipedClient`]).
+//! - `pty` (Unix only): `chatroom join` in a pseudo-terminal ([`pty::PtyClient`]).
+//! - `files`: temporary directories, waiting for a line the host writes to a file, and the
+//!   repository's checked-in files.
+
+// Each test binary compiles the whole harness but uses only its own part of it; without this,
+// every binary would report the rest as dead code. (The re-exports below carry their own allow,
+// so an import a harness file really does not use is still reported.)
+#![allow(dead_code)]
+
+pub mod conn;
+pub mod files;
+pub mod host;
+pub mod join;
+pub mod json;
+pub mod plain;
+pub mod process;
+#[cfg(unix)]
+pub mod pty;
+
+use std::time::Duration;
+
+// The names tests use, from the files above.
+#[allow(unused_imports)]
+pub use conn::{Conn, greeting};
+#[allow(unused_imports)]
+pub use files::{repo_file, repo_root, temp_dir, wait_for_file_line};
+#[allow(unused_imports)]
+pub use host::{Host, closed_port};
+#[allow(unused_imports)]
+pub use join::{PipedClient, join_command};
+#[allow(unused_imports)]
+pub use json::{JsonClient, assert_rfc3339_utc_millis, parse_event};
+#[allow(unused_imports)]
+pub use plain::{PlainClient, assert_not_delivered, untimestamped};
+#[allow(unused_imports)]
+pub use process::{chatroom, chatroom_cmd, send, wait_for_exit};
+
+/// How long one expectation on a socket, the host's console or a file may wait.
+pub const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a process a test started may take to show something or to exit: a host asked to
+/// stop, a `join` client (which starts from scratch and, in a terminal, draws through a line
+/// editor).
+pub const PROCESS_TIMEOUT: Duration = Duration::from_secs(10);
