@@ -79,29 +79,52 @@ fn flood_past_a_staller(
     reason
 }
 
-#[test]
-fn a_stalled_plain_reader_is_dropped_while_the_room_receives_everything() {
-    let host = Host::start(ROOM);
-    let staller = PlainClient::join_with_small_receive_buffer(&host, "staller");
-    let mut bob = PlainClient::join(&host, "bob");
-    let reason = flood_past_a_staller(&host, staller, || {
-        let line = bob.next_line();
-        let body = harness::untimestamped(&line);
-        if let Some(text) = body.strip_prefix("<alice> ") {
-            Seen::Message(text.to_string())
-        } else if let Some(why) = body.strip_prefix("*** staller left (") {
-            Seen::StallerLeft(why.trim_end_matches(')').to_string())
-        } else {
-            Seen::Other
-        }
-    });
-    // The plain wording of the reason is free; JSON carries the `sendq_exceeded` code.
+/// What a plain-mode observer's next line is.
+fn plain_observer(observer: &mut PlainClient) -> Seen {
+    let line = observer.next_line();
+    let body = harness::untimestamped(&line);
+    if let Some(text) = body.strip_prefix("<alice> ") {
+        Seen::Message(text.to_string())
+    } else if let Some(why) = body.strip_prefix("*** staller left (") {
+        Seen::StallerLeft(why.trim_end_matches(')').to_string())
+    } else {
+        Seen::Other
+    }
+}
+
+/// The plain wording of the reason is free; JSON carries the `sendq_exceeded` code.
+fn assert_plain_sendq_reason(reason: &str) {
     assert!(
         ["sendq_exceeded", "send queue"]
             .iter()
             .any(|w| reason.contains(w)),
         "{reason}"
     );
+}
+
+#[test]
+fn a_stalled_plain_reader_is_dropped_while_the_room_receives_everything() {
+    let host = Host::start(ROOM);
+    let staller = PlainClient::join_with_small_receive_buffer(&host, "staller");
+    let mut bob = PlainClient::join(&host, "bob");
+    let reason = flood_past_a_staller(&host, staller, || plain_observer(&mut bob));
+    assert_plain_sendq_reason(&reason);
+}
+
+#[test]
+fn a_staller_does_not_slow_the_members_of_its_own_shard() {
+    let mut args = ROOM.to_vec();
+    args.extend(["--threads", "4"]);
+    let host = Host::start(&args);
+    // Connections go to the four shards in turn: the staller is on the first, and so is the
+    // fifth connection, bob; alice, the writer, is the sixth, on the second shard.
+    let staller = PlainClient::join_with_small_receive_buffer(&host, "staller");
+    let _others: Vec<PlainClient> = (1..4)
+        .map(|i| PlainClient::join(&host, &format!("other{i}")))
+        .collect();
+    let mut bob = PlainClient::join(&host, "bob");
+    let reason = flood_past_a_staller(&host, staller, || plain_observer(&mut bob));
+    assert_plain_sendq_reason(&reason);
 }
 
 #[test]
