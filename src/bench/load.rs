@@ -178,7 +178,7 @@ struct Client {
 }
 
 /// A sending client's progress.
-struct Sender {
+struct SendingClient {
     /// Its next sequence number.
     next_seq: u64,
     /// The highest sequence number every reader had at the last look (for the window).
@@ -191,7 +191,7 @@ struct Load<'a> {
     epoch: Instant,
     poll: Poll,
     clients: Vec<Client>,
-    senders: Vec<Sender>,
+    senders: Vec<SendingClient>,
     schedule: Schedule,
     /// The shared read buffer: connections keep only their unfinished line.
     buf: Vec<u8>,
@@ -257,7 +257,7 @@ pub fn run(
             })
             .collect(),
         senders: (0..plan.senders)
-            .map(|_| Sender {
+            .map(|_| SendingClient {
                 next_seq: 1,
                 floor: 0,
             })

@@ -27,7 +27,7 @@ pub const MAX_OWN_BYTES: usize = 4 * 1024 * 1024;
 const MAX_SLICES: usize = 64;
 
 /// Something owed at a position in the log.
-enum Item {
+enum Owed {
     /// A frame for this client alone.
     Frame(Frame),
     /// This many log bytes are the client's own message: not sent back to it.
@@ -42,7 +42,7 @@ pub struct Outbox {
     cursor: Option<u64>,
     /// Where its share of the log ends, once it has left (it still gets what came before).
     until: Option<u64>,
-    own: VecDeque<(u64, Item)>,
+    own: VecDeque<(u64, Owed)>,
     /// Bytes of the first own frame already written.
     offset: usize,
     /// Bytes of own frames not yet written.
@@ -80,14 +80,14 @@ impl Outbox {
     pub fn push(&mut self, at: u64, frame: Frame) {
         if !frame.is_empty() {
             self.own_bytes += frame.len();
-            self.own.push_back((at, Item::Frame(frame)));
+            self.own.push_back((at, Owed::Frame(frame)));
         }
     }
 
     /// Marks the log bytes `[at, at + len)` as the client's own message.
     pub fn skip(&mut self, at: u64, len: u64) {
         if self.cursor.is_some() {
-            self.own.push_back((at, Item::Skip(len)));
+            self.own.push_back((at, Owed::Skip(len)));
         }
     }
 
@@ -96,7 +96,7 @@ impl Outbox {
         let skips = self
             .own
             .iter()
-            .filter(|(_, item)| matches!(item, Item::Skip(_)))
+            .filter(|(_, item)| matches!(item, Owed::Skip(_)))
             .count();
         let from_log = self.cursor.map_or(0, |c| {
             log.messages_since(c) - self.until.map_or(0, |u| log.messages_since(u))
@@ -141,7 +141,7 @@ impl Outbox {
 
     /// Skips at the cursor cost no bytes: apply them before gathering or after consuming.
     fn step_over_skips(&mut self) {
-        while let (Some(cursor), Some((at, Item::Skip(len)))) = (self.cursor, self.own.front()) {
+        while let (Some(cursor), Some((at, Owed::Skip(len)))) = (self.cursor, self.own.front()) {
             if *at != cursor {
                 break;
             }
@@ -168,12 +168,12 @@ impl Outbox {
                     break;
                 };
                 match item {
-                    Item::Frame(frame) => {
+                    Owed::Frame(frame) => {
                         let skip = if i == 0 { self.offset } else { 0 };
                         slices[count] = IoSlice::new(&frame[skip..]);
                         count += 1;
                     }
-                    Item::Skip(len) => pos = pos.map(|p| p + len),
+                    Owed::Skip(len) => pos = pos.map(|p| p + len),
                 }
                 continue;
             }
@@ -206,7 +206,7 @@ impl Outbox {
                 (_, None) => false,
             };
             if own_due {
-                let Some((_, Item::Frame(frame))) = self.own.front() else {
+                let Some((_, Owed::Frame(frame))) = self.own.front() else {
                     continue; // A skip: stepped over at the top of the loop.
                 };
                 let take = (frame.len() - self.offset).min(written);

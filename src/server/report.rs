@@ -17,7 +17,7 @@ pub(crate) const REPORT_BACKLOG: usize = 1024;
 
 /// One thing a shard tells the room.
 #[derive(Debug)]
-pub(crate) enum Report {
+pub(crate) enum ShardReport {
     /// A client asks to join as `nick`, speaking `mode`.
     Hello {
         conn: ConnRef,

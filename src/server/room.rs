@@ -17,7 +17,7 @@ use crossbeam_channel::{Receiver, select};
 use super::activity::{Activity, Recorder};
 use super::conn::ConnRef;
 use super::fanout::{Fanout, OrderKind, Rendered};
-use super::report::Report;
+use super::report::ShardReport;
 use super::session::{self, Step};
 use crate::nick::fold;
 use crate::protocol::parse::{Refusal, Request};
@@ -85,7 +85,7 @@ impl Room {
     }
 
     /// Runs the room until `stop` is pressed (or every shard has gone), then closes it.
-    pub(crate) fn run(mut self, reports: &Receiver<Vec<Report>>, stop: &Receiver<()>) {
+    pub(crate) fn run(mut self, reports: &Receiver<Vec<ShardReport>>, stop: &Receiver<()>) {
         loop {
             let timer = match self.presence.as_ref() {
                 Some(presence) => crossbeam_channel::at(presence.due),
@@ -121,18 +121,18 @@ impl Room {
         }
     }
 
-    fn take(&mut self, batch: Vec<Report>) {
+    fn take(&mut self, batch: Vec<ShardReport>) {
         for report in batch {
             match report {
-                Report::Hello { conn, mode, nick } => self.hello(conn, mode, nick),
-                Report::Asked { conn, id, request } => self.request(conn, id, request),
-                Report::Refused { conn, refusal } => {
+                ShardReport::Hello { conn, mode, nick } => self.hello(conn, mode, nick),
+                ShardReport::Asked { conn, id, request } => self.request(conn, id, request),
+                ShardReport::Refused { conn, refusal } => {
                     if let Some(member) = self.member(conn) {
                         let (conn, mode) = (member.conn, member.mode);
                         self.fanout.send(conn, mode, &session::error_event(refusal));
                     }
                 }
-                Report::Gone { conn, reason } => {
+                ShardReport::Gone { conn, reason } => {
                     if self.member(conn).is_some() {
                         self.remove(conn, reason);
                     }

@@ -41,7 +41,7 @@ use super::conn::{Conn, ConnRef, Pace, ReadOutcome};
 use super::fanout::{Dispatch, Order, OrderKind, Rendered, ShardMail, dialect};
 use super::log::Log;
 use super::outbox::Frame;
-use super::report::Report;
+use super::report::ShardReport;
 use super::session::{self, Step};
 use super::shutdown::FLUSH_GRACE;
 use super::timers::{Due, Timers};
@@ -75,7 +75,7 @@ pub(crate) struct ShardRules {
 /// connections it shares with the acceptor (each shard takes off the ones it closes).
 pub(crate) struct ShardWiring {
     pub(crate) mail: Receiver<ShardMail>,
-    pub(crate) reports: Sender<Vec<Report>>,
+    pub(crate) reports: Sender<Vec<ShardReport>>,
     pub(crate) open: Arc<AtomicUsize>,
 }
 
@@ -93,7 +93,7 @@ pub(crate) struct Shard {
     logs: [Log; 2],
     timers: Timers,
     /// This turn's reports for the room.
-    reports: Vec<Report>,
+    reports: Vec<ShardReport>,
     /// Slots owed a flush at the end of this turn.
     owed: Vec<usize>,
     /// Connections that still had lines to handle when their turn's budget ran out.
@@ -278,19 +278,19 @@ impl Shard {
             if warn {
                 let refusal = session::slow_down(self.rules.limits.rate);
                 let conn = self.conn_ref(slot);
-                self.reports.push(Report::Refused { conn, refusal });
+                self.reports.push(ShardReport::Refused { conn, refusal });
             }
             return;
         }
         let step = session::member_line(line, conn.mode(), max_line);
         let conn_ref = self.conn_ref(slot);
         match step {
-            Step::Ask { id, request } => self.reports.push(Report::Asked {
+            Step::Ask { id, request } => self.reports.push(ShardReport::Asked {
                 conn: conn_ref,
                 id,
                 request,
             }),
-            Step::Refuse { refusal, .. } => self.reports.push(Report::Refused {
+            Step::Refuse { refusal, .. } => self.reports.push(ShardReport::Refused {
                 conn: conn_ref,
                 refusal,
             }),
@@ -309,7 +309,7 @@ impl Shard {
             Step::Hello { mode, nick } => {
                 self.conns[slot].begin_join(mode);
                 let conn = self.conn_ref(slot);
-                self.reports.push(Report::Hello { conn, mode, nick });
+                self.reports.push(ShardReport::Hello { conn, mode, nick });
             }
             Step::Refuse { refusal, close } => {
                 let mode = self.conns[slot].mode();
@@ -571,7 +571,7 @@ impl Shard {
         };
         if conn.is_member() || conn.is_joining() {
             let conn = self.conn_ref(slot);
-            self.reports.push(Report::Gone { conn, reason });
+            self.reports.push(ShardReport::Gone { conn, reason });
         }
         self.close(slot);
     }
