@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The performance issue's scenarios, each run RUNS times (default 5), host pinned to CPU 0 and
-# the bench to CPU 1. Prints one JSON report per run to bench/results/NAME.jsonl and a table of
+# The performance scenarios, each run RUNS times (default 5), host pinned to CPU 0 and the bench
+# to CPU 1. Prints one JSON report per run to bench/results/NAME[-tN].jsonl and a table of
 # medians at the end (and the best run's deliveries/s: on a shared machine the spread is wide).
-# Usage: bench/scenarios.sh [RUNS] [SCENARIO...]
+# Usage: [THREADS=N] [PIN=0] bench/scenarios.sh [RUNS] [SCENARIO...]
+#   THREADS=N  start the host with --threads N (default: the host's own default)
+#   PIN=0      pin neither the host nor the bench (a threaded host needs more than one core)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
@@ -23,23 +25,36 @@ declare -A args=(
 order=(blast1 blast4 paced storm5k hold10k stalled)
 [ $# -gt 0 ] && order=("$@")
 
+suffix=""
+extra=()
+if [ -n "${THREADS:-}" ]; then
+  suffix="-t$THREADS"
+  extra+=("--host-arg=--threads=$THREADS")
+fi
+pin=(taskset -c 1)
+if [ "${PIN:-1}" = 0 ]; then
+  pin=()
+else
+  extra+=(--host-cpu 0)
+fi
+
 for name in "${order[@]}"; do
-  out=bench/results/$name.jsonl
+  out=bench/results/$name$suffix.jsonl
   : > "$out"
   for _ in $(seq "$runs"); do
     # shellcheck disable=SC2086
-    taskset -c 1 "$bin" bench --spawn-host --host-cpu 0 ${args[$name]} --json >> "$out" || true
+    "${pin[@]}" "$bin" bench --spawn-host "${extra[@]}" ${args[$name]} --json >> "$out" || true
   done
 done
 
-python3 - "${order[@]}" <<'PY'
-import json, statistics, sys
+SUFFIX=$suffix python3 - "${order[@]}" <<'PY'
+import json, os, statistics, sys
 def med(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
-print(f"{'scenario':10} {'runs':>4} {'deliv/s':>10} {'best':>10} {'lost':>5} {'p50 us':>9} {'p99 us':>9} {'connect s':>9} {'us/deliv':>8} {'kB/client':>9}")
+print(f"{'scenario':10} {'runs':>4} {'deliv/s':>10} {'best':>10} {'lost':>5} {'p50 us':>9} {'p99 us':>9} {'connect s':>9} {'us/deliv':>8} {'kB/client':>9} {'room us/msg':>11}")
 for name in sys.argv[1:]:
-    rows = [json.loads(l) for l in open(f"bench/results/{name}.jsonl") if l.strip()]
+    rows = [json.loads(l) for l in open(f"bench/results/{name}{os.environ['SUFFIX']}.jsonl") if l.strip()]
     if not rows:
         continue
     h = [r.get("host") or {} for r in rows]
@@ -52,5 +67,6 @@ for name in sys.argv[1:]:
           f"{f(med([r['latency_us']['p99'] for r in rows]), '.0f'):>9} "
           f"{f(med([r['connect_secs'] for r in rows]), '.3f'):>9} "
           f"{f(med([x.get('cpu_us_per_delivery') for x in h]), '.3f'):>8} "
-          f"{f(med([x.get('rss_per_client_kb') for x in h]), '.1f'):>9}")
+          f"{f(med([x.get('rss_per_client_kb') for x in h]), '.1f'):>9} "
+          f"{f(med([x.get('room_cpu_us_per_message') for x in h]), '.2f'):>11}")
 PY
