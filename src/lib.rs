@@ -10,7 +10,8 @@
 //! - [`client`]: the commands that connect to a room (`send`, `join`).
 //! - [`color`]: resolving `--color`, `NO_COLOR` and `CLICOLOR_FORCE` once, at start-up.
 //! - [`bench`](mod@bench): `chatroom bench`, the load generator that measures a room.
-//! - [`server`]: the host (one event loop owning the room and every socket; clean shutdown).
+//! - [`server`]: the host (I/O shards owning the sockets, one thread owning the room, crossbeam
+//!   channels between them; clean shutdown).
 //! - [`docs`]: shell completions and man pages generated from [`cli`] (`chatroom completions`,
 //!   `chatroom man`, and the checked-in `completions/` and `man/` folders).
 pub mod bench;

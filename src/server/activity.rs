@@ -1,8 +1,9 @@
 //! The host's record of the room: its console and the optional transcript file.
 //!
-//! The event loop hands activity to this thread with `try_send` and never waits for it, so a console
-//! nobody reads (a full pipe) or a slow disk cannot stall the room. If this thread falls far
-//! behind, lines are dropped and the next line that gets through says how many.
+//! The room (and the acceptor, for its warnings) hands activity to this thread with `try_send` and
+//! never waits for it, so a console nobody reads (a full pipe) or a slow disk cannot stall the
+//! room. If this thread falls far behind, lines are dropped and the next line that gets through
+//! says how many. Warnings go to stderr, written so that a closed or hung-up stderr is no error.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};

@@ -2,7 +2,7 @@
 //!
 //! std's `TcpListener::bind` listens with a backlog of 128, so a burst of people (or a class
 //! told "join now") overflows the kernel's queue and their connects stall for seconds. We bind
-//! through socket2 to ask for a large backlog; accepting happens in the event loop.
+//! through socket2 to ask for a large backlog; accepting happens in the acceptor (`acceptor.rs`).
 
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};

@@ -1,7 +1,7 @@
-//! Deadlines for the event loop: handshake timeouts and the end of a flooder's pause.
+//! Deadlines for a shard: handshake timeouts and the end of a flooder's pause.
 //!
 //! A min-heap of (when, connection). Entries are never removed early: when one comes due the
-//! loop asks the connection (if it still exists, and is still the same connection: slots are
+//! shard asks the connection (if it still exists, and is still the same connection: slots are
 //! reused) whether anything is really due, so cancelling a deadline costs nothing.
 
 use std::cmp::Reverse;
