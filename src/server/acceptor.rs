@@ -27,6 +27,10 @@ const WAKER: Token = Token(1);
 /// How long to wait before accepting again after the OS refused (out of file descriptors).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
+/// After saying that accepting failed, how long further failures are only counted; their sum is
+/// said once this has passed.
+const FAILURE_QUIET: Duration = Duration::from_secs(60);
+
 pub(crate) struct Acceptor {
     poll: Poll,
     /// Its own hold on its waker, so the waker's file lives as long as the poll that watches it
@@ -41,11 +45,13 @@ pub(crate) struct Acceptor {
     open: Arc<AtomicUsize>,
     max_connections: usize,
     recorder: Recorder,
-    /// When to try accepting again after the OS refused, and how often it refused since it
-    /// last worked: said once, then counted, so a host out of file descriptors does not flood
-    /// its own console.
+    /// When to try accepting again after the OS refused.
     retry_at: Option<Instant>,
-    failures: u64,
+    /// Failures to accept are said once, then counted until `quiet_until` and summed up, so a
+    /// host out of file descriptors does not flood its own console (it would retry 20 times a
+    /// second).
+    quiet_until: Option<Instant>,
+    unsaid_failures: u64,
 }
 
 impl Acceptor {
@@ -74,7 +80,8 @@ impl Acceptor {
             max_connections,
             recorder,
             retry_at: None,
-            failures: 0,
+            quiet_until: None,
+            unsaid_failures: 0,
         };
         Ok((acceptor, waker))
     }
@@ -83,9 +90,12 @@ impl Acceptor {
     pub(crate) fn run(mut self, stopper: &Stopper) {
         let mut events = Events::with_capacity(64);
         while !stopper.is_stopped() {
-            let timeout = self
-                .retry_at
-                .map(|at| at.saturating_duration_since(Instant::now()));
+            let now = Instant::now();
+            let wake_at = match (self.retry_at, self.quiet_until) {
+                (Some(retry), Some(quiet)) => Some(retry.min(quiet)),
+                (retry, quiet) => retry.or(quiet),
+            };
+            let timeout = wake_at.map(|at| at.saturating_duration_since(now));
             if let Err(e) = self.poll.poll(&mut events, timeout)
                 && e.kind() != io::ErrorKind::Interrupted
             {
@@ -100,8 +110,46 @@ impl Acceptor {
             if stopper.is_stopped() {
                 return;
             }
+            self.sum_up_failures(Instant::now());
             self.accept_all();
         }
+    }
+
+    /// Says how many failures were counted silently, once their quiet time is over.
+    fn sum_up_failures(&mut self, now: Instant) {
+        if self.quiet_until.is_none_or(|until| now < until) {
+            return;
+        }
+        self.quiet_until = None;
+        let count = std::mem::take(&mut self.unsaid_failures);
+        if count > 0 {
+            self.recorder.record(Activity::Warning {
+                text: format!(
+                    "{count} more attempts to accept a connection failed in the last {} s",
+                    FAILURE_QUIET.as_secs()
+                ),
+            });
+        }
+    }
+
+    fn accept_failed(&mut self, e: &io::Error) {
+        let now = Instant::now();
+        // Out of file descriptors or similar: no new edge will come for the connections still
+        // queued, so try again shortly.
+        self.retry_at = Some(now + ACCEPT_BACKOFF);
+        if self.quiet_until.is_some() {
+            self.unsaid_failures += 1;
+            return;
+        }
+        self.quiet_until = Some(now + FAILURE_QUIET);
+        self.recorder.record(Activity::Warning {
+            text: format!(
+                "cannot accept a connection: {}; retrying (further failures are counted and \
+                 summed up every {} s)",
+                crate::error::describe_io(e),
+                FAILURE_QUIET.as_secs()
+            ),
+        });
     }
 
     fn accept_all(&mut self) {
@@ -111,31 +159,8 @@ impl Acceptor {
                 Ok((stream, _)) => stream,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    // Out of file descriptors or similar: no new edge will come for the
-                    // connections still queued, so try again shortly.
-                    if self.failures == 0 {
-                        self.recorder.record(Activity::Warning {
-                            text: format!(
-                                "cannot accept a connection: {}; retrying (until it works, \
-                                 failures are counted, not printed)",
-                                crate::error::describe_io(&e)
-                            ),
-                        });
-                    }
-                    self.failures += 1;
-                    self.retry_at = Some(Instant::now() + ACCEPT_BACKOFF);
-                    return;
-                }
+                Err(e) => return self.accept_failed(&e),
             };
-            if self.failures > 0 {
-                self.recorder.record(Activity::Warning {
-                    text: format!(
-                        "accepting connections again after {} failed attempts",
-                        std::mem::take(&mut self.failures)
-                    ),
-                });
-            }
             self.hand_off(stream);
         }
     }

@@ -62,7 +62,13 @@ impl Host {
     /// `listening on ADDR` line. Any host option can be passed, e.g.
     /// `Host::start(&["--max-clients", "1"])`.
     pub fn start(args: &[&str]) -> Host {
-        let mut child = Host::command(args)
+        Host::launch(Host::command(args), args)
+    }
+
+    /// Starts `cmd` (a [`Host::command`], perhaps wrapped) and waits for its `listening on ADDR`
+    /// line; `args` are the host arguments it was made with.
+    pub fn launch(mut cmd: Command, args: &[&str]) -> Host {
+        let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -73,14 +79,10 @@ impl Host {
             drain(child.stdout.take().unwrap(), console.clone()),
             drain(child.stderr.take().unwrap(), console.clone()),
         ];
-        let name = match args.iter().position(|a| *a == "--name") {
-            Some(i) => args[i + 1].to_string(),
-            None => "lobby".to_string(),
-        };
         let mut host = Host {
             child,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            name,
+            name: room_name(args),
             console,
             drains,
             status: None,
@@ -91,6 +93,66 @@ impl Host {
         host.addr = parse_listening_line(&line)
             .unwrap_or_else(|| panic!("cannot read an address from {line:?}"));
         host
+    }
+
+    /// Starts a host whose stdout and stderr are gone once it is up, as under `nohup` with a
+    /// closed terminal, an ssh session that dropped, or `chatroom host 2>&1 | head -1`: every
+    /// write the host makes after its `listening on` line fails. Its console is not kept.
+    #[cfg(unix)]
+    pub fn start_without_console(args: &[&str], outputs: LostOutputs) -> Host {
+        Host::launch_without_console(Host::command(args), args, outputs)
+    }
+
+    /// [`Host::start_without_console`] for a command made with [`Host::command`], perhaps
+    /// wrapped.
+    #[cfg(unix)]
+    pub fn launch_without_console(mut cmd: Command, args: &[&str], outputs: LostOutputs) -> Host {
+        cmd.stdin(Stdio::null());
+        match outputs {
+            LostOutputs::ClosedPipes => {
+                cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+                let mut child = cmd.spawn().expect("spawn chatroom host");
+                drop(child.stderr.take());
+                let stdout = child.stdout.take().unwrap();
+                Host::adopt(child, Box::new(stdout), args)
+            }
+            LostOutputs::HungUpTerminal => {
+                let pty = nix::pty::openpty(None, None).expect("a pseudo-terminal");
+                let slave = std::fs::File::from(pty.slave);
+                cmd.stdout(slave.try_clone().unwrap()).stderr(slave);
+                let child = cmd.spawn().expect("spawn chatroom host");
+                // The command holds the terminal's other copies: only the host keeps one.
+                drop(cmd);
+                Host::adopt(child, Box::new(std::fs::File::from(pty.master)), args)
+            }
+        }
+    }
+
+    /// Wraps a started host, reading its address from `output`, which is then closed.
+    #[cfg(unix)]
+    fn adopt(child: Child, output: Box<dyn std::io::Read>, args: &[&str]) -> Host {
+        use std::io::{BufRead, BufReader};
+        let mut lines = BufReader::new(output).lines();
+        let addr = loop {
+            let line = match lines.next() {
+                Some(Ok(line)) => line,
+                other => panic!("the host ended its output before `listening on`: {other:?}"),
+            };
+            if let Some(addr) = parse_listening_line(&line) {
+                break addr;
+            }
+        };
+        drop(lines);
+        let console = Arc::new(Console::default());
+        console.pipes_closed.store(2, Ordering::SeqCst);
+        Host {
+            child,
+            addr,
+            name: room_name(args),
+            console,
+            drains: Vec::new(),
+            status: None,
+        }
     }
 
     /// `IP:PORT`, the SERVER argument of `chatroom send` and `chatroom join`.
@@ -134,6 +196,11 @@ impl Host {
                 .unwrap()
                 .0;
         }
+    }
+
+    /// True while the host process has not exited.
+    pub fn is_running(&mut self) -> bool {
+        self.status.is_none() && matches!(self.child.try_wait(), Ok(None))
     }
 
     /// Sends a signal to the host process: SIGINT is Ctrl-C at the host's terminal.
@@ -186,6 +253,42 @@ impl Drop for Host {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+    }
+}
+
+/// How a host started by [`Host::start_without_console`] loses its outputs.
+#[cfg(unix)]
+#[derive(Debug, Clone, Copy)]
+pub enum LostOutputs {
+    /// Pipes whose reading ends are closed: every write fails with a broken pipe.
+    ClosedPipes,
+    /// A terminal that hung up (its other side closed): every write fails with EIO.
+    HungUpTerminal,
+}
+
+/// `cmd` run by `sh` with its open files limited to `limit` (`ulimit -n`), environment kept.
+#[cfg(unix)]
+pub fn with_open_file_limit(limit: u32, cmd: &Command) -> Command {
+    let mut wrapped = Command::new("sh");
+    wrapped
+        .arg("-c")
+        .arg(format!(r#"ulimit -n {limit} && exec "$0" "$@""#))
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => wrapped.env(key, value),
+            None => wrapped.env_remove(key),
+        };
+    }
+    wrapped
+}
+
+/// The room name a host started with `args` has (`--name`, or the default).
+fn room_name(args: &[&str]) -> String {
+    match args.iter().position(|a| *a == "--name") {
+        Some(i) => args[i + 1].to_string(),
+        None => "lobby".to_string(),
     }
 }
 
