@@ -44,6 +44,7 @@ pub use files::{repo_file, repo_root, temp_dir, wait_for_file_line};
 #[allow(unused_imports)]
 pub use host::{Host, closed_port};
 #[cfg(unix)]
+#[allow(unused_imports)]
 pub use host::{LostOutputs, with_open_file_limit};
 #[allow(unused_imports)]
 pub use join::{PipedClient, join_command};
