@@ -12,7 +12,7 @@ use std::time::Duration;
 /// line received until the host closed the connection.
 fn turned_away_plain(host: &Host, nick: &str) -> Vec<String> {
     let mut conn = Conn::connect(host);
-    if conn.next_line() == harness::greeting(&host.name) {
+    if conn.next_line() == harness::greeting(&host.name, host.handshake_timeout) {
         conn.send_line(nick);
     }
     conn.expect_closed();

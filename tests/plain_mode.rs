@@ -12,7 +12,7 @@ fn the_greeting_is_one_plain_line_naming_the_room() {
     let greeting = conn.next_line();
     assert_eq!(
         greeting,
-        "chatroom: welcome to ops. Type a nickname and press Enter."
+        "chatroom: welcome to ops. Type a nickname and press Enter (within 10 s)."
     );
     assert!(!greeting.starts_with('{'));
 }

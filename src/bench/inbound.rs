@@ -227,7 +227,7 @@ mod tests {
         assert_eq!(plain("[14:04:00] * bob waves"), Inbound::Other);
         assert_eq!(plain("[14:04:00] [pm from bob] psst"), Inbound::Other);
         assert_eq!(
-            plain("chatroom: welcome to lobby. Type a nickname and press Enter."),
+            plain("chatroom: welcome to lobby. Type a nickname and press Enter (within 10 s)."),
             Inbound::Other
         );
         assert_eq!(
@@ -287,7 +287,7 @@ mod tests {
             Inbound::Quit
         );
         assert_eq!(
-            json("chatroom: welcome to lobby. Type a nickname and press Enter."),
+            json("chatroom: welcome to lobby. Type a nickname and press Enter (within 10 s)."),
             Inbound::Other
         );
         assert_eq!(

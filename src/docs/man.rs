@@ -326,8 +326,9 @@ const PROTOCOL: &[&str] = &[
     "TCP, UTF-8, one message per line ending in a newline (CR LF is accepted). Bytes that are \
      not valid UTF-8 become U+FFFD; a line longer than the room's maximum (4096 bytes by \
      default) is refused and discarded.",
-    "On connecting, the host sends one plain-text greeting line, which never starts with {. The \
-     client's first line picks the mode: a JSON object starts JSON-lines mode, anything else is \
+    "On connecting, the host sends one plain-text greeting line, which says how long the client \
+     has to send its nickname (--handshake-timeout) and never starts with {. The client's first \
+     line picks the mode: a JSON object starts JSON-lines mode, anything else is \
      a nickname and starts plain mode.",
     "Plain mode is for people using nc or telnet. Every later line is a message or a command: \
      /list, /msg NICK TEXT, /nick NEW, /me ACTION, /quit and /help; //text sends /text \

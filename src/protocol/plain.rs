@@ -13,9 +13,12 @@ use super::wire::{Event, MessageKind, Timestamp};
 /// Above this many people, welcomes and join notices stop listing names (`/list` still does).
 const MAX_NAMES_IN_WELCOME: usize = 30;
 
-/// The line a new connection gets before it has said anything.
-pub fn greeting(room: &str) -> String {
-    format!("chatroom: welcome to {room}. Type a nickname and press Enter.\n")
+/// The line a new connection gets before it has said anything: what to do, and how long it has
+/// (`--handshake-timeout`), so that someone on `nc` is not cut off by surprise.
+pub fn greeting(room: &str, seconds_to_answer: u64) -> String {
+    format!(
+        "chatroom: welcome to {room}. Type a nickname and press Enter (within {seconds_to_answer} s).\n"
+    )
 }
 
 /// The commands, as `/help` lists them.
@@ -235,6 +238,10 @@ mod tests {
         };
         assert_eq!(render(&error), "error: room is full (2/2)\n");
         assert_eq!(render(&Event::Quit { reason: "x".into() }), "<quit>\n");
-        assert!(!greeting("lobby").starts_with('{'));
+        assert!(!greeting("lobby", 10).starts_with('{'));
+        assert_eq!(
+            greeting("ops", 30),
+            "chatroom: welcome to ops. Type a nickname and press Enter (within 30 s).\n"
+        );
     }
 }

@@ -21,6 +21,14 @@ const READ_SIZE: usize = 2048;
 /// Reads one attempt at a line may make before the connection has to wait for its next turn.
 const READS_PER_LINE: usize = 16;
 
+/// How long a finished plain-mode connection may wait for its client to acknowledge the last
+/// bytes before it is closed anyway (see [`Conn::may_close`]).
+const LINGER: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How long a plain-mode client is given to read its last bytes before the reset that ends
+/// `nc` (see [`Conn::may_close`]).
+const READ_GRACE: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// A connection as the room and the timers name it: its shard, its slot there, and its serial
 /// number, unique for the host's lifetime (slots are reused, serials are not).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -108,6 +116,8 @@ pub(crate) struct Conn {
     owed: bool,
     /// Registered for writability: the socket was full with output still queued.
     waits_for_space: bool,
+    /// Everything is written and it is closing: when that was.
+    lingers_since: Option<Instant>,
 }
 
 impl Conn {
@@ -121,6 +131,7 @@ impl Conn {
             pacing: None,
             owed: false,
             waits_for_space: false,
+            lingers_since: None,
         }
     }
 
@@ -299,4 +310,58 @@ impl Conn {
     pub(crate) fn shutdown(&self, how: std::net::Shutdown) {
         let _ = self.lines.get_ref().shutdown(how);
     }
+
+    /// True once everything is written and it waits only for the client's acknowledgement.
+    pub(crate) fn is_lingering(&self) -> bool {
+        self.lingers_since.is_some()
+    }
+
+    /// Whether a connection that has been written everything may be closed now.
+    ///
+    /// `nc` (OpenBSD's, Debian's default) does not end when the host closes the connection: it
+    /// keeps waiting for its user's next line, and only a reset tells it the connection is gone.
+    /// So a plain-mode client is let go with a reset ([`Conn::end`]). A reset throws away what
+    /// the client's kernel has not acknowledged, and `nc` stops reading once it sees one, so the
+    /// reset waits until the kernel has nothing unacknowledged left and the client has had
+    /// [`READ_GRACE`] to read the last lines (`<quit>`), or at most [`LINGER`]. Where the kernel
+    /// does not say what is unacknowledged (not Linux), and for JSON clients, which end on the
+    /// end of the stream, it closes at once.
+    pub(crate) fn may_close(&mut self, now: Instant) -> bool {
+        if self.mode != Mode::Plain {
+            return true;
+        }
+        let Some(unacknowledged) = unacknowledged(self.lines.get_ref()) else {
+            return true;
+        };
+        let since = *self.lingers_since.get_or_insert(now);
+        let waited = now.saturating_duration_since(since);
+        waited >= LINGER || (waited >= READ_GRACE && unacknowledged == 0)
+    }
+
+    /// Closes the connection: with a reset for a plain-mode client (see [`Conn::may_close`]),
+    /// with the end of the stream for everyone else.
+    pub(crate) fn end(self) {
+        let stream = self.lines.get_ref();
+        if self.mode == Mode::Plain && cfg!(target_os = "linux") {
+            let _ = socket2::SockRef::from(stream).set_linger(Some(std::time::Duration::ZERO));
+        } else {
+            let _ = stream.shutdown(std::net::Shutdown::Write);
+        }
+    }
+}
+
+/// Bytes sent on `stream` that its peer has not acknowledged yet, where the kernel says.
+#[cfg(target_os = "linux")]
+fn unacknowledged(stream: &TcpStream) -> Option<usize> {
+    use std::os::fd::AsRawFd;
+    let mut bytes: libc::c_int = 0;
+    // SAFETY: TIOCOUTQ (SIOCOUTQ) writes one int through the pointer, which is valid and
+    // writable for its duration; the descriptor is open as long as `stream` is.
+    let result = unsafe { libc::ioctl(stream.as_raw_fd(), libc::TIOCOUTQ, &mut bytes) };
+    (result == 0).then_some(usize::try_from(bytes).unwrap_or(0))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn unacknowledged(_stream: &TcpStream) -> Option<usize> {
+    None
 }

@@ -281,7 +281,9 @@ pub fn run(
         max_clients: config.max_clients,
     };
     let rules = Arc::new(ShardRules {
-        greeting: Arc::from(plain::greeting(&config.room).into_bytes()),
+        greeting: Arc::from(
+            plain::greeting(&config.room, config.handshake_timeout.as_secs()).into_bytes(),
+        ),
         limits,
         handshake_timeout: config.handshake_timeout,
         outbox: config.outbox,

@@ -61,6 +61,9 @@ const LINES_PER_TURN: usize = 64;
 /// about a fifth, and a turn still handles them in tens of microseconds.
 const LINES_PER_FLUSH: usize = 256;
 
+/// How often a closing connection that waits for its client's acknowledgement looks again.
+const LINGER_CHECK: Duration = Duration::from_millis(10);
+
 /// What every shard needs to know about the room's rules.
 pub(crate) struct ShardRules {
     /// The plain-mode greeting every new connection gets.
@@ -330,8 +333,14 @@ impl Shard {
             let Some(conn) = self.conns.get_mut(due.slot) else {
                 continue;
             };
-            if conn.serial() != due.id || conn.is_closing() {
-                continue; // The slot has been reused, or the connection is on its way out.
+            if conn.serial() != due.id {
+                continue; // The slot has been reused.
+            }
+            if conn.is_closing() {
+                if conn.is_lingering() {
+                    self.finish(due.slot);
+                }
+                continue;
             }
             if conn.is_joining() {
                 continue; // Its deadline is set again if the room refuses the nickname.
@@ -531,7 +540,7 @@ impl Shard {
                     .reregister(conn.stream_mut(), Token(slot), interest);
             }
             match flushed {
-                Ok(true) if conn.is_closing() => self.close(slot),
+                Ok(true) if conn.is_closing() => self.finish(slot),
                 Ok(true) => {}
                 Ok(false) => {
                     if conn.is_too_far_behind(log, self.rules.outbox) {
@@ -576,14 +585,30 @@ impl Shard {
         self.close(slot);
     }
 
+    /// Closes a connection that has been written everything it was owed, once it may be (a
+    /// plain-mode client is given a moment to acknowledge the last bytes: see `Conn::may_close`).
+    fn finish(&mut self, slot: usize) {
+        let now = Instant::now();
+        let conn = &mut self.conns[slot];
+        if conn.may_close(now) {
+            self.close(slot);
+        } else {
+            let due = Due {
+                slot,
+                id: conn.serial(),
+            };
+            self.timers.add(now + LINGER_CHECK, due);
+        }
+    }
+
     fn close(&mut self, slot: usize) {
         if !self.conns.contains(slot) {
             return;
         }
         let mut conn = self.conns.remove(slot);
         self.trim_due = true;
-        conn.shutdown(std::net::Shutdown::Write);
         let _ = self.poll.registry().deregister(conn.stream_mut());
+        conn.end();
         self.wiring.open.fetch_sub(1, Ordering::Relaxed);
     }
 }

@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 use super::TIMEOUT;
 use super::host::Host;
 
-/// The greeting every connection receives first (README, "Wire protocol"), for room `name`.
-pub fn greeting(name: &str) -> String {
-    format!("chatroom: welcome to {name}. Type a nickname and press Enter.")
+/// The greeting every connection receives first (README, "Wire protocol"), for room `name` and
+/// a handshake timeout of `seconds`.
+pub fn greeting(name: &str, seconds: u64) -> String {
+    format!("chatroom: welcome to {name}. Type a nickname and press Enter (within {seconds} s).")
 }
 
 /// What a read ended with, when it did not produce a line.
@@ -120,7 +121,11 @@ impl Conn {
     /// Reads the first line, which must be the plain-text greeting naming `host`'s room.
     pub fn expect_greeting(&mut self, host: &Host) {
         let line = self.next_line();
-        assert_eq!(line, greeting(&host.name), "the greeting line");
+        assert_eq!(
+            line,
+            greeting(&host.name, host.handshake_timeout),
+            "the greeting line"
+        );
     }
 
     /// The next line; panics on timeout or when the connection closes.

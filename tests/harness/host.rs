@@ -43,6 +43,9 @@ pub struct Host {
     pub addr: SocketAddr,
     /// The room name (`--name`, or the default), for greeting checks.
     pub name: String,
+    /// Seconds a new connection has to send its nickname (`--handshake-timeout`, or the
+    /// default), for greeting checks.
+    pub handshake_timeout: u64,
     console: Arc<Console>,
     drains: Vec<JoinHandle<()>>,
     status: Option<ExitStatus>,
@@ -83,6 +86,7 @@ impl Host {
             child,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             name: room_name(args),
+            handshake_timeout: handshake_timeout(args),
             console,
             drains,
             status: None,
@@ -149,6 +153,7 @@ impl Host {
             child,
             addr,
             name: room_name(args),
+            handshake_timeout: handshake_timeout(args),
             console,
             drains: Vec::new(),
             status: None,
@@ -282,6 +287,14 @@ pub fn with_open_file_limit(limit: u32, cmd: &Command) -> Command {
         };
     }
     wrapped
+}
+
+/// The handshake timeout a host started with `args` has.
+fn handshake_timeout(args: &[&str]) -> u64 {
+    match args.iter().position(|a| *a == "--handshake-timeout") {
+        Some(i) => args[i + 1].parse().expect("a number of seconds"),
+        None => 10,
+    }
 }
 
 /// The room name a host started with `args` has (`--name`, or the default).
