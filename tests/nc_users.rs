@@ -6,72 +6,8 @@
 
 mod harness;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-
-use harness::{Host, JsonClient, greeting};
+use harness::{Host, JsonClient, Nc, greeting};
 use nix::sys::signal::Signal;
-
-/// `nc 127.0.0.1 PORT` with its input kept open, and its output read line by line.
-struct Nc {
-    child: Child,
-    input: ChildStdin,
-    output: crossbeam_channel::Receiver<String>,
-}
-
-impl Nc {
-    fn connect(host: &Host) -> Nc {
-        let mut child = Command::new("nc")
-            .args(["127.0.0.1", &host.port().to_string()])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nc runs (CI installs netcat-openbsd; install it to run these tests)");
-        let input = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, output) = crossbeam_channel::unbounded();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Nc {
-            child,
-            input,
-            output,
-        }
-    }
-
-    fn type_line(&mut self, line: &str) {
-        writeln!(self.input, "{line}").expect("nc takes input");
-    }
-
-    /// Waits for a line of output satisfying `pred`.
-    fn expect(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        loop {
-            match self.output.recv_timeout(harness::TIMEOUT) {
-                Ok(line) if pred(&line) => return line,
-                Ok(_) => continue,
-                Err(_) => panic!("nc did not show {what}"),
-            }
-        }
-    }
-
-    /// `nc` must end by itself, its input still open; returns its exit code.
-    fn ends_by_itself(mut self) -> Option<i32> {
-        let status = harness::process::wait_within(&mut self.child, harness::PROCESS_TIMEOUT)
-            .unwrap_or_else(|| {
-                let _ = self.child.kill();
-                panic!("nc did not end by itself once the connection was closed")
-            });
-        drop(self.input);
-        status.code()
-    }
-}
 
 #[test]
 fn the_greeting_says_how_long_there_is_to_type_a_nickname() {

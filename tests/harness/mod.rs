@@ -16,6 +16,7 @@
 //! - `json`: [`JsonClient`], JSON-lines mode as bots speak it.
 //! - `join`: `chatroom join` with piped stdin and stdout ([`PipedClient`]).
 //! - `pty` (Unix only): `chatroom join` in a pseudo-terminal ([`pty::PtyClient`]).
+//! - `nc` (Unix only): the real `nc`, as people on the classic tutorial client run it.
 //! - `files`: temporary directories, waiting for a line the host writes to a file, and the
 //!   repository's checked-in files.
 
@@ -29,6 +30,8 @@ pub mod files;
 pub mod host;
 pub mod join;
 pub mod json;
+#[cfg(unix)]
+pub mod nc;
 pub mod plain;
 pub mod process;
 #[cfg(unix)]
@@ -50,6 +53,9 @@ pub use host::{LostOutputs, with_open_file_limit};
 pub use join::{PipedClient, join_command};
 #[allow(unused_imports)]
 pub use json::{JsonClient, assert_rfc3339_utc_millis, parse_event};
+#[cfg(unix)]
+#[allow(unused_imports)]
+pub use nc::Nc;
 #[allow(unused_imports)]
 pub use plain::{PlainClient, assert_not_delivered, untimestamped};
 #[allow(unused_imports)]
