@@ -87,6 +87,7 @@ fn the_quick_start_makes_a_room_where_everyone_hears_everyone() {
 
     drop(host);
     let _ = join.kill();
+    let _ = join.wait();
 }
 
 /// Runs a README shell line in the clean environment the tests use, with `CHATROOM_PORT`.
