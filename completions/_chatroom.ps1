@@ -48,6 +48,7 @@ Register-ArgumentCompleter -Native -CommandName 'chatroom' -ScriptBlock {
             [CompletionResult]::new('--handshake-timeout', '--handshake-timeout', [CompletionResultType]::ParameterName, 'Seconds a new connection has to send its nickname before it is closed')
             [CompletionResult]::new('--quiet-above', '--quiet-above', [CompletionResultType]::ParameterName, 'In rooms bigger than this, joins and leaves are announced as one sum every 2 seconds ("37 joined and 2 left"), and the welcome does not list everyone')
             [CompletionResult]::new('--outbox', '--outbox', [CompletionResultType]::ParameterName, 'How many undelivered messages a client may fall behind before it is disconnected')
+            [CompletionResult]::new('--keepalive', '--keepalive', [CompletionResultType]::ParameterName, 'Seconds a connection may be silent before the host checks that the client''s machine is still there (TCP keepalive); one that misses 3 checks, SECS/3 apart, is let go and its nickname freed. 0 turns the checks off')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Threads that serve connections (I/O shards), besides the room''s own thread [default: one per CPU]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only start-up, shutdown and errors, not the room''s activity')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only start-up, shutdown and errors, not the room''s activity')

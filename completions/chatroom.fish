@@ -45,6 +45,7 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l burst -d 'How
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l handshake-timeout -d 'Seconds a new connection has to send its nickname before it is closed' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l quiet-above -d 'In rooms bigger than this, joins and leaves are announced as one sum every 2 seconds ("37 joined and 2 left"), and the welcome does not list everyone' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l outbox -d 'How many undelivered messages a client may fall behind before it is disconnected' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l keepalive -d 'Seconds a connection may be silent before the host checks that the client\'s machine is still there (TCP keepalive); one that misses 3 checks, SECS/3 apart, is let go and its nickname freed. 0 turns the checks off' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l threads -d 'Threads that serve connections (I/O shards), besides the room\'s own thread [default: one per CPU]' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s q -l quiet -d 'Print only start-up, shutdown and errors, not the room\'s activity'
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s h -l help -d 'Print help (see more with \'--help\')'

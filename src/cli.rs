@@ -162,6 +162,13 @@ pub struct HostArgs {
           value_parser = clap::value_parser!(u32).range(16..=1_048_576))]
     pub outbox: u32,
 
+    /// Seconds a connection may be silent before the host checks that the client's machine is
+    /// still there (TCP keepalive); one that misses 3 checks, SECS/3 apart, is let go and its
+    /// nickname freed. 0 turns the checks off.
+    #[arg(long, value_name = "SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub keepalive: u64,
+
     /// Threads that serve connections (I/O shards), besides the room's own thread
     /// [default: one per CPU].
     #[arg(long, value_name = "N", env = "CHATROOM_THREADS",

@@ -75,6 +75,7 @@ pub fn to_wire(request: Request, id: Id) -> Option<ClientRequest> {
         Request::Pm { to, text } => ClientRequest::Pm { to, text, id },
         Request::Nick(nick) => ClientRequest::Nick { nick, id },
         Request::List => ClientRequest::List { id },
+        Request::Ping => ClientRequest::Ping { id },
         Request::Quit => ClientRequest::Quit { id },
         Request::Help => return None,
     })

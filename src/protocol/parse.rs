@@ -37,11 +37,16 @@ pub enum Handshake {
 pub enum Request {
     Say(String),
     Me(String),
-    Pm { to: String, text: String },
+    Pm {
+        to: String,
+        text: String,
+    },
     Nick(String),
     List,
     Quit,
     Help,
+    /// Are you there? Answered with a `pong`, in order with everything else.
+    Ping,
 }
 
 /// A JSON request with the id to echo in the reply.
@@ -186,6 +191,7 @@ pub fn parse_plain(line: &str) -> Result<Option<Request>, Refusal> {
     let request = match command.to_ascii_lowercase().as_str() {
         "list" | "who" | "names" => Request::List,
         "help" => Request::Help,
+        "ping" => Request::Ping,
         "me" => Request::Me(message_text(rest).map_err(|_| usage("/me ACTION"))?),
         "nick" => {
             if rest.is_empty() {
@@ -267,6 +273,7 @@ pub fn parse_json(line: &str) -> Result<Incoming, Refusal> {
             Some(nick) => check_nick(nick).map(|()| Request::Nick(nick.clone())),
         },
         Some("list") => Ok(Request::List),
+        Some("ping") => Ok(Request::Ping),
         Some("quit") => Ok(Request::Quit),
         Some("hello") => Err(Refusal::new(
             ErrorCode::BadRequest,

@@ -30,6 +30,7 @@ pub fn help() -> String {
         "***   /me ACTION               action message",
         "***   /nick NEW                change your nickname",
         "***   /quit (/exit)            leave the room",
+        "***   /ping                    check that the host answers",
         "***   //text                   send a line that starts with /",
     ]
     .iter()
@@ -136,6 +137,7 @@ pub fn render(event: &Event) -> String {
         Event::Users { users, .. } => format!("*** {}\n", here_all(users)),
         Event::Error { message, .. } => format!("error: {message}\n"),
         Event::Quit { .. } => "<quit>\n".to_string(),
+        Event::Pong { .. } => "*** pong\n".to_string(),
         _ => String::new(),
     }
 }

@@ -272,6 +272,11 @@ pub enum Event {
     Quit {
         reason: String,
     },
+    /// The answer to a `ping`.
+    Pong {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
     /// An event type this client does not know (a newer host): ignored by clients.
     #[serde(other)]
     Unknown,
@@ -320,6 +325,10 @@ pub enum ClientRequest {
         id: Option<Id>,
     },
     Quit {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
+    Ping {
         #[serde(skip_serializing_if = "Option::is_none")]
         id: Option<Id>,
     },

@@ -88,6 +88,8 @@ pub struct Config {
     pub log_file: Option<PathBuf>,
     /// I/O shards (threads that own connections).
     pub threads: usize,
+    /// Silence after which a client's machine is checked (TCP keepalive); `None`: never.
+    pub keepalive: Option<Duration>,
 }
 
 /// The number of shards when `--threads` is not given: one per CPU the host may use.
@@ -118,6 +120,7 @@ impl Config {
             console: !args.quiet,
             log_file: args.log_file.clone(),
             threads: args.threads.map_or_else(default_threads, |n| n as usize),
+            keepalive: (args.keepalive > 0).then(|| Duration::from_secs(args.keepalive)),
         })
     }
 }
@@ -287,6 +290,7 @@ pub fn run(
         limits,
         handshake_timeout: config.handshake_timeout,
         outbox: config.outbox,
+        keepalive: config.keepalive,
     });
     let open = Arc::new(AtomicUsize::new(0));
     let (report_tx, report_rx) = crossbeam_channel::bounded(report::REPORT_BACKLOG);

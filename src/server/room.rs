@@ -287,6 +287,7 @@ impl Room {
                     self.fanout.order(conn, OrderKind::Frame(help));
                 }
             }
+            Request::Ping => self.fanout.send(conn, mode, &Event::Pong { id }),
             Request::Quit => {
                 self.fanout.order(conn, OrderKind::Release);
                 self.remove(conn, LeaveReason::Quit);

@@ -72,6 +72,8 @@ pub(crate) struct ShardRules {
     pub(crate) handshake_timeout: Duration,
     /// Messages a member may fall behind before it is let go.
     pub(crate) outbox: usize,
+    /// Silence after which a client's machine is checked (`--keepalive`).
+    pub(crate) keepalive: Option<Duration>,
 }
 
 /// A shard's channels: its mailbox, where it reports to the room, and the count of open
@@ -388,6 +390,9 @@ impl Shard {
             return;
         }
         let _ = stream.set_nodelay(true);
+        if let Some(idle) = self.rules.keepalive {
+            keep_alive(&stream, idle);
+        }
         let deadline = Instant::now() + self.rules.handshake_timeout;
         let entry = self.conns.vacant_entry();
         let slot = entry.key();
@@ -611,4 +616,17 @@ impl Shard {
         conn.end();
         self.wiring.open.fetch_sub(1, Ordering::Relaxed);
     }
+}
+
+/// Has the kernel check that the client's machine is still there after `idle` of silence, then
+/// every third of that, letting the connection go after 3 unanswered checks: a client whose
+/// machine vanished (a laptop closed, a network gone) leaves a half-open connection that would
+/// otherwise hold its nickname forever.
+fn keep_alive(stream: &TcpStream, idle: Duration) {
+    let checks = socket2::TcpKeepalive::new()
+        .with_time(idle)
+        .with_interval((idle / 3).max(Duration::from_secs(1)));
+    #[cfg(not(any(windows, target_os = "openbsd", target_os = "haiku")))]
+    let checks = checks.with_retries(3);
+    let _ = socket2::SockRef::from(stream).set_tcp_keepalive(&checks);
 }
