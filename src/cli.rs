@@ -48,7 +48,14 @@ pub enum Command {
             With MESSAGE words, they are joined by spaces and sent as one message. Without, every \
             non-blank line of stdin is one message, until end of input. chatroom send exits 0 only \
             after the host has acknowledged every message, so nothing piped into it is lost when \
-            it ends."
+            it ends.",
+        // The same server options as `join`, but the room is named with --server: a positional
+        // SERVER before MESSAGE words would take the message's first word for the host.
+        mut_arg("server", |server| server
+            .long("server")
+            .short('s')
+            .display_order(0)
+            .help("The room's host, as HOST, HOST:PORT or [IPv6]:PORT"))
     )]
     Send(SendArgs),
     /// Join a room and chat: a line editor on a terminal, plain lines or JSON in a pipe.

@@ -1,14 +1,113 @@
 //! `chatroom send`: MESSAGE words, one message per piped line (1,000 of them, all delivered in
-//! order), `--to`, `--me`, the SERVER forms, and the documented exit codes with a clear stderr
-//! when it cannot connect (3) or the room turns it away (4).
+//! order), `--to`, `--me`, the README's examples verbatim, `--server` and `CHATROOM_SERVER` in
+//! their forms, and the documented exit codes with a clear stderr when it cannot connect (3) or
+//! the room turns it away (4).
 
 mod harness;
 
 use std::net::TcpListener;
 use std::thread;
 
-use harness::{Host, JsonClient, PlainClient, assert_not_delivered, send};
+use std::time::Duration;
+
+use harness::{Host, JsonClient, PlainClient, assert_not_delivered, chatroom_cmd, repo_file, send};
 use predicates::prelude::*;
+
+/// The commands in the code block of the README's `chatroom send` section, comments removed.
+fn readme_send_examples() -> Vec<String> {
+    let readme = repo_file("README.md");
+    let section = readme
+        .split_once("\n### `chatroom send`\n")
+        .expect("the README has a `chatroom send` section")
+        .1;
+    let block = section
+        .split("```")
+        .nth(1)
+        .expect("the section opens with a code block");
+    block
+        .lines()
+        .map(|line| line.split(" # ").next().unwrap_or("").trim().to_string())
+        .filter(|line| !line.is_empty())
+        .collect()
+}
+
+/// The text between the first pair of double quotes in `example`, if any.
+fn quoted(example: &str) -> Option<&str> {
+    example.split('"').nth(1)
+}
+
+#[test]
+fn every_readme_send_example_works_verbatim() {
+    let host = Host::start(&[]);
+    let mut alice = JsonClient::join(&host, "alice");
+    let examples = readme_send_examples();
+    assert!(examples.len() >= 4, "too few examples: {examples:?}");
+    let bin_dir = harness::process::bin().parent().unwrap().to_path_buf();
+    let path = std::env::join_paths(
+        std::iter::once(bin_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    for example in &examples {
+        assert!(
+            example.contains("chatroom send"),
+            "not a send example: {example}"
+        );
+        // The examples run as written, in a shell, with `chatroom` on the PATH and the room on a
+        // port of its own; `make test` stands for any command that prints something.
+        let mut shell = assert_cmd::Command::new("sh");
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("CHATROOM_") {
+                shell.env_remove(key);
+            }
+        }
+        shell
+            .arg("-c")
+            .arg(format!("make() {{ echo 'test result: ok'; }}; {example}"))
+            .env("PATH", &path)
+            .env("CHATROOM_PORT", host.port().to_string())
+            .env("CHATROOM_NICK", "ci")
+            .timeout(Duration::from_secs(30))
+            .assert()
+            .success();
+        let text = quoted(example).unwrap_or("test result: ok");
+        let kind = if example.contains("--to alice") {
+            "pm"
+        } else if example.contains("--me") {
+            "me"
+        } else {
+            "say"
+        };
+        alice.expect_message("ci", kind, text);
+    }
+}
+
+#[test]
+fn chatroom_server_names_the_room_and_server_beats_it() {
+    let host = Host::start(&[]);
+    let mut bob = PlainClient::join(&host, "bob");
+    let send_words = |words: &[&str]| {
+        let mut cmd = chatroom_cmd(Duration::from_secs(30));
+        cmd.arg("send").args(words);
+        cmd
+    };
+    send_words(&["--nick", "ci", "from", "the", "environment"])
+        .env("CHATROOM_SERVER", host.server())
+        .assert()
+        .success();
+    bob.expect("<ci> from the environment");
+    send_words(&["--nick", "ci", "named", "by", "host", "and", "port"])
+        .env("CHATROOM_SERVER", "localhost")
+        .env("CHATROOM_PORT", host.port().to_string())
+        .assert()
+        .success();
+    bob.expect("<ci> named by host and port");
+    let closed = format!("127.0.0.1:{}", harness::closed_port());
+    send_words(&["-s", &host.server(), "--nick", "ci", "flag", "wins"])
+        .env("CHATROOM_SERVER", &closed)
+        .assert()
+        .success();
+    bob.expect("<ci> flag wins");
+}
 
 #[test]
 fn message_words_are_joined_into_one_message() {

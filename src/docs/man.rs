@@ -212,13 +212,13 @@ const EXAMPLES: &[(&str, &[&str])] = &[
     (
         "Post a build's output into the room, one message per line; send exits 0 only once the \
          host has acknowledged every line:",
-        &["make test 2>&1 | chatroom send 192.168.1.20 --nick ci"],
+        &["make test 2>&1 | chatroom send -s 192.168.1.20 --nick ci"],
     ),
     (
         "Post one message, or a private one:",
         &[
-            r#"chatroom send 192.168.1.20 --nick ci "deploy done""#,
-            r#"chatroom send 192.168.1.20 --nick ci --to alice "your build is green""#,
+            r#"chatroom send -s 192.168.1.20 --nick ci "deploy done""#,
+            r#"chatroom send -s 192.168.1.20 --nick ci --to alice "your build is green""#,
         ],
     ),
     (
@@ -259,7 +259,7 @@ fn exit_status() -> Roff {
 const ENVIRONMENT: &[(&str, &str)] = &[
     (
         "CHATROOM_SERVER",
-        "The room to connect to when a command that connects (send, join) is given no SERVER.",
+        "The room to connect to when join is given no SERVER, or send no --server.",
     ),
     (
         "CHATROOM_PORT",
