@@ -4,7 +4,8 @@
 
 mod harness;
 
-use harness::{Host, JsonClient, assert_rfc3339_utc_millis};
+use chatroom::protocol::wire::LeaveReason;
+use harness::{Host, JsonClient, assert_rfc3339_utc_millis, repo_file};
 use serde_json::{Value, json};
 
 /// The `users` of a welcome or `users` event, sorted (the README does not fix an order).
@@ -324,4 +325,34 @@ fn quit_closes_the_connection() {
     let mut alice = JsonClient::join(&host, "alice");
     alice.send(json!({"type": "quit"}));
     alice.expect_closed();
+}
+
+/// The rows of the README's table of leave reasons: `(reason, in plain mode)`, backticks removed.
+fn readme_leave_reasons() -> Vec<(String, String)> {
+    let readme = repo_file("README.md");
+    let table = readme
+        .split_once("- `leave` reasons")
+        .expect("the protocol section lists the leave reasons")
+        .1;
+    table
+        .lines()
+        .map(str::trim)
+        .skip_while(|line| !line.starts_with('|'))
+        .take_while(|line| line.starts_with('|'))
+        .skip(2) // the header row and `| --- | --- | --- |`
+        .map(|row| {
+            let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+            let unquote = |cell: &str| cell.trim_matches('`').to_string();
+            (unquote(cells[0]), unquote(cells[1]))
+        })
+        .collect()
+}
+
+#[test]
+fn the_readme_lists_every_leave_reason_as_the_host_words_it() {
+    let documented: Vec<(String, String)> = LeaveReason::ALL
+        .iter()
+        .map(|r| (r.wire_name().to_string(), r.describe().to_string()))
+        .collect();
+    assert_eq!(readme_leave_reasons(), documented);
 }

@@ -135,12 +135,29 @@ pub enum LeaveReason {
 }
 
 impl LeaveReason {
-    /// The reason as people read it.
+    /// Every reason, in the order the README's protocol section lists them.
+    pub const ALL: [LeaveReason; 3] = [
+        LeaveReason::Quit,
+        LeaveReason::Disconnected,
+        LeaveReason::SendqExceeded,
+    ];
+
+    /// The reason as people read it (plain mode, the host's console and transcript). The
+    /// README's table of leave reasons must say the same (`tests/json_mode.rs` checks it).
     pub fn describe(self) -> &'static str {
         match self {
             LeaveReason::Quit => "quit",
             LeaveReason::Disconnected => "connection lost",
             LeaveReason::SendqExceeded => "too far behind: send queue exceeded",
+        }
+    }
+
+    /// The reason as the JSON `leave` event spells it.
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            LeaveReason::Quit => "quit",
+            LeaveReason::Disconnected => "disconnected",
+            LeaveReason::SendqExceeded => "sendq_exceeded",
         }
     }
 }
@@ -399,6 +416,17 @@ mod tests {
         assert!(serde_json::from_str::<Id>("[1]").is_err());
         assert!(serde_json::from_str::<Id>("{}").is_err());
         assert!(serde_json::from_str::<Id>("true").is_err());
+    }
+
+    #[test]
+    fn leave_reasons_serialize_as_their_wire_names() {
+        for reason in LeaveReason::ALL {
+            assert_eq!(
+                serde_json::to_value(reason).unwrap(),
+                reason.wire_name(),
+                "{reason:?}"
+            );
+        }
     }
 
     #[test]
