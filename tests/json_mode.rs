@@ -356,3 +356,28 @@ fn the_readme_lists_every_leave_reason_as_the_host_words_it() {
         .collect();
     assert_eq!(readme_leave_reasons(), documented);
 }
+
+#[test]
+fn ids_come_back_exactly_as_sent() {
+    let host = Host::start(&[]);
+    let mut bot = JsonClient::join(&host, "bot");
+    for id in [
+        "18446744073709551616",
+        "-0",
+        "1e3",
+        "123456789012345678901234567890.5",
+    ] {
+        bot.send_line(&format!(r#"{{"type":"say","text":"id {id}","id":{id}}}"#));
+        let ack = bot.expect_line("the ack", |l| l.contains(r#""type":"ack""#));
+        assert!(
+            ack.contains(&format!(r#""id":{id},"#)),
+            "sent {id}, got {ack}"
+        );
+        bot.send_line(&format!(r#"{{"type":"list","id":{id}}}"#));
+        let users = bot.expect_line("the users", |l| l.contains(r#""type":"users""#));
+        assert!(
+            users.contains(&format!(r#""id":{id}}}"#)),
+            "sent {id}, got {users}"
+        );
+    }
+}

@@ -323,7 +323,7 @@ fn files() -> Roff {
 
 /// A summary of the README's "Wire protocol" section: enough to recognize what a bot sees.
 const PROTOCOL: &[&str] = &[
-    "TCP, UTF-8, one message per line ending in a newline (CR LF is accepted). Bytes that are \
+    "TCP, UTF-8, one message per line, ending in LF, CR LF or a lone CR. Bytes that are \
      not valid UTF-8 become U+FFFD; a line longer than the room's maximum (4096 bytes by \
      default) is refused and discarded.",
     "On connecting, the host sends one plain-text greeting line, which never starts with {. The \
