@@ -174,6 +174,12 @@ impl<R: Read> LineReader<R> {
         Line::Text(text)
     }
 
+    /// Changes the longest line accepted from now on (`chatroom send` reads its first line
+    /// before it knows the room's limit).
+    pub fn set_max(&mut self, max: usize) {
+        self.max = max;
+    }
+
     /// Hands a line back: the next call returns it again. For a caller that read a line it
     /// may not act on yet (a flooder's, before its next token).
     pub fn unread(&mut self, line: Line) {

@@ -381,3 +381,47 @@ fn ids_come_back_exactly_as_sent() {
         );
     }
 }
+
+#[test]
+fn an_unannounced_member_posts_only_its_lines_and_holds_its_nickname() {
+    let host = Host::start(&[]);
+    let mut watcher = JsonClient::join(&host, "watcher");
+    let mut quiet = JsonClient::connect(&host);
+    quiet.send(json!({"type": "hello", "v": 1, "nick": "ci", "announce": false}));
+    let welcome = quiet.expect_event("welcome");
+    assert_eq!(sorted_users(&welcome), ["ci", "watcher"]);
+
+    // Listed while connected (it holds the nickname), and its nickname is taken.
+    watcher.send(json!({"type": "list", "id": 1}));
+    assert_eq!(
+        sorted_users(&watcher.expect_event("users")),
+        ["ci", "watcher"]
+    );
+    let mut other = JsonClient::connect(&host);
+    assert_eq!(other.hello("CI")["code"], "nick_taken");
+
+    quiet.send(json!({"type": "say", "text": "deployed", "id": 2}));
+    quiet.expect_event("ack");
+    quiet.send(json!({"type": "quit"}));
+    quiet.expect_closed();
+
+    // Once it has gone the nickname is free again, and the room announced nothing about it.
+    assert_eq!(other.hello("ci")["type"], "welcome");
+    watcher.expect_join("ci");
+    let seen: Vec<String> = watcher
+        .events()
+        .iter()
+        .map(|e| format!("{} {}", e["type"].as_str().unwrap(), e["nick"]))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            r#"welcome "watcher""#.to_string(),
+            r#"users null"#.to_string(),
+            r#"message null"#.to_string(),
+            r#"join "ci""#.to_string()
+        ],
+        "{:?}",
+        watcher.events()
+    );
+}

@@ -25,8 +25,13 @@ pub enum Mode {
 /// What a connection's first line asked for.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Handshake {
-    /// Join the room under this (valid) nickname.
-    Hello { mode: Mode, nick: String },
+    /// Join the room under this (valid) nickname; `announce: false` asks the room not to
+    /// announce the join or the leave (JSON mode only).
+    Hello {
+        mode: Mode,
+        nick: String,
+        announce: bool,
+    },
     /// Leave before joining.
     Quit,
     /// A blank line: keep waiting for a nickname.
@@ -89,6 +94,8 @@ struct RawRequest {
     nick: Option<String>,
     to: Option<String>,
     text: Option<String>,
+    /// In a hello: `false` for a member whose join and leave are not announced.
+    announce: Option<bool>,
 }
 
 /// Lines that end a plain-mode session: the commands and the classic tutorial sentinels.
@@ -112,6 +119,7 @@ pub fn parse_handshake(line: &str) -> Result<Handshake, Refusal> {
     Ok(Handshake::Hello {
         mode: Mode::Plain,
         nick: line.to_string(),
+        announce: true,
     })
 }
 
@@ -147,6 +155,7 @@ fn parse_json_hello(line: &str) -> Result<Handshake, Refusal> {
     Ok(Handshake::Hello {
         mode: Mode::Json,
         nick,
+        announce: raw.announce.unwrap_or(true),
     })
 }
 
@@ -323,6 +332,7 @@ mod tests {
         Handshake::Hello {
             mode,
             nick: nick.to_string(),
+            announce: true,
         }
     }
 
@@ -339,6 +349,20 @@ mod tests {
         assert_eq!(
             parse_handshake(r#"{"type":"hello","v":1,"nick":"bob","x":{}}"#).unwrap(),
             hello(Mode::Json, "bob")
+        );
+        assert_eq!(
+            parse_handshake(r#"{"type":"hello","v":1,"nick":"ci","announce":false}"#).unwrap(),
+            Handshake::Hello {
+                mode: Mode::Json,
+                nick: "ci".into(),
+                announce: false
+            }
+        );
+        assert_eq!(
+            code(parse_handshake(
+                r#"{"type":"hello","nick":"ci","announce":"no"}"#
+            )),
+            ErrorCode::BadHello
         );
         assert_eq!(parse_handshake("  ").unwrap(), Handshake::Blank);
         assert_eq!(parse_handshake("{quit}").unwrap(), Handshake::Quit);

@@ -333,6 +333,10 @@ pub enum ClientRequest {
     Hello {
         v: u32,
         nick: String,
+        /// `Some(false)`: the room announces neither this client's join nor its leave (a sender
+        /// that only posts, such as `chatroom send`). Absent means announced.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        announce: Option<bool>,
     },
     Say {
         text: String,
