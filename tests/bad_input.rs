@@ -25,6 +25,20 @@ const STRIPPED: &[(&str, &str)] = &[
     ("nul\0byte", "nulbyte"),
     ("\u{202e}evil\u{202c} bidi", "evil bidi"),
     ("tab\there", "tab here"),
+    ("charset\x1b(0 switch", "charset switch"),
+    ("arabic\u{61c} mark", "arabic mark"),
+    ("line\u{2028}para\u{2029}graph", "line para graph"),
+    (
+        "ze\u{200b}ro\u{200c}wi\u{200d}dth\u{2060}\u{feff}",
+        "zerowidth",
+    ),
+    ("tags\u{e0001}\u{e0068}\u{e0069}\u{e007f}", "tags"),
+    ("anno\u{fff9}ta\u{fffa}ti\u{fffb}on", "annotation"),
+    ("fill\u{3164}\u{2800}er", "filler"),
+    (
+        "zalgo Z\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}",
+        "zalgo Z\u{301}\u{301}\u{301}\u{301}",
+    ),
     ("unicode stays: ünï 世界 🎉", "unicode stays: ünï 世界 🎉"),
 ];
 
