@@ -65,6 +65,8 @@ Register-ArgumentCompleter -Native -CommandName 'chatroom' -ScriptBlock {
             [CompletionResult]::new('--nick', '--nick', [CompletionResultType]::ParameterName, 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the host to connect or answer before giving up')
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Send privately to this nickname instead of to the whole room')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The room''s host, as HOST, HOST:PORT or [IPv6]:PORT')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The room''s host, as HOST, HOST:PORT or [IPv6]:PORT')
             [CompletionResult]::new('--me', '--me', [CompletionResultType]::ParameterName, 'Send as an action, shown as `* nick MESSAGE`')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

@@ -433,7 +433,7 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__send)
-            opts="-p -n -h -V --port --nick --timeout --to --me --help --version"
+            opts="-p -n -s -h -V --port --nick --timeout --to --me --server --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -460,6 +460,14 @@ _chatroom() {
                     return 0
                     ;;
                 --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

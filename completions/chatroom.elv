@@ -60,6 +60,8 @@ set edit:completion:arg-completer[chatroom] = {|@words|
             cand --nick 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]'
             cand --timeout 'Seconds to wait for the host to connect or answer before giving up'
             cand --to 'Send privately to this nickname instead of to the whole room'
+            cand -s 'The room''s host, as HOST, HOST:PORT or [IPv6]:PORT'
+            cand --server 'The room''s host, as HOST, HOST:PORT or [IPv6]:PORT'
             cand --me 'Send as an action, shown as `* nick MESSAGE`'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'

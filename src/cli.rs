@@ -13,6 +13,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// The port a room listens on when nobody says otherwise.
 pub const DEFAULT_PORT: u16 = 55555;
 
+/// The largest `--max-line` a host accepts: no room takes a longer line.
+pub const LONGEST_MAX_LINE: u32 = 1_048_576;
+
 /// Group chat in a terminal: host a room, join it, or post into it from a script.
 #[derive(Debug, Parser)]
 #[command(
@@ -45,10 +48,20 @@ pub enum Command {
     #[command(
         long_about = "Post messages into a room: the words given, or one message per line of \
             stdin.\n\n\
-            With MESSAGE words, they are joined by spaces and sent as one message. Without, every \
-            non-blank line of stdin is one message, until end of input. chatroom send exits 0 only \
-            after the host has acknowledged every message, so nothing piped into it is lost when \
-            it ends."
+            With MESSAGE words, they are joined by spaces and sent as one message; the room is \
+            named with --server, never by a word. Without MESSAGE, every non-blank line of stdin \
+            is one message, until end of input; stdin is read before connecting, so input with \
+            nothing to send exits 0 without touching the room, and on a terminal send first says \
+            how to type. The room shows only the messages: send joins unannounced, so no join or \
+            leave notice surrounds them. chatroom send exits 0 only after the host has \
+            acknowledged every message, so nothing piped into it is lost when it ends.",
+        // The same server options as `join`, but the room is named with --server: a positional
+        // SERVER before MESSAGE words would take the message's first word for the host.
+        mut_arg("server", |server| server
+            .long("server")
+            .short('s')
+            .display_order(0)
+            .help("The room's host, as HOST, HOST:PORT or [IPv6]:PORT"))
     )]
     Send(SendArgs),
     /// Join a room and chat: a line editor on a terminal, plain lines or JSON in a pipe.
@@ -135,7 +148,7 @@ pub struct HostArgs {
 
     /// Longest line a client may send, in bytes (newline excluded); longer lines are refused.
     #[arg(long, value_name = "BYTES", default_value_t = 4096,
-          value_parser = clap::value_parser!(u32).range(64..=1_048_576))]
+          value_parser = clap::value_parser!(u32).range(64..=i64::from(LONGEST_MAX_LINE)))]
     pub max_line: u32,
 
     /// Messages per second each client may send before the host paces it; 0 disables the limit.

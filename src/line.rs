@@ -1,16 +1,20 @@
-//! Reading `\n`-terminated lines from a socket without ever buffering more than a limit.
+//! Reading lines from a socket without ever buffering more than a limit.
 //!
 //! `BufRead::read_line` grows its buffer until it sees a newline, so a peer that never sends one
 //! could make us allocate without bound. [`LineReader`] stops at `max` bytes: it reports the line
-//! as too long at once, then throws bytes away up to the next newline, and carries on with the
+//! as too long at once, then throws bytes away up to the next line end, and carries on with the
 //! line after it. Bytes that are not UTF-8 become U+FFFD instead of failing the connection.
+//!
+//! A line ends at `\n`, `\r\n` or a lone `\r`. A lone `\r` ends its line at once (a client
+//! that sends only CR, as some terminals in raw mode do, is not left waiting for a `\n` that never
+//! comes); a `\n` right after it, even in a later read, belongs to the same line end.
 
 use std::io::{self, Read};
 
 /// What one call to [`LineReader::next_line`] produced.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Line {
-    /// A complete line, without its `\n` or `\r\n`.
+    /// A complete line, without its `\n`, `\r\n` or `\r`.
     Text(String),
     /// A line longer than the limit. Reported once, as soon as the limit is passed; the rest of
     /// it is discarded silently.
@@ -45,8 +49,10 @@ pub struct LineReader<R> {
     /// The line being assembled when it spans several reads.
     line: Vec<u8>,
     max: usize,
-    /// Set after a `TooLong`: bytes are dropped until the next newline.
+    /// Set after a `TooLong`: bytes are dropped until the next line end.
     discarding: bool,
+    /// The last line ended with `\r`: a `\n` coming next is part of that line end.
+    after_cr: bool,
     /// A line handed back with [`LineReader::unread`], returned before anything else.
     held: Option<Line>,
     /// Reads one call may make before giving up with [`BudgetSpent`] (`usize::MAX`: no limit).
@@ -64,6 +70,7 @@ impl<R: Read> LineReader<R> {
             line: Vec::new(),
             max,
             discarding: false,
+            after_cr: false,
             held: None,
             read_budget: usize::MAX,
         }
@@ -106,6 +113,11 @@ impl<R: Read> LineReader<R> {
                 if was_discarding || self.line.is_empty() {
                     return Ok(None);
                 }
+                // A last line without a line end is held to the limit like any other.
+                if self.line.len() > self.max {
+                    self.line.clear();
+                    return Ok(Some(Line::TooLong));
+                }
                 return Ok(Some(self.finish_line()));
             }
         }
@@ -113,9 +125,16 @@ impl<R: Read> LineReader<R> {
 
     /// Consumes buffered bytes; returns a line if one is complete or has just become too long.
     fn take_buffered(&mut self) -> Option<Line> {
+        if self.after_cr && self.start < self.end {
+            self.after_cr = false;
+            if self.buf[self.start] == b'\n' {
+                self.start += 1;
+            }
+        }
         let pending = &self.buf[self.start..self.end];
-        match pending.iter().position(|&b| b == b'\n') {
+        match memchr::memchr2(b'\n', b'\r', pending) {
             Some(at) => {
+                self.after_cr = pending[at] == b'\r';
                 let was_discarding = std::mem::take(&mut self.discarding);
                 if !was_discarding {
                     self.line.extend_from_slice(&pending[..at]);
@@ -125,7 +144,7 @@ impl<R: Read> LineReader<R> {
                     // The tail of a line already reported as too long: move on to the next one.
                     return self.take_buffered();
                 }
-                if self.content_len() > self.max {
+                if self.line.len() > self.max {
                     self.line.clear();
                     return Some(Line::TooLong);
                 }
@@ -136,8 +155,7 @@ impl<R: Read> LineReader<R> {
                     self.line.extend_from_slice(pending);
                 }
                 self.start = self.end;
-                // One byte of slack: a `\r` may still turn out to be part of the terminator.
-                if !self.discarding && self.line.len() > self.max + 1 {
+                if !self.discarding && self.line.len() > self.max {
                     self.line.clear();
                     self.line.shrink_to(self.max.min(4096));
                     self.discarding = true;
@@ -148,19 +166,18 @@ impl<R: Read> LineReader<R> {
         }
     }
 
-    fn content_len(&self) -> usize {
-        self.line.len() - usize::from(self.line.ends_with(b"\r"))
-    }
-
     fn finish_line(&mut self) -> Line {
-        if self.line.ends_with(b"\r") {
-            self.line.pop();
-        }
         let text = match String::from_utf8(std::mem::take(&mut self.line)) {
             Ok(text) => text,
             Err(invalid) => String::from_utf8_lossy(invalid.as_bytes()).into_owned(),
         };
         Line::Text(text)
+    }
+
+    /// Changes the longest line accepted from now on (`chatroom send` reads its first line
+    /// before it knows the room's limit).
+    pub fn set_max(&mut self, max: usize) {
+        self.max = max;
     }
 
     /// Hands a line back: the next call returns it again. For a caller that read a line it
@@ -282,6 +299,58 @@ mod tests {
         reader.unread(first);
         assert_eq!(reader.next_line().unwrap(), Some(text("one")));
         assert_eq!(reader.next_line().unwrap(), Some(text("two")));
+    }
+
+    #[test]
+    fn a_lone_cr_ends_a_line_and_crlf_split_between_reads_is_one_line_end() {
+        assert_eq!(
+            lines(b"one\rtwo\r\nthree\r\rfour", 100, 64),
+            vec![
+                text("one"),
+                text("two"),
+                text("three"),
+                text(""),
+                text("four")
+            ]
+        );
+        // `\r` last in one read and `\n` first in the next: one line end, not two.
+        let mut input = vec![b'a'; 63];
+        input.extend_from_slice(b"\r\nb\n");
+        assert_eq!(
+            lines(&input, 100, 64),
+            vec![text(&"a".repeat(63)), text("b")]
+        );
+    }
+
+    #[test]
+    fn a_line_ending_in_a_lone_cr_is_returned_without_waiting_for_more() {
+        // A reader that would block after `hello\r`: the line must come out before that.
+        struct ThenBlock<'a>(&'a [u8]);
+        impl Read for ThenBlock<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.0.is_empty() {
+                    return Err(io::ErrorKind::WouldBlock.into());
+                }
+                let n = self.0.len().min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut reader = LineReader::new(ThenBlock(b"hello\r"), 100, 64);
+        assert_eq!(reader.next_line().unwrap(), Some(text("hello")));
+        assert!(reader.next_line().is_err());
+    }
+
+    #[test]
+    fn a_last_line_without_a_line_end_is_held_to_the_limit() {
+        let input = "x".repeat(65);
+        assert_eq!(lines(input.as_bytes(), 64, 4096), vec![Line::TooLong]);
+        assert_eq!(lines(input.as_bytes(), 64, 16), vec![Line::TooLong]);
+        assert_eq!(
+            lines(&input.as_bytes()[1..], 64, 4096),
+            vec![text(&input[1..])]
+        );
     }
 
     #[test]

@@ -1,8 +1,12 @@
-//! Hostile bytes: invalid UTF-8 is replaced (never a disconnect), and control characters and
+//! Hostile bytes: invalid UTF-8 is replaced (never a disconnect), control characters and
 //! escape sequences are stripped from every message before it is relayed, in both modes, so
-//! nobody can paint on anyone else's terminal.
+//! nobody can paint on anyone else's terminal; lines end at `\n`, `\r\n` or a lone `\r`, the
+//! last line of a connection is held to `--max-line` like any other, and a JSON text holding a
+//! line break is refused rather than glued.
 
 mod harness;
+
+use std::net::Shutdown;
 
 use harness::{Host, JsonClient, PlainClient};
 use serde_json::json;
@@ -16,12 +20,25 @@ const STRIPPED: &[(&str, &str)] = &[
     ("\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\", "link"),
     ("ding\x07dong", "dingdong"),
     ("abc\x08\x08\x08xyz", "abcxyz"),
-    ("fake\rreal", "fakereal"),
     ("de\x7fl", "del"),
     ("c1\u{80}\u{85}\u{99}x", "c1x"),
     ("nul\0byte", "nulbyte"),
     ("\u{202e}evil\u{202c} bidi", "evil bidi"),
     ("tab\there", "tab here"),
+    ("charset\x1b(0 switch", "charset switch"),
+    ("arabic\u{61c} mark", "arabic mark"),
+    ("line\u{2028}para\u{2029}graph", "line para graph"),
+    (
+        "ze\u{200b}ro\u{200c}wi\u{200d}dth\u{2060}\u{feff}",
+        "zerowidth",
+    ),
+    ("tags\u{e0001}\u{e0068}\u{e0069}\u{e007f}", "tags"),
+    ("anno\u{fff9}ta\u{fffa}ti\u{fffb}on", "annotation"),
+    ("fill\u{3164}\u{2800}er", "filler"),
+    (
+        "zalgo Z\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}",
+        "zalgo Z\u{301}\u{301}\u{301}\u{301}",
+    ),
     ("unicode stays: ünï 世界 🎉", "unicode stays: ünï 世界 🎉"),
 ];
 
@@ -121,4 +138,56 @@ fn a_message_that_is_only_control_characters_is_not_relayed() {
     alice.say("visible");
     let next = bob.expect_line("alice's next message", |l| l.contains("<alice>"));
     assert_eq!(harness::untimestamped(&next), "<alice> visible");
+}
+
+#[test]
+fn a_last_line_over_max_line_before_a_half_close_is_refused() {
+    let host = Host::start(&["--max-line", "64"]);
+    let mut alice = PlainClient::join(&host, "alice");
+    let mut bob = PlainClient::join(&host, "bob");
+    alice.say("fits");
+    bob.expect("<alice> fits");
+    let too_long = "y".repeat(65);
+    alice.send_raw(too_long.as_bytes());
+    alice.stream().shutdown(Shutdown::Write).unwrap();
+    bob.expect("*** alice left (connection lost)");
+    assert!(!bob.has_seen(&too_long), "relayed: {:?}", bob.received());
+}
+
+#[test]
+fn a_line_ending_in_a_lone_cr_is_a_line() {
+    let host = Host::start(&[]);
+    let mut alice = PlainClient::join(&host, "alice");
+    let mut bob = PlainClient::join(&host, "bob");
+    alice.send_raw(b"hello\r");
+    bob.expect("<alice> hello");
+    // The `\n` of a `\r\n` split between two writes is the same line end, not a blank line.
+    alice.send_raw(b"world\r");
+    bob.expect("<alice> world");
+    alice.send_raw(b"\nagain\r\n");
+    bob.expect("<alice> again");
+    let mut json = JsonClient::join(&host, "bot");
+    json.send_raw(b"{\"type\":\"say\",\"text\":\"cr only\",\"id\":1}\r");
+    assert_eq!(json.expect_event("ack")["id"], 1);
+    bob.expect("<bot> cr only");
+}
+
+#[test]
+fn a_json_text_holding_a_line_break_is_refused_with_its_id() {
+    let host = Host::start(&[]);
+    let mut bot = JsonClient::join(&host, "bot");
+    let mut bob = PlainClient::join(&host, "bob");
+    bot.send(json!({"type": "say", "text": "a\nb", "id": 1}));
+    let error = bot.expect_event("error");
+    assert_eq!(
+        (&error["code"], &error["id"]),
+        (&"bad_request".into(), &1.into())
+    );
+    assert!(
+        error["message"].as_str().unwrap().contains("line break"),
+        "{error}"
+    );
+    bot.say("after");
+    bob.expect("<bot> after");
+    assert!(!bob.has_seen("<bot> ab"), "glued: {:?}", bob.received());
 }

@@ -4,7 +4,8 @@
 
 mod harness;
 
-use harness::{Host, JsonClient, assert_rfc3339_utc_millis};
+use chatroom::protocol::wire::LeaveReason;
+use harness::{Host, JsonClient, assert_rfc3339_utc_millis, repo_file};
 use serde_json::{Value, json};
 
 /// The `users` of a welcome or `users` event, sorted (the README does not fix an order).
@@ -324,4 +325,103 @@ fn quit_closes_the_connection() {
     let mut alice = JsonClient::join(&host, "alice");
     alice.send(json!({"type": "quit"}));
     alice.expect_closed();
+}
+
+/// The rows of the README's table of leave reasons: `(reason, in plain mode)`, backticks removed.
+fn readme_leave_reasons() -> Vec<(String, String)> {
+    let readme = repo_file("README.md");
+    let table = readme
+        .split_once("- `leave` reasons")
+        .expect("the protocol section lists the leave reasons")
+        .1;
+    table
+        .lines()
+        .map(str::trim)
+        .skip_while(|line| !line.starts_with('|'))
+        .take_while(|line| line.starts_with('|'))
+        .skip(2) // the header row and `| --- | --- | --- |`
+        .map(|row| {
+            let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+            let unquote = |cell: &str| cell.trim_matches('`').to_string();
+            (unquote(cells[0]), unquote(cells[1]))
+        })
+        .collect()
+}
+
+#[test]
+fn the_readme_lists_every_leave_reason_as_the_host_words_it() {
+    let documented: Vec<(String, String)> = LeaveReason::ALL
+        .iter()
+        .map(|r| (r.wire_name().to_string(), r.describe().to_string()))
+        .collect();
+    assert_eq!(readme_leave_reasons(), documented);
+}
+
+#[test]
+fn ids_come_back_exactly_as_sent() {
+    let host = Host::start(&[]);
+    let mut bot = JsonClient::join(&host, "bot");
+    for id in [
+        "18446744073709551616",
+        "-0",
+        "1e3",
+        "123456789012345678901234567890.5",
+    ] {
+        bot.send_line(&format!(r#"{{"type":"say","text":"id {id}","id":{id}}}"#));
+        let ack = bot.expect_line("the ack", |l| l.contains(r#""type":"ack""#));
+        assert!(
+            ack.contains(&format!(r#""id":{id},"#)),
+            "sent {id}, got {ack}"
+        );
+        bot.send_line(&format!(r#"{{"type":"list","id":{id}}}"#));
+        let users = bot.expect_line("the users", |l| l.contains(r#""type":"users""#));
+        assert!(
+            users.contains(&format!(r#""id":{id}}}"#)),
+            "sent {id}, got {users}"
+        );
+    }
+}
+
+#[test]
+fn an_unannounced_member_posts_only_its_lines_and_holds_its_nickname() {
+    let host = Host::start(&[]);
+    let mut watcher = JsonClient::join(&host, "watcher");
+    let mut quiet = JsonClient::connect(&host);
+    quiet.send(json!({"type": "hello", "v": 1, "nick": "ci", "announce": false}));
+    let welcome = quiet.expect_event("welcome");
+    assert_eq!(sorted_users(&welcome), ["ci", "watcher"]);
+
+    // Listed while connected (it holds the nickname), and its nickname is taken.
+    watcher.send(json!({"type": "list", "id": 1}));
+    assert_eq!(
+        sorted_users(&watcher.expect_event("users")),
+        ["ci", "watcher"]
+    );
+    let mut other = JsonClient::connect(&host);
+    assert_eq!(other.hello("CI")["code"], "nick_taken");
+
+    quiet.send(json!({"type": "say", "text": "deployed", "id": 2}));
+    quiet.expect_event("ack");
+    quiet.send(json!({"type": "quit"}));
+    quiet.expect_closed();
+
+    // Once it has gone the nickname is free again, and the room announced nothing about it.
+    assert_eq!(other.hello("ci")["type"], "welcome");
+    watcher.expect_join("ci");
+    let seen: Vec<String> = watcher
+        .events()
+        .iter()
+        .map(|e| format!("{} {}", e["type"].as_str().unwrap(), e["nick"]))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            r#"welcome "watcher""#.to_string(),
+            r#"users null"#.to_string(),
+            r#"message null"#.to_string(),
+            r#"join "ci""#.to_string()
+        ],
+        "{:?}",
+        watcher.events()
+    );
 }

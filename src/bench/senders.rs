@@ -85,6 +85,7 @@ pub fn hello(mode: BenchMode, nick: &str) -> Vec<u8> {
         BenchMode::Json => ClientRequest::Hello {
             v: VERSION,
             nick: nick.to_string(),
+            announce: None,
         }
         .to_json_line()
         .into_bytes(),

@@ -86,7 +86,18 @@ pub enum JoinReply {
 
 /// Connects, says hello as `nick`, and waits for the welcome.
 pub fn join(target: &Target, nick: &str, timeout: Duration) -> Result<Joined> {
-    match handshake(target, nick, timeout)? {
+    join_announced(target, nick, timeout, true)
+}
+
+/// Like [`join`], but with `announce: false` the room announces neither our join nor our leave
+/// (`chatroom send`, which only posts).
+pub fn join_announced(
+    target: &Target,
+    nick: &str,
+    timeout: Duration,
+    announce: bool,
+) -> Result<Joined> {
+    match handshake_announced(target, nick, timeout, announce)? {
         JoinReply::Joined(joined) => Ok(*joined),
         JoinReply::NickRefused(message) => Err(refused(target, ErrorCode::NickTaken, &message)),
     }
@@ -95,6 +106,15 @@ pub fn join(target: &Target, nick: &str, timeout: Duration) -> Result<Joined> {
 /// Like [`join`], but tells a refused nickname apart from every other failure, so that an
 /// interactive client can ask for another one.
 pub fn handshake(target: &Target, nick: &str, timeout: Duration) -> Result<JoinReply> {
+    handshake_announced(target, nick, timeout, true)
+}
+
+fn handshake_announced(
+    target: &Target,
+    nick: &str,
+    timeout: Duration,
+    announce: bool,
+) -> Result<JoinReply> {
     let stream = connect(target, timeout)?;
     let _ = stream.set_nodelay(true);
     let lost = |why: String| Error::new(ExitStatus::ConnectionLost, format!("{target}: {why}"));
@@ -111,6 +131,8 @@ pub fn handshake(target: &Target, nick: &str, timeout: Duration) -> Result<JoinR
         .send(&ClientRequest::Hello {
             v: VERSION,
             nick: nick.to_string(),
+            // Only a quiet hello says so: older hosts know no such field, and need none.
+            announce: (!announce).then_some(false),
         })
         .map_err(|e| lost(format!("cannot say hello: {}", describe_io(&e))))?;
     loop {

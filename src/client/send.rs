@@ -5,8 +5,12 @@
 //! acknowledged, so `producer | chatroom send` never drops the tail of its input when it exits.
 //! The reader thread also keeps draining whatever else the room says: a sender that stopped
 //! reading would eventually be disconnected as a slow reader.
+//!
+//! A sender posts only its lines: it joins with `"announce": false`, so the room shows neither a
+//! join nor a leave around them. Stdin is read up to its first line with something to send
+//! before connecting, so empty input never touches the room.
 
-use std::io;
+use std::io::{self, IsTerminal, StdinLock, Write};
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
@@ -14,7 +18,7 @@ use crossbeam_channel::{Receiver, Sender};
 use super::acks::{self, AckOutcome, AckTally};
 use super::connection::{self, EventStream, Requests, Welcome};
 use super::target;
-use crate::cli::SendArgs;
+use crate::cli::{LONGEST_MAX_LINE, SendArgs};
 use crate::error::{Error, ExitStatus, Result, describe_io};
 use crate::line::{Line, LineReader};
 use crate::protocol::wire::ClientRequest;
@@ -26,12 +30,61 @@ enum Kind<'a> {
     Private(&'a str),
 }
 
+/// What a terminal user without MESSAGE words is told before `send` waits for their lines.
+const TERMINAL_HINT: &str =
+    "chatroom: type a message and press Enter (one message per line); Ctrl-D sends and ends";
+
+/// Where the messages come from.
+enum Input {
+    /// The MESSAGE words, as one message.
+    Words(String),
+    /// Stdin, of which the first line with something to send has been read already.
+    Stdin {
+        lines: LineReader<StdinLock<'static>>,
+        first: Line,
+    },
+}
+
+impl Input {
+    /// The input of a run, or `None` when there is nothing to send. Stdin is read up to its first
+    /// line with something to send before any connection is made, so empty input never touches
+    /// the room.
+    fn open(args: &SendArgs) -> Result<Option<Input>> {
+        if !args.message.is_empty() {
+            return Ok(Some(Input::Words(args.message.join(" "))));
+        }
+        let stdin = io::stdin();
+        if stdin.is_terminal() {
+            let _ = writeln!(io::stderr().lock(), "{TERMINAL_HINT}");
+        }
+        // The room's limit is not known before the welcome; no room takes more than this.
+        let mut lines = LineReader::new(stdin.lock(), LONGEST_MAX_LINE as usize, 64 * 1024);
+        loop {
+            match read_stdin(&mut lines)? {
+                None => return Ok(None),
+                Some(Line::Text(text)) if text.trim().is_empty() => {}
+                Some(first) => return Ok(Some(Input::Stdin { lines, first })),
+            }
+        }
+    }
+}
+
+fn read_stdin(lines: &mut LineReader<StdinLock<'static>>) -> Result<Option<Line>> {
+    lines
+        .next_line()
+        .map_err(|e| Error::failure(format!("cannot read stdin: {}", describe_io(&e))))
+}
+
 pub fn run(args: &SendArgs) -> Result<()> {
     let target = target::parse(&args.server.server, args.server.port)
         .map_err(|e| Error::new(ExitStatus::Usage, e))?;
     let nick = super::resolve_nick(args.server.nick.as_deref())?;
     let timeout = Duration::from_secs(args.server.timeout);
-    let (welcome, events, requests) = connection::join(&target, &nick, timeout)?;
+    let Some(input) = Input::open(args)? else {
+        return Ok(());
+    };
+    // A sender that only posts joins unannounced: the room sees its lines and nothing else.
+    let (welcome, events, requests) = connection::join_announced(&target, &nick, timeout, false)?;
     let kind = match (&args.to, args.me) {
         (Some(to), _) => Kind::Private(to),
         (None, true) => Kind::Me,
@@ -60,10 +113,12 @@ pub fn run(args: &SendArgs) -> Result<()> {
         tally: SendTally::default(),
         target: target.to_string(),
     };
-    if args.message.is_empty() {
-        sender.send_stdin()?;
-    } else {
-        sender.send_one(&args.message.join(" "))?;
+    match input {
+        Input::Words(text) => {
+            sender.tally.read = Read::ALL_OF_ONE;
+            sender.send_one(&text)?;
+        }
+        Input::Stdin { lines, first } => sender.send_stdin(lines, first)?,
     }
     sender.wait_for_acks(timeout)?;
     let _ = sender.requests.send(&ClientRequest::Quit { id: None });
@@ -71,10 +126,27 @@ pub fn run(args: &SendArgs) -> Result<()> {
     sender.tally.verdict()
 }
 
+/// How much of the input has been read: what a lost connection's message counts against.
+#[derive(Debug, Clone, Copy, Default)]
+struct Read {
+    /// Messages taken from the input so far (sent or not).
+    messages: u64,
+    /// Whether the input has been read to its end.
+    all: bool,
+}
+
+impl Read {
+    const ALL_OF_ONE: Read = Read {
+        messages: 1,
+        all: true,
+    };
+}
+
 /// Counts what happened to our messages.
 #[derive(Default)]
 struct SendTally {
     replies: AckTally,
+    read: Read,
     /// Not sent at all (too long for the room).
     skipped: u64,
     told_about_pacing: bool,
@@ -88,7 +160,7 @@ impl SendTally {
         }
         Err(Error::failure(format!(
             "{failed} of {} messages were not delivered",
-            self.replies.sent + self.skipped
+            self.read.messages
         )))
     }
 }
@@ -96,7 +168,7 @@ impl SendTally {
 /// Tells the user about an outcome already counted in `replies`.
 fn report(
     target: &str,
-    replies: &AckTally,
+    (replies, read): (&AckTally, Read),
     told_about_pacing: &mut bool,
     outcome: AckOutcome,
 ) -> Result<()> {
@@ -105,7 +177,7 @@ fn report(
         if replies.settled() {
             Ok(())
         } else {
-            Err(lost(target, replies, why))
+            Err(lost(target, replies, read, why))
         }
     };
     match outcome {
@@ -130,12 +202,19 @@ fn room_closed(reason: &str) -> String {
     format!("room closed: {reason}")
 }
 
-fn lost(target: &str, replies: &AckTally, why: String) -> Error {
+/// The error for a connection lost with messages unacknowledged, counted against what was read
+/// (not what was sent so far, which says little about what was piped in).
+fn lost(target: &str, replies: &AckTally, read: Read, why: String) -> Error {
+    let rest = if read.all {
+        ""
+    } else {
+        "; the rest of the input was not read"
+    };
     Error::new(
         ExitStatus::ConnectionLost,
         format!(
-            "{target}: {why}; {} of {} messages were acknowledged",
-            replies.done, replies.sent
+            "{target}: {why}; {} of the {} messages read were acknowledged{rest}",
+            replies.done, read.messages
         ),
     )
 }
@@ -151,34 +230,42 @@ struct Poster<'a> {
 }
 
 impl Poster<'_> {
-    fn send_stdin(&mut self) -> Result<()> {
-        let stdin = io::stdin();
-        let mut lines = LineReader::new(stdin.lock(), self.welcome.limits.max_line, 64 * 1024);
-        let mut number = 0u64;
+    /// Sends `first`, then every other line of `lines` with something to send.
+    fn send_stdin(&mut self, mut lines: LineReader<StdinLock<'static>>, first: Line) -> Result<()> {
+        let max_line = self.welcome.limits.max_line;
+        lines.set_max(max_line);
+        // `first` may be longer than this room takes: send_one skips it, saying so.
+        let mut line = Some(first);
         loop {
-            let line = lines
-                .next_line()
-                .map_err(|e| Error::failure(format!("cannot read stdin: {}", describe_io(&e))))?;
-            number += 1;
             match line {
-                None => return Ok(()),
-                Some(Line::TooLong) => self.skip(number, "longer than the room allows"),
+                None => {
+                    self.tally.read.all = true;
+                    return Ok(());
+                }
                 Some(Line::Text(text)) if text.trim().is_empty() => {}
-                Some(Line::Text(text)) => self.send_one(&text)?,
+                Some(Line::TooLong) => {
+                    self.tally.read.messages += 1;
+                    self.skip("longer than the room allows");
+                }
+                Some(Line::Text(text)) => {
+                    self.tally.read.messages += 1;
+                    self.send_one(&text)?;
+                }
             }
+            line = read_stdin(&mut lines)?;
         }
     }
 
-    fn skip(&mut self, number: u64, why: &str) {
+    /// Counts the message just read as not sent, saying why.
+    fn skip(&mut self, why: &str) {
         eprintln!(
-            "chatroom: line {number} not sent: {why} ({} bytes at most)",
-            self.welcome.limits.max_line
+            "chatroom: message {} not sent: {why} ({} bytes at most)",
+            self.tally.read.messages, self.welcome.limits.max_line
         );
         self.tally.skipped += 1;
     }
 
     fn send_one(&mut self, text: &str) -> Result<()> {
-        let number = self.tally.replies.sent + self.tally.skipped + 1;
         let id = Some(self.tally.replies.next_id());
         let text = text.to_string();
         let request = match self.kind {
@@ -192,12 +279,12 @@ impl Poster<'_> {
         };
         let line = request.to_json_line();
         if line.len() - 1 > self.welcome.limits.max_line {
-            self.skip(number, "too long once encoded");
+            self.skip("too long once encoded");
             return Ok(());
         }
         self.requests.send_line(&line).map_err(|e| {
             let why = self.closed_reason().unwrap_or_else(|| describe_io(&e));
-            lost(&self.target, &self.tally.replies, why)
+            lost(&self.target, &self.tally.replies, self.tally.read, why)
         })?;
         self.tally.replies.mark_sent();
         // Keep the outcome queue short on endless input.
@@ -226,7 +313,7 @@ impl Poster<'_> {
         tally.replies.record(&outcome);
         report(
             &self.target,
-            &tally.replies,
+            (&tally.replies, tally.read),
             &mut tally.told_about_pacing,
             outcome,
         )
@@ -235,16 +322,17 @@ impl Poster<'_> {
     fn wait_for_acks(&mut self, timeout: Duration) -> Result<()> {
         let SendTally {
             replies,
+            read,
             told_about_pacing,
             ..
         } = &mut self.tally;
-        let target = &self.target;
+        let (target, read) = (&self.target, *read);
         acks::settle(
             replies,
             &self.outcomes,
             timeout,
-            |replies, outcome| report(target, replies, told_about_pacing, outcome),
-            |replies, why| lost(target, replies, why),
+            |replies, outcome| report(target, (replies, read), told_about_pacing, outcome),
+            |replies, why| lost(target, replies, read, why),
         )
     }
 }

@@ -212,13 +212,13 @@ const EXAMPLES: &[(&str, &[&str])] = &[
     (
         "Post a build's output into the room, one message per line; send exits 0 only once the \
          host has acknowledged every line:",
-        &["make test 2>&1 | chatroom send 192.168.1.20 --nick ci"],
+        &["make test 2>&1 | chatroom send -s 192.168.1.20 --nick ci"],
     ),
     (
         "Post one message, or a private one:",
         &[
-            r#"chatroom send 192.168.1.20 --nick ci "deploy done""#,
-            r#"chatroom send 192.168.1.20 --nick ci --to alice "your build is green""#,
+            r#"chatroom send -s 192.168.1.20 --nick ci "deploy done""#,
+            r#"chatroom send -s 192.168.1.20 --nick ci --to alice "your build is green""#,
         ],
     ),
     (
@@ -259,7 +259,7 @@ fn exit_status() -> Roff {
 const ENVIRONMENT: &[(&str, &str)] = &[
     (
         "CHATROOM_SERVER",
-        "The room to connect to when a command that connects (send, join) is given no SERVER.",
+        "The room to connect to when join is given no SERVER, or send no --server.",
     ),
     (
         "CHATROOM_PORT",
@@ -323,7 +323,7 @@ fn files() -> Roff {
 
 /// A summary of the README's "Wire protocol" section: enough to recognize what a bot sees.
 const PROTOCOL: &[&str] = &[
-    "TCP, UTF-8, one message per line ending in a newline (CR LF is accepted). Bytes that are \
+    "TCP, UTF-8, one message per line, ending in LF, CR LF or a lone CR. Bytes that are \
      not valid UTF-8 become U+FFFD; a line longer than the room's maximum (4096 bytes by \
      default) is refused and discarded.",
     "On connecting, the host sends one plain-text greeting line, which says how long the client \

@@ -8,6 +8,7 @@
 //! agree on what `/msg` or `//text` mean.
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use super::wire::{ErrorCode, Id, VERSION};
 use crate::{nick, sanitize};
@@ -24,8 +25,13 @@ pub enum Mode {
 /// What a connection's first line asked for.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Handshake {
-    /// Join the room under this (valid) nickname.
-    Hello { mode: Mode, nick: String },
+    /// Join the room under this (valid) nickname; `announce: false` asks the room not to
+    /// announce the join or the leave (JSON mode only).
+    Hello {
+        mode: Mode,
+        nick: String,
+        announce: bool,
+    },
     /// Leave before joining.
     Quit,
     /// A blank line: keep waiting for a nickname.
@@ -87,11 +93,14 @@ impl Refusal {
 struct RawRequest {
     #[serde(rename = "type")]
     kind: Option<String>,
-    id: Option<Id>,
+    /// Kept as the client wrote it, so the reply echoes it exactly (see [`Id::from_raw`]).
+    id: Option<Box<RawValue>>,
     v: Option<u64>,
     nick: Option<String>,
     to: Option<String>,
     text: Option<String>,
+    /// In a hello: `false` for a member whose join and leave are not announced.
+    announce: Option<bool>,
 }
 
 /// Lines that end a plain-mode session: the commands and the classic tutorial sentinels.
@@ -115,6 +124,7 @@ pub fn parse_handshake(line: &str) -> Result<Handshake, Refusal> {
     Ok(Handshake::Hello {
         mode: Mode::Plain,
         nick: line.to_string(),
+        announce: true,
     })
 }
 
@@ -150,6 +160,7 @@ fn parse_json_hello(line: &str) -> Result<Handshake, Refusal> {
     Ok(Handshake::Hello {
         mode: Mode::Json,
         nick,
+        announce: raw.announce.unwrap_or(true),
     })
 }
 
@@ -225,8 +236,32 @@ pub fn parse_plain(line: &str) -> Result<Option<Request>, Refusal> {
     Ok(Some(request))
 }
 
+/// The `text` of a JSON request, refused when missing or when it holds a line break: the
+/// protocol is one message per line, and a break would otherwise vanish (`"a\nb"` read as `ab`).
 fn text_field(raw: &RawRequest, missing: impl Fn(&str) -> Refusal) -> Result<&str, Refusal> {
-    raw.text.as_deref().ok_or_else(|| missing("text"))
+    let text = raw.text.as_deref().ok_or_else(|| missing("text"))?;
+    if text.contains(['\n', '\r']) {
+        return Err(Refusal::new(
+            ErrorCode::BadRequest,
+            "the text holds a line break (\\n or \\r); send each line as its own message",
+        ));
+    }
+    Ok(text)
+}
+
+/// The request's id, when it has one of the shapes an id may have.
+fn request_id(raw: &RawRequest) -> Result<Option<Id>, Refusal> {
+    raw.id
+        .as_deref()
+        .map(|raw| {
+            Id::from_raw(raw).ok_or_else(|| {
+                Refusal::new(
+                    ErrorCode::BadRequest,
+                    "the \"id\" must be a string or a number",
+                )
+            })
+        })
+        .transpose()
 }
 
 fn usage(form: &str) -> Refusal {
@@ -243,7 +278,7 @@ pub fn parse_json(line: &str) -> Result<Incoming, Refusal> {
         };
         Refusal::new(code, format!("cannot read the request: {e}"))
     })?;
-    let id = raw.id.clone();
+    let id = request_id(&raw)?;
     let missing = |field: &str| {
         Refusal::new(
             ErrorCode::BadRequest,
@@ -304,6 +339,7 @@ mod tests {
         Handshake::Hello {
             mode,
             nick: nick.to_string(),
+            announce: true,
         }
     }
 
@@ -320,6 +356,20 @@ mod tests {
         assert_eq!(
             parse_handshake(r#"{"type":"hello","v":1,"nick":"bob","x":{}}"#).unwrap(),
             hello(Mode::Json, "bob")
+        );
+        assert_eq!(
+            parse_handshake(r#"{"type":"hello","v":1,"nick":"ci","announce":false}"#).unwrap(),
+            Handshake::Hello {
+                mode: Mode::Json,
+                nick: "ci".into(),
+                announce: false
+            }
+        );
+        assert_eq!(
+            code(parse_handshake(
+                r#"{"type":"hello","nick":"ci","announce":"no"}"#
+            )),
+            ErrorCode::BadHello
         );
         assert_eq!(parse_handshake("  ").unwrap(), Handshake::Blank);
         assert_eq!(parse_handshake("{quit}").unwrap(), Handshake::Quit);
@@ -432,6 +482,37 @@ mod tests {
             code(parse_json(r#"{"type":"say","text":" "}"#)),
             ErrorCode::EmptyMessage
         );
+    }
+
+    #[test]
+    fn a_line_break_in_a_json_text_is_refused_not_glued() {
+        for request in [
+            r#"{"type":"say","text":"a\nb","id":1}"#,
+            r#"{"type":"me","text":"a\r\nb","id":1}"#,
+            r#"{"type":"pm","to":"bob","text":"a\rb","id":1}"#,
+        ] {
+            let refusal = parse_json(request).unwrap_err();
+            assert_eq!(refusal.code, ErrorCode::BadRequest, "{request}");
+            assert_eq!(refusal.id, Some(Id::from(1)), "{request}");
+            assert!(
+                refusal.message.contains("line break"),
+                "{}",
+                refusal.message
+            );
+        }
+    }
+
+    #[test]
+    fn ids_keep_their_json_text() {
+        let big = parse_json(r#"{"type":"list","id":18446744073709551616}"#).unwrap();
+        assert_eq!(big.id, Some(Id::Number("18446744073709551616".into())));
+        let zero = parse_json(r#"{"type":"list","id":-0}"#).unwrap();
+        assert_eq!(zero.id, Some(Id::Number("-0".into())));
+        assert_eq!(
+            code(parse_json(r#"{"type":"list","id":true}"#)),
+            ErrorCode::BadRequest
+        );
+        assert_eq!(parse_json(r#"{"type":"list","id":null}"#).unwrap().id, None);
     }
 
     #[test]

@@ -10,29 +10,40 @@ use std::fmt;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
 
 /// The protocol version a `hello` announces and a `welcome` confirms.
 pub const VERSION: u32 = 1;
 
 /// A request id chosen by the client and echoed by the host: a string or a number.
 ///
-/// Anything else (arrays, objects, booleans) is refused without being walked, so an `id` cannot
-/// be used to make the host recurse or allocate.
+/// A number is kept as the JSON text the client wrote (`18446744073709551616`, `-0`, `1e3`), so
+/// the host echoes it exactly as sent, whatever its size or form; it never becomes a float on the
+/// way. Anything else (arrays, objects, booleans, null) is refused without being walked, so an
+/// `id` cannot be used to make the host recurse or allocate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Id {
-    Number(serde_json::Number),
+    /// A JSON number, as its text.
+    Number(String),
     Text(String),
 }
 
 impl Serialize for Id {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            Id::Number(n) => n.serialize(s),
+            // The text is a JSON number (from `from_raw`, `From<u64>` or a parsed number), so it
+            // goes out as it is.
+            Id::Number(text) => RawValue::from_string(text.clone())
+                .map_err(serde::ser::Error::custom)?
+                .serialize(s),
             Id::Text(t) => s.serialize_str(t),
         }
     }
 }
 
+/// Reads an id from an already parsed value (a client reading its replies): numbers arrive
+/// parsed, which is exact for the integer ids clients send. The host reads ids with
+/// [`Id::from_raw`] instead, which keeps any number's text.
 impl<'de> Deserialize<'de> for Id {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct IdVisitor;
@@ -42,14 +53,14 @@ impl<'de> Deserialize<'de> for Id {
                 f.write_str("a string or a number")
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Id, E> {
-                Ok(Id::Number(v.into()))
+                Ok(Id::from(v))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Id, E> {
-                Ok(Id::Number(v.into()))
+                Ok(Id::Number(v.to_string()))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Id, E> {
                 serde_json::Number::from_f64(v)
-                    .map(Id::Number)
+                    .map(|n| Id::Number(n.to_string()))
                     .ok_or_else(|| E::custom("id must be a finite number"))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Id, E> {
@@ -65,15 +76,27 @@ impl<'de> Deserialize<'de> for Id {
 
 impl From<u64> for Id {
     fn from(n: u64) -> Self {
-        Id::Number(n.into())
+        Id::Number(n.to_string())
     }
 }
 
 impl Id {
-    /// The id as a number, when it is a non-negative integer (as `chatroom send` uses).
+    /// The id in `raw`, a JSON value exactly as a client wrote it: a number keeps its text, a
+    /// string is unescaped. `None` for anything else.
+    pub fn from_raw(raw: &RawValue) -> Option<Id> {
+        let text = raw.get();
+        match text.as_bytes().first()? {
+            b'"' => serde_json::from_str(text).ok().map(Id::Text),
+            b'-' | b'0'..=b'9' => Some(Id::Number(text.to_string())),
+            _ => None,
+        }
+    }
+
+    /// The id as a number, when it is a non-negative integer that fits a `u64` (as `chatroom
+    /// send` uses).
     pub fn as_u64(&self) -> Option<u64> {
         match self {
-            Id::Number(n) => n.as_u64(),
+            Id::Number(text) => text.parse().ok(),
             Id::Text(_) => None,
         }
     }
@@ -135,12 +158,29 @@ pub enum LeaveReason {
 }
 
 impl LeaveReason {
-    /// The reason as people read it.
+    /// Every reason, in the order the README's protocol section lists them.
+    pub const ALL: [LeaveReason; 3] = [
+        LeaveReason::Quit,
+        LeaveReason::Disconnected,
+        LeaveReason::SendqExceeded,
+    ];
+
+    /// The reason as people read it (plain mode, the host's console and transcript). The
+    /// README's table of leave reasons must say the same (`tests/json_mode.rs` checks it).
     pub fn describe(self) -> &'static str {
         match self {
             LeaveReason::Quit => "quit",
             LeaveReason::Disconnected => "connection lost",
             LeaveReason::SendqExceeded => "too far behind: send queue exceeded",
+        }
+    }
+
+    /// The reason as the JSON `leave` event spells it.
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            LeaveReason::Quit => "quit",
+            LeaveReason::Disconnected => "disconnected",
+            LeaveReason::SendqExceeded => "sendq_exceeded",
         }
     }
 }
@@ -298,6 +338,10 @@ pub enum ClientRequest {
     Hello {
         v: u32,
         nick: String,
+        /// `Some(false)`: the room announces neither this client's join nor its leave (a sender
+        /// that only posts, such as `chatroom send`). Absent means announced.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        announce: Option<bool>,
     },
     Say {
         text: String,
@@ -408,6 +452,52 @@ mod tests {
         assert!(serde_json::from_str::<Id>("[1]").is_err());
         assert!(serde_json::from_str::<Id>("{}").is_err());
         assert!(serde_json::from_str::<Id>("true").is_err());
+    }
+
+    #[test]
+    fn raw_ids_are_echoed_exactly_as_sent() {
+        for sent in [
+            "7",
+            "-0",
+            "18446744073709551616",
+            "123456789012345678901234567890",
+            "1e3",
+            "-1.50",
+            r#""k\u00e9y""#,
+        ] {
+            let raw: Box<RawValue> = serde_json::from_str(sent).unwrap();
+            let id = Id::from_raw(&raw).unwrap_or_else(|| panic!("{sent} is an id"));
+            let ack = Event::Ack {
+                id: Some(id),
+                seq: None,
+            };
+            let echoed = match sent.starts_with('"') {
+                true => r#""kéy""#.to_string(),
+                false => sent.to_string(),
+            };
+            assert_eq!(
+                ack.to_json_line(),
+                format!("{{\"type\":\"ack\",\"id\":{echoed}}}\n")
+            );
+        }
+        for refused in ["[1]", "{}", "true", "null"] {
+            let raw: Box<RawValue> = serde_json::from_str(refused).unwrap();
+            assert_eq!(Id::from_raw(&raw), None, "{refused}");
+        }
+        assert_eq!(Id::from(7).as_u64(), Some(7));
+        assert_eq!(Id::Number("18446744073709551616".into()).as_u64(), None);
+        assert_eq!(Id::Number("-0".into()).as_u64(), None);
+    }
+
+    #[test]
+    fn leave_reasons_serialize_as_their_wire_names() {
+        for reason in LeaveReason::ALL {
+            assert_eq!(
+                serde_json::to_value(reason).unwrap(),
+                reason.wire_name(),
+                "{reason:?}"
+            );
+        }
     }
 
     #[test]

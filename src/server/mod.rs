@@ -172,10 +172,7 @@ fn announce(bound: SocketAddr, config: &Summary) {
     say(&format!("listening on {bound}"));
     let port = bound.port();
     let hosts = join_hosts(bound);
-    say(&format!(
-        "room {} is open for up to {} people; others can join with:",
-        config.room, config.max_clients
-    ));
+    say(&open_line(&config.room, config.max_clients));
     for host in &hosts {
         let nc_host = host.trim_start_matches('[').trim_end_matches(']');
         say(&format!(
@@ -183,6 +180,12 @@ fn announce(bound: SocketAddr, config: &Summary) {
         ));
     }
     say("press Ctrl-C to close the room");
+}
+
+/// The start-up line that says how many people the room takes.
+fn open_line(room: &str, max_clients: u32) -> String {
+    let people = if max_clients == 1 { "person" } else { "people" };
+    format!("room {room} is open for up to {max_clients} {people}; others can join with:")
 }
 
 /// The addresses others can use to reach a host bound to `bound`, bracketed if IPv6.
@@ -344,4 +347,18 @@ fn spawn(name: String, body: impl FnOnce() + Send + 'static) -> Result<JoinHandl
         .name(name.clone())
         .spawn(body)
         .map_err(|e| Error::failure(format!("cannot start the {name} thread: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::open_line;
+
+    #[test]
+    fn the_banner_counts_people_in_good_english() {
+        assert_eq!(
+            open_line("ops", 1),
+            "room ops is open for up to 1 person; others can join with:"
+        );
+        assert!(open_line("ops", 2).contains("up to 2 people;"));
+    }
 }

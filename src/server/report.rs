@@ -18,11 +18,12 @@ pub(crate) const REPORT_BACKLOG: usize = 1024;
 /// One thing a shard tells the room.
 #[derive(Debug)]
 pub(crate) enum ShardReport {
-    /// A client asks to join as `nick`, speaking `mode`.
+    /// A client asks to join as `nick`, speaking `mode`; unannounced when `announce` is false.
     Hello {
         conn: ConnRef,
         mode: Mode,
         nick: String,
+        announce: bool,
     },
     /// A member's request.
     Asked {

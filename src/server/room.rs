@@ -57,6 +57,10 @@ struct Member {
     conn: ConnRef,
     nick: String,
     mode: Mode,
+    /// False for a member that asked not to be announced (a sender that only posts): the room
+    /// says nothing when it joins or leaves. It still holds its nickname and a place in the room,
+    /// and `/list` shows it, so a taken nickname is never a mystery.
+    announced: bool,
 }
 
 pub(crate) struct Room {
@@ -124,7 +128,12 @@ impl Room {
     fn take(&mut self, batch: Vec<ShardReport>) {
         for report in batch {
             match report {
-                ShardReport::Hello { conn, mode, nick } => self.hello(conn, mode, nick),
+                ShardReport::Hello {
+                    conn,
+                    mode,
+                    nick,
+                    announce,
+                } => self.hello(conn, mode, nick, announce),
                 ShardReport::Asked { conn, id, request } => self.request(conn, id, request),
                 ShardReport::Refused { conn, refusal } => {
                     if let Some(member) = self.member(conn) {
@@ -198,8 +207,8 @@ impl Room {
     }
 
     /// Admits `conn` as `nick`, or tells it why not.
-    fn hello(&mut self, conn: ConnRef, mode: Mode, nick: String) {
-        if let Err(refusal) = self.admit(conn, mode, nick) {
+    fn hello(&mut self, conn: ConnRef, mode: Mode, nick: String, announce: bool) {
+        if let Err(refusal) = self.admit(conn, mode, nick, announce) {
             let Step::Refuse { refusal, close } = session::refuse_nick(mode, refusal) else {
                 return;
             };
@@ -210,7 +219,13 @@ impl Room {
         }
     }
 
-    fn admit(&mut self, conn: ConnRef, mode: Mode, nick: String) -> Result<(), Refusal> {
+    fn admit(
+        &mut self,
+        conn: ConnRef,
+        mode: Mode,
+        nick: String,
+        announce: bool,
+    ) -> Result<(), Refusal> {
         let max = self.profile.limits.max_clients;
         if self.members.len() >= max {
             return Err(Refusal::new(
@@ -231,6 +246,7 @@ impl Room {
                 conn,
                 nick: nick.clone(),
                 mode,
+                announced: announce,
             },
         );
         self.fanout.count_speaker(mode, true);
@@ -249,6 +265,9 @@ impl Room {
         };
         let welcome = Rendered::new(&welcome).get(mode).clone();
         self.fanout.order(conn, OrderKind::Admit { welcome });
+        if !announce {
+            return Ok(());
+        }
         if self.is_big() {
             self.tally(1, 0);
             return Ok(());
@@ -405,6 +424,9 @@ impl Room {
         };
         self.nicks.remove(&fold(&member.nick));
         self.fanout.count_speaker(member.mode, false);
+        if !member.announced {
+            return;
+        }
         if self.members.len() >= self.profile.quiet_above {
             self.tally(0, 1);
             return;

@@ -15,8 +15,12 @@ use crate::protocol::{ErrorCode, Event, Id, Mode};
 pub(crate) enum Step {
     /// Nothing (a blank line).
     Nothing,
-    /// Join the room as `nick`, speaking `mode`.
-    Hello { mode: Mode, nick: String },
+    /// Join the room as `nick`, speaking `mode`; unannounced when `announce` is false.
+    Hello {
+        mode: Mode,
+        nick: String,
+        announce: bool,
+    },
     /// Leave before having joined.
     Leave,
     /// A member's request, for the room.
@@ -41,7 +45,15 @@ pub(crate) fn first_line(line: Line, mode: Mode, max_line: usize) -> (Mode, Step
     let step = match parse::parse_handshake(&text) {
         Ok(Handshake::Blank) => Step::Nothing,
         Ok(Handshake::Quit) => Step::Leave,
-        Ok(Handshake::Hello { mode, nick }) => Step::Hello { mode, nick },
+        Ok(Handshake::Hello {
+            mode,
+            nick,
+            announce,
+        }) => Step::Hello {
+            mode,
+            nick,
+            announce,
+        },
         Err(refusal) => refuse_nick(mode, refusal),
     };
     (mode, step)
@@ -137,7 +149,8 @@ mod tests {
                 Mode::Plain,
                 Step::Hello {
                     mode: Mode::Plain,
-                    nick: "ana".into()
+                    nick: "ana".into(),
+                    announce: true
                 }
             )
         );

@@ -311,10 +311,19 @@ impl Shard {
                 self.conns[slot].close_after_flush();
                 self.owe(slot);
             }
-            Step::Hello { mode, nick } => {
+            Step::Hello {
+                mode,
+                nick,
+                announce,
+            } => {
                 self.conns[slot].begin_join(mode);
                 let conn = self.conn_ref(slot);
-                self.reports.push(ShardReport::Hello { conn, mode, nick });
+                self.reports.push(ShardReport::Hello {
+                    conn,
+                    mode,
+                    nick,
+                    announce,
+                });
             }
             Step::Refuse { refusal, close } => {
                 let mode = self.conns[slot].mode();

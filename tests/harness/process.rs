@@ -37,11 +37,11 @@ pub fn chatroom_cmd(timeout: Duration) -> assert_cmd::Command {
     cmd
 }
 
-/// `chatroom send SERVER ARGS...` as an assert_cmd command with a generous timeout, so a hung
-/// `send` fails the test instead of hanging the suite.
+/// `chatroom send --server SERVER ARGS...` as an assert_cmd command with a generous timeout, so a
+/// hung `send` fails the test instead of hanging the suite.
 pub fn send(server: &str, args: &[&str]) -> assert_cmd::Command {
     let mut cmd = chatroom_cmd(Duration::from_secs(30));
-    cmd.arg("send").arg(server).args(args);
+    cmd.arg("send").arg("--server").arg(server).args(args);
     cmd
 }
 
