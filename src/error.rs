@@ -107,6 +107,14 @@ impl std::error::Error for Error {}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Writes one line to stderr. A closed or hung-up stderr is not an error and never a panic (as it
+/// is for `eprintln!`), so this is what every diagnostic goes through, in long-running paths
+/// above all: a host whose terminal closed must go on, and stop when told to.
+pub fn to_stderr(line: impl std::fmt::Display) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 /// Describes an I/O error the way a person would say it: "connection refused", not
 /// "Connection refused (os error 111)".
 pub fn describe_io(err: &std::io::Error) -> String {

@@ -13,7 +13,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitStatus::Success.into(),
         Err(err) => {
-            eprintln!("chatroom: {err}");
+            chatroom::error::to_stderr(format_args!("chatroom: {err}"));
             err.status().into()
         }
     }

@@ -90,7 +90,7 @@ pub fn spawn(clients: usize, cpu: Option<usize>, extra: &[String]) -> Result<Spa
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
                 if !line.starts_with("chatroom: closing the room") {
-                    eprintln!("host: {line}");
+                    crate::error::to_stderr(format_args!("host: {line}"));
                 }
             }
         })

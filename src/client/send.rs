@@ -19,7 +19,7 @@ use super::acks::{self, AckOutcome, AckTally};
 use super::connection::{self, EventStream, Requests, Welcome};
 use super::target;
 use crate::cli::{LONGEST_MAX_LINE, SendArgs};
-use crate::error::{Error, ExitStatus, Result, describe_io};
+use crate::error::{Error, ExitStatus, Result, describe_io, to_stderr};
 use crate::line::{Line, LineReader};
 use crate::protocol::wire::ClientRequest;
 
@@ -183,13 +183,17 @@ fn report(
     match outcome {
         AckOutcome::Done { .. } => {}
         AckOutcome::Refused { id, message } => match id {
-            Some(id) => eprintln!("chatroom: message {id} not delivered: {message}"),
-            None => eprintln!("chatroom: the room says: {message}"),
+            Some(id) => to_stderr(format_args!(
+                "chatroom: message {id} not delivered: {message}"
+            )),
+            None => to_stderr(format_args!("chatroom: the room says: {message}")),
         },
         AckOutcome::Paced(message) => {
             if !*told_about_pacing {
                 *told_about_pacing = true;
-                eprintln!("chatroom: the room is pacing us ({message}); sending at its rate");
+                to_stderr(format_args!(
+                    "chatroom: the room is pacing us ({message}); sending at its rate"
+                ));
             }
         }
         AckOutcome::RoomClosed(reason) => return closed(room_closed(&reason)),
@@ -258,10 +262,10 @@ impl Poster<'_> {
 
     /// Counts the message just read as not sent, saying why.
     fn skip(&mut self, why: &str) {
-        eprintln!(
+        to_stderr(format_args!(
             "chatroom: message {} not sent: {why} ({} bytes at most)",
             self.tally.read.messages, self.welcome.limits.max_line
-        );
+        ));
         self.tally.skipped += 1;
     }
 

@@ -117,8 +117,7 @@ fn write_loop(rx: &Receiver<Activity>, console: bool, file: Option<File>) {
                     }
                 }
                 Activity::Warning { text } => {
-                    // Never `eprintln!`: a closed stderr must not take the host down.
-                    let _ = writeln!(io::stderr().lock(), "chatroom: warning: {text}");
+                    crate::error::to_stderr(format_args!("chatroom: warning: {text}"));
                     if let Some(file) = &mut file {
                         let _ = writeln!(file, "{} warning: {text}", Timestamp::now());
                     }

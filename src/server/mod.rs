@@ -49,7 +49,6 @@ pub mod shutdown;
 mod timers;
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -221,11 +220,6 @@ fn say(line: &str) {
     let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 
-/// Prints a diagnostic line; a closed or hung-up stderr is not an error (and never a panic).
-fn warn(line: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "chatroom: {line}");
-}
-
 /// First Ctrl-C (or SIGTERM): a clean stop. Second: exit at once.
 fn install_interrupt_handler(stopper: shutdown::Stopper) {
     let presses = AtomicUsize::new(0);
@@ -233,14 +227,16 @@ fn install_interrupt_handler(stopper: shutdown::Stopper) {
         if presses.fetch_add(1, Ordering::SeqCst) == 0 {
             // Stop first: the terminal this would print to may be gone.
             stopper.stop();
-            warn("closing the room (press Ctrl-C again to exit at once)");
+            crate::error::to_stderr(
+                "chatroom: closing the room (press Ctrl-C again to exit at once)",
+            );
         } else {
-            std::process::exit(crate::error::ExitStatus::Interrupted as i32);
+            std::process::exit(i32::from(crate::error::ExitStatus::Interrupted.code()));
         }
     });
     if let Err(e) = result {
-        warn(&format!(
-            "warning: Ctrl-C will not close the room cleanly: {e}"
+        crate::error::to_stderr(format_args!(
+            "chatroom: warning: Ctrl-C will not close the room cleanly: {e}"
         ));
     }
 }
