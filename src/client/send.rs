@@ -10,10 +10,10 @@
 //! join nor a leave around them. Stdin is read up to its first line with something to send
 //! before connecting, so empty input never touches the room.
 
-use std::io::{self, IsTerminal, StdinLock, Write};
-use std::time::Duration;
+use std::io::{self, IsTerminal, Stdin, Write};
+use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, Sender, select};
 
 use super::acks::{self, AckOutcome, AckTally};
 use super::connection::{self, EventStream, Requests, Welcome};
@@ -40,7 +40,7 @@ enum Input {
     Words(String),
     /// Stdin, of which the first line with something to send has been read already.
     Stdin {
-        lines: LineReader<StdinLock<'static>>,
+        lines: LineReader<Stdin>,
         first: Line,
     },
 }
@@ -58,7 +58,7 @@ impl Input {
             let _ = writeln!(io::stderr().lock(), "{TERMINAL_HINT}");
         }
         // The room's limit is not known before the welcome; no room takes more than this.
-        let mut lines = LineReader::new(stdin.lock(), LONGEST_MAX_LINE as usize, 64 * 1024);
+        let mut lines = LineReader::new(stdin, LONGEST_MAX_LINE as usize, 64 * 1024);
         loop {
             match read_stdin(&mut lines)? {
                 None => return Ok(None),
@@ -69,7 +69,7 @@ impl Input {
     }
 }
 
-fn read_stdin(lines: &mut LineReader<StdinLock<'static>>) -> Result<Option<Line>> {
+fn read_stdin(lines: &mut LineReader<Stdin>) -> Result<Option<Line>> {
     lines
         .next_line()
         .map_err(|e| Error::failure(format!("cannot read stdin: {}", describe_io(&e))))
@@ -118,7 +118,7 @@ pub fn run(args: &SendArgs) -> Result<()> {
             sender.tally.read = Read::ALL_OF_ONE;
             sender.send_one(&text)?;
         }
-        Input::Stdin { lines, first } => sender.send_stdin(lines, first)?,
+        Input::Stdin { lines, first } => sender.send_stdin(lines, first, timeout)?,
     }
     sender.wait_for_acks(timeout)?;
     let _ = sender.requests.send(&ClientRequest::Quit { id: None });
@@ -235,29 +235,90 @@ struct Poster<'a> {
 
 impl Poster<'_> {
     /// Sends `first`, then every other line of `lines` with something to send.
-    fn send_stdin(&mut self, mut lines: LineReader<StdinLock<'static>>, first: Line) -> Result<()> {
-        let max_line = self.welcome.limits.max_line;
-        lines.set_max(max_line);
-        // `first` may be longer than this room takes: send_one skips it, saying so.
-        let mut line = Some(first);
+    ///
+    /// Stdin is read on a thread of its own, so that while it is quiet (a pipe that posts a line
+    /// now and then) the replies still come in, and a host that stops answering is noticed within
+    /// `timeout` of the oldest message it has not acknowledged, not at the next line.
+    fn send_stdin(
+        &mut self,
+        mut lines: LineReader<Stdin>,
+        first: Line,
+        timeout: Duration,
+    ) -> Result<()> {
+        lines.set_max(self.welcome.limits.max_line);
+        // Few lines wait here: reading stops while they do, as it would without the thread.
+        let (tx, input) = crossbeam_channel::bounded::<Result<Option<Line>>>(64);
+        std::thread::Builder::new()
+            .name("stdin".into())
+            .spawn(move || {
+                loop {
+                    let line = read_stdin(&mut lines);
+                    let last = !matches!(line, Ok(Some(_)));
+                    if tx.send(line).is_err() || last {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| Error::failure(format!("cannot start the stdin thread: {e}")))?;
+        // `first` may be longer than this room takes: the line's handling skips it, saying so.
+        self.take_line(first)?;
+        // Since when the oldest unacknowledged message has waited for a word from the host.
+        let mut waiting_since = Instant::now();
         loop {
-            match line {
-                None => {
-                    self.tally.read.all = true;
-                    return Ok(());
+            let silence = timeout.saturating_sub(waiting_since.elapsed());
+            let deadline = if self.tally.replies.settled() {
+                crossbeam_channel::never()
+            } else {
+                crossbeam_channel::after(silence)
+            };
+            select! {
+                recv(input) -> line => match line {
+                    Ok(Ok(Some(line))) => {
+                        if self.tally.replies.settled() {
+                            waiting_since = Instant::now();
+                        }
+                        self.take_line(line)?;
+                    }
+                    Ok(Ok(None)) | Err(_) => {
+                        self.tally.read.all = true;
+                        return Ok(());
+                    }
+                    Ok(Err(e)) => return Err(e),
+                },
+                recv(self.outcomes) -> outcome => {
+                    waiting_since = Instant::now();
+                    match outcome {
+                        Ok(outcome) => self.take(outcome)?,
+                        Err(_) => return Err(self.lost("the connection closed".into())),
+                    }
                 }
-                Some(Line::Text(text)) if text.trim().is_empty() => {}
-                Some(Line::TooLong) => {
-                    self.tally.read.messages += 1;
-                    self.skip("longer than the room allows");
-                }
-                Some(Line::Text(text)) => {
-                    self.tally.read.messages += 1;
-                    self.send_one(&text)?;
+                recv(deadline) -> _ => {
+                    let why = format!("the host has not answered for {} s", timeout.as_secs());
+                    return Err(self.lost(why));
                 }
             }
-            line = read_stdin(&mut lines)?;
         }
+    }
+
+    /// Sends one line read from stdin, or says why it cannot be sent.
+    fn take_line(&mut self, line: Line) -> Result<()> {
+        match line {
+            Line::Text(text) if text.trim().is_empty() => Ok(()),
+            Line::TooLong => {
+                self.tally.read.messages += 1;
+                self.skip("longer than the room allows");
+                Ok(())
+            }
+            Line::Text(text) => {
+                self.tally.read.messages += 1;
+                self.send_one(&text)
+            }
+        }
+    }
+
+    /// The error for a connection lost now, counted against what was read.
+    fn lost(&self, why: String) -> Error {
+        lost(&self.target, &self.tally.replies, self.tally.read, why)
     }
 
     /// Counts the message just read as not sent, saying why.
