@@ -8,8 +8,9 @@ use std::time::Instant;
 
 use mio::net::TcpStream;
 
+use super::log::Frame;
 use super::log::Log;
-use super::outbox::{Frame, Outbox};
+use super::outbox::Outbox;
 use super::ratelimit::TokenBucket;
 use crate::line::{Line, LineReader};
 use crate::protocol::Mode;

@@ -17,7 +17,7 @@ use crossbeam_channel::Sender;
 use mio::Waker;
 
 use super::conn::ConnRef;
-use super::outbox::Frame;
+use super::log::Frame;
 use crate::protocol::{Event, Mode, plain};
 
 /// Which of a shard's two logs (and a broadcast's two renderings) a dialect uses.

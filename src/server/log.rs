@@ -13,7 +13,9 @@
 
 use std::collections::VecDeque;
 
-use super::outbox::Frame;
+/// Bytes ready for the wire, shared by every recipient of the same event: a frame for one
+/// client, or a room turn's broadcasts, which every shard's log holds as this same allocation.
+pub(crate) type Frame = std::sync::Arc<[u8]>;
 
 /// An append-only byte log addressed by absolute positions, trimmed from the front.
 #[derive(Default)]

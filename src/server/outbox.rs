@@ -10,12 +10,10 @@
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice, Write};
-use std::sync::Arc;
 
 use super::log::Log;
 
-/// Bytes ready for the wire, shared by every recipient of the same event.
-pub type Frame = Arc<[u8]>;
+pub(crate) use super::log::Frame;
 
 /// Bytes of a client's own frames it may leave unread before it is let go, whatever their
 /// number: a few replies can be large (`/list` in a room of thousands), and a client that asks
@@ -236,6 +234,8 @@ impl Outbox {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
 
     fn frame(text: &str) -> Frame {

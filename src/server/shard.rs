@@ -39,8 +39,8 @@ use slab::Slab;
 
 use super::conn::{Conn, ConnRef, Pace, ReadOutcome};
 use super::fanout::{Dispatch, Order, OrderKind, Rendered, ShardMail, dialect};
+use super::log::Frame;
 use super::log::Log;
-use super::outbox::Frame;
 use super::report::ShardReport;
 use super::session::{self, Step};
 use super::shutdown::FLUSH_GRACE;
