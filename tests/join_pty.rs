@@ -7,10 +7,16 @@
 
 mod harness;
 
+use std::io::Write;
+use std::net::TcpListener;
+use std::time::Duration;
+
 use nix::sys::signal::Signal;
+use nix::sys::wait::WaitStatus;
+use rexpect::session::{PtySession, spawn_command};
 
 use harness::pty::{EDITING, PtyClient, READY, UP};
-use harness::{Host, JsonClient, temp_dir};
+use harness::{Host, JsonClient, PROCESS_TIMEOUT, closed_port, join_command, temp_dir};
 
 #[test]
 fn typing_a_line_sends_it() {
@@ -198,12 +204,107 @@ fn a_taken_nick_is_asked_for_again() {
     let home = temp_dir();
     // No --nick: the client asks, suggesting the OS user name (USER=tester), which is taken.
     let mut client = PtyClient::start(&host, home.path(), &["--color", "never"]);
-    client.expect("nickname: tester");
+    client.expect(EDITING);
+    client.expect("nickname [tester]: ");
     client.type_keys("\r");
     client.expect("nickname 'tester' is taken; try another");
+    // The refused default is not offered again, and the line starts empty.
     client.expect(EDITING);
-    client.expect("nickname: tester");
-    client.control('u');
+    client.expect("nickname: ");
+    client.type_line("ana");
+    client.expect("welcome to testroom, ana");
+}
+
+#[test]
+fn the_suggested_nick_is_a_default_not_a_prefix() {
+    let host = Host::start(&["--name", "testroom"]);
+    let _bob = JsonClient::join(&host, "bob");
+    let home = temp_dir();
+    let mut client = PtyClient::start(&host, home.path(), &["--color", "never"]);
+    client.expect(EDITING);
+    client.expect("nickname [tester]: ");
+    // Typing replaces the suggestion rather than adding to it...
+    client.type_line("bob");
+    client.expect("nickname 'bob' is taken; try another");
+    // ...and after a refusal the line starts empty again, the suggestion still offered.
+    client.expect(EDITING);
+    client.expect("nickname [tester]: ");
+    client.type_line("ana");
+    client.expect("welcome to testroom, ana");
+}
+
+#[test]
+fn enter_takes_the_suggested_nick() {
+    let host = Host::start(&["--name", "testroom"]);
+    let home = temp_dir();
+    let mut client = PtyClient::start(&host, home.path(), &["--color", "never"]);
+    client.expect(EDITING);
+    client.expect("nickname [tester]: ");
+    client.type_keys("\r");
+    client.expect("welcome to testroom, tester");
+}
+
+/// `chatroom join SERVER ARGS...` in a pseudo-terminal, for servers that are not a [`Host`].
+fn spawn_join(server: &str, home: &std::path::Path, args: &[&str]) -> PtySession {
+    let mut all = vec![server];
+    all.extend_from_slice(args);
+    spawn_command(
+        join_command(home, &all),
+        Some(PROCESS_TIMEOUT.as_millis() as u64),
+    )
+    .expect("the client starts in a pty")
+}
+
+/// Waits for a client's exit and returns its exit code.
+fn exit_code_of(mut session: PtySession) -> i32 {
+    session.exp_eof().expect("the client exits");
+    match session.process().wait().unwrap() {
+        WaitStatus::Exited(_, code) => code,
+        other => panic!("the client ended with {other:?}"),
+    }
+}
+
+#[test]
+fn no_host_is_reported_before_asking_for_a_nick() {
+    let home = temp_dir();
+    let server = format!("127.0.0.1:{}", closed_port());
+    let mut client = spawn_join(&server, home.path(), &["--color", "never"]);
+    let before = client
+        .exp_string("connection refused")
+        .expect("the refusal is shown");
+    assert!(!before.contains("nickname"), "asked first: {before:?}");
+    assert_eq!(exit_code_of(client), 3);
+}
+
+#[test]
+fn a_host_turning_everyone_away_is_reported_before_asking_for_a_nick() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let server = listener.local_addr().unwrap().to_string();
+    let busy = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream
+            .write_all(b"error: too many connections; try again later\n")
+            .unwrap();
+    });
+    let home = temp_dir();
+    let mut client = spawn_join(&server, home.path(), &["--color", "never"]);
+    let before = client
+        .exp_string("too many connections")
+        .expect("the refusal is shown");
+    assert!(!before.contains("nickname"), "asked first: {before:?}");
+    busy.join().unwrap();
+    assert_eq!(exit_code_of(client), 4);
+}
+
+#[test]
+fn a_host_that_stopped_waiting_for_the_nick_is_reconnected_to() {
+    let host = Host::start(&["--name", "testroom", "--handshake-timeout", "1"]);
+    let home = temp_dir();
+    let mut client = PtyClient::start(&host, home.path(), &["--color", "never"]);
+    client.expect(EDITING);
+    client.expect("nickname [tester]: ");
+    // A slow typist: the host closes the connection it opened for the greeting meanwhile.
+    std::thread::sleep(Duration::from_millis(2500));
     client.type_line("ana");
     client.expect("welcome to testroom, ana");
 }

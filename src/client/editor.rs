@@ -201,11 +201,19 @@ impl LineEditor {
         self.editor.create_external_printer()
     }
 
-    /// Asks for a nickname, offering `suggestion` ready to edit or accept.
-    pub fn read_nick(&mut self, suggestion: &str) -> Result<String, ReadlineError> {
+    /// Asks for a nickname on an empty line, showing `default` as `nickname [default]: `;
+    /// Enter on an empty line takes the default (or asks again when there is none).
+    pub fn read_nick(&mut self, default: Option<&str>) -> Result<String, ReadlineError> {
         self.set_chatting(false);
-        self.editor
-            .readline_with_initial("nickname: ", (suggestion, ""))
+        let prompt = nick_prompt(default);
+        loop {
+            let typed = self.editor.readline(&prompt)?;
+            match (typed.trim(), default) {
+                ("", Some(default)) => return Ok(default.to_string()),
+                ("", None) => continue,
+                (typed, _) => return Ok(typed.to_string()),
+            }
+        }
     }
 
     /// Reads one chat line; the prompt is `raw_prompt` as rustyline measures it, drawn by the
@@ -245,6 +253,14 @@ impl LineEditor {
                 path.display()
             );
         }
+    }
+}
+
+/// The nickname question, with the default Enter takes.
+fn nick_prompt(default: Option<&str>) -> String {
+    match default {
+        Some(default) => format!("nickname [{default}]: "),
+        None => "nickname: ".to_string(),
     }
 }
 
@@ -296,6 +312,12 @@ mod tests {
         assert_eq!(complete("/ms"), (0, vec!["/msg ".to_string()]));
         assert_eq!(complete("/e"), (0, vec!["/exit ".to_string()]));
         assert_eq!(complete("see /ms"), (4, vec![]));
+    }
+
+    #[test]
+    fn the_nickname_question_shows_its_default() {
+        assert_eq!(nick_prompt(Some("guest")), "nickname [guest]: ");
+        assert_eq!(nick_prompt(None), "nickname: ");
     }
 
     #[test]

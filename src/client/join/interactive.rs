@@ -19,7 +19,7 @@ use super::output::{Output, Screen};
 use super::prompt_waker::PromptWaker;
 use super::reader::Hooks;
 use crate::client::acks::{self, AckOutcome, AckTally};
-use crate::client::connection::{self, JoinReply, Joined};
+use crate::client::connection::{self, Hello, Joined, Open};
 use crate::client::editor::LineEditor;
 use crate::client::input::{self, UserInput};
 use crate::client::resolve_nick;
@@ -107,30 +107,62 @@ impl Session {
         }
     }
 
-    /// Connects under the given nickname or one the user types, asking again (with the reason)
-    /// while the room refuses it. `None` when the user gives up (Ctrl-C or Ctrl-D).
+    /// Connects, then joins under the given nickname or one the user types, asking again
+    /// (with the reason) while the room refuses it. `None` when the user gives up (Ctrl-C or
+    /// Ctrl-D).
+    ///
+    /// The connection comes first, so that a missing host (or one turning everyone away) is
+    /// reported before anyone types a name. The first default is the OS user name (or
+    /// `guest`); a default the room refused is not offered again.
     fn join_asking(&self, terminal: &mut Terminal, given: Option<&str>) -> Result<Option<Joined>> {
-        let mut suggestion = resolve_nick(None)?;
+        let mut open = Some(connection::greet(&self.target, self.timeout)?);
+        let mut default = Some(resolve_nick(None)?);
         let mut next = given.map(str::to_string);
         loop {
             let nick = match next.take() {
                 Some(nick) => nick,
-                None => match terminal.editor.read_nick(&suggestion) {
-                    Ok(nick) => nick.trim().to_string(),
+                None => match terminal.editor.read_nick(default.as_deref()) {
+                    Ok(nick) => nick,
                     Err(ReadlineError::Interrupted | ReadlineError::Eof) => return Ok(None),
                     Err(e) => return Err(Error::failure(format!("cannot read the terminal: {e}"))),
                 },
             };
             let refusal = match nick::validate(&nick) {
                 Err(why) => format!("cannot use '{nick}' as a nickname: {why}"),
-                Ok(()) => match connection::handshake(&self.target, &nick, self.timeout)? {
-                    JoinReply::Joined(joined) => return Ok(Some(*joined)),
-                    JoinReply::NickRefused(why) => why,
+                Ok(()) => match self.hello(&mut open, &nick)? {
+                    Ok(joined) => return Ok(Some(joined)),
+                    Err(why) => why,
                 },
             };
             terminal.say(&self.renderer.error(&format!("{refusal}; try another")));
-            suggestion = nick;
+            if default.as_deref() == Some(nick.as_str()) {
+                default = None;
+            }
         }
+    }
+
+    /// Says hello as `nick` on the connection kept `open` (or a fresh one, when the host gave
+    /// up waiting while the user was typing). `Err` holds why the room refused the nickname;
+    /// the connection stays open for another.
+    fn hello(&self, open: &mut Option<Open>, nick: &str) -> Result<Result<Joined, String>> {
+        for fresh in [false, true] {
+            let connection = match open.take() {
+                Some(connection) if !fresh => connection,
+                _ => connection::greet(&self.target, self.timeout)?,
+            };
+            match connection.hello(nick)? {
+                Hello::Joined(joined) => return Ok(Ok(*joined)),
+                Hello::NickRefused(why, connection) => {
+                    *open = Some(connection);
+                    return Ok(Err(why));
+                }
+                Hello::Closed => {}
+            }
+        }
+        Err(lost(
+            &self.target,
+            "the host closed the connection before welcoming us",
+        ))
     }
 
     /// The chat loop: read a line, act on it, until the session ends.
