@@ -18,6 +18,9 @@ use rexpect::session::{PtySession, spawn_command};
 use harness::pty::{EDITING, PtyClient, READY, UP};
 use harness::{Host, JsonClient, PROCESS_TIMEOUT, closed_port, join_command, temp_dir};
 
+/// What the first Ctrl-C on an empty line says.
+const LEAVE_HINT: &str = "(press Ctrl-C again or type /quit to leave)";
+
 #[test]
 fn typing_a_line_sends_it() {
     let host = Host::start(&[]);
@@ -154,7 +157,7 @@ fn ctrl_d_leaves_cleanly() {
 }
 
 #[test]
-fn ctrl_c_clears_a_line_then_leaves_on_an_empty_one() {
+fn ctrl_c_clears_a_line_then_twice_on_an_empty_one_leaves() {
     let host = Host::start(&[]);
     let mut bob = JsonClient::join(&host, "bob");
     let home = temp_dir();
@@ -164,8 +167,35 @@ fn ctrl_c_clears_a_line_then_leaves_on_an_empty_one() {
     ana.control('c');
     ana.enter_line("fine");
     bob.expect_message("ana", "say", "fine");
+    // The first Ctrl-C on an empty line only says how to leave...
+    ana.control('c');
+    ana.expect(LEAVE_HINT);
+    ana.expect(EDITING);
+    // ...the second one in a row leaves.
     ana.control('c');
     assert_eq!(ana.exit_code(), 0);
+    let left = bob.expect_event_where("leave", |e| e["nick"] == "ana");
+    assert_eq!(left["reason"], "quit");
+}
+
+#[test]
+fn ctrl_c_on_an_empty_line_does_not_leave_unless_pressed_twice_in_a_row() {
+    let host = Host::start(&[]);
+    let mut bob = JsonClient::join(&host, "bob");
+    let home = temp_dir();
+    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    ana.control('c');
+    ana.expect(LEAVE_HINT);
+    ana.expect(EDITING);
+    // Another key in between: the next Ctrl-C on an empty line is a first one again.
+    ana.type_keys("x");
+    ana.expect("<ana> x");
+    ana.type_keys("\x7f");
+    ana.expect("<ana> \r");
+    ana.control('c');
+    ana.expect(LEAVE_HINT);
+    ana.enter_line("still here");
+    bob.expect_message("ana", "say", "still here");
 }
 
 #[test]

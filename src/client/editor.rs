@@ -6,7 +6,9 @@
 //! - **The prompt** is the start of our own chat line, `[HH:MM] <me> `, redrawn with the current
 //!   time on every key: after Enter the typed line stays on screen reading like everyone else's
 //!   messages, so it is never echoed twice.
-//! - **Ctrl-C** clears a line that has text and leaves on an empty one; Ctrl-D leaves too.
+//! - **Ctrl-C** clears a line that has text. On an empty line it ends `readline`, and the
+//!   session says how to leave; a second Ctrl-C in a row leaves (as node's REPL does). Ctrl-D
+//!   on an empty line leaves at once.
 //! - **History** persists in a file (see [`default_history_path`]): bounded, no consecutive
 //!   duplicates, and lines typed with a leading space are not kept, as in shells.
 //!
@@ -15,6 +17,7 @@
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rustyline::completion::{Completer, Pair};
@@ -132,17 +135,33 @@ impl Validator for ChatHelper {}
 
 impl Helper for ChatHelper {}
 
-/// Ctrl-C: clear the line when it has text (it stays in the kill ring, Ctrl-Y brings it back),
-/// leave when it is empty.
-struct ClearOrLeave;
+/// Ctrl-C: clear the line when it has text (it stays in the kill ring, Ctrl-Y brings it back);
+/// on an empty line, end `readline` as interrupted, for the session to decide.
+struct ClearOrInterrupt {
+    /// Set when the last key was a Ctrl-C on an empty line (see [`LineEditor::interrupted`]).
+    last_was_interrupt: Arc<AtomicBool>,
+}
 
-impl ConditionalEventHandler for ClearOrLeave {
+impl ConditionalEventHandler for ClearOrInterrupt {
     fn handle(&self, _: &Event, _: RepeatCount, _: bool, ctx: &EventContext) -> Option<Cmd> {
         if ctx.line().is_empty() {
             Some(Cmd::Interrupt)
         } else {
+            self.last_was_interrupt.store(false, Ordering::SeqCst);
             Some(Cmd::Kill(Movement::WholeLine))
         }
+    }
+}
+
+/// Every other key: whatever it does, the next Ctrl-C is no longer "in a row".
+struct AnyOtherKey {
+    last_was_interrupt: Arc<AtomicBool>,
+}
+
+impl ConditionalEventHandler for AnyOtherKey {
+    fn handle(&self, _: &Event, _: RepeatCount, _: bool, _: &EventContext) -> Option<Cmd> {
+        self.last_was_interrupt.store(false, Ordering::SeqCst);
+        None
     }
 }
 
@@ -150,6 +169,8 @@ impl ConditionalEventHandler for ClearOrLeave {
 pub struct LineEditor {
     editor: Editor<ChatHelper, FileHistory>,
     history_path: Option<PathBuf>,
+    /// Whether the last key was a Ctrl-C on an empty line; the key handlers keep it.
+    last_was_interrupt: Arc<AtomicBool>,
 }
 
 impl LineEditor {
@@ -177,9 +198,18 @@ impl LineEditor {
             renderer,
             chatting: false,
         }));
+        let last_was_interrupt = Arc::new(AtomicBool::new(false));
         editor.bind_sequence(
             KeyEvent::ctrl('C'),
-            EventHandler::Conditional(Box::new(ClearOrLeave)),
+            EventHandler::Conditional(Box::new(ClearOrInterrupt {
+                last_was_interrupt: last_was_interrupt.clone(),
+            })),
+        );
+        editor.bind_sequence(
+            Event::Any,
+            EventHandler::Conditional(Box::new(AnyOtherKey {
+                last_was_interrupt: last_was_interrupt.clone(),
+            })),
         );
         if let Some(path) = &history_path
             && path.exists()
@@ -193,6 +223,7 @@ impl LineEditor {
         Ok(LineEditor {
             editor,
             history_path,
+            last_was_interrupt,
         })
     }
 
@@ -221,6 +252,12 @@ impl LineEditor {
     pub fn read_line(&mut self, raw_prompt: &str) -> Result<String, ReadlineError> {
         self.set_chatting(true);
         self.editor.readline(raw_prompt)
+    }
+
+    /// After `readline` ended with Ctrl-C on an empty line: whether it was the second in a
+    /// row (no other key in between), which means leave. The first one only arms it.
+    pub fn interrupted(&mut self) -> bool {
+        self.last_was_interrupt.swap(true, Ordering::SeqCst)
     }
 
     fn set_chatting(&mut self, chatting: bool) {

@@ -28,6 +28,9 @@ use crate::error::{Error, ExitStatus, Result};
 use crate::nick;
 use crate::protocol::parse::Request;
 
+/// What the first Ctrl-C on an empty line says (the second one leaves).
+const LEAVE_HINT: &str = "(press Ctrl-C again or type /quit to leave)";
+
 /// The interactive side: the line editor, and a printer for the main thread's own lines.
 pub(super) struct Terminal {
     editor: LineEditor,
@@ -53,6 +56,19 @@ impl Terminal {
 
     fn say(&mut self, text: &str) {
         let _ = self.printer.line(text);
+    }
+
+    /// Replaces the last `rows` rows on screen (what `readline` left of a line, the cursor
+    /// just below them) with `lines`. Where the terminal cannot be told to move the cursor
+    /// (outside Unix), the old rows stay and `lines` follow them.
+    fn replace_last_rows(&mut self, rows: usize, lines: &[String]) {
+        let erase = if cfg!(unix) && rows > 0 {
+            format!("\x1b[{rows}A\r\x1b[J")
+        } else {
+            String::new()
+        };
+        let text = lines.join("\n");
+        let _ = self.printer.line(&format!("{erase}{text}"));
     }
 }
 
@@ -181,7 +197,15 @@ impl Session {
             let line = match terminal.editor.read_line(&self.renderer.raw_prompt(&me)) {
                 Ok(line) => line,
                 Err(ReadlineError::Interrupted) => {
-                    return take_outcomes(&mut sender.tally, outcomes, waker).unwrap_or(End::Left);
+                    // The session ending elsewhere interrupts `readline` too (see PromptWaker).
+                    if let Some(end) = take_outcomes(&mut sender.tally, outcomes, waker) {
+                        return end;
+                    }
+                    if terminal.editor.interrupted() {
+                        return End::Left;
+                    }
+                    terminal.replace_last_rows(1, &[self.renderer.notice(LEAVE_HINT)]);
+                    continue;
                 }
                 Err(ReadlineError::Eof) => return End::Left,
                 Err(e) => return End::Failed(format!("cannot read the terminal: {e}")),
