@@ -7,12 +7,18 @@ use std::io::{self, Write};
 
 use rustyline::ExternalPrinter;
 
+use crate::client::render;
+
 /// Where the event thread writes, and how it tells the main thread it cannot any more.
 pub(super) trait Output: Send {
     /// A line of the room's conversation.
     fn line(&mut self, text: &str) -> io::Result<()>;
     /// A diagnostic: an error the host reported about something we sent.
     fn diagnostic(&mut self, text: &str) -> io::Result<()>;
+    /// A line a terminal word-wraps, continuation lines indented to `indent` columns.
+    fn wrapped(&mut self, text: &str, _indent: usize) -> io::Result<()> {
+        self.line(text)
+    }
 }
 
 /// The terminal, above the prompt.
@@ -26,6 +32,18 @@ impl<P: ExternalPrinter + Send> Output for Screen<P> {
     fn diagnostic(&mut self, text: &str) -> io::Result<()> {
         self.line(text)
     }
+
+    fn wrapped(&mut self, text: &str, indent: usize) -> io::Result<()> {
+        match columns() {
+            Some(columns) => self.line(&render::wrap(text, indent, columns)),
+            None => self.line(text),
+        }
+    }
+}
+
+/// The terminal's width now (it may have been resized since the last line), if it says.
+pub(super) fn columns() -> Option<usize> {
+    terminal_size::terminal_size_of(io::stdout()).map(|(width, _)| usize::from(width.0))
 }
 
 /// Plain stdout (a pipe or a file); diagnostics to stderr, so a transcript stays clean.
