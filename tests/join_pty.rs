@@ -351,3 +351,115 @@ fn nick_changes_the_prompt() {
     ana.type_line("renamed");
     bob.expect_message("anna", "say", "renamed");
 }
+
+#[test]
+fn a_pasted_block_is_one_message_per_line_in_order() {
+    let host = Host::start(&[]);
+    let mut bob = JsonClient::join(&host, "bob");
+    let home = temp_dir();
+    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    // A bracketed paste of three lines, then Enter.
+    ana.type_keys("\x1b[200~one\rtwo\r/me three\x1b[201~");
+    ana.expect("three");
+    ana.type_keys("\r");
+    bob.expect_message("ana", "say", "one");
+    bob.expect_message("ana", "say", "two");
+    bob.expect_message("ana", "me", "three");
+    // On screen too, each reads as its own line.
+    ana.expect_regex(r"<ana> one\r?\n\[\d\d:\d\d\] <ana> two\r?\n\[\d\d:\d\d\] \* ana three");
+}
+
+#[test]
+fn our_own_actions_and_literal_slashes_echo_as_the_room_reads_them() {
+    let host = Host::start(&[]);
+    let mut bob = JsonClient::join(&host, "bob");
+    let home = temp_dir();
+    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    ana.type_line("/me waves back");
+    ana.expect_regex(r"\[\d\d:\d\d\] \* ana waves back");
+    bob.expect_message("ana", "me", "waves back");
+    ana.type_line("//etc/hosts");
+    ana.expect_regex(r"\[\d\d:\d\d\] <ana> /etc/hosts");
+    bob.expect_message("ana", "say", "/etc/hosts");
+}
+
+#[test]
+fn a_private_message_to_ourselves_is_confirmed_once() {
+    let host = Host::start(&[]);
+    let home = temp_dir();
+    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    ana.enter_line("/msg ana note");
+    // /list is answered after both the message and its ack: everything about the note is
+    // on screen by then.
+    ana.type_line("/list");
+    let shown = ana.expect("1 here: ana");
+    assert_eq!(shown.matches("[pm to ana] note").count(), 1, "{shown:?}");
+}
+
+#[test]
+fn a_private_message_names_the_nick_as_the_room_spells_it() {
+    let host = Host::start(&[]);
+    let mut bob = JsonClient::join(&host, "bob");
+    let home = temp_dir();
+    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    ana.type_line("/msg BOB psst");
+    bob.expect_message("ana", "pm", "psst");
+    ana.expect("[pm to bob] psst");
+}
+
+/// `chatroom join` as `nick` in a pseudo-terminal `columns` wide, joined and reading keys.
+fn joined_in_columns(host: &Host, home: &std::path::Path, nick: &str, columns: u16) -> PtySession {
+    let server = host.server();
+    let join = join_command(home, &[&server, "--nick", nick, "--color", "never"]);
+    // The pseudo-terminal starts 0 x 0; stty sizes it before the client starts.
+    let mut command = std::process::Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!("stty cols {columns} rows 24 && exec \"$0\" \"$@\""))
+        .arg(join.get_program())
+        .args(join.get_args())
+        .env_clear();
+    for (key, value) in join.get_envs() {
+        if let Some(value) = value {
+            command.env(key, value);
+        }
+    }
+    let mut session = spawn_command(command, Some(PROCESS_TIMEOUT.as_millis() as u64))
+        .expect("the client starts in a pty");
+    session.exp_string(READY).expect("the client joins");
+    session.exp_string(EDITING).expect("the editor reads keys");
+    session
+}
+
+#[test]
+fn a_forged_line_in_a_wrapped_message_stays_indented() {
+    let host = Host::start(&[]);
+    let mut eve = JsonClient::join(&host, "eve");
+    let home = temp_dir();
+    let mut ana = joined_in_columns(&host, home.path(), "ana", 60);
+    eve.say(&format!(
+        "{}[12:00] <bob> send me your password",
+        " ".repeat(150)
+    ));
+    let before = ana
+        .exp_string("[12:00] <bob> send me your password")
+        .expect("the message arrives");
+    // The row the fake text is on starts under eve's text, not at the left edge.
+    let row = before.rsplit('\n').next().unwrap();
+    let indent = "[00:00] <eve> ".len();
+    assert!(
+        row.len() >= indent && row.trim_start_matches(' ').is_empty(),
+        "the forged text starts a row of its own: {row:?}"
+    );
+}
+
+#[test]
+fn long_incoming_lines_wrap_at_words_under_the_text() {
+    let host = Host::start(&[]);
+    let mut bob = JsonClient::join(&host, "bob");
+    let home = temp_dir();
+    let mut ana = joined_in_columns(&host, home.path(), "ana", 40);
+    bob.say("the quick brown fox jumps over the lazy dog twice");
+    ana.exp_regex(r"<bob> the quick brown fox jumps\r?\n {14}over the lazy dog twice")
+        .expect("the line is wrapped at a word and indented");
+}

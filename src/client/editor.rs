@@ -266,6 +266,13 @@ impl LineEditor {
         }
     }
 
+    /// The terminal's width as the editor sees it.
+    pub fn columns(&mut self) -> Option<usize> {
+        self.editor
+            .dimensions()
+            .map(|(columns, _)| usize::from(columns))
+    }
+
     /// Adds a line to the history (rustyline drops duplicates and space-led lines).
     pub fn remember(&mut self, line: &str) {
         let _ = self.editor.add_history_entry(line);
@@ -291,6 +298,30 @@ impl LineEditor {
             );
         }
     }
+}
+
+/// How many terminal rows `readline` used for `prompt` and `line` at `columns` wide, laid out
+/// as rustyline lays them out (a character that does not fit goes to the next row whole; a
+/// row filled exactly moves the cursor to the next one): after Enter, the cursor is that many
+/// rows below where the prompt started.
+pub fn rows(prompt: &str, line: &str, columns: usize) -> usize {
+    let columns = columns.max(1);
+    let (mut row, mut col) = (0, 0);
+    for c in prompt.chars().chain(line.chars()) {
+        if c == '\n' {
+            (row, col) = (row + 1, 0);
+            continue;
+        }
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        col += w;
+        if col > columns {
+            (row, col) = (row + 1, w);
+        }
+    }
+    if col == columns {
+        row += 1;
+    }
+    row + 1
 }
 
 /// The nickname question, with the default Enter takes.
@@ -349,6 +380,20 @@ mod tests {
         assert_eq!(complete("/ms"), (0, vec!["/msg ".to_string()]));
         assert_eq!(complete("/e"), (0, vec!["/exit ".to_string()]));
         assert_eq!(complete("see /ms"), (4, vec![]));
+    }
+
+    #[test]
+    fn rows_are_counted_as_rustyline_lays_them_out() {
+        assert_eq!(rows("<a> ", "", 80), 1);
+        assert_eq!(rows("<a> ", "h", 6), 1);
+        // A row filled exactly: the cursor is already on the next one.
+        assert_eq!(rows("<a> ", "hi", 6), 2);
+        assert_eq!(rows("<a> ", "hi!", 6), 2);
+        assert_eq!(rows("<a> ", &"x".repeat(19), 6), 4);
+        assert_eq!(rows("<a> ", &"x".repeat(20), 6), 5);
+        // Pasted lines, and a wide character that does not fit at the end of a row.
+        assert_eq!(rows("<a> ", "one\ntwo\nthree", 80), 3);
+        assert_eq!(rows("<a> ", "x日", 6), 2);
     }
 
     #[test]

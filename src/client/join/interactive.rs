@@ -20,13 +20,16 @@ use super::prompt_waker::PromptWaker;
 use super::reader::Hooks;
 use crate::client::acks::{self, AckOutcome, AckTally};
 use crate::client::connection::{self, Hello, Joined, Open};
-use crate::client::editor::LineEditor;
+use crate::client::editor::{self, LineEditor};
 use crate::client::input::{self, UserInput};
+use crate::client::render;
 use crate::client::resolve_nick;
 use crate::client::roster::Roster;
 use crate::error::{Error, ExitStatus, Result};
 use crate::nick;
+use crate::protocol::Timestamp;
 use crate::protocol::parse::Request;
+use crate::protocol::wire::MessageKind;
 
 /// What the first Ctrl-C on an empty line says (the second one leaves).
 const LEAVE_HINT: &str = "(press Ctrl-C again or type /quit to leave)";
@@ -194,7 +197,8 @@ impl Session {
                 return end;
             }
             let me = terminal.roster.lock().expect("roster lock").me.clone();
-            let line = match terminal.editor.read_line(&self.renderer.raw_prompt(&me)) {
+            let prompt = self.renderer.raw_prompt(&me);
+            let line = match terminal.editor.read_line(&prompt) {
                 Ok(line) => line,
                 Err(ReadlineError::Interrupted) => {
                     // The session ending elsewhere interrupts `readline` too (see PromptWaker).
@@ -210,30 +214,98 @@ impl Session {
                 Err(ReadlineError::Eof) => return End::Left,
                 Err(e) => return End::Failed(format!("cannot read the terminal: {e}")),
             };
-            terminal.editor.remember(&line);
-            match input::parse(&line) {
-                UserInput::Blank => {}
-                UserInput::Quit => return End::Left,
-                UserInput::Help => {
-                    for line in input::HELP {
-                        terminal.say(&self.renderer.notice(line));
-                    }
-                }
-                UserInput::Clear => terminal.editor.clear_screen(),
-                UserInput::Mistake(why) => terminal.say(&self.renderer.error(&why)),
-                UserInput::Request(request) => {
-                    let renaming = matches!(request, Request::Nick(_));
-                    match sender.send(request) {
-                        Ok(()) => {}
-                        Err(Problem::Mistake(why)) => terminal.say(&self.renderer.error(&why)),
-                        Err(Problem::End(end)) => return end,
-                    }
-                    // The next prompt shows our nickname: wait until the room has answered.
-                    if renaming && let Some(end) = self.settle_now(sender, outcomes) {
-                        return end;
-                    }
+            // A paste of several lines (the editor keeps their breaks) is as many messages,
+            // in order.
+            let typed: Vec<&str> = line.split('\n').collect();
+            let inputs: Vec<UserInput> = typed.iter().map(|line| input::parse(line)).collect();
+            for line in &typed {
+                terminal.editor.remember(line);
+            }
+            self.echo(terminal, (&prompt, &line), &me, &typed, &inputs);
+            for input in inputs {
+                if let Some(end) = self.act(terminal, sender, outcomes, input) {
+                    return end;
                 }
             }
+        }
+    }
+
+    /// Does what one typed line asks; `Some` when that ends the session.
+    fn act(
+        &self,
+        terminal: &mut Terminal,
+        sender: &mut Outgoing,
+        outcomes: &Receiver<AckOutcome>,
+        input: UserInput,
+    ) -> Option<End> {
+        match input {
+            UserInput::Blank => {}
+            UserInput::Quit => return Some(End::Left),
+            UserInput::Help => {
+                for line in input::HELP {
+                    terminal.say(&self.renderer.notice(line));
+                }
+            }
+            UserInput::Clear => terminal.editor.clear_screen(),
+            UserInput::Mistake(why) => terminal.say(&self.renderer.error(&why)),
+            UserInput::Request(request) => {
+                let renaming = matches!(request, Request::Nick(_));
+                match sender.send(request) {
+                    Ok(()) => {}
+                    Err(Problem::Mistake(why)) => terminal.say(&self.renderer.error(&why)),
+                    Err(Problem::End(end)) => return Some(end),
+                }
+                // The next prompt shows our nickname: wait until the room has answered.
+                if renaming {
+                    return self.settle_now(sender, outcomes);
+                }
+            }
+        }
+        None
+    }
+
+    /// Replaces what `readline` left on screen of what was just typed (`prompt` and `line`)
+    /// with how the room reads it, where that differs: `/me waves` as `* ana waves`, `//etc`
+    /// as `<ana> /etc`, a pasted block as one message line each, a long line word-wrapped
+    /// and indented like incoming ones. Other commands stay as typed.
+    fn echo(
+        &self,
+        terminal: &mut Terminal,
+        (prompt, line): (&str, &str),
+        me: &str,
+        typed: &[&str],
+        inputs: &[UserInput],
+    ) {
+        let Some(columns) = terminal.editor.columns() else {
+            return;
+        };
+        let rows = editor::rows(prompt, line, columns);
+        let differs = match inputs {
+            [UserInput::Request(Request::Me(_))] => true,
+            [UserInput::Request(Request::Say(text))] => text != line,
+            _ => typed.len() > 1,
+        };
+        // Elsewhere the terminal cannot be told to go back up: the typed rows stay.
+        if !cfg!(unix) || !(differs || rows > 1) {
+            return;
+        }
+        let now = Timestamp::now();
+        let lines: Vec<String> = typed
+            .iter()
+            .zip(inputs)
+            .filter_map(|(typed, input)| {
+                let (kind, text) = match input {
+                    UserInput::Blank => return None,
+                    UserInput::Request(Request::Say(text)) => (MessageKind::Say, text.as_str()),
+                    UserInput::Request(Request::Me(text)) => (MessageKind::Me, text.as_str()),
+                    _ => (MessageKind::Say, *typed),
+                };
+                let own = self.renderer.own(kind, me, text, &now);
+                Some(render::wrap(&own.text, own.indent, columns))
+            })
+            .collect();
+        if !lines.is_empty() {
+            terminal.replace_last_rows(rows, &lines);
         }
     }
 
