@@ -197,3 +197,33 @@ fn json_passes_a_newer_hosts_welcome_on_untouched() {
     let (code, stderr) = client.exit_by_itself();
     assert_eq!(code, Some(0), "{stderr}");
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_client_at_once() {
+    let host = Host::start(&[]);
+    let home = temp_dir();
+    let mut child = join_command(home.path(), &[&host.server(), "--nick", "bot", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // `join --json | head -1`: one line read, then the pipe is closed, and the room stays
+    // quiet: nothing more is written that could fail.
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut welcome = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut welcome).unwrap();
+    assert!(welcome.contains("\"welcome\""), "{welcome}");
+    drop(stdout);
+    let _stdin_stays_open = child.stdin.take();
+    let (code, stderr) = wait_for_exit(child);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stderr, "");
+}
+
+#[test]
+fn the_banner_mentions_no_tab_without_a_line_editor() {
+    let host = Host::start(&[]);
+    let client = PipedClient::start(&host.server(), &["--nick", "pipe"], &[]);
+    assert_eq!(client.expect("/help"), "*** type /help for commands");
+}

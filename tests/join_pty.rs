@@ -463,3 +463,15 @@ fn long_incoming_lines_wrap_at_words_under_the_text() {
     ana.exp_regex(r"<bob> the quick brown fox jumps\r?\n {14}over the lazy dog twice")
         .expect("the line is wrapped at a word and indented");
 }
+
+#[test]
+fn tab_completes_a_nick_after_an_at_sign() {
+    let host = Host::start(&[]);
+    let mut bob = JsonClient::join(&host, "bob");
+    let home = temp_dir();
+    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    ana.type_keys("thanks @b\t");
+    ana.expect("thanks @bob");
+    ana.type_line("!");
+    bob.expect_message("ana", "say", "thanks @bob!");
+}

@@ -63,6 +63,11 @@ pub fn candidates(line: &str, pos: usize, roster: &Roster) -> (usize, Vec<String
             .collect();
         return (start, commands);
     }
+    // `@bo` completes to `@bob`: the `@` stays, the nickname after it is completed.
+    if let Some(nick) = word.strip_prefix('@') {
+        let suffix = if start == 0 { " " } else { "" };
+        return (start + 1, nicks_starting(roster, nick, suffix));
+    }
     let suffix = if start == 0 {
         ": "
     } else if before[..start].trim_end().eq_ignore_ascii_case("/msg") {
@@ -70,12 +75,17 @@ pub fn candidates(line: &str, pos: usize, roster: &Roster) -> (usize, Vec<String
     } else {
         ""
     };
-    let nicks = roster
+    (start, nicks_starting(roster, word, suffix))
+}
+
+/// The others' nicknames that start with `prefix` (ignoring case), each followed by `suffix`.
+fn nicks_starting(roster: &Roster, prefix: &str, suffix: &str) -> Vec<String> {
+    let prefix = prefix.to_ascii_lowercase();
+    roster
         .others()
-        .filter(|nick| nick.to_ascii_lowercase().starts_with(&lower))
+        .filter(|nick| nick.to_ascii_lowercase().starts_with(&prefix))
         .map(|nick| format!("{nick}{suffix}"))
-        .collect();
-    (start, nicks)
+        .collect()
 }
 
 /// The rustyline helper: completion and the prompt's clock.
@@ -368,6 +378,16 @@ mod tests {
         assert_eq!(complete("hi CAR"), (3, vec!["carol".to_string()]));
         assert_eq!(complete("/msg car"), (5, vec!["carol ".to_string()]));
         assert_eq!(complete("héllo car"), (7, vec!["carol".to_string()]));
+    }
+
+    #[test]
+    fn an_at_sign_stays_and_the_nick_after_it_completes() {
+        assert_eq!(
+            complete("@b"),
+            (1, vec!["bob ".to_string(), "Bobby ".to_string()])
+        );
+        assert_eq!(complete("thanks @CA"), (8, vec!["carol".to_string()]));
+        assert_eq!(complete("@an"), (1, vec![]));
     }
 
     #[test]

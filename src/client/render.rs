@@ -270,8 +270,9 @@ where
         format!("{head} {}", names.join(", "))
     }
 
-    /// What we see on joining: the room, who is here, the message of the day.
-    pub fn welcome(&self, welcome: &Welcome) -> Vec<String> {
+    /// What we see on joining: the room, who is here, the message of the day, and what to
+    /// type next (Tab only where there is a line editor to press it in).
+    pub fn welcome(&self, welcome: &Welcome, line_editor: bool) -> Vec<String> {
         let me = &welcome.nick;
         let mut lines = vec![
             self.notice(&format!(
@@ -288,7 +289,11 @@ where
         if let Some(motd) = &welcome.motd {
             lines.push(self.notice(&format!("motd: {}", sanitize::clean(motd))));
         }
-        lines.push(self.notice("type /help for commands; Tab completes nicknames"));
+        lines.push(self.notice(if line_editor {
+            "type /help for commands; Tab completes nicknames"
+        } else {
+            "type /help for commands"
+        }));
         lines
     }
 
@@ -686,9 +691,12 @@ mod tests {
             limits: Limits::EXAMPLE,
             line: String::new(),
         };
-        let lines = renderer(PLAIN).welcome(&welcome);
+        let lines = renderer(PLAIN).welcome(&welcome, true);
         assert_eq!(lines[0], "*** welcome to lobby, ana");
         assert_eq!(lines[1], "*** 2 here: ana, bob");
         assert_eq!(lines[2], "*** motd: be kind");
+        assert!(lines[3].contains("Tab completes nicknames"));
+        let piped = renderer(PLAIN).welcome(&welcome, false);
+        assert_eq!(piped[3], "*** type /help for commands");
     }
 }

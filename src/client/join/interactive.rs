@@ -86,7 +86,7 @@ impl Session {
             return Ok(());
         };
         *terminal.roster.lock().expect("roster lock") = Roster::new(&welcome.nick, &welcome.users);
-        for line in self.renderer.welcome(&welcome) {
+        for line in self.renderer.welcome(&welcome, true) {
             terminal.say(&line);
         }
         let waker = PromptWaker::default();

@@ -62,3 +62,44 @@ impl Output for Stdout {
         Ok(())
     }
 }
+
+/// Calls `closed` as soon as nobody can read our stdout any more (`join --json | head -1`,
+/// once head has its line), rather than at the next write, which may be a long time coming
+/// in a quiet room. A pipe whose reader has gone reports an error (a socket or terminal, a
+/// hang-up) to `poll` without anything being written; files never do. Unix only: elsewhere
+/// the next write notices.
+pub(super) fn when_stdout_closes(closed: fn()) {
+    #[cfg(unix)]
+    {
+        let _ = std::thread::Builder::new()
+            .name("stdout-watch".into())
+            .spawn(move || {
+                if stdout_hung_up() {
+                    closed();
+                }
+            });
+    }
+    #[cfg(not(unix))]
+    let _ = closed;
+}
+
+/// Blocks until stdout reports an error or a hang-up (`true`), or `poll` fails (`false`).
+#[cfg(unix)]
+fn stdout_hung_up() -> bool {
+    loop {
+        // Asking for no events: only errors and hang-ups, which poll always reports, wake it.
+        let mut watched = libc::pollfd {
+            fd: libc::STDOUT_FILENO,
+            events: 0,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, and its count; -1 waits without a time limit.
+        let ready = unsafe { libc::poll(&mut watched, 1, -1) };
+        if ready > 0 {
+            return watched.revents & (libc::POLLERR | libc::POLLHUP) != 0;
+        }
+        if ready < 0 && io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+            return false;
+        }
+    }
+}
