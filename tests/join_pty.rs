@@ -23,20 +23,14 @@ const LEAVE_HINT: &str = "(press Ctrl-C again or type /quit to leave)";
 
 #[test]
 fn typing_a_line_sends_it() {
-    let host = Host::start(&[]);
-    let mut bob = JsonClient::join(&host, "bob");
-    let home = temp_dir();
-    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    let (_host, mut bob, _home, mut ana) = ana_with_bob();
     ana.type_line("hello bob");
     bob.expect_message("ana", "say", "hello bob");
 }
 
 #[test]
 fn incoming_messages_show_time_and_nick() {
-    let host = Host::start(&[]);
-    let mut bob = JsonClient::join(&host, "bob");
-    let home = temp_dir();
-    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    let (_host, mut bob, _home, mut ana) = ana_with_bob();
     bob.say("hello there");
     ana.expect_regex(r"\[\d\d:\d\d\] <bob> hello there");
 }
@@ -54,10 +48,7 @@ fn color_always_colors_nicks() {
 
 #[test]
 fn a_message_arriving_mid_line_leaves_the_line_intact() {
-    let host = Host::start(&[]);
-    let mut bob = JsonClient::join(&host, "bob");
-    let home = temp_dir();
-    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    let (_host, mut bob, _home, mut ana) = ana_with_bob();
     ana.type_keys("half typ");
     ana.expect("half typ");
     bob.say("interrupting you");
@@ -100,8 +91,7 @@ fn history_is_recalled_with_up_after_a_restart() {
 fn list_shows_who_is_here() {
     let host = Host::start(&[]);
     let _bob = JsonClient::join(&host, "bob");
-    let home = temp_dir();
-    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    let (_home, mut ana) = ana_joins(&host);
     ana.type_line("/list");
     ana.expect_regex(r"\*\*\* 2 here: (ana, bob|bob, ana)");
 }
@@ -110,8 +100,7 @@ fn list_shows_who_is_here() {
 fn tab_completes_a_nick() {
     let host = Host::start(&[]);
     let mut carol = JsonClient::join(&host, "carol");
-    let home = temp_dir();
-    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    let (_home, mut ana) = ana_joins(&host);
     ana.type_keys("ca\t");
     ana.expect("carol: ");
     ana.type_line("hi");
@@ -121,8 +110,7 @@ fn tab_completes_a_nick() {
 #[test]
 fn tab_completes_a_nick_who_joined_later() {
     let host = Host::start(&[]);
-    let home = temp_dir();
-    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    let (_home, mut ana) = ana_joins(&host);
     let mut dave = JsonClient::join(&host, "dave");
     ana.expect("dave joined");
     ana.type_keys("/msg da\t");
@@ -135,8 +123,7 @@ fn tab_completes_a_nick_who_joined_later() {
 #[test]
 fn host_shutdown_ends_the_client_with_a_friendly_line() {
     let host = Host::start(&[]);
-    let home = temp_dir();
-    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    let (_home, mut ana) = ana_joins(&host);
     ana.type_keys("unfinished");
     ana.expect("unfinished");
     host.signal(Signal::SIGINT);
@@ -146,10 +133,7 @@ fn host_shutdown_ends_the_client_with_a_friendly_line() {
 
 #[test]
 fn ctrl_d_leaves_cleanly() {
-    let host = Host::start(&[]);
-    let mut bob = JsonClient::join(&host, "bob");
-    let home = temp_dir();
-    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    let (_host, mut bob, _home, mut ana) = ana_with_bob();
     ana.control('d');
     assert_eq!(ana.exit_code(), 0);
     let left = bob.expect_event_where("leave", |e| e["nick"] == "ana");
@@ -158,19 +142,14 @@ fn ctrl_d_leaves_cleanly() {
 
 #[test]
 fn ctrl_c_clears_a_line_then_twice_on_an_empty_one_leaves() {
-    let host = Host::start(&[]);
-    let mut bob = JsonClient::join(&host, "bob");
-    let home = temp_dir();
-    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    let (_host, mut bob, _home, mut ana) = ana_with_bob();
     ana.type_keys("oops");
     ana.expect("oops");
     ana.control('c');
     ana.enter_line("fine");
     bob.expect_message("ana", "say", "fine");
     // The first Ctrl-C on an empty line only says how to leave...
-    ana.control('c');
-    ana.expect(LEAVE_HINT);
-    ana.expect(EDITING);
+    first_ctrl_c(&mut ana);
     // ...the second one in a row leaves.
     ana.control('c');
     assert_eq!(ana.exit_code(), 0);
@@ -178,32 +157,45 @@ fn ctrl_c_clears_a_line_then_twice_on_an_empty_one_leaves() {
     assert_eq!(left["reason"], "quit");
 }
 
-#[test]
-fn ctrl_c_on_an_empty_line_does_not_leave_unless_pressed_twice_in_a_row() {
-    let host = Host::start(&[]);
-    let mut bob = JsonClient::join(&host, "bob");
+/// ana, joined on a terminal (no colors) and reading keys, with a home of her own.
+fn ana_joins(host: &Host) -> (tempfile::TempDir, PtyClient) {
     let home = temp_dir();
-    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    let ana = PtyClient::joined(host, home.path(), "ana", &[]);
+    (home, ana)
+}
+
+/// A room with bob in it (on a JSON socket), then ana on a terminal, as [`ana_joins`].
+fn ana_with_bob() -> (Host, JsonClient, tempfile::TempDir, PtyClient) {
+    let host = Host::start(&[]);
+    let bob = JsonClient::join(&host, "bob");
+    let (home, ana) = ana_joins(&host);
+    (host, bob, home, ana)
+}
+
+/// Presses Ctrl-C on an empty line, and waits for the hint and the editor reading keys again.
+fn first_ctrl_c(ana: &mut PtyClient) {
     ana.control('c');
     ana.expect(LEAVE_HINT);
     ana.expect(EDITING);
+}
+
+#[test]
+fn ctrl_c_on_an_empty_line_does_not_leave_unless_pressed_twice_in_a_row() {
+    let (_host, mut bob, _home, mut ana) = ana_with_bob();
+    first_ctrl_c(&mut ana);
     // Another key in between: the next Ctrl-C on an empty line is a first one again.
     ana.type_keys("x");
     ana.expect("<ana> x");
     ana.type_keys("\x7f");
     ana.expect("<ana> \r");
-    ana.control('c');
-    ana.expect(LEAVE_HINT);
+    first_ctrl_c(&mut ana);
     ana.enter_line("still here");
     bob.expect_message("ana", "say", "still here");
 }
 
 #[test]
 fn quit_leaves_and_unknown_commands_are_explained_not_sent() {
-    let host = Host::start(&[]);
-    let mut bob = JsonClient::join(&host, "bob");
-    let home = temp_dir();
-    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    let (_host, mut bob, _home, mut ana) = ana_with_bob();
     ana.type_line("/dance");
     ana.expect("error: unknown command /dance");
     ana.type_line("/me waves");
@@ -219,10 +211,7 @@ fn quit_leaves_and_unknown_commands_are_explained_not_sent() {
 
 #[test]
 fn a_mention_rings_the_bell() {
-    let host = Host::start(&[]);
-    let mut bob = JsonClient::join(&host, "bob");
-    let home = temp_dir();
-    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    let (_host, mut bob, _home, mut ana) = ana_with_bob();
     bob.say("ana: lunch?");
     ana.expect("<bob> ana: lunch?\x07");
 }
@@ -230,35 +219,22 @@ fn a_mention_rings_the_bell() {
 #[test]
 fn a_taken_nick_is_asked_for_again() {
     let host = Host::start(&["--name", "testroom"]);
-    let _bob = JsonClient::join(&host, "tester");
-    let home = temp_dir();
-    // No --nick: the client asks, suggesting the OS user name (USER=tester), which is taken.
-    let mut client = PtyClient::start(&host, home.path(), &["--color", "never"]);
-    client.expect(EDITING);
-    client.expect("nickname [tester]: ");
-    client.type_keys("\r");
-    client.expect("nickname 'tester' is taken; try another");
-    // The refused default is not offered again, and the line starts empty.
-    client.expect(EDITING);
-    client.expect("nickname: ");
-    client.type_line("ana");
-    client.expect("welcome to testroom, ana");
-}
-
-#[test]
-fn the_suggested_nick_is_a_default_not_a_prefix() {
-    let host = Host::start(&["--name", "testroom"]);
+    let _tester = JsonClient::join(&host, "tester");
     let _bob = JsonClient::join(&host, "bob");
     let home = temp_dir();
-    let mut client = PtyClient::start(&host, home.path(), &["--color", "never"]);
-    client.expect(EDITING);
-    client.expect("nickname [tester]: ");
+    // No --nick: the client asks, suggesting the OS user name (USER=tester).
+    let mut client = asked_for_a_nick(&host, home.path());
     // Typing replaces the suggestion rather than adding to it...
     client.type_line("bob");
-    client.expect("nickname 'bob' is taken; try another");
-    // ...and after a refusal the line starts empty again, the suggestion still offered.
-    client.expect(EDITING);
-    client.expect("nickname [tester]: ");
+    // ...and after a refusal the line starts empty again, the suggestion still offered...
+    asked_again(
+        &mut client,
+        "nickname 'bob' is taken",
+        "nickname [tester]: ",
+    );
+    client.type_keys("\r");
+    // ...until the room refuses the suggestion itself.
+    asked_again(&mut client, "nickname 'tester' is taken", "nickname: ");
     client.type_line("ana");
     client.expect("welcome to testroom, ana");
 }
@@ -267,11 +243,25 @@ fn the_suggested_nick_is_a_default_not_a_prefix() {
 fn enter_takes_the_suggested_nick() {
     let host = Host::start(&["--name", "testroom"]);
     let home = temp_dir();
-    let mut client = PtyClient::start(&host, home.path(), &["--color", "never"]);
-    client.expect(EDITING);
-    client.expect("nickname [tester]: ");
+    let mut client = asked_for_a_nick(&host, home.path());
     client.type_keys("\r");
     client.expect("welcome to testroom, tester");
+}
+
+/// A client started without --nick, once it asks for one, suggesting the OS user name
+/// (USER=tester), its editor reading keys.
+fn asked_for_a_nick(host: &Host, home: &std::path::Path) -> PtyClient {
+    let mut client = PtyClient::start(host, home, &["--color", "never"]);
+    client.expect(EDITING);
+    client.expect("nickname [tester]: ");
+    client
+}
+
+/// Waits until the client has explained the refusal (`why`) and asks again with `prompt`.
+fn asked_again(client: &mut PtyClient, why: &str, prompt: &str) {
+    client.expect(&format!("{why}; try another"));
+    client.expect(EDITING);
+    client.expect(prompt);
 }
 
 /// `chatroom join SERVER ARGS...` in a pseudo-terminal, for servers that are not a [`Host`].
@@ -330,9 +320,7 @@ fn a_host_turning_everyone_away_is_reported_before_asking_for_a_nick() {
 fn a_host_that_stopped_waiting_for_the_nick_is_reconnected_to() {
     let host = Host::start(&["--name", "testroom", "--handshake-timeout", "1"]);
     let home = temp_dir();
-    let mut client = PtyClient::start(&host, home.path(), &["--color", "never"]);
-    client.expect(EDITING);
-    client.expect("nickname [tester]: ");
+    let mut client = asked_for_a_nick(&host, home.path());
     // A slow typist: the host closes the connection it opened for the greeting meanwhile.
     std::thread::sleep(Duration::from_millis(2500));
     client.type_line("ana");
@@ -341,10 +329,7 @@ fn a_host_that_stopped_waiting_for_the_nick_is_reconnected_to() {
 
 #[test]
 fn nick_changes_the_prompt() {
-    let host = Host::start(&[]);
-    let mut bob = JsonClient::join(&host, "bob");
-    let home = temp_dir();
-    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    let (_host, mut bob, _home, mut ana) = ana_with_bob();
     ana.type_line("/nick anna");
     ana.expect("ana is now anna");
     ana.expect("<anna> ");
@@ -354,10 +339,7 @@ fn nick_changes_the_prompt() {
 
 #[test]
 fn a_pasted_block_is_one_message_per_line_in_order() {
-    let host = Host::start(&[]);
-    let mut bob = JsonClient::join(&host, "bob");
-    let home = temp_dir();
-    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    let (_host, mut bob, _home, mut ana) = ana_with_bob();
     // A bracketed paste of three lines, then Enter.
     ana.type_keys("\x1b[200~one\rtwo\r/me three\x1b[201~");
     ana.expect("three");
@@ -371,10 +353,7 @@ fn a_pasted_block_is_one_message_per_line_in_order() {
 
 #[test]
 fn our_own_actions_and_literal_slashes_echo_as_the_room_reads_them() {
-    let host = Host::start(&[]);
-    let mut bob = JsonClient::join(&host, "bob");
-    let home = temp_dir();
-    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    let (_host, mut bob, _home, mut ana) = ana_with_bob();
     ana.type_line("/me waves back");
     ana.expect_regex(r"\[\d\d:\d\d\] \* ana waves back");
     bob.expect_message("ana", "me", "waves back");
@@ -385,23 +364,18 @@ fn our_own_actions_and_literal_slashes_echo_as_the_room_reads_them() {
 
 #[test]
 fn a_private_message_to_ourselves_is_confirmed_once() {
-    let host = Host::start(&[]);
-    let home = temp_dir();
-    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    let (_host, _bob, _home, mut ana) = ana_with_bob();
     ana.enter_line("/msg ana note");
     // /list is answered after both the message and its ack: everything about the note is
     // on screen by then.
     ana.type_line("/list");
-    let shown = ana.expect("1 here: ana");
+    let shown = ana.expect("2 here: ana, bob");
     assert_eq!(shown.matches("[pm to ana] note").count(), 1, "{shown:?}");
 }
 
 #[test]
 fn a_private_message_names_the_nick_as_the_room_spells_it() {
-    let host = Host::start(&[]);
-    let mut bob = JsonClient::join(&host, "bob");
-    let home = temp_dir();
-    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    let (_host, mut bob, _home, mut ana) = ana_with_bob();
     ana.type_line("/msg BOB psst");
     bob.expect_message("ana", "pm", "psst");
     ana.expect("[pm to bob] psst");
@@ -466,10 +440,7 @@ fn long_incoming_lines_wrap_at_words_under_the_text() {
 
 #[test]
 fn tab_completes_a_nick_after_an_at_sign() {
-    let host = Host::start(&[]);
-    let mut bob = JsonClient::join(&host, "bob");
-    let home = temp_dir();
-    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    let (_host, mut bob, _home, mut ana) = ana_with_bob();
     ana.type_keys("thanks @b\t");
     ana.expect("thanks @bob");
     ana.type_line("!");
