@@ -356,6 +356,7 @@ fn our_own_actions_and_literal_slashes_echo_as_the_room_reads_them() {
     let (_host, mut bob, _home, mut ana) = ana_with_bob();
     ana.type_line("/me waves back");
     ana.expect_regex(r"\[\d\d:\d\d\] \* ana waves back");
+    ana.expect(EDITING);
     bob.expect_message("ana", "me", "waves back");
     ana.type_line("//etc/hosts");
     ana.expect_regex(r"\[\d\d:\d\d\] <ana> /etc/hosts");
@@ -365,11 +366,12 @@ fn our_own_actions_and_literal_slashes_echo_as_the_room_reads_them() {
 #[test]
 fn a_private_message_to_ourselves_is_confirmed_once() {
     let (_host, _bob, _home, mut ana) = ana_with_bob();
-    ana.enter_line("/msg ana note");
+    ana.type_line("/msg ana note");
+    let mut shown = ana.expect(EDITING);
     // /list is answered after both the message and its ack: everything about the note is
     // on screen by then.
     ana.type_line("/list");
-    let shown = ana.expect("2 here: ana, bob");
+    shown += &ana.expect("2 here: ana, bob");
     assert_eq!(shown.matches("[pm to ana] note").count(), 1, "{shown:?}");
 }
 
