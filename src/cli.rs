@@ -71,9 +71,12 @@ pub enum Command {
             On a terminal, type to talk; /help lists the commands (/msg, /me, /nick, /list, \
             /clear, /quit). Tab completes commands and the nicknames in the room, Up and Down \
             recall earlier lines (kept between sessions), and messages arriving while you type \
-            appear above your line without disturbing it. Without --nick or CHATROOM_NICK, join \
-            asks for a nickname, and asks again if the room refuses it. /quit, Ctrl-D or Ctrl-C \
-            on an empty line leave; when the host shuts the room down, join says so and exits 0.\n\n\
+            appear above your line without disturbing it, long ones word-wrapped. join connects \
+            before anything else, so a missing host is reported at once. Without --nick or \
+            CHATROOM_NICK, join asks for a nickname, suggesting the OS user name (or guest when \
+            that is root or unusable; Enter takes the suggestion), and asks again if the room \
+            refuses it. /quit, Ctrl-D or Ctrl-C twice on an empty line leave; when the host \
+            shuts the room down, join says so and exits 0.\n\n\
             When stdin is not a terminal, every line of it is sent (commands too), the room's \
             events are printed as plain lines (raw JSON events with --json), and join exits 0 at \
             the end of stdin once the host has acknowledged everything sent."

@@ -156,20 +156,12 @@ fn a_closed_stdout_is_a_quiet_success() {
     let host = Host::start(&[]);
     let mut bob = JsonClient::join(&host, "bob");
     let home = temp_dir();
-    let mut child = join_command(home.path(), &[&host.server(), "--nick", "bot", "--json"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = json_bot(&host, home.path());
     // Nobody reads the client's output (`join --json | head -1`, once head has its line):
     // its first write fails.
     drop(child.stdout.take());
     bob.expect_join("bot");
-    let _stdin_stays_open = child.stdin.take();
-    let (code, stderr) = wait_for_exit(child);
-    assert_eq!(code, Some(0), "{stderr}");
-    assert_eq!(stderr, "");
+    assert_quiet_success(child);
 }
 
 #[test]
@@ -196,4 +188,44 @@ fn json_passes_a_newer_hosts_welcome_on_untouched() {
     assert_eq!(printed, host.join().unwrap());
     let (code, stderr) = client.exit_by_itself();
     assert_eq!(code, Some(0), "{stderr}");
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_client_at_once() {
+    let host = Host::start(&[]);
+    let home = temp_dir();
+    let mut child = json_bot(&host, home.path());
+    // `join --json | head -1`: one line read, then the pipe is closed, and the room stays
+    // quiet: nothing more is written that could fail.
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut welcome = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut welcome).unwrap();
+    assert!(welcome.contains("\"welcome\""), "{welcome}");
+    drop(stdout);
+    assert_quiet_success(child);
+}
+
+#[test]
+fn the_banner_mentions_no_tab_without_a_line_editor() {
+    let host = Host::start(&[]);
+    let client = PipedClient::start(&host.server(), &["--nick", "pipe"], &[]);
+    assert_eq!(client.expect("/help"), "*** type /help for commands");
+}
+
+/// `chatroom join --json` as `bot`, stdin, stdout and stderr piped.
+fn json_bot(host: &Host, home: &std::path::Path) -> std::process::Child {
+    join_command(home, &[&host.server(), "--nick", "bot", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for `child` to exit on its own, stdin still open: it must exit 0, saying nothing.
+fn assert_quiet_success(mut child: std::process::Child) {
+    let _stdin_stays_open = child.stdin.take();
+    let (code, stderr) = wait_for_exit(child);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stderr, "");
 }

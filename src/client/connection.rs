@@ -12,6 +12,7 @@ use crate::error::{Error, ExitStatus, Result, describe_io};
 use crate::line::{Line, LineReader};
 use crate::protocol::wire::{ClientRequest, Limits, VERSION};
 use crate::protocol::{ErrorCode, Event};
+use crate::sanitize;
 
 /// Events can be long (a welcome in a room of thousands lists them all); this bounds them.
 const MAX_EVENT_LINE: usize = 8 * 1024 * 1024;
@@ -76,15 +77,8 @@ pub fn connect(target: &Target, timeout: Duration) -> Result<TcpStream> {
 /// A joined connection: what the room said, and its two halves.
 pub type Joined = (Welcome, EventStream, Requests);
 
-/// The room's answer to our hello, when the connection itself worked: welcomed, or asked for
-/// another nickname.
-pub enum JoinReply {
-    Joined(Box<Joined>),
-    /// The room refused the nickname (taken or invalid), saying why; another may do.
-    NickRefused(String),
-}
-
-/// Connects, says hello as `nick`, and waits for the welcome.
+/// Connects, says hello as `nick` at once (the greeting is skipped as it arrives), and waits
+/// for the welcome.
 pub fn join(target: &Target, nick: &str, timeout: Duration) -> Result<Joined> {
     join_announced(target, nick, timeout, true)
 }
@@ -97,93 +91,154 @@ pub fn join_announced(
     timeout: Duration,
     announce: bool,
 ) -> Result<Joined> {
-    match handshake_announced(target, nick, timeout, announce)? {
-        JoinReply::Joined(joined) => Ok(*joined),
-        JoinReply::NickRefused(message) => Err(refused(target, ErrorCode::NickTaken, &message)),
+    match open(target, timeout)?.hello_announced(nick, announce)? {
+        Hello::Joined(joined) => Ok(*joined),
+        Hello::NickRefused(message, _) => Err(refused(target, ErrorCode::NickTaken, &message)),
+        Hello::Closed => Err(open_lost(
+            target,
+            "the host closed the connection before welcoming us",
+        )),
     }
 }
 
-/// Like [`join`], but tells a refused nickname apart from every other failure, so that an
-/// interactive client can ask for another one.
-pub fn handshake(target: &Target, nick: &str, timeout: Duration) -> Result<JoinReply> {
-    handshake_announced(target, nick, timeout, true)
+/// A connection on which we have not said hello yet.
+pub struct Open {
+    target: Target,
+    timeout: Duration,
+    events: EventStream,
+    requests: Requests,
 }
 
-fn handshake_announced(
-    target: &Target,
-    nick: &str,
-    timeout: Duration,
-    announce: bool,
-) -> Result<JoinReply> {
+/// The room's answer to a hello on an [`Open`] connection.
+pub enum Hello {
+    Joined(Box<Joined>),
+    /// The room refused the nickname, saying why; the connection waits for another.
+    NickRefused(String, Open),
+    /// The host closed the connection without answering: it gave up waiting for a nickname
+    /// (`--handshake-timeout`), or went away. A fresh connection may do.
+    Closed,
+}
+
+/// Connects and waits for the host's greeting, before any nickname is chosen: an interactive
+/// client learns that there is no host, or that it turns everyone away, before asking for one.
+///
+/// A host too busy to serve us says so in its first line (`error: ...`) and closes. A room that
+/// is merely full only tells a hello, so that is known once a nickname is given.
+pub fn greet(target: &Target, timeout: Duration) -> Result<Open> {
+    let mut open = open(target, timeout)?;
+    match open.events.lines.next_line() {
+        Ok(Some(Line::Text(first))) => match first.strip_prefix("error:") {
+            Some(why) => Err(Error::new(
+                ExitStatus::Rejected,
+                format!("{target} refused us: {}", sanitize::clean(why.trim())),
+            )),
+            None => Ok(open),
+        },
+        Ok(Some(Line::TooLong)) => Ok(open),
+        Ok(None) => Err(open_lost(target, "the host closed the connection at once")),
+        Err(e) if is_timeout(&e) => Err(no_answer(target, "greeting", timeout)),
+        Err(e) => Err(open_lost(target, &describe_io(&e))),
+    }
+}
+
+/// Connects, with the handshake's time limits on the socket.
+fn open(target: &Target, timeout: Duration) -> Result<Open> {
     let stream = connect(target, timeout)?;
     let _ = stream.set_nodelay(true);
-    let lost = |why: String| Error::new(ExitStatus::ConnectionLost, format!("{target}: {why}"));
+    let lost = |e: io::Error| open_lost(target, &describe_io(&e));
     stream
         .set_read_timeout(Some(timeout))
         .and_then(|()| stream.set_write_timeout(Some(timeout)))
-        .map_err(|e| lost(describe_io(&e)))?;
-    let reader = stream.try_clone().map_err(|e| lost(describe_io(&e)))?;
-    let mut requests = Requests { stream };
-    let mut events = EventStream {
-        lines: LineReader::new(reader, MAX_EVENT_LINE, 16 * 1024),
-    };
-    requests
-        .send(&ClientRequest::Hello {
+        .map_err(lost)?;
+    let reader = stream.try_clone().map_err(lost)?;
+    Ok(Open {
+        target: target.clone(),
+        timeout,
+        requests: Requests { stream },
+        events: EventStream {
+            lines: LineReader::new(reader, MAX_EVENT_LINE, 16 * 1024),
+        },
+    })
+}
+
+impl Open {
+    /// Says hello as `nick` and waits for the room's answer.
+    pub fn hello(self, nick: &str) -> Result<Hello> {
+        self.hello_announced(nick, true)
+    }
+
+    /// Like [`Open::hello`]; with `announce: false` the room announces neither our join nor
+    /// our leave.
+    fn hello_announced(mut self, nick: &str, announce: bool) -> Result<Hello> {
+        let hello = ClientRequest::Hello {
             v: VERSION,
             nick: nick.to_string(),
             // Only a quiet hello says so: older hosts know no such field, and need none.
             announce: (!announce).then_some(false),
-        })
-        .map_err(|e| lost(format!("cannot say hello: {}", describe_io(&e))))?;
-    loop {
-        let (line, event) = match events.next_raw_event() {
-            Ok(Some(received)) => received,
-            Ok(None) => {
-                return Err(lost(
-                    "the host closed the connection before welcoming us".into(),
-                ));
-            }
-            // Connected but never answered: as unreachable as a host that refused us.
-            Err(e) if is_timeout(&e) => {
-                return Err(Error::new(
-                    ExitStatus::CannotConnect,
-                    format!(
-                        "cannot connect to {target}: no welcome within {} s (is this a chatroom host?)",
-                        timeout.as_secs()
-                    ),
-                ));
-            }
-            Err(e) => return Err(lost(describe_io(&e))),
         };
-        match event {
-            Event::Welcome {
-                nick,
-                room,
-                motd,
-                users,
-                count,
-                limits,
-                ..
-            } => {
-                let welcome = Welcome {
+        if self.requests.send(&hello).is_err() {
+            return Ok(Hello::Closed);
+        }
+        loop {
+            let (line, event) = match self.events.next_raw_event() {
+                Ok(Some(received)) => received,
+                Ok(None) => return Ok(Hello::Closed),
+                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Ok(Hello::Closed),
+                // Connected but never answered: as unreachable as a host that refused us.
+                Err(e) if is_timeout(&e) => {
+                    return Err(no_answer(&self.target, "welcome", self.timeout));
+                }
+                Err(e) => return Err(open_lost(&self.target, &describe_io(&e))),
+            };
+            match event {
+                Event::Welcome {
                     nick,
                     room,
                     motd,
-                    // Hosts from before `count` existed always listed everyone.
-                    count: count.max(users.len()),
                     users,
+                    count,
                     limits,
-                    line,
-                };
-                return Ok(JoinReply::Joined(Box::new((welcome, events, requests))));
+                    ..
+                } => {
+                    let welcome = Welcome {
+                        nick,
+                        room,
+                        motd,
+                        // Hosts from before `count` existed always listed everyone.
+                        count: count.max(users.len()),
+                        users,
+                        limits,
+                        line,
+                    };
+                    let joined = (welcome, self.events, self.requests);
+                    return Ok(Hello::Joined(Box::new(joined)));
+                }
+                Event::Error { code, message, .. } if code.is_nick_problem() => {
+                    return Ok(Hello::NickRefused(message, self));
+                }
+                Event::Error { code, message, .. } => {
+                    return Err(refused(&self.target, code, &message));
+                }
+                _ => {}
             }
-            Event::Error { code, message, .. } if code.is_nick_problem() => {
-                return Ok(JoinReply::NickRefused(message));
-            }
-            Event::Error { code, message, .. } => return Err(refused(target, code, &message)),
-            _ => {}
         }
     }
+}
+
+/// A connection that broke during the handshake.
+fn open_lost(target: &Target, why: &str) -> Error {
+    Error::new(ExitStatus::ConnectionLost, format!("{target}: {why}"))
+}
+
+/// Connected, but `what` never came: as unreachable as a host that refused us.
+fn no_answer(target: &Target, what: &str, timeout: Duration) -> Error {
+    Error::new(
+        ExitStatus::CannotConnect,
+        format!(
+            "cannot connect to {target}: no {what} within {} s (is this a chatroom host?)",
+            timeout.as_secs()
+        ),
+    )
 }
 
 /// The error for a handshake the room turned down.

@@ -6,7 +6,9 @@
 //! - **The prompt** is the start of our own chat line, `[HH:MM] <me> `, redrawn with the current
 //!   time on every key: after Enter the typed line stays on screen reading like everyone else's
 //!   messages, so it is never echoed twice.
-//! - **Ctrl-C** clears a line that has text and leaves on an empty one; Ctrl-D leaves too.
+//! - **Ctrl-C** clears a line that has text. On an empty line it ends `readline`, and the
+//!   session says how to leave; a second Ctrl-C in a row leaves (as node's REPL does). Ctrl-D
+//!   on an empty line leaves at once.
 //! - **History** persists in a file (see [`default_history_path`]): bounded, no consecutive
 //!   duplicates, and lines typed with a leading space are not kept, as in shells.
 //!
@@ -15,6 +17,7 @@
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rustyline::completion::{Completer, Pair};
@@ -60,6 +63,11 @@ pub fn candidates(line: &str, pos: usize, roster: &Roster) -> (usize, Vec<String
             .collect();
         return (start, commands);
     }
+    // `@bo` completes to `@bob`: the `@` stays, the nickname after it is completed.
+    if let Some(nick) = word.strip_prefix('@') {
+        let suffix = if start == 0 { " " } else { "" };
+        return (start + 1, nicks_starting(roster, nick, suffix));
+    }
     let suffix = if start == 0 {
         ": "
     } else if before[..start].trim_end().eq_ignore_ascii_case("/msg") {
@@ -67,12 +75,17 @@ pub fn candidates(line: &str, pos: usize, roster: &Roster) -> (usize, Vec<String
     } else {
         ""
     };
-    let nicks = roster
+    (start, nicks_starting(roster, word, suffix))
+}
+
+/// The others' nicknames that start with `prefix` (ignoring case), each followed by `suffix`.
+fn nicks_starting(roster: &Roster, prefix: &str, suffix: &str) -> Vec<String> {
+    let prefix = prefix.to_ascii_lowercase();
+    roster
         .others()
-        .filter(|nick| nick.to_ascii_lowercase().starts_with(&lower))
+        .filter(|nick| nick.to_ascii_lowercase().starts_with(&prefix))
         .map(|nick| format!("{nick}{suffix}"))
-        .collect();
-    (start, nicks)
+        .collect()
 }
 
 /// The rustyline helper: completion and the prompt's clock.
@@ -132,17 +145,33 @@ impl Validator for ChatHelper {}
 
 impl Helper for ChatHelper {}
 
-/// Ctrl-C: clear the line when it has text (it stays in the kill ring, Ctrl-Y brings it back),
-/// leave when it is empty.
-struct ClearOrLeave;
+/// Ctrl-C: clear the line when it has text (it stays in the kill ring, Ctrl-Y brings it back);
+/// on an empty line, end `readline` as interrupted, for the session to decide.
+struct ClearOrInterrupt {
+    /// Set when the last key was a Ctrl-C on an empty line (see [`LineEditor::interrupted`]).
+    last_was_interrupt: Arc<AtomicBool>,
+}
 
-impl ConditionalEventHandler for ClearOrLeave {
+impl ConditionalEventHandler for ClearOrInterrupt {
     fn handle(&self, _: &Event, _: RepeatCount, _: bool, ctx: &EventContext) -> Option<Cmd> {
         if ctx.line().is_empty() {
             Some(Cmd::Interrupt)
         } else {
+            self.last_was_interrupt.store(false, Ordering::SeqCst);
             Some(Cmd::Kill(Movement::WholeLine))
         }
+    }
+}
+
+/// Every other key: whatever it does, the next Ctrl-C is no longer "in a row".
+struct AnyOtherKey {
+    last_was_interrupt: Arc<AtomicBool>,
+}
+
+impl ConditionalEventHandler for AnyOtherKey {
+    fn handle(&self, _: &Event, _: RepeatCount, _: bool, _: &EventContext) -> Option<Cmd> {
+        self.last_was_interrupt.store(false, Ordering::SeqCst);
+        None
     }
 }
 
@@ -150,6 +179,8 @@ impl ConditionalEventHandler for ClearOrLeave {
 pub struct LineEditor {
     editor: Editor<ChatHelper, FileHistory>,
     history_path: Option<PathBuf>,
+    /// Whether the last key was a Ctrl-C on an empty line; the key handlers keep it.
+    last_was_interrupt: Arc<AtomicBool>,
 }
 
 impl LineEditor {
@@ -177,9 +208,18 @@ impl LineEditor {
             renderer,
             chatting: false,
         }));
+        let last_was_interrupt = Arc::new(AtomicBool::new(false));
         editor.bind_sequence(
             KeyEvent::ctrl('C'),
-            EventHandler::Conditional(Box::new(ClearOrLeave)),
+            EventHandler::Conditional(Box::new(ClearOrInterrupt {
+                last_was_interrupt: last_was_interrupt.clone(),
+            })),
+        );
+        editor.bind_sequence(
+            Event::Any,
+            EventHandler::Conditional(Box::new(AnyOtherKey {
+                last_was_interrupt: last_was_interrupt.clone(),
+            })),
         );
         if let Some(path) = &history_path
             && path.exists()
@@ -193,6 +233,7 @@ impl LineEditor {
         Ok(LineEditor {
             editor,
             history_path,
+            last_was_interrupt,
         })
     }
 
@@ -201,11 +242,19 @@ impl LineEditor {
         self.editor.create_external_printer()
     }
 
-    /// Asks for a nickname, offering `suggestion` ready to edit or accept.
-    pub fn read_nick(&mut self, suggestion: &str) -> Result<String, ReadlineError> {
+    /// Asks for a nickname on an empty line, showing `default` as `nickname [default]: `;
+    /// Enter on an empty line takes the default (or asks again when there is none).
+    pub fn read_nick(&mut self, default: Option<&str>) -> Result<String, ReadlineError> {
         self.set_chatting(false);
-        self.editor
-            .readline_with_initial("nickname: ", (suggestion, ""))
+        let prompt = nick_prompt(default);
+        loop {
+            let typed = self.editor.readline(&prompt)?;
+            match (typed.trim(), default) {
+                ("", Some(default)) => return Ok(default.to_string()),
+                ("", None) => continue,
+                (typed, _) => return Ok(typed.to_string()),
+            }
+        }
     }
 
     /// Reads one chat line; the prompt is `raw_prompt` as rustyline measures it, drawn by the
@@ -215,10 +264,23 @@ impl LineEditor {
         self.editor.readline(raw_prompt)
     }
 
+    /// After `readline` ended with Ctrl-C on an empty line: whether it was the second in a
+    /// row (no other key in between), which means leave. The first one only arms it.
+    pub fn interrupted(&mut self) -> bool {
+        self.last_was_interrupt.swap(true, Ordering::SeqCst)
+    }
+
     fn set_chatting(&mut self, chatting: bool) {
         if let Some(helper) = self.editor.helper_mut() {
             helper.chatting = chatting;
         }
+    }
+
+    /// The terminal's width as the editor sees it.
+    pub fn columns(&mut self) -> Option<usize> {
+        self.editor
+            .dimensions()
+            .map(|(columns, _)| usize::from(columns))
     }
 
     /// Adds a line to the history (rustyline drops duplicates and space-led lines).
@@ -245,6 +307,38 @@ impl LineEditor {
                 path.display()
             );
         }
+    }
+}
+
+/// How many terminal rows `readline` used for `prompt` and `line` at `columns` wide, laid out
+/// as rustyline lays them out (a character that does not fit goes to the next row whole; a
+/// row filled exactly moves the cursor to the next one): after Enter, the cursor is that many
+/// rows below where the prompt started.
+pub fn rows(prompt: &str, line: &str, columns: usize) -> usize {
+    let columns = columns.max(1);
+    let (mut row, mut col) = (0, 0);
+    for c in prompt.chars().chain(line.chars()) {
+        if c == '\n' {
+            (row, col) = (row + 1, 0);
+            continue;
+        }
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        col += w;
+        if col > columns {
+            (row, col) = (row + 1, w);
+        }
+    }
+    if col == columns {
+        row += 1;
+    }
+    row + 1
+}
+
+/// The nickname question, with the default Enter takes.
+fn nick_prompt(default: Option<&str>) -> String {
+    match default {
+        Some(default) => format!("nickname [{default}]: "),
+        None => "nickname: ".to_string(),
     }
 }
 
@@ -287,6 +381,16 @@ mod tests {
     }
 
     #[test]
+    fn an_at_sign_stays_and_the_nick_after_it_completes() {
+        assert_eq!(
+            complete("@b"),
+            (1, vec!["bob ".to_string(), "Bobby ".to_string()])
+        );
+        assert_eq!(complete("thanks @CA"), (8, vec!["carol".to_string()]));
+        assert_eq!(complete("@an"), (1, vec![]));
+    }
+
+    #[test]
     fn we_are_not_offered_to_ourselves() {
         assert_eq!(complete("an"), (0, vec![]));
     }
@@ -296,6 +400,26 @@ mod tests {
         assert_eq!(complete("/ms"), (0, vec!["/msg ".to_string()]));
         assert_eq!(complete("/e"), (0, vec!["/exit ".to_string()]));
         assert_eq!(complete("see /ms"), (4, vec![]));
+    }
+
+    #[test]
+    fn rows_are_counted_as_rustyline_lays_them_out() {
+        assert_eq!(rows("<a> ", "", 80), 1);
+        assert_eq!(rows("<a> ", "h", 6), 1);
+        // A row filled exactly: the cursor is already on the next one.
+        assert_eq!(rows("<a> ", "hi", 6), 2);
+        assert_eq!(rows("<a> ", "hi!", 6), 2);
+        assert_eq!(rows("<a> ", &"x".repeat(19), 6), 4);
+        assert_eq!(rows("<a> ", &"x".repeat(20), 6), 5);
+        // Pasted lines, and a wide character that does not fit at the end of a row.
+        assert_eq!(rows("<a> ", "one\ntwo\nthree", 80), 3);
+        assert_eq!(rows("<a> ", "x日", 6), 2);
+    }
+
+    #[test]
+    fn the_nickname_question_shows_its_default() {
+        assert_eq!(nick_prompt(Some("guest")), "nickname [guest]: ");
+        assert_eq!(nick_prompt(None), "nickname: ");
     }
 
     #[test]

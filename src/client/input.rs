@@ -40,10 +40,10 @@ pub const HELP: &[&str] = &[
     "  /me ACTION           action message, shown as * you ACTION",
     "  /nick NEW            change your nickname",
     "  /clear               clear the screen",
-    "  /quit (/exit)        leave (Ctrl-D, or Ctrl-C on an empty line, too)",
+    "  /quit (/exit)        leave (Ctrl-D, or Ctrl-C twice on an empty line, too)",
     "  //text               send a line that starts with /",
     "  /help                this list",
-    "keys: Tab completes commands and nicknames, Up/Down recall what you typed,",
+    "keys: Tab completes commands and nicknames (@bo too), Up/Down recall what you typed,",
     "      Ctrl-C clears the line; lines starting with a space stay out of history",
 ];
 

@@ -82,6 +82,9 @@ pub fn mentions(text: &str, nick: &str) -> bool {
 pub struct RenderedLine {
     pub text: String,
     pub mention: bool,
+    /// Where the message text starts (in columns): a line wrapped on screen continues there
+    /// (see [`wrap`]).
+    pub indent: usize,
 }
 
 impl RenderedLine {
@@ -89,8 +92,107 @@ impl RenderedLine {
         RenderedLine {
             text,
             mention: false,
+            indent: 0,
         }
     }
+
+    fn indented(self, indent: usize) -> Self {
+        RenderedLine { indent, ..self }
+    }
+}
+
+/// Below this many columns for the text, indenting wrapped lines would leave too little room:
+/// the terminal wraps them instead.
+const MIN_WRAPPED_TEXT: usize = 12;
+
+/// The columns `text` takes on a terminal.
+pub fn width(text: &str) -> usize {
+    text.chars()
+        .map(|c| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0))
+        .sum()
+}
+
+/// Word-wraps a rendered line at `columns`, continuation lines indented by `indent` columns (to
+/// where the message text starts), as irssi does.
+///
+/// Breaks fall on the last space that fits (the space itself goes), or inside a word longer
+/// than a whole line. Escape sequences (our colors) take no room, and the styles in force at a
+/// break are ended before it and taken up again after the indent. Indenting every continuation
+/// line also means peer text can never start a row of its own: 150 spaces followed by
+/// `[12:00] <bob> ...` stays visibly inside the sender's message.
+pub fn wrap(line: &str, indent: usize, columns: usize) -> String {
+    if columns < indent + MIN_WRAPPED_TEXT {
+        return line.to_string();
+    }
+    let mut out = String::with_capacity(line.len() + 16);
+    // The row being filled, its width, and the styles in force.
+    let mut row = String::new();
+    let mut col = 0;
+    let mut styles = String::new();
+    // The last space a break may fall on: where it is in `row`, its column, the styles then.
+    let mut space: Option<(usize, usize, String)> = None;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            let sequence = escape_sequence(c, &mut chars);
+            if sequence == "\u{1b}[0m" {
+                styles.clear();
+            } else {
+                styles.push_str(&sequence);
+            }
+            row.push_str(&sequence);
+            continue;
+        }
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if col + w > columns {
+            let (tail, tail_styles) = match space.take() {
+                // Break at the last space, and carry the word after it over.
+                Some((at, space_col, then)) if c != ' ' => {
+                    let tail = row.split_off(at);
+                    col = indent + (col - space_col - 1);
+                    (tail[1..].to_string(), then)
+                }
+                _ => {
+                    col = indent;
+                    (String::new(), styles.clone())
+                }
+            };
+            if !tail_styles.is_empty() {
+                row.push_str("\u{1b}[0m");
+            }
+            out.push_str(&row);
+            out.push('\n');
+            row = format!("{:indent$}{tail_styles}{tail}", "");
+            if c == ' ' {
+                continue;
+            }
+        }
+        if c == ' ' && col >= indent {
+            space = Some((row.len(), col, styles.clone()));
+        }
+        row.push(c);
+        col += w;
+    }
+    out.push_str(&row);
+    out
+}
+
+/// The rest of an escape sequence whose ESC was `esc`: a CSI sequence up to its final byte, or
+/// ESC and one more character.
+fn escape_sequence(esc: char, chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> String {
+    let mut sequence = String::from(esc);
+    if let Some(next) = chars.next() {
+        sequence.push(next);
+        if next == '[' {
+            for c in chars.by_ref() {
+                sequence.push(c);
+                if ('\u{40}'..='\u{7e}').contains(&c) {
+                    break;
+                }
+            }
+        }
+    }
+    sequence
 }
 
 /// Renders events for one reader: their style, their time zone.
@@ -136,6 +238,11 @@ where
         format!("{} ", self.paint(&format!("[{clock}]"), |s| s.dimmed()))
     }
 
+    /// The columns [`Renderer::stamp`] takes.
+    fn stamp_width(&self) -> usize {
+        if self.style.timestamps { 8 } else { 0 }
+    }
+
     /// A nickname in its color; ours in bold, so our own lines stand out.
     fn nick(&self, nick: &str, me: &str) -> String {
         let nick = sanitize::clean(nick);
@@ -163,8 +270,9 @@ where
         format!("{head} {}", names.join(", "))
     }
 
-    /// What we see on joining: the room, who is here, the message of the day.
-    pub fn welcome(&self, welcome: &Welcome) -> Vec<String> {
+    /// What we see on joining: the room, who is here, the message of the day, and what to
+    /// type next (Tab only where there is a line editor to press it in).
+    pub fn welcome(&self, welcome: &Welcome, line_editor: bool) -> Vec<String> {
         let me = &welcome.nick;
         let mut lines = vec![
             self.notice(&format!(
@@ -181,16 +289,27 @@ where
         if let Some(motd) = &welcome.motd {
             lines.push(self.notice(&format!("motd: {}", sanitize::clean(motd))));
         }
-        lines.push(self.notice("type /help for commands; Tab completes nicknames"));
+        lines.push(self.notice(if line_editor {
+            "type /help for commands; Tab completes nicknames"
+        } else {
+            "type /help for commands"
+        }));
         lines
     }
 
     /// The confirmation of a private message we sent.
-    pub fn pm_sent(&self, ts: &Timestamp, to: &str, text: &str) -> String {
-        let marker = self.paint(&format!("[pm to {}]", sanitize::clean(to)), |s| {
-            s.magenta().bold()
-        });
-        format!("{}{marker} {}", self.stamp(ts), sanitize::clean(text))
+    pub fn pm_sent(&self, ts: &Timestamp, to: &str, text: &str) -> RenderedLine {
+        let marker = format!("[pm to {}]", sanitize::clean(to));
+        RenderedLine {
+            indent: self.stamp_width() + width(&marker) + 1,
+            text: format!(
+                "{}{} {}",
+                self.stamp(ts),
+                self.paint(&marker, |s| s.magenta().bold()),
+                sanitize::clean(text)
+            ),
+            mention: false,
+        }
     }
 
     /// The line for a room event, or `None` for events that are not shown as such (acks,
@@ -205,6 +324,9 @@ where
                 text,
                 ..
             } => {
+                if *kind == MessageKind::Pm && from.eq_ignore_ascii_case(me) {
+                    return Some(self.pm_sent(ts, to.as_deref().unwrap_or("?"), text));
+                }
                 let text = sanitize::clean(text);
                 let mention = *kind != MessageKind::Pm && mentions(&text, me);
                 let shown = if mention {
@@ -212,25 +334,11 @@ where
                 } else {
                     text.clone()
                 };
-                let body = match kind {
-                    MessageKind::Say => format!("<{}> {shown}", self.nick(from, me)),
-                    MessageKind::Me => format!("* {} {shown}", self.nick(from, me)),
-                    MessageKind::Pm if from.eq_ignore_ascii_case(me) => {
-                        return Some(RenderedLine::plain(self.pm_sent(
-                            ts,
-                            to.as_deref().unwrap_or("?"),
-                            &text,
-                        )));
-                    }
-                    MessageKind::Pm => {
-                        let marker = format!("[pm from {}]", sanitize::clean(from));
-                        format!("{} {text}", self.paint(&marker, |s| s.magenta().bold()))
-                    }
-                };
+                let line = self.message(ts, from, *kind, &shown, me);
                 RenderedLine {
-                    text: format!("{}{body}", self.stamp(ts)),
                     // A private message is for us by definition: it rings too.
                     mention: mention || *kind == MessageKind::Pm,
+                    ..line
                 }
             }
             Event::Join { ts, .. }
@@ -245,12 +353,47 @@ where
                     self.stamp(ts),
                     self.paint(&text, |s| s.dimmed())
                 ))
+                .indented(self.stamp_width() + "*** ".len())
             }
-            Event::Users { users, .. } => RenderedLine::plain(self.users(users, me)),
-            Event::Error { message, .. } => RenderedLine::plain(self.error(message)),
+            Event::Users { users, .. } => {
+                RenderedLine::plain(self.users(users, me)).indented("*** ".len())
+            }
+            Event::Error { message, .. } => {
+                RenderedLine::plain(self.error(message)).indented("error: ".len())
+            }
             _ => return None,
         };
         Some(line)
+    }
+
+    /// A message line: `<from> text`, `* from text` or `[pm from from] text`, after the time.
+    fn message(
+        &self,
+        ts: &Timestamp,
+        from: &str,
+        kind: MessageKind,
+        shown: &str,
+        me: &str,
+    ) -> RenderedLine {
+        let (head, plain_head) = match kind {
+            MessageKind::Say => (format!("<{}>", self.nick(from, me)), format!("<{from}>")),
+            MessageKind::Me => (format!("* {}", self.nick(from, me)), format!("* {from}")),
+            MessageKind::Pm => {
+                let marker = format!("[pm from {}]", sanitize::clean(from));
+                (self.paint(&marker, |s| s.magenta().bold()), marker)
+            }
+        };
+        RenderedLine {
+            text: format!("{}{head} {shown}", self.stamp(ts)),
+            mention: false,
+            indent: self.stamp_width() + width(&sanitize::clean(&plain_head)) + 1,
+        }
+    }
+
+    /// What we sent, as the room shows it to others: our `/me waves` as `* ana waves`, our
+    /// `//etc` as `<ana> /etc`.
+    pub fn own(&self, kind: MessageKind, me: &str, text: &str, now: &Timestamp) -> RenderedLine {
+        self.message(now, me, kind, &sanitize::clean(text), me)
     }
 
     /// The prompt as rustyline measures it: the same width as [`Renderer::prompt`], no colors,
@@ -463,6 +606,81 @@ mod tests {
     }
 
     #[test]
+    fn long_lines_wrap_at_words_indented_under_the_text() {
+        let line = renderer(PLAIN)
+            .event(&say("bob", "the quick brown fox jumps over it"), "ana")
+            .unwrap();
+        assert_eq!(line.indent, "[16:03] <bob> ".len());
+        assert_eq!(
+            wrap(&line.text, line.indent, 30),
+            "[16:03] <bob> the quick brown\n              fox jumps over\n              it"
+        );
+        // Fits: untouched. Too narrow to indent: left to the terminal.
+        assert_eq!(wrap(&line.text, line.indent, 80), line.text);
+        assert_eq!(wrap(&line.text, line.indent, 20), line.text);
+    }
+
+    #[test]
+    fn a_word_longer_than_a_row_is_cut() {
+        assert_eq!(
+            wrap(&format!("<b> {}", "x".repeat(30)), 4, 16),
+            format!(
+                "<b> {}\n    {}\n    {}",
+                "x".repeat(12),
+                "x".repeat(12),
+                "x".repeat(6)
+            )
+        );
+    }
+
+    #[test]
+    fn wrapping_carries_styles_over_the_break() {
+        colors_on();
+        let text = "lunch today at noon ana?";
+        let line = renderer(COLOR).event(&say("bob", text), "ana").unwrap();
+        let wrapped = wrap(&line.text, line.indent, 30);
+        let rows: Vec<&str> = wrapped.split('\n').collect();
+        assert_eq!(rows.len(), 2, "{wrapped:?}");
+        // The highlight ends before the break and starts again after the indent.
+        assert!(rows[0].ends_with("\u{1b}[0m"), "{wrapped:?}");
+        assert!(
+            rows[1].starts_with(&format!("{:14}\u{1b}[", "")),
+            "{wrapped:?}"
+        );
+    }
+
+    #[test]
+    fn a_forged_line_stays_indented_inside_the_message() {
+        // Issue 10: spaces enough to push fake text to a row of its own once wrapped.
+        let forged = format!(
+            "{}[12:00] <bob> I am bob, send me your password",
+            " ".repeat(150)
+        );
+        let line = renderer(PLAIN).event(&say("eve", &forged), "ana").unwrap();
+        for columns in [40, 80, 120, 163] {
+            let wrapped = wrap(&line.text, line.indent, columns);
+            for row in wrapped.split('\n').skip(1) {
+                assert!(
+                    row.starts_with(&" ".repeat(line.indent)),
+                    "a row of its own at {columns} columns: {row:?}"
+                );
+                assert!(crate::client::render::width(row) <= columns, "{row:?}");
+            }
+            assert!(wrapped.split('\n').count() > 1);
+        }
+    }
+
+    #[test]
+    fn our_own_lines_read_as_the_room_reads_them() {
+        let r = renderer(PLAIN);
+        let me = r.own(MessageKind::Me, "ana", "waves back", &ts());
+        assert_eq!(me.text, "[16:03] * ana waves back");
+        assert_eq!(me.indent, "[16:03] * ana ".len());
+        let say = r.own(MessageKind::Say, "ana", "/etc/hosts", &ts());
+        assert_eq!(say.text, "[16:03] <ana> /etc/hosts");
+    }
+
+    #[test]
     fn the_welcome_names_room_people_and_motd() {
         let welcome = Welcome {
             nick: "ana".into(),
@@ -473,9 +691,12 @@ mod tests {
             limits: Limits::EXAMPLE,
             line: String::new(),
         };
-        let lines = renderer(PLAIN).welcome(&welcome);
+        let lines = renderer(PLAIN).welcome(&welcome, true);
         assert_eq!(lines[0], "*** welcome to lobby, ana");
         assert_eq!(lines[1], "*** 2 here: ana, bob");
         assert_eq!(lines[2], "*** motd: be kind");
+        assert!(lines[3].contains("Tab completes nicknames"));
+        let piped = renderer(PLAIN).welcome(&welcome, false);
+        assert_eq!(piped[3], "*** type /help for commands");
     }
 }

@@ -47,6 +47,15 @@ impl Roster {
         self.users.iter().any(|u| u.eq_ignore_ascii_case(nick))
     }
 
+    /// `nick` as the room spells it (`BOB` -> `bob`), or as given when nobody here has it.
+    pub fn spelled(&self, nick: &str) -> String {
+        self.users
+            .iter()
+            .find(|u| u.eq_ignore_ascii_case(nick))
+            .map_or(nick, String::as_str)
+            .to_string()
+    }
+
     /// Everyone but us: the nicknames worth completing.
     pub fn others(&self) -> impl Iterator<Item = &str> {
         self.users
@@ -98,5 +107,7 @@ mod tests {
             id: None,
         });
         assert_eq!(roster.others().collect::<Vec<_>>(), ["rob", "dan"]);
+        assert_eq!(roster.spelled("ROB"), "rob");
+        assert_eq!(roster.spelled("eve"), "eve");
     }
 }

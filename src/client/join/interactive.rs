@@ -19,14 +19,20 @@ use super::output::{Output, Screen};
 use super::prompt_waker::PromptWaker;
 use super::reader::Hooks;
 use crate::client::acks::{self, AckOutcome, AckTally};
-use crate::client::connection::{self, JoinReply, Joined};
-use crate::client::editor::LineEditor;
+use crate::client::connection::{self, Hello, Joined, Open};
+use crate::client::editor::{self, LineEditor};
 use crate::client::input::{self, UserInput};
+use crate::client::render;
 use crate::client::resolve_nick;
 use crate::client::roster::Roster;
 use crate::error::{Error, ExitStatus, Result};
 use crate::nick;
+use crate::protocol::Timestamp;
 use crate::protocol::parse::Request;
+use crate::protocol::wire::MessageKind;
+
+/// What the first Ctrl-C on an empty line says (the second one leaves).
+const LEAVE_HINT: &str = "(press Ctrl-C again or type /quit to leave)";
 
 /// The interactive side: the line editor, and a printer for the main thread's own lines.
 pub(super) struct Terminal {
@@ -54,6 +60,19 @@ impl Terminal {
     fn say(&mut self, text: &str) {
         let _ = self.printer.line(text);
     }
+
+    /// Replaces the last `rows` rows on screen (what `readline` left of a line, the cursor
+    /// just below them) with `lines`. Where the terminal cannot be told to move the cursor
+    /// (outside Unix), the old rows stay and `lines` follow them.
+    fn replace_last_rows(&mut self, rows: usize, lines: &[String]) {
+        let erase = if cfg!(unix) && rows > 0 {
+            format!("\x1b[{rows}A\r\x1b[J")
+        } else {
+            String::new()
+        };
+        let text = lines.join("\n");
+        let _ = self.printer.line(&format!("{erase}{text}"));
+    }
 }
 
 impl Session {
@@ -67,7 +86,7 @@ impl Session {
             return Ok(());
         };
         *terminal.roster.lock().expect("roster lock") = Roster::new(&welcome.nick, &welcome.users);
-        for line in self.renderer.welcome(&welcome) {
+        for line in self.renderer.welcome(&welcome, true) {
             terminal.say(&line);
         }
         let waker = PromptWaker::default();
@@ -107,30 +126,62 @@ impl Session {
         }
     }
 
-    /// Connects under the given nickname or one the user types, asking again (with the reason)
-    /// while the room refuses it. `None` when the user gives up (Ctrl-C or Ctrl-D).
+    /// Connects, then joins under the given nickname or one the user types, asking again
+    /// (with the reason) while the room refuses it. `None` when the user gives up (Ctrl-C or
+    /// Ctrl-D).
+    ///
+    /// The connection comes first, so that a missing host (or one turning everyone away) is
+    /// reported before anyone types a name. The first default is the OS user name (or
+    /// `guest`); a default the room refused is not offered again.
     fn join_asking(&self, terminal: &mut Terminal, given: Option<&str>) -> Result<Option<Joined>> {
-        let mut suggestion = resolve_nick(None)?;
+        let mut open = Some(connection::greet(&self.target, self.timeout)?);
+        let mut default = Some(resolve_nick(None)?);
         let mut next = given.map(str::to_string);
         loop {
             let nick = match next.take() {
                 Some(nick) => nick,
-                None => match terminal.editor.read_nick(&suggestion) {
-                    Ok(nick) => nick.trim().to_string(),
+                None => match terminal.editor.read_nick(default.as_deref()) {
+                    Ok(nick) => nick,
                     Err(ReadlineError::Interrupted | ReadlineError::Eof) => return Ok(None),
                     Err(e) => return Err(Error::failure(format!("cannot read the terminal: {e}"))),
                 },
             };
             let refusal = match nick::validate(&nick) {
                 Err(why) => format!("cannot use '{nick}' as a nickname: {why}"),
-                Ok(()) => match connection::handshake(&self.target, &nick, self.timeout)? {
-                    JoinReply::Joined(joined) => return Ok(Some(*joined)),
-                    JoinReply::NickRefused(why) => why,
+                Ok(()) => match self.hello(&mut open, &nick)? {
+                    Ok(joined) => return Ok(Some(joined)),
+                    Err(why) => why,
                 },
             };
             terminal.say(&self.renderer.error(&format!("{refusal}; try another")));
-            suggestion = nick;
+            if default.as_deref() == Some(nick.as_str()) {
+                default = None;
+            }
         }
+    }
+
+    /// Says hello as `nick` on the connection kept `open` (or a fresh one, when the host gave
+    /// up waiting while the user was typing). `Err` holds why the room refused the nickname;
+    /// the connection stays open for another.
+    fn hello(&self, open: &mut Option<Open>, nick: &str) -> Result<Result<Joined, String>> {
+        for fresh in [false, true] {
+            let connection = match open.take() {
+                Some(connection) if !fresh => connection,
+                _ => connection::greet(&self.target, self.timeout)?,
+            };
+            match connection.hello(nick)? {
+                Hello::Joined(joined) => return Ok(Ok(*joined)),
+                Hello::NickRefused(why, connection) => {
+                    *open = Some(connection);
+                    return Ok(Err(why));
+                }
+                Hello::Closed => {}
+            }
+        }
+        Err(lost(
+            &self.target,
+            "the host closed the connection before welcoming us",
+        ))
     }
 
     /// The chat loop: read a line, act on it, until the session ends.
@@ -146,38 +197,115 @@ impl Session {
                 return end;
             }
             let me = terminal.roster.lock().expect("roster lock").me.clone();
-            let line = match terminal.editor.read_line(&self.renderer.raw_prompt(&me)) {
+            let prompt = self.renderer.raw_prompt(&me);
+            let line = match terminal.editor.read_line(&prompt) {
                 Ok(line) => line,
                 Err(ReadlineError::Interrupted) => {
-                    return take_outcomes(&mut sender.tally, outcomes, waker).unwrap_or(End::Left);
+                    // The session ending elsewhere interrupts `readline` too (see PromptWaker).
+                    if let Some(end) = take_outcomes(&mut sender.tally, outcomes, waker) {
+                        return end;
+                    }
+                    if terminal.editor.interrupted() {
+                        return End::Left;
+                    }
+                    terminal.replace_last_rows(1, &[self.renderer.notice(LEAVE_HINT)]);
+                    continue;
                 }
                 Err(ReadlineError::Eof) => return End::Left,
                 Err(e) => return End::Failed(format!("cannot read the terminal: {e}")),
             };
-            terminal.editor.remember(&line);
-            match input::parse(&line) {
-                UserInput::Blank => {}
-                UserInput::Quit => return End::Left,
-                UserInput::Help => {
-                    for line in input::HELP {
-                        terminal.say(&self.renderer.notice(line));
-                    }
-                }
-                UserInput::Clear => terminal.editor.clear_screen(),
-                UserInput::Mistake(why) => terminal.say(&self.renderer.error(&why)),
-                UserInput::Request(request) => {
-                    let renaming = matches!(request, Request::Nick(_));
-                    match sender.send(request) {
-                        Ok(()) => {}
-                        Err(Problem::Mistake(why)) => terminal.say(&self.renderer.error(&why)),
-                        Err(Problem::End(end)) => return end,
-                    }
-                    // The next prompt shows our nickname: wait until the room has answered.
-                    if renaming && let Some(end) = self.settle_now(sender, outcomes) {
-                        return end;
-                    }
+            // A paste of several lines (the editor keeps their breaks) is as many messages,
+            // in order.
+            let typed: Vec<&str> = line.split('\n').collect();
+            let inputs: Vec<UserInput> = typed.iter().map(|line| input::parse(line)).collect();
+            for line in &typed {
+                terminal.editor.remember(line);
+            }
+            self.echo(terminal, (&prompt, &line), &me, &typed, &inputs);
+            for input in inputs {
+                if let Some(end) = self.act(terminal, sender, outcomes, input) {
+                    return end;
                 }
             }
+        }
+    }
+
+    /// Does what one typed line asks; `Some` when that ends the session.
+    fn act(
+        &self,
+        terminal: &mut Terminal,
+        sender: &mut Outgoing,
+        outcomes: &Receiver<AckOutcome>,
+        input: UserInput,
+    ) -> Option<End> {
+        match input {
+            UserInput::Blank => {}
+            UserInput::Quit => return Some(End::Left),
+            UserInput::Help => {
+                for line in input::HELP {
+                    terminal.say(&self.renderer.notice(line));
+                }
+            }
+            UserInput::Clear => terminal.editor.clear_screen(),
+            UserInput::Mistake(why) => terminal.say(&self.renderer.error(&why)),
+            UserInput::Request(request) => {
+                let renaming = matches!(request, Request::Nick(_));
+                match sender.send(request) {
+                    Ok(()) => {}
+                    Err(Problem::Mistake(why)) => terminal.say(&self.renderer.error(&why)),
+                    Err(Problem::End(end)) => return Some(end),
+                }
+                // The next prompt shows our nickname: wait until the room has answered.
+                if renaming {
+                    return self.settle_now(sender, outcomes);
+                }
+            }
+        }
+        None
+    }
+
+    /// Replaces what `readline` left on screen of what was just typed (`prompt` and `line`)
+    /// with how the room reads it, where that differs: `/me waves` as `* ana waves`, `//etc`
+    /// as `<ana> /etc`, a pasted block as one message line each, a long line word-wrapped
+    /// and indented like incoming ones. Other commands stay as typed.
+    fn echo(
+        &self,
+        terminal: &mut Terminal,
+        (prompt, line): (&str, &str),
+        me: &str,
+        typed: &[&str],
+        inputs: &[UserInput],
+    ) {
+        let Some(columns) = terminal.editor.columns() else {
+            return;
+        };
+        let rows = editor::rows(prompt, line, columns);
+        let differs = match inputs {
+            [UserInput::Request(Request::Me(_))] => true,
+            [UserInput::Request(Request::Say(text))] => text != line,
+            _ => typed.len() > 1,
+        };
+        // Elsewhere the terminal cannot be told to go back up: the typed rows stay.
+        if !cfg!(unix) || !(differs || rows > 1) {
+            return;
+        }
+        let now = Timestamp::now();
+        let lines: Vec<String> = typed
+            .iter()
+            .zip(inputs)
+            .filter_map(|(typed, input)| {
+                let (kind, text) = match input {
+                    UserInput::Blank => return None,
+                    UserInput::Request(Request::Say(text)) => (MessageKind::Say, text.as_str()),
+                    UserInput::Request(Request::Me(text)) => (MessageKind::Me, text.as_str()),
+                    _ => (MessageKind::Say, *typed),
+                };
+                let own = self.renderer.own(kind, me, text, &now);
+                Some(render::wrap(&own.text, own.indent, columns))
+            })
+            .collect();
+        if !lines.is_empty() {
+            terminal.replace_last_rows(rows, &lines);
         }
     }
 

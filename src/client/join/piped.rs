@@ -13,7 +13,7 @@ use crossbeam_channel::{Receiver, select};
 use super::Session;
 use super::end::{End, lost};
 use super::outgoing::Problem;
-use super::output::{Output, Stdout};
+use super::output::{self, Output, Stdout};
 use super::reader::Hooks;
 use crate::cli::JoinArgs;
 use crate::client::connection::{self, Welcome};
@@ -33,6 +33,7 @@ impl Session {
         if write_welcome(&mut out, &welcome, &self.renderer, args.json).is_err() {
             return Ok(()); // Nobody is reading.
         }
+        output::when_stdout_closes(nobody_reads);
         let roster = Arc::new(Mutex::new(Roster::new(&welcome.nick, &welcome.users)));
         let (mut sender, outcomes) = self.start_reader(
             (&welcome, events, requests),
@@ -43,9 +44,7 @@ impl Session {
                 bell: false,
                 // The main thread waits on the outcome channel itself: nothing to wake.
                 wake: Box::new(|| {}),
-                // `join --json | head -1`: the reader has read enough. With no terminal to
-                // restore and no history to save, the quiet way out is the direct one.
-                output_closed: Box::new(|| std::process::exit(0)),
+                output_closed: Box::new(nobody_reads),
             },
         )?;
         let lines = stdin_lines(welcome.limits.max_line)?;
@@ -101,6 +100,12 @@ impl Session {
     }
 }
 
+/// `join --json | head -1`: the reader has read enough. With no terminal to restore and no
+/// history to save, the quiet way out is the direct one.
+fn nobody_reads() {
+    std::process::exit(0)
+}
+
 /// The welcome, as a JSON event or as rendered lines.
 fn write_welcome(
     out: &mut Stdout,
@@ -112,7 +117,7 @@ fn write_welcome(
         // The host's own line, fields this client does not know included.
         return out.line(&welcome.line);
     }
-    for line in renderer.welcome(welcome) {
+    for line in renderer.welcome(welcome, false) {
         out.line(&line)?;
     }
     Ok(())

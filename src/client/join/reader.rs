@@ -16,6 +16,7 @@ use crate::client::connection::EventStream;
 use crate::client::render::Renderer;
 use crate::client::roster::Roster;
 use crate::error::{Error, Result, describe_io};
+use crate::protocol::wire::MessageKind;
 use crate::protocol::{Event, Timestamp};
 
 /// How the event thread prints, and how it reaches the main thread: what differs between a
@@ -130,11 +131,19 @@ impl Reader {
             Event::Ack { id, .. } => {
                 let pm = id.as_ref().and_then(|id| pms.remove(&id.as_u64()?));
                 if let Some((to, text)) = pm {
+                    // As the room spells the nickname (`/msg BOB` goes to bob).
+                    let to = self.roster.lock().expect("roster lock").spelled(&to);
                     let line = self.renderer.pm_sent(&Timestamp::now(), &to, &text);
-                    out.line(&line)?;
+                    out.wrapped(&line.text, line.indent)?;
                 }
                 Ok(())
             }
+            // A private message to ourselves: its ack shows it already.
+            Event::Message {
+                kind: MessageKind::Pm,
+                from,
+                ..
+            } if from.eq_ignore_ascii_case(me) => Ok(()),
             Event::Error { id, .. } => {
                 if let Some(id) = id.as_ref().and_then(|id| id.as_u64()) {
                     pms.remove(&id);
@@ -146,9 +155,9 @@ impl Reader {
             }
             _ => match self.renderer.event(event, me) {
                 Some(line) if line.mention && self.hooks.bell => {
-                    out.line(&format!("{}\u{7}", line.text))
+                    out.wrapped(&format!("{}\u{7}", line.text), line.indent)
                 }
-                Some(line) => out.line(&line.text),
+                Some(line) => out.wrapped(&line.text, line.indent),
                 None => Ok(()),
             },
         }
