@@ -317,6 +317,19 @@ fn a_host_turning_everyone_away_is_reported_before_asking_for_a_nick() {
 }
 
 #[test]
+fn a_full_room_is_reported_before_asking_for_a_nick() {
+    let host = Host::start(&["--max-clients", "1"]);
+    let _only = harness::PlainClient::join(&host, "only");
+    let home = temp_dir();
+    let mut client = spawn_join(&host.server(), home.path(), &["--color", "never"]);
+    let before = client
+        .exp_string("room is full (1/1)")
+        .expect("the full room is shown");
+    assert!(!before.contains("nickname"), "asked first: {before:?}");
+    assert_eq!(exit_code_of(client), 4);
+}
+
+#[test]
 fn a_host_that_stopped_waiting_for_the_nick_is_reconnected_to() {
     let host = Host::start(&["--name", "testroom", "--handshake-timeout", "1"]);
     let home = temp_dir();

@@ -8,13 +8,17 @@ use harness::{Conn, Host, JsonClient, PlainClient, assert_not_delivered};
 use serde_json::json;
 use std::time::Duration;
 
-/// Connects one plain client too many: reads the greeting, offers `nick`, and returns every
-/// line received until the host closed the connection.
+/// Connects one plain client too many: reads the greeting (which says the room is full),
+/// offers `nick` all the same, and returns every line received until the host closed the
+/// connection.
 fn turned_away_plain(host: &Host, nick: &str) -> Vec<String> {
     let mut conn = Conn::connect(host);
-    if conn.next_line() == harness::greeting(&host.name, host.handshake_timeout) {
-        conn.send_line(nick);
-    }
+    let greeting = conn.next_line();
+    assert!(
+        greeting.ends_with("is full (2/2); try again later."),
+        "{greeting}"
+    );
+    conn.send_line(nick);
     conn.expect_closed();
     conn.received().to_vec()
 }
@@ -40,8 +44,10 @@ fn a_client_over_max_clients_is_told_the_room_is_full_and_closed() {
 fn a_json_client_over_max_clients_gets_room_full_and_is_closed() {
     let host = Host::start(&["--max-clients", "1"]);
     let _alice = JsonClient::join(&host, "alice");
-    let mut bot = JsonClient::connect(&host);
-    let reply = bot.hello("bot");
+    let mut bot = Conn::connect(&host);
+    bot.next_line(); // The greeting, which says the room is full.
+    bot.send_line(&json!({"type": "hello", "v": 1, "nick": "bot"}).to_string());
+    let reply = harness::parse_event(&bot.next_line());
     assert_eq!(
         (&reply["type"], &reply["code"]),
         (&json!("error"), &json!("room_full"))

@@ -18,6 +18,33 @@ fn the_greeting_is_one_plain_line_naming_the_room() {
 }
 
 #[test]
+fn a_full_room_says_so_in_its_greeting_and_still_refuses_a_hello_in_its_dialect() {
+    let host = Host::start(&["--name", "ops", "--max-clients", "1"]);
+    let only = PlainClient::join(&host, "only");
+    let mut late = harness::Conn::connect(&host);
+    assert_eq!(
+        late.next_line(),
+        "chatroom: ops is full (1/1); try again later."
+    );
+    late.send_line("late");
+    late.expect_line("the refusal", |l| l == "error: room is full (1/1)");
+    late.expect_closed();
+    // Once there is space again, the greeting is the usual one.
+    only.disconnect();
+    let deadline = std::time::Instant::now() + harness::TIMEOUT;
+    loop {
+        let mut next = harness::Conn::connect(&host);
+        if next.next_line() == harness::greeting("ops", host.handshake_timeout) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the room never had space again"
+        );
+    }
+}
+
+#[test]
 fn the_welcome_names_the_room_everyone_here_and_the_motd() {
     let host = Host::start(&["--name", "ops", "--motd", "be kind"]);
     let _alice = PlainClient::join(&host, "alice");

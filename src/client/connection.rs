@@ -11,7 +11,7 @@ use super::target::Target;
 use crate::error::{Error, ExitStatus, Result, describe_io};
 use crate::line::{Line, LineReader};
 use crate::protocol::wire::{ClientRequest, Limits, VERSION};
-use crate::protocol::{ErrorCode, Event};
+use crate::protocol::{ErrorCode, Event, plain};
 use crate::sanitize;
 
 /// Events can be long (a welcome in a room of thousands lists them all); this bounds them.
@@ -122,18 +122,28 @@ pub enum Hello {
 /// Connects and waits for the host's greeting, before any nickname is chosen: an interactive
 /// client learns that there is no host, or that it turns everyone away, before asking for one.
 ///
-/// A host too busy to serve us says so in its first line (`error: ...`) and closes. A room that
-/// is merely full only tells a hello, so that is known once a nickname is given.
+/// A host too busy to serve us says so in its first line (`error: ...`) and closes; a full room
+/// says so in its greeting (see `plain::greeting_when_full`). A room that fills up between the
+/// greeting and the hello refuses the hello.
 pub fn greet(target: &Target, timeout: Duration) -> Result<Open> {
     let mut open = open(target, timeout)?;
     match open.events.lines.next_line() {
-        Ok(Some(Line::Text(first))) => match first.strip_prefix("error:") {
-            Some(why) => Err(Error::new(
-                ExitStatus::Rejected,
-                format!("{target} refused us: {}", sanitize::clean(why.trim())),
-            )),
-            None => Ok(open),
-        },
+        Ok(Some(Line::Text(first))) => {
+            if let Some(why) = first.strip_prefix("error:") {
+                return Err(Error::new(
+                    ExitStatus::Rejected,
+                    format!("{target} refused us: {}", sanitize::clean(why.trim())),
+                ));
+            }
+            if let Some(full) = plain::full_room_in_greeting(&first) {
+                return Err(refused(
+                    target,
+                    ErrorCode::RoomFull,
+                    &sanitize::clean(&full),
+                ));
+            }
+            Ok(open)
+        }
         Ok(Some(Line::TooLong)) => Ok(open),
         Ok(None) => Err(open_lost(target, "the host closed the connection at once")),
         Err(e) if is_timeout(&e) => Err(no_answer(target, "greeting", timeout)),

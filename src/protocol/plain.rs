@@ -21,6 +21,21 @@ pub fn greeting(room: &str, seconds_to_answer: u64) -> String {
     )
 }
 
+/// The greeting a new connection gets instead when the room is full: it may still say hello (a
+/// place may free up), but it knows before choosing a nickname that it will likely be refused.
+pub fn greeting_when_full(room: &str, here: usize, max: usize) -> String {
+    format!("chatroom: {room} is full ({here}/{max}); try again later.\n")
+}
+
+/// What a greeting says about a full room (`room is full (100/100)`), if it says the room is
+/// full: how a client learns it before asking for a nickname.
+pub fn full_room_in_greeting(greeting: &str) -> Option<String> {
+    let rest = greeting.strip_prefix("chatroom: ")?;
+    let (_, counts) = rest.rsplit_once(" is full (")?;
+    let counts = counts.strip_suffix("); try again later.")?;
+    Some(format!("room is full ({counts})"))
+}
+
 /// The commands, as `/help` lists them.
 pub fn help() -> String {
     [
@@ -241,6 +256,16 @@ mod tests {
         assert_eq!(render(&error), "error: room is full (2/2)\n");
         assert_eq!(render(&Event::Quit { reason: "x".into() }), "<quit>\n");
         assert!(!greeting("lobby", 10).starts_with('{'));
+        let full = greeting_when_full("ops team", 3, 3);
+        assert!(!full.starts_with('{'));
+        assert_eq!(
+            full_room_in_greeting(full.trim_end()).as_deref(),
+            Some("room is full (3/3)")
+        );
+        assert_eq!(
+            full_room_in_greeting(greeting("lobby", 10).trim_end()),
+            None
+        );
         assert_eq!(
             greeting("ops", 30),
             "chatroom: welcome to ops. Type a nickname and press Enter (within 30 s).\n"

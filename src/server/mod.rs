@@ -282,7 +282,10 @@ pub fn run(
         burst: config.burst,
         max_clients: config.max_clients,
     };
+    let headcount = Arc::new(AtomicUsize::new(0));
     let rules = Arc::new(ShardRules {
+        name: config.room.clone(),
+        headcount: Arc::clone(&headcount),
         greeting: Arc::from(
             plain::greeting(&config.room, config.handshake_timeout.as_secs()).into_bytes(),
         ),
@@ -315,7 +318,8 @@ pub fn run(
         quiet_above: config.quiet_above,
     };
     let (stop_tx, stop_rx) = crossbeam_channel::bounded(1);
-    let room = Room::new(profile, recorder.clone(), Fanout::new(links.clone()));
+    let fanout = Fanout::new(links.clone());
+    let room = Room::new(profile, headcount, recorder.clone(), fanout);
     threads.push(spawn("room".into(), move || {
         room.run(&report_rx, &stop_rx)
     })?);

@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, select};
@@ -65,6 +66,9 @@ struct Member {
 
 pub(crate) struct Room {
     profile: RoomProfile,
+    /// How many members there are, for the shards to read (a greeting says when the room is
+    /// full). Only the room writes it.
+    headcount: Arc<AtomicUsize>,
     /// By connection serial number.
     members: HashMap<u64, Member>,
     /// Folded nickname -> serial number, for uniqueness and private messages.
@@ -76,9 +80,15 @@ pub(crate) struct Room {
 }
 
 impl Room {
-    pub(crate) fn new(profile: RoomProfile, recorder: Recorder, fanout: Fanout) -> Self {
+    pub(crate) fn new(
+        profile: RoomProfile,
+        headcount: Arc<AtomicUsize>,
+        recorder: Recorder,
+        fanout: Fanout,
+    ) -> Self {
         Room {
             profile,
+            headcount,
             members: HashMap::new(),
             nicks: HashMap::new(),
             seq: 0,
@@ -126,6 +136,11 @@ impl Room {
     }
 
     fn take(&mut self, batch: Vec<ShardReport>) {
+        self.take_reports(batch);
+        self.headcount.store(self.members.len(), Ordering::Relaxed);
+    }
+
+    fn take_reports(&mut self, batch: Vec<ShardReport>) {
         for report in batch {
             match report {
                 ShardReport::Hello {

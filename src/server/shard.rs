@@ -46,6 +46,7 @@ use super::session::{self, Step};
 use super::shutdown::FLUSH_GRACE;
 use super::timers::{Due, Timers};
 use crate::line::Line;
+use crate::protocol::plain;
 use crate::protocol::wire::{LeaveReason, Limits};
 
 /// The token of a shard's [`Waker`].
@@ -66,7 +67,12 @@ const LINGER_CHECK: Duration = Duration::from_millis(10);
 
 /// What every shard needs to know about the room's rules.
 pub(crate) struct ShardRules {
-    /// The plain-mode greeting every new connection gets.
+    /// The room's name.
+    pub(crate) name: String,
+    /// How many members the room has (the room updates it): a new connection is told when the
+    /// room is full.
+    pub(crate) headcount: Arc<AtomicUsize>,
+    /// The plain-mode greeting every new connection gets while the room has space.
     pub(crate) greeting: Frame,
     pub(crate) limits: Limits,
     pub(crate) handshake_timeout: Duration,
@@ -416,7 +422,16 @@ impl Shard {
         }
         entry.insert(conn);
         self.timers.add(deadline, Due { slot, id: serial });
-        self.push_frame(slot, self.rules.greeting.clone());
+        let (here, max) = (
+            self.rules.headcount.load(Ordering::Relaxed),
+            self.rules.limits.max_clients,
+        );
+        let greeting = if here >= max {
+            Arc::from(plain::greeting_when_full(&self.rules.name, here, max).into_bytes())
+        } else {
+            self.rules.greeting.clone()
+        };
+        self.push_frame(slot, greeting);
     }
 
     /// Applies a room turn: its broadcast goes into the logs, its orders to their connections,
