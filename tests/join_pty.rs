@@ -317,6 +317,30 @@ fn a_host_turning_everyone_away_is_reported_before_asking_for_a_nick() {
 }
 
 #[test]
+fn a_host_that_stops_answering_is_said_on_screen_and_so_is_its_return() {
+    let host = Host::start(&[]);
+    let home = temp_dir();
+    let mut ana = PtyClient::joined(&host, home.path(), "ana", &["--timeout", "1"]);
+    // Stopped: still connected, answering nothing (a hung machine looks the same).
+    host.signal(nix::sys::signal::Signal::SIGSTOP);
+    ana.type_line("anyone there?");
+    ana.expect("the host has not answered for");
+    host.signal(nix::sys::signal::Signal::SIGCONT);
+    ana.expect("the host is answering again");
+}
+
+#[test]
+fn a_typed_ping_is_answered() {
+    let host = Host::start(&[]);
+    let home = temp_dir();
+    let mut ana = PtyClient::joined(&host, home.path(), "ana", &[]);
+    ana.type_line("/ping");
+    ana.expect("*** pong");
+    ana.type_line("/quit");
+    assert_eq!(ana.exit_code(), 0, "the ping was counted as answered");
+}
+
+#[test]
 fn a_full_room_is_reported_before_asking_for_a_nick() {
     let host = Host::start(&["--max-clients", "1"]);
     let _only = harness::PlainClient::join(&host, "only");

@@ -54,6 +54,10 @@ impl AckOutcome {
                 message: message.clone(),
             },
             Event::Quit { reason } => AckOutcome::RoomClosed(reason.clone()),
+            // A `/ping` the user typed; the session's own liveness pings are not ours to count.
+            Event::Pong { id: reply_to } => AckOutcome::Done {
+                id: Some(id(reply_to)?),
+            },
             _ => return None,
         })
     }

@@ -225,10 +225,10 @@ impl LineEditor {
             && path.exists()
             && let Err(e) = editor.load_history(path)
         {
-            eprintln!(
+            crate::error::to_stderr(format_args!(
                 "chatroom: warning: cannot read the history in {}: {e}",
                 path.display()
-            );
+            ));
         }
         Ok(LineEditor {
             editor,
@@ -302,10 +302,10 @@ impl LineEditor {
             return;
         }
         if let Err(why) = save(&mut self.editor, &path) {
-            eprintln!(
+            crate::error::to_stderr(format_args!(
                 "chatroom: warning: cannot save the history to {}: {why}",
                 path.display()
-            );
+            ));
         }
     }
 }

@@ -361,6 +361,8 @@ where
             Event::Error { message, .. } => {
                 RenderedLine::plain(self.error(message)).indented("error: ".len())
             }
+            // The answer to a `/ping` typed here (the session's own pings are not shown).
+            Event::Pong { .. } => RenderedLine::plain(self.paint("*** pong", |s| s.dimmed())),
             _ => return None,
         };
         Some(line)

@@ -101,8 +101,11 @@ impl Session {
         roster: Arc<Mutex<Roster>>,
         hooks: Hooks,
     ) -> Result<(Outgoing, Receiver<AckOutcome>)> {
-        let (outcomes, pms_tx) = reader::spawn(events, roster, self.renderer.clone(), hooks)?;
-        let outgoing = Outgoing::new(requests, welcome.limits.max_line, pms_tx);
+        let lines = outgoing::spawn_writer(requests)?;
+        let liveness = reader::Liveness::new(lines.clone(), self.timeout);
+        let (outcomes, pms_tx) =
+            reader::spawn(events, roster, self.renderer.clone(), hooks, liveness)?;
+        let outgoing = Outgoing::new(lines, welcome.limits.max_line, pms_tx);
         Ok((outgoing, outcomes))
     }
 }

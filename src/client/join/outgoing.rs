@@ -3,6 +3,10 @@
 //!
 //! Requests are pipelined with ids from the shared [`AckTally`], as `chatroom send` does, and
 //! leaving waits until the host has answered every one, so nothing typed is lost.
+//!
+//! One writer thread owns the connection's sending half and writes whole lines in the order it
+//! is given them: the main thread's requests, and the event thread's liveness pings, so a ping
+//! can never land in the middle of a line.
 
 use std::time::Duration;
 
@@ -13,7 +17,7 @@ use crate::client::acks::{self, AckOutcome, AckTally};
 use crate::client::connection::Requests;
 use crate::client::input;
 use crate::client::target::Target;
-use crate::error::{Result, describe_io};
+use crate::error::{Error, Result};
 use crate::protocol::parse::Request;
 use crate::protocol::wire::ClientRequest;
 
@@ -25,9 +29,45 @@ const GOODBYE_WAIT: Duration = Duration::from_secs(2);
 /// id, to whom, and the text.
 pub(super) type SentPm = (u64, String, String);
 
+/// Lines the writer thread may hold before a sender waits: more than anyone types, few enough
+/// to bound what a host that stopped reading can make us keep.
+const WRITER_BACKLOG: usize = 1024;
+
+/// What the writer thread is given.
+pub(super) enum Outbound {
+    /// A whole line, newline included.
+    Line(String),
+    /// Close the sending side: the host sees the end of our input after every line before it.
+    Finish,
+}
+
+/// Starts the writer thread on the sending half of a connection. It ends once every sender
+/// is gone, after [`Outbound::Finish`], or when a write fails (the event thread sees the
+/// connection end then, and reports it).
+pub(super) fn spawn_writer(mut requests: Requests) -> Result<Sender<Outbound>> {
+    let (tx, rx) = crossbeam_channel::bounded(WRITER_BACKLOG);
+    std::thread::Builder::new()
+        .name("writer".into())
+        .spawn(move || {
+            for outbound in rx {
+                match outbound {
+                    Outbound::Line(line) => {
+                        if requests.send_line(&line).is_err() {
+                            return;
+                        }
+                    }
+                    Outbound::Finish => return requests.finish(),
+                }
+            }
+        })
+        .map_err(|e| Error::failure(format!("cannot start the writer thread: {e}")))?;
+    Ok(tx)
+}
+
 /// The main thread's side of the connection: sending, and counting what was answered.
 pub(super) struct Outgoing {
-    requests: Requests,
+    /// To the writer thread.
+    lines: Sender<Outbound>,
     /// What was sent and answered; the main thread also counts the replies that come in while
     /// it waits for the user.
     pub(super) tally: AckTally,
@@ -38,9 +78,9 @@ pub(super) struct Outgoing {
 }
 
 impl Outgoing {
-    pub(super) fn new(requests: Requests, max_line: usize, sent_pms: Sender<SentPm>) -> Self {
+    pub(super) fn new(lines: Sender<Outbound>, max_line: usize, sent_pms: Sender<SentPm>) -> Self {
         Outgoing {
-            requests,
+            lines,
             tally: AckTally::default(),
             max_line,
             sent_pms,
@@ -68,9 +108,9 @@ impl Outgoing {
         if let (Some((to, text)), Some(number)) = (pm, id.as_u64()) {
             let _ = self.sent_pms.send((number, to, text));
         }
-        self.requests
-            .send_line(&line)
-            .map_err(|e| Problem::End(End::Lost(describe_io(&e))))?;
+        self.lines
+            .send(Outbound::Line(line))
+            .map_err(|_| Problem::End(End::Lost("the connection closed".into())))?;
         self.tally.mark_sent();
         Ok(())
     }
@@ -104,8 +144,9 @@ impl Outgoing {
         if closed {
             return Ok(());
         }
-        let _ = self.requests.send(&ClientRequest::Quit { id: None });
-        self.requests.finish();
+        let quit = ClientRequest::Quit { id: None }.to_json_line();
+        let _ = self.lines.send(Outbound::Line(quit));
+        let _ = self.lines.send(Outbound::Finish);
         let deadline = std::time::Instant::now() + GOODBYE_WAIT;
         while let Ok(outcome) = outcomes.recv_deadline(deadline) {
             if outcome.is_final() {

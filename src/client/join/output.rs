@@ -58,7 +58,7 @@ impl Output for Stdout {
     }
 
     fn diagnostic(&mut self, text: &str) -> io::Result<()> {
-        eprintln!("chatroom: {text}");
+        crate::error::to_stderr(format_args!("chatroom: {text}"));
         Ok(())
     }
 }

@@ -59,17 +59,17 @@ impl Session {
                                 let _ = out.line(&self.renderer.notice(line));
                             }
                         }
-                        UserInput::Mistake(why) => eprintln!("chatroom: {why}"),
+                        UserInput::Mistake(why) => crate::error::to_stderr(format_args!("chatroom: {why}")),
                         UserInput::Request(request) => match sender.send(request) {
                             Ok(()) => {}
-                            Err(Problem::Mistake(why)) => eprintln!("chatroom: {why}"),
+                            Err(Problem::Mistake(why)) => crate::error::to_stderr(format_args!("chatroom: {why}")),
                             Err(Problem::End(end)) => break end,
                         },
                     },
-                    Ok(Line::TooLong) => eprintln!(
+                    Ok(Line::TooLong) => crate::error::to_stderr(format_args!(
                         "chatroom: a line was not sent: longer than the room allows ({} bytes)",
                         welcome.limits.max_line
-                    ),
+                    )),
                     // The end of stdin.
                     Err(_) => break End::Left,
                 },
@@ -87,7 +87,7 @@ impl Session {
         match end {
             End::RoomClosed => {
                 if args.json {
-                    eprintln!("chatroom: room closed by host");
+                    crate::error::to_stderr(format_args!("chatroom: room closed by host"));
                 } else {
                     let _ = out.line(&self.renderer.notice("room closed by host"));
                 }
@@ -141,7 +141,10 @@ fn stdin_lines(max_line: usize) -> Result<Receiver<Line>> {
                     }
                     Ok(None) => return,
                     Err(e) => {
-                        eprintln!("chatroom: cannot read stdin: {}", describe_io(&e));
+                        crate::error::to_stderr(format_args!(
+                            "chatroom: cannot read stdin: {}",
+                            describe_io(&e)
+                        ));
                         return;
                     }
                 }

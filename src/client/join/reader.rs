@@ -3,21 +3,87 @@
 //!
 //! It never ends the session itself: when the connection ends it reports the [`AckOutcome`] and
 //! wakes the main thread ([`Hooks::wake`]), which decides what happens next.
+//!
+//! It also watches that the host still answers ([`Liveness`]): after a while without a word it
+//! pings, and once `--timeout` has passed in silence it says so on screen, then says so again
+//! when the host is back. A stopped or hung host would otherwise look like a quiet room, with
+//! every line typed into it seemingly sent.
 
 use std::io;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
-use super::outgoing::SentPm;
+use super::outgoing::{Outbound, SentPm};
 use super::output::Output;
 use crate::client::acks::AckOutcome;
-use crate::client::connection::EventStream;
+use crate::client::connection::{EventStream, is_timeout};
 use crate::client::render::Renderer;
 use crate::client::roster::Roster;
 use crate::error::{Error, Result, describe_io};
-use crate::protocol::wire::MessageKind;
-use crate::protocol::{Event, Timestamp};
+use crate::protocol::wire::{ClientRequest, MessageKind};
+use crate::protocol::{Event, Id, Timestamp};
+
+/// The id of the session's own pings: a text id, so it never collides with a numbered request.
+const LIVENESS_ID: &str = "liveness";
+
+/// Whether the host still answers: when it was last heard, whether the user has been told it
+/// went silent, and how to ping it.
+pub(super) struct Liveness {
+    pings: Sender<Outbound>,
+    /// How long a silence may last before the user is told (`--timeout`).
+    timeout: Duration,
+    last_heard: Instant,
+    warned: bool,
+}
+
+impl Liveness {
+    pub(super) fn new(pings: Sender<Outbound>, timeout: Duration) -> Self {
+        Liveness {
+            pings,
+            timeout,
+            last_heard: Instant::now(),
+            warned: false,
+        }
+    }
+
+    /// How long a read may wait before the host is pinged: twice per `timeout`, so that a host
+    /// that is there has answered a ping well before the user would be told it is not.
+    fn tick(&self) -> Duration {
+        (self.timeout / 2).max(Duration::from_millis(500))
+    }
+
+    /// A read waited a whole tick: ping, and say so if the silence has lasted `timeout`.
+    fn silence(&mut self) -> Option<String> {
+        let ping = ClientRequest::Ping {
+            id: Some(Id::Text(LIVENESS_ID.into())),
+        };
+        // A full writer means the host stopped reading: one more ping would not help.
+        let _ = self.pings.try_send(Outbound::Line(ping.to_json_line()));
+        let silent = self.last_heard.elapsed();
+        if silent < self.timeout || self.warned {
+            return None;
+        }
+        self.warned = true;
+        Some(format!(
+            "the host has not answered for {} s: it may be stopped or overloaded; what you send \
+             waits for it (/quit leaves)",
+            silent.as_secs()
+        ))
+    }
+
+    /// Something arrived; returns what to say if the host had gone quiet.
+    fn heard(&mut self) -> Option<&'static str> {
+        self.last_heard = Instant::now();
+        std::mem::take(&mut self.warned).then_some("the host is answering again")
+    }
+}
+
+/// True for the answer to one of the session's own pings: no one else's business.
+fn answers_liveness(event: &Event) -> bool {
+    matches!(event, Event::Pong { id: Some(Id::Text(id)) } if id == LIVENESS_ID)
+}
 
 /// How the event thread prints, and how it reaches the main thread: what differs between a
 /// terminal and a pipe.
@@ -46,6 +112,7 @@ struct Reader {
     outcomes: Sender<AckOutcome>,
     /// Private messages we sent, by id, so their acks can be shown as `[pm to NICK] text`.
     sent_pms: Receiver<SentPm>,
+    liveness: Liveness,
 }
 
 /// Starts the event thread on the reading half of a joined connection. Returns the channel it
@@ -55,6 +122,7 @@ pub(super) fn spawn(
     roster: Arc<Mutex<Roster>>,
     renderer: Arc<Renderer>,
     hooks: Hooks,
+    liveness: Liveness,
 ) -> Result<(Receiver<AckOutcome>, Sender<SentPm>)> {
     let (outcomes_tx, outcomes) = crossbeam_channel::unbounded();
     let (pms_tx, sent_pms) = crossbeam_channel::unbounded();
@@ -65,6 +133,7 @@ pub(super) fn spawn(
         hooks,
         outcomes: outcomes_tx,
         sent_pms,
+        liveness,
     }
     .spawn()?;
     Ok((outcomes, pms_tx))
@@ -80,15 +149,31 @@ impl Reader {
     }
 
     fn run(mut self) {
-        // Silence is normal in a chat room; only the main thread judges the host's answers.
-        let _ = self.events.set_timeout(None);
+        // A read that waits a whole tick is a silence worth a ping (see `Liveness`).
+        let _ = self.events.set_timeout(Some(self.liveness.tick()));
         let mut pms = std::collections::HashMap::new();
         loop {
             let (raw, event) = match self.events.next_raw_event() {
                 Ok(Some(next)) => next,
                 Ok(None) => return self.report(AckOutcome::of_read_end(None)),
+                Err(e) if is_timeout(&e) => {
+                    if let Some(news) = self.liveness.silence()
+                        && self.hooks.out.diagnostic(&news).is_err()
+                    {
+                        return (self.hooks.output_closed)();
+                    }
+                    continue;
+                }
                 Err(e) => return self.report(AckOutcome::of_read_end(Some(&e))),
             };
+            if let Some(news) = self.liveness.heard()
+                && self.hooks.out.diagnostic(news).is_err()
+            {
+                return (self.hooks.output_closed)();
+            }
+            if answers_liveness(&event) {
+                continue;
+            }
             let me = {
                 let mut roster = self.roster.lock().expect("roster lock");
                 roster.apply(&event);
@@ -101,7 +186,10 @@ impl Reader {
             );
             if let Err(e) = self.show(&raw, &event, &me, &mut pms) {
                 if e.kind() != io::ErrorKind::BrokenPipe {
-                    eprintln!("chatroom: cannot write to stdout: {}", describe_io(&e));
+                    crate::error::to_stderr(format_args!(
+                        "chatroom: cannot write to stdout: {}",
+                        describe_io(&e)
+                    ));
                 }
                 return (self.hooks.output_closed)();
             }
