@@ -226,12 +226,9 @@ fn a_host_that_stops_answering_is_noticed_within_the_timeout_while_stdin_is_quie
     host.signal(nix::sys::signal::Signal::SIGSTOP);
     writeln!(stdin, "into the void").unwrap();
     // Stdin stays open and quiet: only the missing acknowledgement can end the run.
-    let status = harness::process::wait_within(&mut child, harness::PROCESS_TIMEOUT);
+    let (code, stderr) = harness::wait_for_exit(child);
     host.signal(nix::sys::signal::Signal::SIGCONT);
-    let status = status.expect("send noticed the silent host and gave up");
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
-    assert_eq!(status.code(), Some(5), "{stderr}");
+    assert_eq!(code, Some(5), "{stderr}");
     assert!(
         stderr.contains("the host has not answered for 1 s"),
         "{stderr}"
