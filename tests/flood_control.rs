@@ -79,3 +79,23 @@ fn a_flooder_does_not_slow_anyone_else_down() {
         "the calm message waited for the whole flood: {before:#?}"
     );
 }
+
+#[test]
+fn nickname_attempts_are_paced_like_chat() {
+    let host = Host::start(PACED_ROOM);
+    let mut conn = harness::Conn::connect(&host);
+    conn.expect_greeting(&host);
+    let attempts: String = (1..=6).map(|i| format!("bad nick {i}\n")).collect();
+    conn.send_raw(attempts.as_bytes());
+    let replies: Vec<String> = (0..7).map(|_| conn.next_line()).collect();
+    // Two from the burst, then the warning, then the rest at the room's pace, none dropped.
+    assert_eq!(
+        replies[2], "error: slow down (limit 5 msg/s)",
+        "{replies:#?}"
+    );
+    let refused = replies
+        .iter()
+        .filter(|l| l.starts_with("error:") && l.ends_with("type another nickname"))
+        .count();
+    assert_eq!(refused, 6, "{replies:#?}");
+}

@@ -97,7 +97,7 @@ pub(crate) enum Pace {
     },
 }
 
-/// A member's flood control: its bucket, and whether it was told to slow down in this flood.
+/// A connection's flood control: its bucket, and whether it was told to slow down in this flood.
 struct Pacing {
     bucket: TokenBucket,
     warned: bool,
@@ -122,14 +122,22 @@ pub(crate) struct Conn {
 }
 
 impl Conn {
-    pub(crate) fn new(serial: u64, stream: TcpStream, max_line: usize, deadline: Instant) -> Self {
+    /// A new connection, paced by `limits` from its first line: nickname attempts count like
+    /// chat, so retries cannot be sprayed at the host.
+    pub(crate) fn new(serial: u64, stream: TcpStream, limits: &Limits, deadline: Instant) -> Self {
+        let now = Instant::now();
         Conn {
             serial,
-            lines: LineReader::new(stream, max_line, READ_SIZE).with_read_budget(READS_PER_LINE),
+            lines: LineReader::new(stream, limits.max_line, READ_SIZE)
+                .with_read_budget(READS_PER_LINE),
             outbox: Outbox::default(),
             mode: Mode::Plain,
             phase: Phase::Greeting { deadline },
-            pacing: None,
+            pacing: (limits.rate > 0).then(|| Pacing {
+                bucket: TokenBucket::new(limits.rate, limits.burst, now),
+                warned: false,
+                paused_until: None,
+            }),
             owed: false,
             waits_for_space: false,
             lingers_since: None,
@@ -182,19 +190,15 @@ impl Conn {
         }
     }
 
-    /// The room admitted it at `at` in its dialect's log.
-    pub(crate) fn admit(&mut self, at: u64, welcome: Frame, limits: &Limits, now: Instant) {
+    /// The room admitted it at `at` in its dialect's log. (Its pace goes on as it was: the
+    /// lines it spent on nicknames count.)
+    pub(crate) fn admit(&mut self, at: u64, welcome: Frame) {
         if self.phase == Phase::Closing {
             return;
         }
         self.phase = Phase::Member;
         self.outbox.follow(at);
         self.outbox.push(at, welcome);
-        self.pacing = (limits.rate > 0).then(|| Pacing {
-            bucket: TokenBucket::new(limits.rate, limits.burst, now),
-            warned: false,
-            paused_until: None,
-        });
     }
 
     /// The room refused its nickname: it may try another.

@@ -272,13 +272,8 @@ impl Shard {
         }
         let max_line = self.rules.limits.max_line;
         let conn = &mut self.conns[slot];
-        if !conn.is_member() {
-            let (mode, step) = session::first_line(line, conn.mode(), max_line);
-            conn.guess_mode(mode);
-            return self.take_first_step(slot, step);
-        }
-        let now = Instant::now();
-        if let Pace::Wait { until, warn } = conn.pace(now) {
+        // Every line is paced, nickname attempts included.
+        if let Pace::Wait { until, warn } = conn.pace(Instant::now()) {
             // No token: hand the line back and read it again when the pause ends.
             conn.unread(line);
             let due = Due {
@@ -287,11 +282,14 @@ impl Shard {
             };
             self.timers.add(until, due);
             if warn {
-                let refusal = session::slow_down(self.rules.limits.rate);
-                let conn = self.conn_ref(slot);
-                self.reports.push(ShardReport::Refused { conn, refusal });
+                self.warn_slow_down(slot);
             }
             return;
+        }
+        if !conn.is_member() {
+            let (mode, step) = session::first_line(line, conn.mode(), max_line);
+            conn.guess_mode(mode);
+            return self.take_first_step(slot, step);
         }
         let step = session::member_line(line, conn.mode(), max_line);
         let conn_ref = self.conn_ref(slot);
@@ -306,6 +304,22 @@ impl Shard {
                 refusal,
             }),
             Step::Nothing | Step::Hello { .. } | Step::Leave => {}
+        }
+    }
+
+    /// Tells a client it is being paced: a member through the room, in order with its replies;
+    /// anyone else directly (the room does not know it yet).
+    fn warn_slow_down(&mut self, slot: usize) {
+        let refusal = session::slow_down(self.rules.limits.rate);
+        if self.conns[slot].is_member() {
+            let conn = self.conn_ref(slot);
+            self.reports.push(ShardReport::Refused { conn, refusal });
+        } else {
+            let mode = self.conns[slot].mode();
+            let frame = Rendered::new(&session::error_event(refusal))
+                .get(mode)
+                .clone();
+            self.push_frame(slot, frame);
         }
     }
 
@@ -411,7 +425,7 @@ impl Shard {
         let deadline = Instant::now() + self.rules.handshake_timeout;
         let entry = self.conns.vacant_entry();
         let slot = entry.key();
-        let mut conn = Conn::new(serial, stream, self.rules.limits.max_line, deadline);
+        let mut conn = Conn::new(serial, stream, &self.rules.limits, deadline);
         let registered =
             self.poll
                 .registry()
@@ -478,7 +492,6 @@ impl Shard {
 
     /// Carries out one order; `at` is the end of each log at the order's place in the turn.
     fn carry_out(&mut self, order: Order, at: [u64; 2], now: Instant) {
-        let limits = self.rules.limits;
         let slot = order.conn.slot();
         let Some(conn) = self
             .conns
@@ -491,7 +504,7 @@ impl Shard {
         match order.kind {
             OrderKind::Frame(frame) => conn.push(at, frame),
             OrderKind::Admit { welcome } => {
-                conn.admit(at, welcome, &limits, now);
+                conn.admit(at, welcome);
                 self.again.push(slot); // What it sent meanwhile is waiting.
             }
             OrderKind::Turned { frame, close } => {
