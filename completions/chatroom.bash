@@ -303,7 +303,7 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__host)
-            opts="-p -q -h -V --bind --port --max-clients --name --motd --log-file --quiet --max-line --rate-limit --burst --handshake-timeout --quiet-above --outbox --keepalive --threads --help --version"
+            opts="-p -q -h -V --bind --port --max-clients --name --motd --log-file --quiet --max-line --rate-limit --burst --handshake-timeout --quiet-above --outbox --max-per-ip --keepalive --threads --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -358,6 +358,10 @@ _chatroom() {
                     return 0
                     ;;
                 --outbox)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-per-ip)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -44,6 +44,7 @@ set edit:completion:arg-completer[chatroom] = {|@words|
             cand --handshake-timeout 'Seconds a new connection has to send its nickname before it is closed'
             cand --quiet-above 'In rooms bigger than this, joins and leaves are announced as one sum every 2 seconds ("37 joined and 2 left"), and the welcome does not list everyone'
             cand --outbox 'How many undelivered messages a client may fall behind before it is disconnected'
+            cand --max-per-ip 'Connections one address (an IPv4 address, or an IPv6 /64 network) may hold at once; a quarter of them may be choosing a nickname, and it may open N/2 a second after a burst of N. Loopback counts like any address. 0: no per-address limits'
             cand --keepalive 'Seconds a connection may be silent before the host checks that the client''s machine is still there (TCP keepalive); one that misses 3 checks, SECS/3 apart, is let go and its nickname freed. 0 turns the checks off'
             cand --threads 'Threads that serve connections (I/O shards), besides the room''s own thread [default: one per CPU]'
             cand -q 'Print only start-up, shutdown and errors, not the room''s activity'

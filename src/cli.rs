@@ -178,6 +178,12 @@ pub struct HostArgs {
           value_parser = clap::value_parser!(u32).range(16..=1_048_576))]
     pub outbox: u32,
 
+    /// Connections one address (an IPv4 address, or an IPv6 /64 network) may hold at once; a
+    /// quarter of them may be choosing a nickname, and it may open N/2 a second after a burst of
+    /// N. Loopback counts like any address. 0: no per-address limits.
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    pub max_per_ip: u32,
+
     /// Seconds a connection may be silent before the host checks that the client's machine is
     /// still there (TCP keepalive); one that misses 3 checks, SECS/3 apart, is let go and its
     /// nickname freed. 0 turns the checks off.

@@ -44,8 +44,8 @@ fn every_stop_signal_closes_the_room_when_the_terminal_hung_up() {
     stops_cleanly_without_a_console(LostOutputs::HungUpTerminal);
 }
 
-/// Host arguments for the descriptor tests: room for everyone who will try.
-const ROOMY: &[&str] = &["--max-clients", "500"];
+/// Host arguments for the descriptor tests: room for everyone who will try, all from 127.0.0.1.
+const ROOMY: &[&str] = &["--max-clients", "500", "--max-per-ip", "0"];
 
 /// Holds 100 connections to `host`, more than its 64 open files allow it to accept (the kernel
 /// completes them all the same), and checks it stays up while it cannot accept them.

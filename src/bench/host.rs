@@ -52,6 +52,8 @@ pub fn host_args(clients: usize, extra: &[String]) -> Vec<String> {
         "--quiet",
         "--rate-limit",
         "0",
+        "--max-per-ip",
+        "0",
         "--max-clients",
     ]
     .iter()
@@ -415,7 +417,8 @@ mod tests {
         let args = host_args(100, &["--outbox=4096".to_string()]);
         assert_eq!(
             args.join(" "),
-            "host --bind 127.0.0.1 --port 0 --quiet --rate-limit 0 --max-clients 116 --outbox=4096"
+            "host --bind 127.0.0.1 --port 0 --quiet --rate-limit 0 --max-per-ip 0 --max-clients 116 \
+             --outbox=4096"
         );
     }
 

@@ -17,6 +17,7 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
 
 use super::activity::{Activity, Recorder};
+use super::addresses::{AddressBook, AddressKey, AddressNews};
 use super::fanout::{ShardLink, ShardMail};
 use super::session;
 use super::shutdown::Stopper;
@@ -31,6 +32,17 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 /// said once this has passed.
 const FAILURE_QUIET: Duration = Duration::from_secs(60);
 
+/// Who may connect: the count of open connections the acceptor shares with the shards and its
+/// cap, and the per-address limits with the shards' news about each address's connections.
+pub(crate) struct Admission {
+    /// Connections open host-wide (members and handshakes).
+    pub(crate) open: Arc<AtomicUsize>,
+    pub(crate) max_connections: usize,
+    /// `None` without per-address limits (`--max-per-ip 0`).
+    pub(crate) addresses: Option<AddressBook>,
+    pub(crate) news: crossbeam_channel::Receiver<AddressNews>,
+}
+
 pub(crate) struct Acceptor {
     poll: Poll,
     /// Its own hold on its waker, so the waker's file lives as long as the poll that watches it
@@ -41,9 +53,7 @@ pub(crate) struct Acceptor {
     next_shard: usize,
     /// The last serial number given to a connection.
     serial: u64,
-    /// Connections open host-wide (members and handshakes).
-    open: Arc<AtomicUsize>,
-    max_connections: usize,
+    admission: Admission,
     recorder: Recorder,
     /// When to try accepting again after the OS refused.
     retry_at: Option<Instant>,
@@ -59,8 +69,7 @@ impl Acceptor {
     pub(crate) fn new(
         listener: StdListener,
         shards: Vec<ShardLink>,
-        open: Arc<AtomicUsize>,
-        max_connections: usize,
+        admission: Admission,
         recorder: Recorder,
     ) -> io::Result<(Self, Arc<Waker>)> {
         listener.set_nonblocking(true)?;
@@ -76,8 +85,7 @@ impl Acceptor {
             shards,
             next_shard: 0,
             serial: 0,
-            open,
-            max_connections,
+            admission,
             recorder,
             retry_at: None,
             quiet_until: None,
@@ -155,32 +163,44 @@ impl Acceptor {
     fn accept_all(&mut self) {
         self.retry_at = None;
         loop {
-            let stream = match self.listener.accept() {
-                Ok((stream, _)) => stream,
+            let (stream, peer) = match self.listener.accept() {
+                Ok(accepted) => accepted,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return self.accept_failed(&e),
             };
-            self.hand_off(stream);
+            self.hand_off(stream, AddressKey::of(peer.ip()));
         }
     }
 
-    /// Gives a new connection to the next shard, or turns it away when too many are open.
-    fn hand_off(&mut self, stream: TcpStream) {
-        if self.open.load(Ordering::Relaxed) >= self.max_connections {
+    /// Gives a new connection to the next shard, or turns it away (saying why) when too many are
+    /// open, or too many from its address.
+    fn hand_off(&mut self, stream: TcpStream, key: AddressKey) {
+        let admission = &mut self.admission;
+        if admission.open.load(Ordering::Relaxed) >= admission.max_connections {
             let _ = (&stream).write(session::TURNED_AWAY);
             return;
         }
-        self.open.fetch_add(1, Ordering::Relaxed);
+        if let Some(book) = &mut admission.addresses {
+            for news in admission.news.try_iter() {
+                book.hear(news);
+            }
+            if let Err(too_many) = book.admit(key, Instant::now()) {
+                let _ = (&stream).write(too_many.line(book.limits()).as_bytes());
+                return;
+            }
+        }
+        admission.open.fetch_add(1, Ordering::Relaxed);
         self.serial += 1;
         let shard = &self.shards[self.next_shard];
         self.next_shard = (self.next_shard + 1) % self.shards.len();
         let mail = ShardMail::Accepted {
             stream,
             serial: self.serial,
+            address: key,
         };
         if !shard.post(mail) {
-            self.open.fetch_sub(1, Ordering::Relaxed);
+            self.admission.open.fetch_sub(1, Ordering::Relaxed);
         }
     }
 }

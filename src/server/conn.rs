@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use mio::net::TcpStream;
 
+use super::addresses::AddressKey;
 use super::log::Frame;
 use super::log::Log;
 use super::outbox::Outbox;
@@ -106,6 +107,10 @@ struct Pacing {
 
 pub(crate) struct Conn {
     serial: u64,
+    /// Where it comes from, as the per-address limits count it.
+    address: AddressKey,
+    /// It joined the room at some point (it is no longer counted as choosing a nickname).
+    joined: bool,
     lines: LineReader<TcpStream>,
     outbox: Outbox,
     /// The dialect answers go out in: fixed once joined, a best guess before.
@@ -124,10 +129,18 @@ pub(crate) struct Conn {
 impl Conn {
     /// A new connection, paced by `limits` from its first line: nickname attempts count like
     /// chat, so retries cannot be sprayed at the host.
-    pub(crate) fn new(serial: u64, stream: TcpStream, limits: &Limits, deadline: Instant) -> Self {
+    pub(crate) fn new(
+        serial: u64,
+        address: AddressKey,
+        stream: TcpStream,
+        limits: &Limits,
+        deadline: Instant,
+    ) -> Self {
         let now = Instant::now();
         Conn {
             serial,
+            address,
+            joined: false,
             lines: LineReader::new(stream, limits.max_line, READ_SIZE)
                 .with_read_budget(READS_PER_LINE),
             outbox: Outbox::default(),
@@ -146,6 +159,15 @@ impl Conn {
 
     pub(crate) fn serial(&self) -> u64 {
         self.serial
+    }
+
+    pub(crate) fn address(&self) -> AddressKey {
+        self.address
+    }
+
+    /// Whether it ever joined the room.
+    pub(crate) fn has_joined(&self) -> bool {
+        self.joined
     }
 
     pub(crate) fn mode(&self) -> Mode {
@@ -190,15 +212,17 @@ impl Conn {
         }
     }
 
-    /// The room admitted it at `at` in its dialect's log. (Its pace goes on as it was: the
-    /// lines it spent on nicknames count.)
-    pub(crate) fn admit(&mut self, at: u64, welcome: Frame) {
+    /// The room admitted it at `at` in its dialect's log; false if it is already on its way out.
+    /// (Its pace goes on as it was: the lines it spent on nicknames count.)
+    pub(crate) fn admit(&mut self, at: u64, welcome: Frame) -> bool {
         if self.phase == Phase::Closing {
-            return;
+            return false;
         }
         self.phase = Phase::Member;
+        self.joined = true;
         self.outbox.follow(at);
         self.outbox.push(at, welcome);
+        true
     }
 
     /// The room refused its nickname: it may try another.

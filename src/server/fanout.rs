@@ -16,6 +16,7 @@ use std::sync::Arc;
 use crossbeam_channel::Sender;
 use mio::Waker;
 
+use super::addresses::AddressKey;
 use super::conn::ConnRef;
 use super::log::Frame;
 use crate::protocol::{Event, Mode, plain};
@@ -112,6 +113,8 @@ pub(crate) enum ShardMail {
     Accepted {
         stream: mio::net::TcpStream,
         serial: u64,
+        /// Where it comes from, as the per-address limits count it.
+        address: AddressKey,
     },
     /// A room turn.
     Dispatch(Dispatch),

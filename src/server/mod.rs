@@ -35,6 +35,7 @@
 
 mod acceptor;
 pub mod activity;
+mod addresses;
 mod conn;
 mod fanout;
 pub mod listener;
@@ -89,6 +90,8 @@ pub struct Config {
     pub threads: usize,
     /// Silence after which a client's machine is checked (TCP keepalive); `None`: never.
     pub keepalive: Option<Duration>,
+    /// Connections one address may hold (`--max-per-ip`); 0: no per-address limits.
+    pub max_per_ip: usize,
 }
 
 /// The number of shards when `--threads` is not given: one per CPU the host may use.
@@ -120,6 +123,7 @@ impl Config {
             log_file: args.log_file.clone(),
             threads: args.threads.map_or_else(default_threads, |n| n as usize),
             keepalive: (args.keepalive > 0).then(|| Duration::from_secs(args.keepalive)),
+            max_per_ip: args.max_per_ip as usize,
         })
     }
 }
@@ -296,6 +300,8 @@ pub fn run(
     });
     let open = Arc::new(AtomicUsize::new(0));
     let (report_tx, report_rx) = crossbeam_channel::bounded(report::REPORT_BACKLOG);
+    // At most two pieces of news per connection (joined, closed), so bounded by the connections.
+    let (news_tx, news_rx) = crossbeam_channel::unbounded();
     let mut links = Vec::new();
     let mut threads = Vec::new();
     for index in 0..config.threads.max(1) {
@@ -304,6 +310,7 @@ pub fn run(
             mail: mail_rx,
             reports: report_tx.clone(),
             open: Arc::clone(&open),
+            addresses: news_tx.clone(),
         };
         let (shard, waker) = Shard::new(index, Arc::clone(&rules), wiring)
             .map_err(|e| Error::failure(format!("cannot start a shard: {}", describe_io(&e))))?;
@@ -323,10 +330,16 @@ pub fn run(
     threads.push(spawn("room".into(), move || {
         room.run(&report_rx, &stop_rx)
     })?);
-    let max_connections = config.max_clients.saturating_add(HANDSHAKE_HEADROOM);
-    let (acceptor, acceptor_waker) =
-        Acceptor::new(listener, links, open, max_connections, recorder)
-            .map_err(|e| Error::failure(format!("cannot start accepting: {}", describe_io(&e))))?;
+    drop(news_tx);
+    let admission = acceptor::Admission {
+        open,
+        max_connections: config.max_clients.saturating_add(HANDSHAKE_HEADROOM),
+        addresses: addresses::AddressLimits::from_max(config.max_per_ip)
+            .map(addresses::AddressBook::new),
+        news: news_rx,
+    };
+    let (acceptor, acceptor_waker) = Acceptor::new(listener, links, admission, recorder)
+        .map_err(|e| Error::failure(format!("cannot start accepting: {}", describe_io(&e))))?;
     let stopper = shutdown::Stopper::new(acceptor_waker, stop_tx);
     ready(stopper.clone());
     acceptor.run(&stopper);

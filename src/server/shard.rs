@@ -37,6 +37,7 @@ use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token, Waker};
 use slab::Slab;
 
+use super::addresses::{AddressKey, AddressNews};
 use super::conn::{Conn, ConnRef, Pace, ReadOutcome};
 use super::fanout::{Dispatch, Order, OrderKind, Rendered, ShardMail, dialect};
 use super::log::Frame;
@@ -82,12 +83,14 @@ pub(crate) struct ShardRules {
     pub(crate) keepalive: Option<Duration>,
 }
 
-/// A shard's channels: its mailbox, where it reports to the room, and the count of open
-/// connections it shares with the acceptor (each shard takes off the ones it closes).
+/// A shard's channels: its mailbox, where it reports to the room, and what it tells the acceptor
+/// about the connections it closes (the count of open connections, shared, and each address's).
 pub(crate) struct ShardWiring {
     pub(crate) mail: Receiver<ShardMail>,
     pub(crate) reports: Sender<Vec<ShardReport>>,
     pub(crate) open: Arc<AtomicUsize>,
+    /// To the acceptor: when a connection from an address joins or closes.
+    pub(crate) addresses: Sender<AddressNews>,
 }
 
 pub(crate) struct Shard {
@@ -398,7 +401,11 @@ impl Shard {
     fn take_mail(&mut self) {
         loop {
             match self.wiring.mail.try_recv() {
-                Ok(ShardMail::Accepted { stream, serial }) => self.adopt(stream, serial),
+                Ok(ShardMail::Accepted {
+                    stream,
+                    serial,
+                    address,
+                }) => self.adopt(stream, serial, address),
                 Ok(ShardMail::Dispatch(dispatch)) => self.apply(dispatch),
                 Err(TryRecvError::Empty) => return,
                 Err(TryRecvError::Disconnected) => {
@@ -413,9 +420,9 @@ impl Shard {
     }
 
     /// Takes a new connection from the acceptor and greets it.
-    fn adopt(&mut self, stream: TcpStream, serial: u64) {
+    fn adopt(&mut self, stream: TcpStream, serial: u64, address: AddressKey) {
         if self.closing_by.is_some() {
-            self.wiring.open.fetch_sub(1, Ordering::Relaxed);
+            self.forget(address, false);
             return;
         }
         let _ = stream.set_nodelay(true);
@@ -425,13 +432,13 @@ impl Shard {
         let deadline = Instant::now() + self.rules.handshake_timeout;
         let entry = self.conns.vacant_entry();
         let slot = entry.key();
-        let mut conn = Conn::new(serial, stream, &self.rules.limits, deadline);
+        let mut conn = Conn::new(serial, address, stream, &self.rules.limits, deadline);
         let registered =
             self.poll
                 .registry()
                 .register(conn.stream_mut(), Token(slot), Interest::READABLE);
         if registered.is_err() {
-            self.wiring.open.fetch_sub(1, Ordering::Relaxed);
+            self.forget(address, false);
             return;
         }
         entry.insert(conn);
@@ -504,7 +511,12 @@ impl Shard {
         match order.kind {
             OrderKind::Frame(frame) => conn.push(at, frame),
             OrderKind::Admit { welcome } => {
-                conn.admit(at, welcome);
+                if conn.admit(at, welcome) {
+                    let _ = self
+                        .wiring
+                        .addresses
+                        .send(AddressNews::Joined(conn.address()));
+                }
                 self.again.push(slot); // What it sent meanwhile is waiting.
             }
             OrderKind::Turned { frame, close } => {
@@ -650,8 +662,18 @@ impl Shard {
         let mut conn = self.conns.remove(slot);
         self.trim_due = true;
         let _ = self.poll.registry().deregister(conn.stream_mut());
+        self.forget(conn.address(), conn.has_joined());
         conn.end();
+    }
+
+    /// Takes a closed connection off the counts the acceptor keeps: the host's, and its
+    /// address's.
+    fn forget(&self, address: AddressKey, joined: bool) {
         self.wiring.open.fetch_sub(1, Ordering::Relaxed);
+        let _ = self.wiring.addresses.send(AddressNews::Closed {
+            key: address,
+            handshaking: !joined,
+        });
     }
 }
 
