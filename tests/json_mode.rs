@@ -425,3 +425,24 @@ fn an_unannounced_member_posts_only_its_lines_and_holds_its_nickname() {
         watcher.events()
     );
 }
+
+#[test]
+fn private_messages_leave_no_gaps_in_the_rooms_seq() {
+    let host = Host::start(&[]);
+    let mut alice = JsonClient::join(&host, "alice");
+    let mut bob = JsonClient::join(&host, "bob");
+    let mut carol = JsonClient::join(&host, "carol");
+    alice.say("one");
+    let one = carol.expect_message("alice", "say", "one");
+    for i in 0..3 {
+        alice.send(json!({"type": "pm", "to": "bob", "text": format!("secret {i}")}));
+        bob.expect_message("alice", "pm", &format!("secret {i}"));
+    }
+    alice.say("two");
+    let two = carol.expect_message("alice", "say", "two");
+    assert_eq!(
+        two["seq"].as_u64(),
+        one["seq"].as_u64().map(|seq| seq + 1),
+        "carol can tell nothing happened in between: {one} {two}"
+    );
+}

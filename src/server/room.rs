@@ -73,7 +73,11 @@ pub(crate) struct Room {
     members: HashMap<u64, Member>,
     /// Folded nickname -> serial number, for uniqueness and private messages.
     nicks: HashMap<String, u64>,
+    /// The room's public sequence: every member sees every number.
     seq: u64,
+    /// Private messages' own sequence, so they leave no gaps in the public one (which would
+    /// tell everyone how many were sent, and when).
+    private_seq: u64,
     recorder: Recorder,
     fanout: Fanout,
     presence: Option<Presence>,
@@ -92,6 +96,7 @@ impl Room {
             members: HashMap::new(),
             nicks: HashMap::new(),
             seq: 0,
+            private_seq: 0,
             recorder,
             fanout,
             presence: None,
@@ -382,7 +387,8 @@ impl Room {
             return self.refuse(conn, mode, Refusal { id, ..refusal });
         };
         let (target_conn, target_mode, to) = (target.conn, target.mode, target.nick.clone());
-        let seq = self.next_seq();
+        self.private_seq += 1;
+        let seq = self.private_seq;
         let ts = Timestamp::now();
         let confirmation = plain::pm_sent(&ts, &to, &text);
         let event = Event::Message {
