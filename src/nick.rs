@@ -67,10 +67,33 @@ pub fn validate(nick: &str) -> Result<(), NickError> {
     if !first.is_ascii_alphanumeric() {
         return Err(NickError::BadStart(first));
     }
-    if RESERVED.contains(&fold(nick).as_str()) {
+    if RESERVED.iter().any(|reserved| look_alike(nick, reserved)) {
         return Err(NickError::Reserved(nick.to_string()));
     }
     Ok(())
+}
+
+/// What a nickname looks like to a reader, in two forms: its confusable skeleton (Unicode UTS
+/// #39: `1`, `I` and `l` are one letter, `rn` is `m`, `0` is `O`) taken before and after
+/// ignoring case (capital `I` looks like `l`, small `i` does not), with the separators `.`, `-`
+/// and `_` ignored. Nicknames that share a form are too alike to share a room: `a1ice`, `aIice`
+/// and `alice.` would pass for `alice`.
+pub fn likeness(nick: &str) -> [String; 2] {
+    let bare: String = nick
+        .chars()
+        .filter(|c| !matches!(c, '.' | '-' | '_'))
+        .collect();
+    let skeleton = |s: &str| -> String { unicode_security::skeleton(s).collect() };
+    [
+        skeleton(&skeleton(&bare).to_lowercase()),
+        skeleton(&bare.to_lowercase()),
+    ]
+}
+
+/// True when `a` and `b` share a [`likeness`].
+pub fn look_alike(a: &str, b: &str) -> bool {
+    let (a, b) = (likeness(a), likeness(b));
+    a.iter().any(|form| b.contains(form))
 }
 
 /// The form under which nicknames are compared: `Alice` and `alice` are the same person.
@@ -129,6 +152,28 @@ mod tests {
             validate("root").unwrap_err().to_string(),
             "nickname 'root' is reserved"
         );
+    }
+
+    #[test]
+    fn lookalikes_share_a_likeness() {
+        for lookalike in ["a1ice", "aIice", "alice.", "ALICE", "al-ice", "a_lice"] {
+            assert!(look_alike(lookalike, "alice"), "{lookalike}");
+        }
+        assert!(look_alike("modern", "modem"));
+        assert!(!look_alike("alice", "alicia"));
+        assert!(!look_alike("bob", "rob"));
+        assert!(!look_alike("alice", "ailce"));
+    }
+
+    #[test]
+    fn reserved_names_cannot_be_dressed_up() {
+        for dressed in ["admin.", "ADMIN", "r00t", "h0st", "Server_"] {
+            assert_eq!(
+                validate(dressed),
+                Err(NickError::Reserved(dressed.into())),
+                "{dressed}"
+            );
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@
 mod harness;
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -16,14 +16,10 @@ use harness::{Host, JsonClient, PlainClient};
 
 /// A connection to `host` from the loopback address `from`.
 fn connect_from(from: &str, host: &Host) -> TcpStream {
-    let socket =
-        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("a socket");
-    let local: SocketAddr = format!("{from}:0").parse().unwrap();
-    socket
-        .bind(&local.into())
-        .expect("bind to a loopback address");
-    socket.connect(&host.addr.into()).expect("connect");
-    socket.into()
+    harness::Conn::connect_from(host, from)
+        .stream()
+        .try_clone()
+        .expect("a socket")
 }
 
 /// The test holds thousands of sockets: more than a default soft limit of open files allows.

@@ -136,3 +136,49 @@ fn json_rename_to_an_invalid_nick_is_an_error_with_the_id() {
         (&json!("nick_invalid"), &json!(11))
     );
 }
+
+#[test]
+fn nicknames_that_look_like_a_present_members_are_refused() {
+    let host = Host::start(&[]);
+    let _alice = PlainClient::join(&host, "alice");
+    let mut mallory = PlainClient::connect(&host);
+    for lookalike in ["a1ice", "aIice", "alice.", "ALICE"] {
+        let refused = mallory
+            .try_nick(lookalike)
+            .expect_err("a lookalike is refused");
+        assert!(
+            refused.to_lowercase().contains("alice"),
+            "{lookalike}: {refused}"
+        );
+    }
+    assert!(mallory.try_nick("mallory").is_ok());
+}
+
+#[test]
+fn a_nickname_given_up_cannot_be_taken_from_elsewhere_and_messages_to_it_say_where_it_went() {
+    let host = Host::start(&[]);
+    // Three machines: alice's, mallory's, and bob's (127.0.0.1).
+    let mut alice = harness::Conn::connect_from(&host, "127.0.0.2");
+    alice.next_line();
+    alice.send_line("alice");
+    alice.expect_line("alice's welcome", |l| l.starts_with("*** welcome"));
+    let mut bob = PlainClient::join(&host, "bob");
+    alice.send_line("/nick alice_afk");
+    bob.expect("*** alice is now alice_afk");
+
+    let mut mallory = harness::Conn::connect_from(&host, "127.0.0.3");
+    mallory.next_line();
+    mallory.send_line("alice");
+    let refused = mallory.expect_line("the refusal", |l| l.starts_with("error:"));
+    assert!(refused.contains("given up a moment ago"), "{refused}");
+
+    bob.say("/msg alice SECRET");
+    let error = bob.expect_error();
+    assert_eq!(
+        error,
+        "error: no one called 'alice' is here: they are now 'alice_afk'"
+    );
+    // Alice herself may take it back at once.
+    alice.send_line("/nick alice");
+    bob.expect("*** alice_afk is now alice");
+}

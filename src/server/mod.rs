@@ -40,6 +40,7 @@ mod conn;
 mod fanout;
 pub mod listener;
 mod log;
+mod names;
 mod outbox;
 mod ratelimit;
 mod report;

@@ -6,6 +6,7 @@
 //! slows the shards' reading (and, through TCP, the clients) instead of letting requests pile up;
 //! the room never waits for a shard, so the two cannot wait for each other.
 
+use super::addresses::AddressKey;
 use super::conn::ConnRef;
 use crate::protocol::Id;
 use crate::protocol::Mode;
@@ -15,16 +16,22 @@ use crate::protocol::wire::LeaveReason;
 /// Report batches that may wait for the room before a shard's next send waits for it.
 pub(crate) const REPORT_BACKLOG: usize = 1024;
 
+/// A client asking to join: as `nick`, speaking `mode`, unannounced when `announce` is false,
+/// from `address`.
+#[derive(Debug)]
+pub(crate) struct Newcomer {
+    pub(crate) conn: ConnRef,
+    pub(crate) mode: Mode,
+    pub(crate) nick: String,
+    pub(crate) announce: bool,
+    pub(crate) address: AddressKey,
+}
+
 /// One thing a shard tells the room.
 #[derive(Debug)]
 pub(crate) enum ShardReport {
-    /// A client asks to join as `nick`, speaking `mode`; unannounced when `announce` is false.
-    Hello {
-        conn: ConnRef,
-        mode: Mode,
-        nick: String,
-        announce: bool,
-    },
+    /// A client asks to join.
+    Hello(Newcomer),
     /// A member's request.
     Asked {
         conn: ConnRef,

@@ -16,9 +16,11 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, select};
 
 use super::activity::{Activity, Recorder};
+use super::addresses::AddressKey;
 use super::conn::ConnRef;
 use super::fanout::{Fanout, OrderKind, Rendered};
-use super::report::ShardReport;
+use super::names::Names;
+use super::report::{Newcomer, ShardReport};
 use super::session::{self, Step};
 use crate::nick::fold;
 use crate::protocol::parse::{Refusal, Request};
@@ -56,6 +58,8 @@ struct Presence {
 /// Someone in the room.
 struct Member {
     conn: ConnRef,
+    /// Where it connected from (a nickname it gives up is held for that address).
+    address: AddressKey,
     nick: String,
     mode: Mode,
     /// False for a member that asked not to be announced (a sender that only posts): the room
@@ -71,8 +75,8 @@ pub(crate) struct Room {
     headcount: Arc<AtomicUsize>,
     /// By connection serial number.
     members: HashMap<u64, Member>,
-    /// Folded nickname -> serial number, for uniqueness and private messages.
-    nicks: HashMap<String, u64>,
+    /// The nicknames in use and just given up, for uniqueness and private messages.
+    names: Names,
     /// The room's public sequence: every member sees every number.
     seq: u64,
     /// Private messages' own sequence, so they leave no gaps in the public one (which would
@@ -94,7 +98,7 @@ impl Room {
             profile,
             headcount,
             members: HashMap::new(),
-            nicks: HashMap::new(),
+            names: Names::default(),
             seq: 0,
             private_seq: 0,
             recorder,
@@ -148,12 +152,7 @@ impl Room {
     fn take_reports(&mut self, batch: Vec<ShardReport>) {
         for report in batch {
             match report {
-                ShardReport::Hello {
-                    conn,
-                    mode,
-                    nick,
-                    announce,
-                } => self.hello(conn, mode, nick, announce),
+                ShardReport::Hello(newcomer) => self.hello(newcomer),
                 ShardReport::Asked { conn, id, request } => self.request(conn, id, request),
                 ShardReport::Refused { conn, refusal } => {
                     if let Some(member) = self.member(conn) {
@@ -227,8 +226,9 @@ impl Room {
     }
 
     /// Admits `conn` as `nick`, or tells it why not.
-    fn hello(&mut self, conn: ConnRef, mode: Mode, nick: String, announce: bool) {
-        if let Err(refusal) = self.admit(conn, mode, nick, announce) {
+    fn hello(&mut self, newcomer: Newcomer) {
+        let (conn, mode) = (newcomer.conn, newcomer.mode);
+        if let Err(refusal) = self.admit(newcomer) {
             let Step::Refuse { refusal, close } = session::refuse_nick(mode, refusal) else {
                 return;
             };
@@ -239,13 +239,14 @@ impl Room {
         }
     }
 
-    fn admit(
-        &mut self,
-        conn: ConnRef,
-        mode: Mode,
-        nick: String,
-        announce: bool,
-    ) -> Result<(), Refusal> {
+    fn admit(&mut self, newcomer: Newcomer) -> Result<(), Refusal> {
+        let Newcomer {
+            conn,
+            mode,
+            nick,
+            announce,
+            address,
+        } = newcomer;
         let max = self.profile.limits.max_clients;
         if self.members.len() >= max {
             return Err(Refusal::new(
@@ -253,17 +254,14 @@ impl Room {
                 format!("room is full ({}/{max})", self.members.len()),
             ));
         }
-        if self.nicks.contains_key(&fold(&nick)) {
-            return Err(Refusal::new(
-                ErrorCode::NickTaken,
-                format!("nickname '{nick}' is taken"),
-            ));
-        }
-        self.nicks.insert(fold(&nick), conn.serial());
+        self.names
+            .check(&nick, conn.serial(), address, Instant::now())?;
+        self.names.claim(&nick, conn.serial());
         self.members.insert(
             conn.serial(),
             Member {
                 conn,
+                address,
                 nick: nick.clone(),
                 mode,
                 announced: announce,
@@ -376,14 +374,12 @@ impl Room {
         text: String,
     ) {
         let Some(target) = self
-            .nicks
-            .get(&fold(to))
-            .and_then(|serial| self.members.get(serial))
+            .names
+            .owner(to)
+            .and_then(|serial| self.members.get(&serial))
         else {
-            let refusal = Refusal::new(
-                ErrorCode::NoSuchNick,
-                format!("no one called '{to}' is here"),
-            );
+            let why = self.names.whereabouts(to, Instant::now());
+            let refusal = Refusal::new(ErrorCode::NoSuchNick, why);
             return self.refuse(conn, mode, Refusal { id, ..refusal });
         };
         let (target_conn, target_mode, to) = (target.conn, target.mode, target.nick.clone());
@@ -410,20 +406,18 @@ impl Room {
     }
 
     fn rename(&mut self, conn: ConnRef, mode: Mode, id: Option<Id>, old: String, new: String) {
-        let folded = fold(&new);
-        if self
-            .nicks
-            .get(&folded)
-            .is_some_and(|&owner| owner != conn.serial())
-        {
-            let refusal = Refusal::new(ErrorCode::NickTaken, format!("nickname '{new}' is taken"));
+        let Some(address) = self.member(conn).map(|member| member.address) else {
+            return;
+        };
+        let now = Instant::now();
+        if let Err(refusal) = self.names.check(&new, conn.serial(), address, now) {
             return self.refuse(conn, mode, Refusal { id, ..refusal });
         }
         if new == old {
             return self.ack(conn, mode, id, None);
         }
-        self.nicks.remove(&fold(&old));
-        self.nicks.insert(folded, conn.serial());
+        self.names.release(&old, address, Some(new.clone()), now);
+        self.names.claim(&new, conn.serial());
         if let Some(member) = self.members.get_mut(&conn.serial()) {
             member.nick = new.clone();
         }
@@ -443,7 +437,8 @@ impl Room {
         let Some(member) = self.members.remove(&conn.serial()) else {
             return;
         };
-        self.nicks.remove(&fold(&member.nick));
+        self.names
+            .release(&member.nick, member.address, None, Instant::now());
         self.fanout.count_speaker(member.mode, false);
         if !member.announced {
             return;
@@ -477,6 +472,6 @@ impl Room {
             console: false,
         });
         self.members.clear();
-        self.nicks.clear();
+        self.names.clear();
     }
 }

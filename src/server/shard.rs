@@ -42,7 +42,7 @@ use super::conn::{Conn, ConnRef, Pace, ReadOutcome};
 use super::fanout::{Dispatch, Order, OrderKind, Rendered, ShardMail, dialect};
 use super::log::Frame;
 use super::log::Log;
-use super::report::ShardReport;
+use super::report::{Newcomer, ShardReport};
 use super::session::{self, Step};
 use super::shutdown::FLUSH_GRACE;
 use super::timers::{Due, Timers};
@@ -341,12 +341,14 @@ impl Shard {
             } => {
                 self.conns[slot].begin_join(mode);
                 let conn = self.conn_ref(slot);
-                self.reports.push(ShardReport::Hello {
+                let address = self.conns[slot].address();
+                self.reports.push(ShardReport::Hello(Newcomer {
                     conn,
                     mode,
                     nick,
                     announce,
-                });
+                    address,
+                }));
             }
             Step::Refuse { refusal, close } => {
                 let mode = self.conns[slot].mode();

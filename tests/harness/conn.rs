@@ -35,6 +35,19 @@ impl Conn {
         Conn::from_stream(TcpStream::connect(host.addr).expect("connect to host"))
     }
 
+    /// A connection from the loopback address `from` (127.0.0.2, 127.0.0.3, ...): on one machine,
+    /// each stands for another machine, as the host's per-address rules see it.
+    pub fn connect_from(host: &Host, from: &str) -> Conn {
+        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+            .expect("socket");
+        let local: std::net::SocketAddr = format!("{from}:0").parse().expect("an IPv4 address");
+        socket
+            .bind(&local.into())
+            .expect("bind to a loopback address");
+        socket.connect(&host.addr.into()).expect("connect to host");
+        Conn::from_stream(socket.into())
+    }
+
     /// A connection whose kernel receive buffer is tiny, so that a client that stops reading
     /// fills up quickly.
     pub fn connect_with_small_receive_buffer(host: &Host) -> Conn {
