@@ -42,6 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'chatroom' -ScriptBlock {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'The room''s name, shown to everyone who joins')
             [CompletionResult]::new('--motd', '--motd', [CompletionResultType]::ParameterName, 'A message of the day, shown to everyone who joins')
             [CompletionResult]::new('--log-file', '--log-file', [CompletionResultType]::ParameterName, 'Append the room''s activity to this file, one line per event with a full UTC timestamp')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How the console and --log-file are written: text for people, or json, one JSON object per line for log shippers (room events exactly as JSON clients receive them; the first line on stdout stays `listening on IP:PORT`)')
             [CompletionResult]::new('--max-line', '--max-line', [CompletionResultType]::ParameterName, 'Longest line a client may send, in bytes (newline excluded); longer lines are refused')
             [CompletionResult]::new('--rate-limit', '--rate-limit', [CompletionResultType]::ParameterName, 'Messages per second each client may send before the host paces it; 0 disables the limit')
             [CompletionResult]::new('--burst', '--burst', [CompletionResultType]::ParameterName, 'How many messages a client may send in a burst before --rate-limit applies')

@@ -303,7 +303,7 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__host)
-            opts="-p -q -h -V --bind --port --max-clients --name --motd --log-file --quiet --max-line --rate-limit --burst --handshake-timeout --quiet-above --outbox --keepalive --threads --help --version"
+            opts="-p -q -h -V --bind --port --max-clients --name --motd --log-file --log-format --quiet --max-line --rate-limit --burst --handshake-timeout --quiet-above --outbox --keepalive --threads --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -335,6 +335,10 @@ _chatroom() {
                     ;;
                 --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 --max-line)

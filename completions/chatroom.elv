@@ -38,6 +38,7 @@ set edit:completion:arg-completer[chatroom] = {|@words|
             cand --name 'The room''s name, shown to everyone who joins'
             cand --motd 'A message of the day, shown to everyone who joins'
             cand --log-file 'Append the room''s activity to this file, one line per event with a full UTC timestamp'
+            cand --log-format 'How the console and --log-file are written: text for people, or json, one JSON object per line for log shippers (room events exactly as JSON clients receive them; the first line on stdout stays `listening on IP:PORT`)'
             cand --max-line 'Longest line a client may send, in bytes (newline excluded); longer lines are refused'
             cand --rate-limit 'Messages per second each client may send before the host paces it; 0 disables the limit'
             cand --burst 'How many messages a client may send in a burst before --rate-limit applies'

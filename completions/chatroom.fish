@@ -39,6 +39,8 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l max-clients -
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l name -d 'The room\'s name, shown to everyone who joins' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l motd -d 'A message of the day, shown to everyone who joins' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l log-file -d 'Append the room\'s activity to this file, one line per event with a full UTC timestamp' -r -F
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l log-format -d 'How the console and --log-file are written: text for people, or json, one JSON object per line for log shippers (room events exactly as JSON clients receive them; the first line on stdout stays `listening on IP:PORT`)' -r -f -a "text\t'Readable lines: local times on the console, full UTC timestamps in the file'
+json\t'JSON lines: room events as the protocol has them, notes and warnings as {"type","ts","text"}'"
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l max-line -d 'Longest line a client may send, in bytes (newline excluded); longer lines are refused' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l rate-limit -d 'Messages per second each client may send before the host paces it; 0 disables the limit' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l burst -d 'How many messages a client may send in a burst before --rate-limit applies' -r

@@ -145,6 +145,12 @@ pub struct HostArgs {
     #[arg(long, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
 
+    /// How the console and --log-file are written: text for people, or json, one JSON object per
+    /// line for log shippers (room events exactly as JSON clients receive them; the first line on
+    /// stdout stays `listening on IP:PORT`).
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     /// Print only start-up, shutdown and errors, not the room's activity.
     #[arg(long, short)]
     pub quiet: bool,
@@ -371,6 +377,17 @@ pub enum BenchMode {
     /// Nickname first, then one line per message (what nc users do).
     Plain,
     /// JSON lines: hello, then one say request per message.
+    Json,
+}
+
+/// How `chatroom host` writes its console and transcript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum LogFormat {
+    /// Readable lines: local times on the console, full UTC timestamps in the file.
+    #[default]
+    Text,
+    /// JSON lines: room events as the protocol has them, notes and warnings as
+    /// {"type","ts","text"}.
     Json,
 }
 
