@@ -21,6 +21,8 @@ Register-ArgumentCompleter -Native -CommandName 'chatroom' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'chatroom' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read default settings from this TOML file instead of chatroom.toml in the user''s config directory (host, join and send read it; see the README''s Configuration section)')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file, not even --config''s')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -42,6 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'chatroom' -ScriptBlock {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'The room''s name, shown to everyone who joins')
             [CompletionResult]::new('--motd', '--motd', [CompletionResultType]::ParameterName, 'A message of the day, shown to everyone who joins')
             [CompletionResult]::new('--log-file', '--log-file', [CompletionResultType]::ParameterName, 'Append the room''s activity to this file, one line per event with a full UTC timestamp')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How the console and --log-file are written: text for people, or json, one JSON object per line for log shippers (room events exactly as JSON clients receive them; the first line on stdout stays `listening on IP:PORT`)')
             [CompletionResult]::new('--max-line', '--max-line', [CompletionResultType]::ParameterName, 'Longest line a client may send, in bytes (newline excluded); longer lines are refused')
             [CompletionResult]::new('--rate-limit', '--rate-limit', [CompletionResultType]::ParameterName, 'Messages per second each client may send before the host paces it; 0 disables the limit')
             [CompletionResult]::new('--burst', '--burst', [CompletionResultType]::ParameterName, 'How many messages a client may send in a burst before --rate-limit applies')
@@ -51,8 +54,10 @@ Register-ArgumentCompleter -Native -CommandName 'chatroom' -ScriptBlock {
             [CompletionResult]::new('--max-per-ip', '--max-per-ip', [CompletionResultType]::ParameterName, 'Connections one address (an IPv4 address, or an IPv6 /64 network) may hold at once; a quarter of them may be choosing a nickname, and it may open N/2 a second after a burst of N. Loopback counts like any address. 0: no per-address limits')
             [CompletionResult]::new('--keepalive', '--keepalive', [CompletionResultType]::ParameterName, 'Seconds a connection may be silent before the host checks that the client''s machine is still there (TCP keepalive); one that misses 3 checks, SECS/3 apart, is let go and its nickname freed. 0 turns the checks off')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Threads that serve connections (I/O shards), besides the room''s own thread [default: one per CPU]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read default settings from this TOML file instead of chatroom.toml in the user''s config directory (host, join and send read it; see the README''s Configuration section)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only start-up, shutdown and errors, not the room''s activity')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only start-up, shutdown and errors, not the room''s activity')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file, not even --config''s')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -68,7 +73,9 @@ Register-ArgumentCompleter -Native -CommandName 'chatroom' -ScriptBlock {
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Send privately to this nickname instead of to the whole room')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The room''s host, as HOST, HOST:PORT or [IPv6]:PORT')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The room''s host, as HOST, HOST:PORT or [IPv6]:PORT')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read default settings from this TOML file instead of chatroom.toml in the user''s config directory (host, join and send read it; see the README''s Configuration section)')
             [CompletionResult]::new('--me', '--me', [CompletionResultType]::ParameterName, 'Send as an action, shown as `* nick MESSAGE`')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file, not even --config''s')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -83,8 +90,11 @@ Register-ArgumentCompleter -Native -CommandName 'chatroom' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the host to connect or answer before giving up')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color nicknames and notices: auto means on a terminal without NO_COLOR')
             [CompletionResult]::new('--history-file', '--history-file', [CompletionResultType]::ParameterName, 'Keep the input history in this file [default: chatroom/history in the user''s data directory]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read default settings from this TOML file instead of chatroom.toml in the user''s config directory (host, join and send read it; see the README''s Configuration section)')
             [CompletionResult]::new('--no-timestamps', '--no-timestamps', [CompletionResultType]::ParameterName, 'Do not show the time (HH:MM, local) in front of each line')
+            [CompletionResult]::new('--timestamps', '--timestamps', [CompletionResultType]::ParameterName, 'Show the time in front of each line (the default; undoes `timestamps = false` in the config file, or an earlier --no-timestamps)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print every event from the room as one raw JSON line, for bots; never a line editor')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file, not even --config''s')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -113,8 +123,10 @@ Register-ArgumentCompleter -Native -CommandName 'chatroom' -ScriptBlock {
             [CompletionResult]::new('--connect-batch', '--connect-batch', [CompletionResultType]::ParameterName, 'Connections that may be opening or waiting for their welcome at once')
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting when the room has not welcomed everyone within this many seconds')
             [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'End the run when nothing has arrived for this many seconds, and count what is missing as lost')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read default settings from this TOML file instead of chatroom.toml in the user''s config directory (host, join and send read it; see the README''s Configuration section)')
             [CompletionResult]::new('--spawn-host', '--spawn-host', [CompletionResultType]::ParameterName, 'Start a host for the run (this same binary, on 127.0.0.1 and a free port, with --rate-limit 0 --quiet and room for every client), measure its CPU and memory, and stop it afterwards')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the report as one JSON object instead of a table')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file, not even --config''s')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -122,6 +134,8 @@ Register-ArgumentCompleter -Native -CommandName 'chatroom' -ScriptBlock {
             break
         }
         'chatroom;completions' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read default settings from this TOML file instead of chatroom.toml in the user''s config directory (host, join and send read it; see the README''s Configuration section)')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file, not even --config''s')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -129,6 +143,8 @@ Register-ArgumentCompleter -Native -CommandName 'chatroom' -ScriptBlock {
             break
         }
         'chatroom;man' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read default settings from this TOML file instead of chatroom.toml in the user''s config directory (host, join and send read it; see the README''s Configuration section)')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file, not even --config''s')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

@@ -65,12 +65,16 @@ _chatroom() {
 
     case "${cmd}" in
         chatroom)
-            opts="-h -V --help --version host send join bench completions man help"
+            opts="-h -V --config --no-config --help --version host send join bench completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -79,7 +83,7 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__bench)
-            opts="-p -c -s -m -b -r -h -V --port --spawn-host --host-cpu --host-arg --host-pid --clients --senders --messages --size --rate --mode --stalled --window --connect-batch --connect-timeout --idle-timeout --json --help --version"
+            opts="-p -c -s -m -b -r -h -V --port --spawn-host --host-cpu --host-arg --host-pid --clients --senders --messages --size --rate --mode --stalled --window --connect-batch --connect-timeout --idle-timeout --json --config --no-config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -169,6 +173,10 @@ _chatroom() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -177,12 +185,16 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__completions)
-            opts="-h -V --help --version bash elvish fish powershell zsh"
+            opts="-h -V --config --no-config --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -303,7 +315,7 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__host)
-            opts="-p -q -h -V --bind --port --max-clients --name --motd --log-file --quiet --max-line --rate-limit --burst --handshake-timeout --quiet-above --outbox --max-per-ip --keepalive --threads --help --version"
+            opts="-p -q -h -V --bind --port --max-clients --name --motd --log-file --log-format --quiet --max-line --rate-limit --burst --handshake-timeout --quiet-above --outbox --max-per-ip --keepalive --threads --config --no-config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -335,6 +347,10 @@ _chatroom() {
                     ;;
                 --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 --max-line)
@@ -373,6 +389,10 @@ _chatroom() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -381,7 +401,7 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__join)
-            opts="-p -n -h -V --port --nick --timeout --color --no-timestamps --history-file --json --help --version"
+            opts="-p -n -h -V --port --nick --timeout --color --no-timestamps --timestamps --history-file --json --config --no-config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -415,6 +435,10 @@ _chatroom() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -423,12 +447,16 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__man)
-            opts="-h -V --help --version"
+            opts="-h -V --config --no-config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -437,7 +465,7 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__send)
-            opts="-p -n -s -h -V --port --nick --timeout --to --me --server --help --version"
+            opts="-p -n -s -h -V --port --nick --timeout --to --me --server --config --no-config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -472,6 +500,10 @@ _chatroom() {
                     return 0
                     ;;
                 -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_chatroom_global_optspecs
-    string join \n h/help V/version
+    string join \n config= no-config h/help V/version
 end
 
 function __fish_chatroom_needs_command
@@ -24,6 +24,8 @@ function __fish_chatroom_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c chatroom -n "__fish_chatroom_needs_command" -l config -d 'Read default settings from this TOML file instead of chatroom.toml in the user\'s config directory (host, join and send read it; see the README\'s Configuration section)' -r -F
+complete -c chatroom -n "__fish_chatroom_needs_command" -l no-config -d 'Read no config file, not even --config\'s'
 complete -c chatroom -n "__fish_chatroom_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c chatroom -n "__fish_chatroom_needs_command" -s V -l version -d 'Print version'
 complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "host" -d 'Start a room and print its activity until Ctrl-C'
@@ -39,6 +41,8 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l max-clients -
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l name -d 'The room\'s name, shown to everyone who joins' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l motd -d 'A message of the day, shown to everyone who joins' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l log-file -d 'Append the room\'s activity to this file, one line per event with a full UTC timestamp' -r -F
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l log-format -d 'How the console and --log-file are written: text for people, or json, one JSON object per line for log shippers (room events exactly as JSON clients receive them; the first line on stdout stays `listening on IP:PORT`)' -r -f -a "text\t'Readable lines: local times on the console, full UTC timestamps in the file'
+json\t'JSON lines: room events as the protocol has them, notes and warnings as {"type","ts","text"}'"
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l max-line -d 'Longest line a client may send, in bytes (newline excluded); longer lines are refused' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l rate-limit -d 'Messages per second each client may send before the host paces it; 0 disables the limit' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l burst -d 'How many messages a client may send in a burst before --rate-limit applies' -r
@@ -48,7 +52,9 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l outbox -d 'Ho
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l max-per-ip -d 'Connections one address (an IPv4 address, or an IPv6 /64 network) may hold at once; a quarter of them may be choosing a nickname, and it may open N/2 a second after a burst of N. Loopback counts like any address. 0: no per-address limits' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l keepalive -d 'Seconds a connection may be silent before the host checks that the client\'s machine is still there (TCP keepalive); one that misses 3 checks, SECS/3 apart, is let go and its nickname freed. 0 turns the checks off' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l threads -d 'Threads that serve connections (I/O shards), besides the room\'s own thread [default: one per CPU]' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l config -d 'Read default settings from this TOML file instead of chatroom.toml in the user\'s config directory (host, join and send read it; see the README\'s Configuration section)' -r -F
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s q -l quiet -d 'Print only start-up, shutdown and errors, not the room\'s activity'
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l no-config -d 'Read no config file, not even --config\'s'
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s V -l version -d 'Print version'
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s p -l port -d 'Port to connect to, when SERVER does not name one' -r
@@ -56,7 +62,9 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s n -l nick -d 
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l timeout -d 'Seconds to wait for the host to connect or answer before giving up' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l to -d 'Send privately to this nickname instead of to the whole room' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s s -l server -d 'The room\'s host, as HOST, HOST:PORT or [IPv6]:PORT' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l config -d 'Read default settings from this TOML file instead of chatroom.toml in the user\'s config directory (host, join and send read it; see the README\'s Configuration section)' -r -F
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l me -d 'Send as an action, shown as `* nick MESSAGE`'
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l no-config -d 'Read no config file, not even --config\'s'
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s V -l version -d 'Print version'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s p -l port -d 'Port to connect to, when SERVER does not name one' -r
@@ -66,8 +74,11 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l color -d 'Whe
 always\t'Always use colors (CLICOLOR_FORCE does the same)'
 never\t'Never use colors'"
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l history-file -d 'Keep the input history in this file [default: chatroom/history in the user\'s data directory]' -r -F
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l config -d 'Read default settings from this TOML file instead of chatroom.toml in the user\'s config directory (host, join and send read it; see the README\'s Configuration section)' -r -F
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l no-timestamps -d 'Do not show the time (HH:MM, local) in front of each line'
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l timestamps -d 'Show the time in front of each line (the default; undoes `timestamps = false` in the config file, or an earlier --no-timestamps)'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l json -d 'Print every event from the room as one raw JSON line, for bots; never a line editor'
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l no-config -d 'Read no config file, not even --config\'s'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s V -l version -d 'Print version'
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -s p -l port -d 'Port to connect to, when SERVER does not name one' -r
@@ -86,12 +97,18 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l window -d 'M
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l connect-batch -d 'Connections that may be opening or waiting for their welcome at once' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l connect-timeout -d 'Give up connecting when the room has not welcomed everyone within this many seconds' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l idle-timeout -d 'End the run when nothing has arrived for this many seconds, and count what is missing as lost' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l config -d 'Read default settings from this TOML file instead of chatroom.toml in the user\'s config directory (host, join and send read it; see the README\'s Configuration section)' -r -F
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l spawn-host -d 'Start a host for the run (this same binary, on 127.0.0.1 and a free port, with --rate-limit 0 --quiet and room for every client), measure its CPU and memory, and stop it afterwards'
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l json -d 'Print the report as one JSON object instead of a table'
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l no-config -d 'Read no config file, not even --config\'s'
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -s V -l version -d 'Print version'
+complete -c chatroom -n "__fish_chatroom_using_subcommand completions" -l config -d 'Read default settings from this TOML file instead of chatroom.toml in the user\'s config directory (host, join and send read it; see the README\'s Configuration section)' -r -F
+complete -c chatroom -n "__fish_chatroom_using_subcommand completions" -l no-config -d 'Read no config file, not even --config\'s'
 complete -c chatroom -n "__fish_chatroom_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c chatroom -n "__fish_chatroom_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c chatroom -n "__fish_chatroom_using_subcommand man" -l config -d 'Read default settings from this TOML file instead of chatroom.toml in the user\'s config directory (host, join and send read it; see the README\'s Configuration section)' -r -F
+complete -c chatroom -n "__fish_chatroom_using_subcommand man" -l no-config -d 'Read no config file, not even --config\'s'
 complete -c chatroom -n "__fish_chatroom_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c chatroom -n "__fish_chatroom_using_subcommand man" -s V -l version -d 'Print version'
 complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join bench completions man help" -f -a "host" -d 'Start a room and print its activity until Ctrl-C'

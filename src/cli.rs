@@ -27,12 +27,24 @@ pub const LONGEST_MAX_LINE: u32 = 1_048_576;
         `chatroom join` is the interactive client (and, with --json, a bot's view of the room); \
         `chatroom send` posts into a room from scripts and pipes, and exits 0 only once the host \
         has acknowledged every message.",
-    after_help = "Run `chatroom COMMAND --help` for the options of each command.",
+    after_help = "Run `chatroom COMMAND --help` for the options of each command.\n\n\
+        Each setting comes from the first of: the command line, its environment variable \
+        (CHATROOM_*), the config file (chatroom.toml in your config directory, or --config), \
+        the built-in default.",
     propagate_version = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// Read default settings from this TOML file instead of chatroom.toml in the user's config
+    /// directory (host, join and send read it; see the README's Configuration section).
+    #[arg(long, global = true, value_name = "PATH", env = "CHATROOM_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Read no config file, not even --config's.
+    #[arg(long, global = true)]
+    pub no_config: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,6 +156,12 @@ pub struct HostArgs {
     /// Append the room's activity to this file, one line per event with a full UTC timestamp.
     #[arg(long, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
+
+    /// How the console and --log-file are written: text for people, or json, one JSON object per
+    /// line for log shippers (room events exactly as JSON clients receive them; the first line on
+    /// stdout stays `listening on IP:PORT`).
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 
     /// Print only start-up, shutdown and errors, not the room's activity.
     #[arg(long, short)]
@@ -259,6 +277,11 @@ pub struct JoinArgs {
     #[arg(long)]
     pub no_timestamps: bool,
 
+    /// Show the time in front of each line (the default; undoes `timestamps = false` in the
+    /// config file, or an earlier --no-timestamps).
+    #[arg(long, overrides_with = "no_timestamps")]
+    pub timestamps: bool,
+
     /// Keep the input history in this file [default: chatroom/history in the user's data
     /// directory].
     #[arg(long, value_name = "PATH")]
@@ -267,6 +290,14 @@ pub struct JoinArgs {
     /// Print every event from the room as one raw JSON line, for bots; never a line editor.
     #[arg(long)]
     pub json: bool,
+}
+
+impl JoinArgs {
+    /// Whether lines show their time: --timestamps, or no --no-timestamps (which the config file
+    /// may make the default).
+    pub fn shows_timestamps(&self) -> bool {
+        self.timestamps || !self.no_timestamps
+    }
 }
 
 /// Options of `chatroom bench`.
@@ -377,6 +408,17 @@ pub enum BenchMode {
     /// Nickname first, then one line per message (what nc users do).
     Plain,
     /// JSON lines: hello, then one say request per message.
+    Json,
+}
+
+/// How `chatroom host` writes its console and transcript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum LogFormat {
+    /// Readable lines: local times on the console, full UTC timestamps in the file.
+    #[default]
+    Text,
+    /// JSON lines: room events as the protocol has them, notes and warnings as
+    /// {"type","ts","text"}.
     Json,
 }
 

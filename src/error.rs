@@ -51,8 +51,10 @@ exit_statuses! {
     Failure = 1 => "any other error: a bad option value, a log file that cannot be written, a \
                     message the room refused",
     /// clap reports its own parse errors with it; commands use it for arguments only they can
-    /// judge (`chatroom man nope`, an impossible `bench` plan).
-    Usage = 2 => "usage error: the command line could not be parsed",
+    /// judge (`chatroom man nope`, an impossible `bench` plan). The config file extends the
+    /// command line, so every problem with it (unreadable, bad TOML, an unknown key, a value its
+    /// option refuses) is a usage error too, reported before anything runs.
+    Usage = 2 => "usage error: the command line or the config file could not be parsed",
     CannotConnect = 3 =>
         "cannot connect: the host refused, could not be resolved, or did not answer in time",
     Rejected = 4 => "rejected by the room: it is full, or the nickname is taken or invalid",

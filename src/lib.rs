@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //! - [`cli`]: the one clap definition (flags, help, completions and man pages come from it).
+//! - [`config`]: the config file, `chatroom.toml`, whose values become the options' defaults.
 //! - [`error`]: user-facing errors and the documented exit codes.
 //! - [`protocol`]: the wire protocol (JSON-lines types, parsing, plain-mode rendering).
 //! - [`line`](mod@line): bounded line reading, so no peer can make us buffer without limit.
@@ -18,6 +19,7 @@ pub mod bench;
 pub mod cli;
 pub mod client;
 pub mod color;
+pub mod config;
 pub mod docs;
 pub mod error;
 pub mod line;

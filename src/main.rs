@@ -3,14 +3,11 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use chatroom::cli::{Cli, Command};
 use chatroom::error::{ExitStatus, Result};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+    match chatroom::config::parse_command_line().and_then(run) {
         Ok(()) => ExitStatus::Success.into(),
         Err(err) => {
             chatroom::error::to_stderr(format_args!("chatroom: {err}"));

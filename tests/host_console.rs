@@ -1,12 +1,16 @@
 //! What the host itself prints and writes: the `listening on IP:PORT` line, the console's
 //! timestamped activity (public only: private messages are never shown), `--quiet`, and the
-//! `--log-file` transcript with full UTC timestamps (appended, never truncated).
+//! `--log-file` transcript with full UTC timestamps (appended, never truncated), and both in JSON
+//! lines with `--log-format json`.
 
 mod harness;
 
 use std::time::Duration;
 
-use harness::{Host, JsonClient, PlainClient, temp_dir, wait_for_file_line};
+use harness::{
+    Host, JsonClient, PlainClient, assert_rfc3339_utc_millis, parse_event, temp_dir,
+    wait_for_file_line,
+};
 use predicates::prelude::*;
 use serde_json::json;
 
@@ -143,4 +147,49 @@ fn an_unwritable_log_file_exits_1_naming_it() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("room.log"));
+}
+
+#[test]
+fn json_log_format_writes_room_events_as_clients_receive_them_and_notes_with_a_type() {
+    let dir = temp_dir();
+    let log = dir.path().join("room.jsonl");
+    let host = Host::start(&["--log-format", "json", "--log-file", log.to_str().unwrap()]);
+    let mut bot = JsonClient::join(&host, "bot");
+    let mut alice = PlainClient::join(&host, "alice");
+    let joined = bot.expect_join("alice");
+    alice.say("hello shippers");
+    let message = bot.expect_message("alice", "say", "hello shippers");
+    alice.say("/msg bot secret-in-json");
+    bot.expect_message("alice", "pm", "secret-in-json");
+    alice.say("the last word");
+    let last = bot.expect_message("alice", "say", "the last word");
+    let file = wait_for_file_line(&log, "the last message", |l| l.contains("the last word"));
+    host.wait_for_console("the last message", |l| l.contains("the last word"));
+    let console = host.stop();
+
+    let mut console_lines = console.lines();
+    let first = console_lines.next().unwrap_or_default();
+    assert!(first.starts_with("listening on 127.0.0.1:"), "{console}");
+    for (what, text) in [
+        ("console", console_lines.collect::<Vec<_>>().join("\n")),
+        ("file", file),
+    ] {
+        assert!(
+            !text.contains("secret"),
+            "the {what} has a private message:\n{text}"
+        );
+        let lines: Vec<serde_json::Value> = text.lines().map(parse_event).collect();
+        for event in [&joined, &message, &last] {
+            assert!(lines.contains(event), "the {what} lacks {event}:\n{text}");
+        }
+        let opened = lines
+            .iter()
+            .find(|l| l["type"] == "note")
+            .unwrap_or_else(|| panic!("no note in the {what}:\n{text}"));
+        assert!(
+            opened["text"].as_str().unwrap().contains("opened on"),
+            "{opened}"
+        );
+        assert_rfc3339_utc_millis(&opened["ts"]);
+    }
 }

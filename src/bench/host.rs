@@ -41,10 +41,13 @@ impl SpawnedHost {
     }
 }
 
-/// The arguments the bench starts a host with: quiet, unpaced, with room for every client.
+/// The arguments the bench starts a host with: quiet, unpaced, with room for every client, and
+/// deaf to the user's config file (a room configured for people, or its log file, is not what
+/// a measurement should get; --host-arg passes anything it needs).
 pub fn host_args(clients: usize, extra: &[String]) -> Vec<String> {
     let mut args: Vec<String> = [
         "host",
+        "--no-config",
         "--bind",
         "127.0.0.1",
         "--port",
@@ -417,8 +420,8 @@ mod tests {
         let args = host_args(100, &["--outbox=4096".to_string()]);
         assert_eq!(
             args.join(" "),
-            "host --bind 127.0.0.1 --port 0 --quiet --rate-limit 0 --max-per-ip 0 --max-clients 116 \
-             --outbox=4096"
+            "host --no-config --bind 127.0.0.1 --port 0 --quiet --rate-limit 0 --max-per-ip 0 \
+             --max-clients 116 --outbox=4096"
         );
     }
 

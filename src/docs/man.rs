@@ -272,6 +272,11 @@ const ENVIRONMENT: &[(&str, &str)] = &[
          name.",
     ),
     (
+        "CHATROOM_CONFIG",
+        "The config file to read instead of chatroom.toml in the user's config directory, as \
+         --config; --no-config ignores it.",
+    ),
+    (
         "CHATROOM_THREADS",
         "The default for chatroom host --threads: how many threads serve connections.",
     ),
@@ -313,9 +318,33 @@ const HISTORY_FILES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Where the config file is on each kind of system, what it holds, and where it stands.
+const CONFIG_FILES: &[(&str, &str)] = &[
+    (
+        "$XDG_CONFIG_HOME/chatroom/chatroom.toml",
+        "The config file (TOML), read by host, join and send on Linux and other Unix systems \
+         (~/.config/chatroom/chatroom.toml when XDG_CONFIG_HOME is not set); a missing one is \
+         fine. --config PATH or CHATROOM_CONFIG reads another file, which must exist; \
+         --no-config reads none. Top-level keys set join's and send's options (server, port, \
+         nick, timeout, color, timestamps, history-file); a [host] table sets chatroom host's \
+         (bind, port, name, motd, max-clients, max-line, rate-limit, burst, handshake-timeout, \
+         outbox, quiet-above, max-per-ip, keepalive, threads, log-file, log-format). Each setting \
+         comes from the first of: the command line, its environment variable, the config file, the \
+         built-in default. A bad file is a one-line error naming its line, and exit status 2.",
+    ),
+    (
+        "~/Library/Application Support/chatroom/chatroom.toml",
+        "The same file on macOS.",
+    ),
+    (
+        "%APPDATA%\\chatroom\\chatroom.toml",
+        "The same file on Windows.",
+    ),
+];
+
 fn files() -> Roff {
     let mut roff = section("FILES");
-    for (path, meaning) in HISTORY_FILES {
+    for (path, meaning) in CONFIG_FILES.iter().chain(HISTORY_FILES) {
         tagged(&mut roff, [italic(*path)], meaning);
     }
     roff

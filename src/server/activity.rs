@@ -4,14 +4,22 @@
 //! never waits for it, so a console nobody reads (a full pipe) or a slow disk cannot stall the
 //! room. If this thread falls far behind, lines are dropped and the next line that gets through
 //! says how many. Warnings go to stderr, written so that a closed or hung-up stderr is no error.
+//!
+//! Both outputs are written in the host's `--log-format`: readable text, or JSON lines for log
+//! shippers, where a room event is the very JSON its clients receive and a note or warning is
+//! `{"type":"note","ts":...,"text":...}` ([`json_line`]). Private messages are never recorded, in
+//! either format: [`Recorder::record`] refuses them whoever asks.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
+use serde::Serialize;
 
+use crate::cli::LogFormat;
 use crate::protocol::plain::{clock, room_line};
+use crate::protocol::wire::MessageKind;
 use crate::protocol::{Event, Timestamp};
 
 /// How many lines may wait for the console and transcript before new ones are dropped.
@@ -21,8 +29,10 @@ const BACKLOG: usize = 64 * 1024;
 pub enum Activity {
     /// A public room event: message, join, leave or rename. Never a private message.
     Room(Event),
-    /// A note about the host itself (room opened or closed, lines dropped). The console prints
-    /// its own start-up and shutdown lines, so those notes are for the transcript only.
+    /// A note about the host itself (room opened or closed, lines dropped), without the `*** `
+    /// that text lines put in front. In text, the console prints its own start-up and shutdown
+    /// lines, so the notes that say the same (`console: false`) are for the transcript only; in
+    /// JSON the console prints every note, since its start-up lines are text.
     Note { text: String, console: bool },
     /// Something the operator should know about the host (it cannot accept connections): on
     /// stderr, and in the transcript.
@@ -55,9 +65,12 @@ impl Recorder {
         if !self.wants_room && !matches!(activity, Activity::Warning { .. }) {
             return;
         }
+        if is_private(&activity) {
+            return;
+        }
         if self.dropped > 0 {
             let note = format!(
-                "({} activity lines dropped: the console fell behind)",
+                "{} activity lines dropped: the console fell behind",
                 self.dropped
             );
             if tx
@@ -78,14 +91,45 @@ impl Recorder {
     }
 }
 
-/// Starts the recording thread. With no console and no file, room events are not even sent to
-/// it (it is there for warnings).
-pub fn start(console: bool, file: Option<File>) -> io::Result<(Recorder, JoinHandle<()>)> {
+/// A private message: never shown on the console nor written to the transcript.
+fn is_private(activity: &Activity) -> bool {
+    matches!(
+        activity,
+        Activity::Room(Event::Message {
+            kind: MessageKind::Pm,
+            ..
+        })
+    )
+}
+
+/// A note or warning from the host as one JSON line (newline included), shaped like the
+/// protocol's events: `{"type":"note","ts":"2026-11-22T14:03:21.042Z","text":"..."}`.
+pub fn json_line(kind: &str, ts: &Timestamp, text: &str) -> String {
+    #[derive(Serialize)]
+    struct HostLine<'a> {
+        #[serde(rename = "type")]
+        kind: &'a str,
+        ts: &'a Timestamp,
+        text: &'a str,
+    }
+    let mut line = serde_json::to_string(&HostLine { kind, ts, text })
+        .expect("a string-only object always serializes");
+    line.push('\n');
+    line
+}
+
+/// Starts the recording thread, writing in `format`. With no console and no file, room events
+/// are not even sent to it (it is there for warnings).
+pub fn start(
+    console: bool,
+    file: Option<File>,
+    format: LogFormat,
+) -> io::Result<(Recorder, JoinHandle<()>)> {
     let wants_room = console || file.is_some();
     let (tx, rx) = crossbeam_channel::bounded(BACKLOG);
     let handle = std::thread::Builder::new()
         .name("activity".into())
-        .spawn(move || write_loop(&rx, console, file))?;
+        .spawn(move || write_loop(&rx, console, file, format))?;
     Ok((
         Recorder {
             tx: Some(tx),
@@ -96,50 +140,133 @@ pub fn start(console: bool, file: Option<File>) -> io::Result<(Recorder, JoinHan
     ))
 }
 
-fn write_loop(rx: &Receiver<Activity>, console: bool, file: Option<File>) {
+fn write_loop(rx: &Receiver<Activity>, console: bool, file: Option<File>, format: LogFormat) {
     // Lines are gathered per batch and stdout is locked only to write them: holding the lock
     // for good would block anyone else printing (the start-up lines, the shutdown notice).
-    let mut out: Option<Vec<u8>> = console.then(Vec::new);
-    let mut file = file.map(BufWriter::new);
+    let mut out = Outputs {
+        console: console.then(Vec::new),
+        file: file.map(BufWriter::new),
+    };
     while let Ok(first) = rx.recv() {
         // Write everything that is waiting, then flush once: one syscall per batch, not per line.
         for activity in std::iter::once(first).chain(rx.try_iter()) {
-            match activity {
-                Activity::Room(event) => {
-                    let Some((ts, line)) = room_line(&event) else {
-                        continue;
-                    };
-                    if let Some(out) = &mut out {
-                        let _ = writeln!(out, "[{}] {line}", clock(ts));
-                    }
-                    if let Some(file) = &mut file {
-                        let _ = writeln!(file, "{ts} {line}");
-                    }
+            match format {
+                LogFormat::Text => out.text(activity),
+                LogFormat::Json => out.json(activity),
+            }
+        }
+        if let Some(console) = &mut out.console {
+            let mut stdout = io::stdout().lock();
+            let _ = stdout.write_all(console).and_then(|()| stdout.flush());
+            console.clear();
+        }
+        if let Some(file) = &mut out.file {
+            let _ = file.flush();
+        }
+    }
+}
+
+/// Where activity goes: the console's batch (when the console shows activity) and the file.
+struct Outputs {
+    console: Option<Vec<u8>>,
+    file: Option<BufWriter<File>>,
+}
+
+impl Outputs {
+    /// Text: `[HH:MM:SS] line` (local time) on the console, `TIMESTAMP line` (UTC) in the file.
+    fn text(&mut self, activity: Activity) {
+        match activity {
+            Activity::Room(event) => {
+                let Some((ts, line)) = room_line(&event) else {
+                    return;
+                };
+                if let Some(out) = &mut self.console {
+                    let _ = writeln!(out, "[{}] {line}", clock(ts));
                 }
-                Activity::Warning { text } => {
-                    crate::error::to_stderr(format_args!("chatroom: warning: {text}"));
-                    if let Some(file) = &mut file {
-                        let _ = writeln!(file, "{} warning: {text}", Timestamp::now());
-                    }
+                if let Some(file) = &mut self.file {
+                    let _ = writeln!(file, "{ts} {line}");
                 }
-                Activity::Note { text, console } => {
-                    let now = Timestamp::now();
-                    if let (Some(out), true) = (&mut out, console) {
-                        let _ = writeln!(out, "[{}] {text}", clock(&now));
-                    }
-                    if let Some(file) = &mut file {
-                        let _ = writeln!(file, "{now} {text}");
-                    }
+            }
+            Activity::Warning { text } => {
+                crate::error::to_stderr(format_args!("chatroom: warning: {text}"));
+                if let Some(file) = &mut self.file {
+                    let _ = writeln!(file, "{} warning: {text}", Timestamp::now());
+                }
+            }
+            Activity::Note { text, console } => {
+                let now = Timestamp::now();
+                if let (Some(out), true) = (&mut self.console, console) {
+                    let _ = writeln!(out, "[{}] *** {text}", clock(&now));
+                }
+                if let Some(file) = &mut self.file {
+                    let _ = writeln!(file, "{now} *** {text}");
                 }
             }
         }
-        if let Some(out) = &mut out {
-            let mut stdout = io::stdout().lock();
-            let _ = stdout.write_all(out).and_then(|()| stdout.flush());
-            out.clear();
+    }
+
+    /// JSON lines, the same in both outputs, but warnings go to stderr rather than stdout.
+    fn json(&mut self, activity: Activity) {
+        let line = match activity {
+            Activity::Room(event) => {
+                if room_line(&event).is_none() {
+                    return;
+                }
+                event.to_json_line()
+            }
+            Activity::Warning { text } => {
+                let line = json_line("warning", &Timestamp::now(), &text);
+                crate::error::to_stderr(line.trim_end());
+                if let Some(file) = &mut self.file {
+                    let _ = file.write_all(line.as_bytes());
+                }
+                return;
+            }
+            Activity::Note { text, .. } => json_line("note", &Timestamp::now(), &text),
+        };
+        if let Some(out) = &mut self.console {
+            out.extend_from_slice(line.as_bytes());
         }
-        if let Some(file) = &mut file {
-            let _ = file.flush();
+        if let Some(file) = &mut self.file {
+            let _ = file.write_all(line.as_bytes());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_lines_in_json_have_a_type_a_protocol_timestamp_and_the_text() {
+        let ts: Timestamp = serde_json::from_str("\"2026-11-22T14:03:21.042Z\"").unwrap();
+        assert_eq!(
+            json_line("note", &ts, "room \"ops\" opened"),
+            "{\"type\":\"note\",\"ts\":\"2026-11-22T14:03:21.042Z\",\"text\":\"room \\\"ops\\\" opened\"}\n"
+        );
+    }
+
+    #[test]
+    fn private_messages_are_never_recorded() {
+        let (tx, rx) = crossbeam_channel::bounded(8);
+        let mut recorder = Recorder {
+            tx: Some(tx),
+            dropped: 0,
+            wants_room: true,
+        };
+        let message = |kind| {
+            Activity::Room(Event::Message {
+                seq: 1,
+                ts: Timestamp::now(),
+                from: "ana".into(),
+                kind,
+                to: Some("bob".into()),
+                text: "secret".into(),
+            })
+        };
+        recorder.record(message(MessageKind::Pm));
+        assert!(rx.try_recv().is_err(), "a private message was recorded");
+        recorder.record(message(MessageKind::Say));
+        assert!(rx.try_recv().is_ok(), "a public message was not recorded");
     }
 }

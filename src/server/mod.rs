@@ -58,7 +58,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::cli::HostArgs;
+use crate::cli::{HostArgs, LogFormat};
 use crate::error::{Error, Result, describe_io};
 use crate::protocol::plain;
 use crate::protocol::wire::Limits;
@@ -87,6 +87,8 @@ pub struct Config {
     /// Print room activity on stdout.
     pub console: bool,
     pub log_file: Option<PathBuf>,
+    /// How the console and the log file are written.
+    pub log_format: LogFormat,
     /// I/O shards (threads that own connections).
     pub threads: usize,
     /// Silence after which a client's machine is checked (TCP keepalive); `None`: never.
@@ -122,6 +124,7 @@ impl Config {
             quiet_above: args.quiet_above as usize,
             console: !args.quiet,
             log_file: args.log_file.clone(),
+            log_format: args.log_format,
             threads: args.threads.map_or_else(default_threads, |n| n as usize),
             keepalive: (args.keepalive > 0).then(|| Duration::from_secs(args.keepalive)),
             max_per_ip: args.max_per_ip as usize,
@@ -153,9 +156,15 @@ pub fn host(args: &HostArgs) -> Result<()> {
             describe_io(&e)
         ))
     })?;
+    let format = config.log_format;
     run(listener, config, |stopper| {
-        install_interrupt_handler(stopper);
-        announce(bound, &config_summary(args));
+        install_interrupt_handler(stopper, format);
+        match format {
+            LogFormat::Text => announce(bound, &config_summary(args)),
+            // Only the line scripts (and `chatroom bench`) read stays text: the room's opening
+            // is on the console as a JSON note, like everything after it.
+            LogFormat::Json => say(&format!("listening on {bound}")),
+        }
     })
 }
 
@@ -226,23 +235,40 @@ fn say(line: &str) {
 }
 
 /// First Ctrl-C (or SIGTERM): a clean stop. Second: exit at once.
-fn install_interrupt_handler(stopper: shutdown::Stopper) {
+fn install_interrupt_handler(stopper: shutdown::Stopper, format: LogFormat) {
     let presses = AtomicUsize::new(0);
     let result = ctrlc::set_handler(move || {
         if presses.fetch_add(1, Ordering::SeqCst) == 0 {
             // Stop first: the terminal this would print to may be gone.
             stopper.stop();
-            crate::error::to_stderr(
-                "chatroom: closing the room (press Ctrl-C again to exit at once)",
+            host_stderr(
+                format,
+                "note",
+                "closing the room (press Ctrl-C again to exit at once)",
             );
         } else {
             std::process::exit(i32::from(crate::error::ExitStatus::Interrupted.code()));
         }
     });
     if let Err(e) = result {
-        crate::error::to_stderr(format_args!(
-            "chatroom: warning: Ctrl-C will not close the room cleanly: {e}"
-        ));
+        host_stderr(
+            format,
+            "warning",
+            &format!("Ctrl-C will not close the room cleanly: {e}"),
+        );
+    }
+}
+
+/// A note or warning on stderr from outside the activity thread, in the host's log format.
+fn host_stderr(format: LogFormat, kind: &str, text: &str) {
+    match format {
+        LogFormat::Text if kind == "note" => {
+            crate::error::to_stderr(format_args!("chatroom: {text}"))
+        }
+        LogFormat::Text => crate::error::to_stderr(format_args!("chatroom: {kind}: {text}")),
+        LogFormat::Json => crate::error::to_stderr(
+            activity::json_line(kind, &crate::protocol::Timestamp::now(), text).trim_end(),
+        ),
     }
 }
 
@@ -275,12 +301,9 @@ pub fn run(
         ))
     })?;
     let file = config.log_file.as_ref().map(open_log).transpose()?;
-    let (mut recorder, activity_thread) = activity::start(config.console, file)
+    let (recorder, activity_thread) = activity::start(config.console, file, config.log_format)
         .map_err(|e| Error::failure(format!("cannot start the activity thread: {e}")))?;
-    recorder.record(activity::Activity::Note {
-        text: format!("*** room {} opened on {bound}", config.room),
-        console: false,
-    });
+    let mut opening = recorder.clone();
     let limits = Limits {
         max_line: config.max_line,
         rate: config.rate,
@@ -343,6 +366,13 @@ pub fn run(
         .map_err(|e| Error::failure(format!("cannot start accepting: {}", describe_io(&e))))?;
     let stopper = shutdown::Stopper::new(acceptor_waker, stop_tx);
     ready(stopper.clone());
+    // After `ready`, which prints `listening on`: in JSON this note is on the same stdout, and
+    // scripts expect the listening line first.
+    opening.record(activity::Activity::Note {
+        text: format!("room {} opened on {bound}", config.room),
+        console: false,
+    });
+    drop(opening);
     acceptor.run(&stopper);
     // The room closes once it hears the stopper; the shards once they have flushed its last
     // dispatch; the activity thread once the room's recorder is gone.
@@ -350,7 +380,10 @@ pub fn run(
         let _ = thread.join();
     }
     let _ = activity_thread.join();
-    say("room closed");
+    // In JSON the console has already said so, as the room's last note.
+    if config.log_format == LogFormat::Text {
+        say("room closed");
+    }
     Ok(())
 }
 

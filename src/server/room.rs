@@ -465,7 +465,7 @@ impl Room {
         self.fanout.broadcast(&quit, None);
         self.recorder.record(Activity::Note {
             text: format!(
-                "*** room {} closed ({} were here)",
+                "room {} closed ({} were here)",
                 self.profile.name,
                 self.members.len()
             ),

@@ -7,7 +7,8 @@
 //! deadline, and a failed expectation panics showing everything that did arrive.
 //!
 //! Layout, one concept per file:
-//! - `process`: the binary in an environment that cannot influence a test ([`chatroom`]),
+//! - `process`: the binary in an environment that cannot influence a test ([`chatroom`]: no
+//!   `CHATROOM_*` or color variables, a home of its own so no developer's config file is read),
 //!   `chatroom send` ([`send`]), reading a child's output and waiting for its exit.
 //! - `host`: [`Host`], a running `chatroom host` started with any extra arguments
 //!   (`Host::start(&["--max-clients", "1"])`), its console, stopping and signalling it.

@@ -15,10 +15,15 @@ pub fn bin() -> &'static Path {
     assert_cmd::cargo::cargo_bin!("chatroom")
 }
 
-/// `chatroom` with an environment that cannot influence the test: no color variables and no
-/// `CHATROOM_*` defaults from the developer's shell.
+/// `chatroom` with an environment that cannot influence the test: no color variables, no
+/// `CHATROOM_*` defaults from the developer's shell, and a home of its own ([`test_home`]), so
+/// the developer's config file and history are never read.
 pub fn chatroom() -> Command {
     let mut cmd = Command::new(bin());
+    let home = test_home();
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_DATA_HOME", home.join(".local/share"));
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("CHATROOM_") {
             cmd.env_remove(key);
@@ -28,6 +33,19 @@ pub fn chatroom() -> Command {
         cmd.env_remove(var);
     }
     cmd
+}
+
+/// The home every [`chatroom`] command gets: an empty directory under cargo's temporary folder
+/// for tests. No test writes a config file into it; a test of the default config location gives
+/// its command a home of its own. (On Windows `dirs` asks the system for the config folder
+/// rather than reading the environment, so there a developer's own file could still be read.)
+pub fn test_home() -> &'static Path {
+    static HOME: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    HOME.get_or_init(|| {
+        let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("home");
+        std::fs::create_dir_all(&home).expect("the tests' home directory");
+        home
+    })
 }
 
 /// [`chatroom`] as an assert_cmd command that fails the test instead of hanging after `timeout`.

@@ -62,7 +62,7 @@ pub fn run(args: &JoinArgs) -> Result<()> {
     let colors = !args.json && color::init(args.color);
     let renderer = Arc::new(Renderer::new(Style {
         color: colors,
-        timestamps: !args.no_timestamps,
+        timestamps: args.shows_timestamps(),
     }));
     let session = Session {
         target,
