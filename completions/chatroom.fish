@@ -61,9 +61,9 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s V -l version 
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s p -l port -d 'Port to connect to, when SERVER does not name one' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s n -l nick -d 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l timeout -d 'Seconds to wait for the host to connect or answer before giving up' -r
-complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l color -d 'When to color nicknames and notices: auto means on a terminal without NO_COLOR' -r -f -a "auto\t'Colors when stdout is a terminal and NO_COLOR is not set'
-always\t'Always use colors (CLICOLOR_FORCE does the same)'
-never\t'Never use colors'"
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l color -d 'When to color nicknames and notices: auto means on a color terminal, as NO_COLOR, CLICOLOR_FORCE, CLICOLOR and TERM allow' -r -f -a "auto\t'Colors on a color terminal, unless NO_COLOR or CLICOLOR=0 says no; CLICOLOR_FORCE forces them'
+always\t'Always use colors, whatever the environment says'
+never\t'Never use colors, whatever the environment says'"
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l history-file -d 'Keep the input history in this file [default: chatroom/history in the user\'s data directory]' -r -F
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l no-timestamps -d 'Do not show the time (HH:MM, local) in front of each line'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l json -d 'Print every event from the room as one raw JSON line, for bots; never a line editor'

@@ -245,7 +245,8 @@ pub struct JoinArgs {
     #[command(flatten)]
     pub server: ServerArgs,
 
-    /// When to color nicknames and notices: auto means on a terminal without NO_COLOR.
+    /// When to color nicknames and notices: auto means on a color terminal, as NO_COLOR,
+    /// CLICOLOR_FORCE, CLICOLOR and TERM allow.
     #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
@@ -395,12 +396,13 @@ pub struct ManArgs {
 /// When to use colors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum ColorChoice {
-    /// Colors when stdout is a terminal and NO_COLOR is not set.
+    /// Colors on a color terminal, unless NO_COLOR or CLICOLOR=0 says no; CLICOLOR_FORCE
+    /// forces them.
     #[default]
     Auto,
-    /// Always use colors (CLICOLOR_FORCE does the same).
+    /// Always use colors, whatever the environment says.
     Always,
-    /// Never use colors.
+    /// Never use colors, whatever the environment says.
     Never,
 }
 

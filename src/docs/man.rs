@@ -277,13 +277,23 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     (
         "NO_COLOR",
-        "When set, even to an empty value, output has no colors unless --color or \
-         CLICOLOR_FORCE asks for them.",
+        "When set to anything but the empty string, output has no colors unless --color always \
+         asks for them.",
     ),
     (
         "CLICOLOR_FORCE",
-        "When set to anything but 0, output has colors even when it is not a terminal, and even \
-         when NO_COLOR is set; --color never still turns them off.",
+        "When set to anything but the empty string or 0, output has colors even when it is not \
+         a terminal, unless NO_COLOR is set; --color never still turns them off.",
+    ),
+    (
+        "CLICOLOR",
+        "When 0, output has no colors under --color auto. When set to anything else, it says \
+         the terminal can show colors even without TERM.",
+    ),
+    (
+        "TERM",
+        "Under --color auto, a terminal whose TERM is dumb gets no colors, nor, on Unix, one \
+         without TERM.",
     ),
 ];
 
@@ -463,6 +473,18 @@ mod tests {
         }
         for (name, _) in ENVIRONMENT {
             assert!(body.contains(name));
+        }
+    }
+
+    #[test]
+    fn every_variable_the_color_choice_reads_is_documented() {
+        let page = main_page();
+        let body = section_body(&page, "ENVIRONMENT");
+        for var in crate::color::VARIABLES {
+            assert!(
+                body.contains(&format!("\\fB{var}\\fR")),
+                "{var} undocumented"
+            );
         }
     }
 
