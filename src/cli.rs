@@ -20,7 +20,8 @@ pub const LONGEST_MAX_LINE: u32 = 1_048_576;
 #[derive(Debug, Parser)]
 #[command(
     name = "chatroom",
-    version,
+    // `0.1.0 (rev abc1234)` from a git checkout, `0.1.0` otherwise (see build.rs).
+    version = env!("CHATROOM_VERSION"),
     about,
     long_about = "Group chat in a terminal.\n\n\
         `chatroom host` starts a room that anyone on the network can reach, even with plain `nc`; \

@@ -4,11 +4,10 @@
 //! help from the binary while completing, so they also work from a package that installs them
 //! without running chatroom.
 
-use clap::{CommandFactory, ValueEnum};
+use clap::ValueEnum;
 use clap_complete::{Generator, Shell};
 
 use super::BIN_NAME;
-use crate::cli::Cli;
 
 /// The repository folder holding the scripts.
 pub const DIR: &str = "completions";
@@ -16,7 +15,7 @@ pub const DIR: &str = "completions";
 /// The completion script for `shell`.
 pub fn render(shell: Shell) -> Vec<u8> {
     let mut script = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), BIN_NAME, &mut script);
+    clap_complete::generate(shell, &mut super::command(), BIN_NAME, &mut script);
     script
 }
 
@@ -55,7 +54,7 @@ mod tests {
 
     #[test]
     fn scripts_know_every_command_and_long_option() {
-        let cli = Cli::command();
+        let cli = super::super::command();
         for shell in Shell::value_variants() {
             let text = script(*shell);
             for sub in cli.get_subcommands() {

@@ -8,11 +8,9 @@
 
 use std::io::{self, Write};
 
-use clap::CommandFactory;
 use clap_mangen::Man;
 use clap_mangen::roff::{Inline, Roff, bold, italic, roman};
 
-use crate::cli::Cli;
 use crate::error::{Error, ExitStatus, Result};
 
 /// The repository folder holding the pages.
@@ -53,7 +51,7 @@ pub fn render(command: Option<&str>) -> Result<Vec<u8>> {
 /// The clap definition, built so that subcommands know their full names ("chatroom host" and
 /// "chatroom-host"), without clap's implicit `help` command, which needs no page.
 fn root_command() -> clap::Command {
-    let mut root = Cli::command().disable_help_subcommand(true);
+    let mut root = super::command().disable_help_subcommand(true);
     root.build();
     root
 }
