@@ -33,7 +33,7 @@ complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "bench" -d 'Measur
 complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "man" -d 'Print a man page (roff) to stdout: chatroom(1), or one command\'s page'
 complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l bind -d 'Address to listen on (0.0.0.0 for every IPv4 interface, :: for IPv6 too)' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l bind -d 'Address to listen on (0.0.0.0 for every IPv4 interface, :: for IPv6 too)' -r -f
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s p -l port -d 'Port to listen on; 0 lets the operating system choose a free one' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l max-clients -d 'How many people may be in the room at once; one more is told the room is full' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l name -d 'The room\'s name, shown to everyone who joins' -r
@@ -53,8 +53,8 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s V -l version 
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s p -l port -d 'Port to connect to, when SERVER does not name one' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s n -l nick -d 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l timeout -d 'Seconds to wait for the host to connect or answer before giving up' -r
-complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l to -d 'Send privately to this nickname instead of to the whole room' -r
-complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s s -l server -d 'The room\'s host, as HOST, HOST:PORT or [IPv6]:PORT' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l to -d 'Send privately to this nickname instead of to the whole room' -r -f
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s s -l server -d 'The room\'s host, as HOST, HOST:PORT or [IPv6]:PORT' -r -f -a "(__fish_print_hostnames)"
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l me -d 'Send as an action, shown as `* nick MESSAGE`'
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s V -l version -d 'Print version'
@@ -100,3 +100,16 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_s
 complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join bench completions man help" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join bench completions man help" -f -a "man" -d 'Print a man page (roff) to stdout: chatroom(1), or one command\'s page'
 complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join bench completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -f -a "(__fish_print_hostnames)"
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -f -a "(__fish_print_hostnames)"
+complete -c chatroom -n "__fish_chatroom_using_subcommand completions" -f -a "bash"
+complete -c chatroom -n "__fish_chatroom_using_subcommand completions" -f -a "elvish"
+complete -c chatroom -n "__fish_chatroom_using_subcommand completions" -f -a "fish"
+complete -c chatroom -n "__fish_chatroom_using_subcommand completions" -f -a "powershell"
+complete -c chatroom -n "__fish_chatroom_using_subcommand completions" -f -a "zsh"
+complete -c chatroom -n "__fish_chatroom_using_subcommand man" -f -a "host" -d 'Start a room and print its activity until Ctrl-C'
+complete -c chatroom -n "__fish_chatroom_using_subcommand man" -f -a "send" -d 'Post messages into a room: the words given, or one message per line of stdin'
+complete -c chatroom -n "__fish_chatroom_using_subcommand man" -f -a "join" -d 'Join a room and chat: a line editor on a terminal, plain lines or JSON in a pipe'
+complete -c chatroom -n "__fish_chatroom_using_subcommand man" -f -a "bench" -d 'Measure a room: fan-out throughput, latency, loss and the host\'s CPU and memory'
+complete -c chatroom -n "__fish_chatroom_using_subcommand man" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c chatroom -n "__fish_chatroom_using_subcommand man" -f -a "man" -d 'Print a man page (roff) to stdout: chatroom(1), or one command\'s page'

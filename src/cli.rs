@@ -8,7 +8,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 
 /// The port a room listens on when nobody says otherwise.
 pub const DEFAULT_PORT: u16 = 55555;
@@ -122,7 +122,8 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct HostArgs {
     /// Address to listen on (0.0.0.0 for every IPv4 interface, :: for IPv6 too).
-    #[arg(long, value_name = "IP", default_value = "0.0.0.0")]
+    // Completed with nothing rather than file names (an address, not a host name).
+    #[arg(long, value_name = "IP", default_value = "0.0.0.0", value_hint = ValueHint::Other)]
     pub bind: IpAddr,
 
     /// Port to listen on; 0 lets the operating system choose a free one.
@@ -201,6 +202,7 @@ pub struct ServerArgs {
     // (and `cargo doc` runs with -D warnings), while clap would print the backticks.
     #[arg(
         value_name = "SERVER",
+        value_hint = ValueHint::Hostname,
         env = "CHATROOM_SERVER",
         default_value = "127.0.0.1",
         help = "The room's host, as HOST, HOST:PORT or [IPv6]:PORT"
@@ -228,7 +230,7 @@ pub struct SendArgs {
     pub server: ServerArgs,
 
     /// Send privately to this nickname instead of to the whole room.
-    #[arg(long, value_name = "NICK")]
+    #[arg(long, value_name = "NICK", value_hint = ValueHint::Other)]
     pub to: Option<String>,
 
     /// Send as an action, shown as `* nick MESSAGE`.
@@ -273,6 +275,7 @@ pub struct BenchArgs {
     // variable would silently conflict with --spawn-host.
     #[arg(
         value_name = "SERVER",
+        value_hint = ValueHint::Hostname,
         conflicts_with = "spawn_host",
         help = "The room to measure, as HOST, HOST:PORT or [IPv6]:PORT (default 127.0.0.1:55555)"
     )]
@@ -389,7 +392,8 @@ pub struct CompletionsArgs {
 pub struct ManArgs {
     /// The command whose page to print (for example `host`); without it, chatroom(1).
     // A plain string rather than a fixed list of values, so a new command gets its page without
-    // anyone editing this definition; `chatroom man` checks the name itself.
+    // anyone editing this definition; `chatroom man` checks the name itself, and the completion
+    // scripts offer the page names (src/docs/mod.rs adds them).
     #[arg(value_name = "COMMAND")]
     pub command: Option<String>,
 }

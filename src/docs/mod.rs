@@ -16,6 +16,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use clap::CommandFactory;
+use clap::builder::{PossibleValue, PossibleValuesParser};
 
 use crate::cli::{Cli, CompletionsArgs, ManArgs};
 use crate::error::{Error, Result, describe_io};
@@ -23,11 +24,30 @@ use crate::error::{Error, Result, describe_io};
 /// The program name that completion scripts complete and man pages are titled with.
 pub const BIN_NAME: &str = "chatroom";
 
-/// The clap definition as the generated files describe it: with the plain version (`0.1.0`),
-/// never the commit the binary was built from (`0.1.0 (rev abc1234)`, see build.rs), so the
-/// checked-in man pages do not change with every commit.
+/// The clap definition as the generated files describe it.
+///
+/// - The plain version (`0.1.0`), never the commit the binary was built from (`0.1.0 (rev
+///   abc1234)`, see build.rs), so the checked-in man pages do not change with every commit.
+/// - `chatroom man`'s COMMAND takes the page names, so shells complete them. Parsing does not
+///   need them: `chatroom man` explains an unknown name itself.
 pub fn command() -> clap::Command {
-    Cli::command().version(env!("CARGO_PKG_VERSION"))
+    let cli = Cli::command().version(env!("CARGO_PKG_VERSION"));
+    let pages: Vec<PossibleValue> = cli
+        .get_subcommands()
+        .filter(|cmd| !cmd.is_hide_set())
+        .map(|cmd| {
+            let page = PossibleValue::new(cmd.get_name().to_string());
+            match cmd.get_about() {
+                Some(about) => page.help(about.clone()),
+                None => page,
+            }
+        })
+        .collect();
+    cli.mut_subcommand("man", |man| {
+        man.mut_arg("command", |arg| {
+            arg.value_parser(PossibleValuesParser::new(pages))
+        })
+    })
 }
 
 /// The folders, relative to the repository root, that hold nothing but generated files.
