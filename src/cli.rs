@@ -43,7 +43,13 @@ pub enum Command {
             On start it prints `listening on IP:PORT` with the address it really bound, then one \
             line per join, leave, rename and public message. Private messages are never shown or \
             logged. Ctrl-C (or SIGTERM) tells every client the room is closing, flushes what they \
-            are owed and exits 0; a second Ctrl-C exits at once.")]
+            are owed and exits 0; a second Ctrl-C exits at once.",
+        // Each example is also in the README's Usage, and tests/help_examples.rs holds them to it.
+        after_help = "Examples:\n  \
+            chatroom host                      # 0.0.0.0:55555, up to 100 people\n  \
+            chatroom host --port 0             # let the OS pick a free port\n  \
+            chatroom host --name ops --motd \"be kind\" --log-file ops.log\n  \
+            chatroom host --bind 127.0.0.1 --max-clients 20 --rate-limit 5")]
     Host(HostArgs),
     /// Post messages into a room: the words given, or one message per line of stdin.
     #[command(
@@ -56,6 +62,11 @@ pub enum Command {
             how to type. The room shows only the messages: send joins unannounced, so no join or \
             leave notice surrounds them. chatroom send exits 0 only after the host has \
             acknowledged every message, so nothing piped into it is lost when it ends.",
+        after_help = "Examples:\n  \
+            chatroom send \"hello\"                            # one message from the words\n  \
+            make test 2>&1 | chatroom send --nick ci         # one message per stdin line\n  \
+            chatroom send --to alice \"lunch?\"                # private message\n  \
+            chatroom send -s localhost --nick ci \"build 41 is green\"",
         // The same server options as `join`, but the room is named with --server: a positional
         // SERVER before MESSAGE words would take the message's first word for the host.
         mut_arg("server", |server| server
@@ -80,7 +91,12 @@ pub enum Command {
             shuts the room down, join says so and exits 0.\n\n\
             When stdin is not a terminal, every line of it is sent (commands too), the room's \
             events are printed as plain lines (raw JSON events with --json), and join exits 0 at \
-            the end of stdin once the host has acknowledged everything sent."
+            the end of stdin once the host has acknowledged everything sent.",
+        after_help = "Examples:\n  \
+            chatroom join                      # 127.0.0.1:55555; asks for a nickname\n  \
+            chatroom join 192.168.1.20 --nick ana\n  \
+            chatroom join chat.example.org:6000 --color never --no-timestamps\n  \
+            chatroom join 10.0.0.5 --nick logger --json | jq .  # a bot reading the room"
     )]
     Join(JoinArgs),
     /// Measure a room: fan-out throughput, latency, loss and the host's CPU and memory.

@@ -87,8 +87,9 @@ fn render_command(cmd: &clap::Command) -> Vec<u8> {
         bold(super::BIN_NAME),
         roman("(1), for examples, exit status, environment, files and the wire protocol."),
     ]);
-    let extra: Vec<Roff> = command_environment(cmd)
+    let extra: Vec<Roff> = command_examples(cmd)
         .into_iter()
+        .chain(command_environment(cmd))
         .chain([see_also])
         .collect();
     render_page(cmd, &extra)
@@ -110,8 +111,9 @@ fn render_page(cmd: &clap::Command, extra: &[Roff]) -> Vec<u8> {
     if visible_commands(cmd).next().is_some() {
         generated.push(Man::render_subcommands_section);
     }
-    // `after_help` is deliberately left out: it points terminal users at `--help`, which a man
-    // page reader does not need. `after_long_help` is meant for full documentation, so it stays.
+    // `after_help` is not rendered as it is: chatroom(1)'s points terminal users at `--help`,
+    // which a man page reader does not need, and a command's examples get their own EXAMPLES
+    // section (`command_examples`). `after_long_help` is meant for full documentation, so it stays.
     if cmd.get_after_long_help().is_some() {
         generated.push(Man::render_extra_section);
     }
@@ -369,6 +371,17 @@ const ENVIRONMENT: &[(&str, &str)] = &[
          without TERM.",
     ),
 ];
+
+/// EXAMPLES of a command's page: the ones its `--help` ends with (its `after_help`, "Examples:"
+/// and one indented command line each), shown as they are.
+fn command_examples(cmd: &clap::Command) -> Option<Roff> {
+    let after_help = cmd.get_after_help()?.to_string();
+    let lines = after_help.strip_prefix("Examples:\n")?;
+    let lines: Vec<&str> = lines.lines().map(str::trim).collect();
+    let mut roff = section("EXAMPLES");
+    literal(&mut roff, &lines);
+    Some(roff)
+}
 
 /// ENVIRONMENT of a command's page: the variables its options read, taken from the clap
 /// definition (`env = ...`, and the color variables for a command with `--color`), so a new
@@ -662,6 +675,16 @@ mod tests {
         assert!(section_body(&host, "ENVIRONMENT").contains("CHATROOM_THREADS"));
         let join = page_of(root.find_subcommand("join").unwrap());
         assert!(section_body(&join, "ENVIRONMENT").contains("\\fBTERM\\fR"));
+    }
+
+    #[test]
+    fn command_pages_show_the_examples_of_their_help() {
+        let root = root_command();
+        for name in ["host", "join", "send", "bench"] {
+            let page = page_of(root.find_subcommand(name).unwrap());
+            let body = section_body(&page, "EXAMPLES");
+            assert!(body.contains(&format!("chatroom {name}")), "{name}: {body}");
+        }
     }
 
     #[test]
