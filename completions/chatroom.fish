@@ -102,14 +102,14 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_s
 complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join bench completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -f -a "(__fish_print_hostnames)"
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -f -a "(__fish_print_hostnames)"
-complete -c chatroom -n "__fish_chatroom_using_subcommand completions" -f -a "bash"
-complete -c chatroom -n "__fish_chatroom_using_subcommand completions" -f -a "elvish"
-complete -c chatroom -n "__fish_chatroom_using_subcommand completions" -f -a "fish"
-complete -c chatroom -n "__fish_chatroom_using_subcommand completions" -f -a "powershell"
-complete -c chatroom -n "__fish_chatroom_using_subcommand completions" -f -a "zsh"
-complete -c chatroom -n "__fish_chatroom_using_subcommand man" -f -a "host" -d 'Start a room and print its activity until Ctrl-C'
-complete -c chatroom -n "__fish_chatroom_using_subcommand man" -f -a "send" -d 'Post messages into a room: the words given, or one message per line of stdin'
-complete -c chatroom -n "__fish_chatroom_using_subcommand man" -f -a "join" -d 'Join a room and chat: a line editor on a terminal, plain lines or JSON in a pipe'
-complete -c chatroom -n "__fish_chatroom_using_subcommand man" -f -a "bench" -d 'Measure a room: fan-out throughput, latency, loss and the host\'s CPU and memory'
-complete -c chatroom -n "__fish_chatroom_using_subcommand man" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c chatroom -n "__fish_chatroom_using_subcommand man" -f -a "man" -d 'Print a man page (roff) to stdout: chatroom(1), or one command\'s page'
+complete -c chatroom -n "__fish_chatroom_using_subcommand completions" -f -a "bash\t''
+elvish\t''
+fish\t''
+powershell\t''
+zsh\t''"
+complete -c chatroom -n "__fish_chatroom_using_subcommand man" -f -a "host\t'Start a room and print its activity until Ctrl-C'
+send\t'Post messages into a room: the words given, or one message per line of stdin'
+join\t'Join a room and chat: a line editor on a terminal, plain lines or JSON in a pipe'
+bench\t'Measure a room: fan-out throughput, latency, loss and the host\'s CPU and memory'
+completions\t'Print a shell completion script to stdout'
+man\t'Print a man page (roff) to stdout: chatroom(1), or one command\'s page'"

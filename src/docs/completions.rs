@@ -35,16 +35,22 @@ fn fish_positionals(cmd: &clap::Command) -> String {
             sub.get_name()
         );
         for arg in sub.get_positionals().filter(|arg| !arg.is_hide_set()) {
-            let values = arg.get_possible_values();
+            let values: Vec<String> = arg
+                .get_possible_values()
+                .iter()
+                .filter(|value| !value.is_hide_set())
+                .map(|value| {
+                    // As clap_complete writes an option's values: NAME\t'HELP', one a line.
+                    let help = value
+                        .get_help()
+                        .map(ToString::to_string)
+                        .unwrap_or_default();
+                    let help = help.replace('\\', "\\\\").replace('\'', "\\'");
+                    format!("{}\\t'{help}'", value.get_name())
+                })
+                .collect();
             if !values.is_empty() {
-                for value in values.iter().filter(|value| !value.is_hide_set()) {
-                    lines += &format!("{condition} -f -a \"{}\"", value.get_name());
-                    if let Some(help) = value.get_help() {
-                        let help = help.to_string().replace('\\', "\\\\");
-                        lines += &format!(" -d '{}'", help.replace('\'', "\\'"));
-                    }
-                    lines.push('\n');
-                }
+                lines += &format!("{condition} -f -a \"{}\"\n", values.join("\n"));
                 continue;
             }
             match arg.get_value_hint() {
@@ -151,12 +157,12 @@ mod tests {
                 .any(|l| l.ends_with(&format!("{pages}\"")))
         );
         assert!(script(Shell::Zsh).contains(r#"((host\:"Start a room"#));
-        let fish = lines_with(Shell::Fish, "using_subcommand man\" -f -a");
+        let fish = script(Shell::Fish);
+        let (_, man) = fish
+            .split_once("using_subcommand man\" -f -a \"")
+            .expect("fish completes man's COMMAND");
         for page in pages.split(' ') {
-            assert!(
-                fish.iter().any(|l| l.contains(&format!("-a \"{page}\""))),
-                "{page}"
-            );
+            assert!(man.contains(&format!("{page}\\t'")), "{page}");
         }
     }
 
