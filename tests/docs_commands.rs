@@ -137,3 +137,59 @@ fn bash_completes_the_man_pages_and_no_file_names_for_addresses_and_nicknames() 
         ["a-file"]
     );
 }
+
+/// What fish offers for `line` with the checked-in script loaded, in a directory holding the
+/// file `a-file`; `None` where fish is not installed (the script's text is checked in
+/// `src/docs/completions.rs` regardless).
+#[cfg(unix)]
+fn fish_completes(line: &str) -> Option<Vec<String>> {
+    let dir = harness::temp_dir();
+    std::fs::write(dir.path().join("a-file"), "").unwrap();
+    let script = harness::repo_root().join("completions/chatroom.fish");
+    let driver = format!(
+        "source '{}'; function chatroom; end; complete -C '{line}'",
+        script.display()
+    );
+    let output = std::process::Command::new("fish")
+        .args(["--no-config", "-c", &driver])
+        .current_dir(dir.path())
+        .output()
+        .ok()?;
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    Some(
+        stdout
+            .lines()
+            .map(|l| l.split('\t').next().unwrap().to_string())
+            .collect(),
+    )
+}
+
+#[cfg(unix)]
+#[test]
+fn fish_completes_the_man_pages_and_no_file_names_for_addresses_and_nicknames() {
+    let Some(pages) = fish_completes("chatroom man ") else {
+        eprintln!("fish is not installed: skipped");
+        return;
+    };
+    assert_eq!(
+        pages,
+        ["bench", "completions", "host", "join", "man", "send"]
+    );
+    for line in [
+        "chatroom send --to ",
+        "chatroom send --server ",
+        "chatroom host --bind ",
+        "chatroom join ",
+    ] {
+        let offered = fish_completes(line).unwrap();
+        assert!(
+            !offered.iter().any(|w| w == "a-file"),
+            "{line}: {offered:?}"
+        );
+    }
+    assert_eq!(
+        fish_completes("chatroom join --history-file ").unwrap(),
+        ["a-file"]
+    );
+}
