@@ -88,7 +88,7 @@ Register-ArgumentCompleter -Native -CommandName 'chatroom' -ScriptBlock {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]')
             [CompletionResult]::new('--nick', '--nick', [CompletionResultType]::ParameterName, 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the host to connect or answer before giving up')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color nicknames and notices: auto means on a terminal without NO_COLOR')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color nicknames and notices: auto means on a color terminal, as NO_COLOR, CLICOLOR_FORCE, CLICOLOR and TERM allow')
             [CompletionResult]::new('--history-file', '--history-file', [CompletionResultType]::ParameterName, 'Keep the input history in this file [default: chatroom/history in the user''s data directory]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read default settings from this TOML file instead of chatroom.toml in the user''s config directory (host, join and send read it; see the README''s Configuration section)')
             [CompletionResult]::new('--no-timestamps', '--no-timestamps', [CompletionResultType]::ParameterName, 'Do not show the time (HH:MM, local) in front of each line')

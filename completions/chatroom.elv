@@ -82,7 +82,7 @@ set edit:completion:arg-completer[chatroom] = {|@words|
             cand -n 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]'
             cand --nick 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]'
             cand --timeout 'Seconds to wait for the host to connect or answer before giving up'
-            cand --color 'When to color nicknames and notices: auto means on a terminal without NO_COLOR'
+            cand --color 'When to color nicknames and notices: auto means on a color terminal, as NO_COLOR, CLICOLOR_FORCE, CLICOLOR and TERM allow'
             cand --history-file 'Keep the input history in this file [default: chatroom/history in the user''s data directory]'
             cand --config 'Read default settings from this TOML file instead of chatroom.toml in the user''s config directory (host, join and send read it; see the README''s Configuration section)'
             cand --no-timestamps 'Do not show the time (HH:MM, local) in front of each line'

@@ -35,7 +35,7 @@ complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "bench" -d 'Measur
 complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "man" -d 'Print a man page (roff) to stdout: chatroom(1), or one command\'s page'
 complete -c chatroom -n "__fish_chatroom_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l bind -d 'Address to listen on (0.0.0.0 for every IPv4 interface, :: for IPv6 too)' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l bind -d 'Address to listen on (0.0.0.0 for every IPv4 interface, :: for IPv6 too)' -r -f
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s p -l port -d 'Port to listen on; 0 lets the operating system choose a free one' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l max-clients -d 'How many people may be in the room at once; one more is told the room is full' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l name -d 'The room\'s name, shown to everyone who joins' -r
@@ -60,8 +60,8 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s V -l version 
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s p -l port -d 'Port to connect to, when SERVER does not name one' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s n -l nick -d 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l timeout -d 'Seconds to wait for the host to connect or answer before giving up' -r
-complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l to -d 'Send privately to this nickname instead of to the whole room' -r
-complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s s -l server -d 'The room\'s host, as HOST, HOST:PORT or [IPv6]:PORT' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l to -d 'Send privately to this nickname instead of to the whole room' -r -f
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s s -l server -d 'The room\'s host, as HOST, HOST:PORT or [IPv6]:PORT' -r -f -a "(__fish_print_hostnames)"
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l config -d 'Read default settings from this TOML file instead of chatroom.toml in the user\'s config directory (host, join and send read it; see the README\'s Configuration section)' -r -F
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l me -d 'Send as an action, shown as `* nick MESSAGE`'
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l no-config -d 'Read no config file, not even --config\'s'
@@ -70,9 +70,9 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s V -l version 
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s p -l port -d 'Port to connect to, when SERVER does not name one' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s n -l nick -d 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l timeout -d 'Seconds to wait for the host to connect or answer before giving up' -r
-complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l color -d 'When to color nicknames and notices: auto means on a terminal without NO_COLOR' -r -f -a "auto\t'Colors when stdout is a terminal and NO_COLOR is not set'
-always\t'Always use colors (CLICOLOR_FORCE does the same)'
-never\t'Never use colors'"
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l color -d 'When to color nicknames and notices: auto means on a color terminal, as NO_COLOR, CLICOLOR_FORCE, CLICOLOR and TERM allow' -r -f -a "auto\t'Colors on a color terminal, unless NO_COLOR or CLICOLOR=0 says no; CLICOLOR_FORCE forces them'
+always\t'Always use colors, whatever the environment says'
+never\t'Never use colors, whatever the environment says'"
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l history-file -d 'Keep the input history in this file [default: chatroom/history in the user\'s data directory]' -r -F
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l config -d 'Read default settings from this TOML file instead of chatroom.toml in the user\'s config directory (host, join and send read it; see the README\'s Configuration section)' -r -F
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l no-timestamps -d 'Do not show the time (HH:MM, local) in front of each line'
@@ -118,3 +118,16 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_s
 complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join bench completions man help" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join bench completions man help" -f -a "man" -d 'Print a man page (roff) to stdout: chatroom(1), or one command\'s page'
 complete -c chatroom -n "__fish_chatroom_using_subcommand help; and not __fish_seen_subcommand_from host send join bench completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -f -a "(__fish_print_hostnames)"
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -f -a "(__fish_print_hostnames)"
+complete -c chatroom -n "__fish_chatroom_using_subcommand completions" -f -a "bash\t''
+elvish\t''
+fish\t''
+powershell\t''
+zsh\t''"
+complete -c chatroom -n "__fish_chatroom_using_subcommand man" -f -a "host\t'Start a room and print its activity until Ctrl-C'
+send\t'Post messages into a room: the words given, or one message per line of stdin'
+join\t'Join a room and chat: a line editor on a terminal, plain lines or JSON in a pipe'
+bench\t'Measure a room: fan-out throughput, latency, loss and the host\'s CPU and memory'
+completions\t'Print a shell completion script to stdout'
+man\t'Print a man page (roff) to stdout: chatroom(1), or one command\'s page'"

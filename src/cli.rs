@@ -8,7 +8,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 
 /// The port a room listens on when nobody says otherwise.
 pub const DEFAULT_PORT: u16 = 55555;
@@ -20,7 +20,8 @@ pub const LONGEST_MAX_LINE: u32 = 1_048_576;
 #[derive(Debug, Parser)]
 #[command(
     name = "chatroom",
-    version,
+    // `0.1.0 (rev abc1234)` from a git checkout, `0.1.0` otherwise (see build.rs).
+    version = env!("CHATROOM_VERSION"),
     about,
     long_about = "Group chat in a terminal.\n\n\
         `chatroom host` starts a room that anyone on the network can reach, even with plain `nc`; \
@@ -54,7 +55,13 @@ pub enum Command {
             On start it prints `listening on IP:PORT` with the address it really bound, then one \
             line per join, leave, rename and public message. Private messages are never shown or \
             logged. Ctrl-C (or SIGTERM) tells every client the room is closing, flushes what they \
-            are owed and exits 0; a second Ctrl-C exits at once.")]
+            are owed and exits 0; a second Ctrl-C exits at once.",
+        // Each example is also in the README's Usage, and tests/help_examples.rs holds them to it.
+        after_help = "Examples:\n  \
+            chatroom host                      # 0.0.0.0:55555, up to 100 people\n  \
+            chatroom host --port 0             # let the OS pick a free port\n  \
+            chatroom host --name ops --motd \"be kind\" --log-file ops.log\n  \
+            chatroom host --bind 127.0.0.1 --max-clients 20 --rate-limit 5")]
     Host(HostArgs),
     /// Post messages into a room: the words given, or one message per line of stdin.
     #[command(
@@ -67,6 +74,11 @@ pub enum Command {
             how to type. The room shows only the messages: send joins unannounced, so no join or \
             leave notice surrounds them. chatroom send exits 0 only after the host has \
             acknowledged every message, so nothing piped into it is lost when it ends.",
+        after_help = "Examples:\n  \
+            chatroom send \"hello\"                            # one message from the words\n  \
+            make test 2>&1 | chatroom send --nick ci         # one message per stdin line\n  \
+            chatroom send --to alice \"lunch?\"                # private message\n  \
+            chatroom send -s localhost --nick ci \"build 41 is green\"",
         // The same server options as `join`, but the room is named with --server: a positional
         // SERVER before MESSAGE words would take the message's first word for the host.
         mut_arg("server", |server| server
@@ -91,7 +103,12 @@ pub enum Command {
             shuts the room down, join says so and exits 0.\n\n\
             When stdin is not a terminal, every line of it is sent (commands too), the room's \
             events are printed as plain lines (raw JSON events with --json), and join exits 0 at \
-            the end of stdin once the host has acknowledged everything sent."
+            the end of stdin once the host has acknowledged everything sent.",
+        after_help = "Examples:\n  \
+            chatroom join                      # 127.0.0.1:55555; asks for a nickname\n  \
+            chatroom join 192.168.1.20 --nick ana\n  \
+            chatroom join chat.example.org:6000 --color never --no-timestamps\n  \
+            chatroom join 10.0.0.5 --nick logger --json | jq .  # a bot reading the room"
     )]
     Join(JoinArgs),
     /// Measure a room: fan-out throughput, latency, loss and the host's CPU and memory.
@@ -133,7 +150,8 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct HostArgs {
     /// Address to listen on (0.0.0.0 for every IPv4 interface, :: for IPv6 too).
-    #[arg(long, value_name = "IP", default_value = "0.0.0.0")]
+    // Completed with nothing rather than file names (an address, not a host name).
+    #[arg(long, value_name = "IP", default_value = "0.0.0.0", value_hint = ValueHint::Other)]
     pub bind: IpAddr,
 
     /// Port to listen on; 0 lets the operating system choose a free one.
@@ -224,6 +242,7 @@ pub struct ServerArgs {
     // (and `cargo doc` runs with -D warnings), while clap would print the backticks.
     #[arg(
         value_name = "SERVER",
+        value_hint = ValueHint::Hostname,
         env = "CHATROOM_SERVER",
         default_value = "127.0.0.1",
         help = "The room's host, as HOST, HOST:PORT or [IPv6]:PORT"
@@ -251,7 +270,7 @@ pub struct SendArgs {
     pub server: ServerArgs,
 
     /// Send privately to this nickname instead of to the whole room.
-    #[arg(long, value_name = "NICK")]
+    #[arg(long, value_name = "NICK", value_hint = ValueHint::Other)]
     pub to: Option<String>,
 
     /// Send as an action, shown as `* nick MESSAGE`.
@@ -269,7 +288,8 @@ pub struct JoinArgs {
     #[command(flatten)]
     pub server: ServerArgs,
 
-    /// When to color nicknames and notices: auto means on a terminal without NO_COLOR.
+    /// When to color nicknames and notices: auto means on a color terminal, as NO_COLOR,
+    /// CLICOLOR_FORCE, CLICOLOR and TERM allow.
     #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
@@ -308,6 +328,7 @@ pub struct BenchArgs {
     // variable would silently conflict with --spawn-host.
     #[arg(
         value_name = "SERVER",
+        value_hint = ValueHint::Hostname,
         conflicts_with = "spawn_host",
         help = "The room to measure, as HOST, HOST:PORT or [IPv6]:PORT (default 127.0.0.1:55555)"
     )]
@@ -435,7 +456,8 @@ pub struct CompletionsArgs {
 pub struct ManArgs {
     /// The command whose page to print (for example `host`); without it, chatroom(1).
     // A plain string rather than a fixed list of values, so a new command gets its page without
-    // anyone editing this definition; `chatroom man` checks the name itself.
+    // anyone editing this definition; `chatroom man` checks the name itself, and the completion
+    // scripts offer the page names (src/docs/mod.rs adds them).
     #[arg(value_name = "COMMAND")]
     pub command: Option<String>,
 }
@@ -443,12 +465,13 @@ pub struct ManArgs {
 /// When to use colors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum ColorChoice {
-    /// Colors when stdout is a terminal and NO_COLOR is not set.
+    /// Colors on a color terminal, unless NO_COLOR or CLICOLOR=0 says no; CLICOLOR_FORCE
+    /// forces them.
     #[default]
     Auto,
-    /// Always use colors (CLICOLOR_FORCE does the same).
+    /// Always use colors, whatever the environment says.
     Always,
-    /// Never use colors.
+    /// Never use colors, whatever the environment says.
     Never,
 }
 

@@ -75,6 +75,48 @@ fn plain_lines_have_colors_only_when_forced() {
     assert!(line.contains("\u{1b}["), "{line:?}");
 }
 
+/// `--color` beats every variable, and in a pipe only `CLICOLOR_FORCE` brings colors, unless
+/// `NO_COLOR` is set too (see `src/color.rs` for every case).
+#[test]
+fn the_color_flag_and_variables_in_a_pipe() {
+    let host = Host::start(&[]);
+    // nickname, arguments, environment, whether the lines have colors
+    type Case<'a> = (&'a str, &'a [&'a str], &'a [(&'a str, &'a str)], bool);
+    let cases: [Case; 5] = [
+        ("forced", &[], &[("CLICOLOR_FORCE", "1")], true),
+        (
+            "nocolor",
+            &[],
+            &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")],
+            false,
+        ),
+        ("clicolor", &[], &[("CLICOLOR", "1")], false),
+        ("always", &["--color", "always"], &[("NO_COLOR", "1")], true),
+        (
+            "never",
+            &["--color", "never"],
+            &[("CLICOLOR_FORCE", "1")],
+            false,
+        ),
+    ];
+    let clients: Vec<PipedClient> = cases
+        .iter()
+        .map(|(nick, args, env, _)| {
+            let mut all = vec!["--nick", nick];
+            all.extend_from_slice(args);
+            let client = PipedClient::start(&host.server(), &all, env);
+            client.expect("welcome");
+            client
+        })
+        .collect();
+    let mut bob = JsonClient::join(&host, "bob");
+    bob.say("colors?");
+    for ((nick, _, _, colors), client) in cases.iter().zip(&clients) {
+        let line = client.expect("colors?");
+        assert_eq!(line.contains("\u{1b}["), *colors, "{nick}: {line:?}");
+    }
+}
+
 #[test]
 fn no_timestamps_drops_the_clock() {
     let host = Host::start(&[]);

@@ -485,3 +485,29 @@ fn tab_completes_a_nick_after_an_at_sign() {
     ana.type_line("!");
     bob.expect_message("ana", "say", "thanks @bob!");
 }
+
+/// Whether `chatroom join` on a terminal, with `--color auto` and `env` added to its
+/// environment, colors bob's nickname.
+fn colors_on_a_terminal(env: &[(&str, &str)]) -> bool {
+    let host = Host::start(&[]);
+    let mut bob = JsonClient::join(&host, "bob");
+    let home = temp_dir();
+    let mut command = join_command(home.path(), &[&host.server(), "--nick", "ana"]);
+    command.envs(env.iter().copied());
+    let mut ana = spawn_command(command, Some(PROCESS_TIMEOUT.as_millis() as u64))
+        .expect("the client starts in a pty");
+    ana.exp_string("welcome to").expect("ana is welcomed");
+    bob.say("which colors?");
+    let (_, line) = ana
+        .exp_regex(r"<(\x1b\[[0-9;]*m)*bob(\x1b\[[0-9;]*m)*> which colors\?")
+        .expect("bob's message arrives");
+    line.contains('\x1b')
+}
+
+#[test]
+fn auto_colors_a_terminal_unless_clicolor_0_or_term_dumb_says_no() {
+    assert!(colors_on_a_terminal(&[]), "a color terminal");
+    assert!(!colors_on_a_terminal(&[("CLICOLOR", "0")]), "CLICOLOR=0");
+    assert!(!colors_on_a_terminal(&[("TERM", "dumb")]), "TERM=dumb");
+    assert!(!colors_on_a_terminal(&[("NO_COLOR", "1")]), "NO_COLOR=1");
+}

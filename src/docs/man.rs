@@ -8,11 +8,10 @@
 
 use std::io::{self, Write};
 
-use clap::CommandFactory;
+use clap::{Arg, ArgAction};
 use clap_mangen::Man;
 use clap_mangen::roff::{Inline, Roff, bold, italic, roman};
 
-use crate::cli::Cli;
 use crate::error::{Error, ExitStatus, Result};
 
 /// The repository folder holding the pages.
@@ -53,7 +52,7 @@ pub fn render(command: Option<&str>) -> Result<Vec<u8>> {
 /// The clap definition, built so that subcommands know their full names ("chatroom host" and
 /// "chatroom-host"), without clap's implicit `help` command, which needs no page.
 fn root_command() -> clap::Command {
-    let mut root = Cli::command().disable_help_subcommand(true);
+    let mut root = super::command().disable_help_subcommand(true);
     root.build();
     root
 }
@@ -79,7 +78,8 @@ fn render_main(root: &clap::Command) -> Vec<u8> {
     render_page(root, &extra)
 }
 
-/// chatroom-COMMAND(1): the generated sections and a pointer to chatroom(1).
+/// chatroom-COMMAND(1): the generated sections, the environment variables the command reads,
+/// and a pointer to chatroom(1).
 fn render_command(cmd: &clap::Command) -> Vec<u8> {
     let mut see_also = Roff::new();
     see_also.control("SH", ["SEE ALSO"]);
@@ -87,7 +87,12 @@ fn render_command(cmd: &clap::Command) -> Vec<u8> {
         bold(super::BIN_NAME),
         roman("(1), for examples, exit status, environment, files and the wire protocol."),
     ]);
-    render_page(cmd, &[see_also])
+    let extra: Vec<Roff> = command_examples(cmd)
+        .into_iter()
+        .chain(command_environment(cmd))
+        .chain([see_also])
+        .collect();
+    render_page(cmd, &extra)
 }
 
 /// A page in the usual order: NAME, SYNOPSIS, DESCRIPTION, OPTIONS, the command list, then
@@ -98,31 +103,29 @@ fn render_page(cmd: &clap::Command, extra: &[Roff]) -> Vec<u8> {
     // subcommand's own name there ("host 0.1.0").
     let source = format!("{} {}", super::BIN_NAME, env!("CARGO_PKG_VERSION"));
     let man = Man::new(cmd.clone()).section(SECTION).source(source);
-    let mut generated: Vec<Section> = vec![
-        Man::render_title,
-        Man::render_name_section,
-        Man::render_synopsis_section,
-        Man::render_description_section,
-    ];
+    // SYNOPSIS comes after NAME and is our own (see `synopsis`).
+    let mut generated: Vec<Section> = vec![Man::render_description_section];
     if cmd.get_arguments().any(|arg| !arg.is_hide_set()) {
         generated.push(Man::render_options_section);
     }
     if visible_commands(cmd).next().is_some() {
         generated.push(Man::render_subcommands_section);
     }
-    // `after_help` is deliberately left out: it points terminal users at `--help`, which a man
-    // page reader does not need. `after_long_help` is meant for full documentation, so it stays.
+    // `after_help` is not rendered as it is: chatroom(1)'s points terminal users at `--help`,
+    // which a man page reader does not need, and a command's examples get their own EXAMPLES
+    // section (`command_examples`). `after_long_help` is meant for full documentation, so it stays.
     if cmd.get_after_long_help().is_some() {
         generated.push(Man::render_extra_section);
     }
 
     let mut page = PageBuilder::default();
-    let (title, sections) = generated.split_first().expect("the title is always there");
-    page.push(|out| title(&man, out));
+    page.push(|out| man.render_title(out));
     // No hyphenation: a reader who copies `--history-file` or `CLICOLOR_FORCE` from a page must
     // not get a hyphen the program has never heard of.
     page.push(|out| Roff::new().control("nh", []).to_writer(out));
-    for section in sections {
+    page.push(|out| man.render_name_section(out));
+    page.push(|out| out.write_all(synopsis(cmd).as_bytes()));
+    for section in generated {
         page.push(|out| section(&man, out));
     }
     for roff in extra {
@@ -130,6 +133,78 @@ fn render_page(cmd: &clap::Command, extra: &[Roff]) -> Vec<u8> {
     }
     page.push(|out| man.render_version_section(out));
     page.out
+}
+
+/// What stands for roff's unpaddable space (`\ `) until the roff crate, which escapes every
+/// backslash, has rendered the text: an option and its value never break across lines.
+const UNBREAKABLE: char = '\u{a0}';
+
+/// SYNOPSIS, as clap_mangen writes it but with each option's value (`[-p|--port N]`, where
+/// clap_mangen writes `[-p|--port]`), and `...` after what may be repeated.
+fn synopsis(cmd: &clap::Command) -> String {
+    let name = cmd.get_bin_name().unwrap_or_else(|| cmd.get_name());
+    let mut line = vec![bold(name)];
+    let mut options: Vec<&Arg> = cmd
+        .get_arguments()
+        .filter(|arg| !arg.is_hide_set() && !arg.is_positional())
+        .collect();
+    // clap_mangen's order: as displayed in --help, then by name.
+    options.sort_by_key(|arg| (arg.get_display_order(), arg.get_long()));
+    let positionals = cmd.get_positionals().filter(|arg| !arg.is_hide_set());
+    for arg in options.into_iter().chain(positionals) {
+        line.push(roman(" "));
+        line.extend(synopsis_arg(arg));
+    }
+    if cmd.has_subcommands() {
+        line.extend([roman(" "), italic("COMMAND")]);
+    }
+    let mut roff = section("SYNOPSIS");
+    roff.text(line);
+    roff.render().replace(UNBREAKABLE, "\\ ")
+}
+
+/// One argument in SYNOPSIS: `[-p|--port N]`, `[--json]`, `[MESSAGE]...`, `SHELL`.
+fn synopsis_arg(arg: &Arg) -> Vec<Inline> {
+    let mut inline = Vec::new();
+    let optional = !arg.is_required_set();
+    if optional {
+        inline.push(roman("["));
+    }
+    let names: Vec<String> = arg
+        .get_short()
+        .map(|short| format!("-{short}"))
+        .into_iter()
+        .chain(arg.get_long().map(|long| format!("--{long}")))
+        .collect();
+    for (i, name) in names.into_iter().enumerate() {
+        if i > 0 {
+            inline.push(roman("|"));
+        }
+        inline.push(bold(name));
+    }
+    if arg.get_num_args().is_some_and(|n| n.takes_values()) {
+        let value = match arg.get_value_names() {
+            Some(names) => names
+                .iter()
+                .map(|n| n.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            None => arg.get_id().as_str().to_uppercase(),
+        };
+        if !arg.is_positional() {
+            inline.push(roman(UNBREAKABLE));
+        }
+        inline.push(italic(value));
+    }
+    if optional {
+        inline.push(roman("]"));
+    }
+    let repeated = matches!(arg.get_action(), ArgAction::Append | ArgAction::Count)
+        || arg.get_num_args().is_some_and(|n| n.max_values() > 1);
+    if repeated {
+        inline.push(roman("..."));
+    }
+    inline
 }
 
 /// Joins separately rendered sections into one page.
@@ -282,15 +357,75 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     (
         "NO_COLOR",
-        "When set, even to an empty value, output has no colors unless --color or \
-         CLICOLOR_FORCE asks for them.",
+        "When set to anything but the empty string, output has no colors unless --color always \
+         asks for them.",
     ),
     (
         "CLICOLOR_FORCE",
-        "When set to anything but 0, output has colors even when it is not a terminal, and even \
-         when NO_COLOR is set; --color never still turns them off.",
+        "When set to anything but the empty string or 0, output has colors even when it is not \
+         a terminal, unless NO_COLOR is set; --color never still turns them off.",
+    ),
+    (
+        "CLICOLOR",
+        "When 0, output has no colors under --color auto. When set to anything else, it says \
+         the terminal can show colors even without TERM.",
+    ),
+    (
+        "TERM",
+        "Under --color auto, a terminal whose TERM is dumb gets no colors, nor, on Unix, one \
+         without TERM.",
     ),
 ];
+
+/// EXAMPLES of a command's page: the ones its `--help` ends with (its `after_help`, "Examples:"
+/// and one indented command line each), shown as they are.
+fn command_examples(cmd: &clap::Command) -> Option<Roff> {
+    let after_help = cmd.get_after_help()?.to_string();
+    let lines = after_help.strip_prefix("Examples:\n")?;
+    let lines: Vec<&str> = lines.lines().map(str::trim).collect();
+    let mut roff = section("EXAMPLES");
+    literal(&mut roff, &lines);
+    Some(roff)
+}
+
+/// ENVIRONMENT of a command's page: the variables its options read, taken from the clap
+/// definition (`env = ...`, and the color variables for a command with `--color`), so a new
+/// one appears without anyone editing a list.
+fn command_environment(cmd: &clap::Command) -> Option<Roff> {
+    let mut roff = section("ENVIRONMENT");
+    let mut any = false;
+    for arg in cmd.get_arguments().filter(|arg| !arg.is_hide_set()) {
+        let Some(var) = arg.get_env() else { continue };
+        let name = match arg.get_long() {
+            Some(long) => format!("--{long}"),
+            None => arg.get_value_names().map_or_else(
+                || arg.get_id().to_string(),
+                |names| {
+                    names
+                        .iter()
+                        .map(|n| n.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                },
+            ),
+        };
+        let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+        let text = format!("Read when `{name}` is not given: {help}.");
+        tagged(&mut roff, [bold(var.to_string_lossy())], &text);
+        any = true;
+    }
+    if cmd
+        .get_arguments()
+        .any(|arg| arg.get_long() == Some("color"))
+    {
+        for var in crate::color::VARIABLES {
+            let (_, meaning) = ENVIRONMENT.iter().find(|(name, _)| *name == var)?;
+            tagged(&mut roff, [bold(var)], meaning);
+            any = true;
+        }
+    }
+    any.then_some(roff)
+}
 
 fn environment() -> Roff {
     let mut roff = section("ENVIRONMENT");
@@ -492,6 +627,92 @@ mod tests {
         }
         for (name, _) in ENVIRONMENT {
             assert!(body.contains(name));
+        }
+    }
+
+    #[test]
+    fn every_variable_the_color_choice_reads_is_documented() {
+        let page = main_page();
+        let body = section_body(&page, "ENVIRONMENT");
+        for var in crate::color::VARIABLES {
+            assert!(
+                body.contains(&format!("\\fB{var}\\fR")),
+                "{var} undocumented"
+            );
+        }
+    }
+
+    /// The page of `cmd`, as text.
+    fn page_of(cmd: &clap::Command) -> String {
+        text(render(Some(cmd.get_name())).unwrap())
+    }
+
+    #[test]
+    fn synopsis_shows_each_options_value_name() {
+        let root = root_command();
+        for cmd in visible_commands(&root) {
+            let page = page_of(cmd);
+            let synopsis = section_body(&page, "SYNOPSIS");
+            for arg in cmd.get_arguments().filter(|arg| !arg.is_hide_set()) {
+                let Some(long) = arg.get_long() else { continue };
+                let long = format!("\\fB\\-\\-{}\\fR", long.replace('-', "\\-"));
+                let takes_values = arg.get_num_args().unwrap().takes_values();
+                let expected = match arg.get_value_names() {
+                    _ if !takes_values => format!("{long}]"),
+                    Some(names) => format!("{long}\\ \\fI{}\\fR]", names[0]),
+                    None => format!("{long}\\ \\fI{}\\fR]", arg.get_id().as_str().to_uppercase()),
+                };
+                assert!(
+                    synopsis.contains(&expected),
+                    "{}: no {expected} in {synopsis}",
+                    cmd.get_name()
+                );
+            }
+        }
+        let send = page_of(root.find_subcommand("send").unwrap());
+        assert!(section_body(&send, "SYNOPSIS").contains("[\\fIMESSAGE\\fR]..."));
+    }
+
+    #[test]
+    fn each_command_page_lists_the_variables_its_options_read() {
+        let root = root_command();
+        for cmd in visible_commands(&root) {
+            let page = page_of(cmd);
+            let mut vars: Vec<String> = cmd
+                .get_arguments()
+                .filter_map(|arg| arg.get_env())
+                .map(|var| var.to_string_lossy().into_owned())
+                .collect();
+            if cmd
+                .get_arguments()
+                .any(|arg| arg.get_long() == Some("color"))
+            {
+                vars.extend(crate::color::VARIABLES.map(String::from));
+            }
+            if vars.is_empty() {
+                assert!(!page.contains(".SH ENVIRONMENT"), "{}", cmd.get_name());
+                continue;
+            }
+            let body = section_body(&page, "ENVIRONMENT");
+            let listed: Vec<&str> = body
+                .lines()
+                .filter_map(|line| line.strip_prefix("\\fB")?.strip_suffix("\\fR"))
+                .collect();
+            assert_eq!(listed, vars, "{}", cmd.get_name());
+        }
+        let host = page_of(root.find_subcommand("host").unwrap());
+        assert!(section_body(&host, "ENVIRONMENT").contains("CHATROOM_THREADS"));
+        let join = page_of(root.find_subcommand("join").unwrap());
+        assert!(section_body(&join, "ENVIRONMENT").contains("\\fBTERM\\fR"));
+    }
+
+    #[test]
+    fn command_pages_show_the_examples_of_their_help() {
+        let root = root_command();
+        for name in ["host", "join", "send", "bench"] {
+            let page = page_of(root.find_subcommand(name).unwrap());
+            let body = section_body(&page, "EXAMPLES");
+            assert!(body.contains(&format!("chatroom {name}")), "{name}: {body}");
         }
     }
 

@@ -15,11 +15,40 @@ pub mod man;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use crate::cli::{CompletionsArgs, ManArgs};
+use clap::CommandFactory;
+use clap::builder::{PossibleValue, PossibleValuesParser};
+
+use crate::cli::{Cli, CompletionsArgs, ManArgs};
 use crate::error::{Error, Result, describe_io};
 
 /// The program name that completion scripts complete and man pages are titled with.
 pub const BIN_NAME: &str = "chatroom";
+
+/// The clap definition as the generated files describe it.
+///
+/// - The plain version (`0.1.0`), never the commit the binary was built from (`0.1.0 (rev
+///   abc1234)`, see build.rs), so the checked-in man pages do not change with every commit.
+/// - `chatroom man`'s COMMAND takes the page names, so shells complete them. Parsing does not
+///   need them: `chatroom man` explains an unknown name itself.
+pub fn command() -> clap::Command {
+    let cli = Cli::command().version(env!("CARGO_PKG_VERSION"));
+    let pages: Vec<PossibleValue> = cli
+        .get_subcommands()
+        .filter(|cmd| !cmd.is_hide_set())
+        .map(|cmd| {
+            let page = PossibleValue::new(cmd.get_name().to_string());
+            match cmd.get_about() {
+                Some(about) => page.help(about.clone()),
+                None => page,
+            }
+        })
+        .collect();
+    cli.mut_subcommand("man", |man| {
+        man.mut_arg("command", |arg| {
+            arg.value_parser(PossibleValuesParser::new(pages))
+        })
+    })
+}
 
 /// The folders, relative to the repository root, that hold nothing but generated files.
 pub const GENERATED_DIRS: [&str; 2] = [completions::DIR, man::DIR];
@@ -77,8 +106,6 @@ fn write_all_tolerating_closed_pipe(out: &mut impl Write, bytes: &[u8]) -> io::R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::Cli;
-    use clap::CommandFactory;
 
     /// A writer whose reader has gone away, or that fails some other way.
     struct Failing(io::ErrorKind);
@@ -109,6 +136,17 @@ mod tests {
     #[test]
     fn the_bin_name_is_the_commands_name() {
         assert_eq!(Cli::command().get_name(), BIN_NAME);
+    }
+
+    #[test]
+    fn generated_files_name_the_plain_version_never_a_commit() {
+        for file in generated_files() {
+            let text = String::from_utf8_lossy(&file.contents);
+            assert!(!text.contains("(rev "), "{}", file.path.display());
+        }
+        let page = String::from_utf8(man::render(None).unwrap()).unwrap();
+        assert!(page.contains(&format!("\"chatroom {}\"", env!("CARGO_PKG_VERSION"))));
+        assert!(page.contains(&format!("v{}\n", env!("CARGO_PKG_VERSION"))));
     }
 
     #[test]
