@@ -178,7 +178,14 @@ fn json_log_format_writes_room_events_as_clients_receive_them_and_notes_with_a_t
             !text.contains("secret"),
             "the {what} has a private message:\n{text}"
         );
-        let lines: Vec<serde_json::Value> = text.lines().map(parse_event).collect();
+        let mut lines: Vec<serde_json::Value> = text.lines().map(parse_event).collect();
+        // A join names, for the operator, the address it came from.
+        for line in &mut lines {
+            if line["type"] == "join" {
+                let peer = line.as_object_mut().unwrap().remove("peer");
+                assert_eq!(peer, Some("127.0.0.1".into()), "{line}");
+            }
+        }
         for event in [&joined, &message, &last] {
             assert!(lines.contains(event), "the {what} lacks {event}:\n{text}");
         }
@@ -192,4 +199,15 @@ fn json_log_format_writes_room_events_as_clients_receive_them_and_notes_with_a_t
         );
         assert_rfc3339_utc_millis(&opened["ts"]);
     }
+}
+
+#[test]
+fn the_console_names_where_each_newcomer_connected_from_and_the_room_never_sees_it() {
+    let host = Host::start(&[]);
+    let mut bob = PlainClient::join(&host, "bob");
+    let _alice = PlainClient::join(&host, "alice");
+    let line = host.wait_for_console("alice's join", |l| l.contains("alice joined"));
+    assert!(line.ends_with("*** alice joined (2 here) from 127.0.0.1"), "{line}");
+    let seen = bob.expect_line("alice's join", |l| l.contains("alice joined"));
+    assert!(!seen.contains("127.0.0.1"), "{seen}");
 }

@@ -8,7 +8,7 @@
 //! the room's decision, not the acceptor's.
 
 use std::io::{self, Write};
-use std::net::TcpListener as StdListener;
+use std::net::{SocketAddr, TcpListener as StdListener};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -169,13 +169,14 @@ impl Acceptor {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return self.accept_failed(&e),
             };
-            self.hand_off(stream, AddressKey::of(peer.ip()));
+            self.hand_off(stream, peer);
         }
     }
 
     /// Gives a new connection to the next shard, or turns it away (saying why) when too many are
     /// open, or too many from its address.
-    fn hand_off(&mut self, stream: TcpStream, key: AddressKey) {
+    fn hand_off(&mut self, stream: TcpStream, peer: SocketAddr) {
+        let key = AddressKey::of(peer.ip());
         let admission = &mut self.admission;
         if admission.open.load(Ordering::Relaxed) >= admission.max_connections {
             let _ = (&stream).write(session::TURNED_AWAY);
@@ -197,7 +198,7 @@ impl Acceptor {
         let mail = ShardMail::Accepted {
             stream,
             serial: self.serial,
-            address: key,
+            peer,
         };
         if !shard.post(mail) {
             self.admission.open.fetch_sub(1, Ordering::Relaxed);

@@ -12,6 +12,7 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
+use std::net::IpAddr;
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
@@ -29,6 +30,9 @@ const BACKLOG: usize = 64 * 1024;
 pub enum Activity {
     /// A public room event: message, join, leave or rename. Never a private message.
     Room(Event),
+    /// Someone joined from `peer`: the address is for the operator (console and transcript),
+    /// never shown to the room, so that there is something to act on (a ban).
+    Arrival { event: Event, peer: IpAddr },
     /// A note about the host itself (room opened or closed, lines dropped), without the `*** `
     /// that text lines put in front. In text, the console prints its own start-up and shutdown
     /// lines, so the notes that say the same (`console: false`) are for the transcript only; in
@@ -89,6 +93,17 @@ impl Recorder {
             Err(TrySendError::Disconnected(_)) => self.tx = None,
         }
     }
+}
+
+/// A join event as a JSON line, with a `peer` field for the operator.
+fn with_peer(event: &Event, peer: IpAddr) -> String {
+    let mut value = serde_json::to_value(event).unwrap_or_default();
+    if let Some(object) = value.as_object_mut() {
+        object.insert("peer".into(), peer.to_string().into());
+    }
+    let mut line = value.to_string();
+    line.push('\n');
+    line
 }
 
 /// A private message: never shown on the console nor written to the transcript.
@@ -176,17 +191,8 @@ impl Outputs {
     /// Text: `[HH:MM:SS] line` (local time) on the console, `TIMESTAMP line` (UTC) in the file.
     fn text(&mut self, activity: Activity) {
         match activity {
-            Activity::Room(event) => {
-                let Some((ts, line)) = room_line(&event) else {
-                    return;
-                };
-                if let Some(out) = &mut self.console {
-                    let _ = writeln!(out, "[{}] {line}", clock(ts));
-                }
-                if let Some(file) = &mut self.file {
-                    let _ = writeln!(file, "{ts} {line}");
-                }
-            }
+            Activity::Room(event) => self.text_room_line(&event, None),
+            Activity::Arrival { event, peer } => self.text_room_line(&event, Some(peer)),
             Activity::Warning { text } => {
                 crate::error::to_stderr(format_args!("chatroom: warning: {text}"));
                 if let Some(file) = &mut self.file {
@@ -205,6 +211,20 @@ impl Outputs {
         }
     }
 
+    /// A room event's line, with the address it came from when there is one.
+    fn text_room_line(&mut self, event: &Event, peer: Option<IpAddr>) {
+        let Some((ts, line)) = room_line(event) else {
+            return;
+        };
+        let from = peer.map(|ip| format!(" from {ip}")).unwrap_or_default();
+        if let Some(out) = &mut self.console {
+            let _ = writeln!(out, "[{}] {line}{from}", clock(ts));
+        }
+        if let Some(file) = &mut self.file {
+            let _ = writeln!(file, "{ts} {line}{from}");
+        }
+    }
+
     /// JSON lines, the same in both outputs, but warnings go to stderr rather than stdout.
     fn json(&mut self, activity: Activity) {
         let line = match activity {
@@ -214,6 +234,7 @@ impl Outputs {
                 }
                 event.to_json_line()
             }
+            Activity::Arrival { event, peer } => with_peer(&event, peer),
             Activity::Warning { text } => {
                 let line = json_line("warning", &Timestamp::now(), &text);
                 crate::error::to_stderr(line.trim_end());

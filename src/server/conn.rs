@@ -4,6 +4,7 @@
 //! Only its shard touches a `Conn`; everyone else names it with a [`ConnRef`].
 
 use std::io;
+use std::net::SocketAddr;
 use std::time::Instant;
 
 use mio::net::TcpStream;
@@ -107,8 +108,8 @@ struct Pacing {
 
 pub(crate) struct Conn {
     serial: u64,
-    /// Where it comes from, as the per-address limits count it.
-    address: AddressKey,
+    /// Where it comes from.
+    peer: SocketAddr,
     /// It joined the room at some point (it is no longer counted as choosing a nickname).
     joined: bool,
     lines: LineReader<TcpStream>,
@@ -131,7 +132,7 @@ impl Conn {
     /// chat, so retries cannot be sprayed at the host.
     pub(crate) fn new(
         serial: u64,
-        address: AddressKey,
+        peer: SocketAddr,
         stream: TcpStream,
         limits: &Limits,
         deadline: Instant,
@@ -139,7 +140,7 @@ impl Conn {
         let now = Instant::now();
         Conn {
             serial,
-            address,
+            peer,
             joined: false,
             lines: LineReader::new(stream, limits.max_line, READ_SIZE)
                 .with_read_budget(READS_PER_LINE),
@@ -161,8 +162,13 @@ impl Conn {
         self.serial
     }
 
+    pub(crate) fn peer(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// Where it comes from, as the per-address limits count it.
     pub(crate) fn address(&self) -> AddressKey {
-        self.address
+        AddressKey::of(self.peer.ip())
     }
 
     /// Whether it ever joined the room.

@@ -16,7 +16,8 @@ use std::sync::Arc;
 use crossbeam_channel::Sender;
 use mio::Waker;
 
-use super::addresses::AddressKey;
+use std::net::SocketAddr;
+
 use super::conn::ConnRef;
 use super::log::Frame;
 use crate::protocol::{Event, Mode, plain};
@@ -113,8 +114,8 @@ pub(crate) enum ShardMail {
     Accepted {
         stream: mio::net::TcpStream,
         serial: u64,
-        /// Where it comes from, as the per-address limits count it.
-        address: AddressKey,
+        /// Where it comes from.
+        peer: SocketAddr,
     },
     /// A room turn.
     Dispatch(Dispatch),

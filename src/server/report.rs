@@ -6,7 +6,8 @@
 //! slows the shards' reading (and, through TCP, the clients) instead of letting requests pile up;
 //! the room never waits for a shard, so the two cannot wait for each other.
 
-use super::addresses::AddressKey;
+use std::net::SocketAddr;
+
 use super::conn::ConnRef;
 use crate::protocol::Id;
 use crate::protocol::Mode;
@@ -17,14 +18,14 @@ use crate::protocol::wire::LeaveReason;
 pub(crate) const REPORT_BACKLOG: usize = 1024;
 
 /// A client asking to join: as `nick`, speaking `mode`, unannounced when `announce` is false,
-/// from `address`.
+/// from `peer`.
 #[derive(Debug)]
 pub(crate) struct Newcomer {
     pub(crate) conn: ConnRef,
     pub(crate) mode: Mode,
     pub(crate) nick: String,
     pub(crate) announce: bool,
-    pub(crate) address: AddressKey,
+    pub(crate) peer: SocketAddr,
 }
 
 /// One thing a shard tells the room.

@@ -245,8 +245,9 @@ impl Room {
             mode,
             nick,
             announce,
-            address,
+            peer,
         } = newcomer;
+        let address = AddressKey::of(peer.ip());
         let max = self.profile.limits.max_clients;
         if self.members.len() >= max {
             return Err(Refusal::new(
@@ -296,7 +297,9 @@ impl Room {
             nick,
             count: self.members.len(),
         };
-        self.publish(event, Some(conn));
+        self.fanout.broadcast(&event, Some(conn));
+        let peer = peer.ip();
+        self.recorder.record(Activity::Arrival { event, peer });
         Ok(())
     }
 

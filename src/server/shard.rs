@@ -28,6 +28,7 @@
 //!    the connections lost meanwhile.
 
 use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -341,13 +342,13 @@ impl Shard {
             } => {
                 self.conns[slot].begin_join(mode);
                 let conn = self.conn_ref(slot);
-                let address = self.conns[slot].address();
+                let peer = self.conns[slot].peer();
                 self.reports.push(ShardReport::Hello(Newcomer {
                     conn,
                     mode,
                     nick,
                     announce,
-                    address,
+                    peer,
                 }));
             }
             Step::Refuse { refusal, close } => {
@@ -406,8 +407,8 @@ impl Shard {
                 Ok(ShardMail::Accepted {
                     stream,
                     serial,
-                    address,
-                }) => self.adopt(stream, serial, address),
+                    peer,
+                }) => self.adopt(stream, serial, peer),
                 Ok(ShardMail::Dispatch(dispatch)) => self.apply(dispatch),
                 Err(TryRecvError::Empty) => return,
                 Err(TryRecvError::Disconnected) => {
@@ -422,7 +423,8 @@ impl Shard {
     }
 
     /// Takes a new connection from the acceptor and greets it.
-    fn adopt(&mut self, stream: TcpStream, serial: u64, address: AddressKey) {
+    fn adopt(&mut self, stream: TcpStream, serial: u64, peer: SocketAddr) {
+        let address = AddressKey::of(peer.ip());
         if self.closing_by.is_some() {
             self.forget(address, false);
             return;
@@ -434,7 +436,7 @@ impl Shard {
         let deadline = Instant::now() + self.rules.handshake_timeout;
         let entry = self.conns.vacant_entry();
         let slot = entry.key();
-        let mut conn = Conn::new(serial, address, stream, &self.rules.limits, deadline);
+        let mut conn = Conn::new(serial, peer, stream, &self.rules.limits, deadline);
         let registered =
             self.poll
                 .registry()
