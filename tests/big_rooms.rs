@@ -74,3 +74,28 @@ fn small_rooms_announce_every_join_with_the_count_in_the_welcome() {
     let _bob = JsonClient::join(&host, "bob");
     alice.expect_event_where("join", |e| e["nick"] == "bob" && e["count"] == 2);
 }
+
+#[test]
+fn a_join_and_leave_loop_is_summed_up_even_in_a_small_room() {
+    let host = Host::start(&["--max-per-ip", "0"]);
+    let mut watcher = JsonClient::join(&host, "watcher");
+    for i in 0..15 {
+        let mut churner = PlainClient::join(&host, &format!("churner{i}"));
+        churner.say("/quit");
+        churner.expect_closed();
+    }
+    // 31 joins and leaves, the watcher's own join first: 20 are announced one by one (the
+    // watcher sees 19 of them), the other 11 in a sum.
+    let presence = watcher.expect_event("presence");
+    let one_by_one = watcher
+        .events()
+        .iter()
+        .filter(|e| e["type"] == "join" || e["type"] == "leave")
+        .count();
+    assert_eq!(one_by_one, 19, "{:#?}", watcher.events());
+    assert_eq!(
+        presence["joined"].as_u64().unwrap() + presence["left"].as_u64().unwrap(),
+        11,
+        "{presence}"
+    );
+}

@@ -207,7 +207,10 @@ fn the_console_names_where_each_newcomer_connected_from_and_the_room_never_sees_
     let mut bob = PlainClient::join(&host, "bob");
     let _alice = PlainClient::join(&host, "alice");
     let line = host.wait_for_console("alice's join", |l| l.contains("alice joined"));
-    assert!(line.ends_with("*** alice joined (2 here) from 127.0.0.1"), "{line}");
+    assert!(
+        line.ends_with("*** alice joined (2 here) from 127.0.0.1"),
+        "{line}"
+    );
     let seen = bob.expect_line("alice's join", |l| l.contains("alice joined"));
     assert!(!seen.contains("127.0.0.1"), "{seen}");
 }

@@ -55,6 +55,36 @@ struct Presence {
     left: u64,
 }
 
+/// Joins and leaves announced one by one within [`CHURN_WINDOW`] beyond which the room sums
+/// them up like a big room's: a client connecting, joining and leaving in a loop would otherwise
+/// put two lines a turn on every screen and in every transcript.
+const CHURN_LIMIT: usize = 20;
+const CHURN_WINDOW: Duration = Duration::from_secs(10);
+
+/// When the joins and leaves lately announced one by one were.
+#[derive(Default)]
+struct Churn {
+    recent: std::collections::VecDeque<Instant>,
+}
+
+impl Churn {
+    /// True when so many were announced lately that the next ones are summed up.
+    fn is_high(&mut self, now: Instant) -> bool {
+        while self
+            .recent
+            .front()
+            .is_some_and(|&at| now.saturating_duration_since(at) > CHURN_WINDOW)
+        {
+            self.recent.pop_front();
+        }
+        self.recent.len() >= CHURN_LIMIT
+    }
+
+    fn announced(&mut self, now: Instant) {
+        self.recent.push_back(now);
+    }
+}
+
 /// Someone in the room.
 struct Member {
     conn: ConnRef,
@@ -85,6 +115,7 @@ pub(crate) struct Room {
     recorder: Recorder,
     fanout: Fanout,
     presence: Option<Presence>,
+    churn: Churn,
 }
 
 impl Room {
@@ -104,6 +135,7 @@ impl Room {
             recorder,
             fanout,
             presence: None,
+            churn: Churn::default(),
         }
     }
 
@@ -287,10 +319,12 @@ impl Room {
         if !announce {
             return Ok(());
         }
-        if self.is_big() {
+        let now = Instant::now();
+        if self.is_big() || self.churn.is_high(now) {
             self.tally(1, 0);
             return Ok(());
         }
+        self.churn.announced(now);
         let event = Event::Join {
             seq: self.next_seq(),
             ts: Timestamp::now(),
@@ -446,10 +480,12 @@ impl Room {
         if !member.announced {
             return;
         }
-        if self.members.len() >= self.profile.quiet_above {
+        let now = Instant::now();
+        if self.members.len() >= self.profile.quiet_above || self.churn.is_high(now) {
             self.tally(0, 1);
             return;
         }
+        self.churn.announced(now);
         let event = Event::Leave {
             seq: self.next_seq(),
             ts: Timestamp::now(),
