@@ -562,15 +562,11 @@ impl Shard {
     /// Writes every connection owed something; closes what is done.
     fn flush_owed(&mut self) {
         if std::mem::take(&mut self.log_advanced) {
-            // A broadcast owes every member output.
-            let members: Vec<usize> = self
-                .conns
-                .iter()
-                .filter(|(_, conn)| conn.cursor().is_some())
-                .map(|(slot, _)| slot)
-                .collect();
-            for slot in members {
-                self.owe(slot);
+            // A broadcast owes every member output (marked in place: no list built per turn).
+            for (slot, conn) in self.conns.iter_mut() {
+                if conn.cursor().is_some() && conn.owe() {
+                    self.owed.push(slot);
+                }
             }
         }
         while let Some(slot) = self.owed.pop() {
