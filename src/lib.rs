@@ -13,6 +13,7 @@
 //! - [`bench`](mod@bench): `chatroom bench`, the load generator that measures a room.
 //! - [`server`]: the host (I/O shards owning the sockets, one thread owning the room, crossbeam
 //!   channels between them; clean shutdown).
+//! - [`tls`]: what the host and the clients share for TLS (the crypto provider, fingerprints).
 //! - [`docs`]: shell completions and man pages generated from [`cli`] (`chatroom completions`,
 //!   `chatroom man`, and the checked-in `completions/` and `man/` folders).
 pub mod bench;
@@ -27,3 +28,4 @@ pub mod nick;
 pub mod protocol;
 pub mod sanitize;
 pub mod server;
+pub mod tls;
