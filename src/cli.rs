@@ -227,6 +227,23 @@ pub struct HostArgs {
           value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub keepalive: u64,
 
+    /// Give the room a password, read from the first line of this file: whoever joins must give
+    /// it (nc users type it before their nickname; clients take --password-file or
+    /// CHATROOM_PASSWORD, or ask). Without TLS it crosses the network in clear text.
+    #[arg(long, value_name = "PATH")]
+    pub password_file: Option<PathBuf>,
+
+    /// Give the room this password. Visible to other users in `ps` and kept in shell history:
+    /// prefer --password-file, or the variable.
+    // The variable's value never shows in --help (hide_env_values).
+    #[arg(
+        long,
+        value_name = "TEXT",
+        env = "CHATROOM_PASSWORD",
+        hide_env_values = true
+    )]
+    pub password: Option<String>,
+
     /// Threads that serve connections (I/O shards), besides the room's own thread
     /// [default: one per CPU].
     #[arg(long, value_name = "N", env = "CHATROOM_THREADS",
@@ -261,6 +278,11 @@ pub struct ServerArgs {
     #[arg(long, value_name = "SECS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
+
+    /// Read the room's password from the first line of this file, for a room that has one
+    /// (CHATROOM_PASSWORD may hold the password itself; without either, join on a terminal asks).
+    #[arg(long, value_name = "PATH")]
+    pub password_file: Option<PathBuf>,
 }
 
 /// Options of `chatroom send`.

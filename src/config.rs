@@ -37,9 +37,12 @@ pub const CLIENT_KEYS: &[&str] = &[
     "color",
     "timestamps",
     "history-file",
+    "password-file",
 ];
 
-/// Keys of the `[host]` table. `quiet` is left out on purpose: no flag could undo it.
+/// Keys of the `[host]` table. `quiet` is left out on purpose: no flag could undo it, and so is
+/// `password`: the file holds settings people share and paste, not secrets (`password-file`
+/// names a file that can be kept private).
 pub const HOST_KEYS: &[&str] = &[
     "bind",
     "port",
@@ -57,6 +60,7 @@ pub const HOST_KEYS: &[&str] = &[
     "threads",
     "log-file",
     "log-format",
+    "password-file",
 ];
 
 /// The commands that read the file.

@@ -8,6 +8,8 @@
 //! - [`line`](mod@line): bounded line reading, so no peer can make us buffer without limit.
 //! - [`sanitize`]: removing control characters and escape sequences from peer text.
 //! - [`nick`]: nickname rules.
+//! - [`password`]: a room's password, held so that it is never printed, and compared in
+//!   constant time.
 //! - [`client`]: the commands that connect to a room (`send`, `join`).
 //! - [`color`]: resolving `--color`, `NO_COLOR` and `CLICOLOR_FORCE` once, at start-up.
 //! - [`bench`](mod@bench): `chatroom bench`, the load generator that measures a room.
@@ -25,6 +27,7 @@ pub mod docs;
 pub mod error;
 pub mod line;
 pub mod nick;
+pub mod password;
 pub mod protocol;
 pub mod sanitize;
 pub mod server;

@@ -86,6 +86,7 @@ pub fn hello(mode: BenchMode, nick: &str) -> Vec<u8> {
             v: VERSION,
             nick: nick.to_string(),
             announce: None,
+            password: None,
         }
         .to_json_line()
         .into_bytes(),

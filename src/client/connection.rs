@@ -10,6 +10,7 @@ use std::time::Duration;
 use super::target::Target;
 use crate::error::{Error, ExitStatus, Result, describe_io};
 use crate::line::{Line, LineReader};
+use crate::password::Password;
 use crate::protocol::wire::{ClientRequest, Limits, VERSION};
 use crate::protocol::{ErrorCode, Event, plain};
 use crate::sanitize;
@@ -77,10 +78,15 @@ pub fn connect(target: &Target, timeout: Duration) -> Result<TcpStream> {
 /// A joined connection: what the room said, and its two halves.
 pub type Joined = (Welcome, EventStream, Requests);
 
-/// Connects, says hello as `nick` at once (the greeting is skipped as it arrives), and waits
-/// for the welcome.
-pub fn join(target: &Target, nick: &str, timeout: Duration) -> Result<Joined> {
-    join_announced(target, nick, timeout, true)
+/// Connects, says hello as `nick` (with `password`, if given) at once (the greeting is skipped
+/// as it arrives), and waits for the welcome.
+pub fn join(
+    target: &Target,
+    nick: &str,
+    password: Option<&Password>,
+    timeout: Duration,
+) -> Result<Joined> {
+    join_announced(target, nick, password, timeout, true)
 }
 
 /// Like [`join`], but with `announce: false` the room announces neither our join nor our leave
@@ -88,10 +94,11 @@ pub fn join(target: &Target, nick: &str, timeout: Duration) -> Result<Joined> {
 pub fn join_announced(
     target: &Target,
     nick: &str,
+    password: Option<&Password>,
     timeout: Duration,
     announce: bool,
 ) -> Result<Joined> {
-    match open(target, timeout)?.hello_announced(nick, announce)? {
+    match open(target, timeout)?.hello_announced(nick, password, announce)? {
         Hello::Joined(joined) => Ok(*joined),
         Hello::NickRefused(message, _) => Err(refused(target, ErrorCode::NickTaken, &message)),
         Hello::Closed => Err(open_lost(
@@ -105,6 +112,8 @@ pub fn join_announced(
 pub struct Open {
     target: Target,
     timeout: Duration,
+    /// The greeting asked for the room's password (see [`Open::needs_password`]).
+    needs_password: bool,
     events: EventStream,
     requests: Requests,
 }
@@ -142,6 +151,7 @@ pub fn greet(target: &Target, timeout: Duration) -> Result<Open> {
                     &sanitize::clean(&full),
                 ));
             }
+            open.needs_password = plain::asks_for_password(&first);
             Ok(open)
         }
         Ok(Some(Line::TooLong)) => Ok(open),
@@ -164,6 +174,7 @@ fn open(target: &Target, timeout: Duration) -> Result<Open> {
     Ok(Open {
         target: target.clone(),
         timeout,
+        needs_password: false,
         requests: Requests { stream },
         events: EventStream {
             lines: LineReader::new(reader, MAX_EVENT_LINE, 16 * 1024),
@@ -172,19 +183,31 @@ fn open(target: &Target, timeout: Duration) -> Result<Open> {
 }
 
 impl Open {
-    /// Says hello as `nick` and waits for the room's answer.
-    pub fn hello(self, nick: &str) -> Result<Hello> {
-        self.hello_announced(nick, true)
+    /// Whether the host's greeting asked for a password (known after [`greet`] only).
+    pub fn needs_password(&self) -> bool {
+        self.needs_password
+    }
+
+    /// Says hello as `nick` (with the room's `password`, if given) and waits for the room's
+    /// answer.
+    pub fn hello(self, nick: &str, password: Option<&Password>) -> Result<Hello> {
+        self.hello_announced(nick, password, true)
     }
 
     /// Like [`Open::hello`]; with `announce: false` the room announces neither our join nor
     /// our leave.
-    fn hello_announced(mut self, nick: &str, announce: bool) -> Result<Hello> {
+    fn hello_announced(
+        mut self,
+        nick: &str,
+        password: Option<&Password>,
+        announce: bool,
+    ) -> Result<Hello> {
         let hello = ClientRequest::Hello {
             v: VERSION,
             nick: nick.to_string(),
             // Only a quiet hello says so: older hosts know no such field, and need none.
             announce: (!announce).then_some(false),
+            password: password.cloned(),
         };
         if self.requests.send(&hello).is_err() {
             return Ok(Hello::Closed);
@@ -251,12 +274,25 @@ fn no_answer(target: &Target, what: &str, timeout: Duration) -> Error {
     )
 }
 
+/// What to do about a room that needs a password we did not give (`send`, a piped `join`:
+/// they never ask).
+pub const PASSWORD_HINT: &str = "the room needs a password: give --password-file or \
+                                 CHATROOM_PASSWORD";
+
 /// The error for a handshake the room turned down.
 fn refused(target: &Target, code: ErrorCode, message: &str) -> Error {
     let status = match code {
-        ErrorCode::RoomFull | ErrorCode::NickTaken | ErrorCode::NickInvalid => ExitStatus::Rejected,
+        ErrorCode::RoomFull
+        | ErrorCode::NickTaken
+        | ErrorCode::NickInvalid
+        | ErrorCode::PasswordRequired
+        | ErrorCode::BadPassword
+        | ErrorCode::TooManyBadPasswords => ExitStatus::Rejected,
         _ => ExitStatus::Failure,
     };
+    if code == ErrorCode::PasswordRequired {
+        return Error::new(status, format!("{target}: {PASSWORD_HINT}"));
+    }
     Error::new(status, format!("{target} refused us: {message}"))
 }
 

@@ -2,6 +2,8 @@
 //!
 //! - [`target`]: parsing `SERVER` and `--port`.
 //! - [`connection`]: connecting and the JSON handshake, shared by every client command.
+//! - [`password`]: the room's password, from `--password-file`, `CHATROOM_PASSWORD` or the
+//!   terminal.
 //! - [`acks`]: pipelined requests and the replies that settle them, shared by `send` and `join`.
 //! - [`send`]: `chatroom send`, for scripts and pipes.
 //! - [`join`]: `chatroom join`, the interactive client, built from:
@@ -15,6 +17,7 @@ pub mod connection;
 pub mod editor;
 pub mod input;
 pub mod join;
+pub mod password;
 pub mod render;
 pub mod roster;
 pub mod send;

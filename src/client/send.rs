@@ -79,12 +79,14 @@ pub fn run(args: &SendArgs) -> Result<()> {
     let target = target::parse(&args.server.server, args.server.port)
         .map_err(|e| Error::new(ExitStatus::Usage, e))?;
     let nick = super::resolve_nick(args.server.nick.as_deref())?;
+    let password = super::password::given(&args.server)?;
     let timeout = Duration::from_secs(args.server.timeout);
     let Some(input) = Input::open(args)? else {
         return Ok(());
     };
     // A sender that only posts joins unannounced: the room sees its lines and nothing else.
-    let (welcome, events, requests) = connection::join_announced(&target, &nick, timeout, false)?;
+    let (welcome, events, requests) =
+        connection::join_announced(&target, &nick, password.as_ref(), timeout, false)?;
     let kind = match (&args.to, args.me) {
         (Some(to), _) => Kind::Private(to),
         (None, true) => Kind::Me,

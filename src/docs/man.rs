@@ -352,6 +352,12 @@ const ENVIRONMENT: &[(&str, &str)] = &[
          --config; --no-config ignores it.",
     ),
     (
+        "CHATROOM_PASSWORD",
+        "The room's password: chatroom host gives the room this password (as --password, without \
+         showing it in ps), and send and join give it to a room that has one (as \
+         --password-file). It crosses the network in clear text unless the room uses TLS.",
+    ),
+    (
         "CHATROOM_THREADS",
         "The default for chatroom host --threads: how many threads serve connections.",
     ),

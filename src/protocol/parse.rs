@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::wire::{ErrorCode, Id, VERSION};
+use crate::password::Password;
 use crate::{nick, sanitize};
 
 /// Which dialect a connection speaks; fixed by its first line.
@@ -26,12 +27,16 @@ pub enum Mode {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Handshake {
     /// Join the room under this (valid) nickname; `announce: false` asks the room not to
-    /// announce the join or the leave (JSON mode only).
+    /// announce the join or the leave, and `password` is the room's password (JSON mode only:
+    /// a plain-mode user gives the password on a line of its own, see [`parse_password`]).
     Hello {
         mode: Mode,
         nick: String,
         announce: bool,
+        password: Option<Password>,
     },
+    /// A plain-mode line that is an attempt at the room's password (see [`parse_password`]).
+    Password(Password),
     /// Leave before joining.
     Quit,
     /// A blank line: keep waiting for a nickname.
@@ -101,6 +106,9 @@ struct RawRequest {
     text: Option<String>,
     /// In a hello: `false` for a member whose join and leave are not announced.
     announce: Option<bool>,
+    /// In a hello: the room's password. Taken raw and checked here, so that serde's messages,
+    /// which quote what they could not read, never carry it back (see [`hello_password`]).
+    password: Option<Box<RawValue>>,
 }
 
 /// Lines that end a plain-mode session: the commands and the classic tutorial sentinels.
@@ -125,7 +133,19 @@ pub fn parse_handshake(line: &str) -> Result<Handshake, Refusal> {
         mode: Mode::Plain,
         nick: line.to_string(),
         announce: true,
+        password: None,
     })
+}
+
+/// What a plain-mode line means while the room waits for its password: the password, or (as
+/// before a nickname) a blank line, a quit, or a JSON hello, which carries its own password.
+pub fn parse_password(line: &str) -> Result<Handshake, Refusal> {
+    let trimmed = line.trim();
+    if trimmed.is_empty() || is_plain_quit(trimmed) || trimmed.starts_with('{') {
+        return parse_handshake(line);
+    }
+    // Compared as typed: spaces around a password are part of it.
+    Ok(Handshake::Password(Password::attempt(line.to_string())))
 }
 
 fn parse_json_hello(line: &str) -> Result<Handshake, Refusal> {
@@ -161,7 +181,23 @@ fn parse_json_hello(line: &str) -> Result<Handshake, Refusal> {
         mode: Mode::Json,
         nick,
         announce: raw.announce.unwrap_or(true),
+        password: hello_password(raw.password.as_deref())?,
     })
+}
+
+/// The password a hello carries, if any: it must be a JSON string. The refusal never quotes it.
+fn hello_password(raw: Option<&RawValue>) -> Result<Option<Password>, Refusal> {
+    raw.map(|raw| {
+        serde_json::from_str::<String>(raw.get())
+            .map(Password::attempt)
+            .map_err(|_| {
+                Refusal::new(
+                    ErrorCode::BadHello,
+                    "the hello's \"password\" must be a string",
+                )
+            })
+    })
+    .transpose()
 }
 
 fn check_nick(nick: &str) -> Result<(), Refusal> {
@@ -340,6 +376,7 @@ mod tests {
             mode,
             nick: nick.to_string(),
             announce: true,
+            password: None,
         }
     }
 
@@ -362,7 +399,8 @@ mod tests {
             Handshake::Hello {
                 mode: Mode::Json,
                 nick: "ci".into(),
-                announce: false
+                announce: false,
+                password: None,
             }
         );
         assert_eq!(
@@ -373,6 +411,38 @@ mod tests {
         );
         assert_eq!(parse_handshake("  ").unwrap(), Handshake::Blank);
         assert_eq!(parse_handshake("{quit}").unwrap(), Handshake::Quit);
+    }
+
+    #[test]
+    fn a_hello_may_carry_a_password_which_no_refusal_quotes() {
+        let Handshake::Hello { password, .. } =
+            parse_handshake(r#"{"type":"hello","v":1,"nick":"ci","password":"s3cret"}"#).unwrap()
+        else {
+            panic!("expected a hello");
+        };
+        assert_eq!(password.unwrap().expose(), "s3cret");
+        let refusal =
+            parse_handshake(r#"{"type":"hello","nick":"ci","password":12345678}"#).unwrap_err();
+        assert_eq!(refusal.code, ErrorCode::BadHello);
+        assert!(!refusal.message.contains("12345678"), "{}", refusal.message);
+    }
+
+    #[test]
+    fn a_plain_line_before_the_password_is_accepted_is_the_password() {
+        assert_eq!(
+            parse_password(" open sesame\r").unwrap(),
+            Handshake::Password(Password::attempt(" open sesame\r".into()))
+        );
+        assert_eq!(parse_password("/quit").unwrap(), Handshake::Quit);
+        assert_eq!(parse_password("").unwrap(), Handshake::Blank);
+        assert!(matches!(
+            parse_password(r#"{"type":"hello","v":1,"nick":"ci"}"#).unwrap(),
+            Handshake::Hello {
+                mode: Mode::Json,
+                password: None,
+                ..
+            }
+        ));
     }
 
     #[test]

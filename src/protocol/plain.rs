@@ -21,6 +21,28 @@ pub fn greeting(room: &str, seconds_to_answer: u64) -> String {
     )
 }
 
+/// The greeting of a room with a password: the password comes first, on a line of its own.
+/// (Clients tell it from the others with [`asks_for_password`].)
+pub fn greeting_with_password(room: &str, seconds_to_answer: u64) -> String {
+    format!(
+        "chatroom: welcome to {room}. {PASSWORD_PLEASE}: type it and press Enter (within \
+         {seconds_to_answer} s).\n"
+    )
+}
+
+/// What a password greeting says, and what clients look for in it.
+const PASSWORD_PLEASE: &str = "This room has a password";
+
+/// Whether a greeting asks for the room's password before the nickname.
+pub fn asks_for_password(greeting: &str) -> bool {
+    greeting.starts_with("chatroom: welcome to ") && greeting.contains(PASSWORD_PLEASE)
+}
+
+/// The line after a right password, in plain mode: now the nickname.
+pub fn password_accepted() -> &'static str {
+    "chatroom: password accepted. Type a nickname and press Enter.\n"
+}
+
 /// The greeting a new connection gets instead when the room is full: it may still say hello (a
 /// place may free up), but it knows before choosing a nickname that it will likely be refused.
 pub fn greeting_when_full(room: &str, here: usize, max: usize) -> String {

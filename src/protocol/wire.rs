@@ -203,6 +203,12 @@ pub enum ErrorCode {
     NoSuchNick,
     SlowDown,
     HandshakeTimeout,
+    /// The room has a password and the hello carried none (see `--password-file`).
+    PasswordRequired,
+    /// The password was wrong; the connection is closed.
+    BadPassword,
+    /// Too many wrong passwords came from this address lately: it is refused for a while.
+    TooManyBadPasswords,
     /// A code this client does not know yet (a newer host).
     #[serde(other)]
     Other,
@@ -342,6 +348,9 @@ pub enum ClientRequest {
         /// that only posts, such as `chatroom send`). Absent means announced.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         announce: Option<bool>,
+        /// The room's password, for a room that has one (sent only then: see `Open::hello`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        password: Option<crate::password::Password>,
     },
     Say {
         text: String,

@@ -34,6 +34,16 @@ impl AddressKey {
     }
 }
 
+/// As the operator reads it: an IPv4 address, or an IPv6 network (`2001:db8::/64`).
+impl std::fmt::Display for AddressKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            IpAddr::V4(v4) => write!(f, "{v4}"),
+            IpAddr::V6(v6) => write!(f, "{v6}/64"),
+        }
+    }
+}
+
 /// How often, at most, idle addresses are forgotten when few connections come.
 const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 

@@ -112,6 +112,9 @@ pub(crate) struct Conn {
     peer: SocketAddr,
     /// It joined the room at some point (it is no longer counted as choosing a nickname).
     joined: bool,
+    /// The room has a password this connection has not given yet: its plain lines are attempts
+    /// at it (see `session::password_line`).
+    locked: bool,
     lines: LineReader<TcpStream>,
     outbox: Outbox,
     /// The dialect answers go out in: fixed once joined, a best guess before.
@@ -136,12 +139,14 @@ impl Conn {
         stream: TcpStream,
         limits: &Limits,
         deadline: Instant,
+        locked: bool,
     ) -> Self {
         let now = Instant::now();
         Conn {
             serial,
             peer,
             joined: false,
+            locked,
             lines: LineReader::new(stream, limits.max_line, READ_SIZE)
                 .with_read_budget(READS_PER_LINE),
             outbox: Outbox::default(),
@@ -208,6 +213,24 @@ impl Conn {
             Phase::Greeting { deadline } | Phase::Joining { deadline } => Some(deadline),
             Phase::Member | Phase::Closing => None,
         }
+    }
+
+    /// Whether it still owes the room's password.
+    pub(crate) fn is_locked(&self) -> bool {
+        self.locked
+    }
+
+    /// It gave a password: nothing more is read until the room has checked it.
+    pub(crate) fn begin_unlock(&mut self) {
+        if let Phase::Greeting { deadline } = self.phase {
+            self.phase = Phase::Joining { deadline };
+        }
+    }
+
+    /// The room took its password: its next line is a nickname, within the same deadline.
+    pub(crate) fn unlock(&mut self) {
+        self.locked = false;
+        self.turn_back();
     }
 
     /// It asked the room to join as `mode`.

@@ -85,6 +85,8 @@ pub(crate) enum OrderKind {
     Admit { welcome: Frame },
     /// The room refused its nickname: it gets `frame`, and may try again unless `close`.
     Turned { frame: Frame, close: bool },
+    /// Its password was right: it may give a nickname now.
+    Unlocked,
     /// It left the room: nothing from the log past here; close once flushed.
     Release,
 }

@@ -38,13 +38,16 @@ pub mod activity;
 mod addresses;
 mod conn;
 mod fanout;
+mod gate;
 pub mod listener;
+mod lockout;
 mod log;
 mod names;
 mod outbox;
 mod ratelimit;
 mod report;
 mod room;
+mod room_password;
 mod session;
 mod shard;
 pub mod shutdown;
@@ -95,6 +98,10 @@ pub struct Config {
     pub keepalive: Option<Duration>,
     /// Connections one address may hold (`--max-per-ip`); 0: no per-address limits.
     pub max_per_ip: usize,
+    /// The room's password (`--password-file`, `CHATROOM_PASSWORD`, `--password`).
+    pub password: Option<crate::password::Password>,
+    /// What the operator is warned about on start (how the password was given).
+    pub warnings: Vec<String>,
 }
 
 /// The number of shards when `--threads` is not given: one per CPU the host may use.
@@ -107,6 +114,12 @@ impl Config {
         let room = crate::sanitize::clean(&args.name).trim().to_string();
         if room.is_empty() {
             return Err(Error::failure("--name must contain printable text"));
+        }
+        let (password, mut warnings) =
+            room_password::resolve(args, args.max_line as usize).map_err(Error::failure)?;
+        if password.is_some() {
+            // TLS_WIRING: pass the host's TLS setting once `--tls` exists (false: no TLS yet).
+            warnings.extend(room_password::cleartext_warning(false));
         }
         Ok(Config {
             room,
@@ -128,6 +141,8 @@ impl Config {
             threads: args.threads.map_or_else(default_threads, |n| n as usize),
             keepalive: (args.keepalive > 0).then(|| Duration::from_secs(args.keepalive)),
             max_per_ip: args.max_per_ip as usize,
+            password,
+            warnings,
         })
     }
 }
@@ -157,6 +172,9 @@ pub fn host(args: &HostArgs) -> Result<()> {
         ))
     })?;
     let format = config.log_format;
+    for warning in &config.warnings {
+        host_stderr(format, "warning", warning);
+    }
     run(listener, config, |stopper| {
         install_interrupt_handler(stopper, format);
         match format {
@@ -314,9 +332,9 @@ pub fn run(
     let rules = Arc::new(ShardRules {
         name: config.room.clone(),
         headcount: Arc::clone(&headcount),
-        greeting: Arc::from(
-            plain::greeting(&config.room, config.handshake_timeout.as_secs()).into_bytes(),
-        ),
+        greeting: Arc::from(greeting(&config).into_bytes()),
+        locked: config.password.is_some(),
+        unlocked: Arc::from(plain::password_accepted().as_bytes()),
         limits,
         handshake_timeout: config.handshake_timeout,
         outbox: config.outbox,
@@ -347,6 +365,7 @@ pub fn run(
         motd: config.motd.clone(),
         limits,
         quiet_above: config.quiet_above,
+        password: config.password.as_ref().map(|p| p.digest()),
     };
     let (stop_tx, stop_rx) = crossbeam_channel::bounded(1);
     let fanout = Fanout::new(links.clone());
@@ -385,6 +404,15 @@ pub fn run(
         say("room closed");
     }
     Ok(())
+}
+
+/// The plain-mode greeting: a room with a password asks for it first.
+fn greeting(config: &Config) -> String {
+    let seconds = config.handshake_timeout.as_secs();
+    match config.password {
+        Some(_) => plain::greeting_with_password(&config.room, seconds),
+        None => plain::greeting(&config.room, seconds),
+    }
 }
 
 /// Starts a named thread (the name shows in `top -H` and in `/proc`, and `chatroom bench` reads

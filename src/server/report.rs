@@ -9,6 +9,8 @@
 use std::net::SocketAddr;
 
 use super::conn::ConnRef;
+use super::gate::Key;
+use crate::password::Digest;
 use crate::protocol::Id;
 use crate::protocol::Mode;
 use crate::protocol::parse::{Refusal, Request};
@@ -18,7 +20,7 @@ use crate::protocol::wire::LeaveReason;
 pub(crate) const REPORT_BACKLOG: usize = 1024;
 
 /// A client asking to join: as `nick`, speaking `mode`, unannounced when `announce` is false,
-/// from `peer`.
+/// from `peer`, with `key` for a room with a password.
 #[derive(Debug)]
 pub(crate) struct Newcomer {
     pub(crate) conn: ConnRef,
@@ -26,6 +28,7 @@ pub(crate) struct Newcomer {
     pub(crate) nick: String,
     pub(crate) announce: bool,
     pub(crate) peer: SocketAddr,
+    pub(crate) key: Key,
 }
 
 /// One thing a shard tells the room.
@@ -33,6 +36,12 @@ pub(crate) struct Newcomer {
 pub(crate) enum ShardReport {
     /// A client asks to join.
     Hello(Newcomer),
+    /// A plain-mode client gave a password (only its digest comes here), before its nickname.
+    Unlock {
+        conn: ConnRef,
+        attempt: Digest,
+        peer: SocketAddr,
+    },
     /// A member's request.
     Asked {
         conn: ConnRef,

@@ -9,6 +9,7 @@
 //! alone, so every member on every shard sees one and the same order.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -19,10 +20,12 @@ use super::activity::{Activity, Recorder};
 use super::addresses::AddressKey;
 use super::conn::ConnRef;
 use super::fanout::{Fanout, OrderKind, Rendered};
+use super::gate::{self, Denied, Gate, Key};
 use super::names::Names;
 use super::report::{Newcomer, ShardReport};
 use super::session::{self, Step};
 use crate::nick::fold;
+use crate::password::Digest;
 use crate::protocol::parse::{Refusal, Request};
 use crate::protocol::wire::{LeaveReason, Limits, MessageKind, VERSION};
 use crate::protocol::{ErrorCode, Event, Id, Mode, Timestamp, plain};
@@ -38,6 +41,8 @@ pub(crate) struct RoomProfile {
     pub(crate) limits: Limits,
     /// Above this many members, joins and leaves are summed up (see `Presence`).
     pub(crate) quiet_above: usize,
+    /// The password's digest, for a room that has one.
+    pub(crate) password: Option<Digest>,
 }
 
 /// How often a big room hears the sum of its joins and leaves.
@@ -116,6 +121,8 @@ pub(crate) struct Room {
     fanout: Fanout,
     presence: Option<Presence>,
     churn: Churn,
+    /// For a room with a password: checks it, and locks out addresses that keep guessing.
+    gate: Option<Gate>,
 }
 
 impl Room {
@@ -126,6 +133,7 @@ impl Room {
         fanout: Fanout,
     ) -> Self {
         Room {
+            gate: profile.password.map(Gate::new),
             profile,
             headcount,
             members: HashMap::new(),
@@ -185,6 +193,11 @@ impl Room {
         for report in batch {
             match report {
                 ShardReport::Hello(newcomer) => self.hello(newcomer),
+                ShardReport::Unlock {
+                    conn,
+                    attempt,
+                    peer,
+                } => self.unlock(conn, attempt, peer),
                 ShardReport::Asked { conn, id, request } => self.request(conn, id, request),
                 ShardReport::Refused { conn, refusal } => {
                     if let Some(member) = self.member(conn) {
@@ -257,6 +270,42 @@ impl Room {
         users
     }
 
+    /// Checks a plain-mode user's password: it may give its nickname next, or it is told why
+    /// not and let go.
+    fn unlock(&mut self, conn: ConnRef, attempt: Digest, peer: SocketAddr) {
+        match self.open_door(Key::Given(attempt), peer) {
+            Ok(()) => self.fanout.order(conn, OrderKind::Unlocked),
+            Err(refusal) => {
+                let mode = Mode::Plain;
+                let frame = Rendered::new(&session::error_event(refusal))
+                    .get(mode)
+                    .clone();
+                let close = true;
+                self.fanout.order(conn, OrderKind::Turned { frame, close });
+            }
+        }
+    }
+
+    /// Lets a newcomer from `peer` with `key` past the password, if the room has one; tells the
+    /// operator, once, when an address is locked out.
+    fn open_door(&mut self, key: Key, peer: SocketAddr) -> Result<(), Refusal> {
+        let Some(gate) = &mut self.gate else {
+            return Ok(());
+        };
+        let address = AddressKey::of(peer.ip());
+        let denied = match gate.check(address, key, Instant::now()) {
+            Ok(()) => return Ok(()),
+            Err(denied) => denied,
+        };
+        if denied == (Denied::Wrong { locked_out: true }) {
+            self.recorder.record(Activity::Note {
+                text: gate::lockout_note(address),
+                console: true,
+            });
+        }
+        Err(denied.refusal())
+    }
+
     /// Admits `conn` as `nick`, or tells it why not.
     fn hello(&mut self, newcomer: Newcomer) {
         let (conn, mode) = (newcomer.conn, newcomer.mode);
@@ -278,7 +327,11 @@ impl Room {
             nick,
             announce,
             peer,
+            key,
         } = newcomer;
+        // The password first: whether the room is full or a nickname taken is for those who
+        // know it.
+        self.open_door(key, peer)?;
         let address = AddressKey::of(peer.ip());
         let max = self.profile.limits.max_clients;
         if self.members.len() >= max {

@@ -7,6 +7,7 @@
 //! transport loop only moves bytes and the room only keeps the room. Everything is pure.
 
 use crate::line::Line;
+use crate::password::Password;
 use crate::protocol::parse::{self, Handshake, Refusal, Request};
 use crate::protocol::{ErrorCode, Event, Id, Mode};
 
@@ -15,12 +16,16 @@ use crate::protocol::{ErrorCode, Event, Id, Mode};
 pub(crate) enum Step {
     /// Nothing (a blank line).
     Nothing,
-    /// Join the room as `nick`, speaking `mode`; unannounced when `announce` is false.
+    /// Join the room as `nick`, speaking `mode`; unannounced when `announce` is false; with
+    /// the room's password when the hello carried one.
     Hello {
         mode: Mode,
         nick: String,
         announce: bool,
+        password: Option<Password>,
     },
+    /// A plain-mode line that is an attempt at the room's password, for the room to check.
+    Unlock(Password),
     /// Leave before having joined.
     Leave,
     /// A member's request, for the room.
@@ -33,6 +38,21 @@ pub(crate) enum Step {
 /// `mode` until a line looks like JSON, which is answered in JSON from then on even when it is
 /// not a valid hello.
 pub(crate) fn first_line(line: Line, mode: Mode, max_line: usize) -> (Mode, Step) {
+    before_joining(line, mode, max_line, parse::parse_handshake)
+}
+
+/// Like [`first_line`], for a connection to a room with a password that has not given it yet:
+/// a plain line is the password (a JSON hello carries its own).
+pub(crate) fn password_line(line: Line, mode: Mode, max_line: usize) -> (Mode, Step) {
+    before_joining(line, mode, max_line, parse::parse_password)
+}
+
+fn before_joining(
+    line: Line,
+    mode: Mode,
+    max_line: usize,
+    parse: fn(&str) -> Result<Handshake, Refusal>,
+) -> (Mode, Step) {
     let text = match line {
         Line::Text(text) => text,
         Line::TooLong => return (mode, refuse_nick(mode, too_long(max_line))),
@@ -42,17 +62,20 @@ pub(crate) fn first_line(line: Line, mode: Mode, max_line: usize) -> (Mode, Step
     } else {
         mode
     };
-    let step = match parse::parse_handshake(&text) {
+    let step = match parse(&text) {
         Ok(Handshake::Blank) => Step::Nothing,
         Ok(Handshake::Quit) => Step::Leave,
+        Ok(Handshake::Password(attempt)) => Step::Unlock(attempt),
         Ok(Handshake::Hello {
             mode,
             nick,
             announce,
+            password,
         }) => Step::Hello {
             mode,
             nick,
             announce,
+            password,
         },
         Err(refusal) => refuse_nick(mode, refusal),
     };
@@ -83,7 +106,11 @@ pub(crate) fn member_line(line: Line, mode: Mode, max_line: usize) -> Step {
 pub(crate) fn refuse_nick(mode: Mode, refusal: Refusal) -> Step {
     let close = matches!(
         refusal.code,
-        ErrorCode::RoomFull | ErrorCode::UnsupportedVersion
+        ErrorCode::RoomFull
+            | ErrorCode::UnsupportedVersion
+            | ErrorCode::PasswordRequired
+            | ErrorCode::BadPassword
+            | ErrorCode::TooManyBadPasswords
     );
     let refusal = if mode == Mode::Plain && refusal.code.is_nick_problem() {
         Refusal {
@@ -150,7 +177,8 @@ mod tests {
                 Step::Hello {
                     mode: Mode::Plain,
                     nick: "ana".into(),
-                    announce: true
+                    announce: true,
+                    password: None,
                 }
             )
         );
@@ -187,6 +215,43 @@ mod tests {
         assert_eq!(refusal.code, ErrorCode::BadHello);
         assert!(!close);
         assert!(!refusal.message.contains("type another nickname"));
+    }
+
+    #[test]
+    fn before_the_password_a_plain_line_is_an_attempt_at_it() {
+        assert_eq!(
+            password_line(text("ana"), Mode::Plain, 100),
+            (Mode::Plain, Step::Unlock(Password::attempt("ana".into())))
+        );
+        let (mode, step) = password_line(
+            text(r#"{"type":"hello","v":1,"nick":"bot","password":"pw"}"#),
+            Mode::Plain,
+            100,
+        );
+        assert_eq!(mode, Mode::Json);
+        assert!(matches!(
+            step,
+            Step::Hello {
+                password: Some(_),
+                ..
+            }
+        ));
+        assert_eq!(
+            password_line(text("/quit"), Mode::Plain, 100),
+            (Mode::Plain, Step::Leave)
+        );
+    }
+
+    #[test]
+    fn password_refusals_end_the_connection() {
+        for code in [
+            ErrorCode::PasswordRequired,
+            ErrorCode::BadPassword,
+            ErrorCode::TooManyBadPasswords,
+        ] {
+            let refused = refuse_nick(Mode::Json, Refusal::new(code, "no"));
+            assert!(matches!(refused, Step::Refuse { close: true, .. }));
+        }
     }
 
     #[test]

@@ -41,6 +41,7 @@ use slab::Slab;
 use super::addresses::{AddressKey, AddressNews};
 use super::conn::{Conn, ConnRef, Pace, ReadOutcome};
 use super::fanout::{Dispatch, Order, OrderKind, Rendered, ShardMail, dialect};
+use super::gate::Key;
 use super::log::Frame;
 use super::log::Log;
 use super::report::{Newcomer, ShardReport};
@@ -76,6 +77,10 @@ pub(crate) struct ShardRules {
     pub(crate) headcount: Arc<AtomicUsize>,
     /// The plain-mode greeting every new connection gets while the room has space.
     pub(crate) greeting: Frame,
+    /// The room has a password: new connections owe it before their nickname.
+    pub(crate) locked: bool,
+    /// What a plain-mode user reads once its password is accepted.
+    pub(crate) unlocked: Frame,
     pub(crate) limits: Limits,
     pub(crate) handshake_timeout: Duration,
     /// Messages a member may fall behind before it is let go.
@@ -291,7 +296,12 @@ impl Shard {
             return;
         }
         if !conn.is_member() {
-            let (mode, step) = session::first_line(line, conn.mode(), max_line);
+            let interpret = if conn.is_locked() {
+                session::password_line
+            } else {
+                session::first_line
+            };
+            let (mode, step) = interpret(line, conn.mode(), max_line);
             conn.guess_mode(mode);
             return self.take_first_step(slot, step);
         }
@@ -307,7 +317,7 @@ impl Shard {
                 conn: conn_ref,
                 refusal,
             }),
-            Step::Nothing | Step::Hello { .. } | Step::Leave => {}
+            Step::Nothing | Step::Hello { .. } | Step::Unlock(_) | Step::Leave => {}
         }
     }
 
@@ -339,7 +349,14 @@ impl Shard {
                 mode,
                 nick,
                 announce,
+                password,
             } => {
+                // Only the digest goes on to the room: the password stays here, and is dropped.
+                let key = match (self.conns[slot].is_locked(), password) {
+                    (false, _) => Key::Proven,
+                    (true, None) => Key::Missing,
+                    (true, Some(password)) => Key::Given(password.digest()),
+                };
                 self.conns[slot].begin_join(mode);
                 let conn = self.conn_ref(slot);
                 let peer = self.conns[slot].peer();
@@ -349,7 +366,19 @@ impl Shard {
                     nick,
                     announce,
                     peer,
+                    key,
                 }));
+            }
+            Step::Unlock(attempt) => {
+                self.conns[slot].begin_unlock();
+                let conn = self.conn_ref(slot);
+                let peer = self.conns[slot].peer();
+                let attempt = attempt.digest();
+                self.reports.push(ShardReport::Unlock {
+                    conn,
+                    attempt,
+                    peer,
+                });
             }
             Step::Refuse { refusal, close } => {
                 let mode = self.conns[slot].mode();
@@ -436,7 +465,8 @@ impl Shard {
         let deadline = Instant::now() + self.rules.handshake_timeout;
         let entry = self.conns.vacant_entry();
         let slot = entry.key();
-        let mut conn = Conn::new(serial, peer, stream, &self.rules.limits, deadline);
+        let locked = self.rules.locked;
+        let mut conn = Conn::new(serial, peer, stream, &self.rules.limits, deadline, locked);
         let registered =
             self.poll
                 .registry()
@@ -539,6 +569,14 @@ impl Shard {
                     );
                     self.again.push(slot);
                 }
+            }
+            OrderKind::Unlocked => {
+                conn.unlock();
+                conn.push(at, self.rules.unlocked.clone());
+                let deadline = conn.deadline().unwrap_or(now);
+                let id = conn.serial();
+                self.timers.add(deadline, Due { slot, id });
+                self.again.push(slot); // What it sent meanwhile is waiting.
             }
             OrderKind::Release => {
                 conn.release(at);

@@ -27,6 +27,7 @@ use crate::client::resolve_nick;
 use crate::client::roster::Roster;
 use crate::error::{Error, ExitStatus, Result};
 use crate::nick;
+use crate::password::Password;
 use crate::protocol::Timestamp;
 use crate::protocol::parse::Request;
 use crate::protocol::wire::MessageKind;
@@ -127,14 +128,26 @@ impl Session {
     }
 
     /// Connects, then joins under the given nickname or one the user types, asking again
-    /// (with the reason) while the room refuses it. `None` when the user gives up (Ctrl-C or
-    /// Ctrl-D).
+    /// (with the reason) while the room refuses it; for a room with a password, with the one
+    /// given up front or typed (without echo) after the greeting asked for it. `None` when the
+    /// user gives up (Ctrl-C or Ctrl-D, or an empty password).
     ///
     /// The connection comes first, so that a missing host (or one turning everyone away) is
     /// reported before anyone types a name. The first default is the OS user name (or
     /// `guest`); a default the room refused is not offered again.
     fn join_asking(&self, terminal: &mut Terminal, given: Option<&str>) -> Result<Option<Joined>> {
         let mut open = Some(connection::greet(&self.target, self.timeout)?);
+        // A room with a password says so in its greeting: the password comes before the
+        // nickname, as it does for nc users.
+        let asks = open.as_ref().is_some_and(Open::needs_password);
+        let password = match &self.password {
+            Some(given) => Some(given.clone()),
+            None if asks => match crate::client::password::ask(&self.target)? {
+                Some(typed) => Some(typed),
+                None => return Ok(None),
+            },
+            None => None,
+        };
         let mut default = Some(resolve_nick(None)?);
         let mut next = given.map(str::to_string);
         loop {
@@ -148,7 +161,7 @@ impl Session {
             };
             let refusal = match nick::validate(&nick) {
                 Err(why) => format!("cannot use '{nick}' as a nickname: {why}"),
-                Ok(()) => match self.hello(&mut open, &nick)? {
+                Ok(()) => match self.hello(&mut open, &nick, password.as_ref())? {
                     Ok(joined) => return Ok(Some(joined)),
                     Err(why) => why,
                 },
@@ -163,13 +176,18 @@ impl Session {
     /// Says hello as `nick` on the connection kept `open` (or a fresh one, when the host gave
     /// up waiting while the user was typing). `Err` holds why the room refused the nickname;
     /// the connection stays open for another.
-    fn hello(&self, open: &mut Option<Open>, nick: &str) -> Result<Result<Joined, String>> {
+    fn hello(
+        &self,
+        open: &mut Option<Open>,
+        nick: &str,
+        password: Option<&Password>,
+    ) -> Result<Result<Joined, String>> {
         for fresh in [false, true] {
             let connection = match open.take() {
                 Some(connection) if !fresh => connection,
                 _ => connection::greet(&self.target, self.timeout)?,
             };
-            match connection.hello(nick)? {
+            match connection.hello(nick, password)? {
                 Hello::Joined(joined) => return Ok(Ok(*joined)),
                 Hello::NickRefused(why, connection) => {
                     *open = Some(connection);

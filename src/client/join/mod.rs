@@ -52,6 +52,7 @@ use crate::client::roster::Roster;
 use crate::client::target::{self, Target};
 use crate::color;
 use crate::error::{Error, ExitStatus, Result};
+use crate::password::Password;
 
 /// Runs `chatroom join`: on a terminal the interactive session, otherwise the piped one.
 pub fn run(args: &JoinArgs) -> Result<()> {
@@ -68,6 +69,7 @@ pub fn run(args: &JoinArgs) -> Result<()> {
         target,
         timeout,
         renderer,
+        password: crate::client::password::given(&args.server)?,
     };
     if on_terminal && !args.json {
         let history = args
@@ -90,6 +92,8 @@ struct Session {
     timeout: Duration,
     /// Shared by both threads and the line editor, which draws the prompt with it.
     renderer: Arc<Renderer>,
+    /// The room's password, when given up front (the terminal session may ask for it).
+    password: Option<Password>,
 }
 
 impl Session {

@@ -28,7 +28,9 @@ impl Session {
     /// The client without a terminal: stdin lines in, the room's events out.
     pub(super) fn piped(&self, args: &JoinArgs) -> Result<()> {
         let nick = resolve_nick(args.server.nick.as_deref())?;
-        let (welcome, events, requests) = connection::join(&self.target, &nick, self.timeout)?;
+        let password = self.password.as_ref();
+        let (welcome, events, requests) =
+            connection::join(&self.target, &nick, password, self.timeout)?;
         let mut out = Stdout;
         if write_welcome(&mut out, &welcome, &self.renderer, args.json).is_err() {
             return Ok(()); // Nobody is reading.
