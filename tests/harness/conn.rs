@@ -14,6 +14,17 @@ pub fn greeting(name: &str, seconds: u64) -> String {
     format!("chatroom: welcome to {name}. Type a nickname and press Enter (within {seconds} s).")
 }
 
+/// The greeting of a room with a password (README, "Room password").
+pub fn password_greeting(name: &str, seconds: u64) -> String {
+    format!(
+        "chatroom: welcome to {name}. This room has a password: type it and press Enter (within \
+         {seconds} s)."
+    )
+}
+
+/// What a plain-mode user reads once the room took its password.
+pub const PASSWORD_ACCEPTED: &str = "chatroom: password accepted. Type a nickname and press Enter.";
+
 /// What a read ended with, when it did not produce a line.
 enum ReadEnd {
     Closed,
@@ -131,14 +142,16 @@ impl Conn {
         }
     }
 
-    /// Reads the first line, which must be the plain-text greeting naming `host`'s room.
+    /// Reads the first line, which must be the plain-text greeting naming `host`'s room (the one
+    /// that asks for the password, for a room with one).
     pub fn expect_greeting(&mut self, host: &Host) {
         let line = self.next_line();
-        assert_eq!(
-            line,
-            greeting(&host.name, host.handshake_timeout),
-            "the greeting line"
-        );
+        let expected = if host.locked {
+            password_greeting(&host.name, host.handshake_timeout)
+        } else {
+            greeting(&host.name, host.handshake_timeout)
+        };
+        assert_eq!(line, expected, "the greeting line");
     }
 
     /// The next line; panics on timeout or when the connection closes.

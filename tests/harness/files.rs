@@ -15,6 +15,14 @@ pub fn temp_dir() -> tempfile::TempDir {
         .expect("a temporary directory")
 }
 
+/// Writes `password` and a newline to a file named `name` in `dir`, as `echo` would, and returns
+/// its path as a string, for `--password-file`.
+pub fn password_file(dir: &Path, name: &str, password: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, format!("{password}\n")).expect("write the password file");
+    path.to_str().expect("a UTF-8 path").to_string()
+}
+
 /// Waits until the file at `path` has a line satisfying `pred` (the host writes it from its own
 /// thread, so there is no event to wait on but the file itself) and returns the whole file.
 pub fn wait_for_file_line(path: &Path, what: &str, pred: impl Fn(&str) -> bool) -> String {

@@ -46,6 +46,8 @@ pub struct Host {
     /// Seconds a new connection has to send its nickname (`--handshake-timeout`, or the
     /// default), for greeting checks.
     pub handshake_timeout: u64,
+    /// The room has a password (`--password-file` or `--password`): its greeting asks for it.
+    pub locked: bool,
     console: Arc<Console>,
     drains: Vec<JoinHandle<()>>,
     status: Option<ExitStatus>,
@@ -87,6 +89,7 @@ impl Host {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             name: room_name(args),
             handshake_timeout: handshake_timeout(args),
+            locked: has_password(args),
             console,
             drains,
             status: None,
@@ -154,6 +157,7 @@ impl Host {
             addr,
             name: room_name(args),
             handshake_timeout: handshake_timeout(args),
+            locked: has_password(args),
             console,
             drains: Vec::new(),
             status: None,
@@ -295,6 +299,13 @@ fn handshake_timeout(args: &[&str]) -> u64 {
         Some(i) => args[i + 1].parse().expect("a number of seconds"),
         None => 10,
     }
+}
+
+/// Whether a host started with `args` has a password (given on its command line; a test that
+/// sets CHATROOM_PASSWORD instead checks the greeting itself).
+fn has_password(args: &[&str]) -> bool {
+    args.iter()
+        .any(|a| *a == "--password-file" || *a == "--password")
 }
 
 /// The room name a host started with `args` has (`--name`, or the default).

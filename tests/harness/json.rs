@@ -40,6 +40,20 @@ impl JsonClient {
         client
     }
 
+    /// Connects to a room with a password and says hello as `nick` with `password`; panics
+    /// unless welcomed.
+    pub fn join_with_password(host: &Host, nick: &str, password: &str) -> JsonClient {
+        let mut client = JsonClient::connect(host);
+        client.send(json!({"type": "hello", "v": 1, "nick": nick, "password": password}));
+        let reply = client.next_event();
+        assert_eq!(
+            reply["type"], "welcome",
+            "reply to hello as {nick}: {reply}"
+        );
+        client.welcome = reply;
+        client
+    }
+
     /// Sends `{"type":"hello","v":1,"nick":NICK}` and returns the host's reply.
     pub fn hello(&mut self, nick: &str) -> Value {
         self.send(json!({"type": "hello", "v": 1, "nick": nick}));

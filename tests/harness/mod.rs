@@ -42,9 +42,9 @@ use std::time::Duration;
 
 // The names tests use, from the files above.
 #[allow(unused_imports)]
-pub use conn::{Conn, greeting};
+pub use conn::{Conn, PASSWORD_ACCEPTED, greeting, password_greeting};
 #[allow(unused_imports)]
-pub use files::{repo_file, repo_root, temp_dir, wait_for_file_line};
+pub use files::{password_file, repo_file, repo_root, temp_dir, wait_for_file_line};
 #[allow(unused_imports)]
 pub use host::{Host, closed_port};
 #[cfg(unix)]
