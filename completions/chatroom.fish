@@ -51,6 +51,8 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l quiet-above -
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l outbox -d 'How many undelivered messages a client may fall behind before it is disconnected' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l max-per-ip -d 'Connections one address (an IPv4 address, or an IPv6 /64 network) may hold at once; a quarter of them may be choosing a nickname, and it may open N/2 a second after a burst of N. Loopback counts like any address. 0: no per-address limits' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l keepalive -d 'Seconds a connection may be silent before the host checks that the client\'s machine is still there (TCP keepalive); one that misses 3 checks, SECS/3 apart, is let go and its nickname freed. 0 turns the checks off' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l password-file -d 'Give the room a password, read from the first line of this file: whoever joins must give it (nc users type it before their nickname; clients take --password-file or CHATROOM_PASSWORD, or ask). Without TLS it crosses the network in clear text' -r -F
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l password -d 'Give the room this password (instead of --password-file). On the command line it is visible to other users in `ps` and kept in shell history: prefer --password-file, or the environment variable' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l threads -d 'Threads that serve connections (I/O shards), besides the room\'s own thread [default: one per CPU]' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l config -d 'Read default settings from this TOML file instead of chatroom.toml in the user\'s config directory (host, join and send read it; see the README\'s Configuration section)' -r -F
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s q -l quiet -d 'Print only start-up, shutdown and errors, not the room\'s activity'
@@ -60,6 +62,7 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s V -l version 
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s p -l port -d 'Port to connect to, when SERVER does not name one' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s n -l nick -d 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l timeout -d 'Seconds to wait for the host to connect or answer before giving up' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l password-file -d 'Read the room\'s password from the first line of this file, for a room that has one (CHATROOM_PASSWORD may hold the password itself; without either, join on a terminal asks)' -r -F
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l to -d 'Send privately to this nickname instead of to the whole room' -r -f
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s s -l server -d 'The room\'s host, as HOST, HOST:PORT or [IPv6]:PORT' -r -f -a "(__fish_print_hostnames)"
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l config -d 'Read default settings from this TOML file instead of chatroom.toml in the user\'s config directory (host, join and send read it; see the README\'s Configuration section)' -r -F
@@ -70,6 +73,7 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s V -l version 
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s p -l port -d 'Port to connect to, when SERVER does not name one' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s n -l nick -d 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l timeout -d 'Seconds to wait for the host to connect or answer before giving up' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l password-file -d 'Read the room\'s password from the first line of this file, for a room that has one (CHATROOM_PASSWORD may hold the password itself; without either, join on a terminal asks)' -r -F
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l color -d 'When to color nicknames and notices: auto means on a color terminal, as NO_COLOR, CLICOLOR_FORCE, CLICOLOR and TERM allow' -r -f -a "auto\t'Colors on a color terminal, unless NO_COLOR or CLICOLOR=0 says no; CLICOLOR_FORCE forces them'
 always\t'Always use colors, whatever the environment says'
 never\t'Never use colors, whatever the environment says'"

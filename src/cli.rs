@@ -233,8 +233,9 @@ pub struct HostArgs {
     #[arg(long, value_name = "PATH")]
     pub password_file: Option<PathBuf>,
 
-    /// Give the room this password. Visible to other users in `ps` and kept in shell history:
-    /// prefer --password-file, or the variable.
+    /// Give the room this password (instead of --password-file). On the command line it is
+    /// visible to other users in `ps` and kept in shell history: prefer --password-file, or the
+    /// environment variable.
     // The variable's value never shows in --help (hide_env_values).
     #[arg(
         long,

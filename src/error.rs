@@ -57,7 +57,8 @@ exit_statuses! {
     Usage = 2 => "usage error: the command line or the config file could not be parsed",
     CannotConnect = 3 =>
         "cannot connect: the host refused, could not be resolved, or did not answer in time",
-    Rejected = 4 => "rejected by the room: it is full, or the nickname is taken or invalid",
+    Rejected = 4 => "rejected by the room: it is full, the nickname is taken or invalid, or the \
+                     password is missing or wrong",
     ConnectionLost = 5 =>
         "connection lost: the connection broke or the host stopped answering mid-session",
     /// The handlers are `ctrlc`'s, whose `termination` feature adds SIGTERM and SIGHUP. A
