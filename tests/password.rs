@@ -211,6 +211,8 @@ fn join_on_a_terminal_with_a_wrong_password_says_so_and_exits_4() {
     assert_eq!(ana.exit_code(), 4);
 }
 
+// Another address on one machine: 127.0.0.2 is a loopback address on Linux only.
+#[cfg(target_os = "linux")]
 #[test]
 fn five_wrong_passwords_lock_an_address_out_and_only_that_address() {
     let dir = temp_dir();
@@ -319,6 +321,34 @@ fn the_host_warns_about_clear_text_and_about_passwords_on_the_command_line() {
     assert!(greeting.contains("This room has a password"), "{greeting}");
     let console = host.stop();
     assert!(!console.contains("`ps`"), "{console}");
+}
+
+#[test]
+fn the_config_file_names_the_password_file() {
+    let dir = temp_dir();
+    let file = password_file(dir.path(), "pw", PASSWORD);
+    let config = dir.path().join("chatroom.toml");
+    let toml = format!("[host]\npassword-file = {:?}\n", file);
+    std::fs::write(&config, toml).unwrap();
+    let config = config.to_str().unwrap();
+    let mut host = Host::start(&["--config", config]);
+    host.locked = true; // The harness cannot see the file's key.
+    let mut conn = greeted(&host, "127.0.0.1");
+    conn.send_line(PASSWORD);
+    conn.expect_line("the password accepted", |l| l == PASSWORD_ACCEPTED);
+
+    // And for clients, at the top level.
+    let client_config = dir.path().join("client.toml");
+    std::fs::write(&client_config, format!("password-file = {:?}\n", file)).unwrap();
+    let mut bob = JsonClient::join_with_password(&host, "bob", PASSWORD);
+    let client_config = client_config.to_str().unwrap();
+    send(
+        &host.server(),
+        &["--config", client_config, "--nick", "ci", "configured"],
+    )
+    .assert()
+    .success();
+    bob.expect_message("ci", "say", "configured");
 }
 
 #[test]

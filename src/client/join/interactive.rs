@@ -138,15 +138,15 @@ impl Session {
     fn join_asking(&self, terminal: &mut Terminal, given: Option<&str>) -> Result<Option<Joined>> {
         let mut open = Some(connection::greet(&self.target, self.timeout)?);
         // A room with a password says so in its greeting: the password comes before the
-        // nickname, as it does for nc users.
+        // nickname, as it does for nc users. A room without one is not sent one.
         let asks = open.as_ref().is_some_and(Open::needs_password);
         let password = match &self.password {
+            _ if !asks => None,
             Some(given) => Some(given.clone()),
-            None if asks => match crate::client::password::ask(&self.target)? {
+            None => match crate::client::password::ask(&self.target)? {
                 Some(typed) => Some(typed),
                 None => return Ok(None),
             },
-            None => None,
         };
         let mut default = Some(resolve_nick(None)?);
         let mut next = given.map(str::to_string);
