@@ -36,9 +36,11 @@ pub(crate) struct Newcomer {
 pub(crate) enum ShardReport {
     /// A client asks to join.
     Hello(Newcomer),
-    /// A plain-mode client gave a password (only its digest comes here), before its nickname.
+    /// A plain-mode client gave a password (only its digest comes here), before its nickname;
+    /// a refusal is in `mode` (plain, unless a broken JSON hello came first).
     Unlock {
         conn: ConnRef,
+        mode: Mode,
         attempt: Digest,
         peer: SocketAddr,
     },

@@ -195,9 +195,10 @@ impl Room {
                 ShardReport::Hello(newcomer) => self.hello(newcomer),
                 ShardReport::Unlock {
                     conn,
+                    mode,
                     attempt,
                     peer,
-                } => self.unlock(conn, attempt, peer),
+                } => self.unlock(conn, mode, attempt, peer),
                 ShardReport::Asked { conn, id, request } => self.request(conn, id, request),
                 ShardReport::Refused { conn, refusal } => {
                     if let Some(member) = self.member(conn) {
@@ -272,11 +273,10 @@ impl Room {
 
     /// Checks a plain-mode user's password: it may give its nickname next, or it is told why
     /// not and let go.
-    fn unlock(&mut self, conn: ConnRef, attempt: Digest, peer: SocketAddr) {
+    fn unlock(&mut self, conn: ConnRef, mode: Mode, attempt: Digest, peer: SocketAddr) {
         match self.open_door(Key::Given(attempt), peer) {
             Ok(()) => self.fanout.order(conn, OrderKind::Unlocked),
             Err(refusal) => {
-                let mode = Mode::Plain;
                 let frame = Rendered::new(&session::error_event(refusal))
                     .get(mode)
                     .clone();

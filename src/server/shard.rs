@@ -374,8 +374,10 @@ impl Shard {
                 let conn = self.conn_ref(slot);
                 let peer = self.conns[slot].peer();
                 let attempt = attempt.digest();
+                let mode = self.conns[slot].mode();
                 self.reports.push(ShardReport::Unlock {
                     conn,
+                    mode,
                     attempt,
                     peer,
                 });
