@@ -205,6 +205,14 @@ mod tests {
     }
 
     #[test]
+    fn clients_tell_a_password_greeting_from_the_others() {
+        assert!(asks_for_password(&greeting_with_password("ops", 10)));
+        assert!(!asks_for_password(&greeting("ops", 10)));
+        assert!(!asks_for_password(&greeting_when_full("ops", 2, 2)));
+        assert!(!greeting_with_password("ops", 10).starts_with('{'));
+    }
+
+    #[test]
     fn the_clock_is_local_time_and_follows_the_second() {
         use chrono::{TimeZone, Utc};
         let at = |secs, nanos| Timestamp(Utc.timestamp_opt(secs, nanos).unwrap());
