@@ -185,6 +185,7 @@ fn join_on_a_terminal_asks_for_the_password_without_echo() {
     let home = temp_dir();
     let mut ana = PtyClient::start(&host, home.path(), &["--nick", "ana", "--color", "never"]);
     ana.expect("(typing is not shown): ");
+    ana.wait_for_no_echo();
     ana.type_line(PASSWORD);
     let screen = ana.expect(READY);
     assert!(
@@ -206,6 +207,7 @@ fn join_on_a_terminal_with_a_wrong_password_says_so_and_exits_4() {
     let home = temp_dir();
     let mut ana = PtyClient::start(&host, home.path(), &["--nick", "ana", "--color", "never"]);
     ana.expect("(typing is not shown): ");
+    ana.wait_for_no_echo();
     ana.type_line(WRONG);
     ana.expect("refused us: wrong password");
     assert_eq!(ana.exit_code(), 4);

@@ -29,15 +29,20 @@ pub fn given(args: &ServerArgs) -> Result<Option<Password>> {
 }
 
 /// Asks for the room's password on the terminal, without echo. `None` when the user gives
-/// none (an empty line).
+/// none (an empty line, or Ctrl-D). (Ctrl-C ends the process as SIGINT does, after rpassword
+/// has given the terminal back its echo.)
 pub fn ask(target: &Target) -> Result<Option<Password>> {
     let prompt = format!("password for {target} (typing is not shown): ");
-    let typed = rpassword::prompt_password(prompt).map_err(|e| {
-        Error::failure(format!(
-            "cannot read the password from the terminal: {}",
-            crate::error::describe_io(&e)
-        ))
-    })?;
+    let typed = match rpassword::prompt_password(prompt) {
+        Ok(typed) => typed,
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => {
+            return Err(Error::failure(format!(
+                "cannot read the password from the terminal: {}",
+                crate::error::describe_io(&e)
+            )));
+        }
+    };
     if typed.is_empty() {
         return Ok(None);
     }

@@ -67,6 +67,27 @@ impl PtyClient {
             .1
     }
 
+    /// Waits until the terminal no longer echoes what is typed (a password prompt turns echo
+    /// off just after drawing itself): keys typed before then would be shown, as they would be
+    /// for a person typing in that instant. The terminal's settings are read from our side of
+    /// the pseudo-terminal, so this waits for the change itself, not for time to pass.
+    pub fn wait_for_no_echo(&mut self) {
+        use nix::sys::termios::{LocalFlags, tcgetattr};
+        let master = self.session.process().get_file_handle().unwrap();
+        let deadline = std::time::Instant::now() + PROCESS_TIMEOUT;
+        while tcgetattr(&master)
+            .unwrap()
+            .local_flags
+            .contains(LocalFlags::ECHO)
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the terminal still echoes after {PROCESS_TIMEOUT:?}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
     /// Types keys without pressing Enter.
     pub fn type_keys(&mut self, keys: &str) {
         self.session.send(keys).unwrap();
