@@ -190,12 +190,15 @@ pub fn host(args: &HostArgs) -> Result<()> {
 struct Summary {
     room: String,
     max_clients: u32,
+    /// The room has a password (those who join are asked for it).
+    password: bool,
 }
 
 fn config_summary(args: &HostArgs) -> Summary {
     Summary {
         room: crate::sanitize::clean(&args.name).trim().to_string(),
         max_clients: args.max_clients,
+        password: args.password.is_some() || args.password_file.is_some(),
     }
 }
 
@@ -209,6 +212,9 @@ fn announce(bound: SocketAddr, config: &Summary) {
         say(&format!(
             "    chatroom join {host}:{port}    (or: nc {nc_host} {port})"
         ));
+    }
+    if config.password {
+        say("    (they will be asked for the room's password)");
     }
     say("press Ctrl-C to close the room");
 }

@@ -139,11 +139,13 @@ pub(crate) fn slow_down(rate: u32) -> Refusal {
     )
 }
 
-/// The last words to a connection that sent no nickname in time.
-pub(crate) fn handshake_timeout(seconds: u64) -> Event {
+/// The last words to a connection that sent no nickname (or, while `locked`, no password) in
+/// time.
+pub(crate) fn handshake_timeout(seconds: u64, locked: bool) -> Event {
+    let what = if locked { "password" } else { "nickname" };
     Event::Error {
         code: ErrorCode::HandshakeTimeout,
-        message: format!("no nickname received within {seconds} s; closing"),
+        message: format!("no {what} received within {seconds} s; closing"),
         id: None,
     }
 }

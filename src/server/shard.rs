@@ -415,7 +415,7 @@ impl Shard {
             }
             if conn.deadline().is_some_and(|d| d <= now) {
                 let seconds = self.rules.handshake_timeout.as_secs();
-                let error = session::handshake_timeout(seconds);
+                let error = session::handshake_timeout(seconds, conn.is_locked());
                 let frame = Rendered::new(&error).get(conn.mode()).clone();
                 conn.close_after_flush();
                 self.push_frame(due.slot, frame);
