@@ -2,7 +2,8 @@
 //!
 //! A shard reads a line and asks [`interpret`] what to do with it, the way mini-redis turns a
 //! frame into a command before applying it: before joining, a line is a nickname (which also
-//! decides the dialect), after it a request for the room. The refusals and their wording, which
+//! decides the dialect), or first the room's password when it has one; after it a request for
+//! the room. The refusals and their wording, which
 //! refusals end the connection, and the hint a plain-mode user gets live here too, so the
 //! transport loop only moves bytes and the room only keeps the room. Everything is pure.
 
