@@ -109,6 +109,14 @@ fn json_hellos_without_with_a_wrong_and_with_the_right_password() {
 }
 
 #[test]
+fn a_room_without_a_password_ignores_one_in_a_hello() {
+    let host = Host::start(&[]);
+    let mut conn = greeted(&host, "127.0.0.1");
+    let answer = json_hello(&mut conn, "bot", Some(PASSWORD));
+    assert_eq!(answer["type"], "welcome", "{answer}");
+}
+
+#[test]
 fn send_takes_the_password_from_the_variable_or_a_file_and_explains_without() {
     let dir = temp_dir();
     let host = locked_host(dir.path(), &[]);
