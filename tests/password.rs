@@ -182,9 +182,11 @@ fn piped_join_behaves_like_send() {
     );
 }
 
+/// The whole flow against a real host (rexpect's terminal does not echo to begin with: the
+/// stand-in host test below is the one that shows echo is turned off).
 #[cfg(unix)]
 #[test]
-fn join_on_a_terminal_asks_for_the_password_without_echo() {
+fn join_on_a_terminal_asks_for_the_password_and_joins() {
     use harness::pty::{PtyClient, READY};
 
     let dir = temp_dir();
@@ -203,6 +205,45 @@ fn join_on_a_terminal_asks_for_the_password_without_echo() {
     ana.expect(harness::pty::EDITING);
     ana.enter_line("typed on a terminal");
     bob.expect_message("ana", "say", "typed on a terminal");
+}
+
+/// With a stand-in host, so that the terminal's echo is on (as a person's is) before the client
+/// asks: the password must still not show, and it must arrive in the hello.
+#[cfg(unix)]
+#[test]
+fn the_typed_password_does_not_show_on_a_terminal_that_echoes() {
+    use std::io::{BufRead, BufReader, Write};
+
+    use harness::pty::{EDITING, PtyClient, READY};
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let server = listener.local_addr().unwrap().to_string();
+    let home = temp_dir();
+    let args = ["--nick", "ana", "--color", "never"];
+    let mut ana = PtyClient::start_at(&server, home.path(), &args);
+    let (mut stream, _) = listener.accept().unwrap();
+    // The client waits for the greeting: echo goes on before anything is asked.
+    ana.turn_echo_on();
+    writeln!(stream, "{}", harness::password_greeting("lobby", 10)).unwrap();
+    ana.expect("(typing is not shown): ");
+    ana.wait_for_no_echo();
+    ana.type_line(PASSWORD);
+    let mut hello = String::new();
+    BufReader::new(stream.try_clone().unwrap())
+        .read_line(&mut hello)
+        .unwrap();
+    let hello: serde_json::Value = serde_json::from_str(&hello).unwrap();
+    assert_eq!(hello["password"], PASSWORD, "{hello}");
+    let welcome = json!({"type": "welcome", "v": 1, "nick": "ana", "room": "lobby",
+        "motd": null, "users": ["ana"], "count": 1,
+        "limits": {"max_line": 4096, "rate": 20, "burst": 50, "max_clients": 100}});
+    writeln!(stream, "{welcome}").unwrap();
+    let screen = ana.expect(READY);
+    assert!(
+        !screen.contains(PASSWORD),
+        "the password was shown: {screen:?}"
+    );
+    ana.expect(EDITING);
 }
 
 #[cfg(unix)]

@@ -32,8 +32,12 @@ impl PtyClient {
     /// Starts `chatroom join` against `host` in a pseudo-terminal, with HOME in `home`; `args`
     /// follow the server address.
     pub fn start(host: &Host, home: &Path, args: &[&str]) -> PtyClient {
-        let server = host.server();
-        let mut all = vec![server.as_str()];
+        PtyClient::start_at(&host.server(), home, args)
+    }
+
+    /// [`PtyClient::start`] against whatever listens at `server` (a test's own stand-in host).
+    pub fn start_at(server: &str, home: &Path, args: &[&str]) -> PtyClient {
+        let mut all = vec![server];
         all.extend_from_slice(args);
         let command = join_command(home, &all);
         let session = spawn_command(command, Some(PROCESS_TIMEOUT.as_millis() as u64))
@@ -65,6 +69,16 @@ impl PtyClient {
             .exp_regex(pattern)
             .unwrap_or_else(|e| panic!("the client never showed /{pattern}/: {e}"))
             .1
+    }
+
+    /// Turns the terminal's echo on, as a person's terminal has it (rexpect starts the client on
+    /// a terminal that does not echo, which would hide an echoed password from a test).
+    pub fn turn_echo_on(&mut self) {
+        use nix::sys::termios::{LocalFlags, SetArg, tcgetattr, tcsetattr};
+        let master = self.session.process().get_file_handle().unwrap();
+        let mut settings = tcgetattr(&master).unwrap();
+        settings.local_flags.insert(LocalFlags::ECHO);
+        tcsetattr(&master, SetArg::TCSANOW, &settings).unwrap();
     }
 
     /// Waits until the terminal no longer echoes what is typed (a password prompt turns echo
