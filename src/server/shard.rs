@@ -529,14 +529,19 @@ impl Shard {
                     conn.close_after_flush();
                 } else {
                     conn.turn_back();
+                    // Its deadline's entry is still in the timers unless it came due while the
+                    // room was deciding (and was dropped then): only that needs a new one, or
+                    // every refused nickname would add an entry.
                     let deadline = conn.deadline().unwrap_or(now);
-                    self.timers.add(
-                        deadline,
-                        Due {
-                            slot,
-                            id: conn.serial(),
-                        },
-                    );
+                    if deadline <= now {
+                        self.timers.add(
+                            deadline,
+                            Due {
+                                slot,
+                                id: conn.serial(),
+                            },
+                        );
+                    }
                     self.again.push(slot);
                 }
             }
@@ -664,6 +669,13 @@ impl Shard {
         let _ = self.poll.registry().deregister(conn.stream_mut());
         self.forget(conn.address(), conn.has_joined());
         conn.end();
+        // Its deadlines are stale now; a storm of short connections must not pile them up.
+        let conns = &self.conns;
+        self.timers.forget_stale(|due| {
+            conns
+                .get(due.slot)
+                .is_some_and(|conn| conn.serial() == due.id)
+        });
     }
 
     /// Takes a closed connection off the counts the acceptor keeps: the host's, and its
