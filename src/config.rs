@@ -51,6 +51,7 @@ pub const HOST_KEYS: &[&str] = &[
     "burst",
     "handshake-timeout",
     "outbox",
+    "max-queued",
     "quiet-above",
     "max-per-ip",
     "keepalive",

@@ -7,10 +7,15 @@
 //! over it (senders are not echoed). Flushing gathers log bytes and own frames into one vectored
 //! write. The backlog is counted in messages: a client that stops reading until it is more than
 //! `--outbox` behind is let go (`sendq_exceeded`) rather than allowed to hold the log.
+//!
+//! Own frames are bytes the host holds for this client alone, so besides its own limit
+//! ([`MAX_OWN_BYTES`]) they are charged to the host-wide [`QueueBudget`] while they wait, and
+//! given back as they are written or when the outbox is dropped with its connection.
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice, Write};
 
+use super::budget::QueueBudget;
 use super::log::Log;
 
 pub(crate) use super::log::Frame;
@@ -33,7 +38,6 @@ enum Owed {
 }
 
 /// One client's place in the log and its own frames, in order.
-#[derive(Default)]
 pub struct Outbox {
     /// Where the client is in the log of its dialect; `None` before it joins, when it receives
     /// only its own frames.
@@ -43,11 +47,36 @@ pub struct Outbox {
     own: VecDeque<(u64, Owed)>,
     /// Bytes of the first own frame already written.
     offset: usize,
-    /// Bytes of own frames not yet written.
+    /// Bytes of own frames not yet written: what is charged to `budget`.
     own_bytes: usize,
+    /// The host-wide budget for own frames.
+    budget: QueueBudget,
+    /// Some of the own frames did not fit in the budget: they may go out now, but they may not
+    /// wait (see [`Outbox::holds_too_much`]).
+    overdrawn: bool,
+}
+
+impl Drop for Outbox {
+    /// Whatever way the connection ends, what it still held goes back to the budget.
+    fn drop(&mut self) {
+        self.budget.release(self.own_bytes);
+    }
 }
 
 impl Outbox {
+    /// An empty outbox charging its own frames to `budget`.
+    pub fn new(budget: QueueBudget) -> Self {
+        Outbox {
+            cursor: None,
+            until: None,
+            own: VecDeque::new(),
+            offset: 0,
+            own_bytes: 0,
+            budget,
+            overdrawn: false,
+        }
+    }
+
     /// Starts reading the log at `at` (its end, when the client joins). Frames queued before
     /// (a greeting, nickname errors) come first.
     pub fn follow(&mut self, at: u64) {
@@ -74,9 +103,15 @@ impl Outbox {
         self.cursor
     }
 
-    /// Queues a frame for this client alone, after everything broadcast before `at`.
+    /// Queues a frame for this client alone, after everything broadcast before `at`. A frame
+    /// beyond the host's budget is queued all the same, to go out this turn if the client reads:
+    /// if it would have to wait, the client is let go (see [`Outbox::holds_too_much`]).
     pub fn push(&mut self, at: u64, frame: Frame) {
         if !frame.is_empty() {
+            if !self.budget.try_charge(frame.len()) {
+                self.budget.force_charge(frame.len());
+                self.overdrawn = true;
+            }
             self.own_bytes += frame.len();
             self.own.push_back((at, Owed::Frame(frame)));
         }
@@ -102,9 +137,11 @@ impl Outbox {
         from_log.saturating_sub(skips) + (self.own.len() - skips)
     }
 
-    /// True when the client holds more of its own frames than it may ([`MAX_OWN_BYTES`]).
+    /// True when the client holds more of its own frames than it may: more than
+    /// [`MAX_OWN_BYTES`], or any that did not fit in the host's budget (asked when they could not
+    /// all be written).
     pub fn holds_too_much(&self) -> bool {
-        self.own_bytes > MAX_OWN_BYTES
+        self.own_bytes > MAX_OWN_BYTES || (self.overdrawn && self.own_bytes > 0)
     }
 
     /// True when nothing is owed.
@@ -210,6 +247,10 @@ impl Outbox {
                 let take = (frame.len() - self.offset).min(written);
                 self.offset += take;
                 self.own_bytes -= take;
+                self.budget.release(take);
+                if self.own_bytes == 0 {
+                    self.overdrawn = false;
+                }
                 written -= take;
                 if self.offset == frame.len() {
                     self.offset = 0;
@@ -292,7 +333,7 @@ mod tests {
     fn scenario() -> (Log, Outbox, &'static [u8]) {
         let mut log = Log::default();
         log.push_message(b"before we joined\n");
-        let mut outbox = Outbox::default();
+        let mut outbox = Outbox::new(QueueBudget::unlimited());
         outbox.push(0, frame("greeting\n"));
         outbox.follow(log.end());
         outbox.push(log.end(), frame("welcome\n"));
@@ -346,7 +387,7 @@ mod tests {
     #[test]
     fn own_bytes_are_counted_until_written() {
         let log = Log::default();
-        let mut outbox = Outbox::default();
+        let mut outbox = Outbox::new(QueueBudget::unlimited());
         let big: Frame = Arc::from(vec![b'u'; MAX_OWN_BYTES / 2].into_boxed_slice());
         outbox.push(0, big.clone());
         outbox.push(0, big.clone());
@@ -358,6 +399,52 @@ mod tests {
         assert!(!outbox.flush(&log, &mut socket).unwrap());
         assert!(!outbox.holds_too_much());
         assert_eq!(outbox.own_bytes, MAX_OWN_BYTES / 2 - 10 + 9);
+    }
+
+    #[test]
+    fn own_bytes_are_charged_to_the_budget_until_written() {
+        let log = Log::default();
+        let budget = QueueBudget::new(100);
+        let mut outbox = Outbox::new(budget.clone());
+        outbox.push(0, frame("0123456789\n"));
+        outbox.push(0, frame("abc\n"));
+        assert_eq!(budget.used(), 15);
+        let mut socket = Socket::new(6);
+        socket.budget = 12;
+        assert!(!outbox.flush(&log, &mut socket).unwrap());
+        assert_eq!(budget.used(), 3, "written bytes are given back");
+        socket.budget = usize::MAX;
+        assert!(outbox.flush(&log, &mut socket).unwrap());
+        assert_eq!(budget.used(), 0);
+    }
+
+    #[test]
+    fn a_closed_connection_gives_back_what_it_held() {
+        let budget = QueueBudget::new(100);
+        let mut outbox = Outbox::new(budget.clone());
+        outbox.push(0, frame("never read\n"));
+        let mut socket = Socket::new(4);
+        socket.budget = 4;
+        assert!(!outbox.flush(&Log::default(), &mut socket).unwrap());
+        assert_eq!(budget.used(), 7);
+        drop(outbox);
+        assert_eq!(budget.used(), 0);
+    }
+
+    #[test]
+    fn frames_past_the_budget_may_go_out_but_not_wait() {
+        let log = Log::default();
+        let budget = QueueBudget::new(10);
+        let mut outbox = Outbox::new(budget.clone());
+        outbox.push(0, frame("a reply longer than ten bytes\n"));
+        assert!(budget.used() > 10, "charged all the same");
+        assert!(outbox.holds_too_much(), "it may not wait");
+        let mut socket = Socket::new(usize::MAX);
+        assert!(outbox.flush(&log, &mut socket).unwrap());
+        assert!(!outbox.holds_too_much(), "written: nothing waits");
+        assert_eq!(budget.used(), 0);
+        outbox.push(0, frame("short\n"));
+        assert!(!outbox.holds_too_much(), "fits again");
     }
 
     #[test]
@@ -376,7 +463,7 @@ mod tests {
     fn frames_queued_before_joining_come_first() {
         let mut log = Log::default();
         log.push_message(b"<bob> old news\n");
-        let mut outbox = Outbox::default();
+        let mut outbox = Outbox::new(QueueBudget::unlimited());
         outbox.push(log.end() + 100, frame("greeting\n"));
         outbox.follow(log.end());
         log.push_message(b"<bob> news\n");
@@ -388,7 +475,7 @@ mod tests {
     #[test]
     fn a_client_that_does_not_follow_the_log_gets_only_its_own_frames() {
         let mut log = Log::default();
-        let mut outbox = Outbox::default();
+        let mut outbox = Outbox::new(QueueBudget::unlimited());
         outbox.push(log.end(), frame("error: taken\n"));
         log.push_message(b"<bob> not for you\n");
         outbox.push(log.end(), frame("error: again\n"));

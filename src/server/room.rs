@@ -10,13 +10,14 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, select};
 
 use super::activity::{Activity, Recorder};
 use super::addresses::AddressKey;
+use super::budget::QueueBudget;
 use super::conn::ConnRef;
 use super::fanout::{Fanout, OrderKind, Rendered};
 use super::names::Names;
@@ -96,6 +97,8 @@ struct Member {
     /// says nothing when it joins or leaves. It still holds its nickname and a place in the room,
     /// and `/list` shows it, so a taken nickname is never a mystery.
     announced: bool,
+    /// Set by its shard while it is not reading (see [`Room::private`]).
+    stalled: Arc<AtomicBool>,
 }
 
 pub(crate) struct Room {
@@ -116,6 +119,8 @@ pub(crate) struct Room {
     fanout: Fanout,
     presence: Option<Presence>,
     churn: Churn,
+    /// The host-wide budget for bytes queued for single clients (see `budget.rs`).
+    budget: QueueBudget,
 }
 
 impl Room {
@@ -124,6 +129,7 @@ impl Room {
         headcount: Arc<AtomicUsize>,
         recorder: Recorder,
         fanout: Fanout,
+        budget: QueueBudget,
     ) -> Self {
         Room {
             profile,
@@ -136,6 +142,7 @@ impl Room {
             fanout,
             presence: None,
             churn: Churn::default(),
+            budget,
         }
     }
 
@@ -278,6 +285,7 @@ impl Room {
             nick,
             announce,
             peer,
+            stalled,
         } = newcomer;
         let address = AddressKey::of(peer.ip());
         let max = self.profile.limits.max_clients;
@@ -298,6 +306,7 @@ impl Room {
                 nick: nick.clone(),
                 mode,
                 announced: announce,
+                stalled,
             },
         );
         self.fanout.count_speaker(mode, true);
@@ -362,6 +371,8 @@ impl Room {
                 }
             }
             Request::Ping => self.fanout.send(conn, mode, &Event::Pong { id }),
+            // Answered in the shard (a sign of life); the session never passes it on.
+            Request::Pong => {}
             Request::Quit => {
                 self.fanout.order(conn, OrderKind::Release);
                 self.remove(conn, LeaveReason::Quit);
@@ -420,19 +431,27 @@ impl Room {
             return self.refuse(conn, mode, Refusal { id, ..refusal });
         };
         let (target_conn, target_mode, to) = (target.conn, target.mode, target.nick.clone());
-        self.private_seq += 1;
-        let seq = self.private_seq;
+        let stalled = target.stalled.load(Ordering::Relaxed);
         let ts = Timestamp::now();
         let confirmation = plain::pm_sent(&ts, &to, &text);
         let event = Event::Message {
-            seq,
+            seq: self.private_seq + 1,
             ts,
             from,
             kind: MessageKind::Pm,
-            to: Some(to),
+            to: Some(to.clone()),
             text,
         };
-        self.fanout.send(target_conn, target_mode, &event);
+        let frame = Rendered::new(&event).get(target_mode).clone();
+        // Someone who is not reading would have it wait in the host's memory: only while the
+        // host-wide budget has room (a reader gets it at once, budget or not).
+        if stalled && !self.budget.fits(frame.len()) {
+            let refusal = session::not_delivered(&to);
+            return self.refuse(conn, mode, Refusal { id, ..refusal });
+        }
+        self.private_seq += 1;
+        let seq = self.private_seq;
+        self.fanout.order(target_conn, OrderKind::Frame(frame));
         match mode {
             Mode::Json => self.ack(conn, mode, id, Some(seq)),
             Mode::Plain => {

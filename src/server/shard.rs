@@ -39,8 +39,10 @@ use mio::{Events, Interest, Poll, Token, Waker};
 use slab::Slab;
 
 use super::addresses::{AddressKey, AddressNews};
+use super::budget::QueueBudget;
 use super::conn::{Conn, ConnRef, Pace, ReadOutcome};
 use super::fanout::{Dispatch, Order, OrderKind, Rendered, ShardMail, dialect};
+use super::liveness::Verdict;
 use super::log::Frame;
 use super::log::Log;
 use super::report::{Newcomer, ShardReport};
@@ -48,8 +50,8 @@ use super::session::{self, Step};
 use super::shutdown::FLUSH_GRACE;
 use super::timers::{Due, Timers};
 use crate::line::Line;
-use crate::protocol::plain;
 use crate::protocol::wire::{LeaveReason, Limits};
+use crate::protocol::{Mode, plain};
 
 /// The token of a shard's [`Waker`].
 const WAKER: Token = Token(usize::MAX - 1);
@@ -80,8 +82,13 @@ pub(crate) struct ShardRules {
     pub(crate) handshake_timeout: Duration,
     /// Messages a member may fall behind before it is let go.
     pub(crate) outbox: usize,
-    /// Silence after which a client's machine is checked (`--keepalive`).
+    /// Silence after which a client's machine is checked (`--keepalive`), and a JSON member
+    /// is pinged (see `liveness.rs`).
     pub(crate) keepalive: Option<Duration>,
+    /// The `ping` event a silent JSON member is sent, rendered once.
+    pub(crate) ping: Frame,
+    /// The host-wide budget for bytes queued for single clients (`--max-queued`).
+    pub(crate) budget: QueueBudget,
 }
 
 /// A shard's channels: its mailbox, where it reports to the room, and what it tells the acceptor
@@ -119,6 +126,8 @@ pub(crate) struct Shard {
     trim_due: bool,
     /// Set once the room is closing: the time by which the last flushes must be done.
     closing_by: Option<Instant>,
+    /// When this turn began (its poll returned): when its readable connections were heard from.
+    now: Instant,
 }
 
 impl Shard {
@@ -145,6 +154,7 @@ impl Shard {
             log_advanced: false,
             trim_due: false,
             closing_by: None,
+            now: Instant::now(),
         };
         Ok((shard, waker))
     }
@@ -160,6 +170,7 @@ impl Shard {
                 self.begin_closing();
                 self.closing_by = Some(Instant::now());
             }
+            self.now = Instant::now();
             let mut handled = 0;
             for event in &events {
                 let Token(slot) = event.token();
@@ -168,6 +179,11 @@ impl Shard {
                 }
                 if event.is_writable() {
                     self.owe(slot);
+                }
+                if event.is_readable()
+                    && let Some(conn) = self.conns.get_mut(slot)
+                {
+                    conn.hear(self.now);
                 }
                 if event.is_readable() || event.is_read_closed() || event.is_error() {
                     handled += self.handle_input(slot);
@@ -343,12 +359,14 @@ impl Shard {
                 self.conns[slot].begin_join(mode);
                 let conn = self.conn_ref(slot);
                 let peer = self.conns[slot].peer();
+                let stalled = self.conns[slot].stalled_flag();
                 self.reports.push(ShardReport::Hello(Newcomer {
                     conn,
                     mode,
                     nick,
                     announce,
                     peer,
+                    stalled,
                 }));
             }
             Step::Refuse { refusal, close } => {
@@ -381,6 +399,25 @@ impl Shard {
             }
             if conn.is_joining() {
                 continue; // Its deadline is set again if the room refuses the nickname.
+            }
+            if let Some(every) = self.rules.keepalive {
+                match conn.check_liveness(now, every) {
+                    Verdict::NotDue => {}
+                    Verdict::Later(when) => {
+                        self.timers.add(when, due);
+                        continue;
+                    }
+                    Verdict::Ping(when) => {
+                        self.timers.add(when, due);
+                        let ping = self.rules.ping.clone();
+                        self.push_frame(due.slot, ping);
+                        continue;
+                    }
+                    Verdict::Lost => {
+                        self.drop_conn(due.slot, LeaveReason::PingTimeout);
+                        continue;
+                    }
+                }
             }
             if conn.deadline().is_some_and(|d| d <= now) {
                 let seconds = self.rules.handshake_timeout.as_secs();
@@ -436,7 +473,8 @@ impl Shard {
         let deadline = Instant::now() + self.rules.handshake_timeout;
         let entry = self.conns.vacant_entry();
         let slot = entry.key();
-        let mut conn = Conn::new(serial, peer, stream, &self.rules.limits, deadline);
+        let budget = self.rules.budget.clone();
+        let mut conn = Conn::new(serial, peer, stream, &self.rules.limits, deadline, budget);
         let registered =
             self.poll
                 .registry()
@@ -520,6 +558,14 @@ impl Shard {
                         .wiring
                         .addresses
                         .send(AddressNews::Joined(conn.address()));
+                    // JSON members can answer a ping; nc users cannot (TCP keepalive covers them).
+                    if let Some(every) = self.rules.keepalive
+                        && conn.mode() == Mode::Json
+                    {
+                        let when = conn.watch_liveness(now, every);
+                        let id = conn.serial();
+                        self.timers.add(when, Due { slot, id });
+                    }
                 }
                 self.again.push(slot); // What it sent meanwhile is waiting.
             }
