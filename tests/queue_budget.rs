@@ -21,6 +21,14 @@ const BUDGET_MIB: usize = 1;
 const MIB: usize = 1024 * 1024;
 /// Bytes of text in each private message (under the room's `--max-line`).
 const TEXT: usize = 60_000;
+/// `list` requests a staller sends at a time, until it is let go: their replies are about 80
+/// bytes each, and `--outbox` and the 4 MiB each client may hold are far beyond what they come
+/// to, so only the budget can be why it is let go.
+const LISTS: usize = 500;
+/// The most a `list` reply in this room takes, in bytes.
+const REPLY: usize = 80;
+/// More than a stalled receiver's kernel buffer can hold with the receive buffer it asked for.
+const RECEIVE_BUFFER: usize = 64 * 1024;
 
 fn host() -> Host {
     Host::start(&[
@@ -32,6 +40,8 @@ fn host() -> Host {
         "0",
         "--threads",
         "1",
+        "--outbox",
+        "1048576",
     ])
 }
 
@@ -165,14 +175,42 @@ fn private_messages_to_stalled_readers_are_refused_once_the_host_budget_is_spent
         );
     }
 
-    // Two of them close: what the host held for them goes back to the budget, and the third
-    // gets private messages again.
-    for gone in stalled.drain(1..) {
-        gone.disconnect();
-    }
-    for nick in &names[1..] {
-        carol.expect_event_where("leave", |e| e["nick"] == *nick);
-    }
+    // A staller that asks for replies it does not read cannot make them wait past the budget:
+    // it is let go like any reader too far behind. What is left of the budget is less than one
+    // private message, and what is left of the kernel's buffers for it is what they hold at most
+    // less what it was sent already (all but what waited in the host, at most the budget), so
+    // it must be gone before its replies come to those plus a round of requests: well before
+    // the 4 MiB a client may hold by its own limit.
+    let mut asker = stalled.remove(1);
+    let list = format!("{}\n", json!({"type": "list"})).repeat(LISTS);
+    let kernel_left = (send_buffer_max() + RECEIVE_BUFFER + BUDGET_MIB * MIB)
+        .saturating_sub(accepted[1].len() * TEXT);
+    let most = kernel_left + 2 * TEXT + LISTS * REPLY;
+    let mut asked = 0;
+    let leave = loop {
+        assert!(
+            asked * REPLY <= most,
+            "a staller asked for {asked} replies it does not read and is still here"
+        );
+        asker.send_raw(list.as_bytes());
+        asked += LISTS;
+        // The room answers carol after it has seen everything the shard read before her ping.
+        carol.send(json!({"type": "ping", "id": asked}));
+        carol.expect_event_where("pong", |e| e["id"] == asked);
+        if let Some(leave) = carol
+            .events()
+            .into_iter()
+            .find(|e| e["type"] == "leave" && e["nick"] == "stalled1")
+        {
+            break leave;
+        }
+    };
+    assert_eq!(leave["reason"], "sendq_exceeded", "{leave}");
+
+    // Another closes: what the host held for both goes back to the budget, and the third gets
+    // private messages again.
+    stalled.remove(1).disconnect();
+    carol.expect_event_where("leave", |e| e["nick"] == "stalled2");
     let full = format!("{id:06} {}", "q".repeat(TEXT - 7));
     let answer = pm(&mut sender, id, "stalled0", &full);
     assert_eq!(
