@@ -10,7 +10,12 @@
 //! client that reads are written within the turn they were queued in, so a spent budget costs
 //! clients that keep up nothing.
 //!
-//! One atomic shared by all shards and the room: a compare-and-swap per charge, no lock.
+//! One atomic shared by all shards and the room: a compare-and-swap per charge, no lock. The
+//! room only reads it (what it routes this turn to members not reading is counted as well), and
+//! the shards charge when they queue, so a private message routed just as another shard charged
+//! the last of the budget is still queued: its recipient is then let go as too far behind
+//! rather than its sender refused. The budget is exceeded by at most the frames of one turn,
+//! and only until they are written or let go.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -121,6 +121,9 @@ pub(crate) struct Room {
     churn: Churn,
     /// The host-wide budget for bytes queued for single clients (see `budget.rs`).
     budget: QueueBudget,
+    /// Bytes of private messages routed this turn to members not reading, which their shards
+    /// have not charged to the budget yet: counted so one turn cannot route past the budget.
+    routed_to_stalled: usize,
 }
 
 impl Room {
@@ -143,6 +146,7 @@ impl Room {
             presence: None,
             churn: Churn::default(),
             budget,
+            routed_to_stalled: 0,
         }
     }
 
@@ -180,6 +184,7 @@ impl Room {
                 return;
             }
             self.fanout.dispatch(false);
+            self.routed_to_stalled = 0;
         }
     }
 
@@ -445,9 +450,13 @@ impl Room {
         let frame = Rendered::new(&event).get(target_mode).clone();
         // Someone who is not reading would have it wait in the host's memory: only while the
         // host-wide budget has room (a reader gets it at once, budget or not).
-        if stalled && !self.budget.fits(frame.len()) {
-            let refusal = session::not_delivered(&to);
-            return self.refuse(conn, mode, Refusal { id, ..refusal });
+        if stalled {
+            let routed = self.routed_to_stalled + frame.len();
+            if !self.budget.fits(routed) {
+                let refusal = session::not_delivered(&to);
+                return self.refuse(conn, mode, Refusal { id, ..refusal });
+            }
+            self.routed_to_stalled = routed;
         }
         self.private_seq += 1;
         let seq = self.private_seq;
