@@ -2,20 +2,20 @@
 //! messages queued in their outboxes (see `outbox.rs`) because their sockets are full.
 //!
 //! Each client may hold `MAX_OWN_BYTES` of its own, but a thousand clients that stop reading
-//! would then make the host hold gigabytes. So every shard charges the bytes it queues to one
-//! shared count, and releases them as they are written or when the connection closes
+//! would then make the host hold gigabytes. So every shard charges to one shared count the bytes
+//! a flush leaves waiting, and releases them as they are written or when the connection closes
 //! (`--max-queued`). Once the budget is spent, the room refuses a private message to a member
 //! that is not reading (its sender is told it was not delivered), and a client whose own replies
 //! would have to wait beyond the budget is let go like any reader too far behind. Frames for a
-//! client that reads are written within the turn they were queued in, so a spent budget costs
-//! clients that keep up nothing.
+//! client that reads are written within the turn they were queued in and never charged, so a
+//! spent budget costs clients that keep up nothing, and their acks no atomic operation.
 //!
 //! One atomic shared by all shards and the room: a compare-and-swap per charge, no lock. The
 //! room only reads it (what it routes this turn to members not reading is counted as well), and
-//! the shards charge when they queue, so a private message routed just as another shard charged
-//! the last of the budget is still queued: its recipient is then let go as too far behind
-//! rather than its sender refused. The budget is exceeded by at most the frames of one turn,
-//! and only until they are written or let go.
+//! the shards charge what waits after a flush, so a private message routed just as another shard
+//! charged the last of the budget is still queued: its recipient is then let go as too far
+//! behind rather than its sender refused. The budget is exceeded by at most the frames of one
+//! turn, and only until they are written or let go.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -66,8 +66,8 @@ impl QueueBudget {
             .is_ok()
     }
 
-    /// Charges `bytes` whether they fit or not: for frames that go out this turn to a client
-    /// that reads, which the budget must count but need not refuse.
+    /// Charges `bytes` whether they fit or not: for bytes already queued that did not fit, held
+    /// only until their client is let go.
     pub(crate) fn force_charge(&self, bytes: usize) {
         let _ = self
             .used

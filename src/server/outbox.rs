@@ -9,8 +9,10 @@
 //! `--outbox` behind is let go (`sendq_exceeded`) rather than allowed to hold the log.
 //!
 //! Own frames are bytes the host holds for this client alone, so besides its own limit
-//! ([`MAX_OWN_BYTES`]) they are charged to the host-wide [`QueueBudget`] while they wait, and
-//! given back as they are written or when the outbox is dropped with its connection.
+//! ([`MAX_OWN_BYTES`]) those a flush leaves waiting are charged to the host-wide [`QueueBudget`],
+//! and given back as later flushes write them or when the outbox is dropped with its connection.
+//! A client that keeps up is written everything in the turn it was queued in, and never touches
+//! the shared count: an ack costs no atomic operation.
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice, Write};
@@ -47,19 +49,20 @@ pub struct Outbox {
     own: VecDeque<(u64, Owed)>,
     /// Bytes of the first own frame already written.
     offset: usize,
-    /// Bytes of own frames not yet written: what is charged to `budget`.
+    /// Bytes of own frames not yet written.
     own_bytes: usize,
-    /// The host-wide budget for own frames.
+    /// The host-wide budget for own frames that wait.
     budget: QueueBudget,
-    /// Some of the own frames did not fit in the budget: they may go out now, but they may not
-    /// wait (see [`Outbox::holds_too_much`]).
+    /// What is charged to `budget`: `own_bytes` as the last flush left them.
+    charged: usize,
+    /// Some of what waits did not fit in the budget (see [`Outbox::holds_too_much`]).
     overdrawn: bool,
 }
 
 impl Drop for Outbox {
     /// Whatever way the connection ends, what it still held goes back to the budget.
     fn drop(&mut self) {
-        self.budget.release(self.own_bytes);
+        self.budget.release(self.charged);
     }
 }
 
@@ -73,6 +76,7 @@ impl Outbox {
             offset: 0,
             own_bytes: 0,
             budget,
+            charged: 0,
             overdrawn: false,
         }
     }
@@ -103,15 +107,10 @@ impl Outbox {
         self.cursor
     }
 
-    /// Queues a frame for this client alone, after everything broadcast before `at`. A frame
-    /// beyond the host's budget is queued all the same, to go out this turn if the client reads:
-    /// if it would have to wait, the client is let go (see [`Outbox::holds_too_much`]).
+    /// Queues a frame for this client alone, after everything broadcast before `at`. It is
+    /// charged to the host's budget only if the next flush leaves it waiting.
     pub fn push(&mut self, at: u64, frame: Frame) {
         if !frame.is_empty() {
-            if !self.budget.try_charge(frame.len()) {
-                self.budget.force_charge(frame.len());
-                self.overdrawn = true;
-            }
             self.own_bytes += frame.len();
             self.own.push_back((at, Owed::Frame(frame)));
         }
@@ -138,8 +137,8 @@ impl Outbox {
     }
 
     /// True when the client holds more of its own frames than it may: more than
-    /// [`MAX_OWN_BYTES`], or any that did not fit in the host's budget (asked when they could not
-    /// all be written).
+    /// [`MAX_OWN_BYTES`], or more than the host's budget had room for (asked after a flush that
+    /// could not write everything).
     pub fn holds_too_much(&self) -> bool {
         self.own_bytes > MAX_OWN_BYTES || (self.overdrawn && self.own_bytes > 0)
     }
@@ -161,16 +160,39 @@ impl Outbox {
                 if self.own.capacity() > 64 {
                     self.own = VecDeque::new();
                 }
+                self.settle_charge();
                 return Ok(true);
             }
             let written = match out.write_vectored(&slices[..count]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.settle_charge();
+                    return Ok(false);
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
             self.consume(log, written);
+        }
+    }
+
+    /// Brings the charge to the budget in line with what waits now: gives back what was written,
+    /// charges what is new. What does not fit is charged all the same (the caller lets the client
+    /// go, which gives it back) and marks the outbox overdrawn.
+    fn settle_charge(&mut self) {
+        if self.own_bytes > self.charged {
+            let more = self.own_bytes - self.charged;
+            if !self.budget.try_charge(more) {
+                self.budget.force_charge(more);
+                self.overdrawn = true;
+            }
+        } else {
+            self.budget.release(self.charged - self.own_bytes);
+        }
+        self.charged = self.own_bytes;
+        if self.own_bytes == 0 {
+            self.overdrawn = false;
         }
     }
 
@@ -247,10 +269,6 @@ impl Outbox {
                 let take = (frame.len() - self.offset).min(written);
                 self.offset += take;
                 self.own_bytes -= take;
-                self.budget.release(take);
-                if self.own_bytes == 0 {
-                    self.overdrawn = false;
-                }
                 written -= take;
                 if self.offset == frame.len() {
                     self.offset = 0;
@@ -402,20 +420,37 @@ mod tests {
     }
 
     #[test]
-    fn own_bytes_are_charged_to_the_budget_until_written() {
+    fn only_what_waits_is_charged_to_the_budget_until_written() {
         let log = Log::default();
         let budget = QueueBudget::new(100);
         let mut outbox = Outbox::new(budget.clone());
         outbox.push(0, frame("0123456789\n"));
         outbox.push(0, frame("abc\n"));
-        assert_eq!(budget.used(), 15);
+        assert_eq!(budget.used(), 0, "nothing waits before a flush has tried");
         let mut socket = Socket::new(6);
         socket.budget = 12;
         assert!(!outbox.flush(&log, &mut socket).unwrap());
-        assert_eq!(budget.used(), 3, "written bytes are given back");
+        assert_eq!(budget.used(), 3, "what the flush left");
+        outbox.push(0, frame("more\n"));
+        socket.budget = 2;
+        assert!(!outbox.flush(&log, &mut socket).unwrap());
+        assert_eq!(budget.used(), 6);
         socket.budget = usize::MAX;
         assert!(outbox.flush(&log, &mut socket).unwrap());
-        assert_eq!(budget.used(), 0);
+        assert_eq!(budget.used(), 0, "written bytes are given back");
+    }
+
+    #[test]
+    fn a_reader_that_keeps_up_never_touches_the_budget() {
+        let log = Log::default();
+        let budget = QueueBudget::new(10);
+        budget.force_charge(10); // Spent by others.
+        let mut outbox = Outbox::new(budget.clone());
+        outbox.push(0, frame("an ack longer than the whole budget\n"));
+        let mut socket = Socket::new(usize::MAX);
+        assert!(outbox.flush(&log, &mut socket).unwrap());
+        assert!(!outbox.holds_too_much());
+        assert_eq!(budget.used(), 10);
     }
 
     #[test]
@@ -432,19 +467,33 @@ mod tests {
     }
 
     #[test]
-    fn frames_past_the_budget_may_go_out_but_not_wait() {
+    fn what_would_wait_past_the_budget_is_too_much() {
         let log = Log::default();
         let budget = QueueBudget::new(10);
         let mut outbox = Outbox::new(budget.clone());
         outbox.push(0, frame("a reply longer than ten bytes\n"));
-        assert!(budget.used() > 10, "charged all the same");
-        assert!(outbox.holds_too_much(), "it may not wait");
         let mut socket = Socket::new(usize::MAX);
+        socket.budget = 5;
+        assert!(!outbox.flush(&log, &mut socket).unwrap());
+        assert!(
+            outbox.holds_too_much(),
+            "25 bytes may not wait in a budget of 10"
+        );
+        assert_eq!(
+            budget.used(),
+            25,
+            "charged all the same, until it is let go"
+        );
+        socket.budget = usize::MAX;
         assert!(outbox.flush(&log, &mut socket).unwrap());
         assert!(!outbox.holds_too_much(), "written: nothing waits");
         assert_eq!(budget.used(), 0);
         outbox.push(0, frame("short\n"));
-        assert!(!outbox.holds_too_much(), "fits again");
+        socket.budget = 2;
+        assert!(!outbox.flush(&log, &mut socket).unwrap());
+        assert!(!outbox.holds_too_much(), "4 bytes fit");
+        drop(outbox);
+        assert_eq!(budget.used(), 0);
     }
 
     #[test]
