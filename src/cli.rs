@@ -214,6 +214,15 @@ pub struct HostArgs {
           value_parser = clap::value_parser!(u32).range(16..=1_048_576))]
     pub outbox: u32,
 
+    /// Mebibytes the host may hold, for all clients together, of replies and private messages
+    /// waiting for clients that are not reading. Once they are spent, a private message to
+    /// someone not reading is refused to its sender, and a client whose replies would have to
+    /// wait is disconnected like one too far behind (--outbox).
+    #[arg(long, value_name = "MiB",
+          default_value_t = crate::server::budget::DEFAULT_MAX_QUEUED_MIB,
+          value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
+    pub max_queued: u32,
+
     /// Connections one address (an IPv4 address, or an IPv6 /64 network) may hold at once; a
     /// quarter of them may be choosing a nickname, and it may open N/2 a second after a burst of
     /// N. Loopback counts like any address. 0: no per-address limits.
@@ -222,7 +231,8 @@ pub struct HostArgs {
 
     /// Seconds a connection may be silent before the host checks that the client's machine is
     /// still there (TCP keepalive); one that misses 3 checks, SECS/3 apart, is let go and its
-    /// nickname freed. 0 turns the checks off.
+    /// nickname freed. A JSON client is also sent a ping, and let go if nothing arrives from it
+    /// within another SECS. 0 turns the checks off.
     #[arg(long, value_name = "SECS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub keepalive: u64,

@@ -54,6 +54,7 @@ pub const HOST_KEYS: &[&str] = &[
     "burst",
     "handshake-timeout",
     "outbox",
+    "max-queued",
     "quiet-above",
     "max-per-ip",
     "keepalive",

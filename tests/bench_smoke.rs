@@ -93,6 +93,27 @@ fn a_paced_json_run_delivers_everything_intact() {
     assert_eq!(number(&report, "expected"), 2.0 * 50.0 * 9.0);
 }
 
+/// Receivers never send, so a JSON run longer than two `--keepalive` intervals loses every one
+/// of them unless they answer the host's pings.
+#[test]
+fn a_json_run_longer_than_the_hosts_ping_timeout_answers_its_pings() {
+    let report = bench(&[
+        "--mode",
+        "json",
+        "--clients",
+        "4",
+        "--senders",
+        "1",
+        "--messages",
+        "10",
+        "--rate",
+        "3",
+        "--host-arg=--keepalive=1",
+    ]);
+    assert_clean(&report);
+    assert_eq!(number(&report, "expected"), 10.0 * 3.0);
+}
+
 #[test]
 fn stalled_clients_are_left_out_of_the_expected_deliveries() {
     let report = bench(&["--clients", "10", "--stalled", "2", "--messages", "100"]);

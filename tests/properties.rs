@@ -98,6 +98,7 @@ fn event() -> impl Strategy<Value = Event> {
             .prop_map(|(id, users)| Event::Users { users, id }),
         id().prop_map(|id| Event::Pong { id }),
         any::<String>().prop_map(|reason| Event::Quit { reason }),
+        Just(Event::Ping),
     ]
 }
 
@@ -114,6 +115,7 @@ fn request() -> impl Strategy<Value = ClientRequest> {
         id().prop_map(|id| ClientRequest::List { id }),
         id().prop_map(|id| ClientRequest::Ping { id }),
         id().prop_map(|id| ClientRequest::Quit { id }),
+        Just(ClientRequest::Pong),
     ]
 }
 

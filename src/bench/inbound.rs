@@ -28,6 +28,8 @@ pub enum Inbound<'a> {
     Error(String),
     /// The host is shutting down.
     Quit,
+    /// The host heard nothing from us for its keepalive interval: answer, or be let go.
+    Ping,
     /// A line of the protocol the bench does not measure.
     Other,
     /// A line that fits no shape of the protocol.
@@ -175,6 +177,7 @@ fn classify_json(line: &[u8]) -> Inbound<'_> {
         "error" if parsed.code == Some(ErrorCode::SlowDown) => Inbound::SlowDown,
         "error" => Inbound::Error(parsed.message.unwrap_or_default()),
         "quit" => Inbound::Quit,
+        "ping" => Inbound::Ping,
         _ => Inbound::Other,
     }
 }
@@ -286,6 +289,7 @@ mod tests {
             json(r#"{"type":"quit","reason":"the host is shutting down"}"#),
             Inbound::Quit
         );
+        assert_eq!(json(r#"{"type":"ping"}"#), Inbound::Ping);
         assert_eq!(
             json("chatroom: welcome to lobby. Type a nickname and press Enter (within 10 s)."),
             Inbound::Other

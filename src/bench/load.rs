@@ -30,6 +30,7 @@ use super::senders::{self, Schedule};
 use super::tally::{Delivery, DeliveryTally};
 use crate::cli::BenchMode;
 use crate::error::{Error, ExitStatus, Result, describe_io};
+use crate::protocol::wire::ClientRequest;
 
 /// Bytes asked of the kernel per `read`.
 const READ_CHUNK: usize = 64 * 1024;
@@ -739,6 +740,13 @@ impl Load<'_> {
                 self.first_host_error.get_or_insert(why);
             }
             Inbound::Quit => self.host_quit = true,
+            // Receivers never send: without an answer, a long JSON run would lose them.
+            Inbound::Ping => {
+                self.clients[i]
+                    .out
+                    .extend_from_slice(ClientRequest::Pong.to_json_line().as_bytes());
+                self.flush(i);
+            }
             Inbound::Unreadable => self.corrupt += 1,
             Inbound::Welcome | Inbound::Other => {}
         }

@@ -27,6 +27,9 @@ pub enum AckOutcome {
     RoomClosed(String),
     /// The connection ended without the room closing; why, in words.
     Lost(String),
+    /// The host heard nothing from us for a while and asks whether we are there: whoever writes
+    /// to the connection answers with a `pong`, or the host lets us go.
+    Pinged,
 }
 
 impl AckOutcome {
@@ -54,6 +57,7 @@ impl AckOutcome {
                 message: message.clone(),
             },
             Event::Quit { reason } => AckOutcome::RoomClosed(reason.clone()),
+            Event::Ping => AckOutcome::Pinged,
             // A `/ping` the user typed; the session's own liveness pings are not ours to count.
             Event::Pong { id: reply_to } => AckOutcome::Done {
                 id: Some(id(reply_to)?),

@@ -200,8 +200,18 @@ fn report(
         }
         AckOutcome::RoomClosed(reason) => return closed(room_closed(&reason)),
         AckOutcome::Lost(why) => return closed(why),
+        AckOutcome::Pinged => {} // Answered by `answer_ping`, which sees every outcome first.
     }
     Ok(())
+}
+
+/// Answers the host's ping: a sender whose input is quiet says nothing else for a long time,
+/// and the host lets go of a JSON client that answers nothing. A failed write is the connection
+/// ending, which the reader thread reports.
+fn answer_ping(requests: &mut Requests, outcome: &AckOutcome) {
+    if *outcome == AckOutcome::Pinged {
+        let _ = requests.send(&ClientRequest::Pong);
+    }
 }
 
 fn room_closed(reason: &str) -> String {
@@ -376,6 +386,7 @@ impl Poster<'_> {
     }
 
     fn take(&mut self, outcome: AckOutcome) -> Result<()> {
+        answer_ping(&mut self.requests, &outcome);
         let tally = &mut self.tally;
         tally.replies.record(&outcome);
         report(
@@ -394,11 +405,15 @@ impl Poster<'_> {
             ..
         } = &mut self.tally;
         let (target, read) = (&self.target, *read);
+        let requests = &mut self.requests;
         acks::settle(
             replies,
             &self.outcomes,
             timeout,
-            |replies, outcome| report(target, (replies, read), told_about_pacing, outcome),
+            |replies, outcome| {
+                answer_ping(requests, &outcome);
+                report(target, (replies, read), told_about_pacing, outcome)
+            },
             |replies, why| lost(target, replies, read, why),
         )
     }

@@ -58,6 +58,8 @@ pub enum Request {
     Help,
     /// Are you there? Answered with a `pong`, in order with everything else.
     Ping,
+    /// The answer to the host's `ping` (JSON only): a sign of life, nothing more.
+    Pong,
 }
 
 /// A JSON request with the id to echo in the reply.
@@ -345,6 +347,7 @@ pub fn parse_json(line: &str) -> Result<Incoming, Refusal> {
         },
         Some("list") => Ok(Request::List),
         Some("ping") => Ok(Request::Ping),
+        Some("pong") => Ok(Request::Pong),
         Some("quit") => Ok(Request::Quit),
         Some("hello") => Err(Refusal::new(
             ErrorCode::BadRequest,

@@ -155,14 +155,17 @@ pub enum LeaveReason {
     Disconnected,
     /// They fell too far behind reading and the host let them go.
     SendqExceeded,
+    /// They answered nothing, not even the host's `ping`, for two `--keepalive` intervals.
+    PingTimeout,
 }
 
 impl LeaveReason {
     /// Every reason, in the order the README's protocol section lists them.
-    pub const ALL: [LeaveReason; 3] = [
+    pub const ALL: [LeaveReason; 4] = [
         LeaveReason::Quit,
         LeaveReason::Disconnected,
         LeaveReason::SendqExceeded,
+        LeaveReason::PingTimeout,
     ];
 
     /// The reason as people read it (plain mode, the host's console and transcript). The
@@ -172,6 +175,7 @@ impl LeaveReason {
             LeaveReason::Quit => "quit",
             LeaveReason::Disconnected => "connection lost",
             LeaveReason::SendqExceeded => "too far behind: send queue exceeded",
+            LeaveReason::PingTimeout => "ping timeout: no answer",
         }
     }
 
@@ -181,6 +185,7 @@ impl LeaveReason {
             LeaveReason::Quit => "quit",
             LeaveReason::Disconnected => "disconnected",
             LeaveReason::SendqExceeded => "sendq_exceeded",
+            LeaveReason::PingTimeout => "ping_timeout",
         }
     }
 }
@@ -209,6 +214,9 @@ pub enum ErrorCode {
     BadPassword,
     /// Too many wrong passwords came from this address lately: it is refused for a while.
     TooManyBadPasswords,
+    /// A private message to someone who is not reading, refused because the host's queues for
+    /// such clients are full (`--max-queued`).
+    NotDelivered,
     /// A code this client does not know yet (a newer host).
     #[serde(other)]
     Other,
@@ -323,6 +331,9 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<Id>,
     },
+    /// The host has heard nothing from this client for its `--keepalive` interval: answer with
+    /// a `pong` request (any line will do) within another, or be let go (`ping_timeout`).
+    Ping,
     /// An event type this client does not know (a newer host): ignored by clients.
     #[serde(other)]
     Unknown,
@@ -385,6 +396,8 @@ pub enum ClientRequest {
         #[serde(skip_serializing_if = "Option::is_none")]
         id: Option<Id>,
     },
+    /// The answer to the host's `ping` event; nothing is sent back.
+    Pong,
 }
 
 impl ClientRequest {

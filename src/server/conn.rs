@@ -5,11 +5,15 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use mio::net::TcpStream;
 
 use super::addresses::AddressKey;
+use super::budget::QueueBudget;
+use super::liveness::{Liveness, Verdict};
 use super::log::Frame;
 use super::log::Log;
 use super::outbox::Outbox;
@@ -126,6 +130,11 @@ pub(crate) struct Conn {
     owed: bool,
     /// Registered for writability: the socket was full with output still queued.
     waits_for_space: bool,
+    /// The same, shared with the room, which refuses private messages to a member that is not
+    /// reading once the host's queue budget is spent.
+    stalled: Arc<AtomicBool>,
+    /// When it was last heard from, and whether a ping waits for an answer (JSON members).
+    liveness: Liveness,
     /// Everything is written and it is closing: when that was.
     lingers_since: Option<Instant>,
 }
@@ -140,6 +149,7 @@ impl Conn {
         limits: &Limits,
         deadline: Instant,
         locked: bool,
+        budget: QueueBudget,
     ) -> Self {
         let now = Instant::now();
         Conn {
@@ -149,7 +159,7 @@ impl Conn {
             locked,
             lines: LineReader::new(stream, limits.max_line, READ_SIZE)
                 .with_read_budget(READS_PER_LINE),
-            outbox: Outbox::default(),
+            outbox: Outbox::new(budget),
             mode: Mode::Plain,
             phase: Phase::Greeting { deadline },
             pacing: (limits.rate > 0).then(|| Pacing {
@@ -159,6 +169,8 @@ impl Conn {
             }),
             owed: false,
             waits_for_space: false,
+            stalled: Arc::new(AtomicBool::new(false)),
+            liveness: Liveness::new(now),
             lingers_since: None,
         }
     }
@@ -362,7 +374,31 @@ impl Conn {
     /// Records whether the socket was left full with output queued; true when that changed,
     /// and the socket's registration must say so.
     pub(crate) fn set_waiting_for_space(&mut self, waiting: bool) -> bool {
-        std::mem::replace(&mut self.waits_for_space, waiting) != waiting
+        let changed = std::mem::replace(&mut self.waits_for_space, waiting) != waiting;
+        if changed {
+            self.stalled.store(waiting, Ordering::Relaxed);
+        }
+        changed
+    }
+
+    /// Whether it is not reading (its socket is full with output waiting), as the room sees it.
+    pub(crate) fn stalled_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.stalled)
+    }
+
+    /// Bytes arrived from it in the turn that began at `now`.
+    pub(crate) fn hear(&mut self, now: Instant) {
+        self.liveness.hear(now);
+    }
+
+    /// Starts checking that it is there every `every`; returns when to look first.
+    pub(crate) fn watch_liveness(&mut self, now: Instant, every: Duration) -> Instant {
+        self.liveness.watch(now, every)
+    }
+
+    /// A timer came due at `now`: what that means for its liveness (see `liveness.rs`).
+    pub(crate) fn check_liveness(&mut self, now: Instant, every: Duration) -> Verdict {
+        self.liveness.check(now, every)
     }
 
     pub(crate) fn shutdown(&self, how: std::net::Shutdown) {

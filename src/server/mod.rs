@@ -31,17 +31,22 @@
 //! - Ctrl-C (on ctrlc's own thread) presses the [`shutdown::Stopper`]: the acceptor stops, the
 //!   room broadcasts the quit and closes, the shards flush and close (see `shutdown.rs`).
 //!
-//! Each piece of state has one owner, so there are no locks; the only shared counter is the
-//! number of open connections, an atomic the acceptor adds to and the shards take from.
+//! Each piece of state has one owner, so there are no locks; the only shared counters are atomics:
+//! the number of open connections, which the acceptor adds to and the shards take from, and the
+//! bytes queued for clients that do not read (`budget.rs`), which the shards charge and the room
+//! consults before it routes a private message to such a client. A JSON member that falls silent
+//! is pinged by its shard (`liveness.rs`).
 
 mod acceptor;
 pub mod activity;
 mod addresses;
+pub mod budget;
 mod conn;
 mod fanout;
 mod gate;
 pub mod listener;
 mod lockout;
+mod liveness;
 mod log;
 mod names;
 mod outbox;
@@ -103,6 +108,9 @@ pub struct Config {
     pub password: Option<crate::password::Password>,
     /// What the operator is warned about on start (how the password was given).
     pub warnings: Vec<String>,
+    /// Bytes the host may hold for all clients together of replies and private messages
+    /// waiting to be read (`--max-queued`, see `budget.rs`).
+    pub max_queued: usize,
 }
 
 /// The number of shards when `--threads` is not given: one per CPU the host may use.
@@ -144,6 +152,7 @@ impl Config {
             max_per_ip: args.max_per_ip as usize,
             password,
             warnings,
+            max_queued: (args.max_queued as usize).saturating_mul(budget::MIB),
         })
     }
 }
@@ -336,6 +345,7 @@ pub fn run(
         max_clients: config.max_clients,
     };
     let headcount = Arc::new(AtomicUsize::new(0));
+    let budget = budget::QueueBudget::new(config.max_queued);
     let rules = Arc::new(ShardRules {
         name: config.room.clone(),
         headcount: Arc::clone(&headcount),
@@ -346,6 +356,8 @@ pub fn run(
         handshake_timeout: config.handshake_timeout,
         outbox: config.outbox,
         keepalive: config.keepalive,
+        ping: Arc::from(crate::protocol::Event::Ping.to_json_line().into_bytes()),
+        budget: budget.clone(),
     });
     let open = Arc::new(AtomicUsize::new(0));
     let (report_tx, report_rx) = crossbeam_channel::bounded(report::REPORT_BACKLOG);
@@ -376,7 +388,7 @@ pub fn run(
     };
     let (stop_tx, stop_rx) = crossbeam_channel::bounded(1);
     let fanout = Fanout::new(links.clone());
-    let room = Room::new(profile, headcount, recorder.clone(), fanout);
+    let room = Room::new(profile, headcount, recorder.clone(), fanout, budget);
     threads.push(spawn("room".into(), move || {
         room.run(&report_rx, &stop_rx)
     })?);

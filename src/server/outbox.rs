@@ -7,10 +7,17 @@
 //! over it (senders are not echoed). Flushing gathers log bytes and own frames into one vectored
 //! write. The backlog is counted in messages: a client that stops reading until it is more than
 //! `--outbox` behind is let go (`sendq_exceeded`) rather than allowed to hold the log.
+//!
+//! Own frames are bytes the host holds for this client alone, so besides its own limit
+//! ([`MAX_OWN_BYTES`]) those a flush leaves waiting are charged to the host-wide [`QueueBudget`],
+//! and given back as later flushes write them or when the outbox is dropped with its connection.
+//! A client that keeps up is written everything in the turn it was queued in, and never touches
+//! the shared count: an ack costs no atomic operation.
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice, Write};
 
+use super::budget::QueueBudget;
 use super::log::Log;
 
 pub(crate) use super::log::Frame;
@@ -33,7 +40,6 @@ enum Owed {
 }
 
 /// One client's place in the log and its own frames, in order.
-#[derive(Default)]
 pub struct Outbox {
     /// Where the client is in the log of its dialect; `None` before it joins, when it receives
     /// only its own frames.
@@ -45,9 +51,36 @@ pub struct Outbox {
     offset: usize,
     /// Bytes of own frames not yet written.
     own_bytes: usize,
+    /// The host-wide budget for own frames that wait.
+    budget: QueueBudget,
+    /// What is charged to `budget`: `own_bytes` as the last flush left them.
+    charged: usize,
+    /// Some of what waits did not fit in the budget (see [`Outbox::holds_too_much`]).
+    overdrawn: bool,
+}
+
+impl Drop for Outbox {
+    /// Whatever way the connection ends, what it still held goes back to the budget.
+    fn drop(&mut self) {
+        self.budget.release(self.charged);
+    }
 }
 
 impl Outbox {
+    /// An empty outbox charging its own frames to `budget`.
+    pub fn new(budget: QueueBudget) -> Self {
+        Outbox {
+            cursor: None,
+            until: None,
+            own: VecDeque::new(),
+            offset: 0,
+            own_bytes: 0,
+            budget,
+            charged: 0,
+            overdrawn: false,
+        }
+    }
+
     /// Starts reading the log at `at` (its end, when the client joins). Frames queued before
     /// (a greeting, nickname errors) come first.
     pub fn follow(&mut self, at: u64) {
@@ -74,7 +107,8 @@ impl Outbox {
         self.cursor
     }
 
-    /// Queues a frame for this client alone, after everything broadcast before `at`.
+    /// Queues a frame for this client alone, after everything broadcast before `at`. It is
+    /// charged to the host's budget only if the next flush leaves it waiting.
     pub fn push(&mut self, at: u64, frame: Frame) {
         if !frame.is_empty() {
             self.own_bytes += frame.len();
@@ -102,9 +136,11 @@ impl Outbox {
         from_log.saturating_sub(skips) + (self.own.len() - skips)
     }
 
-    /// True when the client holds more of its own frames than it may ([`MAX_OWN_BYTES`]).
+    /// True when the client holds more of its own frames than it may: more than
+    /// [`MAX_OWN_BYTES`], or more than the host's budget had room for (asked after a flush that
+    /// could not write everything).
     pub fn holds_too_much(&self) -> bool {
-        self.own_bytes > MAX_OWN_BYTES
+        self.own_bytes > MAX_OWN_BYTES || (self.overdrawn && self.own_bytes > 0)
     }
 
     /// True when nothing is owed.
@@ -124,16 +160,39 @@ impl Outbox {
                 if self.own.capacity() > 64 {
                     self.own = VecDeque::new();
                 }
+                self.settle_charge();
                 return Ok(true);
             }
             let written = match out.write_vectored(&slices[..count]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.settle_charge();
+                    return Ok(false);
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
             self.consume(log, written);
+        }
+    }
+
+    /// Brings the charge to the budget in line with what waits now: gives back what was written,
+    /// charges what is new. What does not fit is charged all the same (the caller lets the client
+    /// go, which gives it back) and marks the outbox overdrawn.
+    fn settle_charge(&mut self) {
+        if self.own_bytes > self.charged {
+            let more = self.own_bytes - self.charged;
+            if !self.budget.try_charge(more) {
+                self.budget.force_charge(more);
+                self.overdrawn = true;
+            }
+        } else {
+            self.budget.release(self.charged - self.own_bytes);
+        }
+        self.charged = self.own_bytes;
+        if self.own_bytes == 0 {
+            self.overdrawn = false;
         }
     }
 
@@ -292,7 +351,7 @@ mod tests {
     fn scenario() -> (Log, Outbox, &'static [u8]) {
         let mut log = Log::default();
         log.push_message(b"before we joined\n");
-        let mut outbox = Outbox::default();
+        let mut outbox = Outbox::new(QueueBudget::unlimited());
         outbox.push(0, frame("greeting\n"));
         outbox.follow(log.end());
         outbox.push(log.end(), frame("welcome\n"));
@@ -346,7 +405,7 @@ mod tests {
     #[test]
     fn own_bytes_are_counted_until_written() {
         let log = Log::default();
-        let mut outbox = Outbox::default();
+        let mut outbox = Outbox::new(QueueBudget::unlimited());
         let big: Frame = Arc::from(vec![b'u'; MAX_OWN_BYTES / 2].into_boxed_slice());
         outbox.push(0, big.clone());
         outbox.push(0, big.clone());
@@ -358,6 +417,83 @@ mod tests {
         assert!(!outbox.flush(&log, &mut socket).unwrap());
         assert!(!outbox.holds_too_much());
         assert_eq!(outbox.own_bytes, MAX_OWN_BYTES / 2 - 10 + 9);
+    }
+
+    #[test]
+    fn only_what_waits_is_charged_to_the_budget_until_written() {
+        let log = Log::default();
+        let budget = QueueBudget::new(100);
+        let mut outbox = Outbox::new(budget.clone());
+        outbox.push(0, frame("0123456789\n"));
+        outbox.push(0, frame("abc\n"));
+        assert_eq!(budget.used(), 0, "nothing waits before a flush has tried");
+        let mut socket = Socket::new(6);
+        socket.budget = 12;
+        assert!(!outbox.flush(&log, &mut socket).unwrap());
+        assert_eq!(budget.used(), 3, "what the flush left");
+        outbox.push(0, frame("more\n"));
+        socket.budget = 2;
+        assert!(!outbox.flush(&log, &mut socket).unwrap());
+        assert_eq!(budget.used(), 6);
+        socket.budget = usize::MAX;
+        assert!(outbox.flush(&log, &mut socket).unwrap());
+        assert_eq!(budget.used(), 0, "written bytes are given back");
+    }
+
+    #[test]
+    fn a_reader_that_keeps_up_never_touches_the_budget() {
+        let log = Log::default();
+        let budget = QueueBudget::new(10);
+        budget.force_charge(10); // Spent by others.
+        let mut outbox = Outbox::new(budget.clone());
+        outbox.push(0, frame("an ack longer than the whole budget\n"));
+        let mut socket = Socket::new(usize::MAX);
+        assert!(outbox.flush(&log, &mut socket).unwrap());
+        assert!(!outbox.holds_too_much());
+        assert_eq!(budget.used(), 10);
+    }
+
+    #[test]
+    fn a_closed_connection_gives_back_what_it_held() {
+        let budget = QueueBudget::new(100);
+        let mut outbox = Outbox::new(budget.clone());
+        outbox.push(0, frame("never read\n"));
+        let mut socket = Socket::new(4);
+        socket.budget = 4;
+        assert!(!outbox.flush(&Log::default(), &mut socket).unwrap());
+        assert_eq!(budget.used(), 7);
+        drop(outbox);
+        assert_eq!(budget.used(), 0);
+    }
+
+    #[test]
+    fn what_would_wait_past_the_budget_is_too_much() {
+        let log = Log::default();
+        let budget = QueueBudget::new(10);
+        let mut outbox = Outbox::new(budget.clone());
+        outbox.push(0, frame("a reply longer than ten bytes\n"));
+        let mut socket = Socket::new(usize::MAX);
+        socket.budget = 5;
+        assert!(!outbox.flush(&log, &mut socket).unwrap());
+        assert!(
+            outbox.holds_too_much(),
+            "25 bytes may not wait in a budget of 10"
+        );
+        assert_eq!(
+            budget.used(),
+            25,
+            "charged all the same, until it is let go"
+        );
+        socket.budget = usize::MAX;
+        assert!(outbox.flush(&log, &mut socket).unwrap());
+        assert!(!outbox.holds_too_much(), "written: nothing waits");
+        assert_eq!(budget.used(), 0);
+        outbox.push(0, frame("short\n"));
+        socket.budget = 2;
+        assert!(!outbox.flush(&log, &mut socket).unwrap());
+        assert!(!outbox.holds_too_much(), "4 bytes fit");
+        drop(outbox);
+        assert_eq!(budget.used(), 0);
     }
 
     #[test]
@@ -376,7 +512,7 @@ mod tests {
     fn frames_queued_before_joining_come_first() {
         let mut log = Log::default();
         log.push_message(b"<bob> old news\n");
-        let mut outbox = Outbox::default();
+        let mut outbox = Outbox::new(QueueBudget::unlimited());
         outbox.push(log.end() + 100, frame("greeting\n"));
         outbox.follow(log.end());
         log.push_message(b"<bob> news\n");
@@ -388,7 +524,7 @@ mod tests {
     #[test]
     fn a_client_that_does_not_follow_the_log_gets_only_its_own_frames() {
         let mut log = Log::default();
-        let mut outbox = Outbox::default();
+        let mut outbox = Outbox::new(QueueBudget::unlimited());
         outbox.push(log.end(), frame("error: taken\n"));
         log.push_message(b"<bob> not for you\n");
         outbox.push(log.end(), frame("error: again\n"));

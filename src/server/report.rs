@@ -7,6 +7,8 @@
 //! the room never waits for a shard, so the two cannot wait for each other.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use super::conn::ConnRef;
 use super::gate::Key;
@@ -29,6 +31,8 @@ pub(crate) struct Newcomer {
     pub(crate) announce: bool,
     pub(crate) peer: SocketAddr,
     pub(crate) key: Key,
+    /// Set by its shard while it is not reading (its socket full, output waiting).
+    pub(crate) stalled: Arc<AtomicBool>,
 }
 
 /// One thing a shard tells the room.

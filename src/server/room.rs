@@ -11,13 +11,14 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, select};
 
 use super::activity::{Activity, Recorder};
 use super::addresses::AddressKey;
+use super::budget::QueueBudget;
 use super::conn::ConnRef;
 use super::fanout::{Fanout, OrderKind, Rendered};
 use super::gate::{self, Denied, Gate, Key};
@@ -101,6 +102,8 @@ struct Member {
     /// says nothing when it joins or leaves. It still holds its nickname and a place in the room,
     /// and `/list` shows it, so a taken nickname is never a mystery.
     announced: bool,
+    /// Set by its shard while it is not reading (see [`Room::private`]).
+    stalled: Arc<AtomicBool>,
 }
 
 pub(crate) struct Room {
@@ -123,6 +126,11 @@ pub(crate) struct Room {
     churn: Churn,
     /// For a room with a password: checks it, and locks out addresses that keep guessing.
     gate: Option<Gate>,
+    /// The host-wide budget for bytes queued for single clients (see `budget.rs`).
+    budget: QueueBudget,
+    /// Bytes of private messages routed this turn to members not reading, which their shards
+    /// have not charged to the budget yet: counted so one turn cannot route past the budget.
+    routed_to_stalled: usize,
 }
 
 impl Room {
@@ -131,6 +139,7 @@ impl Room {
         headcount: Arc<AtomicUsize>,
         recorder: Recorder,
         fanout: Fanout,
+        budget: QueueBudget,
     ) -> Self {
         Room {
             gate: profile.password.map(Gate::new),
@@ -144,6 +153,8 @@ impl Room {
             fanout,
             presence: None,
             churn: Churn::default(),
+            budget,
+            routed_to_stalled: 0,
         }
     }
 
@@ -181,6 +192,7 @@ impl Room {
                 return;
             }
             self.fanout.dispatch(false);
+            self.routed_to_stalled = 0;
         }
     }
 
@@ -328,6 +340,7 @@ impl Room {
             announce,
             peer,
             key,
+            stalled,
         } = newcomer;
         // The password first: whether the room is full or a nickname taken is for those who
         // know it.
@@ -351,6 +364,7 @@ impl Room {
                 nick: nick.clone(),
                 mode,
                 announced: announce,
+                stalled,
             },
         );
         self.fanout.count_speaker(mode, true);
@@ -415,6 +429,8 @@ impl Room {
                 }
             }
             Request::Ping => self.fanout.send(conn, mode, &Event::Pong { id }),
+            // Answered in the shard (a sign of life); the session never passes it on.
+            Request::Pong => {}
             Request::Quit => {
                 self.fanout.order(conn, OrderKind::Release);
                 self.remove(conn, LeaveReason::Quit);
@@ -473,19 +489,31 @@ impl Room {
             return self.refuse(conn, mode, Refusal { id, ..refusal });
         };
         let (target_conn, target_mode, to) = (target.conn, target.mode, target.nick.clone());
-        self.private_seq += 1;
-        let seq = self.private_seq;
+        let stalled = target.stalled.load(Ordering::Relaxed);
         let ts = Timestamp::now();
         let confirmation = plain::pm_sent(&ts, &to, &text);
         let event = Event::Message {
-            seq,
+            seq: self.private_seq + 1,
             ts,
             from,
             kind: MessageKind::Pm,
-            to: Some(to),
+            to: Some(to.clone()),
             text,
         };
-        self.fanout.send(target_conn, target_mode, &event);
+        let frame = Rendered::new(&event).get(target_mode).clone();
+        // Someone who is not reading would have it wait in the host's memory: only while the
+        // host-wide budget has room (a reader gets it at once, budget or not).
+        if stalled {
+            let routed = self.routed_to_stalled + frame.len();
+            if !self.budget.fits(routed) {
+                let refusal = session::not_delivered(&to);
+                return self.refuse(conn, mode, Refusal { id, ..refusal });
+            }
+            self.routed_to_stalled = routed;
+        }
+        self.private_seq += 1;
+        let seq = self.private_seq;
+        self.fanout.order(target_conn, OrderKind::Frame(frame));
         match mode {
             Mode::Json => self.ack(conn, mode, id, Some(seq)),
             Mode::Plain => {

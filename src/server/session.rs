@@ -93,7 +93,8 @@ pub(crate) fn member_line(line: Line, mode: Mode, max_line: usize) -> Step {
         },
     };
     match parsed {
-        Ok((_, None)) => Step::Nothing,
+        // A pong is a sign of life, which the shard noted when it read it: nothing to ask.
+        Ok((_, None | Some(Request::Pong))) => Step::Nothing,
         Ok((id, Some(request))) => Step::Ask { id, request },
         Err(refusal) => Step::Refuse {
             refusal,
@@ -137,6 +138,15 @@ pub(crate) fn slow_down(rate: u32) -> Refusal {
     Refusal::new(
         ErrorCode::SlowDown,
         format!("slow down (limit {rate} msg/s)"),
+    )
+}
+
+/// The refusal of a private message to `nick`, who is not reading, once the host holds all it
+/// may for such clients (`--max-queued`).
+pub(crate) fn not_delivered(nick: &str) -> Refusal {
+    Refusal::new(
+        ErrorCode::NotDelivered,
+        format!("{nick} is not reading; your message was not delivered"),
     )
 }
 

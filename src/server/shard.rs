@@ -19,7 +19,8 @@
 //! 1. wait for readiness, a deadline, or the [`Waker`] (the room or the acceptor posted mail);
 //! 2. read and interpret lines from readable connections (pacing flooders), in passes over
 //!    whoever has more, until the turn has `LINES_PER_FLUSH` lines or runs dry;
-//! 3. fire due deadlines (handshake timeouts, the end of a flooder's pause);
+//! 3. fire due deadlines (handshake timeouts, the end of a flooder's pause, pinging a silent JSON
+//!    member or letting it go: see `liveness.rs`);
 //! 4. send the turn's reports to the room in one batch;
 //! 5. take the mail: new connections, and the room's dispatches (append the broadcast to the log,
 //!    carry out the orders);
@@ -39,9 +40,11 @@ use mio::{Events, Interest, Poll, Token, Waker};
 use slab::Slab;
 
 use super::addresses::{AddressKey, AddressNews};
+use super::budget::QueueBudget;
 use super::conn::{Conn, ConnRef, Pace, ReadOutcome};
 use super::fanout::{Dispatch, Order, OrderKind, Rendered, ShardMail, dialect};
 use super::gate::Key;
+use super::liveness::Verdict;
 use super::log::Frame;
 use super::log::Log;
 use super::report::{Newcomer, ShardReport};
@@ -49,8 +52,8 @@ use super::session::{self, Step};
 use super::shutdown::FLUSH_GRACE;
 use super::timers::{Due, Timers};
 use crate::line::Line;
-use crate::protocol::plain;
 use crate::protocol::wire::{LeaveReason, Limits};
+use crate::protocol::{Mode, plain};
 
 /// The token of a shard's [`Waker`].
 const WAKER: Token = Token(usize::MAX - 1);
@@ -85,8 +88,13 @@ pub(crate) struct ShardRules {
     pub(crate) handshake_timeout: Duration,
     /// Messages a member may fall behind before it is let go.
     pub(crate) outbox: usize,
-    /// Silence after which a client's machine is checked (`--keepalive`).
+    /// Silence after which a client's machine is checked (`--keepalive`), and a JSON member
+    /// is pinged (see `liveness.rs`).
     pub(crate) keepalive: Option<Duration>,
+    /// The `ping` event a silent JSON member is sent, rendered once.
+    pub(crate) ping: Frame,
+    /// The host-wide budget for bytes queued for single clients (`--max-queued`).
+    pub(crate) budget: QueueBudget,
 }
 
 /// A shard's channels: its mailbox, where it reports to the room, and what it tells the acceptor
@@ -124,6 +132,8 @@ pub(crate) struct Shard {
     trim_due: bool,
     /// Set once the room is closing: the time by which the last flushes must be done.
     closing_by: Option<Instant>,
+    /// When this turn began (its poll returned): when its readable connections were heard from.
+    now: Instant,
 }
 
 impl Shard {
@@ -150,6 +160,7 @@ impl Shard {
             log_advanced: false,
             trim_due: false,
             closing_by: None,
+            now: Instant::now(),
         };
         Ok((shard, waker))
     }
@@ -165,6 +176,7 @@ impl Shard {
                 self.begin_closing();
                 self.closing_by = Some(Instant::now());
             }
+            self.now = Instant::now();
             let mut handled = 0;
             for event in &events {
                 let Token(slot) = event.token();
@@ -173,6 +185,11 @@ impl Shard {
                 }
                 if event.is_writable() {
                     self.owe(slot);
+                }
+                if event.is_readable()
+                    && let Some(conn) = self.conns.get_mut(slot)
+                {
+                    conn.hear(self.now);
                 }
                 if event.is_readable() || event.is_read_closed() || event.is_error() {
                     handled += self.handle_input(slot);
@@ -360,6 +377,7 @@ impl Shard {
                 self.conns[slot].begin_join(mode);
                 let conn = self.conn_ref(slot);
                 let peer = self.conns[slot].peer();
+                let stalled = self.conns[slot].stalled_flag();
                 self.reports.push(ShardReport::Hello(Newcomer {
                     conn,
                     mode,
@@ -367,6 +385,7 @@ impl Shard {
                     announce,
                     peer,
                     key,
+                    stalled,
                 }));
             }
             Step::Unlock(attempt) => {
@@ -412,6 +431,25 @@ impl Shard {
             }
             if conn.is_joining() {
                 continue; // Its deadline is set again if the room refuses the nickname.
+            }
+            if let Some(every) = self.rules.keepalive {
+                match conn.check_liveness(now, every) {
+                    Verdict::NotDue => {}
+                    Verdict::Later(when) => {
+                        self.timers.add(when, due);
+                        continue;
+                    }
+                    Verdict::Ping(when) => {
+                        self.timers.add(when, due);
+                        let ping = self.rules.ping.clone();
+                        self.push_frame(due.slot, ping);
+                        continue;
+                    }
+                    Verdict::Lost => {
+                        self.drop_conn(due.slot, LeaveReason::PingTimeout);
+                        continue;
+                    }
+                }
             }
             if conn.deadline().is_some_and(|d| d <= now) {
                 let seconds = self.rules.handshake_timeout.as_secs();
@@ -468,7 +506,16 @@ impl Shard {
         let entry = self.conns.vacant_entry();
         let slot = entry.key();
         let locked = self.rules.locked;
-        let mut conn = Conn::new(serial, peer, stream, &self.rules.limits, deadline, locked);
+        let budget = self.rules.budget.clone();
+        let mut conn = Conn::new(
+            serial,
+            peer,
+            stream,
+            &self.rules.limits,
+            deadline,
+            locked,
+            budget,
+        );
         let registered =
             self.poll
                 .registry()
@@ -552,6 +599,14 @@ impl Shard {
                         .wiring
                         .addresses
                         .send(AddressNews::Joined(conn.address()));
+                    // JSON members can answer a ping; nc users cannot (TCP keepalive covers them).
+                    if let Some(every) = self.rules.keepalive
+                        && conn.mode() == Mode::Json
+                    {
+                        let when = conn.watch_liveness(now, every);
+                        let id = conn.serial();
+                        self.timers.add(when, Due { slot, id });
+                    }
                 }
                 self.again.push(slot); // What it sent meanwhile is waiting.
             }
@@ -561,14 +616,19 @@ impl Shard {
                     conn.close_after_flush();
                 } else {
                     conn.turn_back();
+                    // Its deadline's entry is still in the timers unless it came due while the
+                    // room was deciding (and was dropped then): only that needs a new one, or
+                    // every refused nickname would add an entry.
                     let deadline = conn.deadline().unwrap_or(now);
-                    self.timers.add(
-                        deadline,
-                        Due {
-                            slot,
-                            id: conn.serial(),
-                        },
-                    );
+                    if deadline <= now {
+                        self.timers.add(
+                            deadline,
+                            Due {
+                                slot,
+                                id: conn.serial(),
+                            },
+                        );
+                    }
                     self.again.push(slot);
                 }
             }
@@ -704,6 +764,13 @@ impl Shard {
         let _ = self.poll.registry().deregister(conn.stream_mut());
         self.forget(conn.address(), conn.has_joined());
         conn.end();
+        // Its deadlines are stale now; a storm of short connections must not pile them up.
+        let conns = &self.conns;
+        self.timers.forget_stale(|due| {
+            conns
+                .get(due.slot)
+                .is_some_and(|conn| conn.serial() == due.id)
+        });
     }
 
     /// Takes a closed connection off the counts the acceptor keeps: the host's, and its

@@ -54,6 +54,24 @@ impl JsonClient {
         client
     }
 
+    /// Like [`JsonClient::join`], with a tiny kernel receive buffer (see
+    /// [`Conn::connect_with_small_receive_buffer`]): a client that stops reading fills up soon.
+    pub fn join_with_small_receive_buffer(host: &Host, nick: &str) -> JsonClient {
+        let mut conn = Conn::connect_with_small_receive_buffer(host);
+        conn.expect_greeting(host);
+        let mut client = JsonClient {
+            conn,
+            welcome: Value::Null,
+        };
+        let reply = client.hello(nick);
+        assert_eq!(
+            reply["type"], "welcome",
+            "reply to hello as {nick}: {reply}"
+        );
+        client.welcome = reply;
+        client
+    }
+
     /// Sends `{"type":"hello","v":1,"nick":NICK}` and returns the host's reply.
     pub fn hello(&mut self, nick: &str) -> Value {
         self.send(json!({"type": "hello", "v": 1, "nick": nick}));

@@ -73,6 +73,14 @@ impl Liveness {
         ))
     }
 
+    /// The host pinged us (it heard nothing from us for a while): answer, or be let go.
+    fn answer(&self) {
+        // A full writer is already on its way to the host, and counts as an answer.
+        let _ = self
+            .pings
+            .try_send(Outbound::Line(ClientRequest::Pong.to_json_line()));
+    }
+
     /// Something arrived; returns what to say if the host had gone quiet.
     fn heard(&mut self) -> Option<&'static str> {
         self.last_heard = Instant::now();
@@ -172,6 +180,10 @@ impl Reader {
                 return (self.hooks.output_closed)();
             }
             if answers_liveness(&event) {
+                continue;
+            }
+            if event == Event::Ping {
+                self.liveness.answer();
                 continue;
             }
             let me = {
