@@ -404,7 +404,7 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__join)
-            opts="-p -n -h -V --port --nick --timeout --color --no-timestamps --timestamps --history-file --json --config --no-config --help --version"
+            opts="-p -n -h -V --port --nick --timeout --tls --fingerprint --trust-on-first-use --color --no-timestamps --timestamps --history-file --json --config --no-config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -428,6 +428,13 @@ _chatroom() {
                     ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
                     return 0
                     ;;
                 --color)
@@ -468,7 +475,7 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__send)
-            opts="-p -n -h -V -s --port --nick --timeout --to --me --config --no-config --help --version --server"
+            opts="-p -n -h -V -s --port --nick --timeout --tls --fingerprint --trust-on-first-use --to --me --config --no-config --help --version --server"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -492,6 +499,13 @@ _chatroom() {
                     ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
                     return 0
                     ;;
                 --to)

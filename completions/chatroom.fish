@@ -60,9 +60,12 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s V -l version 
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s p -l port -d 'Port to connect to, when SERVER does not name one' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s n -l nick -d 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l timeout -d 'Seconds to wait for the host to connect or answer before giving up' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l fingerprint -d 'Trust the host\'s certificate only if it has this fingerprint, as `chatroom host --tls` prints it (SHA256:...), whoever signed it; implies --tls' -r -f
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l to -d 'Send privately to this nickname instead of to the whole room' -r -f
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s s -l server -d 'The room\'s host, as HOST, HOST:PORT or [IPv6]:PORT' -r -f -a "(__fish_print_hostnames)"
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l config -d 'Read default settings from this TOML file instead of chatroom.toml in the user\'s config directory (host, join and send read it; see the README\'s Configuration section)' -r -F
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l tls -d 'Connect over TLS (to a `chatroom host --tls`). A certificate signed by an authority this system trusts is accepted; any other must match --fingerprint or the known_hosts file, or be trusted on first use'
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l trust-on-first-use -d 'Trust a host that is not in known_hosts yet without asking, and remember its certificate\'s fingerprint there (a changed one is still refused); implies --tls'
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l me -d 'Send as an action, shown as `* nick MESSAGE`'
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l no-config -d 'Read no config file, not even --config\'s'
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -70,11 +73,14 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s V -l version 
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s p -l port -d 'Port to connect to, when SERVER does not name one' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s n -l nick -d 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l timeout -d 'Seconds to wait for the host to connect or answer before giving up' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l fingerprint -d 'Trust the host\'s certificate only if it has this fingerprint, as `chatroom host --tls` prints it (SHA256:...), whoever signed it; implies --tls' -r -f
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l color -d 'When to color nicknames and notices: auto means on a color terminal, as NO_COLOR, CLICOLOR_FORCE, CLICOLOR and TERM allow' -r -f -a "auto\t'Colors on a color terminal, unless NO_COLOR or CLICOLOR=0 says no; CLICOLOR_FORCE forces them'
 always\t'Always use colors, whatever the environment says'
 never\t'Never use colors, whatever the environment says'"
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l history-file -d 'Keep the input history in this file [default: chatroom/history in the user\'s data directory]' -r -F
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l config -d 'Read default settings from this TOML file instead of chatroom.toml in the user\'s config directory (host, join and send read it; see the README\'s Configuration section)' -r -F
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l tls -d 'Connect over TLS (to a `chatroom host --tls`). A certificate signed by an authority this system trusts is accepted; any other must match --fingerprint or the known_hosts file, or be trusted on first use'
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l trust-on-first-use -d 'Trust a host that is not in known_hosts yet without asking, and remember its certificate\'s fingerprint there (a changed one is still refused); implies --tls'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l no-timestamps -d 'Do not show the time (HH:MM, local) in front of each line'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l timestamps -d 'Show the time in front of each line (the default; undoes `timestamps = false` in the config file, or an earlier --no-timestamps)'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l json -d 'Print every event from the room as one raw JSON line, for bots; never a line editor'

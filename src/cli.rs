@@ -261,6 +261,30 @@ pub struct ServerArgs {
     #[arg(long, value_name = "SECS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
+
+    /// Connect over TLS (to a `chatroom host --tls`). A certificate signed by an authority this
+    /// system trusts is accepted; any other must match --fingerprint or the known_hosts file,
+    /// or be trusted on first use.
+    #[arg(long, env = "CHATROOM_TLS")]
+    pub tls: bool,
+
+    /// Trust the host's certificate only if it has this fingerprint, as `chatroom host --tls`
+    /// prints it (SHA256:...), whoever signed it; implies --tls.
+    #[arg(long, value_name = "SHA256:...", env = "CHATROOM_FINGERPRINT",
+          value_hint = ValueHint::Other)]
+    pub fingerprint: Option<crate::tls::Fingerprint>,
+
+    /// Trust a host that is not in known_hosts yet without asking, and remember its
+    /// certificate's fingerprint there (a changed one is still refused); implies --tls.
+    #[arg(long)]
+    pub trust_on_first_use: bool,
+}
+
+impl ServerArgs {
+    /// Whether to connect over TLS: --tls, or an option that only makes sense with it.
+    pub fn uses_tls(&self) -> bool {
+        self.tls || self.fingerprint.is_some() || self.trust_on_first_use
+    }
 }
 
 /// Options of `chatroom send`.

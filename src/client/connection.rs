@@ -3,10 +3,11 @@
 //! `send` and `join` both speak JSON-lines mode through this one type, so connect errors,
 //! handshake errors and their exit codes are worded in one place.
 
-use std::io::{self, Write};
+use std::io;
 use std::net::TcpStream;
 use std::time::Duration;
 
+use super::stream::{Incoming, Outgoing, Security};
 use super::target::Target;
 use crate::error::{Error, ExitStatus, Result, describe_io};
 use crate::line::{Line, LineReader};
@@ -34,12 +35,12 @@ pub struct Welcome {
 
 /// The reading half of a joined connection.
 pub struct EventStream {
-    lines: LineReader<TcpStream>,
+    lines: LineReader<Incoming>,
 }
 
 /// The writing half of a joined connection.
 pub struct Requests {
-    stream: TcpStream,
+    stream: Outgoing,
 }
 
 /// Opens a TCP connection to `target`, trying each address it resolves to.
@@ -54,7 +55,11 @@ pub fn connect(target: &Target, timeout: Duration) -> Result<TcpStream> {
     let mut last = None;
     for addr in &addrs {
         match TcpStream::connect_timeout(addr, timeout) {
-            Ok(stream) => return Ok(stream),
+            Ok(stream) => {
+                // A line typed is a line to send now, not to batch with the next.
+                let _ = stream.set_nodelay(true);
+                return Ok(stream);
+            }
             Err(e) => last = Some(e),
         }
     }
@@ -79,19 +84,20 @@ pub type Joined = (Welcome, EventStream, Requests);
 
 /// Connects, says hello as `nick` at once (the greeting is skipped as it arrives), and waits
 /// for the welcome.
-pub fn join(target: &Target, nick: &str, timeout: Duration) -> Result<Joined> {
-    join_announced(target, nick, timeout, true)
+pub fn join(target: &Target, security: &Security, nick: &str, timeout: Duration) -> Result<Joined> {
+    join_announced(target, security, nick, timeout, true)
 }
 
 /// Like [`join`], but with `announce: false` the room announces neither our join nor our leave
 /// (`chatroom send`, which only posts).
 pub fn join_announced(
     target: &Target,
+    security: &Security,
     nick: &str,
     timeout: Duration,
     announce: bool,
 ) -> Result<Joined> {
-    match open(target, timeout)?.hello_announced(nick, announce)? {
+    match open(target, security, timeout)?.hello_announced(nick, announce)? {
         Hello::Joined(joined) => Ok(*joined),
         Hello::NickRefused(message, _) => Err(refused(target, ErrorCode::NickTaken, &message)),
         Hello::Closed => Err(open_lost(
@@ -125,8 +131,8 @@ pub enum Hello {
 /// A host too busy to serve us says so in its first line (`error: ...`) and closes; a full room
 /// says so in its greeting (see `plain::greeting_when_full`). A room that fills up between the
 /// greeting and the hello refuses the hello.
-pub fn greet(target: &Target, timeout: Duration) -> Result<Open> {
-    let mut open = open(target, timeout)?;
+pub fn greet(target: &Target, security: &Security, timeout: Duration) -> Result<Open> {
+    let mut open = open(target, security, timeout)?;
     match open.events.lines.next_line() {
         Ok(Some(Line::Text(first))) => {
             if let Some(why) = first.strip_prefix("error:") {
@@ -151,20 +157,16 @@ pub fn greet(target: &Target, timeout: Duration) -> Result<Open> {
     }
 }
 
-/// Connects, with the handshake's time limits on the socket.
-fn open(target: &Target, timeout: Duration) -> Result<Open> {
-    let stream = connect(target, timeout)?;
-    let _ = stream.set_nodelay(true);
-    let lost = |e: io::Error| open_lost(target, &describe_io(&e));
-    stream
-        .set_read_timeout(Some(timeout))
-        .and_then(|()| stream.set_write_timeout(Some(timeout)))
-        .map_err(lost)?;
-    let reader = stream.try_clone().map_err(lost)?;
+/// Connects (in clear or over TLS), with the handshake's time limits on the socket.
+fn open(target: &Target, security: &Security, timeout: Duration) -> Result<Open> {
+    let (reader, writer) = security
+        .connect(target, timeout)?
+        .split()
+        .map_err(|e| open_lost(target, &describe_io(&e)))?;
     Ok(Open {
         target: target.clone(),
         timeout,
-        requests: Requests { stream },
+        requests: Requests { stream: writer },
         events: EventStream {
             lines: LineReader::new(reader, MAX_EVENT_LINE, 16 * 1024),
         },
@@ -310,6 +312,6 @@ impl Requests {
 
     /// Closes our sending side: the host sees end of input after everything we sent.
     pub fn finish(&self) {
-        let _ = self.stream.shutdown(std::net::Shutdown::Write);
+        self.stream.finish();
     }
 }

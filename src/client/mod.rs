@@ -2,6 +2,10 @@
 //!
 //! - [`target`]: parsing `SERVER` and `--port`.
 //! - [`connection`]: connecting and the JSON handshake, shared by every client command.
+//! - [`stream`]: the bytes under a connection, plain TCP or TLS, split for a reading and a
+//!   writing thread.
+//! - [`handshake`]: opening a TLS session (asking about a host never seen, remembering it).
+//! - [`trust`]: whom a TLS client trusts, as the user said it, and the refusals' wording.
 //! - [`acks`]: pipelined requests and the replies that settle them, shared by `send` and `join`.
 //! - [`send`]: `chatroom send`, for scripts and pipes.
 //! - [`join`]: `chatroom join`, the interactive client, built from:
@@ -13,12 +17,15 @@
 pub mod acks;
 pub mod connection;
 pub mod editor;
+pub mod handshake;
 pub mod input;
 pub mod join;
 pub mod render;
 pub mod roster;
 pub mod send;
+pub mod stream;
 pub mod target;
+pub mod trust;
 
 use crate::error::{Error, ExitStatus, Result};
 use crate::nick;

@@ -8,8 +8,14 @@
 //! client without post-quantum support negotiates today.
 //!
 //! - [`fingerprint`]: a certificate's SHA-256 fingerprint, written and read as ssh does.
+//! - [`known_hosts`]: the hosts a client trusts by fingerprint, one `HOST:PORT SHA256:...` a
+//!   line, as ssh keeps them.
+//! - [`verify`]: how a client decides to trust a host's certificate (a pinned fingerprint, a
+//!   certificate authority, or `known_hosts` and trust on first use).
 
 pub mod fingerprint;
+pub mod known_hosts;
+pub mod verify;
 
 pub use fingerprint::Fingerprint;
 

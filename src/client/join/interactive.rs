@@ -134,7 +134,11 @@ impl Session {
     /// reported before anyone types a name. The first default is the OS user name (or
     /// `guest`); a default the room refused is not offered again.
     fn join_asking(&self, terminal: &mut Terminal, given: Option<&str>) -> Result<Option<Joined>> {
-        let mut open = Some(connection::greet(&self.target, self.timeout)?);
+        let mut open = Some(connection::greet(
+            &self.target,
+            &self.security,
+            self.timeout,
+        )?);
         let mut default = Some(resolve_nick(None)?);
         let mut next = given.map(str::to_string);
         loop {
@@ -167,7 +171,7 @@ impl Session {
         for fresh in [false, true] {
             let connection = match open.take() {
                 Some(connection) if !fresh => connection,
-                _ => connection::greet(&self.target, self.timeout)?,
+                _ => connection::greet(&self.target, &self.security, self.timeout)?,
             };
             match connection.hello(nick)? {
                 Hello::Joined(joined) => return Ok(Ok(*joined)),

@@ -28,7 +28,8 @@ impl Session {
     /// The client without a terminal: stdin lines in, the room's events out.
     pub(super) fn piped(&self, args: &JoinArgs) -> Result<()> {
         let nick = resolve_nick(args.server.nick.as_deref())?;
-        let (welcome, events, requests) = connection::join(&self.target, &nick, self.timeout)?;
+        let (welcome, events, requests) =
+            connection::join(&self.target, &self.security, &nick, self.timeout)?;
         let mut out = Stdout;
         if write_welcome(&mut out, &welcome, &self.renderer, args.json).is_err() {
             return Ok(()); // Nobody is reading.
