@@ -8,10 +8,22 @@
 //! client without post-quantum support negotiates today.
 //!
 //! - [`fingerprint`]: a certificate's SHA-256 fingerprint, written and read as ssh does.
+//! - [`session`]: a rustls connection driven over a non-blocking socket (the host's shards use
+//!   it; it is generic over the side, so a client's event loop can too).
+//! - [`sniff`]: telling a TLS client from a plain one by its first byte.
+//! - [`certificate`]: a certificate and key read from PEM files, and the host's rustls config.
+//! - [`self_signed`]: the host's own certificate, made once and kept in its data directory.
+//! - [`host`]: the host's TLS set up from its options.
 
+pub mod certificate;
 pub mod fingerprint;
+pub mod host;
+pub mod self_signed;
+pub mod session;
+pub mod sniff;
 
 pub use fingerprint::Fingerprint;
+pub use session::Session;
 
 /// The one crypto provider every TLS config in chatroom is built with.
 // The deprecation is rustls asking for post-quantum key exchange (see above), not a defect.
