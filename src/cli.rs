@@ -232,6 +232,44 @@ pub struct HostArgs {
     #[arg(long, value_name = "N", env = "CHATROOM_THREADS",
           value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
+
+    /// Encrypt every connection with TLS. Without --tls-cert the host uses a certificate of its
+    /// own, made on first use and kept in --data-dir, and prints its fingerprint for clients to
+    /// check. Clients join with `chatroom join --tls`; plain-text clients are told how.
+    #[arg(long, overrides_with = "no_tls")]
+    pub tls: bool,
+
+    /// Serve in the clear even if the config file says `tls = true` or names a certificate.
+    #[arg(long)]
+    pub no_tls: bool,
+
+    /// The certificate to serve TLS with (PEM; the host's own first, then any intermediates),
+    /// e.g. one issued by a certificate authority; implies --tls. Needs --tls-key.
+    #[arg(long, value_name = "PATH", requires = "tls_key", value_hint = ValueHint::FilePath)]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1). Needs --tls-cert.
+    #[arg(long, value_name = "PATH", requires = "tls_cert", value_hint = ValueHint::FilePath)]
+    pub tls_key: Option<PathBuf>,
+
+    /// Where the host keeps its state: its TLS certificate (DIR/tls/cert.pem and key.pem, made
+    /// on the first start with --tls) [default: chatroom in the user's data directory].
+    #[arg(long, value_name = "DIR", env = "CHATROOM_DATA_DIR", value_hint = ValueHint::DirPath)]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl HostArgs {
+    /// Whether the host serves TLS: --tls or a certificate, unless --no-tls.
+    pub fn uses_tls(&self) -> bool {
+        !self.no_tls && (self.tls || self.tls_cert.is_some())
+    }
+}
+
+/// Where the host keeps its state without --data-dir: chatroom in the user's data directory
+/// (`$XDG_DATA_HOME` or `~/.local/share` on Linux, `~/Library/Application Support` on macOS,
+/// `%LOCALAPPDATA%` on Windows); `None` where the system has none.
+pub fn default_data_dir() -> Option<PathBuf> {
+    dirs::data_local_dir().map(|dir| dir.join("chatroom"))
 }
 
 /// Where to find a room: shared by every command that connects to one.

@@ -57,6 +57,10 @@ pub const HOST_KEYS: &[&str] = &[
     "threads",
     "log-file",
     "log-format",
+    "tls",
+    "tls-cert",
+    "tls-key",
+    "data-dir",
 ];
 
 /// The commands that read the file.
@@ -189,6 +193,8 @@ fn setting(
             ("no_timestamps".to_string(), (!show).to_string())
         }
         ("timestamps", _) => return Err("`timestamps` must be true or false".into()),
+        ("tls", DeValue::Boolean(on)) => ("tls".to_string(), on.to_string()),
+        ("tls", _) => return Err("`tls` must be true or false".into()),
         (_, DeValue::String(text)) => (name.replace('-', "_"), text.to_string()),
         (_, DeValue::Integer(int)) => match i128::from_str_radix(int.as_str(), int.radix()) {
             Ok(number) => (name.replace('-', "_"), number.to_string()),

@@ -356,6 +356,11 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "The default for chatroom host --threads: how many threads serve connections.",
     ),
     (
+        "CHATROOM_DATA_DIR",
+        "The default for chatroom host --data-dir: where the host keeps its state (its TLS \
+         certificate).",
+    ),
+    (
         "NO_COLOR",
         "When set to anything but the empty string, output has no colors unless --color always \
          asks for them.",

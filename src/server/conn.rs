@@ -14,6 +14,7 @@ use super::log::Frame;
 use super::log::Log;
 use super::outbox::Outbox;
 use super::ratelimit::TokenBucket;
+use super::transport::{Sniffed, Transport};
 use crate::line::{Line, LineReader};
 use crate::protocol::Mode;
 use crate::protocol::wire::Limits;
@@ -112,7 +113,7 @@ pub(crate) struct Conn {
     peer: SocketAddr,
     /// It joined the room at some point (it is no longer counted as choosing a nickname).
     joined: bool,
-    lines: LineReader<TcpStream>,
+    lines: LineReader<Transport>,
     outbox: Outbox,
     /// The dialect answers go out in: fixed once joined, a best guess before.
     mode: Mode,
@@ -133,7 +134,7 @@ impl Conn {
     pub(crate) fn new(
         serial: u64,
         peer: SocketAddr,
-        stream: TcpStream,
+        transport: Transport,
         limits: &Limits,
         deadline: Instant,
     ) -> Self {
@@ -142,7 +143,7 @@ impl Conn {
             serial,
             peer,
             joined: false,
-            lines: LineReader::new(stream, limits.max_line, READ_SIZE)
+            lines: LineReader::new(transport, limits.max_line, READ_SIZE)
                 .with_read_budget(READS_PER_LINE),
             outbox: Outbox::default(),
             mode: Mode::Plain,
@@ -186,7 +187,32 @@ impl Conn {
     }
 
     pub(crate) fn stream_mut(&mut self) -> &mut TcpStream {
-        self.lines.get_mut()
+        self.lines.get_mut().socket_mut()
+    }
+
+    /// A TLS host's connection whose first byte has not come yet.
+    pub(crate) fn is_undecided(&self) -> bool {
+        self.lines.get_ref().is_undecided()
+    }
+
+    /// Lets the first byte decide between TLS and a plain client (see `transport.rs`).
+    pub(crate) fn sniff(&mut self, config: &std::sync::Arc<rustls::ServerConfig>) -> Sniffed {
+        self.lines.get_mut().sniff(config)
+    }
+
+    /// An undecided connection is spoken to in plain text (to say how to connect).
+    pub(crate) fn refuse_tls(&mut self) {
+        self.lines.get_mut().refuse_tls();
+    }
+
+    /// True when reading left TLS output to write (see `Transport::wants_flush`).
+    pub(crate) fn wants_flush(&mut self) -> bool {
+        self.lines.get_mut().wants_flush()
+    }
+
+    /// The address the client connected to, as it would type it.
+    pub(crate) fn local_addr(&self) -> Option<SocketAddr> {
+        self.lines.get_ref().socket().local_addr().ok()
     }
 
     pub(crate) fn is_member(&self) -> bool {
@@ -324,10 +350,12 @@ impl Conn {
         self.lines.unread(line);
     }
 
-    /// Writes what it can of what it is owed; `Ok(true)` when nothing is left.
+    /// Writes what it can of what it is owed; `Ok(true)` when nothing is left, TLS records
+    /// still held by rustls included.
     pub(crate) fn flush(&mut self, log: &Log) -> io::Result<bool> {
-        let mut stream = self.lines.get_ref();
-        self.outbox.flush(log, &mut stream)
+        let transport = self.lines.get_mut();
+        let done = self.outbox.flush(log, transport)?;
+        Ok(done && transport.drain()?)
     }
 
     /// True when it has fallen more than `limit` messages behind in `log`, or holds more of its
@@ -343,7 +371,7 @@ impl Conn {
     }
 
     pub(crate) fn shutdown(&self, how: std::net::Shutdown) {
-        let _ = self.lines.get_ref().shutdown(how);
+        let _ = self.lines.get_ref().socket().shutdown(how);
     }
 
     /// True once everything is written and it waits only for the client's acknowledgement.
@@ -359,13 +387,13 @@ impl Conn {
     /// the client's kernel has not acknowledged, and `nc` stops reading once it sees one, so the
     /// reset waits until the kernel has nothing unacknowledged left and the client has had
     /// [`READ_GRACE`] to read the last lines (`<quit>`), or at most [`LINGER`]. Where the kernel
-    /// does not say what is unacknowledged (not Linux), and for JSON clients, which end on the
-    /// end of the stream, it closes at once.
+    /// does not say what is unacknowledged (not Linux), for JSON clients, which end on the end
+    /// of the stream, and for TLS clients, which end on its `close_notify`, it closes at once.
     pub(crate) fn may_close(&mut self, now: Instant) -> bool {
-        if self.mode != Mode::Plain {
+        if self.mode != Mode::Plain || self.lines.get_ref().is_tls() {
             return true;
         }
-        let Some(unacknowledged) = unacknowledged(self.lines.get_ref()) else {
+        let Some(unacknowledged) = unacknowledged(self.lines.get_ref().socket()) else {
             return true;
         };
         let since = *self.lingers_since.get_or_insert(now);
@@ -373,11 +401,15 @@ impl Conn {
         waited >= LINGER || (waited >= READ_GRACE && unacknowledged == 0)
     }
 
-    /// Closes the connection: with a reset for a plain-mode client (see [`Conn::may_close`]),
-    /// with the end of the stream for everyone else.
-    pub(crate) fn end(self) {
-        let stream = self.lines.get_ref();
-        if self.mode == Mode::Plain && cfg!(target_os = "linux") {
+    /// Closes the connection: with a reset for a plain-mode client in the clear (see
+    /// [`Conn::may_close`]), with the end of the stream for everyone else (after TLS's
+    /// `close_notify`).
+    pub(crate) fn end(mut self) {
+        let transport = self.lines.get_mut();
+        transport.say_goodbye();
+        let tls = transport.is_tls();
+        let stream = transport.socket();
+        if self.mode == Mode::Plain && !tls && cfg!(target_os = "linux") {
             let _ = socket2::SockRef::from(stream).set_linger(Some(std::time::Duration::ZERO));
         } else {
             let _ = stream.shutdown(std::net::Shutdown::Write);

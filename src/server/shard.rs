@@ -47,6 +47,7 @@ use super::report::{Newcomer, ShardReport};
 use super::session::{self, Step};
 use super::shutdown::FLUSH_GRACE;
 use super::timers::{Due, Timers};
+use super::transport::{Sniffed, Transport};
 use crate::line::Line;
 use crate::protocol::plain;
 use crate::protocol::wire::{LeaveReason, Limits};
@@ -82,6 +83,9 @@ pub(crate) struct ShardRules {
     pub(crate) outbox: usize,
     /// Silence after which a client's machine is checked (`--keepalive`).
     pub(crate) keepalive: Option<Duration>,
+    /// With `--tls`: the configuration every connection's TLS shares. Connections are then
+    /// undecided until their first byte says whether they speak TLS.
+    pub(crate) tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// A shard's channels: its mailbox, where it reports to the room, and what it tells the acceptor
@@ -243,6 +247,61 @@ impl Shard {
     /// Reads and handles the lines a connection has sent, within its budget and its pace, and
     /// returns how many it handled.
     fn handle_input(&mut self, slot: usize) -> usize {
+        if self.conns.get(slot).is_some_and(Conn::is_undecided) && !self.decide(slot) {
+            return 0;
+        }
+        let handled = self.read_lines(slot);
+        // Reading TLS can leave output behind: the handshake's last records, when the socket
+        // was full, or plaintext that waited for the handshake to end.
+        if let Some(conn) = self.conns.get_mut(slot)
+            && conn.wants_flush()
+        {
+            self.owe(slot);
+        }
+        handled
+    }
+
+    /// A TLS host's new connection: its first byte decides whether it speaks TLS (then it is
+    /// greeted, inside TLS) or is a plain client (then it hears how to connect, and is closed).
+    /// True when it may be read now.
+    fn decide(&mut self, slot: usize) -> bool {
+        let Some(tls) = &self.rules.tls else {
+            return true;
+        };
+        match self.conns[slot].sniff(tls) {
+            Sniffed::Waiting => false,
+            Sniffed::Tls => {
+                self.greet(slot);
+                true
+            }
+            Sniffed::Plain => {
+                self.tell_how_to_connect(slot);
+                false
+            }
+            Sniffed::Gone => {
+                self.drop_conn(slot, LeaveReason::Disconnected);
+                false
+            }
+        }
+    }
+
+    /// Tells a client that spoke (or said nothing) in plain text to a TLS host how to connect,
+    /// in one line, and closes it.
+    fn tell_how_to_connect(&mut self, slot: usize) {
+        let conn = &mut self.conns[slot];
+        conn.refuse_tls();
+        conn.close_after_flush();
+        let (host, port) = match conn.local_addr() {
+            Some(SocketAddr::V6(v6)) => (format!("[{}]", v6.ip()), v6.port()),
+            Some(SocketAddr::V4(v4)) => (v4.ip().to_string(), v4.port()),
+            None => ("HOST".to_string(), 0),
+        };
+        let line = crate::tls::sniff::plain_client_line(&host, port);
+        self.push_frame(slot, Arc::from(line.into_bytes()));
+    }
+
+    /// The lines of [`Shard::handle_input`].
+    fn read_lines(&mut self, slot: usize) -> usize {
         for handled in 0..LINES_PER_TURN {
             let Some(conn) = self.conns.get_mut(slot) else {
                 return handled;
@@ -383,6 +442,11 @@ impl Shard {
                 continue; // Its deadline is set again if the room refuses the nickname.
             }
             if conn.deadline().is_some_and(|d| d <= now) {
+                if conn.is_undecided() {
+                    // Silent until the deadline: most likely `nc`, waiting for a greeting.
+                    self.tell_how_to_connect(due.slot);
+                    continue;
+                }
                 let seconds = self.rules.handshake_timeout.as_secs();
                 let error = session::handshake_timeout(seconds);
                 let frame = Rendered::new(&error).get(conn.mode()).clone();
@@ -436,7 +500,11 @@ impl Shard {
         let deadline = Instant::now() + self.rules.handshake_timeout;
         let entry = self.conns.vacant_entry();
         let slot = entry.key();
-        let mut conn = Conn::new(serial, peer, stream, &self.rules.limits, deadline);
+        let transport = match self.rules.tls {
+            Some(_) => Transport::undecided(stream),
+            None => Transport::plain(stream),
+        };
+        let mut conn = Conn::new(serial, peer, transport, &self.rules.limits, deadline);
         let registered =
             self.poll
                 .registry()
@@ -447,6 +515,14 @@ impl Shard {
         }
         entry.insert(conn);
         self.timers.add(deadline, Due { slot, id: serial });
+        // A TLS connection is greeted once its handshake has begun (see `decide`).
+        if self.rules.tls.is_none() {
+            self.greet(slot);
+        }
+    }
+
+    /// Queues the greeting: the room's, or the news that it is full.
+    fn greet(&mut self, slot: usize) {
         let (here, max) = (
             self.rules.headcount.load(Ordering::Relaxed),
             self.rules.limits.max_clients,
