@@ -36,6 +36,9 @@ pub struct Welcome {
 /// The reading half of a joined connection.
 pub struct EventStream {
     lines: LineReader<Incoming>,
+    /// The last plain-text `error: ...` line skipped: what a host says before closing on a
+    /// client it will not serve (a TLS host to a client without --tls), for the error message.
+    plain_error: Option<String>,
 }
 
 /// The writing half of a joined connection.
@@ -119,7 +122,7 @@ pub struct Open {
 pub enum Hello {
     Joined(Box<Joined>),
     /// The room refused the nickname, saying why; the connection waits for another.
-    NickRefused(String, Open),
+    NickRefused(String, Box<Open>),
     /// The host closed the connection without answering: it gave up waiting for a nickname
     /// (`--handshake-timeout`), or went away. A fresh connection may do.
     Closed,
@@ -133,13 +136,15 @@ pub enum Hello {
 /// greeting and the hello refuses the hello.
 pub fn greet(target: &Target, security: &Security, timeout: Duration) -> Result<Open> {
     let mut open = open(target, security, timeout)?;
+    if let Security::Plain = security {
+        // A TLS host says nothing before our first byte (it tells TLS from plain by it); a
+        // blank line, which every host ignores before a hello, makes it explain at once.
+        let _ = open.requests.send_line("\n");
+    }
     match open.events.lines.next_line() {
         Ok(Some(Line::Text(first))) => {
             if let Some(why) = first.strip_prefix("error:") {
-                return Err(Error::new(
-                    ExitStatus::Rejected,
-                    format!("{target} refused us: {}", sanitize::clean(why.trim())),
-                ));
+                return Err(host_said(target, why));
             }
             if let Some(full) = plain::full_room_in_greeting(&first) {
                 return Err(refused(
@@ -169,11 +174,20 @@ fn open(target: &Target, security: &Security, timeout: Duration) -> Result<Open>
         requests: Requests { stream: writer },
         events: EventStream {
             lines: LineReader::new(reader, MAX_EVENT_LINE, 16 * 1024),
+            plain_error: None,
         },
     })
 }
 
 impl Open {
+    /// The host closed the connection before welcoming us: why, if it said so in plain text.
+    fn closed(&mut self) -> Result<Hello> {
+        match self.events.plain_error.take() {
+            Some(why) => Err(host_said(&self.target, &why)),
+            None => Ok(Hello::Closed),
+        }
+    }
+
     /// Says hello as `nick` and waits for the room's answer.
     pub fn hello(self, nick: &str) -> Result<Hello> {
         self.hello_announced(nick, true)
@@ -194,8 +208,8 @@ impl Open {
         loop {
             let (line, event) = match self.events.next_raw_event() {
                 Ok(Some(received)) => received,
-                Ok(None) => return Ok(Hello::Closed),
-                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Ok(Hello::Closed),
+                Ok(None) => return self.closed(),
+                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return self.closed(),
                 // Connected but never answered: as unreachable as a host that refused us.
                 Err(e) if is_timeout(&e) => {
                     return Err(no_answer(&self.target, "welcome", self.timeout));
@@ -226,7 +240,7 @@ impl Open {
                     return Ok(Hello::Joined(Box::new(joined)));
                 }
                 Event::Error { code, message, .. } if code.is_nick_problem() => {
-                    return Ok(Hello::NickRefused(message, self));
+                    return Ok(Hello::NickRefused(message, Box::new(self)));
                 }
                 Event::Error { code, message, .. } => {
                     return Err(refused(&self.target, code, &message));
@@ -235,6 +249,20 @@ impl Open {
             }
         }
     }
+}
+
+/// The error for a host that turned us away with a plain `error:` line (`why` is what
+/// follows it). A TLS host saying that it takes only TLS is a connection that could not be
+/// made (the user adds --tls); anything else is a refusal.
+fn host_said(target: &Target, why: &str) -> Error {
+    let why = sanitize::clean(why.trim());
+    if why.starts_with(crate::tls::sniff::TLS_ONLY) {
+        return Error::new(
+            ExitStatus::CannotConnect,
+            format!("cannot connect to {target} without --tls; the host said: {why}"),
+        );
+    }
+    Error::new(ExitStatus::Rejected, format!("{target} refused us: {why}"))
 }
 
 /// A connection that broke during the handshake.
@@ -284,6 +312,9 @@ impl EventStream {
                 Some(Line::TooLong) => continue,
                 Some(Line::Text(text)) => {
                     if !text.starts_with('{') {
+                        if let Some(why) = text.strip_prefix("error:") {
+                            self.plain_error = Some(why.to_string());
+                        }
                         continue;
                     }
                     if let Ok(event) = serde_json::from_str(&text) {

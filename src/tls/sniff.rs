@@ -28,11 +28,15 @@ pub fn sniff(first: &[u8]) -> Verdict {
     }
 }
 
+/// What that line says first, after `error: `: how `chatroom join` and `send` without `--tls`
+/// recognise a TLS host and tell their user to add it.
+pub const TLS_ONLY: &str = "this room only takes TLS connections";
+
 /// The one line a plain-text client of a TLS host hears before it is closed: how to connect.
 pub fn plain_client_line(host: &str, port: u16) -> String {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     format!(
-        "error: this room only takes TLS connections; join with: chatroom join --tls {host}:{port} \
+        "error: {TLS_ONLY}; join with: chatroom join --tls {host}:{port} \
          (or: openssl s_client -quiet -connect {host}:{port}, or: ncat --ssl {bare} {port})\n"
     )
 }

@@ -176,7 +176,7 @@ impl Session {
             match connection.hello(nick)? {
                 Hello::Joined(joined) => return Ok(Ok(*joined)),
                 Hello::NickRefused(why, connection) => {
-                    *open = Some(connection);
+                    *open = Some(*connection);
                     return Ok(Err(why));
                 }
                 Hello::Closed => {}
