@@ -18,6 +18,9 @@
 //! - `join`: `chatroom join` with piped stdin and stdout ([`PipedClient`]).
 //! - `pty` (Unix only): `chatroom join` in a pseudo-terminal ([`pty::PtyClient`]).
 //! - `nc` (Unix only): the real `nc`, as people on the classic tutorial client run it.
+//! - `tls`: a `host --tls` and its printed fingerprint, clients with their own `known_hosts`,
+//!   certificates from a certificate authority made at test time, and [`tls::Tap`], a relay
+//!   recording what crosses the wire.
 //! - `files`: temporary directories, waiting for a line the host writes to a file, and the
 //!   repository's checked-in files.
 
@@ -37,6 +40,7 @@ pub mod plain;
 pub mod process;
 #[cfg(unix)]
 pub mod pty;
+pub mod tls;
 
 use std::time::Duration;
 
