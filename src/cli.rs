@@ -108,6 +108,7 @@ pub enum Command {
             chatroom join                      # 127.0.0.1:55555; asks for a nickname\n  \
             chatroom join 192.168.1.20 --nick ana\n  \
             chatroom join chat.example.org:6000 --color never --no-timestamps\n  \
+            chatroom join --tls chat.example.org     # over TLS; asks before trusting a new host\n  \
             chatroom join 10.0.0.5 --nick logger --json | jq .  # a bot reading the room"
     )]
     Join(JoinArgs),

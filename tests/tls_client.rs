@@ -47,6 +47,38 @@ fn send_and_join_with_the_printed_fingerprint_deliver() {
 }
 
 #[test]
+fn many_lines_both_ways_at_once_over_one_tls_connection_arrive_whole_and_in_order() {
+    // `join` reads on one thread and writes on another through one TLS session: here it sends
+    // while the room echoes every line back to it, and a second member reads them all.
+    let data = temp_dir();
+    let host = tls_host(data.path(), &["--rate-limit", "0"]);
+    let print = fingerprint(&host);
+    let secure = ["--fingerprint", print.as_str()];
+    let bob = PipedClient::start(
+        &host.server(),
+        &[&["--nick", "bob"][..], &secure].concat(),
+        &[],
+    );
+    bob.expect("welcome to lobby, bob");
+    let mut ana = PipedClient::start(
+        &host.server(),
+        &[&["--nick", "ana"][..], &secure].concat(),
+        &[],
+    );
+    ana.expect("welcome to lobby, ana");
+    const LINES: usize = 500;
+    let filler = "x".repeat(200);
+    for n in 0..LINES {
+        ana.write(&format!("line {n:04} {filler}"));
+    }
+    for n in 0..LINES {
+        bob.expect(&format!("<ana> line {n:04} {filler}"));
+    }
+    let (code, stderr) = ana.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
+#[test]
 fn a_wrong_fingerprint_is_refused_loudly_with_exit_6() {
     let data = temp_dir();
     let host = tls_host(data.path(), &[]);
