@@ -304,7 +304,8 @@ pub struct ServerArgs {
     /// Connect over TLS (to a `chatroom host --tls`). A certificate signed by an authority this
     /// system trusts is accepted; any other must match --fingerprint or the known_hosts file,
     /// or be trusted on first use.
-    #[arg(long, env = "CHATROOM_TLS")]
+    // Falsey: CHATROOM_TLS=1 (or yes, on, true) turns it on; empty, 0, no, off, false do not.
+    #[arg(long, env = "CHATROOM_TLS", value_parser = clap::builder::FalseyValueParser::new())]
     pub tls: bool,
 
     /// Trust the host's certificate only if it has this fingerprint, as `chatroom host --tls`

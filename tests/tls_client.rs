@@ -244,6 +244,16 @@ fn tls_to_a_plain_host_fails_at_once_saying_so() {
     .assert()
     .code(3)
     .stderr(contains("the host does not speak TLS; drop --tls"));
+    // CHATROOM_TLS says the same as --tls, as environment variables say yes.
+    send_from(home.path(), &host.server(), &["hello"])
+        .env("CHATROOM_TLS", "1")
+        .assert()
+        .code(3)
+        .stderr(contains("drop --tls"));
+    send_from(home.path(), &host.server(), &["hello"])
+        .env("CHATROOM_TLS", "0")
+        .assert()
+        .success();
 }
 
 #[test]
