@@ -61,7 +61,8 @@ pub enum Command {
             chatroom host                      # 0.0.0.0:55555, up to 100 people\n  \
             chatroom host --port 0             # let the OS pick a free port\n  \
             chatroom host --name ops --motd \"be kind\" --log-file ops.log\n  \
-            chatroom host --bind 127.0.0.1 --max-clients 20 --rate-limit 5")]
+            chatroom host --bind 127.0.0.1 --max-clients 20 --rate-limit 5\n  \
+            chatroom host --tls                # every connection encrypted (TLS)")]
     Host(HostArgs),
     /// Post messages into a room: the words given, or one message per line of stdin.
     #[command(

@@ -416,7 +416,7 @@ log-format = "json"
         let keys = CLIENT_KEYS.iter().map(|k| ("join", *k));
         for (command, key) in keys.chain(HOST_KEYS.iter().map(|k| ("host", *k))) {
             let value = match key {
-                "timestamps" => "true",
+                "timestamps" | "tls" => "true",
                 "bind" => "\"127.0.0.1\"",
                 "color" => "\"auto\"",
                 "log-format" => "\"text\"",

@@ -11,7 +11,7 @@ use predicates::prelude::*;
 use predicates::str::contains;
 
 use harness::tls::{
-    CaSigned, Tap, fingerprint, known_hosts, send_from, tls_host, tls_host_on_port,
+    CaSigned, Tap, known_hosts, printed_fingerprint, send_from, tls_host, tls_host_on_port,
 };
 use harness::{Host, PipedClient, temp_dir};
 
@@ -22,7 +22,7 @@ const NOBODYS: &str = "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU";
 fn send_and_join_with_the_printed_fingerprint_deliver() {
     let data = temp_dir();
     let host = tls_host(data.path(), &[]);
-    let print = fingerprint(&host);
+    let print = printed_fingerprint(&host).to_string();
     let bob = PipedClient::start(
         &host.server(),
         &["--nick", "bob", "--fingerprint", &print],
@@ -52,7 +52,7 @@ fn many_lines_both_ways_at_once_over_one_tls_connection_arrive_whole_and_in_orde
     // while the room echoes every line back to it, and a second member reads them all.
     let data = temp_dir();
     let host = tls_host(data.path(), &["--rate-limit", "0"]);
-    let print = fingerprint(&host);
+    let print = printed_fingerprint(&host).to_string();
     let secure = ["--fingerprint", print.as_str()];
     let bob = PipedClient::start(
         &host.server(),
@@ -82,7 +82,7 @@ fn many_lines_both_ways_at_once_over_one_tls_connection_arrive_whole_and_in_orde
 fn a_wrong_fingerprint_is_refused_loudly_with_exit_6() {
     let data = temp_dir();
     let host = tls_host(data.path(), &[]);
-    let print = fingerprint(&host);
+    let print = printed_fingerprint(&host).to_string();
     let home = temp_dir();
     send_from(
         home.path(),
@@ -105,7 +105,7 @@ fn trust_on_first_use_remembers_the_host_and_a_new_certificate_is_refused() {
     let first_data = temp_dir();
     let host = tls_host(first_data.path(), &[]);
     let (server, port) = (host.server(), host.port());
-    let first = fingerprint(&host);
+    let first = printed_fingerprint(&host).to_string();
     send_from(
         home.path(),
         &server,
@@ -128,7 +128,7 @@ fn trust_on_first_use_remembers_the_host_and_a_new_certificate_is_refused() {
     host.stop();
     let second_data = temp_dir();
     let host = tls_host_on_port(second_data.path(), port);
-    let second = fingerprint(&host);
+    let second = printed_fingerprint(&host).to_string();
     assert_ne!(first, second);
     let changed = contains("has CHANGED")
         .and(contains(format!("remembered: {first}")))
@@ -159,7 +159,7 @@ fn trust_on_first_use_remembers_the_host_and_a_new_certificate_is_refused() {
 fn an_unknown_host_is_refused_without_a_terminal_with_the_flag_to_add() {
     let data = temp_dir();
     let host = tls_host(data.path(), &[]);
-    let print = fingerprint(&host);
+    let print = printed_fingerprint(&host).to_string();
     let home = temp_dir();
     let hint = contains(format!("add --fingerprint {print}")).and(contains("--trust-on-first-use"));
     send_from(home.path(), &host.server(), &["--tls", "hello?"])
@@ -186,7 +186,7 @@ fn an_unknown_host_is_refused_without_a_terminal_with_the_flag_to_add() {
 fn a_malformed_known_hosts_line_is_named_and_skipped() {
     let data = temp_dir();
     let host = tls_host(data.path(), &[]);
-    let print = fingerprint(&host);
+    let print = printed_fingerprint(&host).to_string();
     let home = temp_dir();
     let file = known_hosts(home.path());
     fs::create_dir_all(file.parent().unwrap()).unwrap();
@@ -299,7 +299,7 @@ fn session_through_a_tap(tls: bool) -> Tap {
     let mut secure = vec![];
     let print;
     if tls {
-        print = fingerprint(&host);
+        print = printed_fingerprint(&host).to_string();
         secure = vec!["--fingerprint", &print];
     }
     let mut args = vec!["--nick", "quixote9"];
@@ -354,7 +354,7 @@ mod on_a_terminal {
     fn yes_joins_and_remembers_the_host() {
         let data = temp_dir();
         let host = tls_host(data.path(), &[]);
-        let print = fingerprint(&host);
+        let print = printed_fingerprint(&host).to_string();
         let home = temp_dir();
         let mut ana = PtyClient::start(
             &host,

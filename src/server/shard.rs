@@ -68,6 +68,12 @@ const LINES_PER_FLUSH: usize = 256;
 /// How often a closing connection that waits for its client's acknowledgement looks again.
 const LINGER_CHECK: Duration = Duration::from_millis(10);
 
+/// How long a connection to a TLS host may stay silent before it is told how to connect (and
+/// closed). A TLS client sends its first bytes (its ClientHello) the moment it has connected;
+/// silence means a plain client waiting for a greeting that cannot come: `nc`, or `chatroom join`
+/// without `--tls`. Seconds, not the whole handshake timeout, so they hear it while they wait.
+const SNIFF_GRACE: Duration = Duration::from_secs(3);
+
 /// What every shard needs to know about the room's rules.
 pub(crate) struct ShardRules {
     /// The room's name.
@@ -441,12 +447,16 @@ impl Shard {
             if conn.is_joining() {
                 continue; // Its deadline is set again if the room refuses the nickname.
             }
-            if conn.deadline().is_some_and(|d| d <= now) {
-                if conn.is_undecided() {
-                    // Silent until the deadline: most likely `nc`, waiting for a greeting.
+            if conn.is_undecided() {
+                // Its deadline is the handshake timeout after it connected.
+                let timeout = self.rules.handshake_timeout;
+                let connected = conn.deadline().map_or(now, |d| d - timeout);
+                if now >= connected + SNIFF_GRACE.min(timeout) {
                     self.tell_how_to_connect(due.slot);
-                    continue;
                 }
+                continue;
+            }
+            if conn.deadline().is_some_and(|d| d <= now) {
                 let seconds = self.rules.handshake_timeout.as_secs();
                 let error = session::handshake_timeout(seconds);
                 let frame = Rendered::new(&error).get(conn.mode()).clone();
@@ -515,9 +525,14 @@ impl Shard {
         }
         entry.insert(conn);
         self.timers.add(deadline, Due { slot, id: serial });
-        // A TLS connection is greeted once its handshake has begun (see `decide`).
+        // A TLS connection is greeted once its handshake has begun (see `decide`), or told how to
+        // connect if it stays silent.
         if self.rules.tls.is_none() {
             self.greet(slot);
+        } else {
+            let silence = Instant::now() + SNIFF_GRACE;
+            self.timers
+                .add(silence.min(deadline), Due { slot, id: serial });
         }
     }
 

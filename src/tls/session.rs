@@ -206,3 +206,263 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::collections::VecDeque;
+    use std::rc::Rc;
+    use std::sync::Arc;
+
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+    use rustls::{ClientConnection, ServerConnection};
+
+    use super::*;
+
+    /// One direction of a loopback connection: bytes in flight, at most `capacity` of them.
+    #[derive(Default)]
+    struct Lane {
+        bytes: VecDeque<u8>,
+        capacity: usize,
+        closed: bool,
+    }
+
+    /// One end of an in-memory non-blocking socket pair.
+    struct End {
+        incoming: Rc<RefCell<Lane>>,
+        outgoing: Rc<RefCell<Lane>>,
+    }
+
+    fn socket_pair(capacity: usize) -> (End, End) {
+        let lane = || {
+            Rc::new(RefCell::new(Lane {
+                capacity,
+                ..Lane::default()
+            }))
+        };
+        let (a, b) = (lane(), lane());
+        (
+            End {
+                incoming: Rc::clone(&a),
+                outgoing: Rc::clone(&b),
+            },
+            End {
+                incoming: b,
+                outgoing: a,
+            },
+        )
+    }
+
+    impl Read for End {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let mut lane = self.incoming.borrow_mut();
+            if lane.bytes.is_empty() {
+                return if lane.closed {
+                    Ok(0)
+                } else {
+                    Err(io::ErrorKind::WouldBlock.into())
+                };
+            }
+            let n = buf.len().min(lane.bytes.len());
+            for (slot, byte) in buf.iter_mut().zip(lane.bytes.drain(..n)) {
+                *slot = byte;
+            }
+            Ok(n)
+        }
+    }
+
+    impl Write for End {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let mut lane = self.outgoing.borrow_mut();
+            let room = lane.capacity - lane.bytes.len();
+            if room == 0 {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            let n = buf.len().min(room);
+            lane.bytes.extend(&buf[..n]);
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A server session and a client session that trusts it (through a CA made here).
+    fn sessions() -> (Session<ServerConnection>, Session<ClientConnection>) {
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let ca_cert = ca.self_signed(&ca_key).unwrap();
+        let leaf = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        let leaf_key = rcgen::KeyPair::generate().unwrap();
+        let issuer = rcgen::Issuer::from_params(&ca, &ca_key);
+        let leaf_cert = leaf.signed_by(&leaf_key, &issuer).unwrap();
+
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
+        let server = rustls::ServerConfig::builder_with_provider(crate::tls::provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![leaf_cert.der().clone()], key)
+            .unwrap();
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(CertificateDer::from(ca_cert.der().to_vec()))
+            .unwrap();
+        let client = rustls::ClientConfig::builder_with_provider(crate::tls::provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let name = ServerName::try_from("localhost").unwrap();
+        (
+            Session::new(ServerConnection::new(Arc::new(server)).unwrap()),
+            Session::new(ClientConnection::new(Arc::new(client), name).unwrap()),
+        )
+    }
+
+    /// Reads everything `session` can read now.
+    fn read_all<C, D>(session: &mut Session<C>, socket: &mut End) -> io::Result<Vec<u8>>
+    where
+        C: DerefMut<Target = ConnectionCommon<D>>,
+        D: SideData,
+    {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match session.read(socket, &mut buf) {
+                Ok(0) => return Ok(got),
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(got),
+                Err(e) if crate::line::is_budget_spent(&e) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Runs both sides until neither has anything to do; the handshake's records are written
+    /// by the reads that receive the records they answer.
+    fn settle(
+        server: &mut Session<ServerConnection>,
+        server_end: &mut End,
+        client: &mut Session<ClientConnection>,
+        client_end: &mut End,
+    ) -> (Vec<u8>, Vec<u8>) {
+        let (mut to_server, mut to_client) = (Vec::new(), Vec::new());
+        for _ in 0..100 {
+            client.push(client_end).unwrap();
+            to_server.extend(read_all(server, server_end).unwrap());
+            to_client.extend(read_all(client, client_end).unwrap());
+            server.push(server_end).unwrap();
+            if !client.is_handshaking()
+                && !server.is_handshaking()
+                && !client.wants_write()
+                && !server.wants_write()
+                && server_end.incoming.borrow().bytes.is_empty()
+                && client_end.incoming.borrow().bytes.is_empty()
+            {
+                break;
+            }
+        }
+        (to_server, to_client)
+    }
+
+    #[test]
+    fn plaintext_written_before_the_handshake_arrives_after_it_both_ways() {
+        let (mut server, mut client) = sessions();
+        let (mut server_end, mut client_end) = socket_pair(64 * 1024);
+        let greeting = b"welcome\n";
+        assert_eq!(
+            server
+                .write_vectored(&mut server_end, &[IoSlice::new(greeting)])
+                .unwrap(),
+            greeting.len(),
+            "taken while handshaking, held by rustls"
+        );
+        client
+            .write_vectored(&mut client_end, &[IoSlice::new(b"ana\n")])
+            .unwrap();
+        let (to_server, to_client) =
+            settle(&mut server, &mut server_end, &mut client, &mut client_end);
+        assert!(server.take_established(), "the handshake ended in a read");
+        assert!(!server.take_established(), "said once");
+        assert_eq!(to_server, b"ana\n");
+        assert_eq!(to_client, greeting);
+    }
+
+    #[test]
+    fn a_full_socket_and_a_full_buffer_say_would_block_and_nothing_is_lost() {
+        let (mut server, mut client) = sessions();
+        let (mut server_end, mut client_end) = socket_pair(4096);
+        settle(&mut server, &mut server_end, &mut client, &mut client_end);
+        let sent: Vec<u8> = (0..400_000u32).map(|i| (i % 251) as u8).collect();
+        let mut offset = 0;
+        let mut blocked = 0;
+        let mut received = Vec::new();
+        while offset < sent.len() || server.wants_write() {
+            if offset < sent.len() {
+                match server.write_vectored(&mut server_end, &[IoSlice::new(&sent[offset..])]) {
+                    Ok(n) => {
+                        assert!(n > 0);
+                        offset += n;
+                        // rustls never holds more than its limit (and a record's overhead).
+                        assert!(n <= BUFFER_LIMIT + 4096, "took {n}");
+                        continue;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => blocked += 1,
+                    Err(e) => panic!("{e}"),
+                }
+            } else if !server.push(&mut server_end).unwrap() {
+                blocked += 1;
+            }
+            // The socket is full: the reader drains it, as a client that reads would.
+            assert!(!server_end.outgoing.borrow().bytes.is_empty());
+            received.extend(read_all(&mut client, &mut client_end).unwrap());
+        }
+        received.extend(read_all(&mut client, &mut client_end).unwrap());
+        assert!(blocked > 10, "the writer had to wait ({blocked} times)");
+        assert_eq!(received.len(), sent.len());
+        assert!(received == sent, "the bytes arrived changed");
+    }
+
+    #[test]
+    fn close_notify_is_the_end_of_the_stream() {
+        let (mut server, mut client) = sessions();
+        let (mut server_end, mut client_end) = socket_pair(64 * 1024);
+        settle(&mut server, &mut server_end, &mut client, &mut client_end);
+        client.close(&mut client_end);
+        let mut buf = [0u8; 64];
+        assert_eq!(server.read(&mut server_end, &mut buf).unwrap(), 0);
+        server.close(&mut server_end);
+        assert_eq!(client.read(&mut client_end, &mut buf).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_socket_closed_without_close_notify_is_an_unexpected_end() {
+        let (mut server, mut client) = sessions();
+        let (mut server_end, mut client_end) = socket_pair(64 * 1024);
+        settle(&mut server, &mut server_end, &mut client, &mut client_end);
+        client_end.outgoing.borrow_mut().closed = true;
+        let mut buf = [0u8; 64];
+        let err = server.read(&mut server_end, &mut buf).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn garbage_is_an_error_after_an_alert_says_so() {
+        let (mut server, _) = sessions();
+        let (mut server_end, client_end) = socket_pair(64 * 1024);
+        client_end
+            .outgoing
+            .borrow_mut()
+            .bytes
+            // A handshake record holding a ClientHello of four bytes of nonsense.
+            .extend(b"\x16\x03\x01\x00\x08\x01\x00\x00\x04nope");
+        let mut buf = [0u8; 64];
+        let err = server.read(&mut server_end, &mut buf).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData, "{err}");
+        let alert = client_end.incoming.borrow().bytes.front().copied();
+        assert_eq!(alert, Some(0x15), "an alert record went out");
+    }
+}
