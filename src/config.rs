@@ -230,6 +230,9 @@ fn check(command: &str, arg: &str, value: &str) -> std::result::Result<(), Strin
     };
     match cli.try_get_matches_from(["chatroom", command, &given]) {
         Ok(_) => Ok(()),
+        // The value is fine; the option wants another beside it (`tls-cert` needs `tls-key`),
+        // which the whole command line, file defaults included, is checked for later.
+        Err(e) if e.kind() == clap::error::ErrorKind::MissingRequiredArgument => Ok(()),
         Err(e) => Err(clap_reason(&e)),
     }
 }
