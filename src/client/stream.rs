@@ -307,3 +307,140 @@ fn cannot(target: &Target, why: &str) -> Error {
         format!("cannot connect to {target}: {why}"),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::TcpListener;
+    use std::sync::mpsc;
+    use std::thread;
+
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+    use rustls::{ClientConfig, ServerConfig, ServerConnection, StreamOwned};
+
+    use super::*;
+    use crate::tls::verify::{NewHosts, Policy, Verifier};
+    use crate::tls::{self, Fingerprint};
+
+    /// A TLS server on loopback running `serve` on its one connection, and a client [`Stream`]
+    /// connected to it that trusts exactly its certificate.
+    fn pair(
+        serve: impl FnOnce(StreamOwned<ServerConnection, TcpStream>) + Send + 'static,
+    ) -> Stream {
+        let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+        let cert = made.cert.der().clone();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(made.signing_key.serialize_der()));
+        let print = Fingerprint::of_der(&cert);
+        let config = ServerConfig::builder_with_provider(tls::provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], key)
+            .unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        thread::spawn(move || {
+            let (socket, _) = listener.accept().unwrap();
+            let conn = ServerConnection::new(Arc::new(config)).unwrap();
+            serve(StreamOwned::new(conn, socket));
+        });
+        let verifier = Arc::new(Verifier::new(
+            tls::provider(),
+            Policy {
+                host: addr.to_string(),
+                pin: Some(print),
+                known_hosts: None,
+                new_hosts: NewHosts::Never,
+                authorities: None,
+            },
+        ));
+        let config = ClientConfig::builder_with_provider(tls::provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .dangerous()
+            .with_custom_certificate_verifier(verifier)
+            .with_no_client_auth();
+        let name = ServerName::try_from("localhost").unwrap();
+        let mut conn = ClientConnection::new(Arc::new(config), name).unwrap();
+        let mut socket = TcpStream::connect(addr).unwrap();
+        while conn.is_handshaking() {
+            conn.complete_io(&mut socket).unwrap();
+        }
+        Stream::Tls(socket, Box::new(conn))
+    }
+
+    /// Reads until `n` bytes have come, or the end.
+    fn read_n(incoming: &mut Incoming, n: usize) -> Vec<u8> {
+        let mut got = Vec::new();
+        let mut buf = [0; 4096];
+        while got.len() < n {
+            match incoming.read(&mut buf).unwrap() {
+                0 => break,
+                k => got.extend_from_slice(&buf[..k]),
+            }
+        }
+        got
+    }
+
+    #[test]
+    fn lines_longer_than_any_record_cross_whole_both_ways_at_once() {
+        let stream = pair(|mut server| {
+            // An echo: everything read goes straight back.
+            let mut buf = [0; 8192];
+            loop {
+                match server.read(&mut buf) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => server.write_all(&buf[..n]).unwrap(),
+                }
+            }
+        });
+        let (mut incoming, outgoing) = stream.split().unwrap();
+        let line: Vec<u8> = (0..200_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+        let sent = line.clone();
+        // The writer writes while the reader reads: one TLS session, two threads.
+        let writer = thread::spawn(move || {
+            for _ in 0..3 {
+                outgoing.write_all(&sent).unwrap();
+            }
+            outgoing
+        });
+        let echoed = read_n(&mut incoming, 3 * line.len());
+        assert_eq!(echoed, line.repeat(3));
+        let outgoing = writer.join().unwrap();
+        outgoing.finish();
+        assert_eq!(
+            read_n(&mut incoming, 1),
+            b"",
+            "the echo ends with our close"
+        );
+    }
+
+    #[test]
+    fn a_read_that_timed_out_can_be_retried() {
+        let (go, wait) = mpsc::channel::<()>();
+        let stream = pair(move |mut server| {
+            server.write_all(b"first\n").unwrap();
+            wait.recv().unwrap();
+            server.write_all(b"second\n").unwrap();
+            server.conn.send_close_notify();
+            let _ = server.flush();
+        });
+        let (mut incoming, _outgoing) = stream.split().unwrap();
+        assert_eq!(read_n(&mut incoming, 6), b"first\n");
+        incoming
+            .set_read_timeout(Some(Duration::from_millis(20)))
+            .unwrap();
+        let mut buf = [0; 64];
+        let err = incoming.read(&mut buf).unwrap_err();
+        assert!(
+            matches!(
+                err.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ),
+            "{err:?}"
+        );
+        incoming.set_read_timeout(None).unwrap();
+        go.send(()).unwrap();
+        assert_eq!(read_n(&mut incoming, 7), b"second\n");
+        assert_eq!(read_n(&mut incoming, 1), b"", "close_notify is the end");
+    }
+}
