@@ -386,6 +386,28 @@ mod on_a_terminal {
     }
 
     #[test]
+    fn a_silent_host_is_noticed_and_so_is_its_return_over_tls() {
+        // The event thread's read timeouts (liveness pings) work on the TLS stream too.
+        let data = temp_dir();
+        let host = tls_host(data.path(), &[]);
+        let print = printed_fingerprint(&host).to_string();
+        let home = temp_dir();
+        let mut ana = PtyClient::joined(
+            &host,
+            home.path(),
+            "ana",
+            &["--fingerprint", &print, "--timeout", "1"],
+        );
+        host.signal(nix::sys::signal::Signal::SIGSTOP);
+        ana.type_line("anyone there?");
+        ana.expect("the host has not answered for");
+        host.signal(nix::sys::signal::Signal::SIGCONT);
+        ana.expect("the host is answering again");
+        ana.type_line("/quit");
+        assert_eq!(ana.exit_code(), 0);
+    }
+
+    #[test]
     fn no_leaves_with_exit_3_and_remembers_nothing() {
         let data = temp_dir();
         let host = tls_host(data.path(), &[]);
