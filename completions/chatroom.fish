@@ -66,6 +66,7 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s p -l port -d 
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s n -l nick -d 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l timeout -d 'Seconds to wait for the host to connect or answer before giving up' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l fingerprint -d 'Trust the host\'s certificate only if it has this fingerprint, as `chatroom host --tls` prints it (SHA256:...), whoever signed it; implies --tls' -r -f
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l data-dir -d 'Where the known_hosts file is kept, as DIR/known_hosts (the hosts trusted by their certificate\'s fingerprint) [default: chatroom in the user\'s data directory]' -r -f -a "(__fish_complete_directories)"
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l to -d 'Send privately to this nickname instead of to the whole room' -r -f
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s s -l server -d 'The room\'s host, as HOST, HOST:PORT or [IPv6]:PORT' -r -f -a "(__fish_print_hostnames)"
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l config -d 'Read default settings from this TOML file instead of chatroom.toml in the user\'s config directory (host, join and send read it; see the README\'s Configuration section)' -r -F
@@ -79,6 +80,7 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s p -l port -d 
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s n -l nick -d 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l timeout -d 'Seconds to wait for the host to connect or answer before giving up' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l fingerprint -d 'Trust the host\'s certificate only if it has this fingerprint, as `chatroom host --tls` prints it (SHA256:...), whoever signed it; implies --tls' -r -f
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l data-dir -d 'Where the known_hosts file is kept, as DIR/known_hosts (the hosts trusted by their certificate\'s fingerprint) [default: chatroom in the user\'s data directory]' -r -f -a "(__fish_complete_directories)"
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l color -d 'When to color nicknames and notices: auto means on a color terminal, as NO_COLOR, CLICOLOR_FORCE, CLICOLOR and TERM allow' -r -f -a "auto\t'Colors on a color terminal, unless NO_COLOR or CLICOLOR=0 says no; CLICOLOR_FORCE forces them'
 always\t'Always use colors, whatever the environment says'
 never\t'Never use colors, whatever the environment says'"

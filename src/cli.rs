@@ -319,6 +319,11 @@ pub struct ServerArgs {
     /// certificate's fingerprint there (a changed one is still refused); implies --tls.
     #[arg(long)]
     pub trust_on_first_use: bool,
+
+    /// Where the known_hosts file is kept, as DIR/known_hosts (the hosts trusted by their
+    /// certificate's fingerprint) [default: chatroom in the user's data directory].
+    #[arg(long, value_name = "DIR", env = "CHATROOM_DATA_DIR", value_hint = ValueHint::DirPath)]
+    pub data_dir: Option<PathBuf>,
 }
 
 impl ServerArgs {

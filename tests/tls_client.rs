@@ -183,6 +183,36 @@ fn an_unknown_host_is_refused_without_a_terminal_with_the_flag_to_add() {
 }
 
 #[test]
+fn known_hosts_is_kept_in_the_data_directory() {
+    let data = temp_dir();
+    let host = tls_host(data.path(), &[]);
+    let print = printed_fingerprint(&host).to_string();
+    let line = format!("{} {print}\n", host.server());
+    let home = temp_dir();
+    // --data-dir DIR (or CHATROOM_DATA_DIR): DIR/known_hosts.
+    let dir = home.path().join("elsewhere");
+    let dir_arg = dir.to_str().unwrap();
+    send_from(
+        home.path(),
+        &host.server(),
+        &["--trust-on-first-use", "--data-dir", dir_arg, "hi"],
+    )
+    .assert()
+    .success();
+    assert_eq!(fs::read_to_string(dir.join("known_hosts")).unwrap(), line);
+    assert!(!known_hosts(home.path()).exists());
+    // By default, chatroom in the user's data directory (XDG_DATA_HOME on Linux).
+    #[cfg(target_os = "linux")]
+    {
+        send_from(home.path(), &host.server(), &["--trust-on-first-use", "hi"])
+            .env_remove("CHATROOM_DATA_DIR")
+            .assert()
+            .success();
+        assert_eq!(fs::read_to_string(known_hosts(home.path())).unwrap(), line);
+    }
+}
+
+#[test]
 fn a_malformed_known_hosts_line_is_named_and_skipped() {
     let data = temp_dir();
     let host = tls_host(data.path(), &[]);

@@ -21,8 +21,8 @@ use crate::tls::{self, Fingerprint};
 
 /// Connects to `target` over TLS, trusting its certificate as `trust` says.
 pub fn open(target: &Target, timeout: Duration, trust: &Trust) -> Result<Stream> {
-    let known_hosts = KnownHosts::default_file();
     let mut trust = trust.clone();
+    let known_hosts = trust.known_hosts.clone();
     // Set once the user has said yes: the fingerprint they accepted, to remember.
     let mut accepted = None;
     loop {

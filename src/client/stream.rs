@@ -23,6 +23,7 @@ use super::target::Target;
 use super::trust::Trust;
 use crate::cli::ServerArgs;
 use crate::error::{Error, ExitStatus, Result, describe_io};
+use crate::tls::known_hosts::KnownHosts;
 
 /// A connected stream, before it is split for the reading and the writing thread.
 pub enum Stream {
@@ -281,6 +282,7 @@ impl Security {
                 args.fingerprint,
                 args.trust_on_first_use,
                 interactive,
+                KnownHosts::in_data_dir(args.data_dir.as_deref()),
             )),
         }
     }

@@ -20,18 +20,30 @@ pub struct Trust {
     pub pin: Option<Fingerprint>,
     /// What to do with a host that is neither vouched for nor known.
     pub new_hosts: NewHosts,
+    /// Where known hosts are looked up and remembered; `None` where the system has no data
+    /// directory (then nothing is remembered).
+    pub known_hosts: Option<KnownHosts>,
 }
 
 impl Trust {
     /// From the options: `--trust-on-first-use` trusts new hosts; otherwise only an
     /// `interactive` client (`join` on a terminal) may ask, and everything else refuses.
-    pub fn new(pin: Option<Fingerprint>, trust_on_first_use: bool, interactive: bool) -> Self {
+    pub fn new(
+        pin: Option<Fingerprint>,
+        trust_on_first_use: bool,
+        interactive: bool,
+        known_hosts: Option<KnownHosts>,
+    ) -> Self {
         let new_hosts = match (trust_on_first_use, interactive) {
             (true, _) => NewHosts::Trust,
             (false, true) => NewHosts::Ask,
             (false, false) => NewHosts::Never,
         };
-        Trust { pin, new_hosts }
+        Trust {
+            pin,
+            new_hosts,
+            known_hosts,
+        }
     }
 }
 

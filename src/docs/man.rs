@@ -366,8 +366,8 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     (
         "CHATROOM_DATA_DIR",
-        "The default for chatroom host --data-dir: where the host keeps its state (its TLS \
-         certificate).",
+        "The default for --data-dir: where chatroom host keeps its state (its TLS certificate), \
+         and where join and send keep the known_hosts file.",
     ),
     (
         "NO_COLOR",
@@ -476,7 +476,7 @@ const KNOWN_HOSTS_FILES: &[(&str, &str)] = &[
          (~/.local/share/chatroom/known_hosts when XDG_DATA_HOME is not set). A line is added \
          when a host is trusted on first use; a host presenting another certificate is refused \
          with exit status 6 until its line is removed. Certificates from an authority the system \
-         trusts are never written here.",
+         trusts are never written here. --data-dir DIR (CHATROOM_DATA_DIR) uses DIR/known_hosts.",
     ),
     (
         "~/Library/Application Support/chatroom/known_hosts",

@@ -1,5 +1,6 @@
 //! The hosts a client has decided to trust by their certificate's fingerprint, as ssh keeps
-//! them: `chatroom/known_hosts` in the user's data directory, one `HOST:PORT SHA256:...` a line.
+//! them: `known_hosts` in chatroom's data directory (`--data-dir`, by default `chatroom` in the
+//! user's data directory), one `HOST:PORT SHA256:...` a line.
 //!
 //! Only hosts whose certificate no certificate authority vouches for are written here (a
 //! self-signed `host --tls`, trusted on first use); a certificate an authority signed is checked
@@ -16,13 +17,6 @@ use super::Fingerprint;
 
 /// The file's name, under `chatroom/` in the data directory.
 const FILE_NAME: &str = "known_hosts";
-
-/// Where the file is: `chatroom/known_hosts` in the OS data directory (`~/.local/share` or
-/// `$XDG_DATA_HOME` on Linux, `~/Library/Application Support` on macOS, `%LOCALAPPDATA%` on
-/// Windows). `None` when the OS names no such directory.
-pub fn default_path() -> Option<PathBuf> {
-    dirs::data_local_dir().map(|dir| dir.join("chatroom").join(FILE_NAME))
-}
 
 /// What the file says about one host.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,9 +120,13 @@ impl KnownHosts {
         KnownHosts { path }
     }
 
-    /// The file in the OS data directory, if the OS has one.
-    pub fn default_file() -> Option<Self> {
-        default_path().map(Self::at)
+    /// The file in chatroom's data directory: `dir` (`--data-dir`), or by default `chatroom` in
+    /// the user's data directory, if the system has one.
+    pub fn in_data_dir(dir: Option<&Path>) -> Option<Self> {
+        let dir = dir
+            .map(Path::to_path_buf)
+            .or_else(crate::cli::default_data_dir)?;
+        Some(Self::at(dir.join(FILE_NAME)))
     }
 
     pub fn path(&self) -> &Path {

@@ -158,7 +158,8 @@ pub fn tls_host_on_port(data_dir: &Path, port: u16) -> Host {
     Host::launch(cmd, &args)
 }
 
-/// Where a client whose home is `home` keeps the hosts it trusts.
+/// Where a client whose home is `home` keeps the hosts it trusts (`CHATROOM_DATA_DIR` is set to
+/// `home/data/chatroom`, where `XDG_DATA_HOME` puts it by default on Linux).
 pub fn known_hosts(home: &Path) -> PathBuf {
     home.join("data").join("chatroom").join("known_hosts")
 }
@@ -169,6 +170,7 @@ pub fn send_from(home: &Path, server: &str, args: &[&str]) -> assert_cmd::Comman
     let mut cmd = chatroom_cmd(Duration::from_secs(30));
     cmd.env("HOME", home)
         .env("XDG_DATA_HOME", home.join("data"))
+        .env("CHATROOM_DATA_DIR", home.join("data").join("chatroom"))
         .arg("send")
         .arg("--server")
         .arg(server)
