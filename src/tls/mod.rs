@@ -21,6 +21,8 @@ pub mod host;
 pub mod self_signed;
 pub mod session;
 pub mod sniff;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use fingerprint::Fingerprint;
 pub use session::Session;
