@@ -295,6 +295,12 @@ fn bad_certificate_files_are_one_line_errors() {
         "does not belong to the certificate",
     );
     fails(&["--tls-cert", &cert], 2, "--tls-key");
+    // A data directory that cannot be one (a file stands where it would be).
+    fails(
+        &["--tls", "--data-dir", &cert],
+        1,
+        "(choose another place with --data-dir)",
+    );
 }
 
 #[test]
