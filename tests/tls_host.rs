@@ -64,6 +64,19 @@ fn openssl_s_client_is_a_whole_plain_mode_client() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn openssl_s_client_hears_the_room_close_and_ends() {
+    let dir = temp_dir();
+    let host = tls_host(dir.path(), &[]);
+    let mut person = harness::Nc::openssl(&host);
+    person.type_line("ana");
+    person.expect("the welcome", |l| l.starts_with("*** type /help"));
+    host.stop();
+    person.expect("the room closing", |l| l == "<quit>");
+    assert_eq!(person.ends_by_itself(), Some(0));
+}
+
 #[test]
 fn both_dialects_work_inside_tls() {
     let dir = temp_dir();
