@@ -247,11 +247,13 @@ pub struct HostArgs {
 
     /// The certificate to serve TLS with (PEM; the host's own first, then any intermediates),
     /// e.g. one issued by a certificate authority; implies --tls. Needs --tls-key.
-    #[arg(long, value_name = "PATH", requires = "tls_key", value_hint = ValueHint::FilePath)]
+    // "Needs" is checked when the host starts, not by clap: either may come from the config file
+    // and the other from the command line.
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub tls_cert: Option<PathBuf>,
 
     /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1). Needs --tls-cert.
-    #[arg(long, value_name = "PATH", requires = "tls_cert", value_hint = ValueHint::FilePath)]
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub tls_key: Option<PathBuf>,
 
     /// Where the host keeps its state: its TLS certificate (DIR/tls/cert.pem and key.pem, made

@@ -230,9 +230,6 @@ fn check(command: &str, arg: &str, value: &str) -> std::result::Result<(), Strin
     };
     match cli.try_get_matches_from(["chatroom", command, &given]) {
         Ok(_) => Ok(()),
-        // The value is fine; the option wants another beside it (`tls-cert` needs `tls-key`),
-        // which the whole command line, file defaults included, is checked for later.
-        Err(e) if e.kind() == clap::error::ErrorKind::MissingRequiredArgument => Ok(()),
         Err(e) => Err(clap_reason(&e)),
     }
 }
@@ -344,6 +341,28 @@ log-format = "json"
     }
 
     #[test]
+    fn tls_in_the_file_is_on_until_no_tls_and_its_files_pair_with_the_command_line() {
+        let file = "[host]\ntls = true\ndata-dir = \"/srv/chat\"\ntls-key = \"/etc/k.pem\"\n";
+        let host = |args: &[&str]| {
+            let mut all = vec!["host"];
+            all.extend_from_slice(args);
+            let Command::Host(host) = parsed(file, &all).command else {
+                panic!("host");
+            };
+            host
+        };
+        let on = host(&[]);
+        assert!(on.uses_tls());
+        assert_eq!(on.data_dir.as_deref(), Some(Path::new("/srv/chat")));
+        assert!(!host(&["--no-tls"]).uses_tls());
+        assert!(host(&["--no-tls", "--tls"]).uses_tls());
+        // A certificate on the command line goes with the file's key.
+        let given = host(&["--tls-cert", "/etc/c.pem"]);
+        assert_eq!(given.tls_key.as_deref(), Some(Path::new("/etc/k.pem")));
+        assert!(error_starting("[host]\ntls = 1\n", "/etc/chatroom.toml:2:").contains("tls"));
+    }
+
+    #[test]
     fn the_command_line_beats_the_file() {
         let args = [
             "join",
@@ -423,7 +442,8 @@ log-format = "json"
                 "bind" => "\"127.0.0.1\"",
                 "color" => "\"auto\"",
                 "log-format" => "\"text\"",
-                "server" | "name" | "motd" | "nick" | "log-file" | "history-file" => "\"x\"",
+                "server" | "name" | "motd" | "nick" | "log-file" | "history-file" | "tls-cert"
+                | "tls-key" | "data-dir" => "\"x\"",
                 _ => "100",
             };
             let text = if command == "host" {

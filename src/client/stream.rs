@@ -316,53 +316,25 @@ mod tests {
     use std::sync::mpsc;
     use std::thread;
 
-    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
-    use rustls::{ClientConfig, ServerConfig, ServerConnection, StreamOwned};
+    use rustls::{ServerConnection, StreamOwned};
 
     use super::*;
-    use crate::tls::verify::{NewHosts, Policy, Verifier};
-    use crate::tls::{self, Fingerprint};
+    use crate::tls::testing;
 
     /// A TLS server on loopback running `serve` on its one connection, and a client [`Stream`]
-    /// connected to it that trusts exactly its certificate.
+    /// connected to it (the unit tests' certificates, from `tls::testing`).
     fn pair(
         serve: impl FnOnce(StreamOwned<ServerConnection, TcpStream>) + Send + 'static,
     ) -> Stream {
-        let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-        let cert = made.cert.der().clone();
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(made.signing_key.serialize_der()));
-        let print = Fingerprint::of_der(&cert);
-        let config = ServerConfig::builder_with_provider(tls::provider())
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![cert], key)
-            .unwrap();
+        let (server_config, client_config) = testing::configs();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         thread::spawn(move || {
             let (socket, _) = listener.accept().unwrap();
-            let conn = ServerConnection::new(Arc::new(config)).unwrap();
+            let conn = ServerConnection::new(server_config).unwrap();
             serve(StreamOwned::new(conn, socket));
         });
-        let verifier = Arc::new(Verifier::new(
-            tls::provider(),
-            Policy {
-                host: addr.to_string(),
-                pin: Some(print),
-                known_hosts: None,
-                new_hosts: NewHosts::Never,
-                authorities: None,
-            },
-        ));
-        let config = ClientConfig::builder_with_provider(tls::provider())
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .dangerous()
-            .with_custom_certificate_verifier(verifier)
-            .with_no_client_auth();
-        let name = ServerName::try_from("localhost").unwrap();
-        let mut conn = ClientConnection::new(Arc::new(config), name).unwrap();
+        let mut conn = testing::client(client_config);
         let mut socket = TcpStream::connect(addr).unwrap();
         while conn.is_handshaking() {
             conn.complete_io(&mut socket).unwrap();

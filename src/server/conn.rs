@@ -432,3 +432,133 @@ fn unacknowledged(stream: &TcpStream) -> Option<usize> {
 fn unacknowledged(_stream: &TcpStream) -> Option<usize> {
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::sync::Arc;
+
+    use rustls::ClientConnection;
+
+    use super::*;
+    use crate::tls::Session;
+
+    /// A host's TLS connection over loopback with small kernel buffers both ways, its client's
+    /// session and socket (non-blocking), handshake done.
+    fn tls_pair() -> (Conn, Session<ClientConnection>, std::net::TcpStream) {
+        let (server_config, client_config) = crate::tls::testing::configs();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let client =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        client.set_recv_buffer_size(4096).unwrap();
+        client
+            .connect(&listener.local_addr().unwrap().into())
+            .unwrap();
+        let mut client: std::net::TcpStream = client.into();
+        let (accepted, peer) = listener.accept().unwrap();
+        socket2::SockRef::from(&accepted)
+            .set_send_buffer_size(4096)
+            .unwrap();
+        accepted.set_nonblocking(true).unwrap();
+        client.set_nonblocking(true).unwrap();
+
+        let mut transport = Transport::undecided(TcpStream::from_std(accepted));
+        let mut session = Session::new(crate::tls::testing::client(client_config));
+        session.push(&mut client).unwrap();
+        until("the client hello", || {
+            matches!(transport.sniff(&server_config), Sniffed::Tls)
+        });
+        let limits = Limits {
+            max_line: 4096,
+            rate: 0,
+            burst: 1,
+            max_clients: 10,
+        };
+        let deadline = Instant::now() + std::time::Duration::from_secs(60);
+        let mut conn = Conn::new(1, peer, transport, &limits, deadline);
+        let mut buf = [0u8; 1024];
+        until("the client's handshake", || {
+            assert!(matches!(conn.read_line(), ReadOutcome::Drained));
+            let _ = session.read(&mut client, &mut buf);
+            session.push(&mut client).unwrap();
+            !session.is_handshaking()
+        });
+        // The client's last flight (Finished) ends the host's handshake.
+        until("the host's handshake", || {
+            assert!(matches!(conn.read_line(), ReadOutcome::Drained));
+            conn.wants_flush()
+        });
+        (conn, session, client)
+    }
+
+    /// Polls `done` (non-blocking loopback I/O) until it says so; panics if it never does.
+    fn until(what: &str, mut done: impl FnMut() -> bool) {
+        let deadline = Instant::now() + std::time::Duration::from_secs(5);
+        while !done() {
+            assert!(Instant::now() < deadline, "{what} never came");
+        }
+    }
+
+    #[test]
+    fn a_tls_flush_is_not_done_while_rustls_holds_bytes_the_socket_refused() {
+        let (mut conn, mut session, mut client) = tls_pair();
+        let log = Log::default();
+        // More than the two small kernel buffers hold, less than rustls takes: the outbox hands
+        // it all over at once, and the socket leaves some of it in rustls.
+        let frame: Vec<u8> = (0..24 * 1024u32).map(|i| b'a' + (i % 26) as u8).collect();
+        conn.push(0, Arc::from(frame.clone().into_boxed_slice()));
+        assert!(
+            !conn.flush(&log).unwrap(),
+            "done while the socket has not taken everything"
+        );
+        // The client reads; each time the host hears of free space it flushes again.
+        let mut received = Vec::new();
+        let mut buf = [0u8; 4096];
+        let mut done = false;
+        while received.len() < frame.len() {
+            match session.read(&mut client, &mut buf) {
+                Ok(0) => panic!("closed"),
+                Ok(n) => received.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    done = conn.flush(&log).unwrap();
+                }
+                Err(e) if crate::line::is_budget_spent(&e) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert!(done || conn.flush(&log).unwrap());
+        assert!(received == frame, "the bytes arrived changed");
+    }
+
+    #[test]
+    fn a_plain_flush_writes_straight_to_the_socket() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (accepted, peer) = listener.accept().unwrap();
+        accepted.set_nonblocking(true).unwrap();
+        let transport = Transport::plain(TcpStream::from_std(accepted));
+        let limits = Limits {
+            max_line: 4096,
+            rate: 0,
+            burst: 1,
+            max_clients: 10,
+        };
+        let mut conn = Conn::new(1, peer, transport, &limits, Instant::now());
+        conn.push(0, Arc::from(&b"hello\n"[..]));
+        assert!(conn.flush(&Log::default()).unwrap());
+        let mut got = [0u8; 6];
+        client.read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"hello\n");
+        client.write_all(b"ana\n").unwrap();
+        loop {
+            match conn.read_line() {
+                ReadOutcome::Line(line) => {
+                    assert_eq!(line, Line::Text("ana".into()));
+                    break;
+                }
+                ReadOutcome::Drained => continue,
+                _ => panic!("the line did not come"),
+            }
+        }
+    }
+}

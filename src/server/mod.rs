@@ -18,7 +18,8 @@
 //! ```
 //! - the **acceptor** (`acceptor.rs`, on the thread that called [`run`]) hands each new
 //!   connection to a shard;
-//! - each **shard** (`shard.rs`) owns its connections (`conn.rs`): it reads lines, paces flooders
+//! - each **shard** (`shard.rs`) owns its connections (`conn.rs`, each over a `transport.rs`:
+//!   the bare socket, or TLS with `--tls`, the first byte deciding): it reads lines, paces flooders
 //!   (`ratelimit.rs`, `timers.rs`), turns lines into requests by the session rules
 //!   (`session.rs`), sends them to the room as reports (`report.rs`), and writes each member its place in
 //!   the shard's broadcast log (`log.rs`) plus its own frames (`outbox.rs`);

@@ -26,6 +26,8 @@ pub mod known_hosts;
 pub mod self_signed;
 pub mod session;
 pub mod sniff;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod verify;
 
 pub use fingerprint::Fingerprint;

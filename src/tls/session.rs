@@ -212,9 +212,7 @@ mod tests {
     use std::cell::RefCell;
     use std::collections::VecDeque;
     use std::rc::Rc;
-    use std::sync::Arc;
 
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
     use rustls::{ClientConnection, ServerConnection};
 
     use super::*;
@@ -288,37 +286,12 @@ mod tests {
         }
     }
 
-    /// A server session and a client session that trusts it (through a CA made here).
+    /// A server session and a client session that trusts it.
     fn sessions() -> (Session<ServerConnection>, Session<ClientConnection>) {
-        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        let ca_key = rcgen::KeyPair::generate().unwrap();
-        let ca_cert = ca.self_signed(&ca_key).unwrap();
-        let leaf = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-        let leaf_key = rcgen::KeyPair::generate().unwrap();
-        let issuer = rcgen::Issuer::from_params(&ca, &ca_key);
-        let leaf_cert = leaf.signed_by(&leaf_key, &issuer).unwrap();
-
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
-        let server = rustls::ServerConfig::builder_with_provider(crate::tls::provider())
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![leaf_cert.der().clone()], key)
-            .unwrap();
-        let mut roots = rustls::RootCertStore::empty();
-        roots
-            .add(CertificateDer::from(ca_cert.der().to_vec()))
-            .unwrap();
-        let client = rustls::ClientConfig::builder_with_provider(crate::tls::provider())
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let name = ServerName::try_from("localhost").unwrap();
+        let (server, client) = crate::tls::testing::configs();
         (
-            Session::new(ServerConnection::new(Arc::new(server)).unwrap()),
-            Session::new(ClientConnection::new(Arc::new(client), name).unwrap()),
+            Session::new(ServerConnection::new(server).unwrap()),
+            Session::new(crate::tls::testing::client(client)),
         )
     }
 

@@ -41,9 +41,25 @@ pub fn printed_fingerprint(host: &Host) -> Fingerprint {
 /// A TLS connection to `host`, trusting only the certificate with the fingerprint it printed;
 /// the handshake happens with the first read or write.
 pub fn connect(host: &Host) -> Conn {
+    over(
+        host,
+        TcpStream::connect(host.addr).expect("connect to host"),
+    )
+}
+
+/// [`connect`] with a tiny kernel receive buffer, so that a client that stops reading fills up
+/// quickly (as [`Conn::connect_with_small_receive_buffer`]).
+pub fn connect_with_small_receive_buffer(host: &Host) -> Conn {
+    let socket =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+    socket.connect(&host.addr.into()).expect("connect to host");
+    over(host, socket.into())
+}
+
+fn over(host: &Host, socket: TcpStream) -> Conn {
     let config = client_config(printed_fingerprint(host));
     let conn = ClientConnection::new(config, server_name()).expect("a TLS client connection");
-    let socket = TcpStream::connect(host.addr).expect("connect to host");
     socket.set_nodelay(true).unwrap();
     Conn::from_tls(rustls::StreamOwned::new(conn, socket))
 }
