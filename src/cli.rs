@@ -104,7 +104,12 @@ pub enum Command {
             shuts the room down, join says so and exits 0.\n\n\
             When stdin is not a terminal, every line of it is sent (commands too), the room's \
             events are printed as plain lines (raw JSON events with --json), and join exits 0 at \
-            the end of stdin once the host has acknowledged everything sent.",
+            the end of stdin once the host has acknowledged everything sent.\n\n\
+            With --tls the connection is encrypted. A certificate no authority this system trusts \
+            vouches for (the one `chatroom host --tls` makes) must match --fingerprint or the \
+            known_hosts file; on a terminal join shows a new host's fingerprint and asks before \
+            trusting it, elsewhere it refuses unless --trust-on-first-use is given. A host whose \
+            certificate changed is refused with exit status 6.",
         after_help = "Examples:\n  \
             chatroom join                      # 127.0.0.1:55555; asks for a nickname\n  \
             chatroom join 192.168.1.20 --nick ana\n  \
