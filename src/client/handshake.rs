@@ -171,3 +171,48 @@ fn handshake_failed(target: &Target, e: &io::Error, timeout: Duration) -> Error 
     };
     failed(target, &format!("{why} (is the host started with --tls?)"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target() -> Target {
+        Target {
+            host: "chat.example.org".into(),
+            port: 6000,
+        }
+    }
+
+    fn failure(e: io::Error) -> String {
+        handshake_failed(&target(), &e, Duration::from_secs(10)).to_string()
+    }
+
+    #[test]
+    fn a_plain_host_is_named_as_such() {
+        let garbage = rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType);
+        let text = failure(io::Error::new(io::ErrorKind::InvalidData, garbage));
+        assert_eq!(
+            text,
+            "cannot connect to chat.example.org:6000: the host does not speak TLS; drop --tls"
+        );
+    }
+
+    #[test]
+    fn other_failures_are_one_line_with_a_hint() {
+        let alert = rustls::Error::AlertReceived(rustls::AlertDescription::HandshakeFailure);
+        let text = failure(io::Error::new(io::ErrorKind::InvalidData, alert));
+        assert!(
+            text.starts_with(
+                "TLS handshake with chat.example.org:6000 failed: the host refused it"
+            ),
+            "{text}"
+        );
+        let silent = failure(io::Error::from(io::ErrorKind::WouldBlock));
+        assert_eq!(
+            silent,
+            "TLS handshake with chat.example.org:6000 failed: no answer within 10 s \
+             (is the host started with --tls?)"
+        );
+        assert!(!silent.contains('\n'));
+    }
+}
