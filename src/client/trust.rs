@@ -47,6 +47,10 @@ impl Trust {
     }
 }
 
+/// What a certificate other than the expected one may mean, for both refusals.
+const INTERCEPTING: &str = "Someone may be intercepting the connection (an attacker in the middle),\n\
+     or the host has a new certificate. Nothing was sent.";
+
 /// The file hosts are remembered in, as the user is told about it.
 fn where_known(file: Option<&KnownHosts>) -> String {
     match file {
@@ -107,9 +111,8 @@ pub fn refused(target: &Target, refusal: &Refusal, file: Option<&KnownHosts>) ->
                 "the certificate of {target} is NOT the one given with --fingerprint!\n  \
                    expected:  {expected}\n  \
                    presented: {presented}\n\
-                 Someone may be intercepting the connection (an attacker in the middle), or \
-                 the host has a new certificate. Nothing was sent.\n\
-                 If the change is expected, ask for the fingerprint the host printed when it \
+                 {INTERCEPTING}\n\
+                 If the change is expected, ask for the fingerprint the host printed when it\n\
                  started, and give that one with --fingerprint."
             ),
         ),
@@ -125,11 +128,11 @@ pub fn refused(target: &Target, refusal: &Refusal, file: Option<&KnownHosts>) ->
                     "WARNING: the certificate of {target} has CHANGED since you trusted it!\n  \
                        remembered: {stored}  ({path}:{line})\n  \
                        presented:  {presented}\n\
-                     Someone may be intercepting the connection (an attacker in the middle), \
-                     or the host has a new certificate. Nothing was sent.\n\
-                     If the change is expected (the host was set up again), check the new \
-                     fingerprint with the host's operator, then remove line {line} of {path}, \
-                     or connect with --fingerprint {presented}."
+                     {INTERCEPTING}\n\
+                     If the change is expected (the host was set up again), check the new\n\
+                     fingerprint with the host's operator, then either\n  \
+                       remove line {line} of {path}, or\n  \
+                       connect with --fingerprint {presented}"
                 ),
             )
         }
