@@ -441,7 +441,7 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__join)
-            opts="-p -n -h -V --port --nick --timeout --tls --fingerprint --trust-on-first-use --data-dir --color --no-timestamps --timestamps --history-file --json --config --no-config --help --version"
+            opts="-p -n -h -V --port --nick --timeout --tls --no-tls --fingerprint --trust-on-first-use --data-dir --color --no-timestamps --timestamps --history-file --json --config --no-config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -519,7 +519,7 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__send)
-            opts="-p -n -h -V -s --port --nick --timeout --tls --fingerprint --trust-on-first-use --data-dir --to --me --config --no-config --help --version --server"
+            opts="-p -n -h -V -s --port --nick --timeout --tls --no-tls --fingerprint --trust-on-first-use --data-dir --to --me --config --no-config --help --version --server"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -313,8 +313,14 @@ pub struct ServerArgs {
     /// system trusts is accepted; any other must match --fingerprint or the known_hosts file,
     /// or be trusted on first use.
     // Falsey: CHATROOM_TLS=1 (or yes, on, true) turns it on; empty, 0, no, off, false do not.
-    #[arg(long, env = "CHATROOM_TLS", value_parser = clap::builder::FalseyValueParser::new())]
+    #[arg(long, env = "CHATROOM_TLS", value_parser = clap::builder::FalseyValueParser::new(),
+          overrides_with = "no_tls")]
     pub tls: bool,
+
+    /// Connect in the clear even if the config file or the environment says `tls` or names a
+    /// fingerprint.
+    #[arg(long)]
+    pub no_tls: bool,
 
     /// Trust the host's certificate only if it has this fingerprint, as `chatroom host --tls`
     /// prints it (SHA256:...), whoever signed it; implies --tls.
@@ -334,9 +340,10 @@ pub struct ServerArgs {
 }
 
 impl ServerArgs {
-    /// Whether to connect over TLS: --tls, or an option that only makes sense with it.
+    /// Whether to connect over TLS: --tls, or an option that only makes sense with it, unless
+    /// --no-tls.
     pub fn uses_tls(&self) -> bool {
-        self.tls || self.fingerprint.is_some() || self.trust_on_first_use
+        !self.no_tls && (self.tls || self.fingerprint.is_some() || self.trust_on_first_use)
     }
 }
 

@@ -1,8 +1,8 @@
 //! The config file, `chatroom.toml`: the defaults people would otherwise retype.
 //!
-//! Top-level keys are for the commands that connect to a room (`server`, `port`, `nick` and
-//! `timeout` for `join` and `send`; `color`, `timestamps` and `history-file` for `join`), and a
-//! `[host]` table holds `chatroom host`'s options. Every key is named after the long option it
+//! Top-level keys are for the commands that connect to a room (`server`, `port`, `nick`,
+//! `timeout`, `tls`, `fingerprint` and `data-dir` for `join` and `send`; `color`, `timestamps`
+//! and `history-file` for `join`), and a `[host]` table holds `chatroom host`'s options. Every key is named after the long option it
 //! sets (`timestamps = false` is `--no-timestamps`).
 //!
 //! Precedence is flag > environment > file > built-in default, and clap enforces it itself: a
@@ -34,6 +34,9 @@ pub const CLIENT_KEYS: &[&str] = &[
     "port",
     "nick",
     "timeout",
+    "tls",
+    "fingerprint",
+    "data-dir",
     "color",
     "timestamps",
     "history-file",
@@ -363,6 +366,30 @@ log-format = "json"
     }
 
     #[test]
+    fn a_client_s_tls_in_the_file_is_on_until_no_tls() {
+        let print = "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU";
+        let file = format!("tls = true\nfingerprint = \"{print}\"\ndata-dir = \"/srv/me\"\n");
+        let send = |args: &[&str]| {
+            let mut all = vec!["send"];
+            all.extend_from_slice(args);
+            let Command::Send(send) = parsed(&file, &all).command else {
+                panic!("send");
+            };
+            send
+        };
+        let on = send(&[]);
+        assert!(on.server.uses_tls());
+        assert_eq!(
+            on.server.fingerprint.map(|f| f.to_string()).as_deref(),
+            Some(print)
+        );
+        assert_eq!(on.server.data_dir.as_deref(), Some(Path::new("/srv/me")));
+        assert!(!send(&["--no-tls"]).server.uses_tls());
+        assert!(send(&["--no-tls", "--tls"]).server.uses_tls());
+        assert!(error("fingerprint = \"MD5:x\"\n").contains("starts with SHA256:"));
+    }
+
+    #[test]
     fn the_command_line_beats_the_file() {
         let args = [
             "join",
@@ -444,6 +471,7 @@ log-format = "json"
                 "log-format" => "\"text\"",
                 "server" | "name" | "motd" | "nick" | "log-file" | "history-file" | "tls-cert"
                 | "tls-key" | "data-dir" => "\"x\"",
+                "fingerprint" => "\"SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU\"",
                 _ => "100",
             };
             let text = if command == "host" {

@@ -496,9 +496,10 @@ const CONFIG_FILES: &[(&str, &str)] = &[
          (~/.config/chatroom/chatroom.toml when XDG_CONFIG_HOME is not set); a missing one is \
          fine. --config PATH or CHATROOM_CONFIG reads another file, which must exist; \
          --no-config reads none. Top-level keys set join's and send's options (server, port, \
-         nick, timeout, color, timestamps, history-file); a [host] table sets chatroom host's \
-         (bind, port, name, motd, max-clients, max-line, rate-limit, burst, handshake-timeout, \
-         outbox, quiet-above, max-per-ip, keepalive, threads, log-file, log-format). Each setting \
+         nick, timeout, tls, fingerprint, data-dir, color, timestamps, history-file); a [host] \
+         table sets chatroom host's (bind, port, name, motd, max-clients, max-line, rate-limit, \
+         burst, handshake-timeout, outbox, quiet-above, max-per-ip, keepalive, threads, \
+         log-file, log-format, tls, tls-cert, tls-key, data-dir). Each setting \
          comes from the first of: the command line, its environment variable, the config file, the \
          built-in default. A bad file is a one-line error naming its line, and exit status 2.",
     ),
