@@ -286,6 +286,12 @@ fn tls_to_a_plain_host_fails_at_once_saying_so() {
         .env("CHATROOM_TLS", "0")
         .assert()
         .success();
+    // --no-tls undoes the environment (and the config file) for one run.
+    send_from(home.path(), &host.server(), &["--no-tls", "hello"])
+        .env("CHATROOM_TLS", "1")
+        .env("CHATROOM_FINGERPRINT", NOBODYS)
+        .assert()
+        .success();
 }
 
 #[test]
