@@ -71,7 +71,7 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l to -d 'Send p
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s s -l server -d 'The room\'s host, as HOST, HOST:PORT or [IPv6]:PORT' -r -f -a "(__fish_print_hostnames)"
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l config -d 'Read default settings from this TOML file instead of chatroom.toml in the user\'s config directory (host, join and send read it; see the README\'s Configuration section)' -r -F
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l tls -d 'Connect over TLS (to a `chatroom host --tls`). A certificate signed by an authority this system trusts is accepted; any other must match --fingerprint or the known_hosts file, or be trusted on first use'
-complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l no-tls -d 'Connect in the clear even if the config file or the environment says `tls` or names a fingerprint'
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l no-tls -d 'Connect in the clear even if --tls, the environment or the config file says `tls` or names a fingerprint'
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l trust-on-first-use -d 'Trust a host that is not in known_hosts yet without asking, and remember its certificate\'s fingerprint there (a changed one is still refused); implies --tls'
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l me -d 'Send as an action, shown as `* nick MESSAGE`'
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l no-config -d 'Read no config file, not even --config\'s'
@@ -88,7 +88,7 @@ never\t'Never use colors, whatever the environment says'"
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l history-file -d 'Keep the input history in this file [default: chatroom/history in the user\'s data directory]' -r -F
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l config -d 'Read default settings from this TOML file instead of chatroom.toml in the user\'s config directory (host, join and send read it; see the README\'s Configuration section)' -r -F
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l tls -d 'Connect over TLS (to a `chatroom host --tls`). A certificate signed by an authority this system trusts is accepted; any other must match --fingerprint or the known_hosts file, or be trusted on first use'
-complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l no-tls -d 'Connect in the clear even if the config file or the environment says `tls` or names a fingerprint'
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l no-tls -d 'Connect in the clear even if --tls, the environment or the config file says `tls` or names a fingerprint'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l trust-on-first-use -d 'Trust a host that is not in known_hosts yet without asking, and remember its certificate\'s fingerprint there (a changed one is still refused); implies --tls'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l no-timestamps -d 'Do not show the time (HH:MM, local) in front of each line'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l timestamps -d 'Show the time in front of each line (the default; undoes `timestamps = false` in the config file, or an earlier --no-timestamps)'

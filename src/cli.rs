@@ -313,12 +313,13 @@ pub struct ServerArgs {
     /// system trusts is accepted; any other must match --fingerprint or the known_hosts file,
     /// or be trusted on first use.
     // Falsey: CHATROOM_TLS=1 (or yes, on, true) turns it on; empty, 0, no, off, false do not.
-    #[arg(long, env = "CHATROOM_TLS", value_parser = clap::builder::FalseyValueParser::new(),
-          overrides_with = "no_tls")]
+    #[arg(long, env = "CHATROOM_TLS", value_parser = clap::builder::FalseyValueParser::new())]
     pub tls: bool,
 
-    /// Connect in the clear even if the config file or the environment says `tls` or names a
-    /// fingerprint.
+    /// Connect in the clear even if --tls, the environment or the config file says `tls` or
+    /// names a fingerprint.
+    // Not `overrides_with`: clap applies overrides before it reads the environment, and would
+    // then call --no-tls with CHATROOM_TLS=1 a conflict. --no-tls simply wins (`uses_tls`).
     #[arg(long)]
     pub no_tls: bool,
 

@@ -385,7 +385,7 @@ log-format = "json"
         );
         assert_eq!(on.server.data_dir.as_deref(), Some(Path::new("/srv/me")));
         assert!(!send(&["--no-tls"]).server.uses_tls());
-        assert!(send(&["--no-tls", "--tls"]).server.uses_tls());
+        assert!(!send(&["--no-tls", "--tls"]).server.uses_tls());
         assert!(error("fingerprint = \"MD5:x\"\n").contains("starts with SHA256:"));
     }
 
