@@ -315,7 +315,7 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__host)
-            opts="-p -q -h -V --bind --port --max-clients --name --motd --log-file --log-format --quiet --max-line --rate-limit --burst --handshake-timeout --quiet-above --outbox --max-queued --max-per-ip --keepalive --password-file --password --threads --config --no-config --help --version"
+            opts="-p -q -h -V --bind --port --max-clients --name --motd --log-file --log-format --quiet --max-line --rate-limit --burst --handshake-timeout --quiet-above --outbox --max-queued --max-per-ip --keepalive --password-file --password --threads --tls --no-tls --tls-cert --tls-key --data-dir --config --no-config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -404,6 +404,43 @@ _chatroom() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-cert)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --tls-key)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -416,7 +453,7 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__join)
-            opts="-p -n -h -V --port --nick --timeout --password-file --color --no-timestamps --timestamps --history-file --json --config --no-config --help --version"
+            opts="-p -n -h -V --port --nick --timeout --password-file --tls --no-tls --fingerprint --trust-on-first-use --data-dir --color --no-timestamps --timestamps --history-file --json --config --no-config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -444,6 +481,20 @@ _chatroom() {
                     ;;
                 --password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
                     return 0
                     ;;
                 --color)
@@ -484,7 +535,7 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__send)
-            opts="-p -n -h -V -s --port --nick --timeout --password-file --to --me --config --no-config --help --version --server"
+            opts="-p -n -h -V -s --port --nick --timeout --password-file --tls --no-tls --fingerprint --trust-on-first-use --data-dir --to --me --config --no-config --help --version --server"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -512,6 +563,20 @@ _chatroom() {
                     ;;
                 --password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fingerprint)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
                     return 0
                     ;;
                 --to)

@@ -55,8 +55,13 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l keepalive -d 
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l password-file -d 'Give the room a password, read from the first line of this file: whoever joins must give it (nc users type it before their nickname; clients take --password-file or CHATROOM_PASSWORD, or ask). Without TLS it crosses the network in clear text' -r -F
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l password -d 'Give the room this password (instead of --password-file). On the command line it is visible to other users in `ps` and kept in shell history: prefer --password-file, or the environment variable' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l threads -d 'Threads that serve connections (I/O shards), besides the room\'s own thread [default: one per CPU]' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l tls-cert -d 'The certificate to serve TLS with (PEM; the host\'s own first, then any intermediates), e.g. one issued by a certificate authority; implies --tls. Needs --tls-key' -r -F
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l tls-key -d 'The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1). Needs --tls-cert' -r -F
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l data-dir -d 'Where the host keeps its state: its TLS certificate (DIR/tls/cert.pem and key.pem, made on the first start with --tls) [default: chatroom in the user\'s data directory]' -r -f -a "(__fish_complete_directories)"
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l config -d 'Read default settings from this TOML file instead of chatroom.toml in the user\'s config directory (host, join and send read it; see the README\'s Configuration section)' -r -F
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s q -l quiet -d 'Print only start-up, shutdown and errors, not the room\'s activity'
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l tls -d 'Encrypt every connection with TLS. Without --tls-cert the host uses a certificate of its own, made on first use and kept in --data-dir, and prints its fingerprint for clients to check. Clients join with `chatroom join --tls`; plain-text clients are told how'
+complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l no-tls -d 'Serve in the clear even if the config file says `tls = true` or names a certificate'
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -l no-config -d 'Read no config file, not even --config\'s'
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c chatroom -n "__fish_chatroom_using_subcommand host" -s V -l version -d 'Print version'
@@ -64,9 +69,14 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s p -l port -d 
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s n -l nick -d 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l timeout -d 'Seconds to wait for the host to connect or answer before giving up' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l password-file -d 'Read the room\'s password from the first line of this file, for a room that has one (CHATROOM_PASSWORD may hold the password itself; without either, join on a terminal asks)' -r -F
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l fingerprint -d 'Trust the host\'s certificate only if it has this fingerprint, as `chatroom host --tls` prints it (SHA256:...), whoever signed it; implies --tls' -r -f
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l data-dir -d 'Where the known_hosts file is kept, as DIR/known_hosts (the hosts trusted by their certificate\'s fingerprint) [default: chatroom in the user\'s data directory]' -r -f -a "(__fish_complete_directories)"
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l to -d 'Send privately to this nickname instead of to the whole room' -r -f
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s s -l server -d 'The room\'s host, as HOST, HOST:PORT or [IPv6]:PORT' -r -f -a "(__fish_print_hostnames)"
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l config -d 'Read default settings from this TOML file instead of chatroom.toml in the user\'s config directory (host, join and send read it; see the README\'s Configuration section)' -r -F
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l tls -d 'Connect over TLS (to a `chatroom host --tls`). A certificate signed by an authority this system trusts is accepted; any other must match --fingerprint or the known_hosts file, or be trusted on first use'
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l no-tls -d 'Connect in the clear even if --tls, the environment or the config file says `tls` or names a fingerprint'
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l trust-on-first-use -d 'Trust a host that is not in known_hosts yet without asking, and remember its certificate\'s fingerprint there (a changed one is still refused); implies --tls'
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l me -d 'Send as an action, shown as `* nick MESSAGE`'
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l no-config -d 'Read no config file, not even --config\'s'
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -75,11 +85,16 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s p -l port -d 
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s n -l nick -d 'Your nickname [default: the OS user name; join on a terminal asks, suggesting it]' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l timeout -d 'Seconds to wait for the host to connect or answer before giving up' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l password-file -d 'Read the room\'s password from the first line of this file, for a room that has one (CHATROOM_PASSWORD may hold the password itself; without either, join on a terminal asks)' -r -F
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l fingerprint -d 'Trust the host\'s certificate only if it has this fingerprint, as `chatroom host --tls` prints it (SHA256:...), whoever signed it; implies --tls' -r -f
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l data-dir -d 'Where the known_hosts file is kept, as DIR/known_hosts (the hosts trusted by their certificate\'s fingerprint) [default: chatroom in the user\'s data directory]' -r -f -a "(__fish_complete_directories)"
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l color -d 'When to color nicknames and notices: auto means on a color terminal, as NO_COLOR, CLICOLOR_FORCE, CLICOLOR and TERM allow' -r -f -a "auto\t'Colors on a color terminal, unless NO_COLOR or CLICOLOR=0 says no; CLICOLOR_FORCE forces them'
 always\t'Always use colors, whatever the environment says'
 never\t'Never use colors, whatever the environment says'"
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l history-file -d 'Keep the input history in this file [default: chatroom/history in the user\'s data directory]' -r -F
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l config -d 'Read default settings from this TOML file instead of chatroom.toml in the user\'s config directory (host, join and send read it; see the README\'s Configuration section)' -r -F
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l tls -d 'Connect over TLS (to a `chatroom host --tls`). A certificate signed by an authority this system trusts is accepted; any other must match --fingerprint or the known_hosts file, or be trusted on first use'
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l no-tls -d 'Connect in the clear even if --tls, the environment or the config file says `tls` or names a fingerprint'
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l trust-on-first-use -d 'Trust a host that is not in known_hosts yet without asking, and remember its certificate\'s fingerprint there (a changed one is still refused); implies --tls'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l no-timestamps -d 'Do not show the time (HH:MM, local) in front of each line'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l timestamps -d 'Show the time in front of each line (the default; undoes `timestamps = false` in the config file, or an earlier --no-timestamps)'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l json -d 'Print every event from the room as one raw JSON line, for bots; never a line editor'

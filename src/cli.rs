@@ -61,7 +61,8 @@ pub enum Command {
             chatroom host                      # 0.0.0.0:55555, up to 100 people\n  \
             chatroom host --port 0             # let the OS pick a free port\n  \
             chatroom host --name ops --motd \"be kind\" --log-file ops.log\n  \
-            chatroom host --bind 127.0.0.1 --max-clients 20 --rate-limit 5")]
+            chatroom host --bind 127.0.0.1 --max-clients 20 --rate-limit 5\n  \
+            chatroom host --tls                # every connection encrypted (TLS)")]
     Host(HostArgs),
     /// Post messages into a room: the words given, or one message per line of stdin.
     #[command(
@@ -103,11 +104,17 @@ pub enum Command {
             shuts the room down, join says so and exits 0.\n\n\
             When stdin is not a terminal, every line of it is sent (commands too), the room's \
             events are printed as plain lines (raw JSON events with --json), and join exits 0 at \
-            the end of stdin once the host has acknowledged everything sent.",
+            the end of stdin once the host has acknowledged everything sent.\n\n\
+            With --tls the connection is encrypted. A certificate no authority this system trusts \
+            vouches for (the one `chatroom host --tls` makes) must match --fingerprint or the \
+            known_hosts file; on a terminal join shows a new host's fingerprint and asks before \
+            trusting it, elsewhere it refuses unless --trust-on-first-use is given. A host whose \
+            certificate changed is refused with exit status 6.",
         after_help = "Examples:\n  \
             chatroom join                      # 127.0.0.1:55555; asks for a nickname\n  \
             chatroom join 192.168.1.20 --nick ana\n  \
             chatroom join chat.example.org:6000 --color never --no-timestamps\n  \
+            chatroom join --tls chat.example.org     # over TLS; asks before trusting a new host\n  \
             chatroom join 10.0.0.5 --nick logger --json | jq .  # a bot reading the room"
     )]
     Join(JoinArgs),
@@ -260,6 +267,46 @@ pub struct HostArgs {
     #[arg(long, value_name = "N", env = "CHATROOM_THREADS",
           value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
+
+    /// Encrypt every connection with TLS. Without --tls-cert the host uses a certificate of its
+    /// own, made on first use and kept in --data-dir, and prints its fingerprint for clients to
+    /// check. Clients join with `chatroom join --tls`; plain-text clients are told how.
+    #[arg(long, overrides_with = "no_tls")]
+    pub tls: bool,
+
+    /// Serve in the clear even if the config file says `tls = true` or names a certificate.
+    #[arg(long)]
+    pub no_tls: bool,
+
+    /// The certificate to serve TLS with (PEM; the host's own first, then any intermediates),
+    /// e.g. one issued by a certificate authority; implies --tls. Needs --tls-key.
+    // "Needs" is checked when the host starts, not by clap: either may come from the config file
+    // and the other from the command line.
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1). Needs --tls-cert.
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub tls_key: Option<PathBuf>,
+
+    /// Where the host keeps its state: its TLS certificate (DIR/tls/cert.pem and key.pem, made
+    /// on the first start with --tls) [default: chatroom in the user's data directory].
+    #[arg(long, value_name = "DIR", env = "CHATROOM_DATA_DIR", value_hint = ValueHint::DirPath)]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl HostArgs {
+    /// Whether the host serves TLS: --tls or a certificate, unless --no-tls.
+    pub fn uses_tls(&self) -> bool {
+        !self.no_tls && (self.tls || self.tls_cert.is_some())
+    }
+}
+
+/// Where the host keeps its state without --data-dir: chatroom in the user's data directory
+/// (`$XDG_DATA_HOME` or `~/.local/share` on Linux, `~/Library/Application Support` on macOS,
+/// `%LOCALAPPDATA%` on Windows); `None` where the system has none.
+pub fn default_data_dir() -> Option<PathBuf> {
+    dirs::data_local_dir().map(|dir| dir.join("chatroom"))
 }
 
 /// Where to find a room: shared by every command that connects to one.
@@ -294,6 +341,43 @@ pub struct ServerArgs {
     /// (CHATROOM_PASSWORD may hold the password itself; without either, join on a terminal asks).
     #[arg(long, value_name = "PATH")]
     pub password_file: Option<PathBuf>,
+    /// Connect over TLS (to a `chatroom host --tls`). A certificate signed by an authority this
+    /// system trusts is accepted; any other must match --fingerprint or the known_hosts file,
+    /// or be trusted on first use.
+    // Falsey: CHATROOM_TLS=1 (or yes, on, true) turns it on; empty, 0, no, off, false do not.
+    #[arg(long, env = "CHATROOM_TLS", value_parser = clap::builder::FalseyValueParser::new())]
+    pub tls: bool,
+
+    /// Connect in the clear even if --tls, the environment or the config file says `tls` or
+    /// names a fingerprint.
+    // Not `overrides_with`: clap applies overrides before it reads the environment, and would
+    // then call --no-tls with CHATROOM_TLS=1 a conflict. --no-tls simply wins (`uses_tls`).
+    #[arg(long)]
+    pub no_tls: bool,
+
+    /// Trust the host's certificate only if it has this fingerprint, as `chatroom host --tls`
+    /// prints it (SHA256:...), whoever signed it; implies --tls.
+    #[arg(long, value_name = "SHA256:...", env = "CHATROOM_FINGERPRINT",
+          value_hint = ValueHint::Other)]
+    pub fingerprint: Option<crate::tls::Fingerprint>,
+
+    /// Trust a host that is not in known_hosts yet without asking, and remember its
+    /// certificate's fingerprint there (a changed one is still refused); implies --tls.
+    #[arg(long)]
+    pub trust_on_first_use: bool,
+
+    /// Where the known_hosts file is kept, as DIR/known_hosts (the hosts trusted by their
+    /// certificate's fingerprint) [default: chatroom in the user's data directory].
+    #[arg(long, value_name = "DIR", env = "CHATROOM_DATA_DIR", value_hint = ValueHint::DirPath)]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl ServerArgs {
+    /// Whether to connect over TLS: --tls, or an option that only makes sense with it, unless
+    /// --no-tls.
+    pub fn uses_tls(&self) -> bool {
+        !self.no_tls && (self.tls || self.fingerprint.is_some() || self.trust_on_first_use)
+    }
 }
 
 /// Options of `chatroom send`.

@@ -1,8 +1,8 @@
 //! The config file, `chatroom.toml`: the defaults people would otherwise retype.
 //!
-//! Top-level keys are for the commands that connect to a room (`server`, `port`, `nick` and
-//! `timeout` for `join` and `send`; `color`, `timestamps` and `history-file` for `join`), and a
-//! `[host]` table holds `chatroom host`'s options. Every key is named after the long option it
+//! Top-level keys are for the commands that connect to a room (`server`, `port`, `nick`,
+//! `timeout`, `tls`, `fingerprint` and `data-dir` for `join` and `send`; `color`, `timestamps`
+//! and `history-file` for `join`), and a `[host]` table holds `chatroom host`'s options. Every key is named after the long option it
 //! sets (`timestamps = false` is `--no-timestamps`).
 //!
 //! Precedence is flag > environment > file > built-in default, and clap enforces it itself: a
@@ -34,6 +34,9 @@ pub const CLIENT_KEYS: &[&str] = &[
     "port",
     "nick",
     "timeout",
+    "tls",
+    "fingerprint",
+    "data-dir",
     "color",
     "timestamps",
     "history-file",
@@ -62,6 +65,10 @@ pub const HOST_KEYS: &[&str] = &[
     "log-file",
     "log-format",
     "password-file",
+    "tls",
+    "tls-cert",
+    "tls-key",
+    "data-dir",
 ];
 
 /// The commands that read the file.
@@ -194,6 +201,8 @@ fn setting(
             ("no_timestamps".to_string(), (!show).to_string())
         }
         ("timestamps", _) => return Err("`timestamps` must be true or false".into()),
+        ("tls", DeValue::Boolean(on)) => ("tls".to_string(), on.to_string()),
+        ("tls", _) => return Err("`tls` must be true or false".into()),
         (_, DeValue::String(text)) => (name.replace('-', "_"), text.to_string()),
         (_, DeValue::Integer(int)) => match i128::from_str_radix(int.as_str(), int.radix()) {
             Ok(number) => (name.replace('-', "_"), number.to_string()),
@@ -340,6 +349,52 @@ log-format = "json"
     }
 
     #[test]
+    fn tls_in_the_file_is_on_until_no_tls_and_its_files_pair_with_the_command_line() {
+        let file = "[host]\ntls = true\ndata-dir = \"/srv/chat\"\ntls-key = \"/etc/k.pem\"\n";
+        let host = |args: &[&str]| {
+            let mut all = vec!["host"];
+            all.extend_from_slice(args);
+            let Command::Host(host) = parsed(file, &all).command else {
+                panic!("host");
+            };
+            host
+        };
+        let on = host(&[]);
+        assert!(on.uses_tls());
+        assert_eq!(on.data_dir.as_deref(), Some(Path::new("/srv/chat")));
+        assert!(!host(&["--no-tls"]).uses_tls());
+        assert!(host(&["--no-tls", "--tls"]).uses_tls());
+        // A certificate on the command line goes with the file's key.
+        let given = host(&["--tls-cert", "/etc/c.pem"]);
+        assert_eq!(given.tls_key.as_deref(), Some(Path::new("/etc/k.pem")));
+        assert!(error_starting("[host]\ntls = 1\n", "/etc/chatroom.toml:2:").contains("tls"));
+    }
+
+    #[test]
+    fn a_client_s_tls_in_the_file_is_on_until_no_tls() {
+        let print = "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU";
+        let file = format!("tls = true\nfingerprint = \"{print}\"\ndata-dir = \"/srv/me\"\n");
+        let send = |args: &[&str]| {
+            let mut all = vec!["send"];
+            all.extend_from_slice(args);
+            let Command::Send(send) = parsed(&file, &all).command else {
+                panic!("send");
+            };
+            send
+        };
+        let on = send(&[]);
+        assert!(on.server.uses_tls());
+        assert_eq!(
+            on.server.fingerprint.map(|f| f.to_string()).as_deref(),
+            Some(print)
+        );
+        assert_eq!(on.server.data_dir.as_deref(), Some(Path::new("/srv/me")));
+        assert!(!send(&["--no-tls"]).server.uses_tls());
+        assert!(!send(&["--no-tls", "--tls"]).server.uses_tls());
+        assert!(error("fingerprint = \"MD5:x\"\n").contains("starts with SHA256:"));
+    }
+
+    #[test]
     fn the_command_line_beats_the_file() {
         let args = [
             "join",
@@ -415,11 +470,13 @@ log-format = "json"
         let keys = CLIENT_KEYS.iter().map(|k| ("join", *k));
         for (command, key) in keys.chain(HOST_KEYS.iter().map(|k| ("host", *k))) {
             let value = match key {
-                "timestamps" => "true",
+                "timestamps" | "tls" => "true",
                 "bind" => "\"127.0.0.1\"",
                 "color" => "\"auto\"",
                 "log-format" => "\"text\"",
-                "server" | "name" | "motd" | "nick" | "log-file" | "history-file" => "\"x\"",
+                "server" | "name" | "motd" | "nick" | "log-file" | "history-file" | "tls-cert"
+                | "tls-key" | "data-dir" => "\"x\"",
+                "fingerprint" => "\"SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU\"",
                 _ => "100",
             };
             let text = if command == "host" {

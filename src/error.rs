@@ -61,6 +61,11 @@ exit_statuses! {
                      password is missing or wrong",
     ConnectionLost = 5 =>
         "connection lost: the connection broke or the host stopped answering mid-session",
+    /// Like ssh's "REMOTE HOST IDENTIFICATION HAS CHANGED", it gets a code of its own so that
+    /// a script can tell a possible interception from a host that is merely down.
+    HostChanged = 6 => "host certificate changed: over TLS, the host presented another \
+                        certificate than the `--fingerprint` given or the one `known_hosts` \
+                        remembers for it (someone may be intercepting the connection)",
     /// The handlers are `ctrlc`'s, whose `termination` feature adds SIGTERM and SIGHUP. A
     /// command without one (`send`, a piped `join`) simply dies of the signal, which shells
     /// report as 128 + its number: 130 for Ctrl-C, 143 for SIGTERM.

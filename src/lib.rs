@@ -15,7 +15,8 @@
 //! - [`bench`](mod@bench): `chatroom bench`, the load generator that measures a room.
 //! - [`server`]: the host (I/O shards owning the sockets, one thread owning the room, crossbeam
 //!   channels between them; clean shutdown).
-//! - [`tls`]: what the host and the clients share for TLS (the crypto provider, fingerprints).
+//! - [`tls`]: TLS for the host and the clients (the crypto provider, fingerprints, a rustls
+//!   session over a non-blocking socket, the host's certificate, telling TLS from plain text).
 //! - [`docs`]: shell completions and man pages generated from [`cli`] (`chatroom completions`,
 //!   `chatroom man`, and the checked-in `completions/` and `man/` folders).
 pub mod bench;

@@ -416,3 +416,16 @@ fn a_message_over_max_line_is_refused_with_exit_1() {
         .code(1)
         .stderr(predicate::str::is_empty().not());
 }
+
+#[test]
+fn a_host_turning_the_sender_away_is_quoted_with_exit_4() {
+    let host = Host::start(&["--max-per-ip", "1"]);
+    // The one connection this address may hold, in the room before `send` connects.
+    let _ana = PlainClient::join(&host, "ana");
+    send(&host.server(), &["hello"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains(
+            "too many connections from your address",
+        ));
+}

@@ -3,10 +3,11 @@
 //! `send` and `join` both speak JSON-lines mode through this one type, so connect errors,
 //! handshake errors and their exit codes are worded in one place.
 
-use std::io::{self, Write};
+use std::io;
 use std::net::TcpStream;
 use std::time::Duration;
 
+use super::stream::{Incoming, Outgoing, Security};
 use super::target::Target;
 use crate::error::{Error, ExitStatus, Result, describe_io};
 use crate::line::{Line, LineReader};
@@ -35,12 +36,15 @@ pub struct Welcome {
 
 /// The reading half of a joined connection.
 pub struct EventStream {
-    lines: LineReader<TcpStream>,
+    lines: LineReader<Incoming>,
+    /// The last plain-text `error: ...` line skipped: what a host says before closing on a
+    /// client it will not serve (a TLS host to a client without --tls), for the error message.
+    plain_error: Option<String>,
 }
 
 /// The writing half of a joined connection.
 pub struct Requests {
-    stream: TcpStream,
+    stream: Outgoing,
 }
 
 /// Opens a TCP connection to `target`, trying each address it resolves to.
@@ -55,7 +59,11 @@ pub fn connect(target: &Target, timeout: Duration) -> Result<TcpStream> {
     let mut last = None;
     for addr in &addrs {
         match TcpStream::connect_timeout(addr, timeout) {
-            Ok(stream) => return Ok(stream),
+            Ok(stream) => {
+                // A line typed is a line to send now, not to batch with the next.
+                let _ = stream.set_nodelay(true);
+                return Ok(stream);
+            }
             Err(e) => last = Some(e),
         }
     }
@@ -78,27 +86,38 @@ pub fn connect(target: &Target, timeout: Duration) -> Result<TcpStream> {
 /// A joined connection: what the room said, and its two halves.
 pub type Joined = (Welcome, EventStream, Requests);
 
-/// Connects, says hello as `nick` (with `password`, if given) at once (the greeting is skipped
-/// as it arrives), and waits for the welcome.
+/// Connects, says hello as `nick`, and waits for the welcome. Without a password the hello goes
+/// out at once (the greeting is skipped as it arrives); with one, it waits for the greeting and
+/// sends the password only if the greeting asks for it (see [`join_announced`]).
 pub fn join(
     target: &Target,
+    security: &Security,
     nick: &str,
     password: Option<&Password>,
     timeout: Duration,
 ) -> Result<Joined> {
-    join_announced(target, nick, password, timeout, true)
+    join_announced(target, security, nick, password, timeout, true)
 }
 
 /// Like [`join`], but with `announce: false` the room announces neither our join nor our leave
 /// (`chatroom send`, which only posts).
 pub fn join_announced(
     target: &Target,
+    security: &Security,
     nick: &str,
     password: Option<&Password>,
     timeout: Duration,
     announce: bool,
 ) -> Result<Joined> {
-    match open(target, timeout)?.hello_announced(nick, password, announce)? {
+    // A password goes out only to a host whose greeting asked for it: never to a room without
+    // one, and never before we know what answered (a `--tls` host reached without --tls says so
+    // instead of greeting, and must not be sent the password in clear).
+    let open = match password {
+        None => open(target, security, timeout)?,
+        Some(_) => greet(target, security, timeout)?,
+    };
+    let password = password.filter(|_| open.needs_password);
+    match open.hello_announced(nick, password, announce)? {
         Hello::Joined(joined) => Ok(*joined),
         Hello::NickRefused(message, _) => Err(refused(target, ErrorCode::NickTaken, &message)),
         Hello::Closed => Err(open_lost(
@@ -122,7 +141,7 @@ pub struct Open {
 pub enum Hello {
     Joined(Box<Joined>),
     /// The room refused the nickname, saying why; the connection waits for another.
-    NickRefused(String, Open),
+    NickRefused(String, Box<Open>),
     /// The host closed the connection without answering: it gave up waiting for a nickname
     /// (`--handshake-timeout`), or went away. A fresh connection may do.
     Closed,
@@ -134,15 +153,17 @@ pub enum Hello {
 /// A host too busy to serve us says so in its first line (`error: ...`) and closes; a full room
 /// says so in its greeting (see `plain::greeting_when_full`). A room that fills up between the
 /// greeting and the hello refuses the hello.
-pub fn greet(target: &Target, timeout: Duration) -> Result<Open> {
-    let mut open = open(target, timeout)?;
+pub fn greet(target: &Target, security: &Security, timeout: Duration) -> Result<Open> {
+    let mut open = open(target, security, timeout)?;
+    if let Security::Plain = security {
+        // A TLS host says nothing before our first byte (it tells TLS from plain by it); a
+        // blank line, which every host ignores before a hello, makes it explain at once.
+        let _ = open.requests.send_line("\n");
+    }
     match open.events.lines.next_line() {
         Ok(Some(Line::Text(first))) => {
             if let Some(why) = first.strip_prefix("error:") {
-                return Err(Error::new(
-                    ExitStatus::Rejected,
-                    format!("{target} refused us: {}", sanitize::clean(why.trim())),
-                ));
+                return Err(host_said(target, why));
             }
             if let Some(full) = plain::full_room_in_greeting(&first) {
                 return Err(refused(
@@ -161,23 +182,20 @@ pub fn greet(target: &Target, timeout: Duration) -> Result<Open> {
     }
 }
 
-/// Connects, with the handshake's time limits on the socket.
-fn open(target: &Target, timeout: Duration) -> Result<Open> {
-    let stream = connect(target, timeout)?;
-    let _ = stream.set_nodelay(true);
-    let lost = |e: io::Error| open_lost(target, &describe_io(&e));
-    stream
-        .set_read_timeout(Some(timeout))
-        .and_then(|()| stream.set_write_timeout(Some(timeout)))
-        .map_err(lost)?;
-    let reader = stream.try_clone().map_err(lost)?;
+/// Connects (in clear or over TLS), with the handshake's time limits on the socket.
+fn open(target: &Target, security: &Security, timeout: Duration) -> Result<Open> {
+    let (reader, writer) = security
+        .connect(target, timeout)?
+        .split()
+        .map_err(|e| open_lost(target, &describe_io(&e)))?;
     Ok(Open {
         target: target.clone(),
         timeout,
         needs_password: false,
-        requests: Requests { stream },
+        requests: Requests { stream: writer },
         events: EventStream {
             lines: LineReader::new(reader, MAX_EVENT_LINE, 16 * 1024),
+            plain_error: None,
         },
     })
 }
@@ -186,6 +204,14 @@ impl Open {
     /// Whether the host's greeting asked for a password (known after [`greet`] only).
     pub fn needs_password(&self) -> bool {
         self.needs_password
+    }
+
+    /// The host closed the connection before welcoming us: why, if it said so in plain text.
+    fn closed(&mut self) -> Result<Hello> {
+        match self.events.plain_error.take() {
+            Some(why) => Err(host_said(&self.target, &why)),
+            None => Ok(Hello::Closed),
+        }
     }
 
     /// Says hello as `nick` (with the room's `password`, if given) and waits for the room's
@@ -215,8 +241,8 @@ impl Open {
         loop {
             let (line, event) = match self.events.next_raw_event() {
                 Ok(Some(received)) => received,
-                Ok(None) => return Ok(Hello::Closed),
-                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Ok(Hello::Closed),
+                Ok(None) => return self.closed(),
+                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return self.closed(),
                 // Connected but never answered: as unreachable as a host that refused us.
                 Err(e) if is_timeout(&e) => {
                     return Err(no_answer(&self.target, "welcome", self.timeout));
@@ -247,7 +273,7 @@ impl Open {
                     return Ok(Hello::Joined(Box::new(joined)));
                 }
                 Event::Error { code, message, .. } if code.is_nick_problem() => {
-                    return Ok(Hello::NickRefused(message, self));
+                    return Ok(Hello::NickRefused(message, Box::new(self)));
                 }
                 Event::Error { code, message, .. } => {
                     return Err(refused(&self.target, code, &message));
@@ -256,6 +282,20 @@ impl Open {
             }
         }
     }
+}
+
+/// The error for a host that turned us away with a plain `error:` line (`why` is what
+/// follows it). A TLS host saying that it takes only TLS is a connection that could not be
+/// made (the user adds --tls); anything else is a refusal.
+fn host_said(target: &Target, why: &str) -> Error {
+    let why = sanitize::clean(why.trim());
+    if why.starts_with(crate::tls::sniff::TLS_ONLY) {
+        return Error::new(
+            ExitStatus::CannotConnect,
+            format!("cannot connect to {target} without --tls; the host said: {why}"),
+        );
+    }
+    Error::new(ExitStatus::Rejected, format!("{target} refused us: {why}"))
 }
 
 /// A connection that broke during the handshake.
@@ -318,6 +358,9 @@ impl EventStream {
                 Some(Line::TooLong) => continue,
                 Some(Line::Text(text)) => {
                     if !text.starts_with('{') {
+                        if let Some(why) = text.strip_prefix("error:") {
+                            self.plain_error = Some(why.to_string());
+                        }
                         continue;
                     }
                     if let Ok(event) = serde_json::from_str(&text) {
@@ -346,6 +389,6 @@ impl Requests {
 
     /// Closes our sending side: the host sees end of input after everything we sent.
     pub fn finish(&self) {
-        let _ = self.stream.shutdown(std::net::Shutdown::Write);
+        self.stream.finish();
     }
 }

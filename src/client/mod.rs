@@ -4,6 +4,10 @@
 //! - [`connection`]: connecting and the JSON handshake, shared by every client command.
 //! - [`password`]: the room's password, from `--password-file`, `CHATROOM_PASSWORD` or the
 //!   terminal.
+//! - [`stream`]: the bytes under a connection, plain TCP or TLS, split for a reading and a
+//!   writing thread.
+//! - [`handshake`]: opening a TLS session (asking about a host never seen, remembering it).
+//! - [`trust`]: whom a TLS client trusts, as the user said it, and the refusals' wording.
 //! - [`acks`]: pipelined requests and the replies that settle them, shared by `send` and `join`.
 //! - [`send`]: `chatroom send`, for scripts and pipes.
 //! - [`join`]: `chatroom join`, the interactive client, built from:
@@ -15,13 +19,16 @@
 pub mod acks;
 pub mod connection;
 pub mod editor;
+pub mod handshake;
 pub mod input;
 pub mod join;
 pub mod password;
 pub mod render;
 pub mod roster;
 pub mod send;
+pub mod stream;
 pub mod target;
+pub mod trust;
 
 use crate::error::{Error, ExitStatus, Result};
 use crate::nick;

@@ -17,6 +17,7 @@ use crossbeam_channel::{Receiver, Sender, select};
 
 use super::acks::{self, AckOutcome, AckTally};
 use super::connection::{self, EventStream, Requests, Welcome};
+use super::stream::Security;
 use super::target;
 use crate::cli::{LONGEST_MAX_LINE, SendArgs};
 use crate::error::{Error, ExitStatus, Result, describe_io, to_stderr};
@@ -85,8 +86,14 @@ pub fn run(args: &SendArgs) -> Result<()> {
         return Ok(());
     };
     // A sender that only posts joins unannounced: the room sees its lines and nothing else.
-    let (welcome, events, requests) =
-        connection::join_announced(&target, &nick, password.as_ref(), timeout, false)?;
+    let (welcome, events, requests) = connection::join_announced(
+        &target,
+        &Security::of(&args.server, false),
+        &nick,
+        password.as_ref(),
+        timeout,
+        false,
+    )?;
     let kind = match (&args.to, args.me) {
         (Some(to), _) => Kind::Private(to),
         (None, true) => Kind::Me,

@@ -347,6 +347,15 @@ const ENVIRONMENT: &[(&str, &str)] = &[
          name.",
     ),
     (
+        "CHATROOM_TLS",
+        "When set to 1, yes, on or true, send and join connect over TLS, as with --tls.",
+    ),
+    (
+        "CHATROOM_FINGERPRINT",
+        "The default for send and join --fingerprint: the only certificate fingerprint \
+         (SHA256:...) to trust.",
+    ),
+    (
         "CHATROOM_CONFIG",
         "The config file to read instead of chatroom.toml in the user's config directory, as \
          --config; --no-config ignores it.",
@@ -360,6 +369,11 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     (
         "CHATROOM_THREADS",
         "The default for chatroom host --threads: how many threads serve connections.",
+    ),
+    (
+        "CHATROOM_DATA_DIR",
+        "The default for --data-dir: where chatroom host keeps its state (its TLS certificate), \
+         and where join and send keep the known_hosts file.",
     ),
     (
         "NO_COLOR",
@@ -459,6 +473,27 @@ const HISTORY_FILES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Where the known_hosts file is on each kind of system, and what it is.
+const KNOWN_HOSTS_FILES: &[(&str, &str)] = &[
+    (
+        "$XDG_DATA_HOME/chatroom/known_hosts",
+        "The TLS hosts join and send trust by their certificate's fingerprint, one HOST:PORT \
+         SHA256:... line each (# starts a comment), on Linux and other Unix systems \
+         (~/.local/share/chatroom/known_hosts when XDG_DATA_HOME is not set). A line is added \
+         when a host is trusted on first use; a host presenting another certificate is refused \
+         with exit status 6 until its line is removed. Certificates from an authority the system \
+         trusts are never written here. --data-dir DIR (CHATROOM_DATA_DIR) uses DIR/known_hosts.",
+    ),
+    (
+        "~/Library/Application Support/chatroom/known_hosts",
+        "The same file on macOS.",
+    ),
+    (
+        "%LOCALAPPDATA%\\chatroom\\known_hosts",
+        "The same file on Windows.",
+    ),
+];
+
 /// Where the config file is on each kind of system, what it holds, and where it stands.
 const CONFIG_FILES: &[(&str, &str)] = &[
     (
@@ -467,9 +502,10 @@ const CONFIG_FILES: &[(&str, &str)] = &[
          (~/.config/chatroom/chatroom.toml when XDG_CONFIG_HOME is not set); a missing one is \
          fine. --config PATH or CHATROOM_CONFIG reads another file, which must exist; \
          --no-config reads none. Top-level keys set join's and send's options (server, port, \
-         nick, timeout, color, timestamps, history-file); a [host] table sets chatroom host's \
-         (bind, port, name, motd, max-clients, max-line, rate-limit, burst, handshake-timeout, \
-         outbox, quiet-above, max-per-ip, keepalive, threads, log-file, log-format). Each setting \
+         nick, timeout, tls, fingerprint, data-dir, color, timestamps, history-file); a [host] \
+         table sets chatroom host's (bind, port, name, motd, max-clients, max-line, rate-limit, \
+         burst, handshake-timeout, outbox, quiet-above, max-per-ip, keepalive, threads, \
+         log-file, log-format, tls, tls-cert, tls-key, data-dir). Each setting \
          comes from the first of: the command line, its environment variable, the config file, the \
          built-in default. A bad file is a one-line error naming its line, and exit status 2.",
     ),
@@ -485,7 +521,11 @@ const CONFIG_FILES: &[(&str, &str)] = &[
 
 fn files() -> Roff {
     let mut roff = section("FILES");
-    for (path, meaning) in CONFIG_FILES.iter().chain(HISTORY_FILES) {
+    let all = CONFIG_FILES
+        .iter()
+        .chain(HISTORY_FILES)
+        .chain(KNOWN_HOSTS_FILES);
+    for (path, meaning) in all {
         tagged(&mut roff, [italic(*path)], meaning);
     }
     roff

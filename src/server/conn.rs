@@ -18,6 +18,7 @@ use super::log::Frame;
 use super::log::Log;
 use super::outbox::Outbox;
 use super::ratelimit::TokenBucket;
+use super::transport::{Sniffed, Transport};
 use crate::line::{Line, LineReader};
 use crate::protocol::Mode;
 use crate::protocol::wire::Limits;
@@ -119,7 +120,7 @@ pub(crate) struct Conn {
     /// The room has a password this connection has not given yet: its plain lines are attempts
     /// at it (see `session::password_line`).
     locked: bool,
-    lines: LineReader<TcpStream>,
+    lines: LineReader<Transport>,
     outbox: Outbox,
     /// The dialect answers go out in: fixed once joined, a best guess before.
     mode: Mode,
@@ -145,7 +146,7 @@ impl Conn {
     pub(crate) fn new(
         serial: u64,
         peer: SocketAddr,
-        stream: TcpStream,
+        transport: Transport,
         limits: &Limits,
         deadline: Instant,
         locked: bool,
@@ -157,7 +158,7 @@ impl Conn {
             peer,
             joined: false,
             locked,
-            lines: LineReader::new(stream, limits.max_line, READ_SIZE)
+            lines: LineReader::new(transport, limits.max_line, READ_SIZE)
                 .with_read_budget(READS_PER_LINE),
             outbox: Outbox::new(budget),
             mode: Mode::Plain,
@@ -203,7 +204,32 @@ impl Conn {
     }
 
     pub(crate) fn stream_mut(&mut self) -> &mut TcpStream {
-        self.lines.get_mut()
+        self.lines.get_mut().socket_mut()
+    }
+
+    /// A TLS host's connection whose first byte has not come yet.
+    pub(crate) fn is_undecided(&self) -> bool {
+        self.lines.get_ref().is_undecided()
+    }
+
+    /// Lets the first byte decide between TLS and a plain client (see `transport.rs`).
+    pub(crate) fn sniff(&mut self, config: &std::sync::Arc<rustls::ServerConfig>) -> Sniffed {
+        self.lines.get_mut().sniff(config)
+    }
+
+    /// An undecided connection is spoken to in plain text (to say how to connect).
+    pub(crate) fn refuse_tls(&mut self) {
+        self.lines.get_mut().refuse_tls();
+    }
+
+    /// True when reading left TLS output to write (see `Transport::wants_flush`).
+    pub(crate) fn wants_flush(&mut self) -> bool {
+        self.lines.get_mut().wants_flush()
+    }
+
+    /// The address the client connected to, as it would type it.
+    pub(crate) fn local_addr(&self) -> Option<SocketAddr> {
+        self.lines.get_ref().socket().local_addr().ok()
     }
 
     pub(crate) fn is_member(&self) -> bool {
@@ -359,10 +385,12 @@ impl Conn {
         self.lines.unread(line);
     }
 
-    /// Writes what it can of what it is owed; `Ok(true)` when nothing is left.
+    /// Writes what it can of what it is owed; `Ok(true)` when nothing is left, TLS records
+    /// still held by rustls included.
     pub(crate) fn flush(&mut self, log: &Log) -> io::Result<bool> {
-        let mut stream = self.lines.get_ref();
-        self.outbox.flush(log, &mut stream)
+        let transport = self.lines.get_mut();
+        let done = self.outbox.flush(log, transport)?;
+        Ok(done && transport.drain()?)
     }
 
     /// True when it has fallen more than `limit` messages behind in `log`, or holds more of its
@@ -402,7 +430,7 @@ impl Conn {
     }
 
     pub(crate) fn shutdown(&self, how: std::net::Shutdown) {
-        let _ = self.lines.get_ref().shutdown(how);
+        let _ = self.lines.get_ref().socket().shutdown(how);
     }
 
     /// True once everything is written and it waits only for the client's acknowledgement.
@@ -418,13 +446,13 @@ impl Conn {
     /// the client's kernel has not acknowledged, and `nc` stops reading once it sees one, so the
     /// reset waits until the kernel has nothing unacknowledged left and the client has had
     /// [`READ_GRACE`] to read the last lines (`<quit>`), or at most [`LINGER`]. Where the kernel
-    /// does not say what is unacknowledged (not Linux), and for JSON clients, which end on the
-    /// end of the stream, it closes at once.
+    /// does not say what is unacknowledged (not Linux), for JSON clients, which end on the end
+    /// of the stream, and for TLS clients, which end on its `close_notify`, it closes at once.
     pub(crate) fn may_close(&mut self, now: Instant) -> bool {
-        if self.mode != Mode::Plain {
+        if self.mode != Mode::Plain || self.lines.get_ref().is_tls() {
             return true;
         }
-        let Some(unacknowledged) = unacknowledged(self.lines.get_ref()) else {
+        let Some(unacknowledged) = unacknowledged(self.lines.get_ref().socket()) else {
             return true;
         };
         let since = *self.lingers_since.get_or_insert(now);
@@ -432,11 +460,15 @@ impl Conn {
         waited >= LINGER || (waited >= READ_GRACE && unacknowledged == 0)
     }
 
-    /// Closes the connection: with a reset for a plain-mode client (see [`Conn::may_close`]),
-    /// with the end of the stream for everyone else.
-    pub(crate) fn end(self) {
-        let stream = self.lines.get_ref();
-        if self.mode == Mode::Plain && cfg!(target_os = "linux") {
+    /// Closes the connection: with a reset for a plain-mode client in the clear (see
+    /// [`Conn::may_close`]), with the end of the stream for everyone else (after TLS's
+    /// `close_notify`).
+    pub(crate) fn end(mut self) {
+        let transport = self.lines.get_mut();
+        transport.say_goodbye();
+        let tls = transport.is_tls();
+        let stream = transport.socket();
+        if self.mode == Mode::Plain && !tls && cfg!(target_os = "linux") {
             let _ = socket2::SockRef::from(stream).set_linger(Some(std::time::Duration::ZERO));
         } else {
             let _ = stream.shutdown(std::net::Shutdown::Write);
@@ -458,4 +490,150 @@ fn unacknowledged(stream: &TcpStream) -> Option<usize> {
 #[cfg(not(target_os = "linux"))]
 fn unacknowledged(_stream: &TcpStream) -> Option<usize> {
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::sync::Arc;
+
+    use rustls::ClientConnection;
+
+    use super::*;
+    use crate::tls::Session;
+
+    /// A host's TLS connection over loopback with small kernel buffers both ways, its client's
+    /// session and socket (non-blocking), handshake done.
+    fn tls_pair() -> (Conn, Session<ClientConnection>, std::net::TcpStream) {
+        let (server_config, client_config) = crate::tls::testing::configs();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let client =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        client.set_recv_buffer_size(4096).unwrap();
+        client
+            .connect(&listener.local_addr().unwrap().into())
+            .unwrap();
+        let mut client: std::net::TcpStream = client.into();
+        let (accepted, peer) = listener.accept().unwrap();
+        socket2::SockRef::from(&accepted)
+            .set_send_buffer_size(4096)
+            .unwrap();
+        accepted.set_nonblocking(true).unwrap();
+        client.set_nonblocking(true).unwrap();
+
+        let mut transport = Transport::undecided(TcpStream::from_std(accepted));
+        let mut session = Session::new(crate::tls::testing::client(client_config));
+        session.push(&mut client).unwrap();
+        until("the client hello", || {
+            matches!(transport.sniff(&server_config), Sniffed::Tls)
+        });
+        let limits = Limits {
+            max_line: 4096,
+            rate: 0,
+            burst: 1,
+            max_clients: 10,
+        };
+        let deadline = Instant::now() + std::time::Duration::from_secs(60);
+        let mut conn = Conn::new(
+            1,
+            peer,
+            transport,
+            &limits,
+            deadline,
+            false,
+            QueueBudget::unlimited(),
+        );
+        let mut buf = [0u8; 1024];
+        until("the client's handshake", || {
+            assert!(matches!(conn.read_line(), ReadOutcome::Drained));
+            let _ = session.read(&mut client, &mut buf);
+            session.push(&mut client).unwrap();
+            !session.is_handshaking()
+        });
+        // The client's last flight (Finished) ends the host's handshake.
+        until("the host's handshake", || {
+            assert!(matches!(conn.read_line(), ReadOutcome::Drained));
+            conn.wants_flush()
+        });
+        (conn, session, client)
+    }
+
+    /// Polls `done` (non-blocking loopback I/O) until it says so; panics if it never does.
+    fn until(what: &str, mut done: impl FnMut() -> bool) {
+        let deadline = Instant::now() + std::time::Duration::from_secs(5);
+        while !done() {
+            assert!(Instant::now() < deadline, "{what} never came");
+        }
+    }
+
+    #[test]
+    fn a_tls_flush_is_not_done_while_rustls_holds_bytes_the_socket_refused() {
+        let (mut conn, mut session, mut client) = tls_pair();
+        let log = Log::default();
+        // More than the two small kernel buffers hold, less than rustls takes: the outbox hands
+        // it all over at once, and the socket leaves some of it in rustls.
+        let frame: Vec<u8> = (0..24 * 1024u32).map(|i| b'a' + (i % 26) as u8).collect();
+        conn.push(0, Arc::from(frame.clone().into_boxed_slice()));
+        assert!(
+            !conn.flush(&log).unwrap(),
+            "done while the socket has not taken everything"
+        );
+        // The client reads; each time the host hears of free space it flushes again.
+        let mut received = Vec::new();
+        let mut buf = [0u8; 4096];
+        let mut done = false;
+        while received.len() < frame.len() {
+            match session.read(&mut client, &mut buf) {
+                Ok(0) => panic!("closed"),
+                Ok(n) => received.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    done = conn.flush(&log).unwrap();
+                }
+                Err(e) if crate::line::is_budget_spent(&e) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert!(done || conn.flush(&log).unwrap());
+        assert!(received == frame, "the bytes arrived changed");
+    }
+
+    #[test]
+    fn a_plain_flush_writes_straight_to_the_socket() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (accepted, peer) = listener.accept().unwrap();
+        accepted.set_nonblocking(true).unwrap();
+        let transport = Transport::plain(TcpStream::from_std(accepted));
+        let limits = Limits {
+            max_line: 4096,
+            rate: 0,
+            burst: 1,
+            max_clients: 10,
+        };
+        let mut conn = Conn::new(
+            1,
+            peer,
+            transport,
+            &limits,
+            Instant::now(),
+            false,
+            QueueBudget::unlimited(),
+        );
+        conn.push(0, Arc::from(&b"hello\n"[..]));
+        assert!(conn.flush(&Log::default()).unwrap());
+        let mut got = [0u8; 6];
+        client.read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"hello\n");
+        client.write_all(b"ana\n").unwrap();
+        loop {
+            match conn.read_line() {
+                ReadOutcome::Line(line) => {
+                    assert_eq!(line, Line::Text("ana".into()));
+                    break;
+                }
+                ReadOutcome::Drained => continue,
+                _ => panic!("the line did not come"),
+            }
+        }
+    }
 }

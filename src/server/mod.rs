@@ -18,7 +18,8 @@
 //! ```
 //! - the **acceptor** (`acceptor.rs`, on the thread that called [`run`]) hands each new
 //!   connection to a shard;
-//! - each **shard** (`shard.rs`) owns its connections (`conn.rs`): it reads lines, paces flooders
+//! - each **shard** (`shard.rs`) owns its connections (`conn.rs`, each over a `transport.rs`:
+//!   the bare socket, or TLS with `--tls`, the first byte deciding): it reads lines, paces flooders
 //!   (`ratelimit.rs`, `timers.rs`), turns lines into requests by the session rules
 //!   (`session.rs`), sends them to the room as reports (`report.rs`), and writes each member its place in
 //!   the shard's broadcast log (`log.rs`) plus its own frames (`outbox.rs`);
@@ -45,8 +46,8 @@ mod conn;
 mod fanout;
 mod gate;
 pub mod listener;
-mod lockout;
 mod liveness;
+mod lockout;
 mod log;
 mod names;
 mod outbox;
@@ -58,6 +59,7 @@ mod session;
 mod shard;
 pub mod shutdown;
 mod timers;
+mod transport;
 
 use std::fs::{File, OpenOptions};
 use std::net::{SocketAddr, TcpListener};
@@ -68,9 +70,10 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::cli::{HostArgs, LogFormat};
-use crate::error::{Error, Result, describe_io};
+use crate::error::{Error, ExitStatus, Result, describe_io};
 use crate::protocol::plain;
 use crate::protocol::wire::Limits;
+use crate::tls::{self, host::HostTls};
 
 use acceptor::Acceptor;
 use fanout::{Fanout, ShardLink};
@@ -111,6 +114,8 @@ pub struct Config {
     /// Bytes the host may hold for all clients together of replies and private messages
     /// waiting to be read (`--max-queued`, see `budget.rs`).
     pub max_queued: usize,
+    /// With `--tls`: the certificate and the configuration every connection shares.
+    pub tls: Option<HostTls>,
 }
 
 /// The number of shards when `--threads` is not given: one per CPU the host may use.
@@ -127,8 +132,7 @@ impl Config {
         let (password, mut warnings) =
             room_password::resolve(args, args.max_line as usize).map_err(Error::failure)?;
         if password.is_some() {
-            // TLS_WIRING: pass the host's TLS setting once `--tls` exists (false: no TLS yet).
-            warnings.extend(room_password::cleartext_warning(false));
+            warnings.extend(room_password::cleartext_warning(args.uses_tls()));
         }
         Ok(Config {
             room,
@@ -153,8 +157,38 @@ impl Config {
             password,
             warnings,
             max_queued: (args.max_queued as usize).saturating_mul(budget::MIB),
+            tls: host_tls(args)?,
         })
     }
+}
+
+/// The host's TLS, when it serves TLS: from --tls-cert and --tls-key, or its own certificate in
+/// the data directory.
+fn host_tls(args: &HostArgs) -> Result<Option<HostTls>> {
+    if !args.uses_tls() {
+        return Ok(None);
+    }
+    let source = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => tls::host::Source::Files { cert, key },
+        (None, None) => {
+            let dir = args.data_dir.clone().or_else(crate::cli::default_data_dir);
+            let Some(dir) = dir else {
+                return Err(Error::failure(
+                    "this system has no data directory to keep the host's certificate in; \
+                     choose one with --data-dir",
+                ));
+            };
+            return HostTls::set_up(tls::host::Source::DataDir(&dir)).map(Some);
+        }
+        _ => {
+            return Err(Error::new(
+                ExitStatus::Usage,
+                "--tls-cert and --tls-key go together: give both (or neither, for the host's own \
+                 certificate)",
+            ));
+        }
+    };
+    HostTls::set_up(source).map(Some)
 }
 
 /// `chatroom host`: bind, announce, serve until Ctrl-C or SIGTERM.
@@ -185,10 +219,11 @@ pub fn host(args: &HostArgs) -> Result<()> {
     for warning in &config.warnings {
         host_stderr(format, "warning", warning);
     }
+    let summary = config_summary(args, config.tls.as_ref());
     run(listener, config, |stopper| {
         install_interrupt_handler(stopper, format);
         match format {
-            LogFormat::Text => announce(bound, &config_summary(args)),
+            LogFormat::Text => announce(bound, &summary),
             // Only the line scripts (and `chatroom bench`) read stays text: the room's opening
             // is on the console as a JSON note, like everything after it.
             LogFormat::Json => say(&format!("listening on {bound}")),
@@ -202,13 +237,26 @@ struct Summary {
     max_clients: u32,
     /// The room has a password (those who join are asked for it).
     password: bool,
+    tls: Option<TlsSummary>,
 }
 
-fn config_summary(args: &HostArgs) -> Summary {
+/// What the start-up lines say about the host's certificate.
+struct TlsSummary {
+    fingerprint: tls::Fingerprint,
+    cert_path: PathBuf,
+    made: bool,
+}
+
+fn config_summary(args: &HostArgs, tls: Option<&HostTls>) -> Summary {
     Summary {
         room: crate::sanitize::clean(&args.name).trim().to_string(),
         max_clients: args.max_clients,
         password: args.password.is_some() || args.password_file.is_some(),
+        tls: tls.map(|tls| TlsSummary {
+            fingerprint: tls.fingerprint(),
+            cert_path: tls.cert_path().to_path_buf(),
+            made: tls.was_made(),
+        }),
     }
 }
 
@@ -216,17 +264,50 @@ fn announce(bound: SocketAddr, config: &Summary) {
     say(&format!("listening on {bound}"));
     let port = bound.port();
     let hosts = join_hosts(bound);
+    if let Some(tls) = &config.tls {
+        for line in certificate_lines(tls) {
+            say(&line);
+        }
+    }
     say(&open_line(&config.room, config.max_clients));
     for host in &hosts {
-        let nc_host = host.trim_start_matches('[').trim_end_matches(']');
-        say(&format!(
-            "    chatroom join {host}:{port}    (or: nc {nc_host} {port})"
+        say(&join_line(
+            host,
+            port,
+            config.tls.as_ref().map(|t| t.fingerprint),
         ));
     }
     if config.password {
         say("    (they will be asked for the room's password)");
     }
     say("press Ctrl-C to close the room");
+}
+
+/// The start-up lines about the certificate: which, and the fingerprint clients check.
+fn certificate_lines(tls: &TlsSummary) -> [String; 2] {
+    let which = if tls.made {
+        format!(
+            "made a TLS certificate for this host: {}",
+            tls.cert_path.display()
+        )
+    } else {
+        format!("TLS certificate: {}", tls.cert_path.display())
+    };
+    [which, format!("fingerprint: {}", tls.fingerprint)]
+}
+
+/// How to join at `host:port`, with our own client and with a tool people already have.
+fn join_line(host: &str, port: u16, tls: Option<tls::Fingerprint>) -> String {
+    match tls {
+        Some(fingerprint) => format!(
+            "    chatroom join --tls {host}:{port} --fingerprint {fingerprint}    \
+             (or: openssl s_client -quiet -connect {host}:{port})"
+        ),
+        None => {
+            let nc_host = host.trim_start_matches('[').trim_end_matches(']');
+            format!("    chatroom join {host}:{port}    (or: nc {nc_host} {port})")
+        }
+    }
 }
 
 /// The start-up line that says how many people the room takes.
@@ -358,6 +439,7 @@ pub fn run(
         keepalive: config.keepalive,
         ping: Arc::from(crate::protocol::Event::Ping.to_json_line().into_bytes()),
         budget: budget.clone(),
+        tls: config.tls.as_ref().map(|tls| Arc::clone(tls.config())),
     });
     let open = Arc::new(AtomicUsize::new(0));
     let (report_tx, report_rx) = crossbeam_channel::bounded(report::REPORT_BACKLOG);
@@ -406,8 +488,16 @@ pub fn run(
     ready(stopper.clone());
     // After `ready`, which prints `listening on`: in JSON this note is on the same stdout, and
     // scripts expect the listening line first.
+    let text = match &config.tls {
+        Some(tls) => format!(
+            "room {} opened on {bound} with TLS, certificate fingerprint {}",
+            config.room,
+            tls.fingerprint()
+        ),
+        None => format!("room {} opened on {bound}", config.room),
+    };
     opening.record(activity::Activity::Note {
-        text: format!("room {} opened on {bound}", config.room),
+        text,
         console: false,
     });
     drop(opening);

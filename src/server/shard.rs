@@ -51,6 +51,7 @@ use super::report::{Newcomer, ShardReport};
 use super::session::{self, Step};
 use super::shutdown::FLUSH_GRACE;
 use super::timers::{Due, Timers};
+use super::transport::{Sniffed, Transport};
 use crate::line::Line;
 use crate::protocol::wire::{LeaveReason, Limits};
 use crate::protocol::{Mode, plain};
@@ -70,6 +71,12 @@ const LINES_PER_FLUSH: usize = 256;
 
 /// How often a closing connection that waits for its client's acknowledgement looks again.
 const LINGER_CHECK: Duration = Duration::from_millis(10);
+
+/// How long a connection to a TLS host may stay silent before it is told how to connect (and
+/// closed). A TLS client sends its first bytes (its ClientHello) the moment it has connected;
+/// silence means a plain client waiting for a greeting that cannot come: `nc`, or `chatroom join`
+/// without `--tls`. Seconds, not the whole handshake timeout, so they hear it while they wait.
+const SNIFF_GRACE: Duration = Duration::from_secs(3);
 
 /// What every shard needs to know about the room's rules.
 pub(crate) struct ShardRules {
@@ -95,6 +102,9 @@ pub(crate) struct ShardRules {
     pub(crate) ping: Frame,
     /// The host-wide budget for bytes queued for single clients (`--max-queued`).
     pub(crate) budget: QueueBudget,
+    /// With `--tls`: the configuration every connection's TLS shares. Connections are then
+    /// undecided until their first byte says whether they speak TLS.
+    pub(crate) tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// A shard's channels: its mailbox, where it reports to the room, and what it tells the acceptor
@@ -265,6 +275,61 @@ impl Shard {
     /// Reads and handles the lines a connection has sent, within its budget and its pace, and
     /// returns how many it handled.
     fn handle_input(&mut self, slot: usize) -> usize {
+        if self.conns.get(slot).is_some_and(Conn::is_undecided) && !self.decide(slot) {
+            return 0;
+        }
+        let handled = self.read_lines(slot);
+        // Reading TLS can leave output behind: the handshake's last records, when the socket
+        // was full, or plaintext that waited for the handshake to end.
+        if let Some(conn) = self.conns.get_mut(slot)
+            && conn.wants_flush()
+        {
+            self.owe(slot);
+        }
+        handled
+    }
+
+    /// A TLS host's new connection: its first byte decides whether it speaks TLS (then it is
+    /// greeted, inside TLS) or is a plain client (then it hears how to connect, and is closed).
+    /// True when it may be read now.
+    fn decide(&mut self, slot: usize) -> bool {
+        let Some(tls) = &self.rules.tls else {
+            return true;
+        };
+        match self.conns[slot].sniff(tls) {
+            Sniffed::Waiting => false,
+            Sniffed::Tls => {
+                self.greet(slot);
+                true
+            }
+            Sniffed::Plain => {
+                self.tell_how_to_connect(slot);
+                false
+            }
+            Sniffed::Gone => {
+                self.drop_conn(slot, LeaveReason::Disconnected);
+                false
+            }
+        }
+    }
+
+    /// Tells a client that spoke (or said nothing) in plain text to a TLS host how to connect,
+    /// in one line, and closes it.
+    fn tell_how_to_connect(&mut self, slot: usize) {
+        let conn = &mut self.conns[slot];
+        conn.refuse_tls();
+        conn.close_after_flush();
+        let (host, port) = match conn.local_addr() {
+            Some(SocketAddr::V6(v6)) => (format!("[{}]", v6.ip()), v6.port()),
+            Some(SocketAddr::V4(v4)) => (v4.ip().to_string(), v4.port()),
+            None => ("HOST".to_string(), 0),
+        };
+        let line = crate::tls::sniff::plain_client_line(&host, port);
+        self.push_frame(slot, Arc::from(line.into_bytes()));
+    }
+
+    /// The lines of [`Shard::handle_input`].
+    fn read_lines(&mut self, slot: usize) -> usize {
         for handled in 0..LINES_PER_TURN {
             let Some(conn) = self.conns.get_mut(slot) else {
                 return handled;
@@ -432,6 +497,15 @@ impl Shard {
             if conn.is_joining() {
                 continue; // Its deadline is set again if the room refuses the nickname.
             }
+            if conn.is_undecided() {
+                // Its deadline is the handshake timeout after it connected.
+                let timeout = self.rules.handshake_timeout;
+                let connected = conn.deadline().map_or(now, |d| d - timeout);
+                if now >= connected + SNIFF_GRACE.min(timeout) {
+                    self.tell_how_to_connect(due.slot);
+                }
+                continue;
+            }
             if let Some(every) = self.rules.keepalive {
                 match conn.check_liveness(now, every) {
                     Verdict::NotDue => {}
@@ -507,10 +581,14 @@ impl Shard {
         let slot = entry.key();
         let locked = self.rules.locked;
         let budget = self.rules.budget.clone();
+        let transport = match self.rules.tls {
+            Some(_) => Transport::undecided(stream),
+            None => Transport::plain(stream),
+        };
         let mut conn = Conn::new(
             serial,
             peer,
-            stream,
+            transport,
             &self.rules.limits,
             deadline,
             locked,
@@ -526,6 +604,19 @@ impl Shard {
         }
         entry.insert(conn);
         self.timers.add(deadline, Due { slot, id: serial });
+        // A TLS connection is greeted once its handshake has begun (see `decide`), or told how to
+        // connect if it stays silent.
+        if self.rules.tls.is_none() {
+            self.greet(slot);
+        } else {
+            let silence = Instant::now() + SNIFF_GRACE;
+            self.timers
+                .add(silence.min(deadline), Due { slot, id: serial });
+        }
+    }
+
+    /// Queues the greeting: the room's, or the news that it is full.
+    fn greet(&mut self, slot: usize) {
         let (here, max) = (
             self.rules.headcount.load(Ordering::Relaxed),
             self.rules.limits.max_clients,

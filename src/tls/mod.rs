@@ -8,10 +8,30 @@
 //! client without post-quantum support negotiates today.
 //!
 //! - [`fingerprint`]: a certificate's SHA-256 fingerprint, written and read as ssh does.
+//! - [`known_hosts`]: the hosts a client trusts by fingerprint, one `HOST:PORT SHA256:...` a
+//!   line, as ssh keeps them.
+//! - [`verify`]: how a client decides to trust a host's certificate (a pinned fingerprint, a
+//!   certificate authority, or `known_hosts` and trust on first use).
+//! - [`session`]: a rustls connection driven over a non-blocking socket (the host's shards use
+//!   it; it is generic over the side, so a client's event loop can too).
+//! - [`sniff`]: telling a TLS client from a plain one by its first byte.
+//! - [`certificate`]: a certificate and key read from PEM files, and the host's rustls config.
+//! - [`self_signed`]: the host's own certificate, made once and kept in its data directory.
+//! - [`host`]: the host's TLS set up from its options.
 
+pub mod certificate;
 pub mod fingerprint;
+pub mod host;
+pub mod known_hosts;
+pub mod self_signed;
+pub mod session;
+pub mod sniff;
+#[cfg(test)]
+pub(crate) mod testing;
+pub mod verify;
 
 pub use fingerprint::Fingerprint;
+pub use session::Session;
 
 /// The one crypto provider every TLS config in chatroom is built with.
 // The deprecation is rustls asking for post-quantum key exchange (see above), not a defect.

@@ -1,12 +1,14 @@
-//! [`Conn`]: a raw line-oriented TCP connection to the host. Every read has a deadline
-//! ([`TIMEOUT`]), every line received is kept, and a failed expectation panics showing them.
+//! [`Conn`]: a raw line-oriented TCP connection to the host, in the clear or inside TLS (see
+//! `tls.rs`). Every read has a deadline ([`TIMEOUT`]), every line received is kept, and a failed
+//! expectation panics showing them.
 
-use std::io::{BufRead, BufReader, ErrorKind, Write};
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
 
 use super::TIMEOUT;
 use super::host::Host;
+use super::tls::TlsStream;
 
 /// The greeting every connection receives first (README, "Wire protocol"), for room `name` and
 /// a handshake timeout of `seconds`.
@@ -33,7 +35,7 @@ enum ReadEnd {
 
 /// A line-oriented TCP connection to the host that remembers every line it received.
 pub struct Conn {
-    reader: BufReader<TcpStream>,
+    reader: BufReader<Wire>,
     /// Bytes of a line not yet terminated when a read timed out.
     partial: Vec<u8>,
     /// Every complete line received so far (newline and trailing `\r` removed).
@@ -71,16 +73,26 @@ impl Conn {
 
     fn from_stream(stream: TcpStream) -> Conn {
         stream.set_nodelay(true).unwrap();
+        Conn::over(Wire::Plain(stream))
+    }
+
+    /// A connection inside TLS (see [`super::tls::connect`]).
+    pub fn from_tls(stream: TlsStream) -> Conn {
+        Conn::over(Wire::Tls(Box::new(stream)))
+    }
+
+    fn over(wire: Wire) -> Conn {
         Conn {
-            reader: BufReader::new(stream),
+            reader: BufReader::new(wire),
             partial: Vec::new(),
             received: Vec::new(),
             closed: false,
         }
     }
 
+    /// The TCP socket (under TLS, the one TLS runs over).
     pub fn stream(&self) -> &TcpStream {
-        self.reader.get_ref()
+        self.reader.get_ref().socket()
     }
 
     /// Every complete line received so far.
@@ -90,9 +102,10 @@ impl Conn {
 
     /// Writes raw bytes; panics if the host closed the connection.
     pub fn send_raw(&mut self, bytes: &[u8]) {
-        let mut stream = self.reader.get_ref();
+        let stream = self.reader.get_mut();
         stream
             .write_all(bytes)
+            .and_then(|()| stream.flush())
             .unwrap_or_else(|e| panic!("write to host failed ({e}); received so far:\n{self:?}"));
     }
 
@@ -110,8 +123,7 @@ impl Conn {
             if now >= deadline {
                 return Err(ReadEnd::TimedOut);
             }
-            self.reader
-                .get_ref()
+            self.stream()
                 .set_read_timeout(Some(deadline - now))
                 .unwrap();
             match self.reader.read_until(b'\n', &mut self.partial) {
@@ -200,7 +212,7 @@ impl Conn {
 
     /// Closes our side abruptly, without saying goodbye.
     pub fn drop_connection(self) {
-        let _ = self.reader.get_ref().shutdown(Shutdown::Both);
+        let _ = self.stream().shutdown(Shutdown::Both);
     }
 }
 
@@ -221,5 +233,45 @@ impl std::fmt::Debug for Conn {
             writeln!(f, "[connection closed]")?;
         }
         Ok(())
+    }
+}
+
+/// What a [`Conn`] talks over: the bare socket, or TLS over it.
+enum Wire {
+    Plain(TcpStream),
+    Tls(Box<TlsStream>),
+}
+
+impl Wire {
+    fn socket(&self) -> &TcpStream {
+        match self {
+            Wire::Plain(stream) => stream,
+            Wire::Tls(tls) => tls.get_ref(),
+        }
+    }
+}
+
+impl Read for Wire {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Wire::Plain(stream) => stream.read(buf),
+            Wire::Tls(tls) => tls.read(buf),
+        }
+    }
+}
+
+impl Write for Wire {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Wire::Plain(stream) => stream.write(buf),
+            Wire::Tls(tls) => tls.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Wire::Plain(stream) => stream.flush(),
+            Wire::Tls(tls) => tls.flush(),
+        }
     }
 }

@@ -12,7 +12,8 @@ use super::process::{chatroom, lines_of, wait_for_exit};
 
 /// `chatroom join SERVER ARGS...` (`args` start with the server) in a clean environment (see
 /// [`chatroom`]) whose HOME and XDG_DATA_HOME are in `home`, so the line editor's history stays
-/// there, and whose terminal, user and locale are fixed.
+/// there, and so does `known_hosts` (`CHATROOM_DATA_DIR` too: Windows does not read the XDG
+/// variables), and whose terminal, user and locale are fixed.
 pub fn join_command(home: &Path, args: &[&str]) -> Command {
     let mut command = chatroom();
     command
@@ -20,6 +21,7 @@ pub fn join_command(home: &Path, args: &[&str]) -> Command {
         .args(args)
         .env("HOME", home)
         .env("XDG_DATA_HOME", home.join("data"))
+        .env("CHATROOM_DATA_DIR", home.join("data").join("chatroom"))
         .env_remove("XDG_CONFIG_HOME")
         .env("TERM", "xterm-256color")
         .env("USER", "tester")

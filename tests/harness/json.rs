@@ -19,7 +19,11 @@ pub struct JsonClient {
 impl JsonClient {
     /// Connects and reads the plain-text greeting.
     pub fn connect(host: &Host) -> JsonClient {
-        let mut conn = Conn::connect(host);
+        JsonClient::greeted(host, Conn::connect(host))
+    }
+
+    /// Reads the greeting on a connection made elsewhere (inside TLS, say).
+    pub fn greeted(host: &Host, mut conn: Conn) -> JsonClient {
         conn.expect_greeting(host);
         JsonClient {
             conn,
@@ -30,7 +34,12 @@ impl JsonClient {
     /// Connects, says hello as `nick` and returns the client with its `welcome` event; panics if
     /// the host answers anything else.
     pub fn join(host: &Host, nick: &str) -> JsonClient {
-        let mut client = JsonClient::connect(host);
+        JsonClient::join_over(host, Conn::connect(host), nick)
+    }
+
+    /// [`JsonClient::join`] over a connection made elsewhere (inside TLS, say).
+    pub fn join_over(host: &Host, conn: Conn, nick: &str) -> JsonClient {
+        let mut client = JsonClient::greeted(host, conn);
         let reply = client.hello(nick);
         assert_eq!(
             reply["type"], "welcome",

@@ -17,7 +17,12 @@
 //! - `json`: [`JsonClient`], JSON-lines mode as bots speak it.
 //! - `join`: `chatroom join` with piped stdin and stdout ([`PipedClient`]).
 //! - `pty` (Unix only): `chatroom join` in a pseudo-terminal ([`pty::PtyClient`]).
-//! - `nc` (Unix only): the real `nc`, as people on the classic tutorial client run it.
+//! - `nc` (Unix only): the real `nc`, as people on the classic tutorial client run it, and
+//!   `openssl s_client`, the same way, for a host with `--tls`.
+//! - `tls`: TLS from the client's side: a rustls client pinned to the fingerprint the host
+//!   printed (for [`Conn`] and the clients built on it); a `host --tls` in a data directory,
+//!   clients with their own `known_hosts`, certificates from a certificate authority made at
+//!   test time, and [`tls::Tap`], a relay recording what crosses the wire.
 //! - `files`: temporary directories, waiting for a line the host writes to a file, and the
 //!   repository's checked-in files.
 
@@ -37,6 +42,7 @@ pub mod plain;
 pub mod process;
 #[cfg(unix)]
 pub mod pty;
+pub mod tls;
 
 use std::time::Duration;
 

@@ -1,5 +1,6 @@
 //! The real `nc` (OpenBSD's, Debian's `netcat-openbsd`), the client the classic tutorials use:
-//! [`Nc`] runs it with its input kept open, as a person's terminal is.
+//! [`Nc`] runs it with its input kept open, as a person's terminal is. `openssl s_client` is run
+//! the same way, for a host with `--tls`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -21,13 +22,34 @@ impl Nc {
 
     /// `nc ARGS...`, as a README line runs it.
     pub fn start(args: &[&str]) -> Nc {
-        let mut child = Command::new("nc")
-            .args(args)
+        let mut nc = Command::new("nc");
+        nc.args(args);
+        Nc::spawn(
+            nc,
+            "nc runs (CI installs netcat-openbsd; install it to run these tests)",
+        )
+    }
+
+    /// `openssl s_client -quiet -connect 127.0.0.1:PORT`, the TLS client people already have,
+    /// as the host's start-up lines and the README suggest it for a `--tls` host.
+    pub fn openssl(host: &Host) -> Nc {
+        let mut openssl = Command::new("openssl");
+        openssl.args(["s_client", "-quiet", "-connect", &host.server()]);
+        Nc::spawn(
+            openssl,
+            "openssl runs (CI installs it; install it to run these tests)",
+        )
+    }
+
+    /// Runs `cmd` with its input kept open and its output read line by line (`missing` is the
+    /// panic message should it not start).
+    fn spawn(mut cmd: Command, missing: &str) -> Nc {
+        let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("nc runs (CI installs netcat-openbsd; install it to run these tests)");
+            .expect(missing);
         let input = child.stdin.take().unwrap();
         let stdout = child.stdout.take().unwrap();
         let (tx, output) = crossbeam_channel::unbounded();

@@ -46,6 +46,13 @@ impl PlainClient {
         client
     }
 
+    /// [`PlainClient::join`] over a connection made elsewhere (inside TLS, say).
+    pub fn join_over(host: &Host, conn: Conn, nick: &str) -> PlainClient {
+        let mut client = PlainClient::greeted(host, conn);
+        client.choose_nick(nick);
+        client
+    }
+
     /// Like [`PlainClient::join`], with a tiny kernel receive buffer (see
     /// [`Conn::connect_with_small_receive_buffer`]).
     pub fn join_with_small_receive_buffer(host: &Host, nick: &str) -> PlainClient {

@@ -136,7 +136,11 @@ impl Session {
     /// reported before anyone types a name. The first default is the OS user name (or
     /// `guest`); a default the room refused is not offered again.
     fn join_asking(&self, terminal: &mut Terminal, given: Option<&str>) -> Result<Option<Joined>> {
-        let mut open = Some(connection::greet(&self.target, self.timeout)?);
+        let mut open = Some(connection::greet(
+            &self.target,
+            &self.security,
+            self.timeout,
+        )?);
         // A room with a password says so in its greeting: the password comes before the
         // nickname, as it does for nc users. A room without one is not sent one.
         let asks = open.as_ref().is_some_and(Open::needs_password);
@@ -185,12 +189,12 @@ impl Session {
         for fresh in [false, true] {
             let connection = match open.take() {
                 Some(connection) if !fresh => connection,
-                _ => connection::greet(&self.target, self.timeout)?,
+                _ => connection::greet(&self.target, &self.security, self.timeout)?,
             };
             match connection.hello(nick, password)? {
                 Hello::Joined(joined) => return Ok(Ok(*joined)),
                 Hello::NickRefused(why, connection) => {
-                    *open = Some(connection);
+                    *open = Some(*connection);
                     return Ok(Err(why));
                 }
                 Hello::Closed => {}

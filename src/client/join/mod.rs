@@ -49,6 +49,7 @@ use crate::client::connection::{EventStream, Requests, Welcome};
 use crate::client::editor;
 use crate::client::render::{Renderer, Style};
 use crate::client::roster::Roster;
+use crate::client::stream::Security;
 use crate::client::target::{self, Target};
 use crate::color;
 use crate::error::{Error, ExitStatus, Result};
@@ -67,6 +68,7 @@ pub fn run(args: &JoinArgs) -> Result<()> {
     }));
     let session = Session {
         target,
+        security: Security::of(&args.server, on_terminal && !args.json),
         timeout,
         renderer,
         password: crate::client::password::given(&args.server)?,
@@ -88,6 +90,8 @@ pub fn run(args: &JoinArgs) -> Result<()> {
 struct Session {
     /// Where to connect; errors name it.
     target: Target,
+    /// In clear or over TLS, and whom to trust.
+    security: Security,
     /// How long to wait for the host when an answer is owed (connecting, the welcome, acks).
     timeout: Duration,
     /// Shared by both threads and the line editor, which draws the prompt with it.

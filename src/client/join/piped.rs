@@ -30,7 +30,7 @@ impl Session {
         let nick = resolve_nick(args.server.nick.as_deref())?;
         let password = self.password.as_ref();
         let (welcome, events, requests) =
-            connection::join(&self.target, &nick, password, self.timeout)?;
+            connection::join(&self.target, &self.security, &nick, password, self.timeout)?;
         let mut out = Stdout;
         if write_welcome(&mut out, &welcome, &self.renderer, args.json).is_err() {
             return Ok(()); // Nobody is reading.

@@ -1,0 +1,218 @@
+//! Opening a TLS session with a host: the TCP connection, the rustls handshake with chatroom's
+//! verifier, asking the user about a host never seen (then connecting again with the accepted
+//! fingerprint pinned), remembering a newly trusted host, and handshake failures in one line.
+
+use std::io;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use rustls::client::danger::ServerCertVerifier;
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, ClientConnection};
+
+use super::connection::{self, is_timeout};
+use super::stream::Stream;
+use super::target::Target;
+use super::trust::{self, Trust};
+use crate::error::{Error, ExitStatus, Result, describe_io, to_stderr};
+use crate::tls::known_hosts::KnownHosts;
+use crate::tls::verify::{self, NewHosts, Outcome, Policy, Refusal, Verifier};
+use crate::tls::{self, Fingerprint};
+
+/// Connects to `target` over TLS, trusting its certificate as `trust` says.
+pub fn open(target: &Target, timeout: Duration, trust: &Trust) -> Result<Stream> {
+    let mut trust = trust.clone();
+    let known_hosts = trust.known_hosts.clone();
+    // Set once the user has said yes: the fingerprint they accepted, to remember.
+    let mut accepted = None;
+    loop {
+        let mut socket = connection::connect(target, timeout)?;
+        socket
+            .set_read_timeout(Some(timeout))
+            .and_then(|()| socket.set_write_timeout(Some(timeout)))
+            .map_err(|e| failed(target, &describe_io(&e)))?;
+        let verifier = Arc::new(Verifier::new(
+            tls::provider(),
+            Policy {
+                host: target.to_string(),
+                pin: trust.pin,
+                known_hosts: known_hosts.clone(),
+                new_hosts: trust.new_hosts,
+                // Only a certificate without a pin is checked against the authorities.
+                authorities: trust.pin.is_none().then(authorities).flatten(),
+            },
+        ));
+        let mut tls = session(target, verifier.clone())?;
+        let result = handshake(&mut tls, &mut socket);
+        match (result, verifier.outcome()) {
+            (Ok(()), outcome) => {
+                let newly_trusted = match outcome {
+                    Some(Outcome::Remember(presented)) => Some(presented),
+                    _ => accepted,
+                };
+                if let Some(presented) = newly_trusted {
+                    remember(target, &presented, known_hosts.as_ref());
+                }
+                return Ok(Stream::Tls(socket, Box::new(tls)));
+            }
+            (
+                Err(_),
+                Some(Outcome::Refused(Refusal::Unknown {
+                    presented,
+                    why,
+                    ask,
+                })),
+            ) if ask && accepted.is_none() => {
+                drop(socket);
+                if !trust::ask(target, &presented, &why)? {
+                    return Err(trust::declined(target));
+                }
+                // Connect again, trusting exactly what the user saw.
+                trust.pin = Some(presented);
+                trust.new_hosts = NewHosts::Never;
+                accepted = Some(presented);
+            }
+            (Err(_), Some(Outcome::Refused(refusal))) => {
+                return Err(trust::refused(target, &refusal, known_hosts.as_ref()));
+            }
+            (Err(e), _) => return Err(handshake_failed(target, &e, timeout)),
+        }
+    }
+}
+
+/// The system's certificate authorities, loaded once per process (reading the root store is
+/// not free); `None` where the system has none.
+fn authorities() -> Option<Arc<dyn ServerCertVerifier>> {
+    static AUTHORITIES: OnceLock<Option<Arc<dyn ServerCertVerifier>>> = OnceLock::new();
+    AUTHORITIES
+        .get_or_init(|| verify::system_authorities(tls::provider()).ok())
+        .clone()
+}
+
+/// A client session for `target` with `verifier` deciding about its certificate.
+fn session(target: &Target, verifier: Arc<Verifier>) -> Result<ClientConnection> {
+    let config = ClientConfig::builder_with_provider(tls::provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| failed(target, &e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    let name = ServerName::try_from(target.host.clone()).map_err(|_| {
+        Error::new(
+            ExitStatus::Usage,
+            format!(
+                "cannot use '{}' as a TLS server name (a host name or an IP address)",
+                target.host
+            ),
+        )
+    })?;
+    ClientConnection::new(Arc::new(config), name).map_err(|e| failed(target, &e.to_string()))
+}
+
+/// Runs the handshake to its end on the blocking socket.
+fn handshake(tls: &mut ClientConnection, socket: &mut std::net::TcpStream) -> io::Result<()> {
+    while tls.is_handshaking() {
+        tls.complete_io(socket)?;
+    }
+    // Our last handshake flight, if rustls holds any back.
+    while tls.wants_write() {
+        tls.write_tls(socket)?;
+    }
+    Ok(())
+}
+
+/// Adds a host the user has just trusted to `known_hosts`, and says so. A file that cannot be
+/// written costs only the next question, so it is a warning.
+fn remember(target: &Target, presented: &Fingerprint, file: Option<&KnownHosts>) {
+    let Some(file) = file else {
+        to_stderr(format_args!(
+            "chatroom: trusted {target} ({presented}) for this time only: this system names no \
+             data directory to keep known_hosts in"
+        ));
+        return;
+    };
+    match file.add(&target.to_string(), presented) {
+        Ok(()) => to_stderr(format_args!(
+            "chatroom: trusted {target} ({presented}); remembered in {}",
+            file.path().display()
+        )),
+        Err(e) => to_stderr(format_args!(
+            "chatroom: trusted {target} ({presented}) for this time only: cannot write {}: {}",
+            file.path().display(),
+            describe_io(&e)
+        )),
+    }
+}
+
+fn failed(target: &Target, why: &str) -> Error {
+    Error::new(
+        ExitStatus::CannotConnect,
+        format!("TLS handshake with {target} failed: {why}"),
+    )
+}
+
+/// A handshake that failed for another reason than the certificate, in one line.
+fn handshake_failed(target: &Target, e: &io::Error, timeout: Duration) -> Error {
+    let tls_error = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+    let why = match tls_error {
+        // What a host without --tls answers (its plain-text greeting) is no TLS record at all.
+        Some(rustls::Error::InvalidMessage(_)) => {
+            return Error::new(
+                ExitStatus::CannotConnect,
+                format!("cannot connect to {target}: the host does not speak TLS; drop --tls"),
+            );
+        }
+        Some(rustls::Error::AlertReceived(alert)) => format!("the host refused it ({alert:?})"),
+        Some(other) => other.to_string(),
+        None if is_timeout(e) => format!("no answer within {} s", timeout.as_secs()),
+        None => describe_io(e),
+    };
+    failed(target, &format!("{why} (is the host started with --tls?)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target() -> Target {
+        Target {
+            host: "chat.example.org".into(),
+            port: 6000,
+        }
+    }
+
+    fn failure(e: io::Error) -> String {
+        handshake_failed(&target(), &e, Duration::from_secs(10)).to_string()
+    }
+
+    #[test]
+    fn a_plain_host_is_named_as_such() {
+        let garbage = rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType);
+        let text = failure(io::Error::new(io::ErrorKind::InvalidData, garbage));
+        assert_eq!(
+            text,
+            "cannot connect to chat.example.org:6000: the host does not speak TLS; drop --tls"
+        );
+    }
+
+    #[test]
+    fn other_failures_are_one_line_with_a_hint() {
+        let alert = rustls::Error::AlertReceived(rustls::AlertDescription::HandshakeFailure);
+        let text = failure(io::Error::new(io::ErrorKind::InvalidData, alert));
+        assert!(
+            text.starts_with(
+                "TLS handshake with chat.example.org:6000 failed: the host refused it"
+            ),
+            "{text}"
+        );
+        let silent = failure(io::Error::from(io::ErrorKind::WouldBlock));
+        assert_eq!(
+            silent,
+            "TLS handshake with chat.example.org:6000 failed: no answer within 10 s \
+             (is the host started with --tls?)"
+        );
+        assert!(!silent.contains('\n'));
+    }
+}
