@@ -13,6 +13,7 @@ use std::process::Command;
 
 use base64::Engine as _;
 use harness::{Conn, Host, JsonClient, PlainClient, temp_dir, tls};
+use rustls::pki_types::pem::PemObject as _;
 use serde_json::json;
 
 /// `host --tls --data-dir DIR` and the rest of `args`.
@@ -205,6 +206,37 @@ fn the_certificate_is_made_once_and_the_fingerprint_survives_restarts() {
         let mode = std::fs::metadata(key).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "the key is readable by its owner only");
     }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn without_data_dir_the_certificate_lives_in_the_users_data_directory() {
+    let data = temp_dir();
+    let mut cmd = Host::command(&["--tls"]);
+    cmd.env("XDG_DATA_HOME", data.path());
+    let host = Host::launch(cmd, &["--tls"]);
+    let cert = data.path().join("chatroom").join("tls").join("cert.pem");
+    host.wait_for_console("the certificate made in the data directory", |l| {
+        l == format!("made a TLS certificate for this host: {}", cert.display())
+    });
+    assert!(cert.exists());
+}
+
+#[test]
+fn the_json_console_names_the_fingerprint_in_its_opening_note() {
+    let dir = temp_dir();
+    let host = tls_host(dir.path(), &["--log-format", "json"]);
+    let note = host.wait_for_console("the opening note", |l| l.contains("opened on"));
+    let note: serde_json::Value = serde_json::from_str(&note).unwrap();
+    let text = note["text"].as_str().unwrap();
+    let (_, print) = text
+        .split_once("with TLS, certificate fingerprint ")
+        .unwrap_or_else(|| panic!("{text}"));
+    let print: chatroom::tls::Fingerprint = print.parse().unwrap();
+    // The certificate the host serves is the one the note names.
+    let pem = std::fs::read(dir.path().join("tls").join("cert.pem")).unwrap();
+    let der = rustls::pki_types::CertificateDer::from_pem_slice(&pem).unwrap();
+    assert_eq!(print, chatroom::tls::Fingerprint::of_der(&der));
 }
 
 /// A certificate and key made by `openssl req`, as an operator would (or as a CA would hand
