@@ -377,3 +377,30 @@ fn a_stalled_handshake_holds_up_nobody() {
     }
     drop(others);
 }
+
+#[test]
+fn a_hundred_handshakes_at_once_all_get_in() {
+    let dir = temp_dir();
+    let args = [
+        "--max-per-ip",
+        "0",
+        "--max-clients",
+        "200",
+        "--threads",
+        "2",
+    ];
+    let host = tls_host(dir.path(), &args);
+    std::thread::scope(|scope| {
+        let host = &host;
+        let joiners: Vec<_> = (0..100)
+            .map(|i| {
+                // Each is welcomed (join_over checks), its handshake in flight with the others'.
+                scope.spawn(move || {
+                    JsonClient::join_over(host, tls::connect(host), &format!("u{i}"))
+                })
+            })
+            .collect();
+        let clients: Vec<JsonClient> = joiners.into_iter().map(|j| j.join().unwrap()).collect();
+        assert_eq!(clients.len(), 100);
+    });
+}
