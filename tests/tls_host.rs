@@ -13,6 +13,7 @@ use std::process::Command;
 
 use base64::Engine as _;
 use harness::{Conn, Host, JsonClient, PlainClient, temp_dir, tls};
+use rustls::pki_types::pem::PemObject as _;
 use serde_json::json;
 
 /// `host --tls --data-dir DIR` and the rest of `args`.
@@ -207,6 +208,37 @@ fn the_certificate_is_made_once_and_the_fingerprint_survives_restarts() {
     }
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn without_data_dir_the_certificate_lives_in_the_users_data_directory() {
+    let data = temp_dir();
+    let mut cmd = Host::command(&["--tls"]);
+    cmd.env("XDG_DATA_HOME", data.path());
+    let host = Host::launch(cmd, &["--tls"]);
+    let cert = data.path().join("chatroom").join("tls").join("cert.pem");
+    host.wait_for_console("the certificate made in the data directory", |l| {
+        l == format!("made a TLS certificate for this host: {}", cert.display())
+    });
+    assert!(cert.exists());
+}
+
+#[test]
+fn the_json_console_names_the_fingerprint_in_its_opening_note() {
+    let dir = temp_dir();
+    let host = tls_host(dir.path(), &["--log-format", "json"]);
+    let note = host.wait_for_console("the opening note", |l| l.contains("opened on"));
+    let note: serde_json::Value = serde_json::from_str(&note).unwrap();
+    let text = note["text"].as_str().unwrap();
+    let (_, print) = text
+        .split_once("with TLS, certificate fingerprint ")
+        .unwrap_or_else(|| panic!("{text}"));
+    let print: chatroom::tls::Fingerprint = print.parse().unwrap();
+    // The certificate the host serves is the one the note names.
+    let pem = std::fs::read(dir.path().join("tls").join("cert.pem")).unwrap();
+    let der = rustls::pki_types::CertificateDer::from_pem_slice(&pem).unwrap();
+    assert_eq!(print, chatroom::tls::Fingerprint::of_der(&der));
+}
+
 /// A certificate and key made by `openssl req`, as an operator would (or as a CA would hand
 /// them over), in `dir`.
 fn openssl_certificate(dir: &Path) -> (String, String) {
@@ -344,4 +376,31 @@ fn a_stalled_handshake_holds_up_nobody() {
         alice.expect("*** bot left (quit)");
     }
     drop(others);
+}
+
+#[test]
+fn a_hundred_handshakes_at_once_all_get_in() {
+    let dir = temp_dir();
+    let args = [
+        "--max-per-ip",
+        "0",
+        "--max-clients",
+        "200",
+        "--threads",
+        "2",
+    ];
+    let host = tls_host(dir.path(), &args);
+    std::thread::scope(|scope| {
+        let host = &host;
+        let joiners: Vec<_> = (0..100)
+            .map(|i| {
+                // Each is welcomed (join_over checks), its handshake in flight with the others'.
+                scope.spawn(move || {
+                    JsonClient::join_over(host, tls::connect(host), &format!("u{i}"))
+                })
+            })
+            .collect();
+        let clients: Vec<JsonClient> = joiners.into_iter().map(|j| j.join().unwrap()).collect();
+        assert_eq!(clients.len(), 100);
+    });
 }

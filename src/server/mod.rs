@@ -168,17 +168,15 @@ fn host_tls(args: &HostArgs) -> Result<Option<HostTls>> {
     if !args.uses_tls() {
         return Ok(None);
     }
-    let source = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => tls::host::Source::Files { cert, key },
-        (None, None) => {
-            let dir = args.data_dir.clone().or_else(crate::cli::default_data_dir);
-            let Some(dir) = dir else {
-                return Err(Error::failure(
-                    "this system has no data directory to keep the host's certificate in; \
-                     choose one with --data-dir",
-                ));
-            };
-            return HostTls::set_up(tls::host::Source::DataDir(&dir)).map(Some);
+    let data_dir = args.data_dir.clone().or_else(crate::cli::default_data_dir);
+    let source = match (&args.tls_cert, &args.tls_key, &data_dir) {
+        (Some(cert), Some(key), _) => tls::host::Source::Files { cert, key },
+        (None, None, Some(dir)) => tls::host::Source::DataDir(dir),
+        (None, None, None) => {
+            return Err(Error::failure(
+                "this system has no data directory to keep the host's certificate in; choose \
+                 one with --data-dir",
+            ));
         }
         _ => {
             return Err(Error::new(

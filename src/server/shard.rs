@@ -18,7 +18,8 @@
 //! # One turn
 //! 1. wait for readiness, a deadline, or the [`Waker`] (the room or the acceptor posted mail);
 //! 2. read and interpret lines from readable connections (pacing flooders), in passes over
-//!    whoever has more, until the turn has `LINES_PER_FLUSH` lines or runs dry;
+//!    whoever has more, until the turn has `LINES_PER_FLUSH` lines or runs dry (on a `--tls`
+//!    host a new connection's first byte says first whether it speaks TLS: `transport.rs`);
 //! 3. fire due deadlines (handshake timeouts, the end of a flooder's pause, pinging a silent JSON
 //!    member or letting it go: see `liveness.rs`);
 //! 4. send the turn's reports to the room in one batch;

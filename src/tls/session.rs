@@ -223,6 +223,8 @@ mod tests {
         bytes: VecDeque<u8>,
         capacity: usize,
         closed: bool,
+        /// At most this many bytes per read, when set (a peer that trickles).
+        per_read: Option<usize>,
     }
 
     /// One end of an in-memory non-blocking socket pair.
@@ -261,7 +263,10 @@ mod tests {
                     Err(io::ErrorKind::WouldBlock.into())
                 };
             }
-            let n = buf.len().min(lane.bytes.len());
+            let n = buf
+                .len()
+                .min(lane.bytes.len())
+                .min(lane.per_read.unwrap_or(usize::MAX));
             for (slot, byte) in buf.iter_mut().zip(lane.bytes.drain(..n)) {
                 *slot = byte;
             }
@@ -437,5 +442,31 @@ mod tests {
         assert_eq!(err.kind(), io::ErrorKind::InvalidData, "{err}");
         let alert = client_end.incoming.borrow().bytes.front().copied();
         assert_eq!(alert, Some(0x15), "an alert record went out");
+    }
+
+    #[test]
+    fn a_trickle_without_plaintext_gives_way_and_loses_nothing() {
+        let (mut server, mut client) = sessions();
+        let (mut server_end, mut client_end) = socket_pair(64 * 1024);
+        settle(&mut server, &mut server_end, &mut client, &mut client_end);
+        client
+            .write_vectored(&mut client_end, &[IoSlice::new(b"hello\n")])
+            .unwrap();
+        // The record arrives a byte per read: no plaintext for many reads, more always waiting.
+        server_end.incoming.borrow_mut().per_read = Some(1);
+        let mut buf = [0u8; 64];
+        let mut gave_way = 0;
+        let n = loop {
+            match server.read(&mut server_end, &mut buf) {
+                Ok(n) => break n,
+                Err(e) if crate::line::is_budget_spent(&e) => gave_way += 1,
+                Err(e) => panic!("{e}"),
+            }
+        };
+        assert_eq!(&buf[..n], b"hello\n");
+        assert!(
+            gave_way >= 2,
+            "a record of 20-odd bytes is more than {READS_PER_CALL} reads"
+        );
     }
 }
