@@ -37,3 +37,16 @@ pub use session::Session;
 pub fn provider() -> std::sync::Arc<rustls::crypto::CryptoProvider> {
     std::sync::Arc::new(rustls::crypto::ring::default_provider())
 }
+
+/// A client configuration built with [`provider`], the safe default protocol versions and
+/// `verifier` deciding about the host's certificate.
+pub fn client_config(
+    verifier: std::sync::Arc<dyn rustls::client::danger::ServerCertVerifier>,
+) -> Result<std::sync::Arc<rustls::ClientConfig>, rustls::Error> {
+    let config = rustls::ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    Ok(std::sync::Arc::new(config))
+}
