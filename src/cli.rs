@@ -538,6 +538,26 @@ pub struct BenchArgs {
     /// Print the report as one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+
+    /// Every client speaks TLS (the host must be started with --tls; a started host is). The
+    /// host's certificate is checked: a started host's own certificate is pinned, another host's
+    /// must match --fingerprint, be in known_hosts, or be signed by an authority this system
+    /// trusts.
+    #[arg(long)]
+    pub tls: bool,
+
+    /// Trust the host's certificate only if it has this fingerprint (SHA256:..., as `chatroom
+    /// host --tls` prints it); implies --tls.
+    #[arg(long, value_name = "SHA256:...", conflicts_with = "spawn_host",
+          value_hint = ValueHint::Other)]
+    pub fingerprint: Option<crate::tls::Fingerprint>,
+}
+
+impl BenchArgs {
+    /// Whether the clients speak TLS: --tls, or a --fingerprint to check.
+    pub fn uses_tls(&self) -> bool {
+        self.tls || self.fingerprint.is_some()
+    }
 }
 
 /// The protocol dialect `chatroom bench` clients speak.

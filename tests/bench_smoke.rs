@@ -115,6 +115,26 @@ fn a_json_run_longer_than_the_hosts_ping_timeout_answers_its_pings() {
 }
 
 #[test]
+fn a_tls_room_delivers_everything_intact_in_both_dialects() {
+    for mode in ["plain", "json"] {
+        let report = bench(&[
+            "--tls",
+            "--mode",
+            mode,
+            "--clients",
+            "20",
+            "--senders",
+            "2",
+            "--messages",
+            "300",
+        ]);
+        assert_clean(&report);
+        assert_eq!(report["tls"], true, "{report}");
+        assert_eq!(number(&report, "expected"), 2.0 * 300.0 * 19.0);
+    }
+}
+
+#[test]
 fn stalled_clients_are_left_out_of_the_expected_deliveries() {
     let report = bench(&["--clients", "10", "--stalled", "2", "--messages", "100"]);
     assert_clean(&report);

@@ -14,7 +14,7 @@
 //! phase ends when every expected delivery has arrived, or when nothing has moved for
 //! `idle_timeout`, in which case what is missing is reported as lost.
 
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -28,6 +28,7 @@ use super::newlines::newlines;
 use super::payload::{Payload, Stamp};
 use super::senders::{self, Schedule};
 use super::tally::{Delivery, DeliveryTally};
+use super::wire::{TlsClients, Wire};
 use crate::cli::BenchMode;
 use crate::error::{Error, ExitStatus, Result, describe_io};
 use crate::protocol::wire::ClientRequest;
@@ -71,6 +72,8 @@ pub struct Plan {
     pub connect_batch: usize,
     pub connect_timeout: Duration,
     pub idle_timeout: Duration,
+    /// `--tls`: every client speaks TLS, checking the host's certificate as this says.
+    pub tls: Option<TlsClients>,
 }
 
 impl Plan {
@@ -169,7 +172,7 @@ enum State {
 }
 
 struct Client {
-    stream: Option<TcpStream>,
+    stream: Option<Wire>,
     state: State,
     /// The start of a line whose end has not arrived yet.
     carry: Vec<u8>,
@@ -232,6 +235,11 @@ struct Load<'a> {
     pacing_lag: Duration,
     /// A paced sender is waiting for the window, not for the clock.
     window_blocked: bool,
+}
+
+/// Whether a short read from `client` means its socket is drained (see [`Wire::short_read_drains`]).
+fn stream_drains(client: &Client) -> bool {
+    client.stream.as_ref().is_none_or(Wire::short_read_drains)
 }
 
 /// Runs the three phases against `plan.addr`; `milestone` is called between them.
@@ -399,13 +407,13 @@ impl Load<'_> {
     /// Opens connection `i` (non-blocking) and queues its hello.
     fn open(&mut self, i: usize) {
         let nick = inbound::nick(i as u32 + 1);
-        let result = TcpStream::connect(self.plan.addr).and_then(|mut stream| {
+        let result = TcpStream::connect(self.plan.addr).and_then(|mut socket| {
             self.poll.registry().register(
-                &mut stream,
+                &mut socket,
                 Token(i),
                 Interest::READABLE | Interest::WRITABLE,
             )?;
-            Ok(stream)
+            Wire::new(socket, self.plan.tls.as_ref())
         });
         let client = &mut self.clients[i];
         match result {
@@ -523,7 +531,7 @@ impl Load<'_> {
 
     /// A connecting socket became ready: find out whether it connected.
     fn finish_connect(&mut self, i: usize) {
-        let Some(stream) = self.clients[i].stream.as_ref() else {
+        let Some(stream) = self.clients[i].stream.as_ref().map(Wire::socket) else {
             return;
         };
         let outcome = match stream.take_error() {
@@ -558,7 +566,7 @@ impl Load<'_> {
 
     fn drop_stream(&mut self, i: usize) {
         if let Some(mut stream) = self.clients[i].stream.take() {
-            let _ = self.poll.registry().deregister(&mut stream);
+            let _ = self.poll.registry().deregister(stream.socket_mut());
         }
         self.clients[i].carry = Vec::new();
         self.clients[i].out = Vec::new();
@@ -585,6 +593,11 @@ impl Load<'_> {
         let Some(stream) = client.stream.as_mut() else {
             return;
         };
+        // Inside TLS, records rustls could not hand the socket last time go first. (An error
+        // here, as below, is left to the read side, which sees the connection end.)
+        if !matches!(stream.push(), Ok(true)) {
+            return;
+        }
         while client.written < client.out.len() {
             match stream.write(&client.out[client.written..]) {
                 Ok(0) => break,
@@ -633,6 +646,11 @@ impl Load<'_> {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // TLS records that held no data used this turn's reads: more may be waiting.
+                Err(e) if crate::line::is_budget_spent(&e) => {
+                    self.again.push(i);
+                    break;
+                }
                 Err(e) => {
                     self.connection_error(i, &e);
                     break;
@@ -657,10 +675,9 @@ impl Load<'_> {
             }
             if client.state == State::Stalled {
                 client.carry = Vec::new();
-                if let Some(mut stream) = client.stream.take() {
+                if let Some(stream) = client.stream.as_mut() {
                     // Kept open and never read: the host sees a client that stopped reading.
-                    let _ = self.poll.registry().deregister(&mut stream);
-                    client.stream = Some(stream);
+                    let _ = self.poll.registry().deregister(stream.socket_mut());
                 }
                 break;
             }
@@ -672,7 +689,7 @@ impl Load<'_> {
             // A short read on Linux means the socket was drained: epoll reports the next data
             // as a new edge, so the usual extra read that only returns WouldBlock can be skipped.
             // In a big room, where each join notice arrives on its own, that halves the reads.
-            if cfg!(target_os = "linux") && n < READ_CHUNK {
+            if cfg!(target_os = "linux") && n < READ_CHUNK && stream_drains(&self.clients[i]) {
                 break;
             }
         }

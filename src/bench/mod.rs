@@ -18,6 +18,8 @@
 //!   with.
 //! - [`host`]: starting a host, and its CPU and memory from `/proc`.
 //! - [`report`]: the table and the JSON.
+//! - `wire`: a client's bytes over the bare socket or inside TLS; `tls`: how `--tls` clients
+//!   check the host's certificate.
 
 mod accepted;
 pub mod host;
@@ -28,6 +30,8 @@ pub mod payload;
 pub mod report;
 pub mod senders;
 pub mod tally;
+mod tls;
+mod wire;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -59,6 +63,8 @@ struct BenchConfig {
     host_args: Vec<String>,
     host_pid: Option<u32>,
     json: bool,
+    tls: bool,
+    fingerprint: Option<crate::tls::Fingerprint>,
 }
 
 /// The plan, before the address is known.
@@ -139,6 +145,8 @@ impl BenchConfig {
             host_args: args.host_arg.clone(),
             host_pid: args.host_pid,
             json: args.json,
+            tls: args.uses_tls(),
+            fingerprint: args.fingerprint,
         })
     }
 }
@@ -174,19 +182,42 @@ pub fn run(args: &BenchArgs) -> Result<()> {
 
     install_interrupt_handler();
 
+    // A started TLS host gets a certificate made here, in a directory of the run's own, so the
+    // clients can pin exactly that one.
+    let own_certificate = match (config.tls, config.spawn_host) {
+        (true, true) => Some(tls::OwnCertificate::make()?),
+        _ => None,
+    };
     let mut spawned = if config.spawn_host {
-        Some(host::spawn(
-            parts.clients,
-            config.host_cpu,
-            &config.host_args,
-        )?)
+        let mut host_args = config.host_args.clone();
+        if let Some(own) = &own_certificate {
+            host_args.extend(own.host_args());
+        }
+        Some(host::spawn(parts.clients, config.host_cpu, &host_args)?)
     } else {
         None
     };
-    let (addr, server_name) = match (&spawned, &config.server) {
-        (Some(host), _) => (host.addr, host.addr.to_string()),
-        (None, Some(target)) => (resolve(target)?, target.to_string()),
+    let target = match (&spawned, &config.server) {
+        (Some(host), _) => target::Target {
+            host: host.addr.ip().to_string(),
+            port: host.addr.port(),
+        },
+        (None, Some(target)) => target.clone(),
         (None, None) => unreachable!("either a server or a spawned host"),
+    };
+    let addr = match &spawned {
+        Some(host) => host.addr,
+        None => resolve(&target)?,
+    };
+    let server_name = target.to_string();
+    let tls_clients = if config.tls {
+        let pin = own_certificate
+            .as_ref()
+            .map(tls::OwnCertificate::fingerprint)
+            .or(config.fingerprint);
+        Some(tls::clients(&target, pin)?)
+    } else {
+        None
     };
     let pid = spawned.as_ref().map(|h| h.pid()).or(config.host_pid);
     if let Some(pid) = config.host_pid
@@ -209,6 +240,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         connect_batch: parts.connect_batch,
         connect_timeout: parts.connect_timeout,
         idle_timeout: parts.idle_timeout,
+        tls: tls_clients,
     };
 
     let sample = || pid.and_then(host::sample);
@@ -367,6 +399,7 @@ fn build_report(
             BenchMode::Plain => "plain",
             BenchMode::Json => "json",
         },
+        tls: plan.tls.is_some(),
         clients: plan.clients,
         senders: plan.senders,
         stalled: plan.stalled,

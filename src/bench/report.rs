@@ -13,6 +13,8 @@ pub struct Report {
     pub server: String,
     pub spawned_host: bool,
     pub mode: &'static str,
+    /// Every client spoke TLS (`--tls`).
+    pub tls: bool,
     pub clients: usize,
     pub senders: usize,
     pub stalled: usize,
@@ -160,9 +162,10 @@ impl Report {
         rows.push((
             "load",
             format!(
-                "{} mode, {} clients ({} sending, {} stalled), {} messages of {} B per sender, \
+                "{} mode{}, {} clients ({} sending, {} stalled), {} messages of {} B per sender, \
                  {pace}, {window}",
                 self.mode,
+                if self.tls { " over TLS" } else { "" },
                 count(self.clients as u64),
                 count(self.senders as u64),
                 count(self.stalled as u64),
@@ -362,6 +365,7 @@ mod tests {
             server: "127.0.0.1:40000".into(),
             spawned_host: true,
             mode: "plain",
+            tls: false,
             clients: 100,
             senders: 1,
             stalled: 0,
