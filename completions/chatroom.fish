@@ -117,9 +117,11 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l window -d 'M
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l connect-batch -d 'Connections that may be opening or waiting for their welcome at once' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l connect-timeout -d 'Give up connecting when the room has not welcomed everyone within this many seconds' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l idle-timeout -d 'End the run when nothing has arrived for this many seconds, and count what is missing as lost' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l fingerprint -d 'Trust the host\'s certificate only if it has this fingerprint (SHA256:..., as `chatroom host --tls` prints it); implies --tls' -r -f
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l config -d 'Read default settings from this TOML file instead of chatroom.toml in the user\'s config directory (host, join and send read it; see the README\'s Configuration section)' -r -F
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l spawn-host -d 'Start a host for the run (this same binary, on 127.0.0.1 and a free port, with --rate-limit 0 --quiet and room for every client), measure its CPU and memory, and stop it afterwards'
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l json -d 'Print the report as one JSON object instead of a table'
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l tls -d 'Every client speaks TLS (the host must be started with --tls; a started host is). The host\'s certificate is checked: a started host\'s own certificate is pinned, another host\'s must match --fingerprint, be in known_hosts, or be signed by an authority this system trusts'
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l no-config -d 'Read no config file, not even --config\'s'
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -s V -l version -d 'Print version'

@@ -4,11 +4,10 @@
 
 use std::sync::Arc;
 
-use rustls::pki_types::ServerName;
-
 use super::wire::TlsClients;
+use crate::client::handshake::server_name;
 use crate::client::target::Target;
-use crate::error::{Error, ExitStatus, Result};
+use crate::error::{Error, Result};
 use crate::tls::known_hosts::KnownHosts;
 use crate::tls::self_signed::Store;
 use crate::tls::verify::{self, NewHosts, Policy, Verifier};
@@ -66,21 +65,12 @@ pub fn clients(target: &Target, pin: Option<Fingerprint>) -> Result<TlsClients> 
         Policy {
             host: target.to_string(),
             pin,
-            known_hosts: KnownHosts::default_file(),
+            known_hosts: KnownHosts::in_data_dir(None),
             new_hosts: NewHosts::Never,
             authorities,
         },
     );
     let config = tls::client_config(Arc::new(verifier))
         .map_err(|e| Error::failure(format!("cannot set up TLS for the clients: {e}")))?;
-    let name = ServerName::try_from(target.host.clone()).map_err(|_| {
-        Error::new(
-            ExitStatus::Usage,
-            format!(
-                "cannot use '{}' as a TLS server name (a host name or an IP address)",
-                target.host
-            ),
-        )
-    })?;
-    Ok(TlsClients::new(config, name))
+    Ok(TlsClients::new(config, server_name(target)?))
 }

@@ -6,9 +6,9 @@ use std::io;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use rustls::ClientConnection;
 use rustls::client::danger::ServerCertVerifier;
 use rustls::pki_types::ServerName;
-use rustls::{ClientConfig, ClientConnection};
 
 use super::connection::{self, is_timeout};
 use super::stream::Stream;
@@ -91,13 +91,13 @@ fn authorities() -> Option<Arc<dyn ServerCertVerifier>> {
 
 /// A client session for `target` with `verifier` deciding about its certificate.
 fn session(target: &Target, verifier: Arc<Verifier>) -> Result<ClientConnection> {
-    let config = ClientConfig::builder_with_provider(tls::provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| failed(target, &e.to_string()))?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
-    let name = ServerName::try_from(target.host.clone()).map_err(|_| {
+    let config = tls::client_config(verifier).map_err(|e| failed(target, &e.to_string()))?;
+    ClientConnection::new(config, server_name(target)?).map_err(|e| failed(target, &e.to_string()))
+}
+
+/// The name TLS checks the host's certificate against: the host as the user wrote it.
+pub(crate) fn server_name(target: &Target) -> Result<ServerName<'static>> {
+    ServerName::try_from(target.host.clone()).map_err(|_| {
         Error::new(
             ExitStatus::Usage,
             format!(
@@ -105,8 +105,7 @@ fn session(target: &Target, verifier: Arc<Verifier>) -> Result<ClientConnection>
                 target.host
             ),
         )
-    })?;
-    ClientConnection::new(Arc::new(config), name).map_err(|e| failed(target, &e.to_string()))
+    })
 }
 
 /// Runs the handshake to its end on the blocking socket.
