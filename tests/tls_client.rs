@@ -469,3 +469,25 @@ mod on_a_terminal {
         assert_eq!(ana.exit_code(), 3);
     }
 }
+
+#[test]
+fn a_refusal_before_tls_is_shown_as_the_hosts_words() {
+    // One address may have a quarter of --max-per-ip connections choosing a nickname (here 1):
+    // a second is turned away at once, in one plain line, before any TLS.
+    let data = temp_dir();
+    let host = tls_host(data.path(), &["--max-per-ip", "4"]);
+    let print = printed_fingerprint(&host).to_string();
+    let _holding = std::net::TcpStream::connect(host.server()).expect("a first connection");
+    let home = temp_dir();
+    let output = send_from(
+        home.path(),
+        &host.server(),
+        &["--nick", "ana", "--fingerprint", &print, "hello"],
+    )
+    .output()
+    .expect("send runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("refused us"), "{stderr}");
+    assert!(!stderr.contains("does not speak TLS"), "{stderr}");
+}

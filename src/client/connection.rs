@@ -287,7 +287,7 @@ impl Open {
 /// The error for a host that turned us away with a plain `error:` line (`why` is what
 /// follows it). A TLS host saying that it takes only TLS is a connection that could not be
 /// made (the user adds --tls); anything else is a refusal.
-fn host_said(target: &Target, why: &str) -> Error {
+pub(crate) fn host_said(target: &Target, why: &str) -> Error {
     let why = sanitize::clean(why.trim());
     if why.starts_with(crate::tls::sniff::TLS_ONLY) {
         return Error::new(

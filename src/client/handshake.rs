@@ -43,7 +43,9 @@ pub fn open(target: &Target, timeout: Duration, trust: &Trust) -> Result<Stream>
             },
         ));
         let mut tls = session(target, verifier.clone())?;
-        let result = handshake(&mut tls, &mut socket);
+        let mut watched = FirstBytes::new(&mut socket);
+        let result = handshake(&mut tls, &mut watched);
+        let first = watched.seen;
         match (result, verifier.outcome()) {
             (Ok(()), outcome) => {
                 let newly_trusted = match outcome {
@@ -75,7 +77,7 @@ pub fn open(target: &Target, timeout: Duration, trust: &Trust) -> Result<Stream>
             (Err(_), Some(Outcome::Refused(refusal))) => {
                 return Err(trust::refused(target, &refusal, known_hosts.as_ref()));
             }
-            (Err(e), _) => return Err(handshake_failed(target, &e, timeout)),
+            (Err(e), _) => return Err(handshake_failed(target, &e, timeout, &first)),
         }
     }
 }
@@ -109,7 +111,10 @@ pub(crate) fn server_name(target: &Target) -> Result<ServerName<'static>> {
 }
 
 /// Runs the handshake to its end on the blocking socket.
-fn handshake(tls: &mut ClientConnection, socket: &mut std::net::TcpStream) -> io::Result<()> {
+fn handshake(
+    tls: &mut ClientConnection,
+    socket: &mut (impl io::Read + io::Write),
+) -> io::Result<()> {
     while tls.is_handshaking() {
         tls.complete_io(socket)?;
     }
@@ -151,11 +156,17 @@ fn failed(target: &Target, why: &str) -> Error {
 }
 
 /// A handshake that failed for another reason than the certificate, in one line.
-fn handshake_failed(target: &Target, e: &io::Error, timeout: Duration) -> Error {
+fn handshake_failed(target: &Target, e: &io::Error, timeout: Duration, first: &[u8]) -> Error {
     let tls_error = e
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>());
     let why = match tls_error {
+        // A TLS host turns some connections away before any TLS (too many from one address, a
+        // full host): in one plain line, which is what the user needs to read.
+        Some(rustls::Error::InvalidMessage(_)) if plain_refusal(first).is_some() => {
+            let why = plain_refusal(first).unwrap_or_default();
+            return connection::host_said(target, &why);
+        }
         // What a host without --tls answers (its plain-text greeting) is no TLS record at all.
         Some(rustls::Error::InvalidMessage(_)) => {
             return Error::new(
@@ -171,9 +182,67 @@ fn handshake_failed(target: &Target, e: &io::Error, timeout: Duration) -> Error 
     failed(target, &format!("{why} (is the host started with --tls?)"))
 }
 
+/// The socket during the handshake, keeping the first bytes the host sent: when they are no
+/// TLS at all, they may be a plain-text refusal worth showing.
+struct FirstBytes<'a, S> {
+    socket: &'a mut S,
+    seen: Vec<u8>,
+}
+
+/// Bytes of the host's first answer kept: one refusal line.
+const FIRST_BYTES: usize = 512;
+
+impl<'a, S> FirstBytes<'a, S> {
+    fn new(socket: &'a mut S) -> Self {
+        FirstBytes {
+            socket,
+            seen: Vec::new(),
+        }
+    }
+}
+
+impl<S: io::Read> io::Read for FirstBytes<'_, S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.socket.read(buf)?;
+        let room = FIRST_BYTES.saturating_sub(self.seen.len());
+        self.seen.extend_from_slice(&buf[..n.min(room)]);
+        Ok(n)
+    }
+}
+
+impl<S: io::Write> io::Write for FirstBytes<'_, S> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.socket.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.socket.flush()
+    }
+}
+
+/// The reason in a host's plain-text refusal (`error: WHY`), if that is what `first` holds.
+fn plain_refusal(first: &[u8]) -> Option<String> {
+    let line = first.split(|&b| b == b'\n').next()?;
+    let text = String::from_utf8_lossy(line);
+    text.trim_end_matches('\r')
+        .strip_prefix("error:")
+        .map(|why| why.trim().to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plain_refusal_before_tls_is_read_out() {
+        assert_eq!(
+            plain_refusal(b"error: too many connections from your address\r\n").as_deref(),
+            Some("too many connections from your address")
+        );
+        assert_eq!(plain_refusal(b"chatroom: welcome to lobby\n"), None);
+        assert_eq!(plain_refusal(b"\x16\x03\x03\x00"), None);
+        assert_eq!(plain_refusal(b""), None);
+    }
 
     fn target() -> Target {
         Target {
@@ -183,7 +252,7 @@ mod tests {
     }
 
     fn failure(e: io::Error) -> String {
-        handshake_failed(&target(), &e, Duration::from_secs(10)).to_string()
+        handshake_failed(&target(), &e, Duration::from_secs(10), b"").to_string()
     }
 
     #[test]
