@@ -39,46 +39,34 @@ impl JsonClient {
 
     /// [`JsonClient::join`] over a connection made elsewhere (inside TLS, say).
     pub fn join_over(host: &Host, conn: Conn, nick: &str) -> JsonClient {
-        let mut client = JsonClient::greeted(host, conn);
-        let reply = client.hello(nick);
-        assert_eq!(
-            reply["type"], "welcome",
-            "reply to hello as {nick}: {reply}"
-        );
-        client.welcome = reply;
-        client
+        JsonClient::greeted(host, conn)
+            .welcomed(nick, json!({"type": "hello", "v": 1, "nick": nick}))
     }
 
     /// Connects to a room with a password and says hello as `nick` with `password`; panics
     /// unless welcomed.
     pub fn join_with_password(host: &Host, nick: &str, password: &str) -> JsonClient {
-        let mut client = JsonClient::connect(host);
-        client.send(json!({"type": "hello", "v": 1, "nick": nick, "password": password}));
-        let reply = client.next_event();
-        assert_eq!(
-            reply["type"], "welcome",
-            "reply to hello as {nick}: {reply}"
-        );
-        client.welcome = reply;
-        client
+        let hello = json!({"type": "hello", "v": 1, "nick": nick, "password": password});
+        JsonClient::connect(host).welcomed(nick, hello)
     }
 
     /// Like [`JsonClient::join`], with a tiny kernel receive buffer (see
     /// [`Conn::connect_with_small_receive_buffer`]): a client that stops reading fills up soon.
     pub fn join_with_small_receive_buffer(host: &Host, nick: &str) -> JsonClient {
-        let mut conn = Conn::connect_with_small_receive_buffer(host);
-        conn.expect_greeting(host);
-        let mut client = JsonClient {
-            conn,
-            welcome: Value::Null,
-        };
-        let reply = client.hello(nick);
+        let conn = Conn::connect_with_small_receive_buffer(host);
+        JsonClient::join_over(host, conn, nick)
+    }
+
+    /// Sends `hello` (as `nick`) and keeps the welcome; panics if the host answers anything else.
+    fn welcomed(mut self, nick: &str, hello: Value) -> JsonClient {
+        self.send(hello);
+        let reply = self.next_event();
         assert_eq!(
             reply["type"], "welcome",
             "reply to hello as {nick}: {reply}"
         );
-        client.welcome = reply;
-        client
+        self.welcome = reply;
+        self
     }
 
     /// Sends `{"type":"hello","v":1,"nick":NICK}` and returns the host's reply.

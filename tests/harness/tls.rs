@@ -16,10 +16,9 @@ use std::thread;
 use std::time::Duration;
 
 use chatroom::tls::Fingerprint;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme};
+use chatroom::tls::verify::{NewHosts, Policy, Verifier};
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, ClientConnection};
 
 use super::conn::Conn;
 use super::host::Host;
@@ -79,80 +78,20 @@ fn server_name() -> ServerName<'static> {
     ServerName::try_from("localhost").unwrap()
 }
 
-/// A client configuration that accepts exactly the certificate with `fingerprint`.
+/// A client configuration that accepts exactly the certificate with `fingerprint`, as
+/// `join --fingerprint` does (chatroom's own verifier, pinned; signatures are still checked).
 pub fn client_config(fingerprint: Fingerprint) -> Arc<ClientConfig> {
-    let provider = chatroom::tls::provider();
-    let verifier = Arc::new(Pinned {
-        fingerprint,
-        provider: Arc::clone(&provider),
-    });
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
-    Arc::new(config)
-}
-
-/// Trusts one certificate, by its fingerprint; signatures are still checked.
-#[derive(Debug)]
-struct Pinned {
-    fingerprint: Fingerprint,
-    provider: Arc<CryptoProvider>,
-}
-
-impl ServerCertVerifier for Pinned {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        if Fingerprint::of_der(end_entity).matches(&self.fingerprint) {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::General(
-                "not the certificate the host printed".into(),
-            ))
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
+    let verifier = Verifier::new(
+        chatroom::tls::provider(),
+        Policy {
+            host: "test".into(),
+            pin: Some(fingerprint),
+            known_hosts: None,
+            new_hosts: NewHosts::Never,
+            authorities: None,
+        },
+    );
+    chatroom::tls::client_config(Arc::new(verifier)).expect("a TLS client configuration")
 }
 
 /// A `chatroom host --tls` whose own certificate is kept in `data_dir`; `args` follow.
