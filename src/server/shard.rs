@@ -433,6 +433,7 @@ impl Shard {
                 nick,
                 announce,
                 password,
+                replay,
             } => {
                 // Only the digest goes on to the room: the password stays here, and is dropped.
                 let key = match (self.conns[slot].is_locked(), password) {
@@ -452,6 +453,7 @@ impl Shard {
                     peer,
                     key,
                     stalled,
+                    replay,
                 }));
             }
             Step::Unlock(attempt) => {
