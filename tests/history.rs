@@ -179,6 +179,8 @@ fn since_replays_exactly_the_gap_and_counts_what_was_forgotten() {
         end(&replayed),
         &json!({"type": "history_end", "count": 2, "missed": 0})
     );
+    // Coming back is announced like any join.
+    ana.expect_join("b");
 
     // Seen up to "1": "2" is no longer held (the ring holds 3, 4, 5).
     let (_c, replayed) = join_for_history(&host, "c", json!({"since": seqs[0]}));

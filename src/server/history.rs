@@ -17,8 +17,11 @@
 //!
 //! # For a durable store
 //! A store that keeps the room on disk fills the history on start by calling
-//! [`History::remember`] with the stored messages, oldest first (it keeps the newest
-//! `--history`); the room then goes on numbering after the last stored seq.
+//! [`History::remember`] with its newest stored messages, oldest first. Older stored messages are
+//! not counted as forgotten (`forgotten_through`, `forgotten`), so until the store sets those too
+//! (or answers a `since` from disk itself) a `since` before the oldest loaded message is told
+//! it missed nothing. The room must go on numbering after the last seq it ever gave, not just
+//! the last message's: joins and leaves take seq numbers too.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
