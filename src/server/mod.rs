@@ -24,7 +24,8 @@
 //!   (`session.rs`), sends them to the room as reports (`report.rs`), and writes each member its place in
 //!   the shard's broadcast log (`log.rs`) plus its own frames (`outbox.rs`);
 //! - the **room** (`room.rs`) alone keeps the room: it admits (checking a room's password and
-//!   locking out addresses that guess, `gate.rs` and `lockout.rs`), numbers, routes, and hands each
+//!   locking out addresses that guess, `gate.rs` and `lockout.rs`; replaying the room's last
+//!   public messages to each newcomer, `history.rs`), numbers, routes, and hands each
 //!   turn to the fan-out (`fanout.rs`), which renders every broadcast once per dialect and sends
 //!   the same bytes to every shard: its work per event is O(shards), never O(members);
 //! - the **activity** thread (`activity.rs`) prints the console and writes the transcript, fed
@@ -45,6 +46,7 @@ pub mod budget;
 mod conn;
 mod fanout;
 mod gate;
+mod history;
 pub mod listener;
 mod liveness;
 mod lockout;
@@ -116,6 +118,8 @@ pub struct Config {
     pub max_queued: usize,
     /// With `--tls`: the certificate and the configuration every connection shares.
     pub tls: Option<HostTls>,
+    /// Public messages the room keeps to replay to newcomers (`--history`); 0: none.
+    pub history: usize,
 }
 
 /// The number of shards when `--threads` is not given: one per CPU the host may use.
@@ -158,6 +162,7 @@ impl Config {
             warnings,
             max_queued: (args.max_queued as usize).saturating_mul(budget::MIB),
             tls: host_tls(args)?,
+            history: args.history as usize,
         })
     }
 }
@@ -468,7 +473,15 @@ pub fn run(
     };
     let (stop_tx, stop_rx) = crossbeam_channel::bounded(1);
     let fanout = Fanout::new(links.clone());
-    let room = Room::new(profile, headcount, recorder.clone(), fanout, budget);
+    let history = history::History::new(config.history);
+    let room = Room::new(
+        profile,
+        headcount,
+        recorder.clone(),
+        fanout,
+        budget,
+        history,
+    );
     threads.push(spawn("room".into(), move || {
         room.run(&report_rx, &stop_rx)
     })?);

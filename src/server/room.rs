@@ -22,6 +22,7 @@ use super::budget::QueueBudget;
 use super::conn::ConnRef;
 use super::fanout::{Fanout, OrderKind, Rendered};
 use super::gate::{self, Denied, Gate, Key};
+use super::history::History;
 use super::names::Names;
 use super::report::{Newcomer, ShardReport};
 use super::session::{self, Step};
@@ -131,6 +132,8 @@ pub(crate) struct Room {
     /// Bytes of private messages routed this turn to members not reading, which their shards
     /// have not charged to the budget yet: counted so one turn cannot route past the budget.
     routed_to_stalled: usize,
+    /// The last public messages, replayed to newcomers (`--history`).
+    history: History,
 }
 
 impl Room {
@@ -140,6 +143,7 @@ impl Room {
         recorder: Recorder,
         fanout: Fanout,
         budget: QueueBudget,
+        history: History,
     ) -> Self {
         Room {
             gate: profile.password.map(Gate::new),
@@ -155,6 +159,7 @@ impl Room {
             churn: Churn::default(),
             budget,
             routed_to_stalled: 0,
+            history,
         }
     }
 
@@ -341,6 +346,7 @@ impl Room {
             peer,
             key,
             stalled,
+            replay,
         } = newcomer;
         // The password first: whether the room is full or a nickname taken is for those who
         // know it.
@@ -383,6 +389,15 @@ impl Room {
         };
         let welcome = Rendered::new(&welcome).get(mode).clone();
         self.fanout.order(conn, OrderKind::Admit { welcome });
+        let today = Timestamp::now().0.date_naive();
+        if let Some(replayed) = self.history.replay(replay, mode, self.seq, today) {
+            let body = match replayed.shared {
+                true => OrderKind::Shared(replayed.body),
+                false => OrderKind::Frame(replayed.body),
+            };
+            self.fanout.order(conn, body);
+            self.fanout.order(conn, OrderKind::Frame(replayed.end));
+        }
         if !announce {
             return Ok(());
         }
@@ -465,7 +480,9 @@ impl Room {
             kind,
             to: None,
             text,
+            history: false,
         };
+        self.history.remember(&event);
         self.publish(event, Some(conn));
         self.ack(conn, mode, id, Some(seq));
     }
@@ -499,6 +516,7 @@ impl Room {
             kind: MessageKind::Pm,
             to: Some(to.clone()),
             text,
+            history: false,
         };
         let frame = Rendered::new(&event).get(target_mode).clone();
         // Someone who is not reading would have it wait in the host's memory: only while the

@@ -433,6 +433,7 @@ impl Shard {
                 nick,
                 announce,
                 password,
+                replay,
             } => {
                 // Only the digest goes on to the room: the password stays here, and is dropped.
                 let key = match (self.conns[slot].is_locked(), password) {
@@ -452,6 +453,7 @@ impl Shard {
                     peer,
                     key,
                     stalled,
+                    replay,
                 }));
             }
             Step::Unlock(attempt) => {
@@ -685,6 +687,7 @@ impl Shard {
         let at = at[dialect(conn.mode())];
         match order.kind {
             OrderKind::Frame(frame) => conn.push(at, frame),
+            OrderKind::Shared(frame) => conn.push_shared(at, frame),
             OrderKind::Admit { welcome } => {
                 if conn.admit(at, welcome) {
                     let _ = self

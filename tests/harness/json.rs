@@ -39,14 +39,14 @@ impl JsonClient {
 
     /// [`JsonClient::join`] over a connection made elsewhere (inside TLS, say).
     pub fn join_over(host: &Host, conn: Conn, nick: &str) -> JsonClient {
-        JsonClient::greeted(host, conn)
-            .welcomed(nick, json!({"type": "hello", "v": 1, "nick": nick}))
+        JsonClient::greeted(host, conn).welcomed(nick, plain_hello(nick))
     }
 
     /// Connects to a room with a password and says hello as `nick` with `password`; panics
     /// unless welcomed.
     pub fn join_with_password(host: &Host, nick: &str, password: &str) -> JsonClient {
-        let hello = json!({"type": "hello", "v": 1, "nick": nick, "password": password});
+        let hello =
+            json!({"type": "hello", "v": 1, "nick": nick, "password": password, "history": false});
         JsonClient::connect(host).welcomed(nick, hello)
     }
 
@@ -69,9 +69,12 @@ impl JsonClient {
         self
     }
 
-    /// Sends `{"type":"hello","v":1,"nick":NICK}` and returns the host's reply.
+    /// Sends `{"type":"hello","v":1,"nick":NICK,"history":false}` and returns the host's reply.
+    ///
+    /// It asks for none of the room's history, so that what follows the welcome is what the
+    /// test makes happen (`tests/history.rs` says its own hellos).
     pub fn hello(&mut self, nick: &str) -> Value {
-        self.send(json!({"type": "hello", "v": 1, "nick": nick}));
+        self.send(plain_hello(nick));
         self.next_event()
     }
 
@@ -174,4 +177,10 @@ pub fn assert_rfc3339_utc_millis(ts: &Value) {
         fraction.len() == 3 && fraction.bytes().all(|b| b.is_ascii_digit()),
         "ts {text:?} does not have millisecond precision"
     );
+}
+
+/// The hello the harness says: as `nick`, asking for none of the room's history, so that what
+/// follows the welcome is what the test makes happen (`tests/history.rs` says its own hellos).
+fn plain_hello(nick: &str) -> Value {
+    json!({"type": "hello", "v": 1, "nick": nick, "history": false})
 }
