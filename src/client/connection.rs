@@ -50,7 +50,7 @@ pub struct Requests {
 /// Opens a TCP connection to `target`, trying each address it resolves to.
 pub fn connect(target: &Target, timeout: Duration) -> Result<TcpStream> {
     let cannot = |why: String| {
-        Error::new(
+        Error::transient(
             ExitStatus::CannotConnect,
             format!("cannot connect to {target}: {why}"),
         )
@@ -300,12 +300,12 @@ pub(crate) fn host_said(target: &Target, why: &str) -> Error {
 
 /// A connection that broke during the handshake.
 fn open_lost(target: &Target, why: &str) -> Error {
-    Error::new(ExitStatus::ConnectionLost, format!("{target}: {why}"))
+    Error::transient(ExitStatus::ConnectionLost, format!("{target}: {why}"))
 }
 
 /// Connected, but `what` never came: as unreachable as a host that refused us.
 fn no_answer(target: &Target, what: &str, timeout: Duration) -> Error {
-    Error::new(
+    Error::transient(
         ExitStatus::CannotConnect,
         format!(
             "cannot connect to {target}: no {what} within {} s (is this a chatroom host?)",
@@ -333,7 +333,13 @@ fn refused(target: &Target, code: ErrorCode, message: &str) -> Error {
     if code == ErrorCode::PasswordRequired {
         return Error::new(status, format!("{target}: {PASSWORD_HINT}"));
     }
-    Error::new(status, format!("{target} refused us: {message}"))
+    let message = format!("{target} refused us: {message}");
+    // A full room may have room later; a nickname may be held by our own connection that the
+    // host has not seen drop yet (see `retry::worth_retrying`).
+    match code {
+        ErrorCode::RoomFull | ErrorCode::NickTaken => Error::transient(status, message),
+        _ => Error::new(status, message),
+    }
 }
 
 pub fn is_timeout(e: &io::Error) -> bool {

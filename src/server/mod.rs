@@ -43,6 +43,7 @@ pub mod activity;
 mod addresses;
 pub mod budget;
 mod conn;
+mod dedupe;
 mod fanout;
 mod gate;
 pub mod listener;

@@ -95,7 +95,7 @@ impl Outgoing {
             Request::Pm { to, text } => Some((to.clone(), text.clone())),
             _ => None,
         };
-        let Some(wire) = input::to_wire(request, id.clone()) else {
+        let Some(wire) = input::to_wire(request, id.clone(), None) else {
             return Ok(());
         };
         let line = wire.to_json_line();
