@@ -46,6 +46,7 @@ set edit:completion:arg-completer[chatroom] = {|@words|
             cand --burst 'How many messages a client may send in a burst before --rate-limit applies'
             cand --handshake-timeout 'Seconds a new connection has to send its nickname before it is closed'
             cand --quiet-above 'In rooms bigger than this, joins and leaves are announced as one sum every 2 seconds ("37 joined and 2 left"), and the welcome does not list everyone'
+            cand --history 'Public messages (and /me actions) the room keeps and replays to each newcomer right after its welcome, with their original time and sender; never private messages, joins or leaves. 0 keeps none. Kept in memory: at most N x --max-line bytes'
             cand --outbox 'How many undelivered messages a client may fall behind before it is disconnected'
             cand --max-queued 'Mebibytes the host may hold, for all clients together, of replies and private messages waiting for clients that are not reading. Once they are spent, a private message to someone not reading is refused to its sender, and a client whose replies would have to wait is disconnected like one too far behind (--outbox)'
             cand --max-per-ip 'Connections one address (an IPv4 address, or an IPv6 /64 network) may hold at once; a quarter of them may be choosing a nickname, and it may open N/2 a second after a burst of N. Loopback counts like any address. 0: no per-address limits'

@@ -216,6 +216,13 @@ pub struct HostArgs {
     #[arg(long, value_name = "N", default_value_t = 200)]
     pub quiet_above: u32,
 
+    /// Public messages (and /me actions) the room keeps and replays to each newcomer right after
+    /// its welcome, with their original time and sender; never private messages, joins or
+    /// leaves. 0 keeps none. Kept in memory: at most N x --max-line bytes.
+    #[arg(long, value_name = "N", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    pub history: u32,
+
     /// How many undelivered messages a client may fall behind before it is disconnected.
     #[arg(long, value_name = "N", default_value_t = 1024,
           value_parser = clap::value_parser!(u32).range(16..=1_048_576))]

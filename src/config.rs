@@ -59,6 +59,7 @@ pub const HOST_KEYS: &[&str] = &[
     "outbox",
     "max-queued",
     "quiet-above",
+    "history",
     "max-per-ip",
     "keepalive",
     "threads",

@@ -53,14 +53,16 @@ fn message() -> impl Strategy<Value = Event> {
         ],
         proptest::option::of("[a-z]{1,8}"),
         any::<String>(),
+        any::<bool>(),
     )
-        .prop_map(|(seq, ts, from, kind, to, text)| Event::Message {
+        .prop_map(|(seq, ts, from, kind, to, text, history)| Event::Message {
             seq,
             ts,
             from,
             kind,
             to,
             text,
+            history,
         })
 }
 

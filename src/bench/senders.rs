@@ -87,6 +87,8 @@ pub fn hello(mode: BenchMode, nick: &str) -> Vec<u8> {
             nick: nick.to_string(),
             announce: None,
             password: None,
+            history: None,
+            since: None,
         }
         .to_json_line()
         .into_bytes(),

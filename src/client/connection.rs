@@ -99,8 +99,8 @@ pub fn join(
     join_announced(target, security, nick, password, timeout, true)
 }
 
-/// Like [`join`], but with `announce: false` the room announces neither our join nor our leave
-/// (`chatroom send`, which only posts).
+/// Like [`join`], but with `announce: false` the room announces neither our join nor our leave,
+/// and replays us no history (`chatroom send`, which only posts).
 pub fn join_announced(
     target: &Target,
     security: &Security,
@@ -234,6 +234,10 @@ impl Open {
             // Only a quiet hello says so: older hosts know no such field, and need none.
             announce: (!announce).then_some(false),
             password: password.cloned(),
+            // An unannounced client (a sender that only posts) gets no history unless it asks:
+            // the host renders none for it, and it reads none.
+            history: None,
+            since: None,
         };
         if self.requests.send(&hello).is_err() {
             return Ok(Hello::Closed);

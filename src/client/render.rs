@@ -455,6 +455,7 @@ mod tests {
             kind,
             to: to.map(Into::into),
             text: text.into(),
+            history: false,
         }
     }
 

@@ -34,6 +34,7 @@ pub enum Handshake {
         nick: String,
         announce: bool,
         password: Option<Password>,
+        replay: Replay,
     },
     /// A plain-mode line that is an attempt at the room's password (see [`parse_password`]).
     Password(Password),
@@ -41,6 +42,32 @@ pub enum Handshake {
     Quit,
     /// A blank line: keep waiting for a nickname.
     Blank,
+}
+
+/// Which of the room's history a newcomer asked for (the JSON hello's `history` and `since`;
+/// a plain-mode user always gets [`Replay::Recent`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replay {
+    /// The latest messages the room holds.
+    Recent,
+    /// The messages after this public seq, the last one the client saw.
+    Since(u64),
+    /// None at all (`"history": false`, as `chatroom send` asks).
+    Off,
+}
+
+impl Replay {
+    /// What a hello's `history` and `since` ask for: `history: false` wins over `since`. Without
+    /// `history`, an unannounced member (a sender that only posts, like `chatroom send`) gets
+    /// none, and the rest get the latest: a sender pays for no history it would throw away,
+    /// without a field that would lengthen its hello.
+    fn asked(history: Option<bool>, since: Option<u64>, announce: bool) -> Self {
+        match (history.unwrap_or(announce), since) {
+            (false, _) => Replay::Off,
+            (true, Some(seq)) => Replay::Since(seq),
+            (true, None) => Replay::Recent,
+        }
+    }
 }
 
 /// A request from a member of the room, sanitized and validated.
@@ -116,6 +143,10 @@ struct RawRequest {
     /// In a hello: the room's password. Taken raw and checked here, so that serde's messages,
     /// which quote what they could not read, never carry it back (see [`hello_password`]).
     password: Option<Box<RawValue>>,
+    /// In a hello: `false` for no history after the welcome.
+    history: Option<bool>,
+    /// In a hello: the last public seq the client saw, to be replayed what came after.
+    since: Option<u64>,
 }
 
 /// Lines that end a plain-mode session: the commands and the classic tutorial sentinels.
@@ -141,6 +172,7 @@ pub fn parse_handshake(line: &str) -> Result<Handshake, Refusal> {
         nick: line.to_string(),
         announce: true,
         password: None,
+        replay: Replay::Recent,
     })
 }
 
@@ -189,6 +221,7 @@ fn parse_json_hello(line: &str) -> Result<Handshake, Refusal> {
         nick,
         announce: raw.announce.unwrap_or(true),
         password: hello_password(raw.password.as_deref())?,
+        replay: Replay::asked(raw.history, raw.since, raw.announce.unwrap_or(true)),
     })
 }
 
@@ -419,6 +452,7 @@ mod tests {
             nick: nick.to_string(),
             announce: true,
             password: None,
+            replay: Replay::Recent,
         }
     }
 
@@ -443,6 +477,7 @@ mod tests {
                 nick: "ci".into(),
                 announce: false,
                 password: None,
+                replay: Replay::Off,
             }
         );
         assert_eq!(
@@ -453,6 +488,44 @@ mod tests {
         );
         assert_eq!(parse_handshake("  ").unwrap(), Handshake::Blank);
         assert_eq!(parse_handshake("{quit}").unwrap(), Handshake::Quit);
+    }
+
+    #[test]
+    fn a_hello_asks_for_history_since_a_seq_or_for_none() {
+        let replay = |line: &str| match parse_handshake(line) {
+            Ok(Handshake::Hello { replay, .. }) => Ok(replay),
+            Ok(other) => panic!("{other:?}"),
+            Err(refusal) => Err(refusal.code),
+        };
+        assert_eq!(
+            replay(r#"{"type":"hello","nick":"a","since":41}"#),
+            Ok(Replay::Since(41))
+        );
+        assert_eq!(
+            replay(r#"{"type":"hello","nick":"a","history":false}"#),
+            Ok(Replay::Off)
+        );
+        assert_eq!(
+            replay(r#"{"type":"hello","nick":"a","history":false,"since":3}"#),
+            Ok(Replay::Off)
+        );
+        assert_eq!(
+            replay(r#"{"type":"hello","nick":"a","history":true}"#),
+            Ok(Replay::Recent)
+        );
+        // A sender that only posts gets none, unless it asks.
+        assert_eq!(
+            replay(r#"{"type":"hello","nick":"a","announce":false}"#),
+            Ok(Replay::Off)
+        );
+        assert_eq!(
+            replay(r#"{"type":"hello","nick":"a","announce":false,"history":true}"#),
+            Ok(Replay::Recent)
+        );
+        for bad in [r#""since":-1"#, r#""since":"7""#, r#""history":"no""#] {
+            let line = format!(r#"{{"type":"hello","nick":"a",{bad}}}"#);
+            assert_eq!(replay(&line), Err(ErrorCode::BadHello), "{line}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use std::cell::RefCell;
 
-use chrono::Local;
+use chrono::{Local, NaiveDate};
 
 use super::wire::{Event, MessageKind, Timestamp};
 
@@ -150,6 +150,33 @@ pub fn room_line(event: &Event) -> Option<(&Timestamp, String)> {
     Some(line)
 }
 
+/// A message replayed from the room's history, as a plain reader sees it: `[14:02] <bob> hi`,
+/// with the date (`[2026-12-05 14:02]`) when it was not said `today`. In UTC, unlike live lines:
+/// the host cannot know the reader's zone, and the end-of-history line says so (see
+/// [`history_end`]). `None` for anything but a public message.
+pub fn history_line(event: &Event, today: NaiveDate) -> Option<String> {
+    let Event::Message {
+        kind: MessageKind::Say | MessageKind::Me,
+        ..
+    } = event
+    else {
+        return None;
+    };
+    let (ts, line) = room_line(event)?;
+    let when = if ts.0.date_naive() == today {
+        ts.0.format("%H:%M")
+    } else {
+        ts.0.format("%Y-%m-%d %H:%M")
+    };
+    Some(format!("[{when}] {line}\n"))
+}
+
+/// The line after a replayed history (sent only when there was some).
+pub fn history_end(count: usize) -> String {
+    let s = if count == 1 { "" } else { "s" };
+    format!("*** end of history ({count} message{s}, times in UTC)\n")
+}
+
 /// Renders an event for a plain-mode reader. Events plain readers never get (acks) render empty.
 pub fn render(event: &Event) -> String {
     if let Some((ts, line)) = room_line(event) {
@@ -201,6 +228,7 @@ mod tests {
             kind,
             to: None,
             text: text.into(),
+            history: false,
         }
     }
 
@@ -238,6 +266,44 @@ mod tests {
         assert!(render(&message(MessageKind::Me, "waves")).ends_with("] * bob waves\n"));
         let pm = render(&message(MessageKind::Pm, "psst"));
         assert!(pm.ends_with("] [pm from bob] psst\n"), "{pm}");
+    }
+
+    #[test]
+    fn history_lines_are_utc_with_the_date_when_not_today() {
+        use chrono::{TimeZone, Utc};
+        let said = |kind, text: &str| {
+            let mut event = message(kind, text);
+            if let Event::Message { ts, .. } = &mut event {
+                *ts = Timestamp(Utc.with_ymd_and_hms(2026, 12, 5, 14, 2, 59).unwrap());
+            }
+            event
+        };
+        let that_day = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        let next_day = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        assert_eq!(
+            history_line(&said(MessageKind::Say, "hi"), that_day).as_deref(),
+            Some("[14:02] <bob> hi\n")
+        );
+        assert_eq!(
+            history_line(&said(MessageKind::Me, "waves"), next_day).as_deref(),
+            Some("[2026-12-05 14:02] * bob waves\n")
+        );
+        assert_eq!(history_line(&said(MessageKind::Pm, "psst"), that_day), None);
+        let join = Event::Join {
+            seq: 2,
+            ts: ts(),
+            nick: "carol".into(),
+            count: 4,
+        };
+        assert_eq!(history_line(&join, that_day), None);
+        assert_eq!(
+            history_end(1),
+            "*** end of history (1 message, times in UTC)\n"
+        );
+        assert_eq!(
+            history_end(3),
+            "*** end of history (3 messages, times in UTC)\n"
+        );
     }
 
     #[test]

@@ -278,6 +278,10 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         to: Option<String>,
         text: String,
+        /// True for a message said before this client joined, replayed from the room's history
+        /// (`host --history`) right after the welcome; absent for live messages.
+        #[serde(default, skip_serializing_if = "is_false")]
+        history: bool,
     },
     Join {
         seq: u64,
@@ -326,6 +330,19 @@ pub enum Event {
     Quit {
         reason: String,
     },
+    /// The end of the history replayed after the welcome (see `host --history`): `count`
+    /// messages were replayed; `missed` public messages said after the hello's `since` are not
+    /// among them because the room no longer holds them (an upper bound: it is counted in seq
+    /// numbers, which joins, leaves and nickname changes use too); `reset` when `since` was
+    /// beyond the room's last seq (the host restarted and its seq started over), in which case
+    /// the latest history was replayed instead.
+    HistoryEnd {
+        count: usize,
+        #[serde(default)]
+        missed: u64,
+        #[serde(default, skip_serializing_if = "is_false")]
+        reset: bool,
+    },
     /// The answer to a `ping`.
     Pong {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -337,6 +354,11 @@ pub enum Event {
     /// An event type this client does not know (a newer host): ignored by clients.
     #[serde(other)]
     Unknown,
+}
+
+/// For `skip_serializing_if`: flags that are false are left out.
+fn is_false(flag: &bool) -> bool {
+    !flag
 }
 
 impl Event {
@@ -377,6 +399,14 @@ pub enum ClientRequest {
         /// The room's password, for a room that has one (sent only then: see `Open::hello`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         password: Option<crate::password::Password>,
+        /// `Some(false)`: replay no history after the welcome; `Some(true)`: replay it. Absent:
+        /// replayed unless `announce` is false (a sender that only posts reads none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        history: Option<bool>,
+        /// The last public seq this client saw: replay only the messages after it (a client
+        /// coming back after a dropped connection), and say how many are no longer held.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        since: Option<u64>,
     },
     Say {
         text: String,
@@ -451,6 +481,7 @@ mod tests {
             kind: MessageKind::Say,
             to: None,
             text: "hello".into(),
+            history: false,
         };
         assert_eq!(
             event.to_json_line(),

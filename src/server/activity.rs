@@ -283,6 +283,7 @@ mod tests {
                 kind,
                 to: Some("bob".into()),
                 text: "secret".into(),
+                history: false,
             })
         };
         recorder.record(message(MessageKind::Pm));

@@ -46,6 +46,7 @@ mod conn;
 mod dedupe;
 mod fanout;
 mod gate;
+mod history;
 pub mod listener;
 mod liveness;
 mod lockout;
@@ -117,6 +118,8 @@ pub struct Config {
     pub max_queued: usize,
     /// With `--tls`: the certificate and the configuration every connection shares.
     pub tls: Option<HostTls>,
+    /// Public messages the room keeps to replay to newcomers (`--history`); 0: none.
+    pub history: usize,
 }
 
 /// The number of shards when `--threads` is not given: one per CPU the host may use.
@@ -159,6 +162,7 @@ impl Config {
             warnings,
             max_queued: (args.max_queued as usize).saturating_mul(budget::MIB),
             tls: host_tls(args)?,
+            history: args.history as usize,
         })
     }
 }
@@ -469,7 +473,15 @@ pub fn run(
     };
     let (stop_tx, stop_rx) = crossbeam_channel::bounded(1);
     let fanout = Fanout::new(links.clone());
-    let room = Room::new(profile, headcount, recorder.clone(), fanout, budget);
+    let history = history::History::new(config.history);
+    let room = Room::new(
+        profile,
+        headcount,
+        recorder.clone(),
+        fanout,
+        budget,
+        history,
+    );
     threads.push(spawn("room".into(), move || {
         room.run(&report_rx, &stop_rx)
     })?);

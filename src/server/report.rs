@@ -15,14 +15,14 @@ use super::gate::Key;
 use crate::password::Digest;
 use crate::protocol::Id;
 use crate::protocol::Mode;
-use crate::protocol::parse::{Refusal, Request};
+use crate::protocol::parse::{Refusal, Replay, Request};
 use crate::protocol::wire::{LeaveReason, MessageKey};
 
 /// Report batches that may wait for the room before a shard's next send waits for it.
 pub(crate) const REPORT_BACKLOG: usize = 1024;
 
 /// A client asking to join: as `nick`, speaking `mode`, unannounced when `announce` is false,
-/// from `peer`, with `key` for a room with a password.
+/// from `peer`, with `key` for a room with a password, asking for `replay` of the history.
 #[derive(Debug)]
 pub(crate) struct Newcomer {
     pub(crate) conn: ConnRef,
@@ -33,6 +33,8 @@ pub(crate) struct Newcomer {
     pub(crate) key: Key,
     /// Set by its shard while it is not reading (its socket full, output waiting).
     pub(crate) stalled: Arc<AtomicBool>,
+    /// Which of the room's history it gets after the welcome.
+    pub(crate) replay: Replay,
 }
 
 /// One thing a shard tells the room.

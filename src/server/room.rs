@@ -23,6 +23,7 @@ use super::conn::ConnRef;
 use super::dedupe::{Dedupe, Seen};
 use super::fanout::{Fanout, OrderKind, Rendered};
 use super::gate::{self, Denied, Gate, Key};
+use super::history::History;
 use super::names::Names;
 use super::report::{Newcomer, ShardReport};
 use super::session::{self, Step};
@@ -134,6 +135,8 @@ pub(crate) struct Room {
     routed_to_stalled: usize,
     /// The messages taken with a resend key, so a resend is taken once (see `dedupe.rs`).
     dedupe: Dedupe,
+    /// The last public messages, replayed to newcomers (`--history`).
+    history: History,
 }
 
 impl Room {
@@ -143,6 +146,7 @@ impl Room {
         recorder: Recorder,
         fanout: Fanout,
         budget: QueueBudget,
+        history: History,
     ) -> Self {
         Room {
             gate: profile.password.map(Gate::new),
@@ -159,6 +163,7 @@ impl Room {
             budget,
             routed_to_stalled: 0,
             dedupe: Dedupe::default(),
+            history,
         }
     }
 
@@ -350,6 +355,7 @@ impl Room {
             peer,
             key,
             stalled,
+            replay,
         } = newcomer;
         // The password first: whether the room is full or a nickname taken is for those who
         // know it.
@@ -392,6 +398,10 @@ impl Room {
         };
         let welcome = Rendered::new(&welcome).get(mode).clone();
         self.fanout.order(conn, OrderKind::Admit { welcome });
+        let today = Timestamp::now().0.date_naive();
+        for frame in self.history.replay(replay, mode, self.seq, today) {
+            self.fanout.order(conn, OrderKind::Frame(frame));
+        }
         if !announce {
             return Ok(());
         }
@@ -506,7 +516,9 @@ impl Room {
             kind,
             to: None,
             text,
+            history: false,
         };
+        self.history.remember(&event);
         self.publish(event, Some(conn));
         self.ack(conn, mode, id, Some(seq));
     }
@@ -540,6 +552,7 @@ impl Room {
             kind: MessageKind::Pm,
             to: Some(to.clone()),
             text,
+            history: false,
         };
         let frame = Rendered::new(&event).get(target_mode).clone();
         // Someone who is not reading would have it wait in the host's memory: only while the

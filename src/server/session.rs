@@ -9,7 +9,7 @@
 
 use crate::line::Line;
 use crate::password::Password;
-use crate::protocol::parse::{self, Handshake, Refusal, Request};
+use crate::protocol::parse::{self, Handshake, Refusal, Replay, Request};
 use crate::protocol::wire::MessageKey;
 use crate::protocol::{ErrorCode, Event, Id, Mode};
 
@@ -25,6 +25,8 @@ pub(crate) enum Step {
         nick: String,
         announce: bool,
         password: Option<Password>,
+        /// Which history it gets after the welcome.
+        replay: Replay,
     },
     /// A plain-mode line that is an attempt at the room's password, for the room to check.
     Unlock(Password),
@@ -78,11 +80,13 @@ fn before_joining(
             nick,
             announce,
             password,
+            replay,
         }) => Step::Hello {
             mode,
             nick,
             announce,
             password,
+            replay,
         },
         Err(refusal) => refuse_nick(mode, refusal),
     };
@@ -198,6 +202,7 @@ mod tests {
                     nick: "ana".into(),
                     announce: true,
                     password: None,
+                    replay: Replay::Recent,
                 }
             )
         );

@@ -434,6 +434,7 @@ impl Shard {
                 nick,
                 announce,
                 password,
+                replay,
             } => {
                 // Only the digest goes on to the room: the password stays here, and is dropped.
                 let key = match (self.conns[slot].is_locked(), password) {
@@ -453,6 +454,7 @@ impl Shard {
                     peer,
                     key,
                     stalled,
+                    replay,
                 }));
             }
             Step::Unlock(attempt) => {

@@ -1,0 +1,405 @@
+//! The room's history: the last `--history` public messages, replayed to each newcomer right
+//! after its welcome, or, to a client coming back with `since`, just the ones it missed.
+//!
+//! The room thread owns it (no locks): it [`remember`](History::remember)s every public message
+//! and action as it numbers it (never a private message, a join, a leave or a rename), and asks
+//! for a newcomer's [`replay`](History::replay) when it admits it. Memory is bounded: at most
+//! `--history` messages, each at most `--max-line` bytes of text, in a ring that forgets the
+//! oldest.
+//!
+//! A replay is rendered per newcomer, so its cost is bounded too: at most [`MAX_REPLAY_BYTES`]
+//! (the newest messages that fit; the rest are counted as missed), and the usual case, the latest
+//! history, is rendered once per dialect and shared (one `Arc`) by every newcomer until the next
+//! message: a connect storm of thousands costs one rendering, not thousands.
+//!
+//! # For a durable store
+//! A store that keeps the room on disk fills the history on start by calling
+//! [`History::remember`] with the stored messages, oldest first (it keeps the newest
+//! `--history`); the room then goes on numbering after the last stored seq.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+use super::fanout::dialect;
+use super::log::Frame;
+use crate::protocol::parse::Replay;
+use crate::protocol::wire::MessageKind;
+use crate::protocol::{Event, Mode, plain};
+
+/// The most history bytes one newcomer is sent (a quarter of what a client may leave unread,
+/// `outbox::MAX_OWN_BYTES`, so a replay never gets a newcomer let go).
+pub(crate) const MAX_REPLAY_BYTES: usize = 1024 * 1024;
+
+/// A message the room remembers, as it is replayed (a `message` event marked `history`).
+struct Said {
+    seq: u64,
+    event: Event,
+}
+
+/// The latest history, rendered for one dialect.
+struct Rendered {
+    /// The UTC day it was rendered on (plain lines show the date of other days).
+    today: NaiveDate,
+    body: Frame,
+    count: usize,
+    /// Messages held but left out to keep within [`MAX_REPLAY_BYTES`].
+    cut: u64,
+}
+
+/// What a replay holds, before it is rendered.
+#[derive(Debug, PartialEq, Eq)]
+struct Selection {
+    /// Index of the first message replayed.
+    from: usize,
+    /// Messages after `since` the history no longer holds.
+    missed: u64,
+    /// `since` was beyond the room's last seq: the latest history is replayed instead.
+    reset: bool,
+}
+
+/// The last public messages, oldest first.
+pub(crate) struct History {
+    capacity: usize,
+    said: VecDeque<Said>,
+    /// The seq of the newest message forgotten (0: none yet).
+    forgotten_through: u64,
+    /// How many messages were forgotten, ever.
+    forgotten: u64,
+    /// The latest history per dialect (see [`dialect`]), until the next message.
+    latest: [Option<Rendered>; 2],
+}
+
+impl History {
+    /// A history keeping the last `capacity` messages (0: none; a `since` is still told how
+    /// many it missed).
+    pub(crate) fn new(capacity: usize) -> Self {
+        History {
+            capacity,
+            said: VecDeque::with_capacity(capacity.min(1024)),
+            forgotten_through: 0,
+            forgotten: 0,
+            latest: [None, None],
+        }
+    }
+
+    /// Remembers `event` if it is a public message or action, forgetting the oldest beyond the
+    /// capacity. Messages come in seq order.
+    pub(crate) fn remember(&mut self, event: &Event) {
+        let Event::Message {
+            seq,
+            kind: MessageKind::Say | MessageKind::Me,
+            ..
+        } = event
+        else {
+            return;
+        };
+        let mut event = event.clone();
+        if let Event::Message { history, .. } = &mut event {
+            *history = true;
+        }
+        self.said.push_back(Said { seq: *seq, event });
+        while self.said.len() > self.capacity {
+            if let Some(old) = self.said.pop_front() {
+                self.forgotten_through = old.seq;
+                self.forgotten += 1;
+            }
+        }
+        self.latest = [None, None];
+    }
+
+    /// The frames a newcomer speaking `mode` gets after its welcome for `replay`, in order (none
+    /// when it asked for none, or the room keeps none and it asked for no `since`). `room_seq` is
+    /// the room's last public seq; `today` the UTC day.
+    pub(crate) fn replay(
+        &mut self,
+        replay: Replay,
+        mode: Mode,
+        room_seq: u64,
+        today: NaiveDate,
+    ) -> Vec<Frame> {
+        let Some(selection) = self.select(replay, room_seq) else {
+            return Vec::new();
+        };
+        let (body, count, cut) = if selection.from == 0 {
+            let latest = self.latest(mode, today);
+            (latest.body.clone(), latest.count, latest.cut)
+        } else {
+            render(self.said.range(selection.from..), mode, today)
+        };
+        let missed = selection.missed + cut;
+        let end = match mode {
+            Mode::Json => Event::HistoryEnd {
+                count,
+                missed,
+                reset: selection.reset,
+            }
+            .to_json_line(),
+            Mode::Plain if count > 0 => plain::history_end(count),
+            Mode::Plain => String::new(),
+        };
+        vec![body, Arc::from(end.into_bytes())]
+    }
+
+    /// Which messages a replay holds, and what it says about the rest.
+    fn select(&self, replay: Replay, room_seq: u64) -> Option<Selection> {
+        let latest = Selection {
+            from: 0,
+            missed: 0,
+            reset: false,
+        };
+        match replay {
+            Replay::Off => None,
+            Replay::Recent => (self.capacity > 0).then_some(latest),
+            Replay::Since(since) if since > room_seq => Some(Selection {
+                reset: true,
+                ..latest
+            }),
+            Replay::Since(since) => {
+                // Joins, leaves and renames use seq numbers too: the gap in seq numbers is an
+                // upper bound on the messages in it, and so is the count of those forgotten.
+                let missed = match self.forgotten_through > since {
+                    true => (self.forgotten_through - since).min(self.forgotten),
+                    false => 0,
+                };
+                Some(Selection {
+                    from: self.said.partition_point(|said| said.seq <= since),
+                    missed,
+                    reset: false,
+                })
+            }
+        }
+    }
+
+    /// The whole history rendered for `mode`, rendered again only after a message or, for plain
+    /// readers, at midnight UTC.
+    fn latest(&mut self, mode: Mode, today: NaiveDate) -> &Rendered {
+        let slot = &mut self.latest[dialect(mode)];
+        if slot.as_ref().is_none_or(|r| r.today != today) {
+            let (body, count, cut) = render(self.said.iter(), mode, today);
+            *slot = Some(Rendered {
+                today,
+                body,
+                count,
+                cut,
+            });
+        }
+        slot.as_ref().expect("just rendered")
+    }
+}
+
+/// Renders `said` for `mode`: the newest messages within [`MAX_REPLAY_BYTES`], oldest first.
+/// Returns the bytes, how many messages they hold and how many were left out.
+fn render<'a>(
+    said: impl DoubleEndedIterator<Item = &'a Said> + ExactSizeIterator,
+    mode: Mode,
+    today: NaiveDate,
+) -> (Frame, usize, u64) {
+    let total = said.len();
+    let mut lines = Vec::new();
+    let mut bytes = 0;
+    for said in said.rev() {
+        let line = match mode {
+            Mode::Json => said.event.to_json_line(),
+            Mode::Plain => plain::history_line(&said.event, today).unwrap_or_default(),
+        };
+        if bytes + line.len() > MAX_REPLAY_BYTES {
+            break;
+        }
+        bytes += line.len();
+        lines.push(line);
+    }
+    let count = lines.len();
+    let mut body = Vec::with_capacity(bytes);
+    for line in lines.iter().rev() {
+        body.extend_from_slice(line.as_bytes());
+    }
+    (Arc::from(body), count, (total - count) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Timestamp;
+
+    fn message(seq: u64, kind: MessageKind, text: &str) -> Event {
+        Event::Message {
+            seq,
+            ts: Timestamp::now(),
+            from: "bob".into(),
+            kind,
+            to: None,
+            text: text.into(),
+            history: false,
+        }
+    }
+
+    fn say(seq: u64) -> Event {
+        message(seq, MessageKind::Say, &format!("line {seq}"))
+    }
+
+    fn today() -> NaiveDate {
+        Timestamp::now().0.date_naive()
+    }
+
+    /// The JSON events a replay sends, parsed.
+    fn events(history: &mut History, replay: Replay, room_seq: u64) -> Vec<Event> {
+        let frames = history.replay(replay, Mode::Json, room_seq, today());
+        let text: String = frames
+            .iter()
+            .map(|f| String::from_utf8(f.to_vec()).unwrap())
+            .collect();
+        text.lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+
+    fn seqs(events: &[Event]) -> Vec<u64> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Message { seq, history, .. } => {
+                    assert!(history, "replayed messages are marked");
+                    Some(*seq)
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn end(events: &[Event]) -> (usize, u64, bool) {
+        match events.last() {
+            Some(Event::HistoryEnd {
+                count,
+                missed,
+                reset,
+            }) => (*count, *missed, *reset),
+            other => panic!("no end marker: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn it_keeps_the_last_n_public_messages() {
+        let mut history = History::new(3);
+        for seq in 1..=5 {
+            history.remember(&say(seq));
+        }
+        history.remember(&message(6, MessageKind::Pm, "psst"));
+        history.remember(&Event::Join {
+            seq: 7,
+            ts: Timestamp::now(),
+            nick: "x".into(),
+            count: 2,
+        });
+        history.remember(&message(8, MessageKind::Me, "waves"));
+        let replayed = events(&mut history, Replay::Recent, 8);
+        assert_eq!(seqs(&replayed), [4, 5, 8]);
+        assert_eq!(end(&replayed), (3, 0, false));
+    }
+
+    #[test]
+    fn since_replays_the_gap_and_counts_what_was_forgotten() {
+        let mut history = History::new(3);
+        for seq in 1..=6 {
+            history.remember(&say(seq));
+        }
+        let replayed = events(&mut history, Replay::Since(4), 6);
+        assert_eq!(seqs(&replayed), [5, 6]);
+        assert_eq!(end(&replayed), (2, 0, false));
+        // Held: 4, 5, 6; forgotten: 1, 2, 3.
+        let replayed = events(&mut history, Replay::Since(1), 6);
+        assert_eq!(seqs(&replayed), [4, 5, 6]);
+        assert_eq!(end(&replayed), (3, 2, false));
+        let replayed = events(&mut history, Replay::Since(6), 6);
+        assert_eq!(end(&replayed), (0, 0, false));
+        // A seq the room never reached: the host started over; the latest history instead.
+        let replayed = events(&mut history, Replay::Since(99), 6);
+        assert_eq!(seqs(&replayed), [4, 5, 6]);
+        assert_eq!(end(&replayed), (3, 0, true));
+    }
+
+    #[test]
+    fn seq_numbers_of_other_events_do_not_count_beyond_the_forgotten() {
+        // Messages 10 and 20 (seq 11..19 were joins) are forgotten: at most 2 missed.
+        let mut history = History::new(1);
+        for seq in [10, 20, 30] {
+            history.remember(&say(seq));
+        }
+        let replayed = events(&mut history, Replay::Since(5), 30);
+        assert_eq!(end(&replayed), (1, 2, false));
+    }
+
+    #[test]
+    fn no_history_means_no_replay_but_since_still_hears_what_it_missed() {
+        let mut history = History::new(0);
+        for seq in 1..=4 {
+            history.remember(&say(seq));
+        }
+        assert!(
+            history
+                .replay(Replay::Recent, Mode::Json, 4, today())
+                .is_empty()
+        );
+        let replayed = events(&mut history, Replay::Since(2), 4);
+        assert_eq!(end(&replayed), (0, 2, false));
+        let mut history = History::new(5);
+        history.remember(&say(1));
+        assert!(
+            history
+                .replay(Replay::Off, Mode::Json, 1, today())
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn plain_readers_get_lines_and_an_end_only_after_some() {
+        let mut history = History::new(5);
+        assert!(
+            history
+                .replay(Replay::Recent, Mode::Plain, 0, today())
+                .iter()
+                .all(|f| f.is_empty())
+        );
+        history.remember(&say(1));
+        history.remember(&message(2, MessageKind::Me, "waves"));
+        let text: String = history
+            .replay(Replay::Recent, Mode::Plain, 2, today())
+            .iter()
+            .map(|f| String::from_utf8(f.to_vec()).unwrap())
+            .collect();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert!(lines[0].ends_with("] <bob> line 1"), "{text}");
+        assert!(lines[1].ends_with("] * bob waves"), "{text}");
+        assert_eq!(lines[2], plain::history_end(2).trim_end());
+    }
+
+    #[test]
+    fn the_latest_history_is_rendered_once_until_the_next_message() {
+        let mut history = History::new(5);
+        history.remember(&say(1));
+        let first = history.replay(Replay::Recent, Mode::Json, 1, today());
+        let second = history.replay(Replay::Recent, Mode::Json, 1, today());
+        assert!(Arc::ptr_eq(&first[0], &second[0]));
+        history.remember(&say(2));
+        let third = history.replay(Replay::Recent, Mode::Json, 2, today());
+        assert!(!Arc::ptr_eq(&first[0], &third[0]));
+    }
+
+    #[test]
+    fn a_replay_stays_within_its_byte_limit_and_counts_the_rest_missed() {
+        let long = "x".repeat(100_000);
+        let mut history = History::new(20);
+        for seq in 1..=20 {
+            history.remember(&message(seq, MessageKind::Say, &long));
+        }
+        let frames = history.replay(Replay::Recent, Mode::Json, 20, today());
+        assert!(frames[0].len() <= MAX_REPLAY_BYTES);
+        let replayed = events(&mut history, Replay::Recent, 20);
+        let (count, missed, _) = end(&replayed);
+        assert!((1..20).contains(&count));
+        assert_eq!(count as u64 + missed, 20);
+        assert_eq!(seqs(&replayed).last(), Some(&20), "the newest are kept");
+    }
+}
