@@ -39,6 +39,7 @@ impl Session {
         let roster = Arc::new(Mutex::new(Roster::new(&welcome.nick, &welcome.users)));
         let (mut sender, outcomes) = self.start_reader(
             (&welcome, events, requests),
+            self.password.clone(),
             roster,
             Hooks {
                 out: Box::new(Stdout),
