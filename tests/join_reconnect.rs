@@ -177,3 +177,31 @@ fn no_reconnect_exits_5_as_before() {
     ana.expect("connection lost");
     assert_eq!(ana.exit_code(), 5);
 }
+
+#[test]
+fn piped_lines_written_while_away_are_sent_once_back_and_the_end_waits_for_them() {
+    let host = Host::start(&[]);
+    let relay = Relay::start(host.addr);
+    let mut bob = JsonClient::join(&host, "bob");
+    let mut bot = PipedClient::start(&relay.server(), &["--nick", "bot", "--json"], &[]);
+    bot.expect(r#""type":"welcome""#);
+    bob.expect_join("bot");
+    relay.point_to(None);
+    relay.cut();
+    bob.expect_event("leave");
+    bot.write("queued while away");
+    relay.point_to(Some(host.addr));
+    // The end of stdin comes at once: leaving waits for the connection to be back and the
+    // line answered.
+    let (code, stderr) = bot.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    bob.expect_message("bot", "say", "queued while away");
+    bob.send(serde_json::json!({"type": "ping", "id": "end"}));
+    bob.expect_event("pong");
+    let times = bob
+        .events()
+        .iter()
+        .filter(|e| e["type"] == "message" && e["text"] == "queued while away")
+        .count();
+    assert_eq!(times, 1, "{:?}", bob.events());
+}

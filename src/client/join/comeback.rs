@@ -206,7 +206,7 @@ fn replay_summary(count: usize, missed: u64, reset: bool) -> Vec<String> {
     )];
     if reset {
         lines.push(
-            "the host restarted without keeping the room's messages: what was said while we \
+            "the host restarted and kept no messages from before: what was said there while we \
              were away is lost"
                 .to_string(),
         );

@@ -120,9 +120,9 @@ impl Session {
                 terminal.say(&self.renderer.notice("room closed by host"));
                 Ok(())
             }
-            End::Left => sender.leave(&outcomes, self.timeout, &self.target),
+            End::Left => sender.leave(&outcomes, (self.timeout, false), &self.target),
             End::Interrupted => {
-                sender.leave(&outcomes, self.timeout, &self.target)?;
+                sender.leave(&outcomes, (self.timeout, false), &self.target)?;
                 Err(Error::new(ExitStatus::Interrupted, "interrupted"))
             }
             End::Lost(why) => Err(lost(&self.target, &why)),

@@ -235,23 +235,35 @@ impl Outgoing {
 
     /// Waits for every answer still owed (so nothing typed is lost), then says goodbye and
     /// waits briefly for the host to close the connection.
+    ///
+    /// While the connection is down (reconnecting), a `patient` session (piped: the end of
+    /// stdin) waits up to `timeout` for it to come back so what it sent is answered; an
+    /// impatient one (the user leaving a terminal) leaves at once, saying what may be lost.
     pub(super) fn leave(
         &mut self,
         outcomes: &Receiver<AckOutcome>,
-        timeout: Duration,
+        (timeout, patient): (Duration, bool),
         target: &Target,
     ) -> Result<()> {
-        self.link.leaving.store(true, Ordering::SeqCst);
-        // Disconnected, waiting for answers would wait for a host that may not come back: what
-        // was typed meanwhile and not answered is lost, and said so.
-        if self.link.down.load(Ordering::SeqCst) {
-            let owed = self.tally.sent - self.tally.done - self.tally.refused;
-            if owed > 0 {
-                crate::error::to_stderr(format_args!(
-                    "chatroom: left while disconnected; {owed} of our messages may not have \
-                     reached the room"
-                ));
+        let owed = self.tally.sent - self.tally.done - self.tally.refused;
+        if owed > 0 && patient {
+            let deadline = std::time::Instant::now() + timeout;
+            while self.link.down.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
             }
+        }
+        self.link.leaving.store(true, Ordering::SeqCst);
+        if self.link.down.load(Ordering::SeqCst) {
+            if owed == 0 {
+                return Ok(());
+            }
+            let why = format!(
+                "left while disconnected; {owed} of our messages may not have reached the room"
+            );
+            if patient {
+                return Err(lost(target, &why));
+            }
+            crate::error::to_stderr(format_args!("chatroom: {why}"));
             return Ok(());
         }
         let mut closed = false;

@@ -98,7 +98,9 @@ impl Session {
             }
             End::Lost(why) => Err(lost(&self.target, &why)),
             End::Failed(why) => Err(Error::failure(why)),
-            End::Left | End::Interrupted => sender.leave(&outcomes, self.timeout, &self.target),
+            End::Left | End::Interrupted => {
+                sender.leave(&outcomes, (self.timeout, true), &self.target)
+            }
         }
     }
 }
