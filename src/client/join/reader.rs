@@ -203,18 +203,11 @@ impl Reader {
                 self.liveness.answer();
                 continue;
             }
-            if let Some(comeback) = &mut self.comeback {
+            // After a rejoin, the end of the replay is where we say how it went.
+            let rejoined = self.comeback.as_mut().and_then(|comeback| {
                 comeback.saw(&event);
-                if let Some(summary) = comeback.replay_over(&event) {
-                    if self.hooks.raw && self.hooks.out.line(&raw).is_err() {
-                        return (self.hooks.output_closed)();
-                    }
-                    for line in summary {
-                        let _ = self.hooks.out.diagnostic(&self.renderer.notice(&line));
-                    }
-                    continue;
-                }
-            }
+                comeback.replay_over(&event)
+            });
             let me = {
                 let mut roster = self.roster.lock().expect("roster lock");
                 roster.apply(&event);
@@ -233,6 +226,9 @@ impl Reader {
                     ));
                 }
                 return (self.hooks.output_closed)();
+            }
+            for line in rejoined.into_iter().flatten() {
+                let _ = self.hooks.out.diagnostic(&self.renderer.notice(&line));
             }
             if let Some(outcome) = AckOutcome::of_event(&event) {
                 if let AckOutcome::Done { id: Some(id) }
@@ -334,6 +330,8 @@ impl Reader {
         match comeback.reconnect(why, &me, &self.writer, shown) {
             Rejoined::Joined(welcome, events) => {
                 self.events = events;
+                // A replay cut short by the drop is over; the new one starts afresh.
+                self.in_history = false;
                 let _ = self.events.set_timeout(Some(self.liveness.tick()));
                 self.liveness.heard();
                 *self.roster.lock().expect("roster lock") =
