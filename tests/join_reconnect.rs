@@ -8,7 +8,7 @@ mod harness;
 
 use nix::sys::signal::Signal;
 
-use harness::pty::{PtyClient, READY};
+use harness::pty::{EDITING, PtyClient, READY};
 use harness::relay::Relay;
 use harness::{Host, JsonClient, PipedClient, chatroom, closed_port, temp_dir};
 
@@ -120,6 +120,12 @@ fn missed_messages_are_shown_once_when_the_host_still_has_them() {
     ana.expect(READY);
     bob.say("seen before");
     ana.expect("<bob> seen before");
+    // Her own line is not echoed to her: its ack's seq counts as seen (the list's answer comes
+    // after the ack).
+    ana.type_line("mine too");
+    ana.expect(EDITING);
+    ana.type_line("/list");
+    ana.expect("2 here:");
     // Away: the relay turns ana away while bob talks on.
     relay.point_to(None);
     relay.cut();
@@ -131,6 +137,7 @@ fn missed_messages_are_shown_once_when_the_host_still_has_them() {
     assert!(shown.contains("<bob> said while ana was away"), "{shown:?}");
     assert!(shown.contains("<bob> and more"), "{shown:?}");
     assert!(!shown.contains("seen before"), "shown twice: {shown:?}");
+    assert!(!shown.contains("mine too"), "shown twice: {shown:?}");
 }
 
 #[test]

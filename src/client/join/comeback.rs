@@ -79,8 +79,14 @@ impl Comeback {
     /// Notes the seq of a public event we were shown.
     pub(super) fn saw(&mut self, event: &Event) {
         if let Some(seq) = public_seq(event) {
-            self.last_seq = Some(self.last_seq.map_or(seq, |last| last.max(seq)));
+            self.saw_seq(seq);
         }
+    }
+
+    /// Notes a public seq: one we were shown, or that of our own message (the room does not
+    /// echo it to us; its ack carries the seq), so that it is not replayed to us as missed.
+    pub(super) fn saw_seq(&mut self, seq: u64) {
+        self.last_seq = Some(self.last_seq.map_or(seq, |last| last.max(seq)));
     }
 
     /// After a rejoin, what to say once the replay of what we missed is over (`history_end`),

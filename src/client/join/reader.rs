@@ -218,6 +218,17 @@ impl Reader {
                     .try_iter()
                     .map(|(id, to, text)| (id, (to, text))),
             );
+            // Our own public message (or rename): its ack carries its seq. A private message's
+            // ack carries the private sequence's, which is no seq of the room's.
+            if let (Some(comeback), Event::Ack { id, seq: Some(seq) }) =
+                (&mut self.comeback, &event)
+                && !id
+                    .as_ref()
+                    .and_then(Id::as_u64)
+                    .is_some_and(|id| pms.contains_key(&id))
+            {
+                comeback.saw_seq(*seq);
+            }
             if let Err(e) = self.show(&raw, &event, &me, &mut pms) {
                 if e.kind() != io::ErrorKind::BrokenPipe {
                     crate::error::to_stderr(format_args!(
