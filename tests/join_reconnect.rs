@@ -107,6 +107,27 @@ fn a_line_whose_ack_was_lost_is_not_doubled() {
 }
 
 #[test]
+fn a_nickname_still_held_by_the_old_connection_is_waited_for() {
+    // The host lets a silent connection go after a couple of seconds.
+    let host = Host::start(&["--keepalive", "1"]);
+    let relay = Relay::start(host.addr);
+    let home = temp_dir();
+    let mut ana = PtyClient::start_at(
+        &relay.server(),
+        home.path(),
+        &["--nick", "ana", "--color", "never"],
+    );
+    ana.expect(READY);
+    // Our side of the connection breaks; the host's stays open and silent.
+    relay.abandon();
+    ana.expect("*** connection lost (");
+    ana.expect("the room still holds the nickname 'ana'");
+    ana.expect("*** reconnected (");
+    ana.type_line("back as ana");
+    host.wait_for_console("ana's line", |l| l.ends_with("<ana> back as ana"));
+}
+
+#[test]
 fn missed_messages_are_shown_once_when_the_host_still_has_them() {
     let host = Host::start(&[]);
     let relay = Relay::start(host.addr);

@@ -14,10 +14,13 @@ use std::thread;
 struct State {
     /// Where connections go; `None` while the host is "down": connections are closed at once.
     upstream: Mutex<Option<SocketAddr>>,
-    /// The sockets of every live relayed connection, both ends, for [`Relay::cut`].
-    sockets: Mutex<Vec<TcpStream>>,
+    /// The sockets of every live relayed connection (the client's end, the host's end), for
+    /// [`Relay::cut`] and [`Relay::abandon`].
+    sockets: Mutex<Vec<(TcpStream, TcpStream)>>,
     /// While set, what the host sends is read and dropped instead of passed on.
     mute_replies: AtomicBool,
+    /// Set by [`Relay::abandon`]: a relay thread that stops leaves the host's end open.
+    abandoned: AtomicBool,
 }
 
 /// A relay on 127.0.0.1 (its own port) to a host.
@@ -44,11 +47,10 @@ impl Relay {
                 };
                 {
                     let mut sockets = shared.sockets.lock().unwrap();
-                    sockets.push(client.try_clone().unwrap());
-                    sockets.push(server.try_clone().unwrap());
+                    sockets.push((client.try_clone().unwrap(), server.try_clone().unwrap()));
                 }
-                pass(&client, &server, None);
-                pass(&server, &client, Some(shared.clone()));
+                pass(&client, &server, shared.clone(), false);
+                pass(&server, &client, shared.clone(), true);
             }
         });
         Relay { addr, state }
@@ -61,8 +63,20 @@ impl Relay {
 
     /// Breaks every relayed connection, as a network failure would (new ones still go through).
     pub fn cut(&self) {
-        for socket in self.state.sockets.lock().unwrap().drain(..) {
-            let _ = socket.shutdown(Shutdown::Both);
+        for (client, server) in self.state.sockets.lock().unwrap().drain(..) {
+            let _ = client.shutdown(Shutdown::Both);
+            let _ = server.shutdown(Shutdown::Both);
+        }
+    }
+
+    /// Breaks every relayed connection on the clients' side only: the host's ends stay open
+    /// and silent, as after a network failure the host has not noticed yet.
+    pub fn abandon(&self) {
+        self.state.abandoned.store(true, Ordering::SeqCst);
+        for (client, server) in self.state.sockets.lock().unwrap().drain(..) {
+            let _ = client.shutdown(Shutdown::Both);
+            // Kept open (and unread from once the client side is gone) until the host gives up.
+            std::mem::forget(server);
         }
     }
 
@@ -84,9 +98,9 @@ impl Drop for Relay {
     }
 }
 
-/// Copies `from` to `to` on a thread until `from` ends; replies (with `muted` given) are
-/// dropped while the relay mutes them.
-fn pass(from: &TcpStream, to: &TcpStream, muted: Option<Arc<State>>) {
+/// Copies `from` to `to` on a thread until `from` ends; `replies` (the host's side) are dropped
+/// while the relay mutes them.
+fn pass(from: &TcpStream, to: &TcpStream, state: Arc<State>, replies: bool) {
     let (mut from, mut to) = (from.try_clone().unwrap(), to.try_clone().unwrap());
     thread::spawn(move || {
         let mut buf = [0; 16 * 1024];
@@ -95,15 +109,17 @@ fn pass(from: &TcpStream, to: &TcpStream, muted: Option<Arc<State>>) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
-            if muted
-                .as_ref()
-                .is_some_and(|state| state.mute_replies.load(Ordering::SeqCst))
-            {
+            if replies && state.mute_replies.load(Ordering::SeqCst) {
                 continue;
             }
             if to.write_all(&buf[..n]).is_err() {
                 break;
             }
+        }
+        if state.abandoned.load(Ordering::SeqCst) {
+            // The host's end stays open, as the network left it.
+            std::mem::forget((from, to));
+            return;
         }
         let _ = to.shutdown(Shutdown::Both);
         let _ = from.shutdown(Shutdown::Both);
