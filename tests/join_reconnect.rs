@@ -233,3 +233,20 @@ fn piped_lines_written_while_away_are_sent_once_back_and_the_end_waits_for_them(
         .count();
     assert_eq!(times, 1, "{:?}", bob.events());
 }
+
+#[test]
+fn a_host_back_with_another_certificate_ends_the_session_with_exit_6() {
+    let first = temp_dir();
+    let mut host = harness::tls::tls_host(first.path(), &[]);
+    let port = host.port();
+    let args = ["--nick", "bot", "--json", "--trust-on-first-use"];
+    let bot = PipedClient::start(&host.server(), &args, &[]);
+    bot.expect(r#""type":"welcome""#);
+    host.kill();
+    // Back on the same port, with a certificate of its own: maybe not our host at all.
+    let other = temp_dir();
+    let _impostor = harness::tls::tls_host_on_port(other.path(), port);
+    let (code, stderr) = bot.exit_by_itself();
+    assert_eq!(code, Some(6), "{stderr}");
+    assert!(stderr.contains("connection lost ("), "{stderr}");
+}

@@ -523,6 +523,10 @@ impl Poster<'_> {
             // Whatever the old connection still says is not waited for.
             self.link.requests.finish();
             let (welcome, link) = self.dialer.dial(Some(&why)).map_err(|e| {
+                // A refusal for good keeps its own exit status (a changed certificate is 6).
+                if !e.is_transient() {
+                    return e;
+                }
                 let secs = self.dialer.retry.as_secs();
                 self.lost(format!("{why}; could not reconnect within {secs} s ({e})"))
             })?;

@@ -125,7 +125,7 @@ impl Session {
                 sender.leave(&outcomes, (self.timeout, false), &self.target)?;
                 Err(Error::new(ExitStatus::Interrupted, "interrupted"))
             }
-            End::Lost(why) => Err(lost(&self.target, &why)),
+            End::Lost(why) => Err(sender.lost(&self.target, &why)),
             End::Failed(why) => Err(Error::failure(why)),
         }
     }

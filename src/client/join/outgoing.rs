@@ -160,6 +160,9 @@ pub(super) struct LinkState {
     /// We are leaving (`/quit`, the end of stdin): the connection's end is no reason to come
     /// back.
     pub(super) leaving: AtomicBool,
+    /// Why joining again failed for good, with its own exit status (a host whose certificate
+    /// changed is exit 6, not a lost connection).
+    pub(super) refused: std::sync::Mutex<Option<Error>>,
 }
 
 /// The main thread's side of the connection: sending, and counting what was answered.
@@ -195,6 +198,13 @@ impl Outgoing {
             max_line,
             sent_pms,
         }
+    }
+
+    /// The error for a session whose connection ended (`why`): the refusal that stopped a
+    /// reconnect, if that is what ended it, else a lost connection.
+    pub(super) fn lost(&self, target: &Target, why: &str) -> Error {
+        let refused = self.link.refused.lock().ok().and_then(|mut r| r.take());
+        refused.unwrap_or_else(|| lost(target, why))
     }
 
     /// Sends a request with the next id. `Err` holds a mistake to explain (the line is too

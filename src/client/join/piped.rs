@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use crossbeam_channel::{Receiver, select};
 
 use super::Session;
-use super::end::{End, lost};
+use super::end::End;
 use super::outgoing::Problem;
 use super::output::{self, Output, Stdout};
 use super::reader::Hooks;
@@ -96,7 +96,7 @@ impl Session {
                 }
                 Ok(())
             }
-            End::Lost(why) => Err(lost(&self.target, &why)),
+            End::Lost(why) => Err(sender.lost(&self.target, &why)),
             End::Failed(why) => Err(Error::failure(why)),
             End::Left | End::Interrupted => {
                 sender.leave(&outcomes, (self.timeout, true), &self.target)

@@ -350,9 +350,13 @@ impl Reader {
                 None
             }
             Rejoined::Gave(None) => Some(outcome),
-            Rejoined::Gave(Some(error)) => Some(AckOutcome::Lost(format!(
-                "{why}; could not join again: {error}"
-            ))),
+            Rejoined::Gave(Some(error)) => {
+                let outcome = AckOutcome::Lost(format!("{why}; could not join again: {error}"));
+                if let Ok(mut refused) = comeback.link.refused.lock() {
+                    *refused = Some(error);
+                }
+                Some(outcome)
+            }
         }
     }
 
