@@ -2,8 +2,9 @@
 //! wait between attempts, and which failures are worth another attempt.
 //!
 //! `send --retry` and a reconnecting `join` both resend what the host had not acknowledged.
-//! Each message carries a [`MessageKey`]: this run's [`client_id`] and the message's number, so
-//! the host takes a message it already took only once (`server/dedupe.rs`).
+//! Each message carries a [`MessageKey`](crate::protocol::wire::MessageKey): this run's
+//! [`client_id`] and the message's number, so the host takes a message it already took only once
+//! (`server/dedupe.rs`).
 
 use std::time::Duration;
 
