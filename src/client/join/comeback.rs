@@ -192,14 +192,16 @@ fn seconds(wait: Duration) -> String {
 
 /// One line for a failed attempt: why, and when the next one comes.
 fn attempt_failed(error: &Error, nick: &str, wait: Duration) -> String {
+    let text = error.to_string();
     let why = match error.status() {
         // Our old connection may still hold the nickname: the host lets it go once it notices
         // the connection is gone (at its next ping), or gives it back at once to our address.
-        ExitStatus::Rejected => format!(
+        // (A full room is refused the same way, in other words.)
+        ExitStatus::Rejected if text.contains(&format!("'{nick}'")) => format!(
             "the room still holds the nickname '{nick}' (our old connection, until the host \
              notices it is gone)"
         ),
-        _ => error.to_string(),
+        _ => text,
     };
     format!("reconnect failed: {why}; trying again in {}", seconds(wait))
 }
@@ -227,6 +229,20 @@ fn replay_summary(count: usize, missed: u64, reset: bool) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_held_nickname_is_explained_and_other_refusals_quoted() {
+        let wait = Duration::from_secs(2);
+        let taken = Error::transient(
+            ExitStatus::Rejected,
+            "h refused us: nickname 'ana' is taken",
+        );
+        let line = attempt_failed(&taken, "ana", wait);
+        assert!(line.contains("still holds the nickname 'ana'"), "{line}");
+        assert!(line.ends_with("trying again in 2 s"), "{line}");
+        let full = Error::transient(ExitStatus::Rejected, "h refused us: the room is full");
+        assert!(attempt_failed(&full, "ana", wait).contains("the room is full"));
+    }
 
     #[test]
     fn waits_read_as_seconds() {
