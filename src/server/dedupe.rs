@@ -14,6 +14,11 @@
 //! - at most [`CLIENTS`] client ids, the least recently used forgotten first. A hostile client
 //!   inventing client ids can only push out others' windows at the rate the room lets it post
 //!   (`--rate`), and costs the host at most `CLIENTS` windows of `PER_CLIENT` entries.
+//!
+//! The window lives in memory: a restarted host has forgotten what the old one took. A durable
+//! store that keeps each message's `cid` and `mid` can refill it at start-up (the last
+//! `PER_CLIENT` keys per client id, by `record`), and then a resend across a restart is taken
+//! once too.
 
 use std::collections::{BTreeMap, HashMap};
 
