@@ -464,7 +464,7 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__join)
-            opts="-p -n -h -V --port --nick --timeout --password-file --tls --no-tls --fingerprint --trust-on-first-use --data-dir --color --no-timestamps --timestamps --history-file --json --config --no-config --help --version"
+            opts="-p -n -h -V --port --nick --timeout --password-file --tls --no-tls --fingerprint --trust-on-first-use --data-dir --color --no-timestamps --timestamps --no-reconnect --history-file --json --config --no-config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -546,7 +546,7 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__send)
-            opts="-p -n -h -V -s --port --nick --timeout --password-file --tls --no-tls --fingerprint --trust-on-first-use --data-dir --to --me --config --no-config --help --version --server"
+            opts="-p -n -h -V -s --port --nick --timeout --password-file --tls --no-tls --fingerprint --trust-on-first-use --data-dir --to --me --retry --config --no-config --help --version --server"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -595,6 +595,10 @@ _chatroom() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o nospace
                     fi
+                    return 0
+                    ;;
+                --retry)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --config)

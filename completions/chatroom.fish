@@ -73,6 +73,7 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l password-file
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l fingerprint -d 'Trust the host\'s certificate only if it has this fingerprint, as `chatroom host --tls` prints it (SHA256:...), whoever signed it; implies --tls' -r -f
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l data-dir -d 'Where the known_hosts file is kept, as DIR/known_hosts (the hosts trusted by their certificate\'s fingerprint) [default: chatroom in the user\'s data directory]' -r -f -a "(__fish_complete_directories)"
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l to -d 'Send privately to this nickname instead of to the whole room' -r -f
+complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l retry -d 'Keep trying to reach the host for up to SECS seconds: at the start, and after a broken connection (a host restarting), then send again what it had not acknowledged. Each message carries an id, so the room takes a resent one only once. 0 gives up at once' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -s s -l server -d 'The room\'s host, as HOST, HOST:PORT or [IPv6]:PORT' -r -f -a "(__fish_print_hostnames)"
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l config -d 'Read default settings from this TOML file instead of chatroom.toml in the user\'s config directory (host, join and send read it; see the README\'s Configuration section)' -r -F
 complete -c chatroom -n "__fish_chatroom_using_subcommand send" -l tls -d 'Connect over TLS (to a `chatroom host --tls`). A certificate signed by an authority this system trusts is accepted; any other must match --fingerprint or the known_hosts file, or be trusted on first use'
@@ -98,6 +99,7 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l no-tls -d 'Co
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l trust-on-first-use -d 'Trust a host that is not in known_hosts yet without asking, and remember its certificate\'s fingerprint there (a changed one is still refused); implies --tls'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l no-timestamps -d 'Do not show the time (HH:MM, local) in front of each line'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l timestamps -d 'Show the time in front of each line (the default; undoes `timestamps = false` in the config file, or an earlier --no-timestamps)'
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l no-reconnect -d 'Leave with exit status 5 when the connection drops, instead of reconnecting (and asking the host for what was missed meanwhile)'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l json -d 'Print every event from the room as one raw JSON line, for bots; never a line editor'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l no-config -d 'Read no config file, not even --config\'s'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -401,6 +401,12 @@ pub struct SendArgs {
     #[arg(long)]
     pub me: bool,
 
+    /// Keep trying to reach the host for up to SECS seconds: at the start, and after a broken
+    /// connection (a host restarting), then send again what it had not acknowledged. Each
+    /// message carries an id, so the room takes a resent one only once. 0 gives up at once.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub retry: u64,
+
     /// The message; without it, every line of stdin is sent as its own message.
     #[arg(value_name = "MESSAGE", trailing_var_arg = true)]
     pub message: Vec<String>,
@@ -425,6 +431,11 @@ pub struct JoinArgs {
     /// config file, or an earlier --no-timestamps).
     #[arg(long, overrides_with = "no_timestamps")]
     pub timestamps: bool,
+
+    /// Leave with exit status 5 when the connection drops, instead of reconnecting (and asking
+    /// the host for what was missed meanwhile).
+    #[arg(long)]
+    pub no_reconnect: bool,
 
     /// Keep the input history in this file [default: chatroom/history in the user's data
     /// directory].

@@ -85,6 +85,10 @@ impl From<ExitStatus> for ExitCode {
 pub struct Error {
     status: ExitStatus,
     message: String,
+    /// Whether trying again later may succeed: the host was unreachable, the connection broke,
+    /// the room was full or still held our nickname. A client that retries (`send --retry`,
+    /// `join` reconnecting) tries again only after these.
+    transient: bool,
 }
 
 impl Error {
@@ -92,7 +96,21 @@ impl Error {
         Error {
             status,
             message: message.into(),
+            transient: false,
         }
+    }
+
+    /// An error that trying again later may not repeat (see [`Error::is_transient`]).
+    pub fn transient(status: ExitStatus, message: impl Into<String>) -> Self {
+        Error {
+            transient: true,
+            ..Self::new(status, message)
+        }
+    }
+
+    /// Whether trying again later may succeed.
+    pub fn is_transient(&self) -> bool {
+        self.transient
     }
 
     /// A generic failure (exit code 1).

@@ -139,7 +139,7 @@ fn a_missing_config_file_is_a_usage_error_but_a_missing_default_file_is_fine() {
         .stderr(predicate::str::contains("nope.toml").and(predicate::str::contains("not found")));
     // No file anywhere: send gets as far as connecting (to a port where nobody listens).
     let port = harness::closed_port().to_string();
-    home.chatroom(&["send", "--port", &port, "hi"])
+    home.chatroom(&["send", "--port", &port, "--retry", "0", "hi"])
         .assert()
         .code(3);
 }
@@ -173,7 +173,7 @@ fn a_bad_file_is_one_line_naming_the_file_and_line_and_exits_2() {
     // Commands the file does not configure do not read it; --no-config ignores it.
     home.chatroom(&["man", "host"]).assert().success();
     let port = harness::closed_port().to_string();
-    home.chatroom(&["send", "--no-config", "--port", &port, "hi"])
+    home.chatroom(&["send", "--no-config", "--port", &port, "--retry", "0", "hi"])
         .assert()
         .code(3);
 }

@@ -173,7 +173,8 @@ fn the_room_closing_is_a_friendly_exit_0() {
 #[test]
 fn a_dropped_connection_exits_5_with_the_reason() {
     let mut host = Host::start(&[]);
-    let client = PipedClient::start(&host.server(), &["--nick", "pipe"], &[]);
+    let args = ["--nick", "pipe", "--no-reconnect"];
+    let client = PipedClient::start(&host.server(), &args, &[]);
     client.expect("welcome");
     host.kill();
     let (code, stderr) = client.exit_by_itself();

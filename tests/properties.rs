@@ -8,7 +8,7 @@ use std::io::Cursor;
 use chatroom::line::{Line, LineReader};
 use chatroom::nick;
 use chatroom::protocol::parse::{parse_handshake, parse_json, parse_plain};
-use chatroom::protocol::wire::{ClientRequest, Event, Id, LeaveReason, MessageKind};
+use chatroom::protocol::wire::{ClientRequest, Event, Id, LeaveReason, MessageKey, MessageKind};
 use chatroom::protocol::{ErrorCode, Timestamp};
 use chatroom::sanitize::clean;
 use proptest::prelude::*;
@@ -104,15 +104,27 @@ fn event() -> impl Strategy<Value = Event> {
     ]
 }
 
+/// A message's resend key, or none.
+fn key() -> impl Strategy<Value = Option<MessageKey>> {
+    proptest::option::of(
+        ("[0-9a-f]{32}", any::<u64>()).prop_map(|(cid, mid)| MessageKey { cid, mid }),
+    )
+}
+
 fn request() -> impl Strategy<Value = ClientRequest> {
     prop_oneof![
-        (any::<String>(), id()).prop_map(|(text, id)| ClientRequest::Say { text, id }),
-        (any::<String>(), id()).prop_map(|(text, id)| ClientRequest::Me { text, id }),
-        ("[a-z]{1,8}", any::<String>(), id()).prop_map(|(to, text, id)| ClientRequest::Pm {
-            to,
+        (any::<String>(), id(), key()).prop_map(|(text, id, key)| ClientRequest::Say {
             text,
-            id
+            id,
+            key
         }),
+        (any::<String>(), id(), key()).prop_map(|(text, id, key)| ClientRequest::Me {
+            text,
+            id,
+            key
+        }),
+        ("[a-z]{1,8}", any::<String>(), id(), key())
+            .prop_map(|(to, text, id, key)| { ClientRequest::Pm { to, text, id, key } }),
         ("[a-z]{1,8}", id()).prop_map(|(nick, id)| ClientRequest::Nick { nick, id }),
         id().prop_map(|id| ClientRequest::List { id }),
         id().prop_map(|id| ClientRequest::Ping { id }),

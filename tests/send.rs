@@ -172,7 +172,15 @@ fn a_lost_connection_counts_what_was_read() {
     let mut host = Host::start(&["--rate-limit", "0"]);
     let mut watcher = JsonClient::join(&host, "watcher");
     let mut child = harness::chatroom()
-        .args(["send", "--server", &host.server(), "--nick", "ci"])
+        .args([
+            "send",
+            "--server",
+            &host.server(),
+            "--nick",
+            "ci",
+            "--retry",
+            "0",
+        ])
         .stdin(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -214,6 +222,8 @@ fn a_host_that_stops_answering_is_noticed_within_the_timeout_while_stdin_is_quie
             "ci",
             "--timeout",
             "1",
+            "--retry",
+            "0",
         ])
         .stdin(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -335,7 +345,7 @@ fn the_nick_can_come_from_chatroom_nick() {
 #[test]
 fn a_closed_port_exits_3_naming_the_address() {
     let server = format!("127.0.0.1:{}", harness::closed_port());
-    send(&server, &["--nick", "ci", "hello?"])
+    send(&server, &["--nick", "ci", "--retry", "0", "hello?"])
         .assert()
         .code(3)
         .stderr(predicate::str::contains(server.as_str()))
@@ -346,10 +356,13 @@ fn a_closed_port_exits_3_naming_the_address() {
 fn a_host_that_never_answers_exits_3_after_the_timeout() {
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
     let server = silent.local_addr().unwrap().to_string();
-    send(&server, &["--nick", "ci", "--timeout", "1", "anyone?"])
-        .assert()
-        .code(3)
-        .stderr(predicate::str::contains(server.as_str()));
+    send(
+        &server,
+        &["--nick", "ci", "--timeout", "1", "--retry", "0", "anyone?"],
+    )
+    .assert()
+    .code(3)
+    .stderr(predicate::str::contains(server.as_str()));
 }
 
 #[test]

@@ -160,6 +160,7 @@ mod tests {
         let expected = ClientRequest::Say {
             text: String::from_utf8(text.clone()).unwrap(),
             id: None,
+            key: None,
         };
         assert_eq!(json, expected.to_json_line().into_bytes());
         let mut plain = Vec::new();

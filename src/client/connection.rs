@@ -50,7 +50,7 @@ pub struct Requests {
 /// Opens a TCP connection to `target`, trying each address it resolves to.
 pub fn connect(target: &Target, timeout: Duration) -> Result<TcpStream> {
     let cannot = |why: String| {
-        Error::new(
+        Error::transient(
             ExitStatus::CannotConnect,
             format!("cannot connect to {target}: {why}"),
         )
@@ -109,14 +109,46 @@ pub fn join_announced(
     timeout: Duration,
     announce: bool,
 ) -> Result<Joined> {
+    join_since(target, security, (nick, password), timeout, announce, None)
+}
+
+/// Joins again after a broken connection, asking for the messages after `since`, the last
+/// public seq we saw (`None` before we saw any): the room replays them after the welcome, then
+/// says how many it no longer has (`history_end`).
+pub fn rejoin(
+    target: &Target,
+    security: &Security,
+    (nick, password): (&str, Option<&Password>),
+    timeout: Duration,
+    since: Option<u64>,
+) -> Result<Joined> {
+    join_since(
+        target,
+        security,
+        (nick, password),
+        timeout,
+        true,
+        Some(since.unwrap_or(0)),
+    )
+}
+
+fn join_since(
+    target: &Target,
+    security: &Security,
+    (nick, password): (&str, Option<&Password>),
+    timeout: Duration,
+    announce: bool,
+    since: Option<u64>,
+) -> Result<Joined> {
     // A password goes out only to a host whose greeting asked for it: never to a room without
     // one, and never before we know what answered (a `--tls` host reached without --tls says so
     // instead of greeting, and must not be sent the password in clear).
-    let open = match password {
+    let mut open = match password {
         None => open(target, security, timeout)?,
         Some(_) => greet(target, security, timeout)?,
     };
     let password = password.filter(|_| open.needs_password);
+    open.since = since;
     match open.hello_announced(nick, password, announce)? {
         Hello::Joined(joined) => Ok(*joined),
         Hello::NickRefused(message, _) => Err(refused(target, ErrorCode::NickTaken, &message)),
@@ -133,6 +165,8 @@ pub struct Open {
     timeout: Duration,
     /// The greeting asked for the room's password (see [`Open::needs_password`]).
     needs_password: bool,
+    /// The last public seq we saw, when coming back: the hello asks for what came after.
+    since: Option<u64>,
     events: EventStream,
     requests: Requests,
 }
@@ -192,6 +226,7 @@ fn open(target: &Target, security: &Security, timeout: Duration) -> Result<Open>
         target: target.clone(),
         timeout,
         needs_password: false,
+        since: None,
         requests: Requests { stream: writer },
         events: EventStream {
             lines: LineReader::new(reader, MAX_EVENT_LINE, 16 * 1024),
@@ -237,7 +272,7 @@ impl Open {
             // An unannounced client (a sender that only posts) gets no history unless it asks:
             // the host renders none for it, and it reads none.
             history: None,
-            since: None,
+            since: self.since,
         };
         if self.requests.send(&hello).is_err() {
             return Ok(Hello::Closed);
@@ -304,12 +339,12 @@ pub(crate) fn host_said(target: &Target, why: &str) -> Error {
 
 /// A connection that broke during the handshake.
 fn open_lost(target: &Target, why: &str) -> Error {
-    Error::new(ExitStatus::ConnectionLost, format!("{target}: {why}"))
+    Error::transient(ExitStatus::ConnectionLost, format!("{target}: {why}"))
 }
 
 /// Connected, but `what` never came: as unreachable as a host that refused us.
 fn no_answer(target: &Target, what: &str, timeout: Duration) -> Error {
-    Error::new(
+    Error::transient(
         ExitStatus::CannotConnect,
         format!(
             "cannot connect to {target}: no {what} within {} s (is this a chatroom host?)",
@@ -337,7 +372,13 @@ fn refused(target: &Target, code: ErrorCode, message: &str) -> Error {
     if code == ErrorCode::PasswordRequired {
         return Error::new(status, format!("{target}: {PASSWORD_HINT}"));
     }
-    Error::new(status, format!("{target} refused us: {message}"))
+    let message = format!("{target} refused us: {message}");
+    // A full room may have room later; a nickname may be held by our own connection that the
+    // host has not seen drop yet (see `retry::worth_retrying`).
+    match code {
+        ErrorCode::RoomFull | ErrorCode::NickTaken => Error::transient(status, message),
+        _ => Error::new(status, message),
+    }
 }
 
 pub fn is_timeout(e: &io::Error) -> bool {

@@ -8,7 +8,7 @@
 
 use crate::protocol::Id;
 use crate::protocol::parse::{self, Request};
-use crate::protocol::wire::ClientRequest;
+use crate::protocol::wire::{ClientRequest, MessageKey};
 
 /// What a line of input asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,14 +65,15 @@ pub fn parse(line: &str) -> UserInput {
     }
 }
 
-/// The JSON request for a parsed request, carrying `id` so the reply can be matched to it.
-/// `None` for `/help`, which has no JSON form (and which [`parse()`] never leaves in a request).
-pub fn to_wire(request: Request, id: Id) -> Option<ClientRequest> {
+/// The JSON request for a parsed request, carrying `id` so the reply can be matched to it, and
+/// for a message `key`, so that a resend is taken once. `None` for `/help`, which has no JSON
+/// form (and which [`parse()`] never leaves in a request).
+pub fn to_wire(request: Request, id: Id, key: Option<MessageKey>) -> Option<ClientRequest> {
     let id = Some(id);
     Some(match request {
-        Request::Say(text) => ClientRequest::Say { text, id },
-        Request::Me(text) => ClientRequest::Me { text, id },
-        Request::Pm { to, text } => ClientRequest::Pm { to, text, id },
+        Request::Say(text) => ClientRequest::Say { text, id, key },
+        Request::Me(text) => ClientRequest::Me { text, id, key },
+        Request::Pm { to, text } => ClientRequest::Pm { to, text, id, key },
         Request::Nick(nick) => ClientRequest::Nick { nick, id },
         Request::List => ClientRequest::List { id },
         Request::Ping => ClientRequest::Ping { id },
@@ -144,19 +145,20 @@ mod tests {
     #[test]
     fn requests_carry_their_id() {
         assert_eq!(
-            to_wire(Request::Say("hi".into()), Id::from(4)),
+            to_wire(Request::Say("hi".into()), Id::from(4), None),
             Some(ClientRequest::Say {
                 text: "hi".into(),
-                id: Some(Id::from(4))
+                id: Some(Id::from(4)),
+                key: None,
             })
         );
         assert_eq!(
-            to_wire(Request::List, Id::from(5)),
+            to_wire(Request::List, Id::from(5), None),
             Some(ClientRequest::List {
                 id: Some(Id::from(5))
             })
         );
-        assert_eq!(to_wire(Request::Help, Id::from(6)), None);
+        assert_eq!(to_wire(Request::Help, Id::from(6), None), None);
     }
 
     #[test]

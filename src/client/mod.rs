@@ -9,6 +9,7 @@
 //! - [`handshake`]: opening a TLS session (asking about a host never seen, remembering it).
 //! - [`trust`]: whom a TLS client trusts, as the user said it, and the refusals' wording.
 //! - [`acks`]: pipelined requests and the replies that settle them, shared by `send` and `join`.
+//! - [`retry`]: coming back after a broken connection (client id, backoff), for `send` and `join`.
 //! - [`send`]: `chatroom send`, for scripts and pipes.
 //! - [`join`]: `chatroom join`, the interactive client, built from:
 //!   - [`input`]: what the user typed, turned into requests or local commands;
@@ -24,6 +25,7 @@ pub mod input;
 pub mod join;
 pub mod password;
 pub mod render;
+pub mod retry;
 pub mod roster;
 pub mod send;
 pub mod stream;

@@ -13,16 +13,19 @@
 use std::io::{self, IsTerminal, Stdin, Write};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, select};
+use std::collections::VecDeque;
 
-use super::acks::{self, AckOutcome, AckTally};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, select};
+
+use super::acks::{AckOutcome, AckTally};
 use super::connection::{self, EventStream, Requests, Welcome};
 use super::stream::Security;
 use super::target;
 use crate::cli::{LONGEST_MAX_LINE, SendArgs};
 use crate::error::{Error, ExitStatus, Result, describe_io, to_stderr};
 use crate::line::{Line, LineReader};
-use crate::protocol::wire::ClientRequest;
+use crate::protocol::Id;
+use crate::protocol::wire::{ClientRequest, MessageKey};
 
 /// How each message goes out.
 enum Kind<'a> {
@@ -85,20 +88,20 @@ pub fn run(args: &SendArgs) -> Result<()> {
     let Some(input) = Input::open(args)? else {
         return Ok(());
     };
-    // A sender that only posts joins unannounced: the room sees its lines and nothing else.
-    let (welcome, events, requests) = connection::join_announced(
-        &target,
-        &Security::of(&args.server, false),
-        &nick,
-        password.as_ref(),
-        timeout,
-        false,
-    )?;
     let kind = match (&args.to, args.me) {
         (Some(to), _) => Kind::Private(to),
         (None, true) => Kind::Me,
         (None, false) => Kind::Say,
     };
+    let dialer = Dialer {
+        target: target.clone(),
+        security: Security::of(&args.server, false),
+        nick,
+        password,
+        timeout,
+        retry: Duration::from_secs(args.retry),
+    };
+    let (welcome, link) = dialer.dial(None)?;
     if let Kind::Private(to) = kind
         && !welcome.users.iter().any(|u| u.eq_ignore_ascii_case(to))
     {
@@ -108,17 +111,13 @@ pub fn run(args: &SendArgs) -> Result<()> {
             welcome.users.len()
         )));
     }
-    let (tx, rx) = crossbeam_channel::unbounded();
-    std::thread::Builder::new()
-        .name("acks".into())
-        .spawn(move || read_outcomes(events, &tx))
-        .map_err(|e| Error::failure(format!("cannot start the reader thread: {e}")))?;
-
     let mut sender = Poster {
-        requests,
-        welcome: &welcome,
+        link,
+        dialer,
+        max_line: welcome.limits.max_line,
         kind,
-        outcomes: rx,
+        client: super::retry::client_id(),
+        unacked: VecDeque::new(),
         tally: SendTally::default(),
         target: target.to_string(),
     };
@@ -130,9 +129,84 @@ pub fn run(args: &SendArgs) -> Result<()> {
         Input::Stdin { lines, first } => sender.send_stdin(lines, first, timeout)?,
     }
     sender.wait_for_acks(timeout)?;
-    let _ = sender.requests.send(&ClientRequest::Quit { id: None });
-    sender.requests.finish();
+    let _ = sender.link.requests.send(&ClientRequest::Quit { id: None });
+    sender.link.requests.finish();
     sender.tally.verdict()
+}
+
+/// How many messages may wait for their acks at once: the most we keep for sending again after
+/// a broken connection, and so the most a host that stopped answering can make us hold.
+const MAX_UNACKED: usize = 1024;
+
+/// First wait between attempts to reach the host; it doubles up to [`MOST_BETWEEN_ATTEMPTS`].
+const FIRST_RETRY: Duration = Duration::from_millis(250);
+const MOST_BETWEEN_ATTEMPTS: Duration = Duration::from_secs(2);
+
+/// How to reach the room, again if need be.
+struct Dialer {
+    target: target::Target,
+    security: Security,
+    nick: String,
+    password: Option<crate::password::Password>,
+    timeout: Duration,
+    /// How long to keep trying to reach the host (`--retry`).
+    retry: Duration,
+}
+
+/// One connection to the room: its writing half, and the outcomes its reader thread reports.
+struct Link {
+    requests: Requests,
+    outcomes: Receiver<AckOutcome>,
+}
+
+impl Dialer {
+    /// Joins the room, trying for up to `--retry` when the host cannot be reached; `lost`
+    /// holds why the previous connection ended, when coming back.
+    fn dial(&self, lost: Option<&str>) -> Result<(Welcome, Link)> {
+        let deadline = Instant::now() + self.retry;
+        let mut backoff = super::retry::Backoff::new(FIRST_RETRY, MOST_BETWEEN_ATTEMPTS);
+        let mut told = false;
+        loop {
+            // A sender that only posts joins unannounced: the room sees its lines and nothing
+            // else.
+            let attempt = connection::join_announced(
+                &self.target,
+                &self.security,
+                &self.nick,
+                self.password.as_ref(),
+                self.timeout,
+                false,
+            );
+            let error = match attempt {
+                Ok((welcome, events, requests)) => {
+                    let (tx, outcomes) = crossbeam_channel::unbounded();
+                    std::thread::Builder::new()
+                        .name("acks".into())
+                        .spawn(move || read_outcomes(events, &tx))
+                        .map_err(|e| {
+                            Error::failure(format!("cannot start the reader thread: {e}"))
+                        })?;
+                    return Ok((welcome, Link { requests, outcomes }));
+                }
+                Err(error) => error,
+            };
+            let wait = backoff.next_wait();
+            if !super::retry::worth_retrying(&error, lost.is_some())
+                || Instant::now() + wait > deadline
+            {
+                return Err(error);
+            }
+            if !told {
+                told = true;
+                let why = lost.map_or_else(|| error.to_string(), str::to_string);
+                to_stderr(format_args!(
+                    "chatroom: {why}; trying again for up to {} s",
+                    self.retry.as_secs()
+                ));
+            }
+            std::thread::sleep(wait);
+        }
+    }
 }
 
 /// How much of the input has been read: what a lost connection's message counts against.
@@ -174,21 +248,9 @@ impl SendTally {
     }
 }
 
-/// Tells the user about an outcome already counted in `replies`.
-fn report(
-    target: &str,
-    (replies, read): (&AckTally, Read),
-    told_about_pacing: &mut bool,
-    outcome: AckOutcome,
-) -> Result<()> {
-    let closed = |why: String| {
-        // The connection ending is fine once everything is acknowledged, a loss otherwise.
-        if replies.settled() {
-            Ok(())
-        } else {
-            Err(lost(target, replies, read, why))
-        }
-    };
+/// Tells the user about an outcome already counted in `replies`. `Err` for the connection's
+/// end: a loss, which the caller may come back from; `Ok` for everything else.
+fn report(told_about_pacing: &mut bool, outcome: AckOutcome) -> std::result::Result<(), String> {
     match outcome {
         AckOutcome::Done { .. } => {}
         AckOutcome::Refused { id, message } => match id {
@@ -205,8 +267,8 @@ fn report(
                 ));
             }
         }
-        AckOutcome::RoomClosed(reason) => return closed(room_closed(&reason)),
-        AckOutcome::Lost(why) => return closed(why),
+        AckOutcome::RoomClosed(reason) => return Err(room_closed(&reason)),
+        AckOutcome::Lost(why) => return Err(why),
         AckOutcome::Pinged => {} // Answered by `answer_ping`, which sees every outcome first.
     }
     Ok(())
@@ -242,12 +304,18 @@ fn lost(target: &str, replies: &AckTally, read: Read, why: String) -> Error {
     )
 }
 
-/// One `send` run: the connection's writing half and what we know of our messages.
+/// One `send` run: the connection, and what we know of our messages.
 struct Poster<'a> {
-    requests: Requests,
-    welcome: &'a Welcome,
+    link: Link,
+    dialer: Dialer,
+    /// The room's line limit, from its welcome.
+    max_line: usize,
     kind: Kind<'a>,
-    outcomes: Receiver<AckOutcome>,
+    /// This run's id, which with each message's number makes its resend key.
+    client: String,
+    /// Messages sent and not acknowledged yet, oldest first: their number (also the request
+    /// id) and their line, to send again after a broken connection.
+    unacked: VecDeque<(u64, String)>,
     tally: SendTally,
     target: String,
 }
@@ -264,7 +332,7 @@ impl Poster<'_> {
         first: Line,
         timeout: Duration,
     ) -> Result<()> {
-        lines.set_max(self.welcome.limits.max_line);
+        lines.set_max(self.max_line);
         // Few lines wait here: reading stops while they do, as it would without the thread.
         let (tx, input) = crossbeam_channel::bounded::<Result<Option<Line>>>(64);
         std::thread::Builder::new()
@@ -290,6 +358,13 @@ impl Poster<'_> {
             } else {
                 crossbeam_channel::after(silence)
             };
+            // With as many messages unacknowledged as we keep, wait for acks before reading on.
+            let input = if self.unacked.len() >= MAX_UNACKED {
+                crossbeam_channel::never()
+            } else {
+                input.clone()
+            };
+            let outcomes = self.link.outcomes.clone();
             select! {
                 recv(input) -> line => match line {
                     Ok(Ok(Some(line))) => {
@@ -304,16 +379,17 @@ impl Poster<'_> {
                     }
                     Ok(Err(e)) => return Err(e),
                 },
-                recv(self.outcomes) -> outcome => {
+                recv(outcomes) -> outcome => {
                     waiting_since = Instant::now();
                     match outcome {
                         Ok(outcome) => self.take(outcome)?,
-                        Err(_) => return Err(self.lost("the connection closed".into())),
+                        Err(_) => self.come_back("the connection closed".into())?,
                     }
                 }
                 recv(deadline) -> _ => {
                     let why = format!("the host has not answered for {} s", timeout.as_secs());
-                    return Err(self.lost(why));
+                    self.come_back(why)?;
+                    waiting_since = Instant::now();
                 }
             }
         }
@@ -344,35 +420,45 @@ impl Poster<'_> {
     fn skip(&mut self, why: &str) {
         to_stderr(format_args!(
             "chatroom: message {} not sent: {why} ({} bytes at most)",
-            self.tally.read.messages, self.welcome.limits.max_line
+            self.tally.read.messages, self.max_line
         ));
         self.tally.skipped += 1;
     }
 
+    /// Sends the message just read; its number is how many messages were read so far.
     fn send_one(&mut self, text: &str) -> Result<()> {
-        let id = Some(self.tally.replies.next_id());
+        let number = self.tally.read.messages;
+        let id = Some(Id::from(number));
+        // Without retrying nothing is sent twice, and older hosts need no key.
+        let key = (!self.dialer.retry.is_zero()).then(|| MessageKey {
+            cid: self.client.clone(),
+            mid: number,
+        });
         let text = text.to_string();
         let request = match self.kind {
-            Kind::Say => ClientRequest::Say { text, id },
-            Kind::Me => ClientRequest::Me { text, id },
+            Kind::Say => ClientRequest::Say { text, id, key },
+            Kind::Me => ClientRequest::Me { text, id, key },
             Kind::Private(to) => ClientRequest::Pm {
                 to: to.to_string(),
                 text,
                 id,
+                key,
             },
         };
         let line = request.to_json_line();
-        if line.len() - 1 > self.welcome.limits.max_line {
+        if line.len() - 1 > self.max_line {
             self.skip("too long once encoded");
             return Ok(());
         }
-        self.requests.send_line(&line).map_err(|e| {
-            let why = self.closed_reason().unwrap_or_else(|| describe_io(&e));
-            lost(&self.target, &self.tally.replies, self.tally.read, why)
-        })?;
         self.tally.replies.mark_sent();
+        self.unacked.push_back((number, line));
+        let line = &self.unacked.back().expect("just pushed").1;
+        if let Err(e) = self.link.requests.send_line(line) {
+            let why = self.closed_reason().unwrap_or_else(|| describe_io(&e));
+            return self.come_back(why);
+        }
         // Keep the outcome queue short on endless input.
-        while let Ok(outcome) = self.outcomes.try_recv() {
+        while let Ok(outcome) = self.link.outcomes.try_recv() {
             self.take(outcome)?;
         }
         Ok(())
@@ -380,49 +466,100 @@ impl Poster<'_> {
 
     /// If the reader already knows why the connection ended, that beats a bare write error.
     fn closed_reason(&mut self) -> Option<String> {
-        while let Ok(outcome) = self.outcomes.try_recv() {
+        while let Ok(outcome) = self.link.outcomes.try_recv() {
             match outcome {
                 AckOutcome::RoomClosed(reason) => return Some(room_closed(&reason)),
                 AckOutcome::Lost(why) => return Some(why),
                 outcome => {
-                    let _ = self.take(outcome);
+                    let _ = self.count(&outcome);
                 }
             }
         }
         None
     }
 
+    /// Counts an outcome against the message it answers: an answer to a message no longer
+    /// waiting (none should come) counts for nothing.
+    fn count(&mut self, outcome: &AckOutcome) -> bool {
+        let id = match outcome {
+            AckOutcome::Done { id } | AckOutcome::Refused { id, .. } => *id,
+            _ => return false,
+        };
+        let Some(at) = id.and_then(|id| self.unacked.iter().position(|(n, _)| *n == id)) else {
+            return false;
+        };
+        self.unacked.remove(at);
+        self.tally.replies.record(outcome);
+        true
+    }
+
     fn take(&mut self, outcome: AckOutcome) -> Result<()> {
-        answer_ping(&mut self.requests, &outcome);
-        let tally = &mut self.tally;
-        tally.replies.record(&outcome);
-        report(
-            &self.target,
-            (&tally.replies, tally.read),
-            &mut tally.told_about_pacing,
+        answer_ping(&mut self.link.requests, &outcome);
+        let answers = matches!(
             outcome,
-        )
+            AckOutcome::Done { .. } | AckOutcome::Refused { id: Some(_), .. }
+        );
+        if answers && !self.count(&outcome) {
+            return Ok(());
+        }
+        match report(&mut self.tally.told_about_pacing, outcome) {
+            Ok(()) => Ok(()),
+            Err(why) => self.come_back(why),
+        }
+    }
+
+    /// The connection ended (`why`). Everything acknowledged and nothing more to send: fine.
+    /// Otherwise, with `--retry`, reconnect and send again what was not acknowledged; without,
+    /// or when the host stays away, the loss is the run's error.
+    fn come_back(&mut self, why: String) -> Result<()> {
+        if self.tally.replies.settled() && self.tally.read.all {
+            return Ok(());
+        }
+        if self.dialer.retry.is_zero() {
+            return Err(self.lost(why));
+        }
+        let mut why = why;
+        loop {
+            // Whatever the old connection still says is not waited for.
+            self.link.requests.finish();
+            let (welcome, link) = self.dialer.dial(Some(&why)).map_err(|e| {
+                // A refusal for good keeps its own exit status (a changed certificate is 6).
+                if !e.is_transient() {
+                    return e;
+                }
+                let secs = self.dialer.retry.as_secs();
+                self.lost(format!("{why}; could not reconnect within {secs} s ({e})"))
+            })?;
+            self.link = link;
+            self.max_line = welcome.limits.max_line;
+            to_stderr(format_args!(
+                "chatroom: reconnected; sending the {} unacknowledged messages again",
+                self.unacked.len()
+            ));
+            let resent = self
+                .unacked
+                .iter()
+                .try_for_each(|(_, line)| self.link.requests.send_line(line));
+            match resent {
+                Ok(()) => return Ok(()),
+                Err(e) => why = describe_io(&e),
+            }
+        }
     }
 
     fn wait_for_acks(&mut self, timeout: Duration) -> Result<()> {
-        let SendTally {
-            replies,
-            read,
-            told_about_pacing,
-            ..
-        } = &mut self.tally;
-        let (target, read) = (&self.target, *read);
-        let requests = &mut self.requests;
-        acks::settle(
-            replies,
-            &self.outcomes,
-            timeout,
-            |replies, outcome| {
-                answer_ping(requests, &outcome);
-                report(target, (replies, read), told_about_pacing, outcome)
-            },
-            |replies, why| lost(target, replies, read, why),
-        )
+        while !self.tally.replies.settled() {
+            match self.link.outcomes.recv_timeout(timeout) {
+                Ok(outcome) => self.take(outcome)?,
+                Err(RecvTimeoutError::Timeout) => {
+                    self.come_back(format!("no answer for {} s", timeout.as_secs()))?;
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.come_back("the connection closed".into())?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 

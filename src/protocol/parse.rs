@@ -10,7 +10,7 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::wire::{ErrorCode, Id, VERSION};
+use super::wire::{ErrorCode, Id, MessageKey, VERSION};
 use crate::password::Password;
 use crate::{nick, sanitize};
 
@@ -94,6 +94,8 @@ pub enum Request {
 pub struct Incoming {
     pub id: Option<Id>,
     pub request: Request,
+    /// For a message sent with `cid` and `mid`: what tells a resend from a new message.
+    pub key: Option<MessageKey>,
 }
 
 /// Why a line was refused: sent back to its author, and nothing else happens.
@@ -135,6 +137,9 @@ struct RawRequest {
     text: Option<String>,
     /// In a hello: `false` for a member whose join and leave are not announced.
     announce: Option<bool>,
+    /// In a message: the client's id and the message's number (see [`MessageKey`]).
+    cid: Option<String>,
+    mid: Option<u64>,
     /// In a hello: the room's password. Taken raw and checked here, so that serde's messages,
     /// which quote what they could not read, never carry it back (see [`hello_password`]).
     password: Option<Box<RawValue>>,
@@ -335,6 +340,32 @@ fn request_id(raw: &RawRequest) -> Result<Option<Id>, Refusal> {
         .transpose()
 }
 
+/// The message's resend key, when it carries `cid` and `mid` (both, or neither).
+fn message_key(raw: &RawRequest) -> Result<Option<MessageKey>, Refusal> {
+    let bad = |why: &str| Err(Refusal::new(ErrorCode::BadRequest, why.to_string()));
+    match (&raw.cid, raw.mid) {
+        (None, None) => Ok(None),
+        (Some(cid), Some(mid)) => {
+            let fits = !cid.is_empty()
+                && cid.len() <= MessageKey::MAX_CID
+                && cid
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !fits {
+                return bad(
+                    "the \"cid\" must be 1 to 64 letters, digits, '-' or '_' (a random hex \
+                     string, say)",
+                );
+            }
+            Ok(Some(MessageKey {
+                cid: cid.clone(),
+                mid,
+            }))
+        }
+        _ => bad("a message carries both \"cid\" and \"mid\", or neither"),
+    }
+}
+
 fn usage(form: &str) -> Refusal {
     Refusal::new(ErrorCode::BadRequest, format!("usage: {form}"))
 }
@@ -350,6 +381,7 @@ pub fn parse_json(line: &str) -> Result<Incoming, Refusal> {
         Refusal::new(code, format!("cannot read the request: {e}"))
     })?;
     let id = request_id(&raw)?;
+    let key = message_key(&raw).map_err(|refusal| refusal.with_id(id.clone()))?;
     let missing = |field: &str| {
         Refusal::new(
             ErrorCode::BadRequest,
@@ -398,6 +430,13 @@ pub fn parse_json(line: &str) -> Result<Incoming, Refusal> {
     request
         .map(|request| Incoming {
             id: id.clone(),
+            // Only messages are taken once; other requests have nothing to double.
+            key: key.filter(|_| {
+                matches!(
+                    request,
+                    Request::Say(_) | Request::Me(_) | Request::Pm { .. }
+                )
+            }),
             request,
         })
         .map_err(|refusal| refusal.with_id(id))
@@ -590,6 +629,37 @@ mod tests {
     }
 
     #[test]
+    fn messages_may_carry_a_resend_key() {
+        let keyed = parse_json(r#"{"type":"say","text":"hi","id":1,"cid":"ab12","mid":7}"#);
+        let key = MessageKey {
+            cid: "ab12".into(),
+            mid: 7,
+        };
+        assert_eq!(keyed.unwrap().key, Some(key));
+        // Only messages: a list has nothing to double.
+        let list = parse_json(r#"{"type":"list","cid":"ab12","mid":7}"#).unwrap();
+        assert_eq!(list.key, None);
+        for bad in [
+            r#"{"type":"say","text":"hi","cid":"ab12"}"#,
+            r#"{"type":"say","text":"hi","mid":1}"#,
+            r#"{"type":"say","text":"hi","cid":"","mid":1}"#,
+            r#"{"type":"say","text":"hi","cid":"a b","mid":1}"#,
+            r#"{"type":"say","text":"hi","cid":"ab","mid":-1}"#,
+        ] {
+            assert_eq!(
+                parse_json(bad).unwrap_err().code,
+                ErrorCode::BadRequest,
+                "{bad}"
+            );
+        }
+        let long = format!(
+            r#"{{"type":"say","text":"hi","cid":"{}","mid":1}}"#,
+            "a".repeat(65)
+        );
+        assert_eq!(parse_json(&long).unwrap_err().code, ErrorCode::BadRequest);
+    }
+
+    #[test]
     fn json_requests() {
         assert_eq!(
             parse_json(r#"{"type":"pm","to":"bob","text":"psst","id":3}"#).unwrap(),
@@ -598,7 +668,8 @@ mod tests {
                 request: Request::Pm {
                     to: "bob".into(),
                     text: "psst".into()
-                }
+                },
+                key: None,
             }
         );
         assert_eq!(

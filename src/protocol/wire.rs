@@ -370,6 +370,21 @@ impl Event {
     }
 }
 
+/// What makes a message the same message when a client sends it again after a broken
+/// connection: `cid`, the client's id (random, one per run of `chatroom send` or `join`), and
+/// `mid`, the message's number within that run. The host takes each pair once (see
+/// `server/dedupe.rs`) and answers a resend with the ack of the message it already took.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct MessageKey {
+    pub cid: String,
+    pub mid: u64,
+}
+
+impl MessageKey {
+    /// Longest client id the host keeps: 128 random bits in hex are 32 characters.
+    pub const MAX_CID: usize = 64;
+}
+
 /// What a JSON client sends (the host parses these leniently in `parse.rs`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -397,17 +412,24 @@ pub enum ClientRequest {
         text: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         id: Option<Id>,
+        /// Which send this is, so that the host takes a resend once (see [`MessageKey`]).
+        #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
+        key: Option<MessageKey>,
     },
     Me {
         text: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         id: Option<Id>,
+        #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
+        key: Option<MessageKey>,
     },
     Pm {
         to: String,
         text: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         id: Option<Id>,
+        #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
+        key: Option<MessageKey>,
     },
     Nick {
         nick: String,

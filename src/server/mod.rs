@@ -25,7 +25,8 @@
 //!   the shard's broadcast log (`log.rs`) plus its own frames (`outbox.rs`);
 //! - the **room** (`room.rs`) alone keeps the room: it admits (checking a room's password and
 //!   locking out addresses that guess, `gate.rs` and `lockout.rs`; replaying the room's last
-//!   public messages to each newcomer, `history.rs`), numbers, routes, and hands each
+//!   public messages to each newcomer, `history.rs`), numbers (taking a resent message once,
+//!   `dedupe.rs`), routes, and hands each
 //!   turn to the fan-out (`fanout.rs`), which renders every broadcast once per dialect and sends
 //!   the same bytes to every shard: its work per event is O(shards), never O(members);
 //! - the **activity** thread (`activity.rs`) prints the console and writes the transcript, fed
@@ -44,6 +45,7 @@ pub mod activity;
 mod addresses;
 pub mod budget;
 mod conn;
+mod dedupe;
 mod fanout;
 mod gate;
 mod history;

@@ -16,7 +16,7 @@ use crate::password::Digest;
 use crate::protocol::Id;
 use crate::protocol::Mode;
 use crate::protocol::parse::{Refusal, Replay, Request};
-use crate::protocol::wire::LeaveReason;
+use crate::protocol::wire::{LeaveReason, MessageKey};
 
 /// Report batches that may wait for the room before a shard's next send waits for it.
 pub(crate) const REPORT_BACKLOG: usize = 1024;
@@ -55,6 +55,8 @@ pub(crate) enum ShardReport {
         conn: ConnRef,
         id: Option<Id>,
         request: Request,
+        /// A message's resend key: the room takes each once (see `dedupe.rs`).
+        key: Option<MessageKey>,
     },
     /// A member's line was refused: the room passes the error on, in order with its replies.
     Refused { conn: ConnRef, refusal: Refusal },

@@ -20,6 +20,7 @@ use super::activity::{Activity, Recorder};
 use super::addresses::AddressKey;
 use super::budget::QueueBudget;
 use super::conn::ConnRef;
+use super::dedupe::{Dedupe, Seen};
 use super::fanout::{Fanout, OrderKind, Rendered};
 use super::gate::{self, Denied, Gate, Key};
 use super::history::History;
@@ -29,7 +30,7 @@ use super::session::{self, Step};
 use crate::nick::fold;
 use crate::password::Digest;
 use crate::protocol::parse::{Refusal, Request};
-use crate::protocol::wire::{LeaveReason, Limits, MessageKind, VERSION};
+use crate::protocol::wire::{LeaveReason, Limits, MessageKey, MessageKind, VERSION};
 use crate::protocol::{ErrorCode, Event, Id, Mode, Timestamp, plain};
 
 /// Report batches the room takes in one turn before it sends the turn out: enough to gather a
@@ -132,6 +133,8 @@ pub(crate) struct Room {
     /// Bytes of private messages routed this turn to members not reading, which their shards
     /// have not charged to the budget yet: counted so one turn cannot route past the budget.
     routed_to_stalled: usize,
+    /// The messages taken with a resend key, so a resend is taken once (see `dedupe.rs`).
+    dedupe: Dedupe,
     /// The last public messages, replayed to newcomers (`--history`).
     history: History,
 }
@@ -159,6 +162,7 @@ impl Room {
             churn: Churn::default(),
             budget,
             routed_to_stalled: 0,
+            dedupe: Dedupe::default(),
             history,
         }
     }
@@ -216,7 +220,12 @@ impl Room {
                     attempt,
                     peer,
                 } => self.unlock(conn, mode, attempt, peer),
-                ShardReport::Asked { conn, id, request } => self.request(conn, id, request),
+                ShardReport::Asked {
+                    conn,
+                    id,
+                    request,
+                    key,
+                } => self.request_once(conn, id, request, key),
                 ShardReport::Refused { conn, refusal } => {
                     if let Some(member) = self.member(conn) {
                         let (conn, mode) = (member.conn, member.mode);
@@ -417,6 +426,38 @@ impl Room {
         let peer = peer.ip();
         self.recorder.record(Activity::Arrival { event, peer });
         Ok(())
+    }
+
+    /// Carries out a member's request, unless it is a message with a resend key the room took
+    /// already: that one is acknowledged again (with the `seq` it got), not published twice.
+    fn request_once(
+        &mut self,
+        conn: ConnRef,
+        id: Option<Id>,
+        request: Request,
+        key: Option<MessageKey>,
+    ) {
+        let Some(key) = key else {
+            return self.request(conn, id, request);
+        };
+        let Some(mode) = self.member(conn).map(|member| member.mode) else {
+            return;
+        };
+        if let Seen::Taken(seq) = self.dedupe.seen(&key) {
+            return self.ack(conn, mode, id, seq);
+        }
+        // The message took the next number of its sequence, unless it was refused.
+        let before = (self.seq, self.private_seq);
+        let private = matches!(request, Request::Pm { .. });
+        self.request(conn, id, request);
+        let taken = match private {
+            false if self.seq != before.0 => Some(self.seq),
+            true if self.private_seq != before.1 => Some(self.private_seq),
+            _ => None,
+        };
+        if taken.is_some() {
+            self.dedupe.record(key, taken);
+        }
     }
 
     /// Carries out a member's request.

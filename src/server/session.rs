@@ -10,6 +10,7 @@
 use crate::line::Line;
 use crate::password::Password;
 use crate::protocol::parse::{self, Handshake, Refusal, Replay, Request};
+use crate::protocol::wire::MessageKey;
 use crate::protocol::{ErrorCode, Event, Id, Mode};
 
 /// What a line asks for.
@@ -32,7 +33,12 @@ pub(crate) enum Step {
     /// Leave before having joined.
     Leave,
     /// A member's request, for the room.
-    Ask { id: Option<Id>, request: Request },
+    Ask {
+        id: Option<Id>,
+        request: Request,
+        /// A message's resend key (JSON only): the room takes each key once.
+        key: Option<MessageKey>,
+    },
     /// Tell the sender what was wrong; `close` when it cannot go on.
     Refuse { refusal: Refusal, close: bool },
 }
@@ -92,14 +98,14 @@ pub(crate) fn member_line(line: Line, mode: Mode, max_line: usize) -> Step {
     let parsed = match line {
         Line::TooLong => Err(too_long(max_line)),
         Line::Text(text) => match mode {
-            Mode::Plain => parse::parse_plain(&text).map(|request| (None, request)),
-            Mode::Json => parse::parse_json(&text).map(|i| (i.id, Some(i.request))),
+            Mode::Plain => parse::parse_plain(&text).map(|request| (None, request, None)),
+            Mode::Json => parse::parse_json(&text).map(|i| (i.id, Some(i.request), i.key)),
         },
     };
     match parsed {
         // A pong is a sign of life, which the shard noted when it read it: nothing to ask.
-        Ok((_, None | Some(Request::Pong))) => Step::Nothing,
-        Ok((id, Some(request))) => Step::Ask { id, request },
+        Ok((_, None | Some(Request::Pong), _)) => Step::Nothing,
+        Ok((id, Some(request), key)) => Step::Ask { id, request, key },
         Err(refusal) => Step::Refuse {
             refusal,
             close: false,
@@ -304,7 +310,8 @@ mod tests {
             member_line(text("hi all"), Mode::Plain, 100),
             Step::Ask {
                 id: None,
-                request: Request::Say("hi all".into())
+                request: Request::Say("hi all".into()),
+                key: None,
             }
         );
         assert!(matches!(

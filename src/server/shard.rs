@@ -391,10 +391,11 @@ impl Shard {
         let step = session::member_line(line, conn.mode(), max_line);
         let conn_ref = self.conn_ref(slot);
         match step {
-            Step::Ask { id, request } => self.reports.push(ShardReport::Asked {
+            Step::Ask { id, request, key } => self.reports.push(ShardReport::Asked {
                 conn: conn_ref,
                 id,
                 request,
+                key,
             }),
             Step::Refuse { refusal, .. } => self.reports.push(ShardReport::Refused {
                 conn: conn_ref,

@@ -23,6 +23,8 @@
 //!   printed (for [`Conn`] and the clients built on it); a `host --tls` in a data directory,
 //!   clients with their own `known_hosts`, certificates from a certificate authority made at
 //!   test time, and [`tls::Tap`], a relay recording what crosses the wire.
+//! - `relay`: [`relay::Relay`], a network between client and host that a test can break: cut
+//!   connections, hold back replies, point at a restarted host.
 //! - `files`: temporary directories, waiting for a line the host writes to a file, and the
 //!   repository's checked-in files.
 
@@ -42,6 +44,7 @@ pub mod plain;
 pub mod process;
 #[cfg(unix)]
 pub mod pty;
+pub mod relay;
 pub mod tls;
 
 use std::time::Duration;

@@ -83,7 +83,9 @@ impl Session {
         mut terminal: Terminal,
         given_nick: Option<&str>,
     ) -> Result<()> {
-        let Some((welcome, events, requests)) = self.join_asking(&mut terminal, given_nick)? else {
+        let Some(((welcome, events, requests), password)) =
+            self.join_asking(&mut terminal, given_nick)?
+        else {
             return Ok(());
         };
         *terminal.roster.lock().expect("roster lock") = Roster::new(&welcome.nick, &welcome.users);
@@ -99,6 +101,7 @@ impl Session {
             .map_err(|e| Error::failure(format!("cannot use the terminal: {e}")))?;
         let (mut sender, outcomes) = self.start_reader(
             (&welcome, events, requests),
+            password,
             terminal.roster.clone(),
             Hooks {
                 out: Box::new(Screen(printer)),
@@ -117,12 +120,12 @@ impl Session {
                 terminal.say(&self.renderer.notice("room closed by host"));
                 Ok(())
             }
-            End::Left => sender.leave(&outcomes, self.timeout, &self.target),
+            End::Left => sender.leave(&outcomes, (self.timeout, false), &self.target),
             End::Interrupted => {
-                sender.leave(&outcomes, self.timeout, &self.target)?;
+                sender.leave(&outcomes, (self.timeout, false), &self.target)?;
                 Err(Error::new(ExitStatus::Interrupted, "interrupted"))
             }
-            End::Lost(why) => Err(lost(&self.target, &why)),
+            End::Lost(why) => Err(sender.lost(&self.target, &why)),
             End::Failed(why) => Err(Error::failure(why)),
         }
     }
@@ -135,7 +138,12 @@ impl Session {
     /// The connection comes first, so that a missing host (or one turning everyone away) is
     /// reported before anyone types a name. The first default is the OS user name (or
     /// `guest`); a default the room refused is not offered again.
-    fn join_asking(&self, terminal: &mut Terminal, given: Option<&str>) -> Result<Option<Joined>> {
+    /// Returns the password the room took, too, for joining again.
+    fn join_asking(
+        &self,
+        terminal: &mut Terminal,
+        given: Option<&str>,
+    ) -> Result<Option<(Joined, Option<Password>)>> {
         let mut open = Some(connection::greet(
             &self.target,
             &self.security,
@@ -166,7 +174,7 @@ impl Session {
             let refusal = match nick::validate(&nick) {
                 Err(why) => format!("cannot use '{nick}' as a nickname: {why}"),
                 Ok(()) => match self.hello(&mut open, &nick, password.as_ref())? {
-                    Ok(joined) => return Ok(Some(joined)),
+                    Ok(joined) => return Ok(Some((joined, password))),
                     Err(why) => why,
                 },
             };

@@ -22,10 +22,12 @@
 //! - `reader.rs`: the event thread, and the hooks by which the two modes tell it apart.
 //! - `output.rs`: where the event thread prints (above the prompt, or plain stdout).
 //! - `outgoing.rs`: the main thread's sending half (numbered requests, leaving without loss).
+//! - `comeback.rs`: joining again after the connection drops, asking for what was missed.
 //! - `prompt_waker.rs`: getting the main thread out of `readline` when the session ends
 //!   elsewhere, and stopping on signals.
 //! - `end.rs`: how a session ended, and what the main thread makes of it.
 
+mod comeback;
 mod end;
 mod interactive;
 mod outgoing;
@@ -40,8 +42,9 @@ use std::time::Duration;
 
 use crossbeam_channel::Receiver;
 
+use self::comeback::Comeback;
 use self::interactive::Terminal;
-use self::outgoing::Outgoing;
+use self::outgoing::{LinkState, Outgoing};
 use self::reader::Hooks;
 use crate::cli::JoinArgs;
 use crate::client::acks::AckOutcome;
@@ -72,6 +75,7 @@ pub fn run(args: &JoinArgs) -> Result<()> {
         timeout,
         renderer,
         password: crate::client::password::given(&args.server)?,
+        reconnect: !args.no_reconnect,
     };
     if on_terminal && !args.json {
         let history = args
@@ -98,22 +102,39 @@ struct Session {
     renderer: Arc<Renderer>,
     /// The room's password, when given up front (the terminal session may ask for it).
     password: Option<Password>,
+    /// Join again when the connection drops (not `--no-reconnect`).
+    reconnect: bool,
 }
 
 impl Session {
     /// Starts the event thread on a joined connection; returns the main thread's sending half
     /// and the channel the event thread reports on.
+    /// `password` is the one the room took, for joining again.
     fn start_reader(
         &self,
         (welcome, events, requests): (&Welcome, EventStream, Requests),
+        password: Option<Password>,
         roster: Arc<Mutex<Roster>>,
         hooks: Hooks,
     ) -> Result<(Outgoing, Receiver<AckOutcome>)> {
-        let lines = outgoing::spawn_writer(requests)?;
+        let (lines, writer) = outgoing::spawn_writer(requests)?;
+        let link = Arc::new(LinkState::default());
+        let comeback = self.reconnect.then(|| {
+            let to = (self.target.clone(), self.security.clone());
+            Comeback::new(to, password, self.timeout, link.clone())
+        });
         let liveness = reader::Liveness::new(lines.clone(), self.timeout);
-        let (outcomes, pms_tx) =
-            reader::spawn(events, roster, self.renderer.clone(), hooks, liveness)?;
-        let outgoing = Outgoing::new(lines, welcome.limits.max_line, pms_tx);
+        let (outcomes, pms_tx) = reader::spawn(
+            (events, writer),
+            comeback,
+            roster,
+            self.renderer.clone(),
+            hooks,
+            liveness,
+        )?;
+        // Messages carry a resend key only when they may be sent again.
+        let client = self.reconnect.then(crate::client::retry::client_id);
+        let outgoing = Outgoing::new((lines, link), client, welcome.limits.max_line, pms_tx);
         Ok((outgoing, outcomes))
     }
 }

@@ -10,6 +10,9 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crossbeam_channel::{Receiver, Sender};
 
 use super::end::{End, lost};
@@ -19,7 +22,7 @@ use crate::client::input;
 use crate::client::target::Target;
 use crate::error::{Error, Result};
 use crate::protocol::parse::Request;
-use crate::protocol::wire::ClientRequest;
+use crate::protocol::wire::{ClientRequest, MessageKey};
 
 /// How long to wait, after saying goodbye, for the host to close the connection: long enough
 /// for it to read our `quit`, short enough that leaving feels instant.
@@ -35,39 +38,142 @@ const WRITER_BACKLOG: usize = 1024;
 
 /// What the writer thread is given.
 pub(super) enum Outbound {
-    /// A whole line, newline included.
+    /// A whole line, newline included, sent once (pings, pongs, goodbyes).
     Line(String),
+    /// A numbered request: kept until the host answers it, and sent again on a new connection
+    /// if the old one broke first.
+    Request { id: u64, line: String },
     /// Close the sending side: the host sees the end of our input after every line before it.
     Finish,
 }
 
+/// What the event thread tells the writer thread about the connection.
+pub(super) enum Link {
+    /// The host answered the request with this id: it need not be sent again.
+    Answered(u64),
+    /// The connection broke: hold what is sent until the next one.
+    Down,
+    /// A new connection, on which every request not answered yet is sent again, in order.
+    Up(Requests),
+}
+
 /// Starts the writer thread on the sending half of a connection. It ends once every sender
-/// is gone, after [`Outbound::Finish`], or when a write fails (the event thread sees the
-/// connection end then, and reports it).
-pub(super) fn spawn_writer(mut requests: Requests) -> Result<Sender<Outbound>> {
+/// is gone or after [`Outbound::Finish`]. A failed write marks the connection down: the event
+/// thread sees it end, and may bring a new one ([`Link::Up`]).
+pub(super) fn spawn_writer(requests: Requests) -> Result<(Sender<Outbound>, Sender<Link>)> {
     let (tx, rx) = crossbeam_channel::bounded(WRITER_BACKLOG);
+    let (link_tx, link_rx) = crossbeam_channel::unbounded();
     std::thread::Builder::new()
         .name("writer".into())
-        .spawn(move || {
-            for outbound in rx {
-                match outbound {
-                    Outbound::Line(line) => {
-                        if requests.send_line(&line).is_err() {
-                            return;
-                        }
+        .spawn(move || Writer::new(requests).run(&rx, &link_rx))
+        .map_err(|e| Error::failure(format!("cannot start the writer thread: {e}")))?;
+    Ok((tx, link_tx))
+}
+
+/// The writer thread's state.
+struct Writer {
+    /// The connection's sending half; `None` while it is down.
+    requests: Option<Requests>,
+    /// Numbered requests sent and not answered yet, oldest first: sent again on a new
+    /// connection. At most [`WRITER_BACKLOG`]: past that, nothing more is taken until answers
+    /// come.
+    unanswered: std::collections::VecDeque<(u64, String)>,
+}
+
+impl Writer {
+    fn new(requests: Requests) -> Self {
+        Writer {
+            requests: Some(requests),
+            unanswered: std::collections::VecDeque::new(),
+        }
+    }
+
+    fn run(mut self, lines: &Receiver<Outbound>, link: &Receiver<Link>) {
+        // Once the event thread is gone, no news will come: stop listening for it.
+        let mut link = link.clone();
+        loop {
+            // News of the connection first, so a line is never written to a connection known
+            // to be gone, nor an answered request sent again.
+            while let Ok(news) = link.try_recv() {
+                self.take(news);
+            }
+            let lines = if self.unanswered.len() < WRITER_BACKLOG {
+                lines.clone()
+            } else {
+                crossbeam_channel::never()
+            };
+            crossbeam_channel::select! {
+                recv(link) -> news => match news {
+                    Ok(news) => self.take(news),
+                    Err(_) => link = crossbeam_channel::never(),
+                },
+                recv(lines) -> outbound => match outbound {
+                    Ok(Outbound::Line(line)) => self.write(&line),
+                    Ok(Outbound::Request { id, line }) => {
+                        self.write(&line);
+                        self.unanswered.push_back((id, line));
                     }
-                    Outbound::Finish => return requests.finish(),
+                    Ok(Outbound::Finish) | Err(_) => {
+                        if let Some(requests) = &self.requests {
+                            requests.finish();
+                        }
+                        return;
+                    }
+                },
+            }
+        }
+    }
+
+    fn take(&mut self, news: Link) {
+        match news {
+            Link::Answered(id) => {
+                if let Some(at) = self.unanswered.iter().position(|(n, _)| *n == id) {
+                    self.unanswered.remove(at);
                 }
             }
-        })
-        .map_err(|e| Error::failure(format!("cannot start the writer thread: {e}")))?;
-    Ok(tx)
+            Link::Down => self.requests = None,
+            Link::Up(requests) => {
+                self.requests = Some(requests);
+                let again: Vec<String> = self.unanswered.iter().map(|(_, l)| l.clone()).collect();
+                for line in again {
+                    self.write(&line);
+                }
+            }
+        }
+    }
+
+    /// Writes a line if the connection is up; a failed write marks it down.
+    fn write(&mut self, line: &str) {
+        if let Some(requests) = &mut self.requests
+            && requests.send_line(line).is_err()
+        {
+            self.requests = None;
+        }
+    }
+}
+
+/// What the main thread and the event thread both know of the connection.
+#[derive(Default)]
+pub(super) struct LinkState {
+    /// The connection broke and a new one is not there yet: leaving does not wait for answers.
+    pub(super) down: AtomicBool,
+    /// We are leaving (`/quit`, the end of stdin): the connection's end is no reason to come
+    /// back.
+    pub(super) leaving: AtomicBool,
+    /// Why joining again failed for good, with its own exit status (a host whose certificate
+    /// changed is exit 6, not a lost connection).
+    pub(super) refused: std::sync::Mutex<Option<Error>>,
 }
 
 /// The main thread's side of the connection: sending, and counting what was answered.
 pub(super) struct Outgoing {
     /// To the writer thread.
     lines: Sender<Outbound>,
+    /// Shared with the event thread.
+    link: Arc<LinkState>,
+    /// This run's client id, which with each message's id makes its resend key (see
+    /// `client::retry`); `None` without reconnecting (nothing is ever sent twice then).
+    client: Option<String>,
     /// What was sent and answered; the main thread also counts the replies that come in while
     /// it waits for the user.
     pub(super) tally: AckTally,
@@ -78,13 +184,27 @@ pub(super) struct Outgoing {
 }
 
 impl Outgoing {
-    pub(super) fn new(lines: Sender<Outbound>, max_line: usize, sent_pms: Sender<SentPm>) -> Self {
+    pub(super) fn new(
+        (lines, link): (Sender<Outbound>, Arc<LinkState>),
+        client: Option<String>,
+        max_line: usize,
+        sent_pms: Sender<SentPm>,
+    ) -> Self {
         Outgoing {
             lines,
+            link,
+            client,
             tally: AckTally::default(),
             max_line,
             sent_pms,
         }
+    }
+
+    /// The error for a session whose connection ended (`why`): the refusal that stopped a
+    /// reconnect, if that is what ended it, else a lost connection.
+    pub(super) fn lost(&self, target: &Target, why: &str) -> Error {
+        let refused = self.link.refused.lock().ok().and_then(|mut r| r.take());
+        refused.unwrap_or_else(|| lost(target, why))
     }
 
     /// Sends a request with the next id. `Err` holds a mistake to explain (the line is too
@@ -95,7 +215,14 @@ impl Outgoing {
             Request::Pm { to, text } => Some((to.clone(), text.clone())),
             _ => None,
         };
-        let Some(wire) = input::to_wire(request, id.clone()) else {
+        let key = match (&self.client, id.as_u64()) {
+            (Some(cid), Some(mid)) => Some(MessageKey {
+                cid: cid.clone(),
+                mid,
+            }),
+            _ => None,
+        };
+        let Some(wire) = input::to_wire(request, id.clone(), key) else {
             return Ok(());
         };
         let line = wire.to_json_line();
@@ -105,11 +232,12 @@ impl Outgoing {
                 self.max_line
             )));
         }
-        if let (Some((to, text)), Some(number)) = (pm, id.as_u64()) {
+        let number = id.as_u64().unwrap_or_default();
+        if let Some((to, text)) = pm {
             let _ = self.sent_pms.send((number, to, text));
         }
         self.lines
-            .send(Outbound::Line(line))
+            .send(Outbound::Request { id: number, line })
             .map_err(|_| Problem::End(End::Lost("the connection closed".into())))?;
         self.tally.mark_sent();
         Ok(())
@@ -117,12 +245,37 @@ impl Outgoing {
 
     /// Waits for every answer still owed (so nothing typed is lost), then says goodbye and
     /// waits briefly for the host to close the connection.
+    ///
+    /// While the connection is down (reconnecting), a `patient` session (piped: the end of
+    /// stdin) waits up to `timeout` for it to come back so what it sent is answered; an
+    /// impatient one (the user leaving a terminal) leaves at once, saying what may be lost.
     pub(super) fn leave(
         &mut self,
         outcomes: &Receiver<AckOutcome>,
-        timeout: Duration,
+        (timeout, patient): (Duration, bool),
         target: &Target,
     ) -> Result<()> {
+        let owed = self.tally.sent - self.tally.done - self.tally.refused;
+        if owed > 0 && patient {
+            let deadline = std::time::Instant::now() + timeout;
+            while self.link.down.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        self.link.leaving.store(true, Ordering::SeqCst);
+        if self.link.down.load(Ordering::SeqCst) {
+            if owed == 0 {
+                return Ok(());
+            }
+            let why = format!(
+                "left while disconnected; {owed} of our messages may not have reached the room"
+            );
+            if patient {
+                return Err(lost(target, &why));
+            }
+            crate::error::to_stderr(format_args!("chatroom: {why}"));
+            return Ok(());
+        }
         let mut closed = false;
         acks::settle(
             &mut self.tally,

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use crossbeam_channel::{Receiver, select};
 
 use super::Session;
-use super::end::{End, lost};
+use super::end::End;
 use super::outgoing::Problem;
 use super::output::{self, Output, Stdout};
 use super::reader::Hooks;
@@ -39,6 +39,7 @@ impl Session {
         let roster = Arc::new(Mutex::new(Roster::new(&welcome.nick, &welcome.users)));
         let (mut sender, outcomes) = self.start_reader(
             (&welcome, events, requests),
+            self.password.clone(),
             roster,
             Hooks {
                 out: Box::new(Stdout),
@@ -95,9 +96,11 @@ impl Session {
                 }
                 Ok(())
             }
-            End::Lost(why) => Err(lost(&self.target, &why)),
+            End::Lost(why) => Err(sender.lost(&self.target, &why)),
             End::Failed(why) => Err(Error::failure(why)),
-            End::Left | End::Interrupted => sender.leave(&outcomes, self.timeout, &self.target),
+            End::Left | End::Interrupted => {
+                sender.leave(&outcomes, (self.timeout, true), &self.target)
+            }
         }
     }
 }

@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
-use super::outgoing::{Outbound, SentPm};
+use super::comeback::{Comeback, Rejoined};
+use super::outgoing::{Link, Outbound, SentPm};
 use super::output::Output;
 use crate::client::acks::AckOutcome;
 use crate::client::connection::{EventStream, is_timeout};
@@ -112,6 +113,10 @@ pub(super) struct Hooks {
 /// The event thread.
 struct Reader {
     events: EventStream,
+    /// Tells the writer thread which requests were answered, and of the connection's state.
+    writer: Sender<Link>,
+    /// How to join again when the connection drops; `None` with `--no-reconnect`.
+    comeback: Option<Comeback>,
     /// Kept current from the events: the prompt shows our nickname, Tab completes the others.
     roster: Arc<Mutex<Roster>>,
     renderer: Arc<Renderer>,
@@ -128,7 +133,8 @@ struct Reader {
 /// Starts the event thread on the reading half of a joined connection. Returns the channel it
 /// reports outcomes on, and the one on which the main thread tells it of private messages sent.
 pub(super) fn spawn(
-    events: EventStream,
+    (events, writer): (EventStream, Sender<Link>),
+    comeback: Option<Comeback>,
     roster: Arc<Mutex<Roster>>,
     renderer: Arc<Renderer>,
     hooks: Hooks,
@@ -138,6 +144,8 @@ pub(super) fn spawn(
     let (pms_tx, sent_pms) = crossbeam_channel::unbounded();
     Reader {
         events,
+        writer,
+        comeback,
         roster,
         renderer,
         hooks,
@@ -166,7 +174,10 @@ impl Reader {
         loop {
             let (raw, event) = match self.events.next_raw_event() {
                 Ok(Some(next)) => next,
-                Ok(None) => return self.report(AckOutcome::of_read_end(None)),
+                Ok(None) => match self.come_back(AckOutcome::of_read_end(None)) {
+                    Some(outcome) => return self.report(outcome),
+                    None => continue,
+                },
                 Err(e) if is_timeout(&e) => {
                     if let Some(news) = self.liveness.silence()
                         && self.hooks.out.diagnostic(&news).is_err()
@@ -175,7 +186,10 @@ impl Reader {
                     }
                     continue;
                 }
-                Err(e) => return self.report(AckOutcome::of_read_end(Some(&e))),
+                Err(e) => match self.come_back(AckOutcome::of_read_end(Some(&e))) {
+                    Some(outcome) => return self.report(outcome),
+                    None => continue,
+                },
             };
             if let Some(news) = self.liveness.heard()
                 && self.hooks.out.diagnostic(news).is_err()
@@ -189,6 +203,11 @@ impl Reader {
                 self.liveness.answer();
                 continue;
             }
+            // After a rejoin, the end of the replay is where we say how it went.
+            let rejoined = self.comeback.as_mut().and_then(|comeback| {
+                comeback.saw(&event);
+                comeback.replay_over(&event)
+            });
             let me = {
                 let mut roster = self.roster.lock().expect("roster lock");
                 roster.apply(&event);
@@ -199,6 +218,17 @@ impl Reader {
                     .try_iter()
                     .map(|(id, to, text)| (id, (to, text))),
             );
+            // Our own public message (or rename): its ack carries its seq. A private message's
+            // ack carries the private sequence's, which is no seq of the room's.
+            if let (Some(comeback), Event::Ack { id, seq: Some(seq) }) =
+                (&mut self.comeback, &event)
+                && !id
+                    .as_ref()
+                    .and_then(Id::as_u64)
+                    .is_some_and(|id| pms.contains_key(&id))
+            {
+                comeback.saw_seq(*seq);
+            }
             if let Err(e) = self.show(&raw, &event, &me, &mut pms) {
                 if e.kind() != io::ErrorKind::BrokenPipe {
                     crate::error::to_stderr(format_args!(
@@ -208,7 +238,15 @@ impl Reader {
                 }
                 return (self.hooks.output_closed)();
             }
+            for line in rejoined.into_iter().flatten() {
+                let _ = self.hooks.out.diagnostic(&self.renderer.notice(&line));
+            }
             if let Some(outcome) = AckOutcome::of_event(&event) {
+                if let AckOutcome::Done { id: Some(id) }
+                | AckOutcome::Refused { id: Some(id), .. } = outcome
+                {
+                    let _ = self.writer.send(Link::Answered(id));
+                }
                 if outcome.is_final() {
                     return self.report(outcome);
                 }
@@ -279,6 +317,46 @@ impl Reader {
             }
             Some(line) => out.wrapped(&line.text, line.indent),
             None => Ok(()),
+        }
+    }
+
+    /// The connection ended with `outcome` (a loss): joins again if we may, and returns `None`
+    /// once joined; otherwise the outcome to report, which ends the session.
+    fn come_back(&mut self, outcome: AckOutcome) -> Option<AckOutcome> {
+        let Some(comeback) = self.comeback.as_mut() else {
+            return Some(outcome);
+        };
+        let AckOutcome::Lost(why) = &outcome else {
+            return Some(outcome);
+        };
+        if comeback
+            .link
+            .leaving
+            .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            return Some(outcome);
+        }
+        let me = self.roster.lock().expect("roster lock").me.clone();
+        let shown = (self.hooks.out.as_mut(), self.renderer.as_ref());
+        match comeback.reconnect(why, &me, &self.writer, shown) {
+            Rejoined::Joined(welcome, events) => {
+                self.events = events;
+                // A replay cut short by the drop is over; the new one starts afresh.
+                self.in_history = false;
+                let _ = self.events.set_timeout(Some(self.liveness.tick()));
+                self.liveness.heard();
+                *self.roster.lock().expect("roster lock") =
+                    Roster::new(&welcome.nick, &welcome.users);
+                None
+            }
+            Rejoined::Gave(None) => Some(outcome),
+            Rejoined::Gave(Some(error)) => {
+                let outcome = AckOutcome::Lost(format!("{why}; could not join again: {error}"));
+                if let Ok(mut refused) = comeback.link.refused.lock() {
+                    *refused = Some(error);
+                }
+                Some(outcome)
+            }
         }
     }
 
