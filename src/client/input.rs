@@ -76,6 +76,7 @@ pub fn to_wire(request: Request, id: Id) -> Option<ClientRequest> {
         Request::Nick(nick) => ClientRequest::Nick { nick, id },
         Request::List => ClientRequest::List { id },
         Request::Ping => ClientRequest::Ping { id },
+        Request::Search(text) => ClientRequest::Search { text, id },
         Request::Pong => ClientRequest::Pong,
         Request::Quit => ClientRequest::Quit { id },
         Request::Help => return None,

@@ -84,6 +84,14 @@ impl History {
         }
     }
 
+    /// Counts `count` messages, the newest numbered `through`, as forgotten before any is
+    /// remembered: a stored room's older messages, beyond what it loaded into its history on
+    /// start, so that a `since` among them is told how many it missed.
+    pub(crate) fn forget_before(&mut self, through: u64, count: u64) {
+        self.forgotten_through = through;
+        self.forgotten = count;
+    }
+
     /// Remembers `event` if it is a public message or action, forgetting the oldest beyond the
     /// capacity. Messages come in seq order.
     pub(crate) fn remember(&mut self, event: &Event) {
