@@ -23,6 +23,8 @@
 //!   printed (for [`Conn`] and the clients built on it); a `host --tls` in a data directory,
 //!   clients with their own `known_hosts`, certificates from a certificate authority made at
 //!   test time, and [`tls::Tap`], a relay recording what crosses the wire.
+//! - `store`: a stored room (`host --store`) in a test's own directory, and its SQLite file
+//!   read directly.
 //! - `files`: temporary directories, waiting for a line the host writes to a file, and the
 //!   repository's checked-in files.
 
@@ -42,6 +44,7 @@ pub mod plain;
 pub mod process;
 #[cfg(unix)]
 pub mod pty;
+pub mod store;
 pub mod tls;
 
 use std::time::Duration;
@@ -67,6 +70,8 @@ pub use nc::Nc;
 pub use plain::{PlainClient, assert_not_delivered, untimestamped};
 #[allow(unused_imports)]
 pub use process::{chatroom, chatroom_cmd, send, wait_for_exit};
+#[allow(unused_imports)]
+pub use store::{StoredRow, integrity, store_args, store_file, stored_rows};
 
 /// How long one expectation on a socket, the host's console or a file may wait.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
