@@ -14,7 +14,7 @@ use colored::{Color, ColoredString, Colorize};
 
 use super::connection::Welcome;
 use crate::protocol::plain;
-use crate::protocol::wire::{Event, MessageKind, Timestamp};
+use crate::protocol::wire::{Event, MessageKind, StoredMessage, Timestamp};
 use crate::sanitize;
 
 /// How lines look, fixed at start-up from the command line.
@@ -312,6 +312,42 @@ where
         }
     }
 
+    /// The answer to a `/search`: a heading, each result as a message line (the date in front
+    /// of one from another day than today's, in our time zone), and a closing line.
+    pub fn search_results(
+        &self,
+        query: &str,
+        results: &[StoredMessage],
+        me: &str,
+        now: &Timestamp,
+    ) -> Vec<RenderedLine> {
+        let query = sanitize::clean(query);
+        if results.is_empty() {
+            let heading = self.notice(&format!("search for \"{query}\": nothing found"));
+            return vec![RenderedLine::plain(heading)];
+        }
+        let count = match results.len() {
+            1 => "1 message".to_string(),
+            n => format!("{n} messages"),
+        };
+        let heading = self.notice(&format!("search for \"{query}\": {count}, newest first"));
+        let today = now.0.with_timezone(&self.zone).date_naive();
+        let mut lines = vec![RenderedLine::plain(heading)];
+        for found in results {
+            let text = sanitize::clean(&found.text);
+            let mut line = self.message(&found.ts, &found.from, found.kind, &text, me);
+            let day = found.ts.0.with_timezone(&self.zone).date_naive();
+            if day != today {
+                let date = self.paint(&day.format("%Y-%m-%d").to_string(), |s| s.dimmed());
+                line.text = format!("{date} {}", line.text);
+                line.indent += "YYYY-MM-DD ".len();
+            }
+            lines.push(line);
+        }
+        lines.push(RenderedLine::plain(self.notice("end of search results")));
+        lines
+    }
+
     /// The line for a room event, or `None` for events that are not shown as such (acks,
     /// welcomes, quits: the caller handles those).
     pub fn event(&self, event: &Event, me: &str) -> Option<RenderedLine> {
@@ -467,6 +503,37 @@ mod tests {
     /// cannot disturb each other.
     fn colors_on() {
         colored::control::set_override(true);
+    }
+
+    #[test]
+    fn search_results_are_message_lines_dated_when_not_today() {
+        let found = |ts: &str, kind, text: &str| StoredMessage {
+            seq: 1,
+            ts: serde_json::from_str(&format!("\"{ts}\"")).unwrap(),
+            from: "bob".into(),
+            kind,
+            text: text.into(),
+        };
+        let results = [
+            found("2026-11-22T14:03:21.042Z", MessageKind::Say, "deploy done"),
+            found("2026-11-20T09:00:00.000Z", MessageKind::Me, "deploys"),
+        ];
+        let lines: Vec<String> = renderer(PLAIN)
+            .search_results("deploy*", &results, "ana", &ts())
+            .into_iter()
+            .map(|l| l.text)
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "*** search for \"deploy*\": 2 messages, newest first",
+                "[16:03] <bob> deploy done",
+                "2026-11-20 [11:00] * bob deploys",
+                "*** end of search results",
+            ]
+        );
+        let none = renderer(PLAIN).search_results("x", &[], "ana", &ts());
+        assert_eq!(none[0].text, "*** search for \"x\": nothing found");
     }
 
     #[test]

@@ -253,6 +253,13 @@ impl Reader {
                     None => Ok(()),
                 }
             }
+            Event::SearchResults { query, results, .. } => {
+                let now = Timestamp::now();
+                for line in self.renderer.search_results(query, results, me, &now) {
+                    out.wrapped(&line.text, line.indent)?;
+                }
+                Ok(())
+            }
             _ => match self.renderer.event(event, me) {
                 Some(line) if line.mention && self.hooks.bell => {
                     out.wrapped(&format!("{}\u{7}", line.text), line.indent)
