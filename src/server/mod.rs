@@ -16,7 +16,7 @@
 //!                                                 v
 //!                                              activity              console and transcript
 //! ```
-//! - the **acceptor** (`acceptor.rs`, on the thread that called [`run`]) hands each new
+//! - the **acceptor** (`acceptor.rs`, on the thread that called `run`) hands each new
 //!   connection to a shard;
 //! - each **shard** (`shard.rs`) owns its connections (`conn.rs`, each over a `transport.rs`:
 //!   the bare socket, or TLS with `--tls`, the first byte deciding): it reads lines, paces flooders
