@@ -237,6 +237,15 @@ fn twenty_kill_9s_under_load_lose_nothing_acknowledged_and_double_nothing() {
             "round {round}: a hole in what was stored"
         );
     }
+    // What the kills left unindexed is indexed after the restart: the last round's first
+    // message is found.
+    let host = stored_host(dir.path(), &[]);
+    let mut ana = JsonClient::join(&host, "ana");
+    ana.send(json!({"type": "search", "text": "r19-m0", "id": 1}));
+    let found = ana.expect_event("search_results");
+    let results = found["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{found}");
+    assert_eq!(results[0]["text"], "r19-m0");
 }
 
 #[test]

@@ -38,16 +38,26 @@ pub(crate) struct Durable {
     in_flight: Option<(u64, Sealed)>,
     /// The last number sent for commit (at start: the last one the store had).
     sent: u64,
+    /// The last public message numbered (at start: the newest stored).
+    last_kept: u64,
 }
 
 impl Durable {
-    pub(crate) fn new(batches: Sender<Batch>, commits: Receiver<Commit>, last_seq: u64) -> Self {
+    /// The room's durability, its last number being `last_seq` and its newest stored message
+    /// `newest`.
+    pub(crate) fn new(
+        batches: Sender<Batch>,
+        commits: Receiver<Commit>,
+        last_seq: u64,
+        newest: u64,
+    ) -> Self {
         Durable {
             batches,
             commits,
             records: Vec::new(),
             in_flight: None,
             sent: last_seq,
+            last_kept: newest,
         }
     }
 
@@ -58,7 +68,16 @@ impl Durable {
 
     /// Notes a room event: a public message goes into the next batch.
     pub(crate) fn keep(&mut self, event: &Event) {
-        self.records.extend(Record::of(event));
+        if let Some(record) = Record::of(event) {
+            self.last_kept = record.seq;
+            self.records.push(record);
+        }
+    }
+
+    /// The last public message numbered (or stored before the start): what a search asked now
+    /// should find.
+    pub(crate) fn last_kept(&self) -> u64 {
+        self.last_kept
     }
 
     /// True when so much waits for the disk that the room should take no more requests.

@@ -543,7 +543,12 @@ pub(crate) fn run(
             let note = store_line(&store);
             let links = store.links;
             let room_store = RoomStore {
-                durable: durable::Durable::new(links.batches, links.commits, store.last_seq),
+                durable: durable::Durable::new(
+                    links.batches,
+                    links.commits,
+                    store.last_seq,
+                    store.newest,
+                ),
                 jobs: links.jobs,
                 found: links.found,
                 stopper: stopper.clone(),

@@ -565,7 +565,7 @@ impl Room {
                     id: id.clone(),
                     typed,
                 };
-                searches::ask(&store.jobs, asker)
+                searches::ask(&store.jobs, asker, store.durable.last_kept())
             }
         };
         if let Err(refusal) = asked {

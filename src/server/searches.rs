@@ -28,12 +28,16 @@ pub(crate) fn no_store() -> Refusal {
     )
 }
 
-/// Hands a search to the search thread, or says why not (nothing to search for, too many
-/// searches waiting).
-pub(crate) fn ask(jobs: &Sender<Job<Asker>>, asker: Asker) -> Result<(), Refusal> {
+/// Hands a search to the search thread, to search the messages through `as_of` (the room's last),
+/// or says why not (nothing to search for, too many searches waiting).
+pub(crate) fn ask(jobs: &Sender<Job<Asker>>, asker: Asker, as_of: u64) -> Result<(), Refusal> {
     let query =
         store::fts_query(&asker.typed).map_err(|why| Refusal::new(ErrorCode::BadRequest, why))?;
-    match jobs.try_send(Job { tag: asker, query }) {
+    match jobs.try_send(Job {
+        tag: asker,
+        query,
+        as_of,
+    }) {
         Ok(()) => Ok(()),
         Err(TrySendError::Full(_)) => Err(Refusal::new(
             ErrorCode::Busy,

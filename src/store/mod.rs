@@ -5,6 +5,7 @@
 //! - `schema`: the tables and their numbered migrations (a version table from the first day).
 //! - `record`: one stored message, and its row.
 //! - `writer`: the thread that alone writes: group commits, reporting what is on disk.
+//! - `index`: the full-text index, kept in step by the writer after each commit.
 //! - `retention`: `--retain-messages` and `--retain-days`, pruned by the writer in small batches.
 //! - `search`: full-text search with FTS5, on a thread and connection of its own.
 //! - `lock`: one host per store.
@@ -24,6 +25,7 @@
 //! Neither thread ever waits for the room, and the room never waits for them: it selects on
 //! their reports with the shards'.
 
+mod index;
 mod lock;
 mod record;
 mod retention;
@@ -78,6 +80,8 @@ pub(crate) struct Store<T> {
     pub(crate) stored: u64,
     /// The stored messages older than `recent`: how many, and the newest one's seq (0: none).
     pub(crate) older: (u64, u64),
+    /// The newest stored message (0: none).
+    pub(crate) newest: u64,
     pub(crate) links: Links<T>,
     pub(crate) threads: Vec<JoinHandle<()>>,
 }
@@ -142,7 +146,9 @@ pub(crate) fn open<T: Send + 'static>(options: &Options) -> Result<Store<T>> {
     let (job_tx, job_rx) = crossbeam_channel::bounded(SEARCH_BACKLOG);
     // One answer per job, and jobs are bounded.
     let (found_tx, found_rx) = crossbeam_channel::unbounded();
-    let writer = writer::Writer::new(writing, options.retention, start.stored);
+    let indexed = index::indexed_through(&writing).map_err(|e| unusable(&e))?;
+    let newest = start.recent.last().map_or(start.older.1, |r| r.seq);
+    let writer = writer::Writer::new(writing, options.retention, start.stored, indexed, newest);
     let threads = vec![
         spawn("store-writer", move || {
             writer.run(&batch_rx, &commit_tx);
@@ -159,6 +165,7 @@ pub(crate) fn open<T: Send + 'static>(options: &Options) -> Result<Store<T>> {
         recent: start.recent,
         stored: start.stored,
         older: start.older,
+        newest,
         links: Links {
             batches: batch_tx,
             commits: commit_rx,

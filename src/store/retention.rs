@@ -46,22 +46,26 @@ impl Retention {
 }
 
 /// Deletes at most [`BATCH`] messages that `retention` no longer keeps, given that the store
-/// holds `stored` messages, at `now` (milliseconds since 1970, UTC); the oldest go first.
-/// Returns how many were deleted: fewer than [`BATCH`] means nothing more is due.
+/// holds `stored` messages, at `now` (milliseconds since 1970, UTC); the oldest go first, and
+/// only those already in the full-text index (through `indexed`: taking a message out of the
+/// index that was never put in would corrupt it). Returns how many were deleted: fewer than
+/// [`BATCH`] means nothing more is due for now.
 pub(crate) fn prune(
     conn: &mut Connection,
     retention: &Retention,
     stored: u64,
     now: i64,
+    indexed: u64,
 ) -> rusqlite::Result<u64> {
+    let indexed = super::record::seq_column(indexed);
     let tx = conn.transaction()?;
     let mut deleted = 0;
     if let Some(oldest) = retention.oldest_kept(now) {
         // By the time index: finding nothing to delete costs one index probe.
         deleted += tx.execute(
             "DELETE FROM messages WHERE seq IN
-                 (SELECT seq FROM messages WHERE time < ?1 LIMIT ?2)",
-            rusqlite::params![oldest, BATCH as i64],
+                 (SELECT seq FROM messages WHERE time < ?1 AND seq <= ?3 LIMIT ?2)",
+            rusqlite::params![oldest, BATCH as i64, indexed],
         )? as u64;
     }
     let excess = retention.excess(stored.saturating_sub(deleted));
@@ -69,8 +73,8 @@ pub(crate) fn prune(
     if excess > 0 && room_left > 0 {
         deleted += tx.execute(
             "DELETE FROM messages WHERE seq IN
-                 (SELECT seq FROM messages ORDER BY seq LIMIT ?1)",
-            [excess.min(room_left) as i64],
+                 (SELECT seq FROM messages WHERE seq <= ?2 ORDER BY seq LIMIT ?1)",
+            rusqlite::params![excess.min(room_left) as i64, indexed],
         )? as u64;
     }
     tx.commit()?;
@@ -109,6 +113,7 @@ mod tests {
             )
             .unwrap();
         }
+        super::super::index::index_all(&mut conn).unwrap();
         conn
     }
 
@@ -129,9 +134,9 @@ mod tests {
             messages: Some(100),
             days: None,
         };
-        assert_eq!(prune(&mut conn, &keep, 1_200, 0).unwrap(), BATCH);
-        assert_eq!(prune(&mut conn, &keep, 700, 0).unwrap(), BATCH);
-        assert_eq!(prune(&mut conn, &keep, 200, 0).unwrap(), 100);
+        assert_eq!(prune(&mut conn, &keep, 1_200, 0, u64::MAX).unwrap(), BATCH);
+        assert_eq!(prune(&mut conn, &keep, 700, 0, u64::MAX).unwrap(), BATCH);
+        assert_eq!(prune(&mut conn, &keep, 200, 0, u64::MAX).unwrap(), 100);
         assert_eq!(seqs(&conn), (1_101..=1_200).collect::<Vec<_>>());
     }
 
@@ -143,8 +148,24 @@ mod tests {
             messages: None,
             days: Some(2),
         };
-        assert_eq!(prune(&mut conn, &keep, 4, now).unwrap(), 2);
+        assert_eq!(prune(&mut conn, &keep, 4, now, u64::MAX).unwrap(), 2);
         assert_eq!(seqs(&conn), vec![3, 4]);
-        assert_eq!(prune(&mut conn, &keep, 2, now).unwrap(), 0);
+        assert_eq!(prune(&mut conn, &keep, 2, now, u64::MAX).unwrap(), 0);
+    }
+
+    #[test]
+    fn messages_not_indexed_yet_wait() {
+        let mut conn = store_with(&[0, 0, 0]);
+        conn.execute(
+            "INSERT INTO messages (seq, time, sender, kind, text) VALUES (4, 0, 'a', 'message', 'x')",
+            [],
+        )
+        .unwrap();
+        let keep = Retention {
+            messages: Some(0),
+            days: None,
+        };
+        assert_eq!(prune(&mut conn, &keep, 4, 0, 3).unwrap(), 3);
+        assert_eq!(seqs(&conn), vec![4]);
     }
 }

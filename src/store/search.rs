@@ -8,10 +8,16 @@
 //! Queries run on a thread of their own with its own read-only connection (WAL lets it read
 //! while the writer commits), so a slow search stalls neither the room nor the commits; the
 //! room hands it jobs over a short bounded channel and gets the results back on another.
+//! Messages are indexed moments after their commit (`index.rs`): a search first waits, briefly,
+//! for the index to hold every message the room had numbered when it was asked, so what was just
+//! said is found.
+
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 use rusqlite::Connection;
 
+use super::index;
 use super::record::{COLUMNS, Record};
 
 /// At most this many results, newest first.
@@ -22,6 +28,13 @@ pub(crate) const MAX_WORDS: usize = 16;
 
 /// Searches that may wait for the search thread; one more is told to try again shortly.
 pub(crate) const SEARCH_BACKLOG: usize = 16;
+
+/// How long a search waits for the index to catch up with the room (a busy room's indexing
+/// waits for its commits); after that it searches what is indexed.
+const INDEX_WAIT: Duration = Duration::from_secs(2);
+
+/// How often a waiting search looks at how far the index got.
+const INDEX_POLL: Duration = Duration::from_millis(2);
 
 /// The FTS5 query for what a user typed: every word that has a letter or digit in it, quoted,
 /// all of them required; a trailing `*` searches for words that start with it. `Err` says, in
@@ -80,6 +93,8 @@ pub(crate) struct Job<T> {
     pub(crate) tag: T,
     /// The FTS5 query ([`fts_query`]).
     pub(crate) query: String,
+    /// The last message the room had numbered when asked: the index should hold it.
+    pub(crate) as_of: u64,
 }
 
 /// A search's outcome: the hits, newest first, or what went wrong, in words.
@@ -91,11 +106,22 @@ pub(crate) struct Found<T> {
 /// The search thread's loop: answers jobs until the room lets go of the channel.
 pub(crate) fn serve<T>(conn: &Connection, jobs: &Receiver<Job<T>>, found: &Sender<Found<T>>) {
     for job in jobs {
-        let hits = run_query(conn, &job.query).map_err(|e| e.to_string());
+        let hits = wait_for_index(conn, job.as_of)
+            .and_then(|()| run_query(conn, &job.query))
+            .map_err(|e| e.to_string());
         if found.send(Found { tag: job.tag, hits }).is_err() {
             return;
         }
     }
+}
+
+/// Waits (at most [`INDEX_WAIT`]) until the index holds the messages through `seq`.
+fn wait_for_index(conn: &Connection, seq: u64) -> rusqlite::Result<()> {
+    let deadline = Instant::now() + INDEX_WAIT;
+    while index::indexed_through(conn)? < seq && Instant::now() < deadline {
+        std::thread::sleep(INDEX_POLL);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -126,6 +152,7 @@ mod tests {
             )
             .unwrap();
         }
+        super::super::index::index_all(&mut conn).unwrap();
         conn
     }
 

@@ -4,14 +4,18 @@
 //! crossbeam channel and goes on with its work; the writer takes whatever batches are waiting,
 //! writes them in one transaction (a group commit: one sync to disk however many messages) and
 //! reports back the last sequence number now on disk ([`Commit::Durable`]), which is when the
-//! room lets those messages out and acknowledges them. Between commits it deletes what
-//! retention no longer keeps, a small batch at a time.
+//! room lets those messages out and acknowledges them. Between commits it adds the committed
+//! messages to the full-text index (`index.rs`) and deletes what retention no longer keeps, a
+//! small batch at a time, in transactions of their own that sync lazily (`synchronous=NORMAL`:
+//! the next commit's sync carries them to the disk; one lost to a power cut is simply done
+//! again), so this work never costs the room a disk sync of its own.
 
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use rusqlite::Connection;
 
+use super::index;
 use super::record::{Record, millis, seq_column};
 use super::retention::{self, Retention};
 
@@ -47,10 +51,20 @@ pub(crate) struct Writer {
     pruning: bool,
     /// When to look for messages grown too old next (with `--retain-days`).
     next_age_check: Option<Instant>,
+    /// The last message in the full-text index.
+    indexed: u64,
+    /// The last message committed (at start: the last one stored).
+    committed: u64,
 }
 
 impl Writer {
-    pub(crate) fn new(conn: Connection, retention: Retention, stored: u64) -> Self {
+    pub(crate) fn new(
+        conn: Connection,
+        retention: Retention,
+        stored: u64,
+        indexed: u64,
+        committed: u64,
+    ) -> Self {
         Writer {
             conn,
             retention,
@@ -60,6 +74,8 @@ impl Writer {
             next_age_check: retention
                 .days
                 .map(|_| Instant::now() + retention::AGE_CHECK_EVERY),
+            indexed,
+            committed,
         }
     }
 
@@ -71,7 +87,7 @@ impl Writer {
             let first = match batches.recv_timeout(wait) {
                 Ok(batch) => batch,
                 Err(RecvTimeoutError::Timeout) => {
-                    if let Err(e) = self.prune_step() {
+                    if let Err(e) = self.background_step() {
                         let _ = commits.send(Commit::Failed(describe(&e)));
                         return;
                     }
@@ -95,9 +111,9 @@ impl Writer {
         }
     }
 
-    /// How long to wait for a batch before doing retention's work instead.
+    /// How long to wait for a batch before doing the index's or retention's work instead.
     fn idle_wait(&self) -> Duration {
-        if self.pruning {
+        if self.pruning || self.indexed < self.committed {
             return Duration::ZERO;
         }
         match self.next_age_check {
@@ -128,10 +144,33 @@ impl Writer {
         }
         tx.commit()?;
         self.stored += batch.records.len() as u64;
+        if let Some(last) = batch.records.last() {
+            self.committed = self.committed.max(last.seq);
+        }
         if self.retention.excess(self.stored) > 0 {
             self.pruning = true;
         }
         Ok(())
+    }
+
+    /// One batch of the work done between commits: indexing first (a message should be
+    /// searchable soon), then retention. Lazily synced (see the module docs).
+    fn background_step(&mut self) -> rusqlite::Result<()> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let done = if self.indexed < self.committed {
+            index::index_next(&mut self.conn, self.indexed).map(|through| {
+                // Nothing left after it (say, a message since deleted): caught up.
+                self.indexed = if through == self.indexed {
+                    self.committed
+                } else {
+                    through
+                };
+            })
+        } else {
+            self.prune_step()
+        };
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        done
     }
 
     /// One batch of retention's deletions, when any are due.
@@ -144,7 +183,13 @@ impl Writer {
             return Ok(());
         }
         let now = chrono::Utc::now().timestamp_millis();
-        let deleted = retention::prune(&mut self.conn, &self.retention, self.stored, now)?;
+        let deleted = retention::prune(
+            &mut self.conn,
+            &self.retention,
+            self.stored,
+            now,
+            self.indexed,
+        )?;
         self.stored = self.stored.saturating_sub(deleted);
         self.pruning = deleted == retention::BATCH;
         Ok(())
@@ -175,7 +220,7 @@ mod tests {
     fn writer(retention: Retention) -> Writer {
         let mut conn = Connection::open_in_memory().unwrap();
         super::super::schema::migrate(&mut conn).unwrap();
-        Writer::new(conn, retention, 0)
+        Writer::new(conn, retention, 0, 0, 0)
     }
 
     fn count(writer: &Writer) -> i64 {
@@ -235,7 +280,11 @@ mod tests {
         .unwrap();
         assert!(w.pruning);
         assert_eq!(w.idle_wait(), Duration::ZERO);
-        w.prune_step().unwrap();
+        // Indexed first: only indexed messages may go.
+        w.background_step().unwrap();
+        assert_eq!(w.indexed, 5);
+        assert_eq!(count(&w), 5);
+        w.background_step().unwrap();
         assert_eq!(count(&w), 2);
         assert!(!w.pruning);
         assert_eq!(w.stored, 2);
