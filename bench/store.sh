@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
-bin=target/release/chatroom
-cargo build --release --quiet
+bin=${BIN:-target/release/chatroom}
+[ -n "${BIN:-}" ] || cargo build --release --quiet
 mkdir -p bench/results
 ulimit -n 65536 2>/dev/null || true
 
