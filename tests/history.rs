@@ -179,6 +179,8 @@ fn since_replays_exactly_the_gap_and_counts_what_was_forgotten() {
         end(&replayed),
         &json!({"type": "history_end", "count": 2, "missed": 0})
     );
+    // Coming back is announced like any join.
+    ana.expect_join("b");
 
     // Seen up to "1": "2" is no longer held (the ring holds 3, 4, 5).
     let (_c, replayed) = join_for_history(&host, "c", json!({"since": seqs[0]}));
@@ -320,4 +322,70 @@ fn send_asks_for_no_history() {
         .success()
         .stdout("");
     ana.expect_message("ci", "say", "fresh");
+}
+
+/// `chatroom join` on a terminal shows the history dimmed between a heading and a `── now ──`
+/// line, and a mention in it neither rings the bell nor is highlighted; a live one does.
+#[cfg(unix)]
+#[test]
+fn join_shows_the_history_dimmed_above_the_now_line_without_a_bell() {
+    use harness::pty::{PtyClient, READY};
+
+    let host = Host::start(&[]);
+    let home = harness::temp_dir();
+    let mut bob = JsonClient::join(&host, "bob");
+    say_all(&mut bob, &["ana: remember the milk", "/me leaves a note"]);
+
+    let mut ana = PtyClient::start(&host, home.path(), &["--nick", "ana", "--color", "always"]);
+    ana.expect(READY);
+    // (rexpect reads the screen byte by byte, so the lines' box-drawing dashes are matched
+    // through the words between them.)
+    ana.expect(" history ");
+    let history = ana.expect(" now ");
+    assert!(
+        history.contains("<bob> ana: remember the milk"),
+        "{history:?}"
+    );
+    assert!(history.contains("* bob leaves a note"), "{history:?}");
+    assert!(
+        !history.contains('\x07'),
+        "history rang the bell: {history:?}"
+    );
+    assert!(
+        !history.contains("\x1b[7m"),
+        "history highlighted a mention: {history:?}"
+    );
+    let dimmed = history
+        .lines()
+        .find(|l| l.contains("remember the milk"))
+        .unwrap();
+    assert!(dimmed.contains("\x1b[2m"), "history is dimmed: {dimmed:?}");
+
+    say_all(&mut bob, &["ana: live now"]);
+    let before_bell = ana.expect("\x07");
+    assert!(before_bell.contains("ana: live now"), "{before_bell:?}");
+}
+
+/// `join --json` passes the history through as the host sent it; a piped `join` prints it
+/// between the heading and the `── now ──` line, as on a terminal.
+#[test]
+fn piped_join_shows_the_history_and_join_json_passes_it_through() {
+    use harness::PipedClient;
+
+    let host = Host::start(&[]);
+    let mut bob = JsonClient::join(&host, "bob");
+    say_all(&mut bob, &["for the record"]);
+
+    let json = PipedClient::start(&host.server(), &["--nick", "bot", "--json"], &[]);
+    let replayed: Value = serde_json::from_str(&json.expect("for the record")).unwrap();
+    assert_eq!(replayed["history"], true);
+    assert_eq!(replayed["from"], "bob");
+    let end: Value = serde_json::from_str(&json.expect("history_end")).unwrap();
+    assert_eq!(end, json!({"type": "history_end", "count": 1, "missed": 0}));
+
+    let piped = PipedClient::start(&host.server(), &["--nick", "reader"], &[]);
+    piped.expect("── history ──");
+    let line = piped.expect("for the record");
+    assert!(line.ends_with("] <bob> for the record"), "{line:?}");
+    piped.expect("── now ──");
 }

@@ -417,7 +417,6 @@ fn an_unannounced_member_posts_only_its_lines_and_holds_its_nickname() {
         seen,
         [
             r#"welcome "watcher""#.to_string(),
-            r#"history_end null"#.to_string(),
             r#"users null"#.to_string(),
             r#"message null"#.to_string(),
             r#"join "ci""#.to_string()

@@ -32,9 +32,12 @@ fn say_acked(client: &mut JsonClient, id: u64, text: &str) -> u64 {
     ack["seq"].as_u64().expect("an ack with a seq")
 }
 
-/// Joins as `nick` and returns the replayed history (message events) up to `history_end`.
+/// Joins as `nick`, asking for the room's history, and returns the replayed messages (up to
+/// `history_end`).
 fn join_with_history(host: &Host, nick: &str) -> (JsonClient, Vec<Value>) {
-    let mut client = JsonClient::join(host, nick);
+    let mut client = JsonClient::connect(host);
+    client.send(json!({"type": "hello", "v": 1, "nick": nick, "history": true}));
+    assert_eq!(client.next_event()["type"], "welcome");
     let mut replayed = Vec::new();
     loop {
         let event = client.next_event();

@@ -9,7 +9,7 @@
 //! a [`Style`] says no colors, `colored` is not called at all, so the plain rendering does not
 //! depend on that global.
 
-use chrono::{Local, TimeZone};
+use chrono::{Local, NaiveDate, TimeZone, Utc};
 use colored::{Color, ColoredString, Colorize};
 
 use super::connection::Welcome;
@@ -334,24 +334,105 @@ where
         let today = now.0.with_timezone(&self.zone).date_naive();
         let mut lines = vec![RenderedLine::plain(heading)];
         for found in results {
-            let text = sanitize::clean(&found.text);
-            let mut line = self.message(&found.ts, &found.from, found.kind, &text, me);
-            let day = found.ts.0.with_timezone(&self.zone).date_naive();
-            if day != today {
-                let date = self.paint(&day.format("%Y-%m-%d").to_string(), |s| s.dimmed());
-                line.text = format!("{date} {}", line.text);
-                line.indent += "YYYY-MM-DD ".len();
-            }
-            lines.push(line);
+            // Stamped like history: an old line must not pass for today's.
+            let stamp = self.dated_stamp(&found.ts, today);
+            let from = sanitize::clean(&found.from);
+            let (head, plain_head) = match found.kind {
+                MessageKind::Me => (format!("* {}", self.nick(&from, me)), format!("* {from}")),
+                _ => (format!("<{}>", self.nick(&from, me)), format!("<{from}>")),
+            };
+            lines.push(RenderedLine {
+                text: format!(
+                    "{}{head} {}",
+                    self.paint(&stamp, |s| s.dimmed()),
+                    sanitize::clean(&found.text)
+                ),
+                mention: false,
+                indent: width(&stamp) + width(&plain_head) + 1,
+            });
         }
         lines.push(RenderedLine::plain(self.notice("end of search results")));
         lines
+    }
+
+    /// `[HH:MM] `, or `[2026-12-05 14:02] ` for a time not on `today`, in the reader's zone
+    /// (for history: an old line must not pass for today's); nothing with `--no-timestamps`.
+    fn dated_stamp(&self, ts: &Timestamp, today: NaiveDate) -> String {
+        if !self.style.timestamps {
+            return String::new();
+        }
+        let local = ts.0.with_timezone(&self.zone);
+        let format = match local.date_naive() == today {
+            true => "[%H:%M] ",
+            false => "[%Y-%m-%d %H:%M] ",
+        };
+        local.format(format).to_string()
+    }
+
+    /// Today in the reader's zone.
+    fn today(&self) -> NaiveDate {
+        Utc::now().with_timezone(&self.zone).date_naive()
+    }
+
+    /// A message said before we joined, replayed from the room's history: the whole line dimmed,
+    /// dated when not said `today`, and never a mention (it rings no bell and is not
+    /// highlighted: it was news before we came).
+    pub fn replayed(
+        &self,
+        ts: &Timestamp,
+        from: &str,
+        kind: MessageKind,
+        text: &str,
+        today: NaiveDate,
+    ) -> RenderedLine {
+        let stamp = self.dated_stamp(ts, today);
+        let from = sanitize::clean(from);
+        let head = match kind {
+            MessageKind::Me => format!("* {from}"),
+            _ => format!("<{from}>"),
+        };
+        let line = format!("{stamp}{head} {}", sanitize::clean(text));
+        RenderedLine {
+            text: self.paint(&line, |s| s.dimmed()),
+            mention: false,
+            indent: width(&stamp) + width(&head) + 1,
+        }
+    }
+
+    /// The line above a replayed history.
+    pub fn history_heading(&self) -> String {
+        self.paint("── history ──", |s| s.dimmed())
+    }
+
+    /// The line below a replayed history of `count` messages, saying how many of those said
+    /// after our `since` the host no longer had (`missed`, an upper bound); `None` when there
+    /// is nothing to say.
+    pub fn history_end(&self, count: usize, missed: u64) -> Option<String> {
+        let text = match (count, missed) {
+            (0, 0) => return None,
+            (_, 0) => "── now ──".to_string(),
+            (_, missed) => {
+                format!("── now ── (up to {missed} messages said meanwhile are no longer kept)")
+            }
+        };
+        Some(self.paint(&text, |s| s.dimmed()))
     }
 
     /// The line for a room event, or `None` for events that are not shown as such (acks,
     /// welcomes, quits: the caller handles those).
     pub fn event(&self, event: &Event, me: &str) -> Option<RenderedLine> {
         let line = match event {
+            Event::Message {
+                ts,
+                from,
+                kind,
+                text,
+                history: true,
+                ..
+            } => self.replayed(ts, from, *kind, text, self.today()),
+            Event::HistoryEnd { count, missed, .. } => {
+                RenderedLine::plain(self.history_end(*count, *missed)?)
+            }
             Event::Message {
                 ts,
                 from,
@@ -528,12 +609,56 @@ mod tests {
             [
                 "*** search for \"deploy*\": 2 messages, newest first",
                 "[16:03] <bob> deploy done",
-                "2026-11-20 [11:00] * bob deploys",
+                "[2026-11-20 11:00] * bob deploys",
                 "*** end of search results",
             ]
         );
         let none = renderer(PLAIN).search_results("x", &[], "ana", &ts());
         assert_eq!(none[0].text, "*** search for \"x\": nothing found");
+    }
+
+    #[test]
+    fn history_is_dimmed_dated_when_not_today_and_never_a_mention() {
+        let r = renderer(PLAIN);
+        // 14:03 UTC is 16:03 in the test zone, on 2026-11-22.
+        let that_day = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let later = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let line = r.replayed(&ts(), "bob", MessageKind::Say, "ana: look", that_day);
+        assert_eq!(line.text, "[16:03] <bob> ana: look");
+        assert!(!line.mention, "history never rings");
+        assert_eq!(line.indent, "[16:03] <bob> ".len());
+        let line = r.replayed(&ts(), "bob", MessageKind::Me, "waves", later);
+        assert_eq!(line.text, "[2026-11-22 16:03] * bob waves");
+        colors_on();
+        let colored = renderer(COLOR).replayed(&ts(), "bob", MessageKind::Say, "ana", that_day);
+        assert!(colored.text.starts_with("\u{1b}[2m"), "{:?}", colored.text);
+        assert!(!colored.text.contains("\u{1b}[7m"), "not highlighted");
+        // An event marked as history takes this path, whatever it mentions.
+        let mut replayed = say("bob", "ana!");
+        if let Event::Message { history, .. } = &mut replayed {
+            *history = true;
+        }
+        let line = r.event(&replayed, "ana").unwrap();
+        assert!(
+            !line.mention && line.text.ends_with("<bob> ana!"),
+            "{line:?}"
+        );
+        assert!(
+            r.event(&say("bob", "ana!"), "ana").unwrap().mention,
+            "a live one does"
+        );
+    }
+
+    #[test]
+    fn the_history_ends_with_a_now_line_saying_what_was_lost() {
+        let r = renderer(PLAIN);
+        assert_eq!(r.history_heading(), "── history ──");
+        assert_eq!(r.history_end(0, 0), None);
+        assert_eq!(r.history_end(3, 0).as_deref(), Some("── now ──"));
+        assert_eq!(
+            r.history_end(0, 2).as_deref(),
+            Some("── now ── (up to 2 messages said meanwhile are no longer kept)")
+        );
     }
 
     #[test]

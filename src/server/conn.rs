@@ -314,6 +314,11 @@ impl Conn {
         self.outbox.push(at, frame);
     }
 
+    /// Queues a frame other connections share (see `Outbox::push_shared`).
+    pub(crate) fn push_shared(&mut self, at: u64, frame: Frame) {
+        self.outbox.push_shared(at, frame);
+    }
+
     /// Its own message is the log bytes `[at, at + len)`: not sent back to it.
     pub(crate) fn skip(&mut self, at: u64, len: u64) {
         self.outbox.skip(at, len);

@@ -81,6 +81,9 @@ pub(crate) struct Broadcast {
 pub(crate) enum OrderKind {
     /// A frame for this connection alone: an ack, an error, a private message, a reply.
     Frame(Frame),
+    /// A frame many connections get, the same `Arc` (the room's latest history): not charged
+    /// to this connection's queue limits, since it costs nothing more per connection.
+    Shared(Frame),
     /// The connection joined: it gets `welcome`, then follows the log from here.
     Admit { welcome: Frame },
     /// The room refused its nickname: it gets `frame`, and may try again unless `close`.

@@ -10,12 +10,18 @@
 //! A replay is rendered per newcomer, so its cost is bounded too: at most [`MAX_REPLAY_BYTES`]
 //! (the newest messages that fit; the rest are counted as missed), and the usual case, the latest
 //! history, is rendered once per dialect and shared (one `Arc`) by every newcomer until the next
-//! message: a connect storm of thousands costs one rendering, not thousands.
+//! message: a connect storm of thousands costs one rendering, not thousands, and since the shared
+//! bytes cost nothing more per newcomer, a newcomer's outbox does not charge them to its own
+//! limits or the host's `--max-queued` budget (`Owed::Shared` in `outbox.rs`). A `since` gap is
+//! rendered for its newcomer alone, and charged as its own.
 //!
 //! # For a durable store
-//! A store that keeps the room on disk fills the history on start by calling
-//! [`History::remember`] with the stored messages, oldest first (it keeps the newest
-//! `--history`); the room then goes on numbering after the last stored seq.
+//! A store that keeps the room on disk (`host --store`) fills the history on start: first
+//! [`History::forget_before`] with the older stored messages it does not load (how many, and the
+//! newest one's seq), so a `since` among them is told how many it missed, then
+//! [`History::remember`] with its newest stored messages, oldest first. The room goes on
+//! numbering after the last seq it ever gave, not just the last message's: joins and leaves take
+//! seq numbers too (the store keeps that number as well).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -57,6 +63,25 @@ struct Selection {
     missed: u64,
     /// `since` was beyond the room's last seq: the latest history is replayed instead.
     reset: bool,
+}
+
+/// What one newcomer is sent after its welcome.
+pub(crate) struct Replayed {
+    /// The messages (empty when there are none).
+    pub(crate) body: Frame,
+    /// `body` is the latest history every newcomer shares (one `Arc`), rather than one
+    /// rendered for this newcomer alone.
+    pub(crate) shared: bool,
+    /// The end marker (empty for a plain reader when there was nothing to replay).
+    pub(crate) end: Frame,
+}
+
+impl Replayed {
+    /// The frames in order, for tests.
+    #[cfg(test)]
+    fn frames(&self) -> [&Frame; 2] {
+        [&self.body, &self.end]
+    }
 }
 
 /// The last public messages, oldest first.
@@ -117,20 +142,19 @@ impl History {
         self.latest = [None, None];
     }
 
-    /// The frames a newcomer speaking `mode` gets after its welcome for `replay`, in order (none
-    /// when it asked for none, or the room keeps none and it asked for no `since`). `room_seq` is
-    /// the room's last public seq; `today` the UTC day.
+    /// What a newcomer speaking `mode` gets after its welcome for `replay` (nothing when it
+    /// asked for none, or the room keeps none and it asked for no `since`). `room_seq` is the
+    /// room's last public seq; `today` the UTC day.
     pub(crate) fn replay(
         &mut self,
         replay: Replay,
         mode: Mode,
         room_seq: u64,
         today: NaiveDate,
-    ) -> Vec<Frame> {
-        let Some(selection) = self.select(replay, room_seq) else {
-            return Vec::new();
-        };
-        let (body, count, cut) = if selection.from == 0 {
+    ) -> Option<Replayed> {
+        let selection = self.select(replay, room_seq)?;
+        let shared = selection.from == 0;
+        let (body, count, cut) = if shared {
             let latest = self.latest(mode, today);
             (latest.body.clone(), latest.count, latest.cut)
         } else {
@@ -147,7 +171,11 @@ impl History {
             Mode::Plain if count > 0 => plain::history_end(count),
             Mode::Plain => String::new(),
         };
-        vec![body, Arc::from(end.into_bytes())]
+        Some(Replayed {
+            body,
+            shared,
+            end: Arc::from(end.into_bytes()),
+        })
     }
 
     /// Which messages a replay holds, and what it says about the rest.
@@ -253,8 +281,11 @@ mod tests {
 
     /// The JSON events a replay sends, parsed.
     fn events(history: &mut History, replay: Replay, room_seq: u64) -> Vec<Event> {
-        let frames = history.replay(replay, Mode::Json, room_seq, today());
-        let text: String = frames
+        let Some(replayed) = history.replay(replay, Mode::Json, room_seq, today()) else {
+            return Vec::new();
+        };
+        let text: String = replayed
+            .frames()
             .iter()
             .map(|f| String::from_utf8(f.to_vec()).unwrap())
             .collect();
@@ -347,7 +378,7 @@ mod tests {
         assert!(
             history
                 .replay(Replay::Recent, Mode::Json, 4, today())
-                .is_empty()
+                .is_none()
         );
         let replayed = events(&mut history, Replay::Since(2), 4);
         assert_eq!(end(&replayed), (0, 2, false));
@@ -356,23 +387,23 @@ mod tests {
         assert!(
             history
                 .replay(Replay::Off, Mode::Json, 1, today())
-                .is_empty()
+                .is_none()
         );
     }
 
     #[test]
     fn plain_readers_get_lines_and_an_end_only_after_some() {
         let mut history = History::new(5);
-        assert!(
-            history
-                .replay(Replay::Recent, Mode::Plain, 0, today())
-                .iter()
-                .all(|f| f.is_empty())
-        );
+        let empty = history
+            .replay(Replay::Recent, Mode::Plain, 0, today())
+            .unwrap();
+        assert!(empty.body.is_empty() && empty.end.is_empty());
         history.remember(&say(1));
         history.remember(&message(2, MessageKind::Me, "waves"));
         let text: String = history
             .replay(Replay::Recent, Mode::Plain, 2, today())
+            .unwrap()
+            .frames()
             .iter()
             .map(|f| String::from_utf8(f.to_vec()).unwrap())
             .collect();
@@ -387,12 +418,23 @@ mod tests {
     fn the_latest_history_is_rendered_once_until_the_next_message() {
         let mut history = History::new(5);
         history.remember(&say(1));
-        let first = history.replay(Replay::Recent, Mode::Json, 1, today());
-        let second = history.replay(Replay::Recent, Mode::Json, 1, today());
-        assert!(Arc::ptr_eq(&first[0], &second[0]));
+        let first = history
+            .replay(Replay::Recent, Mode::Json, 1, today())
+            .unwrap();
+        let second = history
+            .replay(Replay::Recent, Mode::Json, 1, today())
+            .unwrap();
+        assert!(first.shared && Arc::ptr_eq(&first.body, &second.body));
         history.remember(&say(2));
-        let third = history.replay(Replay::Recent, Mode::Json, 2, today());
-        assert!(!Arc::ptr_eq(&first[0], &third[0]));
+        let third = history
+            .replay(Replay::Recent, Mode::Json, 2, today())
+            .unwrap();
+        assert!(!Arc::ptr_eq(&first.body, &third.body));
+        // A gap is rendered for its newcomer alone.
+        let gap = history
+            .replay(Replay::Since(1), Mode::Json, 2, today())
+            .unwrap();
+        assert!(!gap.shared);
     }
 
     #[test]
@@ -402,8 +444,10 @@ mod tests {
         for seq in 1..=20 {
             history.remember(&message(seq, MessageKind::Say, &long));
         }
-        let frames = history.replay(Replay::Recent, Mode::Json, 20, today());
-        assert!(frames[0].len() <= MAX_REPLAY_BYTES);
+        let replayed = history
+            .replay(Replay::Recent, Mode::Json, 20, today())
+            .unwrap();
+        assert!(replayed.body.len() <= MAX_REPLAY_BYTES);
         let replayed = events(&mut history, Replay::Recent, 20);
         let (count, missed, _) = end(&replayed);
         assert!((1..20).contains(&count));

@@ -24,7 +24,8 @@
 //!   (`session.rs`), sends them to the room as reports (`report.rs`), and writes each member its place in
 //!   the shard's broadcast log (`log.rs`) plus its own frames (`outbox.rs`);
 //! - the **room** (`room.rs`) alone keeps the room: it admits (checking a room's password and
-//!   locking out addresses that guess, `gate.rs` and `lockout.rs`), numbers, routes, and hands each
+//!   locking out addresses that guess, `gate.rs` and `lockout.rs`; replaying the room's last
+//!   public messages to each newcomer, `history.rs`), numbers, routes, and hands each
 //!   turn to the fan-out (`fanout.rs`), which renders every broadcast once per dialect and sends
 //!   the same bytes to every shard: its work per event is O(shards), never O(members);
 //! - the **activity** thread (`activity.rs`) prints the console and writes the transcript, fed

@@ -35,6 +35,10 @@ const MAX_SLICES: usize = 64;
 enum Owed {
     /// A frame for this client alone.
     Frame(Frame),
+    /// A frame many clients hold at once (the room's latest history, one `Arc` for every
+    /// newcomer): it costs the host nothing more for this client, so it is neither counted in
+    /// [`MAX_OWN_BYTES`] nor charged to the budget.
+    Shared(Frame),
     /// This many log bytes are the client's own message: not sent back to it.
     Skip(u64),
 }
@@ -113,6 +117,14 @@ impl Outbox {
         if !frame.is_empty() {
             self.own_bytes += frame.len();
             self.own.push_back((at, Owed::Frame(frame)));
+        }
+    }
+
+    /// Queues a frame shared with other clients (see [`Owed::Shared`]), after everything
+    /// broadcast before `at`.
+    pub fn push_shared(&mut self, at: u64, frame: Frame) {
+        if !frame.is_empty() {
+            self.own.push_back((at, Owed::Shared(frame)));
         }
     }
 
@@ -225,7 +237,7 @@ impl Outbox {
                     break;
                 };
                 match item {
-                    Owed::Frame(frame) => {
+                    Owed::Frame(frame) | Owed::Shared(frame) => {
                         let skip = if i == 0 { self.offset } else { 0 };
                         slices[count] = IoSlice::new(&frame[skip..]);
                         count += 1;
@@ -263,12 +275,16 @@ impl Outbox {
                 (_, None) => false,
             };
             if own_due {
-                let Some((_, Owed::Frame(frame))) = self.own.front() else {
-                    continue; // A skip: stepped over at the top of the loop.
+                let (frame, charged) = match self.own.front() {
+                    Some((_, Owed::Frame(frame))) => (frame, true),
+                    Some((_, Owed::Shared(frame))) => (frame, false),
+                    _ => continue, // A skip: stepped over at the top of the loop.
                 };
                 let take = (frame.len() - self.offset).min(written);
                 self.offset += take;
-                self.own_bytes -= take;
+                if charged {
+                    self.own_bytes -= take;
+                }
                 written -= take;
                 if self.offset == frame.len() {
                     self.offset = 0;
@@ -438,6 +454,28 @@ mod tests {
         socket.budget = usize::MAX;
         assert!(outbox.flush(&log, &mut socket).unwrap());
         assert_eq!(budget.used(), 0, "written bytes are given back");
+    }
+
+    #[test]
+    fn a_shared_frame_goes_out_in_order_but_is_never_charged() {
+        let log = Log::default();
+        let budget = QueueBudget::new(10);
+        let mut outbox = Outbox::new(budget.clone());
+        outbox.push(0, frame("welcome\n"));
+        outbox.push_shared(0, frame("the room's history, longer than the budget\n"));
+        outbox.push(0, frame("end\n"));
+        let mut socket = Socket::new(5);
+        socket.budget = 20;
+        assert!(!outbox.flush(&log, &mut socket).unwrap());
+        assert!(!outbox.holds_too_much(), "only its own bytes count");
+        assert_eq!(budget.used(), 4, "only `end` is charged");
+        socket.budget = usize::MAX;
+        assert!(outbox.flush(&log, &mut socket).unwrap());
+        assert_eq!(
+            String::from_utf8_lossy(&socket.taken),
+            "welcome\nthe room's history, longer than the budget\nend\n"
+        );
+        assert_eq!(budget.used(), 0);
     }
 
     #[test]

@@ -494,8 +494,13 @@ impl Room {
         let welcome = Rendered::new(&welcome).get(mode).clone();
         self.fanout.order(conn, OrderKind::Admit { welcome });
         let today = Timestamp::now().0.date_naive();
-        for frame in self.history.replay(replay, mode, self.seq, today) {
-            self.fanout.order(conn, OrderKind::Frame(frame));
+        if let Some(replayed) = self.history.replay(replay, mode, self.seq, today) {
+            let body = match replayed.shared {
+                true => OrderKind::Shared(replayed.body),
+                false => OrderKind::Frame(replayed.body),
+            };
+            self.fanout.order(conn, body);
+            self.fanout.order(conn, OrderKind::Frame(replayed.end));
         }
         if !announce {
             return Ok(());

@@ -687,6 +687,7 @@ impl Shard {
         let at = at[dialect(conn.mode())];
         match order.kind {
             OrderKind::Frame(frame) => conn.push(at, frame),
+            OrderKind::Shared(frame) => conn.push_shared(at, frame),
             OrderKind::Admit { welcome } => {
                 if conn.admit(at, welcome) {
                     let _ = self

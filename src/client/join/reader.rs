@@ -121,6 +121,8 @@ struct Reader {
     /// Private messages we sent, by id, so their acks can be shown as `[pm to NICK] text`.
     sent_pms: Receiver<SentPm>,
     liveness: Liveness,
+    /// Replayed history is being shown: its heading is printed, its end line not yet.
+    in_history: bool,
 }
 
 /// Starts the event thread on the reading half of a joined connection. Returns the channel it
@@ -142,6 +144,7 @@ pub(super) fn spawn(
         outcomes: outcomes_tx,
         sent_pms,
         liveness,
+        in_history: false,
     }
     .spawn()?;
     Ok((outcomes, pms_tx))
@@ -244,6 +247,16 @@ impl Reader {
                 from,
                 ..
             } if from.eq_ignore_ascii_case(me) => Ok(()),
+            // The room's history, above a heading printed before its first line.
+            Event::Message { history: true, .. } if !self.in_history => {
+                self.in_history = true;
+                out.line(&self.renderer.history_heading())?;
+                self.show_line(event, me)
+            }
+            Event::HistoryEnd { .. } => {
+                self.in_history = false;
+                self.show_line(event, me)
+            }
             Event::Error { id, .. } => {
                 if let Some(id) = id.as_ref().and_then(|id| id.as_u64()) {
                     pms.remove(&id);
@@ -260,13 +273,19 @@ impl Reader {
                 }
                 Ok(())
             }
-            _ => match self.renderer.event(event, me) {
-                Some(line) if line.mention && self.hooks.bell => {
-                    out.wrapped(&format!("{}\u{7}", line.text), line.indent)
-                }
-                Some(line) => out.wrapped(&line.text, line.indent),
-                None => Ok(()),
-            },
+            _ => self.show_line(event, me),
+        }
+    }
+
+    /// Prints the line for `event`, ringing the bell for a mention.
+    fn show_line(&mut self, event: &Event, me: &str) -> io::Result<()> {
+        let out = &mut self.hooks.out;
+        match self.renderer.event(event, me) {
+            Some(line) if line.mention && self.hooks.bell => {
+                out.wrapped(&format!("{}\u{7}", line.text), line.indent)
+            }
+            Some(line) => out.wrapped(&line.text, line.indent),
+            None => Ok(()),
         }
     }
 
