@@ -113,6 +113,29 @@ fn messages_their_numbers_and_history_survive_a_restart() {
 }
 
 #[test]
+fn since_across_a_restart_hears_what_the_loaded_history_lacks() {
+    let dir = temp_dir();
+    let host = stored_host(dir.path(), &["--history", "2"]);
+    let mut ana = JsonClient::join(&host, "ana");
+    let seqs: Vec<u64> = (1..=5)
+        .map(|n| say_acked(&mut ana, n, &format!("line {n}")))
+        .collect();
+    drop(ana);
+    host.stop();
+
+    // The restarted room loads the newest 2; lines 2 and 3 are only on disk.
+    let host = stored_host(dir.path(), &["--history", "2"]);
+    let mut bob = JsonClient::connect(&host);
+    bob.send(json!({"type": "hello", "v": 1, "nick": "bob", "since": seqs[0]}));
+    assert_eq!(bob.next_event()["type"], "welcome");
+    let replayed: Vec<Value> = (0..2).map(|_| bob.next_event()).collect();
+    assert_eq!(replayed[0]["text"], "line 4");
+    assert_eq!(replayed[1]["text"], "line 5");
+    let end = bob.expect_event("history_end");
+    assert_eq!((end["count"].as_u64(), end["missed"].as_u64()), (Some(2), Some(2)));
+}
+
+#[test]
 fn an_acknowledged_send_is_on_disk_even_when_the_host_is_killed_at_once() {
     let dir = temp_dir();
     let mut host = stored_host(dir.path(), &[]);
