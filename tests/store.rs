@@ -132,7 +132,10 @@ fn since_across_a_restart_hears_what_the_loaded_history_lacks() {
     assert_eq!(replayed[0]["text"], "line 4");
     assert_eq!(replayed[1]["text"], "line 5");
     let end = bob.expect_event("history_end");
-    assert_eq!((end["count"].as_u64(), end["missed"].as_u64()), (Some(2), Some(2)));
+    assert_eq!(
+        (end["count"].as_u64(), end["missed"].as_u64()),
+        (Some(2), Some(2))
+    );
 }
 
 #[test]
@@ -439,6 +442,19 @@ fn a_store_that_is_not_a_database_is_a_one_line_error() {
     let stderr = refused_start(&store_args(dir.path()));
     assert!(stderr.contains("file is not a database"), "{stderr}");
     assert!(stderr.contains("room.sqlite3"), "{stderr}");
+}
+
+#[test]
+fn a_store_another_program_holds_locked_is_a_one_line_error() {
+    let dir = temp_dir();
+    stored_host(dir.path(), &[]).stop();
+    let conn = rusqlite::Connection::open(store_file(dir.path())).unwrap();
+    conn.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;")
+        .unwrap();
+    let stderr = refused_start(&store_args(dir.path()));
+    assert!(stderr.contains("database is locked"), "{stderr}");
+    assert!(stderr.contains("another program holds it"), "{stderr}");
+    drop(conn);
 }
 
 #[test]

@@ -120,13 +120,7 @@ pub(crate) fn open<T: Send + 'static>(options: &Options) -> Result<Store<T>> {
             crate::error::describe_io(&e)
         )),
     })?;
-    let unusable = |e: &dyn std::fmt::Display| {
-        Error::failure(format!(
-            "cannot use the store {}: {e} (move the file aside to start an empty store, or give \
-             another --data-dir)",
-            path.display()
-        ))
-    };
+    let unusable = |e: &rusqlite::Error| Error::failure(unusable_store(&path, e));
     let mut writing = connect(&path, false).map_err(|e| unusable(&e))?;
     schema::migrate(&mut writing).map_err(|e| match e {
         schema::MigrationError::Newer { found } => Error::failure(format!(
@@ -174,6 +168,24 @@ pub(crate) fn open<T: Send + 'static>(options: &Options) -> Result<Store<T>> {
         },
         threads,
     })
+}
+
+/// Why the store at `path` cannot be used, and what to do: wait for the program holding it, or
+/// set the file aside.
+fn unusable_store(path: &Path, e: &rusqlite::Error) -> String {
+    let busy = matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    );
+    let what_to_do = if busy {
+        "another program holds it; close that program and start again"
+    } else {
+        "move the file aside to start an empty store, or give another --data-dir"
+    };
+    format!(
+        "cannot use the store {}: {e} ({what_to_do})",
+        path.display()
+    )
 }
 
 /// A connection to the store at `path`: the writer's, or a reader's (`read_only`).
