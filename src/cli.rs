@@ -297,15 +297,40 @@ pub struct HostArgs {
     pub tls_key: Option<PathBuf>,
 
     /// Where the host keeps its state: its TLS certificate (DIR/tls/cert.pem and key.pem, made
-    /// on the first start with --tls) [default: chatroom in the user's data directory].
+    /// on the first start with --tls) and, with --store, the room's messages
+    /// (DIR/room.sqlite3) [default: chatroom in the user's data directory].
     #[arg(long, value_name = "DIR", env = "CHATROOM_DATA_DIR", value_hint = ValueHint::DirPath)]
     pub data_dir: Option<PathBuf>,
+
+    /// Keep the room's messages on disk, in DIR/room.sqlite3 under --data-dir: they survive a
+    /// restart (the numbering goes on where it stopped), /search finds them, and a message is
+    /// acknowledged (`send` exits 0) only once it is on disk. Without it the room lives in
+    /// memory.
+    #[arg(long)]
+    pub store: bool,
+
+    /// Keep nothing on disk even if the config file says `store = true`.
+    #[arg(long)]
+    pub no_store: bool,
+
+    /// With --store: keep only the newest N messages; older ones are deleted in the background.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub retain_messages: Option<u64>,
+
+    /// With --store: delete messages older than D days, in the background.
+    #[arg(long, value_name = "D", value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub retain_days: Option<u32>,
 }
 
 impl HostArgs {
     /// Whether the host serves TLS: --tls or a certificate, unless --no-tls.
     pub fn uses_tls(&self) -> bool {
         !self.no_tls && (self.tls || self.tls_cert.is_some())
+    }
+
+    /// Whether the room keeps its messages on disk: --store, unless --no-store.
+    pub fn uses_store(&self) -> bool {
+        self.store && !self.no_store
     }
 }
 

@@ -70,6 +70,9 @@ pub const HOST_KEYS: &[&str] = &[
     "tls-cert",
     "tls-key",
     "data-dir",
+    "store",
+    "retain-messages",
+    "retain-days",
 ];
 
 /// The commands that read the file.
@@ -204,6 +207,8 @@ fn setting(
         ("timestamps", _) => return Err("`timestamps` must be true or false".into()),
         ("tls", DeValue::Boolean(on)) => ("tls".to_string(), on.to_string()),
         ("tls", _) => return Err("`tls` must be true or false".into()),
+        ("store", DeValue::Boolean(on)) => ("store".to_string(), on.to_string()),
+        ("store", _) => return Err("`store` must be true or false".into()),
         (_, DeValue::String(text)) => (name.replace('-', "_"), text.to_string()),
         (_, DeValue::Integer(int)) => match i128::from_str_radix(int.as_str(), int.radix()) {
             Ok(number) => (name.replace('-', "_"), number.to_string()),
@@ -471,7 +476,7 @@ log-format = "json"
         let keys = CLIENT_KEYS.iter().map(|k| ("join", *k));
         for (command, key) in keys.chain(HOST_KEYS.iter().map(|k| ("host", *k))) {
             let value = match key {
-                "timestamps" | "tls" => "true",
+                "timestamps" | "tls" | "store" => "true",
                 "bind" => "\"127.0.0.1\"",
                 "color" => "\"auto\"",
                 "log-format" => "\"text\"",

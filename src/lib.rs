@@ -32,4 +32,5 @@ pub mod password;
 pub mod protocol;
 pub mod sanitize;
 pub mod server;
+pub mod store;
 pub mod tls;

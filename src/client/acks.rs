@@ -43,6 +43,11 @@ impl AckOutcome {
             } => AckOutcome::Done {
                 id: reply_to.as_u64(),
             },
+            Event::SearchResults {
+                id: Some(reply_to), ..
+            } => AckOutcome::Done {
+                id: reply_to.as_u64(),
+            },
             Event::Error {
                 code: ErrorCode::SlowDown,
                 message,

@@ -29,7 +29,7 @@ pub enum UserInput {
 
 /// The commands `/help` lists and Tab completes.
 pub const COMMANDS: &[&str] = &[
-    "/help", "/list", "/who", "/msg", "/nick", "/me", "/quit", "/exit", "/clear",
+    "/help", "/list", "/who", "/msg", "/nick", "/me", "/search", "/quit", "/exit", "/clear",
 ];
 
 /// The `/help` text, one line per entry.
@@ -39,6 +39,7 @@ pub const HELP: &[&str] = &[
     "  /msg NICK TEXT       private message",
     "  /me ACTION           action message, shown as * you ACTION",
     "  /nick NEW            change your nickname",
+    "  /search WORDS        search the room's stored messages (a host with --store)",
     "  /clear               clear the screen",
     "  /quit (/exit)        leave (Ctrl-D, or Ctrl-C twice on an empty line, too)",
     "  //text               send a line that starts with /",
@@ -77,6 +78,7 @@ pub fn to_wire(request: Request, id: Id, key: Option<MessageKey>) -> Option<Clie
         Request::Nick(nick) => ClientRequest::Nick { nick, id },
         Request::List => ClientRequest::List { id },
         Request::Ping => ClientRequest::Ping { id },
+        Request::Search(text) => ClientRequest::Search { text, id },
         Request::Pong => ClientRequest::Pong,
         Request::Quit => ClientRequest::Quit { id },
         Request::Help => return None,

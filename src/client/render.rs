@@ -14,7 +14,7 @@ use colored::{Color, ColoredString, Colorize};
 
 use super::connection::Welcome;
 use crate::protocol::plain;
-use crate::protocol::wire::{Event, MessageKind, Timestamp};
+use crate::protocol::wire::{Event, MessageKind, StoredMessage, Timestamp};
 use crate::sanitize;
 
 /// How lines look, fixed at start-up from the command line.
@@ -312,6 +312,49 @@ where
         }
     }
 
+    /// The answer to a `/search`: a heading, each result as a message line (the date in front
+    /// of one from another day than today's, in our time zone), and a closing line.
+    pub fn search_results(
+        &self,
+        query: &str,
+        results: &[StoredMessage],
+        me: &str,
+        now: &Timestamp,
+    ) -> Vec<RenderedLine> {
+        let query = sanitize::clean(query);
+        if results.is_empty() {
+            let heading = self.notice(&format!("search for \"{query}\": nothing found"));
+            return vec![RenderedLine::plain(heading)];
+        }
+        let count = match results.len() {
+            1 => "1 message".to_string(),
+            n => format!("{n} messages"),
+        };
+        let heading = self.notice(&format!("search for \"{query}\": {count}, newest first"));
+        let today = now.0.with_timezone(&self.zone).date_naive();
+        let mut lines = vec![RenderedLine::plain(heading)];
+        for found in results {
+            // Stamped like history: an old line must not pass for today's.
+            let stamp = self.dated_stamp(&found.ts, today);
+            let from = sanitize::clean(&found.from);
+            let (head, plain_head) = match found.kind {
+                MessageKind::Me => (format!("* {}", self.nick(&from, me)), format!("* {from}")),
+                _ => (format!("<{}>", self.nick(&from, me)), format!("<{from}>")),
+            };
+            lines.push(RenderedLine {
+                text: format!(
+                    "{}{head} {}",
+                    self.paint(&stamp, |s| s.dimmed()),
+                    sanitize::clean(&found.text)
+                ),
+                mention: false,
+                indent: width(&stamp) + width(&plain_head) + 1,
+            });
+        }
+        lines.push(RenderedLine::plain(self.notice("end of search results")));
+        lines
+    }
+
     /// `[HH:MM] `, or `[2026-12-05 14:02] ` for a time not on `today`, in the reader's zone
     /// (for history: an old line must not pass for today's); nothing with `--no-timestamps`.
     fn dated_stamp(&self, ts: &Timestamp, today: NaiveDate) -> String {
@@ -541,6 +584,37 @@ mod tests {
     /// cannot disturb each other.
     fn colors_on() {
         colored::control::set_override(true);
+    }
+
+    #[test]
+    fn search_results_are_message_lines_dated_when_not_today() {
+        let found = |ts: &str, kind, text: &str| StoredMessage {
+            seq: 1,
+            ts: serde_json::from_str(&format!("\"{ts}\"")).unwrap(),
+            from: "bob".into(),
+            kind,
+            text: text.into(),
+        };
+        let results = [
+            found("2026-11-22T14:03:21.042Z", MessageKind::Say, "deploy done"),
+            found("2026-11-20T09:00:00.000Z", MessageKind::Me, "deploys"),
+        ];
+        let lines: Vec<String> = renderer(PLAIN)
+            .search_results("deploy*", &results, "ana", &ts())
+            .into_iter()
+            .map(|l| l.text)
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "*** search for \"deploy*\": 2 messages, newest first",
+                "[16:03] <bob> deploy done",
+                "[2026-11-20 11:00] * bob deploys",
+                "*** end of search results",
+            ]
+        );
+        let none = renderer(PLAIN).search_results("x", &[], "ana", &ts());
+        assert_eq!(none[0].text, "*** search for \"x\": nothing found");
     }
 
     #[test]

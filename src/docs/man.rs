@@ -372,8 +372,9 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     (
         "CHATROOM_DATA_DIR",
-        "The default for --data-dir: where chatroom host keeps its state (its TLS certificate), \
-         and where join and send keep the known_hosts file.",
+        "The default for --data-dir: where chatroom host keeps its state (its TLS certificate, \
+         and with --store the room's messages in room.sqlite3), and where join and send keep the \
+         known_hosts file.",
     ),
     (
         "NO_COLOR",

@@ -87,6 +87,9 @@ pub enum Request {
     Ping,
     /// The answer to the host's `ping` (JSON only): a sign of life, nothing more.
     Pong,
+    /// Full-text search of the stored room (`/search TEXT`): the words as typed, for the room
+    /// to turn into a query (see `store::search`).
+    Search(String),
 }
 
 /// A JSON request with the id to echo in the reply.
@@ -256,6 +259,18 @@ fn message_text(text: &str) -> Result<String, Refusal> {
     Ok(text)
 }
 
+/// The words of a search, sanitized; refused when nothing printable is left.
+fn search_text(text: &str) -> Result<String, Refusal> {
+    let text = sanitize::clean(text);
+    if text.trim().is_empty() {
+        return Err(Refusal::new(
+            ErrorCode::BadRequest,
+            "a search needs something to search for",
+        ));
+    }
+    Ok(text.trim().to_string())
+}
+
 /// Parses a plain-mode line: a command or a message. Blank lines give `Ok(None)`.
 pub fn parse_plain(line: &str) -> Result<Option<Request>, Refusal> {
     if line.trim().is_empty() {
@@ -279,6 +294,7 @@ pub fn parse_plain(line: &str) -> Result<Option<Request>, Refusal> {
         "list" | "who" | "names" => Request::List,
         "help" => Request::Help,
         "ping" => Request::Ping,
+        "search" => Request::Search(search_text(rest).map_err(|_| usage("/search WORDS"))?),
         "me" => Request::Me(message_text(rest).map_err(|_| usage("/me ACTION"))?),
         "nick" => {
             if rest.is_empty() {
@@ -411,6 +427,9 @@ pub fn parse_json(line: &str) -> Result<Incoming, Refusal> {
             Some(nick) => check_nick(nick).map(|()| Request::Nick(nick.clone())),
         },
         Some("list") => Ok(Request::List),
+        Some("search") => text_field(&raw, missing)
+            .and_then(search_text)
+            .map(Request::Search),
         Some("ping") => Ok(Request::Ping),
         Some("pong") => Ok(Request::Pong),
         Some("quit") => Ok(Request::Quit),
@@ -604,6 +623,10 @@ mod tests {
             Some(Request::Say("/etc/hosts".into()))
         );
         assert_eq!(parse_plain("").unwrap(), None);
+        assert_eq!(
+            parse_plain("/search  deploy \"done\" ").unwrap(),
+            Some(Request::Search("deploy \"done\"".into()))
+        );
     }
 
     #[test]
@@ -615,6 +638,10 @@ mod tests {
         );
         assert_eq!(code(parse_plain("/nick bad nick")), ErrorCode::NickInvalid);
         assert_eq!(code(parse_plain("\u{1b}[2J")), ErrorCode::EmptyMessage);
+        assert_eq!(
+            parse_plain("/search \u{1b}[2J").unwrap_err().message,
+            "usage: /search WORDS"
+        );
     }
 
     #[test]
@@ -675,6 +702,22 @@ mod tests {
         assert_eq!(
             parse_json(r#"{"type":"list"}"#).unwrap().request,
             Request::List
+        );
+        assert_eq!(
+            parse_json(r#"{"type":"search","text":"deploy*","id":4}"#).unwrap(),
+            Incoming {
+                id: Some(Id::from(4)),
+                request: Request::Search("deploy*".into()),
+                key: None,
+            }
+        );
+        assert_eq!(
+            code(parse_json(r#"{"type":"search","text":"  "}"#)),
+            ErrorCode::BadRequest
+        );
+        assert_eq!(
+            code(parse_json(r#"{"type":"search"}"#)),
+            ErrorCode::BadRequest
         );
     }
 

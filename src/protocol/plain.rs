@@ -8,7 +8,7 @@ use std::cell::RefCell;
 
 use chrono::{Local, NaiveDate};
 
-use super::wire::{Event, MessageKind, Timestamp};
+use super::wire::{Event, MessageKind, StoredMessage, Timestamp};
 
 /// Above this many people, welcomes and join notices stop listing names (`/list` still does).
 const MAX_NAMES_IN_WELCOME: usize = 30;
@@ -68,6 +68,7 @@ pub fn help() -> String {
         "***   /nick NEW                change your nickname",
         "***   /quit (/exit)            leave the room",
         "***   /ping                    check that the host answers",
+        "***   /search WORDS            search the stored room (word* for prefixes)",
         "***   //text                   send a line that starts with /",
     ]
     .iter()
@@ -202,8 +203,39 @@ pub fn render(event: &Event) -> String {
         Event::Error { message, .. } => format!("error: {message}\n"),
         Event::Quit { .. } => "<quit>\n".to_string(),
         Event::Pong { .. } => "*** pong\n".to_string(),
+        Event::SearchResults { query, results, .. } => {
+            search_results(query, results, chrono::Utc::now().date_naive())
+        }
         _ => String::new(),
     }
+}
+
+/// The answer to `/search`: a heading, the results newest first, and a closing line, so the end
+/// is never in doubt.
+fn search_results(query: &str, results: &[StoredMessage], today: NaiveDate) -> String {
+    if results.is_empty() {
+        return format!("*** search for \"{query}\": nothing found\n");
+    }
+    let count = match results.len() {
+        1 => "1 message".to_string(),
+        n => format!("{n} messages"),
+    };
+    let mut out = format!("*** search for \"{query}\": {count}, newest first (times in UTC)\n");
+    for message in results {
+        let event = Event::Message {
+            seq: message.seq,
+            ts: message.ts,
+            from: message.from.clone(),
+            kind: message.kind,
+            to: None,
+            text: message.text.clone(),
+            history: false,
+        };
+        // Read like the history replayed on joining.
+        out.push_str(&history_line(&event, today).unwrap_or_default());
+    }
+    out.push_str("*** end of search results\n");
+    out
 }
 
 /// `/list` always names everyone, however many.
@@ -365,6 +397,39 @@ mod tests {
         assert_eq!(
             greeting("ops", 30),
             "chatroom: welcome to ops. Type a nickname and press Enter (within 30 s).\n"
+        );
+    }
+
+    #[test]
+    fn search_results_read_like_history_in_utc() {
+        let at = |text: &str| Timestamp(text.parse().unwrap());
+        let today: NaiveDate = "2026-12-07".parse().unwrap();
+        let results = vec![
+            StoredMessage {
+                seq: 9,
+                ts: at("2026-12-07T14:03:21.042Z"),
+                from: "ana".into(),
+                kind: MessageKind::Say,
+                text: "deploy done".into(),
+            },
+            StoredMessage {
+                seq: 4,
+                ts: at("2026-12-06T23:59:00.000Z"),
+                from: "bo".into(),
+                kind: MessageKind::Me,
+                text: "deploys".into(),
+            },
+        ];
+        assert_eq!(
+            search_results("deploy*", &results, today),
+            "*** search for \"deploy*\": 2 messages, newest first (times in UTC)\n\
+             [14:03] <ana> deploy done\n\
+             [2026-12-06 23:59] * bo deploys\n\
+             *** end of search results\n"
+        );
+        assert_eq!(
+            search_results("nope", &[], today),
+            "*** search for \"nope\": nothing found\n"
         );
     }
 }

@@ -217,6 +217,10 @@ pub enum ErrorCode {
     /// A private message to someone who is not reading, refused because the host's queues for
     /// such clients are full (`--max-queued`).
     NotDelivered,
+    /// A `search` in a room that keeps no store (the host runs without `--store`).
+    NoStore,
+    /// The host cannot take this request now (too many searches waiting); try again shortly.
+    Busy,
     /// A code this client does not know yet (a newer host).
     #[serde(other)]
     Other,
@@ -251,6 +255,17 @@ impl Limits {
         burst: 50,
         max_clients: 100,
     };
+}
+
+/// A message as the room's store keeps it: the fields of its `message` event (a search result).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredMessage {
+    pub seq: u64,
+    pub ts: Timestamp,
+    pub from: String,
+    /// `say` or `me`: the store keeps no private messages.
+    pub kind: MessageKind,
+    pub text: String,
 }
 
 /// Everything the host sends to a JSON client.
@@ -345,6 +360,14 @@ pub enum Event {
     },
     /// The answer to a `ping`.
     Pong {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
+    /// The answer to a `search`, to the asker alone: the newest stored messages with every word
+    /// searched for, newest first, at most 20 (`results` is empty when none match).
+    SearchResults {
+        query: String,
+        results: Vec<StoredMessage>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<Id>,
     },
@@ -450,6 +473,12 @@ pub enum ClientRequest {
     },
     /// The answer to the host's `ping` event; nothing is sent back.
     Pong,
+    /// Full-text search of a room with a store.
+    Search {
+        text: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
 }
 
 impl ClientRequest {

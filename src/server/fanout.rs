@@ -215,8 +215,20 @@ impl Fanout {
         }
     }
 
+    /// True when nothing has been gathered since the last turn left.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.items.is_empty() && self.orders.iter().all(Vec::is_empty)
+    }
+
     /// Sends the turn to the shards that have something in it, and starts a new turn.
     pub(crate) fn dispatch(&mut self, closing: bool) {
+        let turn = self.seal(closing);
+        self.post(turn);
+    }
+
+    /// Closes the turn without sending it yet (a stored room sends it once the store has
+    /// committed it, see `durable.rs`), and starts a new one.
+    pub(crate) fn seal(&mut self, closing: bool) -> Sealed {
         let broadcast = (!self.items.is_empty()).then(|| {
             Arc::new(Broadcast {
                 bytes: self.bytes.each_mut().map(|b| {
@@ -227,16 +239,31 @@ impl Fanout {
                 items: std::mem::take(&mut self.items),
             })
         });
-        for (link, orders) in self.links.iter().zip(&mut self.orders) {
-            if broadcast.is_none() && orders.is_empty() && !closing {
-                continue;
+        let dispatches = self
+            .orders
+            .iter_mut()
+            .map(|orders| {
+                (broadcast.is_some() || !orders.is_empty() || closing).then(|| Dispatch {
+                    broadcast: broadcast.clone(),
+                    orders: std::mem::take(orders),
+                    closing,
+                })
+            })
+            .collect();
+        Sealed { dispatches }
+    }
+
+    /// Sends a sealed turn to the shards.
+    pub(crate) fn post(&self, turn: Sealed) {
+        for (link, dispatch) in self.links.iter().zip(turn.dispatches) {
+            if let Some(dispatch) = dispatch {
+                link.post(ShardMail::Dispatch(dispatch));
             }
-            let dispatch = Dispatch {
-                broadcast: broadcast.clone(),
-                orders: std::mem::take(orders),
-                closing,
-            };
-            link.post(ShardMail::Dispatch(dispatch));
         }
     }
+}
+
+/// A room turn ready for the shards (one dispatch per shard with something in it), not sent yet.
+pub(crate) struct Sealed {
+    dispatches: Vec<Option<Dispatch>>,
 }

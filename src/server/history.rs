@@ -16,12 +16,12 @@
 //! rendered for its newcomer alone, and charged as its own.
 //!
 //! # For a durable store
-//! A store that keeps the room on disk fills the history on start by calling
-//! [`History::remember`] with its newest stored messages, oldest first. Older stored messages are
-//! not counted as forgotten (`forgotten_through`, `forgotten`), so until the store sets those too
-//! (or answers a `since` from disk itself) a `since` before the oldest loaded message is told
-//! it missed nothing. The room must go on numbering after the last seq it ever gave, not just
-//! the last message's: joins and leaves take seq numbers too.
+//! A store that keeps the room on disk (`host --store`) fills the history on start: first
+//! [`History::forget_before`] with the older stored messages it does not load (how many, and the
+//! newest one's seq), so a `since` among them is told how many it missed, then
+//! [`History::remember`] with its newest stored messages, oldest first. The room goes on
+//! numbering after the last seq it ever gave, not just the last message's: joins and leaves take
+//! seq numbers too (the store keeps that number as well).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -107,6 +107,14 @@ impl History {
             forgotten: 0,
             latest: [None, None],
         }
+    }
+
+    /// Counts `count` messages, the newest numbered `through`, as forgotten before any is
+    /// remembered: a stored room's older messages, beyond what it loaded into its history on
+    /// start, so that a `since` among them is told how many it missed.
+    pub(crate) fn forget_before(&mut self, through: u64, count: u64) {
+        self.forgotten_through = through;
+        self.forgotten = count;
     }
 
     /// Remembers `event` if it is a public message or action, forgetting the oldest beyond the

@@ -16,7 +16,7 @@
 //!                                                 v
 //!                                              activity              console and transcript
 //! ```
-//! - the **acceptor** (`acceptor.rs`, on the thread that called [`run`]) hands each new
+//! - the **acceptor** (`acceptor.rs`, on the thread that called `run`) hands each new
 //!   connection to a shard;
 //! - each **shard** (`shard.rs`) owns its connections (`conn.rs`, each over a `transport.rs`:
 //!   the bare socket, or TLS with `--tls`, the first byte deciding): it reads lines, paces flooders
@@ -46,6 +46,7 @@ mod addresses;
 pub mod budget;
 mod conn;
 mod dedupe;
+mod durable;
 mod fanout;
 mod gate;
 mod history;
@@ -59,6 +60,7 @@ mod ratelimit;
 mod report;
 mod room;
 mod room_password;
+mod searches;
 mod session;
 mod shard;
 pub mod shutdown;
@@ -77,11 +79,12 @@ use crate::cli::{HostArgs, LogFormat};
 use crate::error::{Error, ExitStatus, Result, describe_io};
 use crate::protocol::plain;
 use crate::protocol::wire::Limits;
+use crate::store::{self, Store};
 use crate::tls::{self, host::HostTls};
 
 use acceptor::Acceptor;
 use fanout::{Fanout, ShardLink};
-use room::{Room, RoomProfile};
+use room::{Room, RoomProfile, RoomStore};
 use shard::{Shard, ShardRules, ShardWiring};
 
 /// Connections allowed in handshake on top of `--max-clients`, so the one-too-many client
@@ -122,6 +125,8 @@ pub struct Config {
     pub tls: Option<HostTls>,
     /// Public messages the room keeps to replay to newcomers (`--history`); 0: none.
     pub history: usize,
+    /// With `--store`: where the room's messages are kept, and for how long.
+    pub store: Option<store::Options>,
 }
 
 /// The number of shards when `--threads` is not given: one per CPU the host may use.
@@ -165,8 +170,38 @@ impl Config {
             max_queued: (args.max_queued as usize).saturating_mul(budget::MIB),
             tls: host_tls(args)?,
             history: args.history as usize,
+            store: store_options(args)?,
         })
     }
+}
+
+/// Where and how the room keeps its messages, with `--store`.
+fn store_options(args: &HostArgs) -> Result<Option<store::Options>> {
+    let retention = store::Retention {
+        messages: args.retain_messages,
+        days: args.retain_days,
+    };
+    if !args.uses_store() {
+        if !retention.keeps_all() {
+            return Err(Error::new(
+                ExitStatus::Usage,
+                "--retain-messages and --retain-days limit what a stored room keeps: add --store",
+            ));
+        }
+        return Ok(None);
+    }
+    let Some(dir) = args.data_dir.clone().or_else(crate::cli::default_data_dir) else {
+        return Err(Error::failure(
+            "this system has no data directory to keep the room's messages in; choose one with \
+             --data-dir",
+        ));
+    };
+    Ok(Some(store::Options {
+        dir,
+        retention,
+        // The room's history starts from the newest stored messages.
+        recent: args.history as usize,
+    }))
 }
 
 /// The host's TLS, when it serves TLS: from --tls-cert and --tls-key, or its own certificate in
@@ -224,8 +259,9 @@ pub fn host(args: &HostArgs) -> Result<()> {
     for warning in &config.warnings {
         host_stderr(format, "warning", warning);
     }
-    let summary = config_summary(args, config.tls.as_ref());
-    run(listener, config, |stopper| {
+    let store = config.store.as_ref().map(store::open).transpose()?;
+    let summary = config_summary(args, config.tls.as_ref(), store.as_ref());
+    run(listener, config, store, |stopper| {
         install_interrupt_handler(stopper, format);
         match format {
             LogFormat::Text => announce(bound, &summary),
@@ -243,6 +279,8 @@ struct Summary {
     /// The room has a password (those who join are asked for it).
     password: bool,
     tls: Option<TlsSummary>,
+    /// With `--store`: the start-up line about it.
+    store: Option<String>,
 }
 
 /// What the start-up lines say about the host's certificate.
@@ -252,7 +290,7 @@ struct TlsSummary {
     made: bool,
 }
 
-fn config_summary(args: &HostArgs, tls: Option<&HostTls>) -> Summary {
+fn config_summary<T>(args: &HostArgs, tls: Option<&HostTls>, store: Option<&Store<T>>) -> Summary {
     Summary {
         room: crate::sanitize::clean(&args.name).trim().to_string(),
         max_clients: args.max_clients,
@@ -262,7 +300,20 @@ fn config_summary(args: &HostArgs, tls: Option<&HostTls>) -> Summary {
             cert_path: tls.cert_path().to_path_buf(),
             made: tls.was_made(),
         }),
+        store: store.map(store_line),
     }
+}
+
+/// The start-up line about the room's store.
+fn store_line<T>(store: &Store<T>) -> String {
+    let messages = match store.stored {
+        1 => "1 message".to_string(),
+        n => format!("{n} messages"),
+    };
+    format!(
+        "keeping the room's messages in {} ({messages} stored)",
+        store.path.display()
+    )
 }
 
 fn announce(bound: SocketAddr, config: &Summary) {
@@ -273,6 +324,9 @@ fn announce(bound: SocketAddr, config: &Summary) {
         for line in certificate_lines(tls) {
             say(&line);
         }
+    }
+    if let Some(store) = &config.store {
+        say(store);
     }
     say(&open_line(&config.room, config.max_clients));
     for host in &hosts {
@@ -409,9 +463,10 @@ fn open_log(path: &PathBuf) -> Result<File> {
 /// Serves the room on `listener` until its [`shutdown::Stopper`] is pressed, then shuts down
 /// cleanly. `ready` gets the stopper once the room is ready to accept (tests and `host` use it to
 /// wire up Ctrl-C and to announce the address). The acceptor runs on the calling thread.
-pub fn run(
+pub(crate) fn run(
     listener: TcpListener,
     config: Config,
+    store: Option<Store<searches::Asker>>,
     ready: impl FnOnce(shutdown::Stopper),
 ) -> Result<()> {
     let bound = listener.local_addr().map_err(|e| {
@@ -474,20 +529,6 @@ pub fn run(
         password: config.password.as_ref().map(|p| p.digest()),
     };
     let (stop_tx, stop_rx) = crossbeam_channel::bounded(1);
-    let fanout = Fanout::new(links.clone());
-    let history = history::History::new(config.history);
-    let room = Room::new(
-        profile,
-        headcount,
-        recorder.clone(),
-        fanout,
-        budget,
-        history,
-    );
-    threads.push(spawn("room".into(), move || {
-        room.run(&report_rx, &stop_rx)
-    })?);
-    drop(news_tx);
     let admission = acceptor::Admission {
         open,
         max_connections: config.max_clients.saturating_add(HANDSHAKE_HEADROOM),
@@ -495,9 +536,45 @@ pub fn run(
             .map(addresses::AddressBook::new),
         news: news_rx,
     };
-    let (acceptor, acceptor_waker) = Acceptor::new(listener, links, admission, recorder)
-        .map_err(|e| Error::failure(format!("cannot start accepting: {}", describe_io(&e))))?;
+    let (acceptor, acceptor_waker) =
+        Acceptor::new(listener, links.clone(), admission, recorder.clone())
+            .map_err(|e| Error::failure(format!("cannot start accepting: {}", describe_io(&e))))?;
     let stopper = shutdown::Stopper::new(acceptor_waker, stop_tx);
+    let mut history = history::History::new(config.history);
+    let (room_store, store_threads, store_note) = match store {
+        Some(store) => {
+            let note = store_line(&store);
+            let links = store.links;
+            let room_store = RoomStore {
+                durable: durable::Durable::new(
+                    links.batches,
+                    links.commits,
+                    store.last_seq,
+                    store.newest,
+                ),
+                jobs: links.jobs,
+                found: links.found,
+                stopper: stopper.clone(),
+                last_seq: store.last_seq,
+            };
+            let (older, older_through) = store.older;
+            history.forget_before(older_through, older);
+            for record in &store.recent {
+                history.remember(&record.to_event());
+            }
+            (Some(room_store), store.threads, Some(note))
+        }
+        None => (None, Vec::new(), None),
+    };
+    let fanout = Fanout::new(links);
+    let room = Room::new(
+        profile, headcount, recorder, fanout, budget, history, room_store,
+    );
+    let room_thread = std::thread::Builder::new()
+        .name("room".into())
+        .spawn(move || room.run(&report_rx, &stop_rx))
+        .map_err(|e| Error::failure(format!("cannot start the room thread: {e}")))?;
+    drop(news_tx);
     ready(stopper.clone());
     // After `ready`, which prints `listening on`: in JSON this note is on the same stdout, and
     // scripts expect the listening line first.
@@ -513,14 +590,31 @@ pub fn run(
         text,
         console: false,
     });
+    if let Some(text) = store_note {
+        opening.record(activity::Activity::Note {
+            text,
+            console: false,
+        });
+    }
     drop(opening);
     acceptor.run(&stopper);
     // The room closes once it hears the stopper; the shards once they have flushed its last
     // dispatch; the activity thread once the room's recorder is gone.
+    let failure = room_thread.join().unwrap_or(None);
     for thread in threads {
         let _ = thread.join();
     }
+    // The room has let go of the store's channels: the writer finishes and closes the database.
+    for thread in store_threads {
+        let _ = thread.join();
+    }
     let _ = activity_thread.join();
+    if let Some(why) = failure {
+        return Err(Error::failure(format!(
+            "the room's store failed ({why}); the room was closed, and nothing the store lacks \
+             was acknowledged"
+        )));
+    }
     // In JSON the console has already said so, as the room's last note.
     if config.log_format == LogFormat::Text {
         say("room closed");

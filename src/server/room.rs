@@ -14,24 +14,28 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, select};
+use crossbeam_channel::{Receiver, Sender, select};
 
 use super::activity::{Activity, Recorder};
 use super::addresses::AddressKey;
 use super::budget::QueueBudget;
 use super::conn::ConnRef;
 use super::dedupe::{Dedupe, Seen};
+use super::durable::Durable;
 use super::fanout::{Fanout, OrderKind, Rendered};
 use super::gate::{self, Denied, Gate, Key};
 use super::history::History;
 use super::names::Names;
 use super::report::{Newcomer, ShardReport};
+use super::searches::{self, Asker};
 use super::session::{self, Step};
+use super::shutdown::Stopper;
 use crate::nick::fold;
 use crate::password::Digest;
 use crate::protocol::parse::{Refusal, Request};
 use crate::protocol::wire::{LeaveReason, Limits, MessageKey, MessageKind, VERSION};
 use crate::protocol::{ErrorCode, Event, Id, Mode, Timestamp, plain};
+use crate::store::{Commit, Found, Job};
 
 /// Report batches the room takes in one turn before it sends the turn out: enough to gather a
 /// busy moment into few dispatches, few enough that nobody waits long for the first of them.
@@ -108,6 +112,19 @@ struct Member {
     stalled: Arc<AtomicBool>,
 }
 
+/// A stored room's links to its store (`host --store`).
+pub(crate) struct RoomStore {
+    /// The turns held until committed.
+    pub(crate) durable: Durable,
+    /// Searches for the search thread, and its answers.
+    pub(crate) jobs: Sender<Job<Asker>>,
+    pub(crate) found: Receiver<Found<Asker>>,
+    /// Pressed when the store fails, so the whole host stops (the acceptor too).
+    pub(crate) stopper: Stopper,
+    /// The last number the room handed out before this start: it goes on after it.
+    pub(crate) last_seq: u64,
+}
+
 pub(crate) struct Room {
     profile: RoomProfile,
     /// How many members there are, for the shards to read (a greeting says when the room is
@@ -137,6 +154,8 @@ pub(crate) struct Room {
     dedupe: Dedupe,
     /// The last public messages, replayed to newcomers (`--history`).
     history: History,
+    /// With `--store`: where messages are kept, and what holds turns until they are.
+    store: Option<RoomStore>,
 }
 
 impl Room {
@@ -147,6 +166,7 @@ impl Room {
         fanout: Fanout,
         budget: QueueBudget,
         history: History,
+        store: Option<RoomStore>,
     ) -> Self {
         Room {
             gate: profile.password.map(Gate::new),
@@ -154,7 +174,7 @@ impl Room {
             headcount,
             members: HashMap::new(),
             names: Names::default(),
-            seq: 0,
+            seq: store.as_ref().map_or(0, |store| store.last_seq),
             private_seq: 0,
             recorder,
             fanout,
@@ -164,29 +184,61 @@ impl Room {
             routed_to_stalled: 0,
             dedupe: Dedupe::default(),
             history,
+            store,
         }
     }
 
-    /// Runs the room until `stop` is pressed (or every shard has gone), then closes it.
-    pub(crate) fn run(mut self, reports: &Receiver<Vec<ShardReport>>, stop: &Receiver<()>) {
+    /// Runs the room until `stop` is pressed (or every shard has gone), then closes it. Returns
+    /// why the room closed early, when its store failed.
+    pub(crate) fn run(
+        mut self,
+        reports: &Receiver<Vec<ShardReport>>,
+        stop: &Receiver<()>,
+    ) -> Option<String> {
+        let (commits, found) = match &self.store {
+            Some(store) => (store.durable.commits().clone(), store.found.clone()),
+            None => (crossbeam_channel::never(), crossbeam_channel::never()),
+        };
+        let paused = crossbeam_channel::never();
         loop {
             let timer = match self.presence.as_ref() {
                 Some(presence) => crossbeam_channel::at(presence.due),
                 None => crossbeam_channel::never(),
             };
+            // A store far behind: requests wait in the shards (and TCP) until it catches up.
+            let backed_up = self
+                .store
+                .as_ref()
+                .is_some_and(|store| store.durable.is_backed_up(self.seq));
+            let requests = if backed_up { &paused } else { reports };
+            let mut commit = None;
             let stopping = select! {
-                recv(reports) -> batch => match batch {
+                recv(requests) -> batch => match batch {
                     Ok(batch) => {
                         self.take(batch);
                         false
                     }
-                    Err(_) => return,
+                    Err(_) => return self.close_stored(None),
                 },
                 recv(stop) -> _ => true,
                 recv(timer) -> _ => false,
+                recv(commits) -> report => {
+                    commit = Some(report.unwrap_or_else(|_| {
+                        Commit::Failed("the store's writer has stopped".into())
+                    }));
+                    false
+                },
+                recv(found) -> answer => {
+                    if let Ok(answer) = answer {
+                        self.answer(answer);
+                    }
+                    false
+                },
             };
-            for batch in reports.try_iter().take(BATCHES_PER_TURN) {
-                self.take(batch);
+            if !backed_up {
+                for batch in reports.try_iter().take(BATCHES_PER_TURN) {
+                    self.take(batch);
+                }
             }
             if self
                 .presence
@@ -196,13 +248,61 @@ impl Room {
                 self.announce_presence();
             }
             if stopping {
-                self.close();
-                self.fanout.dispatch(true);
-                return;
+                return self.close_stored(None);
             }
-            self.fanout.dispatch(false);
+            if let Err(why) = self.end_turn(commit) {
+                return self.close_stored(Some(why));
+            }
+        }
+    }
+
+    /// Sends the turn out: at once, or with a store once it is committed (see `durable.rs`).
+    fn end_turn(&mut self, commit: Option<Commit>) -> Result<(), String> {
+        let posted = match &mut self.store {
+            None => {
+                self.fanout.dispatch(false);
+                true
+            }
+            Some(store) => match commit {
+                Some(commit) => store
+                    .durable
+                    .committed(commit, &mut self.fanout, self.seq)?,
+                None => store.durable.end_turn(&mut self.fanout, self.seq)?,
+            },
+        };
+        if posted {
             self.routed_to_stalled = 0;
         }
+        Ok(())
+    }
+
+    /// Closes the room: with a store, once what was numbered is committed and sent, or, when the
+    /// store `failed` (now or on this last commit), without what it could not commit, telling
+    /// everyone why. Returns the failure.
+    fn close_stored(mut self, failed: Option<String>) -> Option<String> {
+        let failed = match (failed, &mut self.store) {
+            (Some(why), _) => Some(why),
+            (None, Some(store)) => store.durable.finish(&mut self.fanout, self.seq).err(),
+            (None, None) => None,
+        };
+        let reason = match &failed {
+            Some(why) => {
+                // What was not committed is never sent: no ack promises what the disk lacks.
+                drop(self.fanout.seal(false));
+                self.recorder.record(Activity::Note {
+                    text: format!("the room's store failed ({why}); closing the room"),
+                    console: true,
+                });
+                if let Some(store) = &self.store {
+                    store.stopper.stop();
+                }
+                "the host cannot write its store"
+            }
+            None => "the host is shutting down",
+        };
+        self.close(reason);
+        self.fanout.dispatch(true);
+        failed
     }
 
     fn take(&mut self, batch: Vec<ShardReport>) {
@@ -284,9 +384,13 @@ impl Room {
         self.seq
     }
 
-    /// Sends a room event to every member (but its sender) and records it.
+    /// Sends a room event to every member (but its sender), keeps it (with a store) and records
+    /// it.
     fn publish(&mut self, event: Event, sender: Option<ConnRef>) {
         self.fanout.broadcast(&event, sender);
+        if let Some(store) = &mut self.store {
+            store.durable.keep(&event);
+        }
         self.recorder.record(Activity::Room(event));
     }
 
@@ -485,12 +589,41 @@ impl Room {
                 }
             }
             Request::Ping => self.fanout.send(conn, mode, &Event::Pong { id }),
+            Request::Search(typed) => self.search(conn, mode, id, typed),
             // Answered in the shard (a sign of life); the session never passes it on.
             Request::Pong => {}
             Request::Quit => {
                 self.fanout.order(conn, OrderKind::Release);
                 self.remove(conn, LeaveReason::Quit);
             }
+        }
+    }
+
+    /// Hands a search to the store's search thread; the results come back through
+    /// [`Room::answer`].
+    fn search(&mut self, conn: ConnRef, mode: Mode, id: Option<Id>, typed: String) {
+        let asked = match &self.store {
+            None => Err(searches::no_store()),
+            Some(store) => {
+                let asker = Asker {
+                    conn,
+                    mode,
+                    id: id.clone(),
+                    typed,
+                };
+                searches::ask(&store.jobs, asker, store.durable.last_kept())
+            }
+        };
+        if let Err(refusal) = asked {
+            self.refuse(conn, mode, Refusal { id, ..refusal });
+        }
+    }
+
+    /// Gives a finished search's results to whoever asked, if still here.
+    fn answer(&mut self, found: Found<Asker>) {
+        let (conn, mode, event) = searches::answer(found);
+        if self.member(conn).is_some() {
+            self.fanout.send(conn, mode, &event);
         }
     }
 
@@ -635,10 +768,11 @@ impl Room {
         self.publish(event, None);
     }
 
-    /// Tells every member the room is closing; the dispatch that follows closes every connection.
-    fn close(&mut self) {
+    /// Tells every member the room is closing (and why); the dispatch that follows closes every
+    /// connection.
+    fn close(&mut self, reason: &str) {
         let quit = Event::Quit {
-            reason: "the host is shutting down".into(),
+            reason: reason.into(),
         };
         // Someone too far behind to take even this is cut off by the flush deadline.
         self.fanout.broadcast(&quit, None);

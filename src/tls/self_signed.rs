@@ -127,8 +127,9 @@ fn is_dns_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
 }
 
-/// Creates `dir` and its parents; on Unix the last one only its owner may enter.
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+/// Creates `dir` and its parents; on Unix the last one only its owner may enter (also the data
+/// directory of `host --store`).
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

@@ -25,6 +25,8 @@
 //!   test time, and [`tls::Tap`], a relay recording what crosses the wire.
 //! - `relay`: [`relay::Relay`], a network between client and host that a test can break: cut
 //!   connections, hold back replies, point at a restarted host.
+//! - `store`: a stored room (`host --store`) in a test's own directory, and its SQLite file
+//!   read directly.
 //! - `files`: temporary directories, waiting for a line the host writes to a file, and the
 //!   repository's checked-in files.
 
@@ -45,6 +47,7 @@ pub mod process;
 #[cfg(unix)]
 pub mod pty;
 pub mod relay;
+pub mod store;
 pub mod tls;
 
 use std::time::Duration;
@@ -70,6 +73,8 @@ pub use nc::Nc;
 pub use plain::{PlainClient, assert_not_delivered, untimestamped};
 #[allow(unused_imports)]
 pub use process::{chatroom, chatroom_cmd, send, wait_for_exit};
+#[allow(unused_imports)]
+pub use store::{StoredRow, integrity, store_args, store_file, stored_rows};
 
 /// How long one expectation on a socket, the host's console or a file may wait.
 pub const TIMEOUT: Duration = Duration::from_secs(5);

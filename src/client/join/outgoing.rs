@@ -262,7 +262,13 @@ impl Outgoing {
                 std::thread::sleep(Duration::from_millis(50));
             }
         }
-        self.link.leaving.store(true, Ordering::SeqCst);
+        // A patient session still owed answers may need to come back once more: the event
+        // thread may not have seen the connection drop yet (it reconnects unless we are
+        // leaving), and what it resends is answered on the new connection. It leaves for good
+        // only once everything is answered, just before saying goodbye.
+        if !patient || owed == 0 {
+            self.link.leaving.store(true, Ordering::SeqCst);
+        }
         if self.link.down.load(Ordering::SeqCst) {
             if owed == 0 {
                 return Ok(());
@@ -297,6 +303,7 @@ impl Outgoing {
         if closed {
             return Ok(());
         }
+        self.link.leaving.store(true, Ordering::SeqCst);
         let quit = ClientRequest::Quit { id: None }.to_json_line();
         let _ = self.lines.send(Outbound::Line(quit));
         let _ = self.lines.send(Outbound::Finish);

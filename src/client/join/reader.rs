@@ -304,6 +304,13 @@ impl Reader {
                     None => Ok(()),
                 }
             }
+            Event::SearchResults { query, results, .. } => {
+                let now = Timestamp::now();
+                for line in self.renderer.search_results(query, results, me, &now) {
+                    out.wrapped(&line.text, line.indent)?;
+                }
+                Ok(())
+            }
             _ => self.show_line(event, me),
         }
     }
