@@ -6,12 +6,17 @@ mod harness;
 
 use std::collections::HashSet;
 use std::io::Write;
+use std::path::Path;
 use std::process::{ChildStdin, Stdio};
+use std::time::{Duration, Instant};
 
 use harness::process::{lines_of, wait_within};
 use harness::relay::Relay;
-use harness::{Host, JsonClient, PROCESS_TIMEOUT, chatroom, closed_port, wait_for_exit};
-use serde_json::Value;
+use harness::{
+    Conn, Host, JsonClient, PROCESS_TIMEOUT, StoredRow, chatroom, closed_port, store_args,
+    stored_rows, temp_dir, wait_for_exit,
+};
+use serde_json::{Value, json};
 
 /// `chatroom send --retry SECS` to `server`, reading the lines the test writes to its stdin.
 fn piped_send(server: &str, retry: &str) -> (std::process::Child, ChildStdin) {
@@ -163,4 +168,108 @@ fn without_retry_a_missing_host_fails_at_once() {
     assert_eq!(code, Some(3), "{stderr}");
     assert!(!stderr.contains("trying again"), "{stderr}");
     assert!(started.elapsed() < PROCESS_TIMEOUT);
+}
+
+/// A stored host (its store in `dir`) on `port` (0: any free one), so that a host killed with
+/// SIGKILL can be started again where clients knock, on the same store.
+fn stored_host(dir: &Path, port: u16) -> Host {
+    let mut args = store_args(dir);
+    args.extend(["--rate-limit", "0", "--max-per-ip", "0"].map(String::from));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut cmd = chatroom();
+    cmd.args(["host", "--bind", "127.0.0.1", "--port", &port.to_string()])
+        .args(&args);
+    Host::launch(cmd, &args)
+}
+
+/// Waits until the store in `dir` holds a message `text` (committed: on disk), and returns the
+/// store's messages.
+fn wait_until_stored(dir: &Path, text: &str) -> Vec<StoredRow> {
+    let deadline = Instant::now() + PROCESS_TIMEOUT;
+    loop {
+        let rows = stored_rows(dir);
+        if rows.iter().any(|row| row.text == text) {
+            return rows;
+        }
+        assert!(Instant::now() < deadline, "{text:?} never stored: {rows:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The texts of the store's messages, by seq.
+fn stored_texts(dir: &Path) -> Vec<String> {
+    stored_rows(dir).into_iter().map(|row| row.text).collect()
+}
+
+/// A message the host committed, whose ack the relay dropped and whose host then died with
+/// SIGKILL, is sent again to the restarted host: the room answers with the ack of the stored
+/// message, its original seq, and stores no second copy.
+#[test]
+fn with_a_store_a_resend_whose_ack_died_with_the_host_is_acked_with_its_seq() {
+    let dir = temp_dir();
+    let mut host = stored_host(dir.path(), 0);
+    let port = host.port();
+    let relay = Relay::start(host.addr);
+    let say = |id: u64, mid: u64| json!({"type": "say", "text": format!("line {mid}"), "id": id, "cid": "c0ffee", "mid": mid});
+    let mut ana = JsonClient::join_over(&host, Conn::connect_to(relay.addr), "ana");
+    ana.send(say(1, 1));
+    ana.expect_event_where("ack", |e| e["id"] == 1);
+    relay.mute_replies(true);
+    ana.send(say(2, 2));
+    let rows = wait_until_stored(dir.path(), "line 2");
+    let seq = rows.last().unwrap().seq;
+    host.kill();
+    relay.mute_replies(false);
+    host = stored_host(dir.path(), port);
+
+    let mut ana = JsonClient::join_over(&host, Conn::connect_to(relay.addr), "ana");
+    ana.send(say(3, 2));
+    let ack = ana.expect_event_where("ack", |e| e["id"] == 3);
+    assert_eq!(ack["seq"].as_u64(), Some(seq), "{ack}");
+    ana.send(say(4, 3));
+    let next = ana.expect_event_where("ack", |e| e["id"] == 4)["seq"]
+        .as_u64()
+        .unwrap();
+    assert!(next > seq);
+    host.stop();
+    assert_eq!(stored_texts(dir.path()), ["line 1", "line 2", "line 3"]);
+}
+
+/// The test: 1,000 lines piped into `send --retry 20` while the stored host is killed
+/// with SIGKILL and started again (same port, same store) twice. Each kill lands mid-stream:
+/// the relay drops the host's replies first, and the host is killed once it has committed 33
+/// lines whose acks `send` never got; 10 more lines are written while it is down. The store
+/// holds each line exactly once, in order, and `send` exits 0.
+#[test]
+fn with_a_store_a_thousand_lines_through_two_kill_9s_are_stored_once_in_order() {
+    let dir = temp_dir();
+    let mut host = stored_host(dir.path(), 0);
+    let port = host.port();
+    let relay = Relay::start(host.addr);
+    let (child, mut stdin) = piped_send(&relay.server(), "20");
+    let mut written = 0;
+    for kill_at in [333, 666] {
+        write_lines(&mut stdin, written + 1..=kill_at - 33);
+        wait_until_stored(dir.path(), &format!("line {}", kill_at - 33));
+        relay.mute_replies(true);
+        write_lines(&mut stdin, kill_at - 32..=kill_at);
+        wait_until_stored(dir.path(), &format!("line {kill_at}"));
+        host.kill();
+        relay.mute_replies(false);
+        write_lines(&mut stdin, kill_at + 1..=kill_at + 10);
+        host = stored_host(dir.path(), port);
+        written = kill_at + 10;
+    }
+    write_lines(&mut stdin, written + 1..=1000);
+    drop(stdin);
+    let (code, stderr) = wait_for_exit(child);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("reconnected"), "{stderr}");
+    host.stop();
+    let stored = stored_texts(dir.path());
+    let mut once = HashSet::new();
+    let twice: Vec<&String> = stored.iter().filter(|t| !once.insert(*t)).collect();
+    assert!(twice.is_empty(), "stored twice: {twice:?}");
+    let expected: Vec<String> = (1..=1000).map(|n| format!("line {n}")).collect();
+    assert_eq!(stored, expected);
 }

@@ -15,10 +15,12 @@
 //!   inventing client ids can only push out others' windows at the rate the room lets it post
 //!   (`--rate`), and costs the host at most `CLIENTS` windows of `PER_CLIENT` entries.
 //!
-//! The window lives in memory: a restarted host has forgotten what the old one took. A durable
-//! store that keeps each message's `cid` and `mid` can refill it at start-up (the last
-//! `PER_CLIENT` keys per client id, by `record`), and then a resend across a restart is taken
-//! once too.
+//! The window lives in memory. With `--store`, each public message is stored with its `cid` and
+//! `mid`, and a restarted room refills the window from the newest [`CAPACITY`] of them (by
+//! `record`, oldest first, so the least recently used are still the ones forgotten first): a
+//! resend across a restart is taken once too. Without a store a restarted host has forgotten
+//! what the old one took. (Private messages are not stored, so their keys do not survive a
+//! restart.)
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -29,6 +31,9 @@ const PER_CLIENT: usize = 16;
 
 /// Client ids remembered host-wide.
 const CLIENTS: usize = 4096;
+
+/// The most keys the window holds: what a restarted room refills it with, at most.
+pub(crate) const CAPACITY: usize = CLIENTS * PER_CLIENT;
 
 /// What the room remembers of one client id.
 #[derive(Default)]
@@ -149,6 +154,21 @@ mod tests {
         assert_eq!(dedupe.seen(&key("a", last + 1)), Seen::New);
         let window = &dedupe.windows["a"];
         assert_eq!(window.recent.len(), PER_CLIENT);
+    }
+
+    #[test]
+    fn the_capacity_holds_every_client_s_full_window() {
+        // A restarted room refills CAPACITY keys: all of them fit, none pushed out.
+        let mut dedupe = Dedupe::default();
+        for n in 0..CAPACITY as u64 {
+            let client = n % CLIENTS as u64;
+            dedupe.record(key(&format!("c{client}"), n / CLIENTS as u64), Some(n));
+        }
+        assert_eq!(dedupe.clients(), CLIENTS);
+        assert_eq!(dedupe.seen(&key("c0", 0)), Seen::Taken(Some(0)));
+        let last = CAPACITY as u64 - 1;
+        let newest = key(&format!("c{}", CLIENTS - 1), last / CLIENTS as u64);
+        assert_eq!(dedupe.seen(&newest), Seen::Taken(Some(last)));
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use super::fanout::{Fanout, Sealed};
 use crate::protocol::Event;
+use crate::protocol::wire::MessageKey;
 use crate::store::{Batch, Commit, Record};
 
 /// Numbers handed out but not yet sent for commit beyond which the room stops taking requests
@@ -71,6 +72,14 @@ impl Durable {
         if let Some(record) = Record::of(event) {
             self.last_kept = record.seq;
             self.records.push(record);
+        }
+    }
+
+    /// Stores `key` with the message numbered `seq`, when that is the last one kept and not yet
+    /// sent for commit (it is: the room keys a message in the request that numbered it).
+    pub(crate) fn key(&mut self, seq: u64, key: &MessageKey) {
+        if let Some(record) = self.records.last_mut().filter(|r| r.seq == seq) {
+            record.key = Some(key.clone());
         }
     }
 

@@ -201,6 +201,8 @@ fn store_options(args: &HostArgs) -> Result<Option<store::Options>> {
         retention,
         // The room's history starts from the newest stored messages.
         recent: args.history as usize,
+        // A restarted room's dedupe window: as many keys as it can hold.
+        keys: dedupe::CAPACITY,
     }))
 }
 
@@ -556,6 +558,7 @@ pub(crate) fn run(
                 found: links.found,
                 stopper: stopper.clone(),
                 last_seq: store.last_seq,
+                taken: store.taken,
             };
             let (older, older_through) = store.older;
             history.forget_before(older_through, older);

@@ -123,6 +123,9 @@ pub(crate) struct RoomStore {
     pub(crate) stopper: Stopper,
     /// The last number the room handed out before this start: it goes on after it.
     pub(crate) last_seq: u64,
+    /// The stored messages' resend keys with their seq, oldest first: the dedupe window a
+    /// restarted room starts with (emptied into it when the room is made).
+    pub(crate) taken: Vec<(MessageKey, u64)>,
 }
 
 pub(crate) struct Room {
@@ -166,8 +169,14 @@ impl Room {
         fanout: Fanout,
         budget: QueueBudget,
         history: History,
-        store: Option<RoomStore>,
+        mut store: Option<RoomStore>,
     ) -> Self {
+        let mut dedupe = Dedupe::default();
+        if let Some(store) = &mut store {
+            for (key, seq) in std::mem::take(&mut store.taken) {
+                dedupe.record(key, Some(seq));
+            }
+        }
         Room {
             gate: profile.password.map(Gate::new),
             profile,
@@ -182,7 +191,7 @@ impl Room {
             churn: Churn::default(),
             budget,
             routed_to_stalled: 0,
-            dedupe: Dedupe::default(),
+            dedupe,
             history,
             store,
         }
@@ -559,7 +568,11 @@ impl Room {
             true if self.private_seq != before.1 => Some(self.private_seq),
             _ => None,
         };
-        if taken.is_some() {
+        if let Some(seq) = taken {
+            // A public message is stored with its key, so a restarted room still knows it.
+            if !private && let Some(store) = &mut self.store {
+                store.durable.key(seq, &key);
+            }
             self.dedupe.record(key, taken);
         }
     }

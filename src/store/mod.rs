@@ -41,7 +41,8 @@ use crossbeam_channel::{Receiver, Sender};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{Error, Result};
-use record::seq_column;
+use crate::protocol::wire::MessageKey;
+use record::{from_mid_column, seq_column};
 
 pub(crate) use record::Record;
 pub use retention::Retention;
@@ -67,6 +68,8 @@ pub struct Options {
     pub retention: Retention,
     /// How many of the newest messages to hand the room on opening (its history).
     pub recent: usize,
+    /// How many of the newest resend keys to hand the room on opening (its dedupe window).
+    pub keys: usize,
 }
 
 /// An open store: what the room starts from, and its links to the writer and search threads.
@@ -82,6 +85,8 @@ pub(crate) struct Store<T> {
     pub(crate) older: (u64, u64),
     /// The newest stored message (0: none).
     pub(crate) newest: u64,
+    /// The newest messages' resend keys (up to [`Options::keys`]) with their seq, oldest first.
+    pub(crate) taken: Vec<(MessageKey, u64)>,
     pub(crate) links: Links<T>,
     pub(crate) threads: Vec<JoinHandle<()>>,
 }
@@ -132,6 +137,7 @@ pub(crate) fn open<T: Send + 'static>(options: &Options) -> Result<Store<T>> {
         schema::MigrationError::Sqlite(e) => unusable(&e),
     })?;
     let start = starting_point(&writing, options.recent).map_err(|e| unusable(&e))?;
+    let taken = taken_keys(&writing, options.keys).map_err(|e| unusable(&e))?;
     let reading = connect(&path, true).map_err(|e| unusable(&e))?;
 
     let (batch_tx, batch_rx) = crossbeam_channel::bounded(writer::BATCH_BACKLOG);
@@ -160,6 +166,7 @@ pub(crate) fn open<T: Send + 'static>(options: &Options) -> Result<Store<T>> {
         stored: start.stored,
         older: start.older,
         newest,
+        taken,
         links: Links {
             batches: batch_tx,
             commits: commit_rx,
@@ -255,6 +262,27 @@ fn starting_point(conn: &Connection, recent: usize) -> rusqlite::Result<Start> {
     })
 }
 
+/// The resend keys of the newest `limit` messages that have one, with their seq, oldest first:
+/// for the room to `record` in its dedupe window in the order it took them.
+fn taken_keys(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<(MessageKey, u64)>> {
+    let mut stmt = conn.prepare(
+        "SELECT cid, mid, seq FROM messages WHERE cid IS NOT NULL AND mid IS NOT NULL
+         ORDER BY seq DESC LIMIT ?1",
+    )?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut taken: Vec<(MessageKey, u64)> = stmt
+        .query_map([limit], |row| {
+            let key = MessageKey {
+                cid: row.get(0)?,
+                mid: from_mid_column(row.get(1)?),
+            };
+            Ok((key, u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0)))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    taken.reverse();
+    Ok(taken)
+}
+
 fn spawn(name: &str, body: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name(name.into())
@@ -273,6 +301,7 @@ mod tests {
             dir: dir.to_path_buf(),
             retention: Retention::default(),
             recent: 2,
+            keys: 2,
         }
     }
 
@@ -283,6 +312,7 @@ mod tests {
             from: "ana".into(),
             kind: MessageKind::Say,
             text: format!("line {seq}"),
+            key: None,
         }
     }
 
@@ -319,6 +349,31 @@ mod tests {
             .map(|r| (r.seq, r.text.as_str()))
             .collect();
         assert_eq!(recent, [(2, "line 2"), (4, "line 4")]);
+    }
+
+    #[test]
+    fn the_newest_resend_keys_come_back_with_their_seq() {
+        let dir = tempfile::tempdir().unwrap();
+        let keyed = |seq: u64, mid: u64| Record {
+            key: Some(MessageKey {
+                cid: "c1".into(),
+                mid,
+            }),
+            ..record(seq)
+        };
+        write(
+            dir.path(),
+            Batch {
+                records: vec![keyed(1, 1), keyed(2, 2), record(3), keyed(4, u64::MAX)],
+                last_seq: 4,
+            },
+        );
+        let store = open::<()>(&options(dir.path())).unwrap();
+        let taken: Vec<(u64, u64)> = store.taken.iter().map(|(k, seq)| (k.mid, *seq)).collect();
+        // The newest two keyed messages (`keys: 2`), oldest first; a message without a key is
+        // skipped.
+        assert_eq!(taken, [(2, 2), (u64::MAX, 4)]);
+        assert!(store.taken.iter().all(|(k, _)| k.cid == "c1"));
     }
 
     #[test]

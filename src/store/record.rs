@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::protocol::wire::MessageKind;
+use crate::protocol::wire::{MessageKey, MessageKind};
 use crate::protocol::{Event, Timestamp};
 
 /// A public message or action, as the room numbered it: what the store keeps (never private
@@ -15,6 +15,9 @@ pub(crate) struct Record {
     /// `Say` or `Me`.
     pub(crate) kind: MessageKind,
     pub(crate) text: String,
+    /// The resend key it was sent with, if any: written with it, so a restarted room knows the
+    /// resends it took (read back only by [`taken_keys`](super::taken_keys), not into history).
+    pub(crate) key: Option<MessageKey>,
 }
 
 impl Record {
@@ -35,6 +38,7 @@ impl Record {
                 from: from.clone(),
                 kind: *kind,
                 text: text.clone(),
+                key: None,
             }),
             _ => None,
         }
@@ -76,6 +80,7 @@ impl Record {
                 MessageKind::Say
             },
             text: row.get(4)?,
+            key: None,
         })
     }
 }
@@ -86,6 +91,17 @@ pub(crate) const COLUMNS: &str = "seq, time, sender, kind, text";
 /// A sequence number as SQLite keeps it (a signed 64-bit integer).
 pub(crate) fn seq_column(seq: u64) -> i64 {
     i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+/// A message id as the `mid` column keeps it: the i64 of the same bits (SQLite has no u64), so
+/// every id comes back as it was.
+pub(crate) fn mid_column(mid: u64) -> i64 {
+    i64::from_ne_bytes(mid.to_ne_bytes())
+}
+
+/// A `mid` column's message id.
+pub(crate) fn from_mid_column(mid: i64) -> u64 {
+    u64::from_ne_bytes(mid.to_ne_bytes())
 }
 
 /// A time as the `time` column keeps it: milliseconds since 1970-01-01 UTC.
@@ -122,6 +138,13 @@ mod tests {
         assert_eq!(action.kind_column(), "action");
         assert_eq!(Record::of(&message(MessageKind::Pm, Some("bo"))), None);
         assert_eq!(Record::of(&Event::Ping), None);
+    }
+
+    #[test]
+    fn every_message_id_survives_the_column() {
+        for mid in [0, 1, i64::MAX as u64, i64::MAX as u64 + 1, u64::MAX] {
+            assert_eq!(from_mid_column(mid_column(mid)), mid);
+        }
     }
 
     #[test]

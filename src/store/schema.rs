@@ -13,6 +13,9 @@
 //! order between commits, and `room.indexed_through` says how far it got (see `writer.rs`). A
 //! trigger takes a deleted message out of the index in the deleting transaction; retention
 //! deletes only messages already indexed.
+//!
+//! Each message keeps the resend key it came with (`cid`, `mid`), so that a restarted room can
+//! refill its dedupe window and still take a resend once.
 
 use rusqlite::{Connection, OptionalExtension, Transaction};
 
@@ -45,6 +48,11 @@ const MIGRATIONS: &[&str] = &[
      CREATE TRIGGER messages_unindexed AFTER DELETE ON messages BEGIN
          INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
      END;",
+    // 2: each message's resend key (`cid`, `mid`; both NULL for a message sent without one),
+    // so a restarted room still knows which resends it took (see `server/dedupe.rs`). `mid` is
+    // a u64 kept as the i64 of the same bits.
+    "ALTER TABLE messages ADD COLUMN cid TEXT;
+     ALTER TABLE messages ADD COLUMN mid INTEGER;",
 ];
 
 /// The version this chatroom writes.
@@ -115,6 +123,27 @@ mod tests {
             .query_row("SELECT count(*) FROM schema_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(rows, 1);
+    }
+
+    #[test]
+    fn a_first_version_store_keeps_its_messages_without_keys() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL);
+             INSERT INTO schema_version (version) VALUES (1);
+             INSERT INTO messages (seq, time, sender, kind, text) VALUES (1, 0, 'ana', 'message', 'hi');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let (text, cid, mid): (String, Option<String>, Option<i64>) = conn
+            .query_row(
+                "SELECT text, cid, mid FROM messages WHERE seq = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!((text.as_str(), cid, mid), ("hi", None, None));
     }
 
     #[test]

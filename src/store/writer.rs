@@ -16,7 +16,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use rusqlite::Connection;
 
 use super::index;
-use super::record::{Record, millis, seq_column};
+use super::record::{Record, mid_column, millis, seq_column};
 use super::retention::{self, Retention};
 
 /// Batches that may wait for the writer. The room sends its next batch only once the last one
@@ -128,7 +128,8 @@ impl Writer {
         let tx = self.conn.transaction()?;
         {
             let mut insert = tx.prepare_cached(
-                "INSERT INTO messages (seq, time, sender, kind, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO messages (seq, time, sender, kind, text, cid, mid)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for record in &batch.records {
                 insert.execute(rusqlite::params![
@@ -137,6 +138,8 @@ impl Writer {
                     record.from,
                     record.kind_column(),
                     record.text,
+                    record.key.as_ref().map(|key| &key.cid),
+                    record.key.as_ref().map(|key| mid_column(key.mid)),
                 ])?;
             }
             tx.prepare_cached("UPDATE room SET last_seq = max(last_seq, ?1) WHERE id = 1")?
@@ -214,6 +217,7 @@ mod tests {
             from: "ana".into(),
             kind: MessageKind::Say,
             text: format!("line {seq}"),
+            key: None,
         }
     }
 

@@ -48,6 +48,12 @@ impl Conn {
         Conn::from_stream(TcpStream::connect(host.addr).expect("connect to host"))
     }
 
+    /// A connection to `addr` rather than to the host itself (a [`super::relay::Relay`] in front
+    /// of it, say).
+    pub fn connect_to(addr: std::net::SocketAddr) -> Conn {
+        Conn::from_stream(TcpStream::connect(addr).expect("connect"))
+    }
+
     /// A connection from the loopback address `from` (127.0.0.2, 127.0.0.3, ...): on one machine,
     /// each stands for another machine, as the host's per-address rules see it.
     pub fn connect_from(host: &Host, from: &str) -> Conn {
