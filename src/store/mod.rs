@@ -293,8 +293,6 @@ fn spawn(name: &str, body: impl FnOnce() + Send + 'static) -> Result<JoinHandle<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::Timestamp;
-    use crate::protocol::wire::MessageKind;
 
     fn options(dir: &Path) -> Options {
         Options {
@@ -302,17 +300,6 @@ mod tests {
             retention: Retention::default(),
             recent: 2,
             keys: 2,
-        }
-    }
-
-    fn record(seq: u64) -> Record {
-        Record {
-            seq,
-            ts: Timestamp::now(),
-            from: "ana".into(),
-            kind: MessageKind::Say,
-            text: format!("line {seq}"),
-            key: None,
         }
     }
 
@@ -334,7 +321,7 @@ mod tests {
         write(
             dir.path(),
             Batch {
-                records: vec![record(1), record(2), record(4)],
+                records: vec![Record::sample(1), Record::sample(2), Record::sample(4)],
                 // A join took 5.
                 last_seq: 5,
             },
@@ -359,12 +346,17 @@ mod tests {
                 cid: "c1".into(),
                 mid,
             }),
-            ..record(seq)
+            ..Record::sample(seq)
         };
         write(
             dir.path(),
             Batch {
-                records: vec![keyed(1, 1), keyed(2, 2), record(3), keyed(4, u64::MAX)],
+                records: vec![
+                    keyed(1, 1),
+                    keyed(2, 2),
+                    Record::sample(3),
+                    keyed(4, u64::MAX),
+                ],
                 last_seq: 4,
             },
         );

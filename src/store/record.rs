@@ -21,6 +21,20 @@ pub(crate) struct Record {
 }
 
 impl Record {
+    /// Message `seq` from ana, `line SEQ`, said now, with no resend key: what the store's
+    /// tests write.
+    #[cfg(test)]
+    pub(crate) fn sample(seq: u64) -> Record {
+        Record {
+            seq,
+            ts: Timestamp::now(),
+            from: "ana".into(),
+            kind: MessageKind::Say,
+            text: format!("line {seq}"),
+            key: None,
+        }
+    }
+
     /// The record of a room event, when it is one the store keeps (a public message or action).
     pub(crate) fn of(event: &Event) -> Option<Record> {
         match event {

@@ -207,19 +207,6 @@ pub(crate) fn describe(e: &rusqlite::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::Timestamp;
-    use crate::protocol::wire::MessageKind;
-
-    fn record(seq: u64) -> Record {
-        Record {
-            seq,
-            ts: Timestamp::now(),
-            from: "ana".into(),
-            kind: MessageKind::Say,
-            text: format!("line {seq}"),
-            key: None,
-        }
-    }
 
     fn writer(retention: Retention) -> Writer {
         let mut conn = Connection::open_in_memory().unwrap();
@@ -240,13 +227,13 @@ mod tests {
         let (commit_tx, commit_rx) = crossbeam_channel::unbounded();
         batch_tx
             .send(Batch {
-                records: vec![record(1), record(2)],
+                records: vec![Record::sample(1), Record::sample(2)],
                 last_seq: 3,
             })
             .unwrap();
         batch_tx
             .send(Batch {
-                records: vec![record(4)],
+                records: vec![Record::sample(4)],
                 last_seq: 5,
             })
             .unwrap();
@@ -263,7 +250,7 @@ mod tests {
     fn a_seq_taken_twice_is_a_failure_not_a_second_row() {
         let mut w = writer(Retention::default());
         let batch = Batch {
-            records: vec![record(1)],
+            records: vec![Record::sample(1)],
             last_seq: 1,
         };
         w.commit(&batch).unwrap();
@@ -278,7 +265,7 @@ mod tests {
             days: None,
         });
         w.commit(&Batch {
-            records: (1..=5).map(record).collect(),
+            records: (1..=5).map(Record::sample).collect(),
             last_seq: 5,
         })
         .unwrap();

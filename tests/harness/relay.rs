@@ -101,21 +101,11 @@ impl Drop for Relay {
 /// Copies `from` to `to` on a thread until `from` ends; `replies` (the host's side) are dropped
 /// while the relay mutes them.
 fn pass(from: &TcpStream, to: &TcpStream, state: Arc<State>, replies: bool) {
-    let (mut from, mut to) = (from.try_clone().unwrap(), to.try_clone().unwrap());
+    let (from, to) = (from.try_clone().unwrap(), to.try_clone().unwrap());
     thread::spawn(move || {
-        let mut buf = [0; 16 * 1024];
-        loop {
-            let n = match from.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
-            };
-            if replies && state.mute_replies.load(Ordering::SeqCst) {
-                continue;
-            }
-            if to.write_all(&buf[..n]).is_err() {
-                break;
-            }
-        }
+        let (from, to) = pump(from, to, |_| {
+            !(replies && state.mute_replies.load(Ordering::SeqCst))
+        });
         if state.abandoned.load(Ordering::SeqCst) {
             // The host's end stays open, as the network left it.
             std::mem::forget((from, to));
@@ -124,4 +114,25 @@ fn pass(from: &TcpStream, to: &TcpStream, state: Arc<State>, replies: bool) {
         let _ = to.shutdown(Shutdown::Both);
         let _ = from.shutdown(Shutdown::Both);
     });
+}
+
+/// Copies what arrives on `from` to `to` until `from` ends (or `to` fails), showing each piece
+/// to `forward` first: it is passed on when `forward` says so. Gives both streams back, for the
+/// caller to end as its network would.
+pub fn pump(
+    mut from: TcpStream,
+    mut to: TcpStream,
+    mut forward: impl FnMut(&[u8]) -> bool,
+) -> (TcpStream, TcpStream) {
+    let mut buf = [0; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if forward(&buf[..n]) && to.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
+    (from, to)
 }

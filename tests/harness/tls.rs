@@ -8,7 +8,6 @@
 //!   certificates signed by a certificate authority made at test time, and [`Tap`], a relay that
 //!   records every byte crossing it.
 
-use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -209,19 +208,12 @@ impl Tap {
 
 /// Copies `from` to `to` on a thread, recording each byte, until `from` ends.
 fn relay(from: &TcpStream, to: &TcpStream, seen: Arc<Mutex<Vec<u8>>>) {
-    let (mut from, mut to) = (from.try_clone().unwrap(), to.try_clone().unwrap());
+    let (from, to) = (from.try_clone().unwrap(), to.try_clone().unwrap());
     thread::spawn(move || {
-        let mut buf = [0; 16 * 1024];
-        loop {
-            let n = match from.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
-            };
-            seen.lock().unwrap().extend_from_slice(&buf[..n]);
-            if to.write_all(&buf[..n]).is_err() {
-                break;
-            }
-        }
+        let (_, to) = super::relay::pump(from, to, |bytes| {
+            seen.lock().unwrap().extend_from_slice(bytes);
+            true
+        });
         let _ = to.shutdown(Shutdown::Write);
     });
 }
