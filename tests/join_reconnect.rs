@@ -82,12 +82,7 @@ fn a_line_whose_ack_was_lost_is_not_doubled() {
     let relay = Relay::start(host.addr);
     let mut bob = JsonClient::join(&host, "bob");
     let home = temp_dir();
-    let mut ana = PtyClient::start_at(
-        &relay.server(),
-        home.path(),
-        &["--nick", "ana", "--color", "never"],
-    );
-    ana.expect(READY);
+    let mut ana = ana_through(&relay, home.path());
     bob.expect_join("ana");
     // The room takes the line, but its ack never reaches ana; then the network breaks.
     relay.mute_replies(true);
@@ -112,12 +107,7 @@ fn a_nickname_still_held_by_the_old_connection_is_waited_for() {
     let host = Host::start(&["--keepalive", "1"]);
     let relay = Relay::start(host.addr);
     let home = temp_dir();
-    let mut ana = PtyClient::start_at(
-        &relay.server(),
-        home.path(),
-        &["--nick", "ana", "--color", "never"],
-    );
-    ana.expect(READY);
+    let mut ana = ana_through(&relay, home.path());
     // Our side of the connection breaks; the host's stays open and silent.
     relay.abandon();
     ana.expect("*** connection lost (");
@@ -133,12 +123,7 @@ fn missed_messages_are_shown_once_when_the_host_still_has_them() {
     let relay = Relay::start(host.addr);
     let mut bob = JsonClient::join(&host, "bob");
     let home = temp_dir();
-    let mut ana = PtyClient::start_at(
-        &relay.server(),
-        home.path(),
-        &["--nick", "ana", "--color", "never"],
-    );
-    ana.expect(READY);
+    let mut ana = ana_through(&relay, home.path());
     bob.say("seen before");
     ana.expect("<bob> seen before");
     // Her own line is not echoed to her: its ack's seq counts as seen (the list's answer comes
@@ -249,4 +234,15 @@ fn a_host_back_with_another_certificate_ends_the_session_with_exit_6() {
     let (code, stderr) = bot.exit_by_itself();
     assert_eq!(code, Some(6), "{stderr}");
     assert!(stderr.contains("connection lost ("), "{stderr}");
+}
+
+/// `join` as ana, through `relay`, in a terminal, once its prompt is up.
+fn ana_through(relay: &Relay, home: &std::path::Path) -> PtyClient {
+    let mut ana = PtyClient::start_at(
+        &relay.server(),
+        home,
+        &["--nick", "ana", "--color", "never"],
+    );
+    ana.expect(READY);
+    ana
 }
