@@ -619,6 +619,22 @@ impl Shard {
         }
     }
 
+    /// A connection the room sent back to choosing (a refused nickname, an accepted password)
+    /// has its handshake deadline again; what it sent meanwhile is read now. Its deadline's
+    /// entry is still in the timers unless it came due while the room was deciding (and was
+    /// dropped then): only that needs a new one, or every answer would add an entry.
+    fn rearm_deadline(&mut self, slot: usize, now: Instant) {
+        let Some(conn) = self.conns.get(slot) else {
+            return;
+        };
+        let deadline = conn.deadline().unwrap_or(now);
+        if deadline <= now {
+            let id = conn.serial();
+            self.timers.add(deadline, Due { slot, id });
+        }
+        self.again.push(slot);
+    }
+
     /// Queues the greeting: the room's, or the news that it is full.
     fn greet(&mut self, slot: usize) {
         let (here, max) = (
@@ -712,29 +728,13 @@ impl Shard {
                     conn.close_after_flush();
                 } else {
                     conn.turn_back();
-                    // Its deadline's entry is still in the timers unless it came due while the
-                    // room was deciding (and was dropped then): only that needs a new one, or
-                    // every refused nickname would add an entry.
-                    let deadline = conn.deadline().unwrap_or(now);
-                    if deadline <= now {
-                        self.timers.add(
-                            deadline,
-                            Due {
-                                slot,
-                                id: conn.serial(),
-                            },
-                        );
-                    }
-                    self.again.push(slot);
+                    self.rearm_deadline(slot, now);
                 }
             }
             OrderKind::Unlocked => {
                 conn.unlock();
                 conn.push(at, self.rules.unlocked.clone());
-                let deadline = conn.deadline().unwrap_or(now);
-                let id = conn.serial();
-                self.timers.add(deadline, Due { slot, id });
-                self.again.push(slot); // What it sent meanwhile is waiting.
+                self.rearm_deadline(slot, now);
             }
             OrderKind::Release => {
                 conn.release(at);
