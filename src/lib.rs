@@ -3,6 +3,7 @@
 //! # Layout
 //! - [`cli`]: the one clap definition (flags, help, completions and man pages come from it).
 //! - [`config`]: the config file, `chatroom.toml`, whose values become the options' defaults.
+//! - `digest`: SHA-256 and constant-time comparison (fingerprints, the room password).
 //! - [`error`]: user-facing errors and the documented exit codes.
 //! - [`protocol`]: the wire protocol (JSON-lines types, parsing, plain-mode rendering).
 //! - [`line`](mod@line): bounded line reading, so no peer can make us buffer without limit.
@@ -24,6 +25,7 @@ pub mod cli;
 pub mod client;
 pub mod color;
 pub mod config;
+mod digest;
 pub mod docs;
 pub mod error;
 pub mod line;

@@ -12,8 +12,6 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use subtle::ConstantTimeEq;
-
 /// The longest password taken, in bytes: far more than anyone types or a password manager makes,
 /// and short enough that the hello carrying it fits a room's default `--max-line` many times over.
 pub const MAX_LEN: usize = 512;
@@ -98,17 +96,14 @@ impl Password {
     }
 
     pub fn digest(&self) -> Digest {
-        let hash = ring::digest::digest(&ring::digest::SHA256, self.0.as_bytes());
-        let mut bytes = [0; 32];
-        bytes.copy_from_slice(hash.as_ref());
-        Digest(bytes)
+        Digest(crate::digest::sha256(self.0.as_bytes()))
     }
 }
 
 impl Digest {
     /// Whether two digests are equal, in time that does not depend on where they differ.
     pub fn matches(&self, other: &Digest) -> bool {
-        self.0.ct_eq(&other.0).into()
+        crate::digest::same(&self.0, &other.0)
     }
 }
 

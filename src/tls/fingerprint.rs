@@ -21,20 +21,13 @@ pub struct Fingerprint([u8; 32]);
 impl Fingerprint {
     /// The fingerprint of a DER-encoded certificate.
     pub fn of_der(der: &[u8]) -> Self {
-        let digest = ring::digest::digest(&ring::digest::SHA256, der);
-        let mut bytes = [0; 32];
-        bytes.copy_from_slice(digest.as_ref());
-        Fingerprint(bytes)
+        Fingerprint(crate::digest::sha256(der))
     }
 
     /// Compares in constant time: a fingerprint is not secret, but nothing is lost by it.
     pub fn matches(&self, other: &Fingerprint) -> bool {
-        same_bytes(&self.0, &other.0)
+        crate::digest::same(&self.0, &other.0)
     }
-}
-
-fn same_bytes(a: &[u8; 32], b: &[u8; 32]) -> bool {
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl fmt::Display for Fingerprint {
