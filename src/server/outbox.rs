@@ -193,13 +193,15 @@ impl Outbox {
     /// charges what is new. What does not fit is charged all the same (the caller lets the client
     /// go, which gives it back) and marks the outbox overdrawn.
     fn settle_charge(&mut self) {
+        // Nothing changed (nearly every flush in a broadcast, where a member's own frames are
+        // none): the shared count is not touched, so members who keep up cost no atomic.
         if self.own_bytes > self.charged {
             let more = self.own_bytes - self.charged;
             if !self.budget.try_charge(more) {
                 self.budget.force_charge(more);
                 self.overdrawn = true;
             }
-        } else {
+        } else if self.own_bytes < self.charged {
             self.budget.release(self.charged - self.own_bytes);
         }
         self.charged = self.own_bytes;
