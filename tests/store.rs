@@ -112,8 +112,29 @@ fn messages_their_numbers_and_history_survive_a_restart() {
     });
 }
 
+/// The replayed messages up to `history_end`, and that end.
+fn replay_after_welcome(client: &mut JsonClient) -> (Vec<Value>, Value) {
+    assert_eq!(client.next_event()["type"], "welcome");
+    let mut replayed = Vec::new();
+    loop {
+        let event = client.next_event();
+        if event["type"] == "history_end" {
+            return (replayed, event);
+        }
+        assert_eq!(event["history"], true, "{event}");
+        replayed.push(event);
+    }
+}
+
+fn replayed_texts(replayed: &[Value]) -> Vec<&str> {
+    replayed
+        .iter()
+        .map(|e| e["text"].as_str().unwrap())
+        .collect()
+}
+
 #[test]
-fn since_across_a_restart_hears_what_the_loaded_history_lacks() {
+fn since_across_a_restart_gets_what_only_the_store_holds() {
     let dir = temp_dir();
     let host = stored_host(dir.path(), &["--history", "2"]);
     let mut ana = JsonClient::join(&host, "ana");
@@ -123,19 +144,54 @@ fn since_across_a_restart_hears_what_the_loaded_history_lacks() {
     drop(ana);
     host.stop();
 
-    // The restarted room loads the newest 2; lines 2 and 3 are only on disk.
+    // The restarted room loads the newest 2; lines 2 and 3 are only on disk, and are read back.
     let host = stored_host(dir.path(), &["--history", "2"]);
     let mut bob = JsonClient::connect(&host);
     bob.send(json!({"type": "hello", "v": 1, "nick": "bob", "since": seqs[0]}));
-    assert_eq!(bob.next_event()["type"], "welcome");
-    let replayed: Vec<Value> = (0..2).map(|_| bob.next_event()).collect();
-    assert_eq!(replayed[0]["text"], "line 4");
-    assert_eq!(replayed[1]["text"], "line 5");
-    let end = bob.expect_event("history_end");
+    let (replayed, end) = replay_after_welcome(&mut bob);
+    assert_eq!(
+        replayed_texts(&replayed),
+        ["line 2", "line 3", "line 4", "line 5"]
+    );
+    let replayed_seqs: Vec<u64> = replayed
+        .iter()
+        .map(|e| e["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(replayed_seqs, seqs[1..]);
     assert_eq!(
         (end["count"].as_u64(), end["missed"].as_u64()),
-        (Some(2), Some(2))
+        (Some(4), Some(0))
     );
+}
+
+#[test]
+fn a_bot_coming_back_to_a_room_without_history_gets_its_gap_from_the_store_then_live() {
+    let dir = temp_dir();
+    let host = stored_host(dir.path(), &["--history", "0"]);
+    let mut ana = JsonClient::join(&host, "ana");
+    let seen = say_acked(&mut ana, 1, "before the bot left");
+    for n in 2..=40 {
+        say_acked(&mut ana, n, &format!("while away {n}"));
+    }
+    // Newcomers get no history in this room...
+    let mut carol = JsonClient::connect(&host);
+    carol.send(json!({"type": "hello", "v": 1, "nick": "carol"}));
+    assert_eq!(carol.next_event()["type"], "welcome");
+
+    // ...but a client coming back gets exactly what it missed, then the room goes on live.
+    let mut bot = JsonClient::connect(&host);
+    bot.send(json!({"type": "hello", "v": 1, "nick": "bot", "since": seen}));
+    let (replayed, end) = replay_after_welcome(&mut bot);
+    let expected: Vec<String> = (2..=40).map(|n| format!("while away {n}")).collect();
+    assert_eq!(replayed_texts(&replayed), expected);
+    assert_eq!(
+        (end["count"].as_u64(), end["missed"].as_u64()),
+        (Some(39), Some(0))
+    );
+    say_acked(&mut ana, 41, "after the bot came back");
+    let live = bot.expect_event("message");
+    assert_eq!(live["text"], "after the bot came back");
+    assert!(live.get("history").is_none(), "{live}");
 }
 
 #[test]

@@ -19,7 +19,10 @@
 //! A store that keeps the room on disk (`host --store`) fills the history on start: first
 //! [`History::forget_before`] with the older stored messages it does not load (how many, and the
 //! newest one's seq), so a `since` among them is told how many it missed, then
-//! [`History::remember`] with its newest stored messages, oldest first. The room goes on
+//! [`History::remember`] with its newest stored messages, oldest first. A `since` reaching
+//! further back than the history holds is then filled from the store: the room asks the store
+//! for [`History::gap_to_read`], holds the newcomer until the messages are read (on the store's
+//! own thread), and replays them with the history's with [`History::replay_filled`]. The room goes on
 //! numbering after the last seq it ever gave, not just the last message's: joins and leaves take
 //! seq numbers too (the store keeps that number as well).
 
@@ -44,6 +47,25 @@ struct Said {
     event: Event,
 }
 
+impl Said {
+    /// `event` as replayed, if it is a public message or action.
+    fn of(event: &Event) -> Option<Said> {
+        let Event::Message {
+            seq,
+            kind: MessageKind::Say | MessageKind::Me,
+            ..
+        } = event
+        else {
+            return None;
+        };
+        let mut event = event.clone();
+        if let Event::Message { history, .. } = &mut event {
+            *history = true;
+        }
+        Some(Said { seq: *seq, event })
+    }
+}
+
 /// The latest history, rendered for one dialect.
 struct Rendered {
     /// The UTC day it was rendered on (plain lines show the date of other days).
@@ -63,6 +85,15 @@ struct Selection {
     missed: u64,
     /// `since` was beyond the room's last seq: the latest history is replayed instead.
     reset: bool,
+}
+
+/// The older part of a `since` gap, read from the store: the messages numbered in
+/// `(since, through]`, oldest first, but for `left_out` older ones not read.
+pub(crate) struct Older {
+    pub(crate) events: Vec<Event>,
+    pub(crate) left_out: u64,
+    /// The newest message the history had forgotten when the read was asked for.
+    pub(crate) through: u64,
 }
 
 /// What one newcomer is sent after its welcome.
@@ -120,19 +151,10 @@ impl History {
     /// Remembers `event` if it is a public message or action, forgetting the oldest beyond the
     /// capacity. Messages come in seq order.
     pub(crate) fn remember(&mut self, event: &Event) {
-        let Event::Message {
-            seq,
-            kind: MessageKind::Say | MessageKind::Me,
-            ..
-        } = event
-        else {
+        let Some(said) = Said::of(event) else {
             return;
         };
-        let mut event = event.clone();
-        if let Event::Message { history, .. } = &mut event {
-            *history = true;
-        }
-        self.said.push_back(Said { seq: *seq, event });
+        self.said.push_back(said);
         while self.said.len() > self.capacity {
             if let Some(old) = self.said.pop_front() {
                 self.forgotten_through = old.seq;
@@ -140,6 +162,50 @@ impl History {
             }
         }
         self.latest = [None, None];
+    }
+
+    /// The stored messages a `replay` needs that the history has forgotten, as `(after,
+    /// through)` for the store to read: `Some` only for a `since` older than the history.
+    pub(crate) fn gap_to_read(&self, replay: Replay, room_seq: u64) -> Option<(u64, u64)> {
+        match replay {
+            Replay::Since(since) if since <= room_seq && self.forgotten_through > since => {
+                Some((since, self.forgotten_through))
+            }
+            _ => None,
+        }
+    }
+
+    /// The newest message the history has forgotten (0: none).
+    pub(crate) fn forgotten_through(&self) -> u64 {
+        self.forgotten_through
+    }
+
+    /// What a newcomer speaking `mode` that asked for the messages after `since` gets, the ones
+    /// the history forgot having been read from the store (`older`, from [`gap_to_read`]): those,
+    /// then the history's. Messages the history forgot after the read was asked for, or left
+    /// out of it, are counted as missed.
+    ///
+    /// [`gap_to_read`]: History::gap_to_read
+    pub(crate) fn replay_filled(
+        &self,
+        since: u64,
+        older: Older,
+        mode: Mode,
+        today: NaiveDate,
+    ) -> Replayed {
+        let older_said: Vec<Said> = older.events.iter().filter_map(Said::of).collect();
+        let from = self
+            .said
+            .partition_point(|said| said.seq <= since.max(older.through));
+        let said: Vec<&Said> = older_said.iter().chain(self.said.range(from..)).collect();
+        let (body, count, cut) = render(said.iter().copied(), mode, today);
+        let forgotten_since = self.forgotten_through.saturating_sub(older.through);
+        let missed = older.left_out + forgotten_since + cut;
+        Replayed {
+            body,
+            shared: false,
+            end: end_marker(mode, count, missed, false),
+        }
     }
 
     /// What a newcomer speaking `mode` gets after its welcome for `replay` (nothing when it
@@ -161,20 +227,10 @@ impl History {
             render(self.said.range(selection.from..), mode, today)
         };
         let missed = selection.missed + cut;
-        let end = match mode {
-            Mode::Json => Event::HistoryEnd {
-                count,
-                missed,
-                reset: selection.reset,
-            }
-            .to_json_line(),
-            Mode::Plain if count > 0 => plain::history_end(count),
-            Mode::Plain => String::new(),
-        };
         Some(Replayed {
             body,
             shared,
-            end: Arc::from(end.into_bytes()),
+            end: end_marker(mode, count, missed, selection.reset),
         })
     }
 
@@ -223,6 +279,22 @@ impl History {
         }
         slot.as_ref().expect("just rendered")
     }
+}
+
+/// The marker that ends a replay of `count` messages: for a plain reader, nothing when there was
+/// nothing to replay.
+fn end_marker(mode: Mode, count: usize, missed: u64, reset: bool) -> Frame {
+    let end = match mode {
+        Mode::Json => Event::HistoryEnd {
+            count,
+            missed,
+            reset,
+        }
+        .to_json_line(),
+        Mode::Plain if count > 0 => plain::history_end(count),
+        Mode::Plain => String::new(),
+    };
+    Arc::from(end.into_bytes())
 }
 
 /// Renders `said` for `mode`: the newest messages within [`MAX_REPLAY_BYTES`], oldest first.
@@ -367,6 +439,60 @@ mod tests {
         }
         let replayed = events(&mut history, Replay::Since(5), 30);
         assert_eq!(end(&replayed), (1, 2, false));
+    }
+
+    /// The JSON events of a replay filled from the store, parsed.
+    fn filled_events(history: &History, since: u64, older: Older) -> Vec<Event> {
+        let replayed = history.replay_filled(since, older, Mode::Json, today());
+        let text: String = replayed
+            .frames()
+            .iter()
+            .map(|f| String::from_utf8(f.to_vec()).unwrap())
+            .collect();
+        text.lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_gap_older_than_the_history_is_read_from_the_store_and_joined_to_it() {
+        let mut history = History::new(2);
+        for seq in 1..=6 {
+            history.remember(&say(seq));
+        }
+        // Held: 5, 6. A client that saw 1 needs 2..=4 from the store.
+        assert_eq!(history.gap_to_read(Replay::Since(1), 6), Some((1, 4)));
+        assert_eq!(history.gap_to_read(Replay::Since(4), 6), None);
+        assert_eq!(history.gap_to_read(Replay::Since(99), 6), None);
+        assert_eq!(history.gap_to_read(Replay::Recent, 6), None);
+        let older = Older {
+            events: (2..=4).map(say).collect(),
+            left_out: 0,
+            through: 4,
+        };
+        let replayed = filled_events(&history, 1, older);
+        assert_eq!(seqs(&replayed), [2, 3, 4, 5, 6]);
+        assert_eq!(end(&replayed), (5, 0, false));
+    }
+
+    #[test]
+    fn what_the_history_forgot_during_the_read_or_the_read_left_out_is_missed() {
+        let mut history = History::new(2);
+        for seq in 1..=6 {
+            history.remember(&say(seq));
+        }
+        let (after, through) = history.gap_to_read(Replay::Since(1), 6).unwrap();
+        // While the store read 2..=4 (leaving out 2), messages 7 and 8 pushed 5 and 6 out.
+        history.remember(&say(7));
+        history.remember(&say(8));
+        let older = Older {
+            events: vec![say(3), say(4)],
+            left_out: 1,
+            through,
+        };
+        let replayed = filled_events(&history, after, older);
+        assert_eq!(seqs(&replayed), [3, 4, 7, 8]);
+        assert_eq!(end(&replayed), (4, 3, false));
     }
 
     #[test]

@@ -25,7 +25,8 @@
 //!   the shard's broadcast log (`log.rs`) plus its own frames (`outbox.rs`);
 //! - the **room** (`room.rs`) alone keeps the room: it admits (checking a room's password and
 //!   locking out addresses that guess, `gate.rs` and `lockout.rs`; replaying the room's last
-//!   public messages to each newcomer, `history.rs`), numbers (taking a resent message once,
+//!   public messages to each newcomer, `history.rs`, or, to one coming back to a stored room from
+//!   further back, what the store holds, `gaps.rs`), numbers (taking a resent message once,
 //!   `dedupe.rs`), routes, and hands each
 //!   turn to the fan-out (`fanout.rs`), which renders every broadcast once per dialect and sends
 //!   the same bytes to every shard: its work per event is O(shards), never O(members);
@@ -48,6 +49,7 @@ mod conn;
 mod dedupe;
 mod durable;
 mod fanout;
+mod gaps;
 mod gate;
 mod history;
 pub mod listener;
@@ -292,7 +294,11 @@ struct TlsSummary {
     made: bool,
 }
 
-fn config_summary<T>(args: &HostArgs, tls: Option<&HostTls>, store: Option<&Store<T>>) -> Summary {
+fn config_summary<T, G>(
+    args: &HostArgs,
+    tls: Option<&HostTls>,
+    store: Option<&Store<T, G>>,
+) -> Summary {
     Summary {
         room: crate::sanitize::clean(&args.name).trim().to_string(),
         max_clients: args.max_clients,
@@ -307,7 +313,7 @@ fn config_summary<T>(args: &HostArgs, tls: Option<&HostTls>, store: Option<&Stor
 }
 
 /// The start-up line about the room's store.
-fn store_line<T>(store: &Store<T>) -> String {
+fn store_line<T, G>(store: &Store<T, G>) -> String {
     let messages = match store.stored {
         1 => "1 message".to_string(),
         n => format!("{n} messages"),
@@ -468,7 +474,7 @@ fn open_log(path: &PathBuf) -> Result<File> {
 pub(crate) fn run(
     listener: TcpListener,
     config: Config,
-    store: Option<Store<searches::Asker>>,
+    store: Option<Store<searches::Asker, gaps::Held>>,
     ready: impl FnOnce(shutdown::Stopper),
 ) -> Result<()> {
     let bound = listener.local_addr().map_err(|e| {
@@ -556,6 +562,8 @@ pub(crate) fn run(
                 ),
                 jobs: links.jobs,
                 found: links.found,
+                gaps: gaps::Gaps::new(links.gaps),
+                filled: links.filled,
                 stopper: stopper.clone(),
                 last_seq: store.last_seq,
                 taken: store.taken,

@@ -23,8 +23,9 @@ use super::conn::ConnRef;
 use super::dedupe::{Dedupe, Seen};
 use super::durable::Durable;
 use super::fanout::{Fanout, OrderKind, Rendered};
+use super::gaps::{Gaps, Held};
 use super::gate::{self, Denied, Gate, Key};
-use super::history::History;
+use super::history::{History, Older};
 use super::names::Names;
 use super::report::{Newcomer, ShardReport};
 use super::searches::{self, Asker};
@@ -32,10 +33,10 @@ use super::session::{self, Step};
 use super::shutdown::Stopper;
 use crate::nick::fold;
 use crate::password::Digest;
-use crate::protocol::parse::{Refusal, Request};
+use crate::protocol::parse::{Refusal, Replay, Request};
 use crate::protocol::wire::{LeaveReason, Limits, MessageKey, MessageKind, VERSION};
 use crate::protocol::{ErrorCode, Event, Id, Mode, Timestamp, plain};
-use crate::store::{Commit, Found, Job};
+use crate::store::{Commit, Found, GapFilled, Job};
 
 /// Report batches the room takes in one turn before it sends the turn out: enough to gather a
 /// busy moment into few dispatches, few enough that nobody waits long for the first of them.
@@ -119,6 +120,9 @@ pub(crate) struct RoomStore {
     /// Searches for the search thread, and its answers.
     pub(crate) jobs: Sender<Job<Asker>>,
     pub(crate) found: Receiver<Found<Asker>>,
+    /// Newcomers held while the store reads what they missed, and the reads' answers.
+    pub(crate) gaps: Gaps,
+    pub(crate) filled: Receiver<GapFilled<Held>>,
     /// Pressed when the store fails, so the whole host stops (the acceptor too).
     pub(crate) stopper: Stopper,
     /// The last number the room handed out before this start: it goes on after it.
@@ -204,9 +208,17 @@ impl Room {
         reports: &Receiver<Vec<ShardReport>>,
         stop: &Receiver<()>,
     ) -> Option<String> {
-        let (commits, found) = match &self.store {
-            Some(store) => (store.durable.commits().clone(), store.found.clone()),
-            None => (crossbeam_channel::never(), crossbeam_channel::never()),
+        let (commits, found, filled) = match &self.store {
+            Some(store) => (
+                store.durable.commits().clone(),
+                store.found.clone(),
+                store.filled.clone(),
+            ),
+            None => (
+                crossbeam_channel::never(),
+                crossbeam_channel::never(),
+                crossbeam_channel::never(),
+            ),
         };
         let paused = crossbeam_channel::never();
         loop {
@@ -240,6 +252,12 @@ impl Room {
                 recv(found) -> answer => {
                     if let Ok(answer) = answer {
                         self.answer(answer);
+                    }
+                    false
+                },
+                recv(filled) -> read => {
+                    if let Ok(read) = read {
+                        self.gap_filled(read);
                     }
                     false
                 },
@@ -344,6 +362,8 @@ impl Room {
                 ShardReport::Gone { conn, reason } => {
                     if self.member(conn).is_some() {
                         self.remove(conn, reason);
+                    } else if let Some(store) = &mut self.store {
+                        store.gaps.forget(conn);
                     }
                 }
             }
@@ -445,21 +465,67 @@ impl Room {
         Err(denied.refusal())
     }
 
-    /// Admits `conn` as `nick`, or tells it why not.
+    /// Admits `conn` as `nick`, or tells it why not; one coming back to a stored room from
+    /// further back than the history reaches is first held while the store reads its gap.
     fn hello(&mut self, newcomer: Newcomer) {
-        let (conn, mode) = (newcomer.conn, newcomer.mode);
-        if let Err(refusal) = self.admit(newcomer) {
-            let Step::Refuse { refusal, close } = session::refuse_nick(mode, refusal) else {
-                return;
-            };
-            let frame = Rendered::new(&session::error_event(refusal))
-                .get(mode)
-                .clone();
-            self.fanout.order(conn, OrderKind::Turned { frame, close });
+        if let Some(newcomer) = self.hold_for_gap(newcomer) {
+            self.welcome(newcomer, None);
         }
     }
 
-    fn admit(&mut self, newcomer: Newcomer) -> Result<(), Refusal> {
+    /// Holds `newcomer` while the store reads the messages it missed that the history no
+    /// longer holds (once past the password: strangers cost the store nothing). Gives it back
+    /// when it is to be answered now.
+    fn hold_for_gap(&mut self, mut newcomer: Newcomer) -> Option<Newcomer> {
+        let gap = self.history.gap_to_read(newcomer.replay, self.seq);
+        let (Some((after, through)), Some(_)) = (gap, &self.store) else {
+            return Some(newcomer);
+        };
+        if let Err(refusal) = self.open_door(newcomer.key, newcomer.peer) {
+            self.turn_away(newcomer.conn, newcomer.mode, refusal);
+            return None;
+        }
+        newcomer.key = Key::Proven;
+        match &mut self.store {
+            Some(store) => store.gaps.hold(newcomer, after, through),
+            None => Some(newcomer),
+        }
+    }
+
+    /// A held newcomer's gap was read: it is admitted with it.
+    fn gap_filled(&mut self, read: GapFilled<Held>) {
+        let forgotten_through = self.history.forgotten_through();
+        let Some(store) = &mut self.store else {
+            return;
+        };
+        if let Some((newcomer, older)) = store.gaps.filled(read, forgotten_through) {
+            self.welcome(newcomer, older);
+            self.headcount.store(self.members.len(), Ordering::Relaxed);
+        }
+    }
+
+    /// Admits `newcomer` (replaying `older`, its gap read from the store, if any), or tells it
+    /// why not.
+    fn welcome(&mut self, newcomer: Newcomer, older: Option<Older>) {
+        let (conn, mode) = (newcomer.conn, newcomer.mode);
+        if let Err(refusal) = self.admit(newcomer, older) {
+            self.turn_away(conn, mode, refusal);
+        }
+    }
+
+    /// Tells a newcomer why it was not admitted (and lets it go, unless it may try another
+    /// nickname).
+    fn turn_away(&mut self, conn: ConnRef, mode: Mode, refusal: Refusal) {
+        let Step::Refuse { refusal, close } = session::refuse_nick(mode, refusal) else {
+            return;
+        };
+        let frame = Rendered::new(&session::error_event(refusal))
+            .get(mode)
+            .clone();
+        self.fanout.order(conn, OrderKind::Turned { frame, close });
+    }
+
+    fn admit(&mut self, newcomer: Newcomer, older: Option<Older>) -> Result<(), Refusal> {
         let Newcomer {
             conn,
             mode,
@@ -512,7 +578,13 @@ impl Room {
         let welcome = Rendered::new(&welcome).get(mode).clone();
         self.fanout.order(conn, OrderKind::Admit { welcome });
         let today = Timestamp::now().0.date_naive();
-        if let Some(replayed) = self.history.replay(replay, mode, self.seq, today) {
+        let replayed = match (older, replay) {
+            (Some(older), Replay::Since(since)) => {
+                Some(self.history.replay_filled(since, older, mode, today))
+            }
+            _ => self.history.replay(replay, mode, self.seq, today),
+        };
+        if let Some(replayed) = replayed {
             let body = match replayed.shared {
                 true => OrderKind::Shared(replayed.body),
                 false => OrderKind::Frame(replayed.body),

@@ -8,6 +8,7 @@
 //! - `index`: the full-text index, kept in step by the writer after each commit.
 //! - `retention`: `--retain-messages` and `--retain-days`, pruned by the writer in small batches.
 //! - `search`: full-text search with FTS5, on a thread and connection of its own.
+//! - `gap`: reading back what a client coming back missed, on a thread and connection of its own.
 //! - `lock`: one host per store.
 //!
 //! # Durability
@@ -21,10 +22,12 @@
 //! ```text
 //!  room --Batch (bounded)--> writer --Commit::Durable(seq)--> room   (acks, broadcasts go out)
 //!  room --Job (bounded)----> search --Found-----------------> room   (results to the asker)
+//!  room --GapRead (bounded)-> gaps ---GapFilled-------------> room   (a newcomer's missed messages)
 //! ```
 //! Neither thread ever waits for the room, and the room never waits for them: it selects on
 //! their reports with the shards'.
 
+mod gap;
 mod index;
 mod lock;
 mod record;
@@ -44,6 +47,7 @@ use crate::error::{Error, Result};
 use crate::protocol::wire::MessageKey;
 use record::{from_mid_column, seq_column};
 
+pub(crate) use gap::{GAP_BACKLOG, GapFilled, GapRead};
 pub(crate) use record::Record;
 pub use retention::Retention;
 pub use search::MAX_RESULTS;
@@ -72,8 +76,9 @@ pub struct Options {
     pub keys: usize,
 }
 
-/// An open store: what the room starts from, and its links to the writer and search threads.
-pub(crate) struct Store<T> {
+/// An open store: what the room starts from, and its links to the writer, search and gap
+/// threads (`T` tags a search, `G` a gap read).
+pub(crate) struct Store<T, G> {
     pub(crate) path: PathBuf,
     /// The last sequence number the room handed out before: it goes on from the next one.
     pub(crate) last_seq: u64,
@@ -87,22 +92,24 @@ pub(crate) struct Store<T> {
     pub(crate) newest: u64,
     /// The newest messages' resend keys (up to [`Options::keys`]) with their seq, oldest first.
     pub(crate) taken: Vec<(MessageKey, u64)>,
-    pub(crate) links: Links<T>,
+    pub(crate) links: Links<T, G>,
     pub(crate) threads: Vec<JoinHandle<()>>,
 }
 
 /// The room's ends of the store's channels.
-pub(crate) struct Links<T> {
+pub(crate) struct Links<T, G> {
     pub(crate) batches: Sender<Batch>,
     pub(crate) commits: Receiver<Commit>,
     pub(crate) jobs: Sender<Job<T>>,
     pub(crate) found: Receiver<Found<T>>,
+    pub(crate) gaps: Sender<GapRead<G>>,
+    pub(crate) filled: Receiver<GapFilled<G>>,
 }
 
 /// Opens (creating if need be) the store in `options.dir`, brings it up to date, reads what the
-/// room starts from and starts the writer and search threads. Every failure is one line saying
-/// what to do.
-pub(crate) fn open<T: Send + 'static>(options: &Options) -> Result<Store<T>> {
+/// room starts from and starts the writer, search and gap threads. Every failure is one line
+/// saying what to do.
+pub(crate) fn open<T: Send + 'static, G: Send + 'static>(options: &Options) -> Result<Store<T, G>> {
     let dir = &options.dir;
     crate::tls::self_signed::create_private_dir(dir).map_err(|e| {
         Error::failure(format!(
@@ -139,6 +146,7 @@ pub(crate) fn open<T: Send + 'static>(options: &Options) -> Result<Store<T>> {
     let start = starting_point(&writing, options.recent).map_err(|e| unusable(&e))?;
     let taken = taken_keys(&writing, options.keys).map_err(|e| unusable(&e))?;
     let reading = connect(&path, true).map_err(|e| unusable(&e))?;
+    let reading_gaps = connect(&path, true).map_err(|e| unusable(&e))?;
 
     let (batch_tx, batch_rx) = crossbeam_channel::bounded(writer::BATCH_BACKLOG);
     // One report per commit, and a commit takes at least one batch: bounded by the batches.
@@ -146,6 +154,9 @@ pub(crate) fn open<T: Send + 'static>(options: &Options) -> Result<Store<T>> {
     let (job_tx, job_rx) = crossbeam_channel::bounded(SEARCH_BACKLOG);
     // One answer per job, and jobs are bounded.
     let (found_tx, found_rx) = crossbeam_channel::unbounded();
+    let (gap_tx, gap_rx) = crossbeam_channel::bounded(GAP_BACKLOG);
+    // One answer per read, and reads are bounded.
+    let (filled_tx, filled_rx) = crossbeam_channel::unbounded();
     let indexed = index::indexed_through(&writing).map_err(|e| unusable(&e))?;
     let newest = start.recent.last().map_or(start.older.1, |r| r.seq);
     let writer = writer::Writer::new(writing, options.retention, start.stored, indexed, newest);
@@ -157,6 +168,9 @@ pub(crate) fn open<T: Send + 'static>(options: &Options) -> Result<Store<T>> {
         })?,
         spawn("store-search", move || {
             search::serve(&reading, &job_rx, &found_tx)
+        })?,
+        spawn("store-gaps", move || {
+            gap::serve(&reading_gaps, &gap_rx, &filled_tx)
         })?,
     ];
     Ok(Store {
@@ -172,6 +186,8 @@ pub(crate) fn open<T: Send + 'static>(options: &Options) -> Result<Store<T>> {
             commits: commit_rx,
             jobs: job_tx,
             found: found_rx,
+            gaps: gap_tx,
+            filled: filled_rx,
         },
         threads,
     })
@@ -305,7 +321,7 @@ mod tests {
 
     /// Writes `batch` through a store opened in `dir`, waits for it to be durable, closes.
     fn write(dir: &Path, batch: Batch) {
-        let store = open::<()>(&options(dir)).unwrap();
+        let store = open::<(), ()>(&options(dir)).unwrap();
         let last = batch.last_seq;
         store.links.batches.send(batch).unwrap();
         assert_eq!(store.links.commits.recv().unwrap(), Commit::Durable(last));
@@ -326,7 +342,7 @@ mod tests {
                 last_seq: 5,
             },
         );
-        let store = open::<()>(&options(dir.path())).unwrap();
+        let store = open::<(), ()>(&options(dir.path())).unwrap();
         assert_eq!(store.last_seq, 5);
         assert_eq!(store.stored, 3);
         assert_eq!(store.older, (1, 1));
@@ -360,7 +376,7 @@ mod tests {
                 last_seq: 4,
             },
         );
-        let store = open::<()>(&options(dir.path())).unwrap();
+        let store = open::<(), ()>(&options(dir.path())).unwrap();
         let taken: Vec<(u64, u64)> = store.taken.iter().map(|(k, seq)| (k.mid, *seq)).collect();
         // The newest two keyed messages (`keys: 2`), oldest first; a message without a key is
         // skipped.
@@ -371,8 +387,11 @@ mod tests {
     #[test]
     fn a_second_opening_is_refused_while_the_first_is_open() {
         let dir = tempfile::tempdir().unwrap();
-        let _first = open::<()>(&options(dir.path())).unwrap();
-        let second = open::<()>(&options(dir.path())).err().unwrap().to_string();
+        let _first = open::<(), ()>(&options(dir.path())).unwrap();
+        let second = open::<(), ()>(&options(dir.path()))
+            .err()
+            .unwrap()
+            .to_string();
         assert!(
             second.contains("another chatroom host is using the store"),
             "{second}"
@@ -383,7 +402,10 @@ mod tests {
     fn a_file_that_is_not_a_database_is_one_clear_error() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(FILE_NAME), vec![0x5a; 8192]).unwrap();
-        let error = open::<()>(&options(dir.path())).err().unwrap().to_string();
+        let error = open::<(), ()>(&options(dir.path()))
+            .err()
+            .unwrap()
+            .to_string();
         assert!(error.contains("file is not a database"), "{error}");
         assert!(!error.contains('\n'), "{error}");
     }
