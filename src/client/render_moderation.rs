@@ -8,7 +8,7 @@
 
 use chrono::TimeZone;
 
-use super::moderation::{BanEntry, ModEvent};
+use super::moderation::{BanEntry, ModEvent, Removal};
 use super::render::{RenderedLine, Renderer};
 use crate::protocol::Timestamp;
 use crate::sanitize;
@@ -222,6 +222,28 @@ where
             lines.push(RenderedLine::plain(self.notice(&text)).indented("*** ".len() + 2));
         }
         lines
+    }
+
+    /// Why the session ends when the room put us out (`target` is the room's address), and
+    /// that `join` does not come back.
+    pub fn removal(&self, removal: &Removal, target: &str) -> String {
+        match removal {
+            Removal::Kicked { by, reason } => format!(
+                "you were kicked from {target} by {}{}; not reconnecting (you may join again)",
+                actor(by.as_deref()),
+                aside(reason.as_deref())
+            ),
+            Removal::Banned { by, until, reason } => format!(
+                "you were banned from {target} by {}{}{}; not reconnecting",
+                actor(by.as_deref()),
+                self.until(until.as_ref()),
+                aside(reason.as_deref())
+            ),
+            Removal::Refused(message) => format!(
+                "{target} refused us: {}; not reconnecting",
+                sanitize::clean(message)
+            ),
+        }
     }
 
     /// `/ignore` without a nickname: who is ignored.
@@ -468,6 +490,28 @@ mod tests {
         let json = r#"{"type":"kick","seq":2,"ts":"2026-12-07T12:00:00.000Z","nick":"eve",
             "reason":"x\u001b[2Jy"}"#;
         assert!(line(json, "bob").ends_with("(xy)"), "{}", line(json, "bob"));
+    }
+
+    #[test]
+    fn being_put_out_says_by_whom_and_that_join_stays_out() {
+        let r = renderer();
+        let kicked = Removal::Kicked {
+            by: Some("ana".into()),
+            reason: Some("spam".into()),
+        };
+        assert_eq!(
+            r.removal(&kicked, "h:7000"),
+            "you were kicked from h:7000 by ana (spam); not reconnecting (you may join again)"
+        );
+        let banned = Removal::Banned {
+            by: None,
+            until: None,
+            reason: None,
+        };
+        assert_eq!(
+            r.removal(&banned, "h:7000"),
+            "you were banned from h:7000 by the host; not reconnecting"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! It also knows who is an operator and who is away (the moderation fields of `welcome` and
 //! `users`, then the `op`, `deop`, `away` and `back` events), for `/list` to mark them.
 
+use super::connection::Welcome;
 use super::moderation::{Marks, ModEvent};
 use crate::protocol::Event;
 
@@ -40,6 +41,11 @@ impl Roster {
             users: users.to_vec(),
             marks: Marks::default(),
         }
+    }
+
+    /// The roster a welcome describes, marks included.
+    pub fn of_welcome(welcome: &Welcome) -> Self {
+        Roster::with_marks(&welcome.nick, &welcome.users, Marks::parse(&welcome.line))
     }
 
     /// A roster with the marks a `welcome` line carries.
