@@ -284,8 +284,10 @@ impl Session {
             UserInput::Mistake(why) => terminal.say(&self.renderer.error(&why)),
             UserInput::Ignore(_) | UserInput::Unignore(_) | UserInput::IgnoreList => {
                 let me = terminal.roster.lock().expect("roster lock").me.clone();
-                if let Some(line) = self.ignore_command(&input, &me) {
-                    terminal.say(&line);
+                match self.ignore_command(&input, &me) {
+                    Some(Ok(line)) => terminal.say(&line),
+                    Some(Err(why)) => terminal.say(&self.renderer.error(&why)),
+                    None => {}
                 }
             }
             UserInput::AskOpPassword => match crate::client::password::ask_operator() {

@@ -161,31 +161,30 @@ impl Session {
 }
 
 impl Session {
-    /// `/ignore NICK`, `/unignore NICK`, `/ignore`: edits or shows the ignore list, and returns
-    /// the line that says what happened. `None` for any other input.
-    fn ignore_command(&self, input: &UserInput, me: &str) -> Option<String> {
+    /// `/ignore NICK`, `/unignore NICK`, `/ignore`: edits or shows the ignore list. `Ok` is
+    /// what happened, to show as a notice; `Err` a mistake or a list that could not be saved.
+    /// `None` for any other input.
+    fn ignore_command(&self, input: &UserInput, me: &str) -> Option<Result<String, String>> {
         let mut ignored = self.ignored.lock().expect("ignore lock");
-        let notice = |text: String| Some(self.renderer.notice(&text));
-        let failed = |why: String| Some(self.renderer.error(&why));
-        match input {
-            UserInput::IgnoreList => Some(self.renderer.ignore_list(ignored.nicks())),
+        Some(match input {
+            UserInput::IgnoreList => Ok(self.renderer.ignore_list(ignored.nicks())),
             UserInput::Ignore(nick) if nick.eq_ignore_ascii_case(me) => {
-                failed("you cannot ignore yourself".to_string())
+                Err("you cannot ignore yourself".to_string())
             }
-            UserInput::Ignore(nick) => match ignored.add(nick) {
-                Ok(true) => notice(format!(
+            UserInput::Ignore(nick) => ignored.add(nick).map(|added| match added {
+                true => self.renderer.notice(&format!(
                     "ignoring {nick}: their messages are hidden on this screen (/unignore {nick} \
                      shows them again)"
                 )),
-                Ok(false) => notice(format!("{nick} is already ignored")),
-                Err(why) => failed(why),
-            },
-            UserInput::Unignore(nick) => match ignored.remove(nick) {
-                Ok(true) => notice(format!("no longer ignoring {nick}")),
-                Ok(false) => notice(format!("{nick} is not ignored (/ignore lists who is)")),
-                Err(why) => failed(why),
-            },
-            _ => None,
-        }
+                false => self.renderer.notice(&format!("{nick} is already ignored")),
+            }),
+            UserInput::Unignore(nick) => ignored.remove(nick).map(|removed| match removed {
+                true => self.renderer.notice(&format!("no longer ignoring {nick}")),
+                false => self
+                    .renderer
+                    .notice(&format!("{nick} is not ignored (/ignore lists who is)")),
+            }),
+            _ => return None,
+        })
     }
 }

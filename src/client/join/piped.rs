@@ -71,8 +71,9 @@ impl Session {
                             let me = roster.lock().expect("roster lock").me.clone();
                             match self.ignore_command(&input, &me) {
                                 // Stdout holds the room's JSON lines only.
-                                Some(line) if args.json => crate::error::to_stderr(format_args!("chatroom: {line}")),
-                                Some(line) => { let _ = out.line(&line); }
+                                Some(Ok(line)) if args.json => crate::error::to_stderr(format_args!("chatroom: {line}")),
+                                Some(Ok(line)) => { let _ = out.line(&line); }
+                                Some(Err(why)) => crate::error::to_stderr(format_args!("chatroom: {why}")),
                                 None => {}
                             }
                         }
