@@ -281,6 +281,21 @@ fn a_banned_address_coming_back_is_not_retried() {
 }
 
 #[test]
+fn a_topic_changed_while_disconnected_is_shown_after_reconnecting() {
+    let host = FakeHost::bind();
+    let (client, conn) = ana_joined(&host, &[]);
+    conn.close();
+    let mut again = host.accept();
+    again.welcome(
+        "ana",
+        &["ana", "bob"],
+        r#""topic":{"text":"after the break","by":"bob"}"#,
+    );
+    client.expect("*** topic: after the break (set by bob)");
+    quit(client, again);
+}
+
+#[test]
 fn a_banned_address_is_refused_at_once_with_exit_7() {
     let host = FakeHost::bind();
     let client = PipedClient::start(&host.server(), &["--nick", "ana"], &[]);

@@ -19,9 +19,10 @@ use super::comeback::{Comeback, Rejoined};
 use super::outgoing::{Link, LinkState, Outbound, SentPm};
 use super::output::Output;
 use crate::client::acks::AckOutcome;
+use crate::client::connection::Welcome;
 use crate::client::connection::{EventStream, is_timeout};
 use crate::client::ignore::IgnoreList;
-use crate::client::moderation::{self, Marks, ModEvent, Removal};
+use crate::client::moderation::{self, Marks, ModEvent, Removal, RoomTopic};
 use crate::client::render::Renderer;
 use crate::client::roster::Roster;
 use crate::error::{Error, ExitStatus, Result, describe_io};
@@ -113,12 +114,28 @@ impl Answered {
     }
 }
 
-/// What one event means for the session beyond its line on screen, read from its raw line: a
-/// moderation event (unknown to `protocol::Event`), and the moderation fields of a `users`.
+/// The moderation event in `raw`, if it is one. Read from the raw line, whatever
+/// `protocol::Event` made of it (`unknown` today; its own variants once the protocol module
+/// grows them), so the client reads the spec's fields the same way either way. The events
+/// that are surely not moderation are not parsed twice.
 fn moderation_of(raw: &str, event: &Event) -> Option<ModEvent> {
     match event {
-        Event::Unknown => ModEvent::parse(raw),
-        _ => None,
+        Event::Welcome { .. }
+        | Event::Message { .. }
+        | Event::Join { .. }
+        | Event::Leave { .. }
+        | Event::Nick { .. }
+        | Event::Presence { .. }
+        | Event::Users { .. }
+        | Event::Ack { .. }
+        | Event::Error { .. }
+        | Event::Quit { .. }
+        | Event::HistoryEnd { .. }
+        | Event::Pong { .. }
+        | Event::SearchResults { .. }
+        | Event::Ping => None,
+        // `Unknown`, and whatever the protocol adds.
+        _ => ModEvent::parse(raw),
     }
 }
 
@@ -182,6 +199,9 @@ struct Reader {
     link: Arc<LinkState>,
     /// The room's address, for the message when it puts us out.
     room: String,
+    /// The room's topic as last shown, to show it again after a reconnect if it changed
+    /// meanwhile.
+    topic: Option<String>,
     answered: Answered,
 }
 
@@ -191,6 +211,8 @@ pub(super) struct Shared {
     pub(super) ignored: Arc<Mutex<IgnoreList>>,
     pub(super) link: Arc<LinkState>,
     pub(super) room: String,
+    /// The topic the welcome showed.
+    pub(super) topic: Option<String>,
 }
 
 /// Starts the event thread on the reading half of a joined connection. Returns the channel it
@@ -220,6 +242,7 @@ pub(super) fn spawn(
         ignored: shared.ignored,
         link: shared.link,
         room: shared.room,
+        topic: shared.topic,
         answered: Answered::default(),
     }
     .spawn()?;
@@ -303,6 +326,12 @@ impl Reader {
                 }
             }
             let removal = removal_by(&raw, &event, moderation.as_ref(), &me);
+            if let Some(ModEvent::Topic {
+                seq: Some(_), text, ..
+            }) = &moderation
+            {
+                self.topic = (!text.is_empty()).then(|| text.clone());
+            }
             pms.extend(
                 self.sent_pms
                     .try_iter()
@@ -470,6 +499,7 @@ impl Reader {
                 let _ = self.events.set_timeout(Some(self.liveness.tick()));
                 self.liveness.heard();
                 *self.roster.lock().expect("roster lock") = Roster::of_welcome(&welcome);
+                self.topic_after_rejoin(&welcome);
                 None
             }
             Rejoined::Gave(None) => Some(outcome),
@@ -481,6 +511,27 @@ impl Reader {
                 Some(outcome)
             }
         }
+    }
+
+    /// Joined again: shows the topic if it changed while we were away (its change was not
+    /// replayed: the room replays messages only).
+    fn topic_after_rejoin(&mut self, welcome: &Welcome) {
+        let topic = RoomTopic::of_welcome(&welcome.line);
+        if topic.as_ref().map(|t| &t.text) == self.topic.as_ref() {
+            return;
+        }
+        self.topic = topic.as_ref().map(|t| t.text.clone());
+        if self.hooks.raw {
+            return;
+        }
+        let line = match &topic {
+            Some(topic) => {
+                self.renderer
+                    .topic_line(&topic.text, topic.by.as_deref(), topic.ts.as_ref())
+            }
+            None => self.renderer.notice("no topic"),
+        };
+        let _ = self.hooks.out.line(&line);
     }
 
     /// The room put us out: no coming back. The main thread is told the session is over, and
