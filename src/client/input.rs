@@ -137,10 +137,15 @@ pub fn parse(line: &str) -> UserInput {
 }
 
 impl UserInput {
-    /// Whether the line it came from may hold a secret (`/op PASSWORD`): kept out of the line
-    /// editor's history and masked on screen.
+    /// Whether the line it came from is a `/op` line, which may hold a secret (`/op PASSWORD`):
+    /// kept out of the line editor's history and masked on screen. (`/op` alone holds none, but
+    /// one simple rule is one that cannot be misread.)
     pub fn is_secret(&self) -> bool {
-        matches!(self, UserInput::Moderation(request) if request.is_secret())
+        match self {
+            UserInput::Moderation(request) => request.is_secret(),
+            UserInput::AskOpPassword => true,
+            _ => false,
+        }
     }
 }
 

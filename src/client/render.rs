@@ -299,7 +299,8 @@ where
             sanitize::clean(me)
         ))];
         if let Some(topic) = RoomTopic::of_welcome(&welcome.line) {
-            lines.push(self.topic_line(&topic.text, topic.by.as_deref(), topic.ts.as_ref()));
+            let topic_by = (topic.text.as_str(), topic.by.as_deref(), topic.ts.as_ref());
+            lines.push(self.topic_line(topic_by, me));
         }
         lines.push(if welcome.users.len() < welcome.count {
             self.notice(&format!("{} here; /list shows everyone", welcome.count))

@@ -13,9 +13,10 @@ use super::render::{RenderedLine, Renderer};
 use crate::protocol::Timestamp;
 use crate::sanitize;
 
-/// Who did it, as a line says it: the operator's nickname, or the host's console.
-fn actor(by: Option<&str>) -> String {
-    by.map_or_else(|| "the host".to_string(), sanitize::clean)
+/// Who did it, as a line says it: the operator's nickname (`you` when it is us), or the
+/// host's console.
+fn actor(by: Option<&str>, me: &str) -> String {
+    by.map_or_else(|| "the host".to_string(), |by| who(by, me))
 }
 
 /// `nick`, or `you` when it is us.
@@ -54,14 +55,18 @@ where
         until.map_or_else(String::new, |ts| format!(" until {}", self.clock(ts)))
     }
 
-    /// `*** topic: TEXT (set by ana, 14:02)`, or `*** no topic`.
-    pub fn topic_line(&self, text: &str, by: Option<&str>, ts: Option<&Timestamp>) -> String {
+    /// `*** topic: TEXT (set by ana, 14:02)`, or `*** no topic`, as `me` reads it.
+    pub fn topic_line(
+        &self,
+        (text, by, ts): (&str, Option<&str>, Option<&Timestamp>),
+        me: &str,
+    ) -> String {
         let text = sanitize::clean(text);
         if text.is_empty() {
             return self.notice("no topic");
         }
         let when = ts.map_or_else(String::new, |ts| format!(", {}", self.clock(ts)));
-        self.notice(&format!("topic: {text} (set by {}{when})", actor(by)))
+        self.notice(&format!("topic: {text} (set by {}{when})", actor(by, me)))
     }
 
     /// The line a room event gets: stamped with its time when it has one, dimmed like joins
@@ -83,7 +88,7 @@ where
                 } else {
                     "is"
                 },
-                actor(change.by.as_deref())
+                actor(change.by.as_deref(), me)
             ),
             ModEvent::Deop(change) => format!(
                 "{} {} no longer an operator (by {})",
@@ -93,7 +98,7 @@ where
                 } else {
                     "is"
                 },
-                actor(change.by.as_deref())
+                actor(change.by.as_deref(), me)
             ),
             ModEvent::Kick {
                 nick, by, reason, ..
@@ -105,7 +110,7 @@ where
                 } else {
                     "was"
                 },
-                actor(by.as_deref()),
+                actor(by.as_deref(), me),
                 aside(reason.as_deref())
             ),
             ModEvent::Ban {
@@ -120,7 +125,7 @@ where
                 let closed = (!closed.is_empty()).then(|| closed.join(", "));
                 format!(
                     "{} banned {}{}{}{}",
-                    actor(by.as_deref()),
+                    actor(by.as_deref(), me),
                     sanitize::clean(target),
                     aside(closed.as_deref()),
                     self.until(until.as_ref()),
@@ -129,10 +134,10 @@ where
             }
             ModEvent::Unban { target, by, .. } => format!(
                 "{} lifted the ban on {}",
-                actor(by.as_deref()),
+                actor(by.as_deref(), me),
                 sanitize::clean(target)
             ),
-            ModEvent::Bans { bans, .. } => return self.bans(bans),
+            ModEvent::Bans { bans, .. } => return self.bans(bans, me),
             ModEvent::Mute {
                 nick, by, until, ..
             } => {
@@ -141,7 +146,7 @@ where
                     "{} {} muted by {}{}{}",
                     who(nick, me),
                     if ours { "were" } else { "was" },
-                    actor(by.as_deref()),
+                    actor(by.as_deref(), me),
                     self.until(until.as_ref()),
                     if ours { " (you can still read)" } else { "" }
                 )
@@ -149,7 +154,7 @@ where
             ModEvent::Unmute(change) => format!(
                 "{} can speak again (by {})",
                 who(&change.nick, me),
-                actor(change.by.as_deref())
+                actor(change.by.as_deref(), me)
             ),
             // The answer to `/topic`: the topic as it stands.
             ModEvent::Topic {
@@ -159,16 +164,16 @@ where
                 by,
                 ..
             } => {
-                let line = self.topic_line(text, by.as_deref(), ts.as_ref());
+                let line = self.topic_line((text, by.as_deref(), ts.as_ref()), me);
                 return vec![RenderedLine::plain(line).indented("*** ".len())];
             }
             ModEvent::Topic { text, by, .. } if text.is_empty() => {
-                format!("{} cleared the topic", actor(by.as_deref()))
+                format!("{} cleared the topic", actor(by.as_deref(), me))
             }
             ModEvent::Topic { text, by, .. } => format!(
                 "topic: {} (set by {})",
                 sanitize::clean(text),
-                actor(by.as_deref())
+                actor(by.as_deref(), me)
             ),
             ModEvent::Away { nick, message, .. } => {
                 let (subject, verb) = match who(nick, me).as_str() {
@@ -196,7 +201,7 @@ where
 
     /// The ban list: a heading, then one line a ban (`10.0.0.7  by ana, 14:02, until 17:00:
     /// spam`), targets in a column.
-    fn bans(&self, bans: &[BanEntry]) -> Vec<RenderedLine> {
+    fn bans(&self, bans: &[BanEntry], me: &str) -> Vec<RenderedLine> {
         let heading = match bans.len() {
             0 => "no bans".to_string(),
             1 => "1 ban:".to_string(),
@@ -216,7 +221,7 @@ where
             };
             let text = format!(
                 "  {target:column$}  by {}{since}{}{reason}",
-                actor(ban.by.as_deref()),
+                actor(ban.by.as_deref(), me),
                 self.until(ban.until.as_ref()),
             );
             lines.push(RenderedLine::plain(self.notice(&text)).indented("*** ".len() + 2));
@@ -230,12 +235,12 @@ where
         match removal {
             Removal::Kicked { by, reason } => format!(
                 "you were kicked from {target} by {}{}; not reconnecting (you may join again)",
-                actor(by.as_deref()),
+                actor(by.as_deref(), ""),
                 aside(reason.as_deref())
             ),
             Removal::Banned { by, until, reason } => format!(
                 "you were banned from {target} by {}{}{}; not reconnecting",
-                actor(by.as_deref()),
+                actor(by.as_deref(), ""),
                 self.until(until.as_ref()),
                 aside(reason.as_deref())
             ),
@@ -433,6 +438,13 @@ mod tests {
                 "bob"
             ),
             "[14:02] *** the host cleared the topic"
+        );
+        assert_eq!(
+            line(
+                &format!(r#"{{"type":"topic","seq":8,"ts":"{ts}","text":"","by":"Bob"}}"#),
+                "bob"
+            ),
+            "[14:02] *** you cleared the topic"
         );
         assert_eq!(
             line(

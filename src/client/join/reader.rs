@@ -525,10 +525,10 @@ impl Reader {
             return;
         }
         let line = match &topic {
-            Some(topic) => {
-                self.renderer
-                    .topic_line(&topic.text, topic.by.as_deref(), topic.ts.as_ref())
-            }
+            Some(topic) => self.renderer.topic_line(
+                (&topic.text, topic.by.as_deref(), topic.ts.as_ref()),
+                &welcome.nick,
+            ),
             None => self.renderer.notice("no topic"),
         };
         let _ = self.hooks.out.line(&line);
