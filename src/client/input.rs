@@ -232,13 +232,16 @@ fn room_command(command: &str, rest: &str) -> Option<Result<UserInput, String>> 
         "/unmute" => {
             nick_arg(rest, "/unmute NICK").and_then(|nick| moderation(ModRequest::Unmute { nick }))
         }
-        "/topic" => moderation(ModRequest::Topic {
-            text: match rest {
-                "" => None,
-                "-" => Some(String::new()),
-                text => Some(free_text(text).unwrap_or_default()),
-            },
-        }),
+        "/topic" => match rest {
+            "" => moderation(ModRequest::Topic { text: None }),
+            "-" => moderation(ModRequest::Topic {
+                text: Some(String::new()),
+            }),
+            // A topic of nothing printable must not clear the topic by surprise.
+            text => free_text(text)
+                .ok_or_else(|| "usage: /topic [TEXT] (/topic - clears it)".to_string())
+                .and_then(|text| moderation(ModRequest::Topic { text: Some(text) })),
+        },
         "/away" => moderation(ModRequest::Away {
             message: free_text(rest),
         }),
@@ -493,6 +496,10 @@ mod tests {
         assert_eq!(mistake("/back later"), "usage: /back");
         assert_eq!(mistake("/deop"), "usage: /deop NICK");
         assert_eq!(mistake("/unignore"), "usage: /unignore NICK");
+        assert_eq!(
+            mistake("/topic \u{7}"),
+            "usage: /topic [TEXT] (/topic - clears it)"
+        );
         for line in ["/kick", "/ban eve 10x", "/mute eve 0s"] {
             assert!(!mistake(line).is_empty());
         }

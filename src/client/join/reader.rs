@@ -553,3 +553,50 @@ impl Reader {
         (self.hooks.wake)();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_answered_twice_counts_once_and_memory_stays_bounded() {
+        let mut answered = Answered::default();
+        assert!(answered.first_time(1));
+        assert!(!answered.first_time(1));
+        for id in 2..1000 {
+            assert!(answered.first_time(id));
+        }
+        assert_eq!(answered.0.len(), ANSWERED_KEPT);
+    }
+
+    #[test]
+    fn moderation_is_read_from_lines_protocol_does_not_know() {
+        let kick = r#"{"type":"kick","seq":3,"nick":"ana","by":"bob"}"#;
+        let event: Event = serde_json::from_str(kick).unwrap();
+        let moderation = moderation_of(kick, &event);
+        assert!(matches!(moderation, Some(ModEvent::Kick { .. })));
+        assert!(matches!(
+            removal_by(kick, &event, moderation.as_ref(), "ANA"),
+            Some(Removal::Kicked { .. })
+        ));
+        assert_eq!(removal_by(kick, &event, moderation.as_ref(), "eve"), None);
+        let ack = r#"{"type":"ack","id":1}"#;
+        assert_eq!(
+            moderation_of(ack, &serde_json::from_str(ack).unwrap()),
+            None
+        );
+    }
+
+    #[test]
+    fn a_banned_error_puts_us_out_and_other_errors_do_not() {
+        let banned = r#"{"type":"error","code":"banned","message":"banned until 15:00 UTC"}"#;
+        let event: Event = serde_json::from_str(banned).unwrap();
+        assert_eq!(
+            removal_by(banned, &event, None, "ana"),
+            Some(Removal::Refused("banned until 15:00 UTC".into()))
+        );
+        let muted = r#"{"type":"error","code":"muted","message":"you are muted"}"#;
+        let event: Event = serde_json::from_str(muted).unwrap();
+        assert_eq!(removal_by(muted, &event, None, "ana"), None);
+    }
+}
