@@ -96,7 +96,7 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l data-dir -d '
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l color -d 'When to color nicknames and notices: auto means on a color terminal, as NO_COLOR, CLICOLOR_FORCE, CLICOLOR and TERM allow' -r -f -a "auto\t'Colors on a color terminal, unless NO_COLOR or CLICOLOR=0 says no; CLICOLOR_FORCE forces them'
 always\t'Always use colors, whatever the environment says'
 never\t'Never use colors, whatever the environment says'"
-complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l history-file -d 'Keep the input history in this file [default: chatroom/history in the user\'s data directory]' -r -F
+complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l history-file -d 'Keep the input history in this file [default: chatroom/history in the user\'s data directory]; the `/ignore` lists are kept beside it, in an `ignore` folder' -r -F
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l config -d 'Read default settings from this TOML file instead of chatroom.toml in the user\'s config directory (host, join and send read it; see the README\'s Configuration section)' -r -F
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l tls -d 'Connect over TLS (to a `chatroom host --tls`). A certificate signed by an authority this system trusts is accepted; any other must match --fingerprint or the known_hosts file, or be trusted on first use'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l no-tls -d 'Connect in the clear even if --tls, the environment or the config file says `tls` or names a fingerprint'

@@ -463,7 +463,7 @@ pub struct JoinArgs {
     pub no_reconnect: bool,
 
     /// Keep the input history in this file [default: chatroom/history in the user's data
-    /// directory].
+    /// directory]; the `/ignore` lists are kept beside it, in an `ignore` folder.
     #[arg(long, value_name = "PATH")]
     pub history_file: Option<PathBuf>,
 

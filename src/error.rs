@@ -66,6 +66,10 @@ exit_statuses! {
     HostChanged = 6 => "host certificate changed: over TLS, the host presented another \
                         certificate than the `--fingerprint` given or the one `known_hosts` \
                         remembers for it (someone may be intercepting the connection)",
+    /// A session the room ended on purpose is not a connection that broke: `join` does not
+    /// reconnect after it, and a script should not retry in a loop either.
+    Removed = 7 => "removed from the room: kicked or banned by an operator, or refused because \
+                    the address is banned (`join` does not reconnect then)",
     /// The handlers are `ctrlc`'s, whose `termination` feature adds SIGTERM and SIGHUP. A
     /// command without one (`send`, a piped `join`) simply dies of the signal, which shells
     /// report as 128 + its number: 130 for Ctrl-C, 143 for SIGTERM.

@@ -7,6 +7,7 @@ use std::io;
 use std::net::TcpStream;
 use std::time::Duration;
 
+use super::moderation;
 use super::stream::{Incoming, Outgoing, Security};
 use super::target::Target;
 use crate::error::{Error, ExitStatus, Result, describe_io};
@@ -313,6 +314,15 @@ impl Open {
                 }
                 Event::Error { code, message, .. } if code.is_nick_problem() => {
                     return Ok(Hello::NickRefused(message, Box::new(self)));
+                }
+                // A banned address: the room will not have us back, whatever we try.
+                Event::Error { message, .. }
+                    if moderation::error_code(&line).as_deref() == Some(moderation::BANNED) =>
+                {
+                    return Err(Error::new(
+                        ExitStatus::Removed,
+                        format!("{} refused us: {}", self.target, sanitize::clean(&message)),
+                    ));
                 }
                 Event::Error { code, message, .. } => {
                     return Err(refused(&self.target, code, &message));

@@ -2,7 +2,9 @@
 //!
 //! - **Tab** completes commands at the start of a line and the nicknames in the room anywhere
 //!   (from the shared [`Roster`], so it offers exactly who is here now). A nickname completed at
-//!   the start of a line gets `: ` appended, the usual way to address someone.
+//!   the start of a line gets `: ` appended, the usual way to address someone; one completed as
+//!   a command's argument (`/msg`, `/kick`, `/ignore`, ...) gets a space.
+//! - **`/op PASSWORD`** is masked as it is typed, and never kept in the history.
 //! - **The prompt** is the start of our own chat line, `[HH:MM] <me> `, redrawn with the current
 //!   time on every key: after Enter the typed line stays on screen reading like everyone else's
 //!   messages, so it is never echoed twice.
@@ -32,7 +34,7 @@ use rustyline::{
     KeyEvent, Movement, RepeatCount,
 };
 
-use super::input::COMMANDS;
+use super::input::{self, COMMANDS, NICK_COMMANDS};
 use super::render::Renderer;
 use super::roster::Roster;
 use crate::protocol::Timestamp;
@@ -68,9 +70,14 @@ pub fn candidates(line: &str, pos: usize, roster: &Roster) -> (usize, Vec<String
         let suffix = if start == 0 { " " } else { "" };
         return (start + 1, nicks_starting(roster, nick, suffix));
     }
+    // A nickname that is a command's argument (`/kick bo`) is followed by what comes next.
+    let command = before[..start].trim_end();
     let suffix = if start == 0 {
         ": "
-    } else if before[..start].trim_end().eq_ignore_ascii_case("/msg") {
+    } else if NICK_COMMANDS
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(command))
+    {
         " "
     } else {
         ""
@@ -119,6 +126,16 @@ impl Completer for ChatHelper {
 }
 
 impl Highlighter for ChatHelper {
+    /// `/op PASSWORD` is masked as it is typed (a member's nickname is not): a password must
+    /// not stay on screen, nor reach a screen share.
+    fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
+        let roster = self.roster.lock().expect("roster lock");
+        match input::masked(line, |word| roster.is_member(word)) {
+            Some(masked) => Cow::Owned(masked),
+            None => Cow::Borrowed(line),
+        }
+    }
+
     fn highlight_prompt<'b, 's: 'b, 'p: 'b>(
         &'s self,
         prompt: &'p str,
@@ -377,6 +394,12 @@ mod tests {
     fn a_nick_later_in_a_line_is_just_the_nick() {
         assert_eq!(complete("hi CAR"), (3, vec!["carol".to_string()]));
         assert_eq!(complete("/msg car"), (5, vec!["carol ".to_string()]));
+        assert_eq!(complete("/kick car"), (6, vec!["carol ".to_string()]));
+        assert_eq!(
+            complete("/IGNORE b"),
+            (8, vec!["bob ".to_string(), "Bobby ".to_string()])
+        );
+        assert_eq!(complete("/ban eve car"), (9, vec!["carol".to_string()]));
         assert_eq!(complete("héllo car"), (7, vec!["carol".to_string()]));
     }
 

@@ -13,18 +13,28 @@
 //! - [`send`]: `chatroom send`, for scripts and pipes.
 //! - [`join`]: `chatroom join`, the interactive client, built from:
 //!   - [`input`]: what the user typed, turned into requests or local commands;
+//!   - [`duration`]: `10m`, `1d` as typed in `/ban` and `/mute`;
+//!   - [`moderation`]: the moderation requests and events (operators, kick, ban, mute, topic,
+//!     away), the client's own reading of the wire;
+//!   - [`ignore`]: `/ignore`, the nicknames whose messages we do not want to see, per room;
 //!   - [`render`]: events turned into lines, nicknames into colors, mentions detected;
-//!   - [`roster`]: who is in the room, kept current from the event stream;
+//!   - [`render_moderation`]: the lines for moderation events and the ignore list;
+//!   - [`roster`]: who is in the room (operators and away members marked), kept current from
+//!     the event stream;
 //!   - [`editor`]: the rustyline line editor (completion, prompt, keys, history file).
 
 pub mod acks;
 pub mod connection;
+pub mod duration;
 pub mod editor;
 pub mod handshake;
+pub mod ignore;
 pub mod input;
 pub mod join;
+pub mod moderation;
 pub mod password;
 pub mod render;
+pub mod render_moderation;
 pub mod retry;
 pub mod roster;
 pub mod send;

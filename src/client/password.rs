@@ -32,7 +32,16 @@ pub fn given(args: &ServerArgs) -> Result<Option<Password>> {
 /// none (an empty line, or Ctrl-D). (Ctrl-C ends the process as SIGINT does, after rpassword
 /// has given the terminal back its echo.)
 pub fn ask(target: &Target) -> Result<Option<Password>> {
-    let prompt = format!("password for {target} (typing is not shown): ");
+    ask_hidden(&format!("password for {target} (typing is not shown): "))
+}
+
+/// Asks for the room's operator password (`/op` typed alone), as [`ask`] does.
+pub fn ask_operator() -> Result<Option<Password>> {
+    ask_hidden("operator password (typing is not shown): ")
+}
+
+/// Shows `prompt` and reads a line without echo; `None` for an empty line or Ctrl-D.
+fn ask_hidden(prompt: &str) -> Result<Option<Password>> {
     let typed = match rpassword::prompt_password(prompt) {
         Ok(typed) => typed,
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),

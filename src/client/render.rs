@@ -13,6 +13,8 @@ use chrono::{Local, NaiveDate, TimeZone, Utc};
 use colored::{Color, ColoredString, Colorize};
 
 use super::connection::Welcome;
+use super::moderation::{Marks, RoomTopic};
+use super::roster::Roster;
 use crate::protocol::plain;
 use crate::protocol::wire::{Event, MessageKind, StoredMessage, Timestamp};
 use crate::sanitize;
@@ -88,7 +90,7 @@ pub struct RenderedLine {
 }
 
 impl RenderedLine {
-    fn plain(text: String) -> Self {
+    pub(super) fn plain(text: String) -> Self {
         RenderedLine {
             text,
             mention: false,
@@ -96,7 +98,7 @@ impl RenderedLine {
         }
     }
 
-    fn indented(self, indent: usize) -> Self {
+    pub(super) fn indented(self, indent: usize) -> Self {
         RenderedLine { indent, ..self }
     }
 }
@@ -220,8 +222,17 @@ where
         Renderer { style, zone }
     }
 
+    /// The reader's time zone.
+    pub(super) fn zone(&self) -> &Tz {
+        &self.zone
+    }
+
     /// `text` styled by `paint` when colors are on, as it is otherwise.
-    fn paint(&self, text: &str, paint: impl FnOnce(ColoredString) -> ColoredString) -> String {
+    pub(super) fn paint(
+        &self,
+        text: &str,
+        paint: impl FnOnce(ColoredString) -> ColoredString,
+    ) -> String {
         if self.style.color {
             paint(text.normal()).to_string()
         } else {
@@ -230,7 +241,7 @@ where
     }
 
     /// `[HH:MM] ` in the reader's zone, or nothing with `--no-timestamps`.
-    fn stamp(&self, ts: &Timestamp) -> String {
+    pub(super) fn stamp(&self, ts: &Timestamp) -> String {
         if !self.style.timestamps {
             return String::new();
         }
@@ -239,12 +250,12 @@ where
     }
 
     /// The columns [`Renderer::stamp`] takes.
-    fn stamp_width(&self) -> usize {
+    pub(super) fn stamp_width(&self) -> usize {
         if self.style.timestamps { 8 } else { 0 }
     }
 
     /// A nickname in its color; ours in bold, so our own lines stand out.
-    fn nick(&self, nick: &str, me: &str) -> String {
+    pub(super) fn nick(&self, nick: &str, me: &str) -> String {
         let nick = sanitize::clean(nick);
         let ours = nick.eq_ignore_ascii_case(me);
         self.paint(&nick, |s| {
@@ -263,29 +274,40 @@ where
         self.paint(&format!("error: {}", sanitize::clean(text)), |s| s.red())
     }
 
-    /// `*** 3 here: alice, bob, carol`, each name in its color.
-    pub fn users(&self, users: &[String], me: &str) -> String {
-        let names: Vec<String> = users.iter().map(|u| self.nick(u, me)).collect();
+    /// `*** 3 here: @alice, bob (away), carol`, each name in its color, operators marked with
+    /// `@` and away members with `(away)`, as the room's `/list` marks them for nc users.
+    pub fn users(&self, users: &[String], me: &str, roster: &Roster) -> String {
+        let names: Vec<String> = users
+            .iter()
+            .map(|u| {
+                let at = if roster.is_operator(u) { "@" } else { "" };
+                let away = if roster.is_away(u) { " (away)" } else { "" };
+                format!("{at}{}{away}", self.nick(u, me))
+            })
+            .collect();
         let head = self.paint(&format!("*** {} here:", users.len()), |s| s.dimmed());
         format!("{head} {}", names.join(", "))
     }
 
-    /// What we see on joining: the room, who is here, the message of the day, and what to
-    /// type next (Tab only where there is a line editor to press it in).
+    /// What we see on joining: the room and its topic, who is here, the message of the day, and
+    /// what to type next (Tab only where there is a line editor to press it in).
     pub fn welcome(&self, welcome: &Welcome, line_editor: bool) -> Vec<String> {
         let me = &welcome.nick;
-        let mut lines = vec![
-            self.notice(&format!(
-                "welcome to {}, {}",
-                sanitize::clean(&welcome.room),
-                sanitize::clean(me)
-            )),
-            if welcome.users.len() < welcome.count {
-                self.notice(&format!("{} here; /list shows everyone", welcome.count))
-            } else {
-                self.users(&welcome.users, me)
-            },
-        ];
+        let mut lines = vec![self.notice(&format!(
+            "welcome to {}, {}",
+            sanitize::clean(&welcome.room),
+            sanitize::clean(me)
+        ))];
+        if let Some(topic) = RoomTopic::of_welcome(&welcome.line) {
+            let topic_by = (topic.text.as_str(), topic.by.as_deref(), topic.ts.as_ref());
+            lines.push(self.topic_line(topic_by, me));
+        }
+        lines.push(if welcome.users.len() < welcome.count {
+            self.notice(&format!("{} here; /list shows everyone", welcome.count))
+        } else {
+            let roster = Roster::with_marks(me, &welcome.users, Marks::parse(&welcome.line));
+            self.users(&welcome.users, me, &roster)
+        });
         if let Some(motd) = &welcome.motd {
             lines.push(self.notice(&format!("motd: {}", sanitize::clean(motd))));
         }
@@ -357,7 +379,7 @@ where
 
     /// `[HH:MM] `, or `[2026-12-05 14:02] ` for a time not on `today`, in the reader's zone
     /// (for history: an old line must not pass for today's); nothing with `--no-timestamps`.
-    fn dated_stamp(&self, ts: &Timestamp, today: NaiveDate) -> String {
+    pub(super) fn dated_stamp(&self, ts: &Timestamp, today: NaiveDate) -> String {
         if !self.style.timestamps {
             return String::new();
         }
@@ -370,7 +392,7 @@ where
     }
 
     /// Today in the reader's zone.
-    fn today(&self) -> NaiveDate {
+    pub(super) fn today(&self) -> NaiveDate {
         Utc::now().with_timezone(&self.zone).date_naive()
     }
 
@@ -472,8 +494,10 @@ where
                 ))
                 .indented(self.stamp_width() + "*** ".len())
             }
+            // Without the roster, no marks: the event thread shows `users` with its own.
             Event::Users { users, .. } => {
-                RenderedLine::plain(self.users(users, me)).indented("*** ".len())
+                RenderedLine::plain(self.users(users, me, &Roster::default()))
+                    .indented("*** ".len())
             }
             Event::Error { message, .. } => {
                 RenderedLine::plain(self.error(message)).indented("error: ".len())

@@ -4,7 +4,12 @@
 //! Tab completion, the prompt and mention detection read it. Keeping it in one place (behind one
 //! mutex, held only for a lookup or an update) is what makes Tab offer exactly the nicknames
 //! that are in the room now.
+//!
+//! It also knows who is an operator and who is away (the moderation fields of `welcome` and
+//! `users`, then the `op`, `deop`, `away` and `back` events), for `/list` to mark them.
 
+use super::connection::Welcome;
+use super::moderation::{Marks, ModEvent};
 use crate::protocol::Event;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -13,6 +18,20 @@ pub struct Roster {
     pub me: String,
     /// Everyone here, ourselves included, in the order the host listed them.
     pub users: Vec<String>,
+    /// Who is an operator and who is away, as far as we have been told.
+    marks: Marks,
+}
+
+/// Removes `nick` from `list`, ignoring case.
+fn drop_nick(list: &mut Vec<String>, nick: &str) {
+    list.retain(|n| !n.eq_ignore_ascii_case(nick));
+}
+
+/// Adds `nick` to `list` unless it is there, ignoring case.
+fn add_nick(list: &mut Vec<String>, nick: &str) {
+    if !list.iter().any(|n| n.eq_ignore_ascii_case(nick)) {
+        list.push(nick.to_string());
+    }
 }
 
 impl Roster {
@@ -20,16 +39,83 @@ impl Roster {
         Roster {
             me: me.to_string(),
             users: users.to_vec(),
+            marks: Marks::default(),
         }
+    }
+
+    /// The roster a welcome describes, marks included.
+    pub fn of_welcome(welcome: &Welcome) -> Self {
+        Roster::with_marks(&welcome.nick, &welcome.users, Marks::parse(&welcome.line))
+    }
+
+    /// A roster with the marks a `welcome` line carries.
+    pub fn with_marks(me: &str, users: &[String], marks: Marks) -> Self {
+        Roster {
+            marks,
+            ..Roster::new(me, users)
+        }
+    }
+
+    /// Takes the marks of a `users` line (the answer to `/list`), which lists everyone's.
+    pub fn set_marks(&mut self, marks: Marks) {
+        self.marks = marks;
+    }
+
+    /// Updates who is an operator or away, and who is here, from a moderation event.
+    pub fn apply_moderation(&mut self, event: &ModEvent) {
+        let marks = &mut self.marks;
+        match event {
+            ModEvent::Op(change) => add_nick(&mut marks.operators, &change.nick),
+            ModEvent::Deop(change) => drop_nick(&mut marks.operators, &change.nick),
+            ModEvent::Away { nick, .. } => add_nick(&mut marks.away, nick),
+            ModEvent::Back { nick, .. } => drop_nick(&mut marks.away, nick),
+            // The host closes them; a `leave` may or may not follow, and no one stays.
+            ModEvent::Kick { nick, .. } => self.gone(nick),
+            ModEvent::Ban { nicks, .. } => {
+                for nick in nicks {
+                    self.gone(nick);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `nick` left the room: out of the list, and of the marks.
+    fn gone(&mut self, nick: &str) {
+        drop_nick(&mut self.users, nick);
+        drop_nick(&mut self.marks.operators, nick);
+        drop_nick(&mut self.marks.away, nick);
+    }
+
+    /// Whether `nick` is an operator.
+    pub fn is_operator(&self, nick: &str) -> bool {
+        self.marks
+            .operators
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(nick))
+    }
+
+    /// Whether `nick` is away.
+    pub fn is_away(&self, nick: &str) -> bool {
+        self.marks.away.iter().any(|n| n.eq_ignore_ascii_case(nick))
+    }
+
+    /// Whether `nick` is in the room (ignoring case), ourselves included.
+    pub fn is_member(&self, nick: &str) -> bool {
+        self.contains(nick)
     }
 
     /// Updates the roster from an event; other events leave it alone.
     pub fn apply(&mut self, event: &Event) {
         match event {
             Event::Join { nick, .. } if !self.contains(nick) => self.users.push(nick.clone()),
-            Event::Leave { nick, .. } => self.users.retain(|u| !u.eq_ignore_ascii_case(nick)),
+            Event::Leave { nick, .. } => self.gone(nick),
             Event::Nick { old, new, .. } => {
-                for user in &mut self.users {
+                let marks = &mut self.marks;
+                for user in [&mut self.users, &mut marks.operators, &mut marks.away]
+                    .into_iter()
+                    .flatten()
+                {
                     if user.eq_ignore_ascii_case(old) {
                         *user = new.clone();
                     }
@@ -109,5 +195,35 @@ mod tests {
         assert_eq!(roster.others().collect::<Vec<_>>(), ["rob", "dan"]);
         assert_eq!(roster.spelled("ROB"), "rob");
         assert_eq!(roster.spelled("eve"), "eve");
+    }
+
+    #[test]
+    fn follows_operators_and_away_members() {
+        let marks = Marks {
+            operators: vec!["ana".into()],
+            away: vec!["bob".into()],
+        };
+        let users = ["ana".into(), "bob".into(), "eve".into()];
+        let mut roster = Roster::with_marks("ana", &users, marks);
+        assert!(roster.is_operator("ANA") && roster.is_away("bob"));
+        let event = |line: &str| ModEvent::parse(line).unwrap();
+        roster.apply_moderation(&event(r#"{"type":"op","nick":"eve","seq":1}"#));
+        roster.apply_moderation(&event(r#"{"type":"deop","nick":"ana","seq":2}"#));
+        roster.apply_moderation(&event(r#"{"type":"back","nick":"bob"}"#));
+        assert!(roster.is_operator("eve") && !roster.is_operator("ana"));
+        assert!(!roster.is_away("bob"));
+        roster.apply(&Event::Nick {
+            seq: 3,
+            ts: Timestamp::now(),
+            old: "eve".into(),
+            new: "eva".into(),
+        });
+        assert!(roster.is_operator("eva") && !roster.is_operator("eve"));
+        roster.apply_moderation(&event(r#"{"type":"kick","nick":"eva","seq":4}"#));
+        assert!(!roster.is_member("eva") && !roster.is_operator("eva"));
+        roster.apply_moderation(&event(
+            r#"{"type":"ban","target":"10.0.0.1","nicks":["BOB"]}"#,
+        ));
+        assert_eq!(roster.users, ["ana"]);
     }
 }

@@ -72,6 +72,24 @@ impl PipedClient {
         }
     }
 
+    /// Every stdout line up to and including the next one that contains `text` (to check what
+    /// was not printed before it); fails after [`PROCESS_TIMEOUT`].
+    pub fn lines_until(&self, text: &str) -> Vec<String> {
+        let mut lines = Vec::new();
+        loop {
+            match self.lines.recv_timeout(PROCESS_TIMEOUT) {
+                Ok(line) => {
+                    let done = line.contains(text);
+                    lines.push(line);
+                    if done {
+                        return lines;
+                    }
+                }
+                Err(e) => panic!("the client never printed {text:?} ({e}); it printed {lines:?}"),
+            }
+        }
+    }
+
     /// Writes `line` and a newline to the client's stdin.
     pub fn write(&mut self, line: &str) {
         writeln!(self.stdin.as_mut().unwrap(), "{line}").unwrap();

@@ -23,6 +23,9 @@
 //!   printed (for [`Conn`] and the clients built on it); a `host --tls` in a data directory,
 //!   clients with their own `known_hosts`, certificates from a certificate authority made at
 //!   test time, and [`tls::Tap`], a relay recording what crosses the wire.
+//! - `fake_host`: [`fake_host::FakeHost`], a scripted stand-in host: the test writes the host's
+//!   lines and reads what the client sent (a client built against a contract the host does not
+//!   speak yet).
 //! - `relay`: [`relay::Relay`], a network between client and host that a test can break: cut
 //!   connections, hold back replies, point at a restarted host.
 //! - `store`: a stored room (`host --store`) in a test's own directory, and its SQLite file
@@ -36,6 +39,7 @@
 #![allow(dead_code)]
 
 pub mod conn;
+pub mod fake_host;
 pub mod files;
 pub mod host;
 pub mod join;

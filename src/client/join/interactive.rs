@@ -22,6 +22,7 @@ use crate::client::acks::{self, AckOutcome, AckTally};
 use crate::client::connection::{self, Hello, Joined, Open};
 use crate::client::editor::{self, LineEditor};
 use crate::client::input::{self, UserInput};
+use crate::client::moderation::ModRequest;
 use crate::client::render;
 use crate::client::resolve_nick;
 use crate::client::roster::Roster;
@@ -88,7 +89,7 @@ impl Session {
         else {
             return Ok(());
         };
-        *terminal.roster.lock().expect("roster lock") = Roster::new(&welcome.nick, &welcome.users);
+        *terminal.roster.lock().expect("roster lock") = Roster::of_welcome(&welcome);
         for line in self.renderer.welcome(&welcome, true) {
             terminal.say(&line);
         }
@@ -248,8 +249,11 @@ impl Session {
             // in order.
             let typed: Vec<&str> = line.split('\n').collect();
             let inputs: Vec<UserInput> = typed.iter().map(|line| input::parse(line)).collect();
-            for line in &typed {
-                terminal.editor.remember(line);
+            // A line that may hold a password stays out of the history file.
+            for (line, input) in typed.iter().zip(&inputs) {
+                if !input.is_secret() {
+                    terminal.editor.remember(line);
+                }
             }
             self.echo(terminal, (&prompt, &line), &me, &typed, &inputs);
             for input in inputs {
@@ -278,6 +282,23 @@ impl Session {
             }
             UserInput::Clear => terminal.editor.clear_screen(),
             UserInput::Mistake(why) => terminal.say(&self.renderer.error(&why)),
+            UserInput::Ignore(_) | UserInput::Unignore(_) | UserInput::IgnoreList => {
+                let me = terminal.roster.lock().expect("roster lock").me.clone();
+                match self.ignore_command(&input, &me) {
+                    Some(Ok(line)) => terminal.say(&line),
+                    Some(Err(why)) => terminal.say(&self.renderer.error(&why)),
+                    None => {}
+                }
+            }
+            UserInput::AskOpPassword => match crate::client::password::ask_operator() {
+                Ok(Some(password)) => {
+                    let request = ModRequest::Op(password);
+                    return self.moderate(terminal, sender, &request);
+                }
+                Ok(None) => terminal.say(&self.renderer.notice("no password given; not sent")),
+                Err(why) => terminal.say(&self.renderer.error(&why.to_string())),
+            },
+            UserInput::Moderation(request) => return self.moderate(terminal, sender, &request),
             UserInput::Request(request) => {
                 let renaming = matches!(request, Request::Nick(_));
                 match sender.send(request) {
@@ -292,6 +313,24 @@ impl Session {
             }
         }
         None
+    }
+
+    /// Sends a moderation request; `Some` when the connection is gone.
+    fn moderate(
+        &self,
+        terminal: &mut Terminal,
+        sender: &mut Outgoing,
+        request: &ModRequest,
+    ) -> Option<End> {
+        let roster = terminal.roster.lock().expect("roster lock").clone();
+        match sender.send_moderation(request, |word| roster.is_member(word)) {
+            Ok(()) => None,
+            Err(Problem::Mistake(why)) => {
+                terminal.say(&self.renderer.error(&why));
+                None
+            }
+            Err(Problem::End(end)) => Some(end),
+        }
     }
 
     /// Replaces what `readline` left on screen of what was just typed (`prompt` and `line`)
@@ -313,6 +352,8 @@ impl Session {
         let differs = match inputs {
             [UserInput::Request(Request::Me(_))] => true,
             [UserInput::Request(Request::Say(text))] => text != line,
+            // Whatever the editor left on screen, the password is not in it.
+            _ if inputs.iter().any(UserInput::is_secret) => true,
             _ => typed.len() > 1,
         };
         // Elsewhere the terminal cannot be told to go back up: the typed rows stay.
@@ -320,6 +361,7 @@ impl Session {
             return;
         }
         let now = Timestamp::now();
+        let roster = terminal.roster.lock().expect("roster lock").clone();
         let lines: Vec<String> = typed
             .iter()
             .zip(inputs)
@@ -330,6 +372,8 @@ impl Session {
                     UserInput::Request(Request::Me(text)) => (MessageKind::Me, text.as_str()),
                     _ => (MessageKind::Say, *typed),
                 };
+                let hidden = input::masked(text, |word| roster.is_member(word));
+                let text = hidden.as_deref().unwrap_or(text);
                 let own = self.renderer.own(kind, me, text, &now);
                 Some(render::wrap(&own.text, own.indent, columns))
             })

@@ -50,6 +50,9 @@ use crate::cli::JoinArgs;
 use crate::client::acks::AckOutcome;
 use crate::client::connection::{EventStream, Requests, Welcome};
 use crate::client::editor;
+use crate::client::ignore::{self, IgnoreList};
+use crate::client::input::UserInput;
+use crate::client::moderation::RoomTopic;
 use crate::client::render::{Renderer, Style};
 use crate::client::roster::Roster;
 use crate::client::stream::Security;
@@ -69,7 +72,21 @@ pub fn run(args: &JoinArgs) -> Result<()> {
         color: colors,
         timestamps: args.shows_timestamps(),
     }));
+    let history = args
+        .history_file
+        .clone()
+        .or_else(editor::default_history_path);
+    // The ignore list lives beside the history, one file per room.
+    let ignore_path = history
+        .as_deref()
+        .and_then(std::path::Path::parent)
+        .map(|dir| ignore::path_for(dir, &target));
+    let (ignored, warning) = IgnoreList::load(ignore_path);
+    if let Some(warning) = warning {
+        crate::error::to_stderr(format_args!("chatroom: warning: {warning}"));
+    }
     let session = Session {
+        ignored: Arc::new(Mutex::new(ignored)),
         target,
         security: Security::of(&args.server, on_terminal && !args.json),
         timeout,
@@ -78,10 +95,6 @@ pub fn run(args: &JoinArgs) -> Result<()> {
         reconnect: !args.no_reconnect,
     };
     if on_terminal && !args.json {
-        let history = args
-            .history_file
-            .clone()
-            .or_else(editor::default_history_path);
         // A terminal rustyline cannot drive (TERM=dumb, say) gets the plain client instead.
         if let Some(terminal) = Terminal::open(&session, history) {
             return session.interactive(terminal, args.server.nick.as_deref());
@@ -104,6 +117,9 @@ struct Session {
     password: Option<Password>,
     /// Join again when the connection drops (not `--no-reconnect`).
     reconnect: bool,
+    /// Whose messages not to show (`/ignore`): edited by the main thread, read by the event
+    /// thread.
+    ignored: Arc<Mutex<IgnoreList>>,
 }
 
 impl Session {
@@ -124,6 +140,12 @@ impl Session {
             Comeback::new(to, password, self.timeout, link.clone())
         });
         let liveness = reader::Liveness::new(lines.clone(), self.timeout);
+        let shared = reader::Shared {
+            ignored: self.ignored.clone(),
+            link: link.clone(),
+            room: self.target.to_string(),
+            topic: RoomTopic::of_welcome(&welcome.line).map(|topic| topic.text),
+        };
         let (outcomes, pms_tx) = reader::spawn(
             (events, writer),
             comeback,
@@ -131,10 +153,40 @@ impl Session {
             self.renderer.clone(),
             hooks,
             liveness,
+            shared,
         )?;
         // Messages carry a resend key only when they may be sent again.
         let client = self.reconnect.then(crate::client::retry::client_id);
         let outgoing = Outgoing::new((lines, link), client, welcome.limits.max_line, pms_tx);
         Ok((outgoing, outcomes))
+    }
+}
+
+impl Session {
+    /// `/ignore NICK`, `/unignore NICK`, `/ignore`: edits or shows the ignore list. `Ok` is
+    /// what happened, to show as a notice; `Err` a mistake or a list that could not be saved.
+    /// `None` for any other input.
+    fn ignore_command(&self, input: &UserInput, me: &str) -> Option<Result<String, String>> {
+        let mut ignored = self.ignored.lock().expect("ignore lock");
+        Some(match input {
+            UserInput::IgnoreList => Ok(self.renderer.ignore_list(ignored.nicks())),
+            UserInput::Ignore(nick) if nick.eq_ignore_ascii_case(me) => {
+                Err("you cannot ignore yourself".to_string())
+            }
+            UserInput::Ignore(nick) => ignored.add(nick).map(|added| match added {
+                true => self.renderer.notice(&format!(
+                    "ignoring {nick}: their messages are hidden on this screen (/unignore {nick} \
+                     shows them again)"
+                )),
+                false => self.renderer.notice(&format!("{nick} is already ignored")),
+            }),
+            UserInput::Unignore(nick) => ignored.remove(nick).map(|removed| match removed {
+                true => self.renderer.notice(&format!("no longer ignoring {nick}")),
+                false => self
+                    .renderer
+                    .notice(&format!("{nick} is not ignored (/ignore lists who is)")),
+            }),
+            _ => return None,
+        })
     }
 }

@@ -19,6 +19,7 @@ use super::end::{End, lost};
 use crate::client::acks::{self, AckOutcome, AckTally};
 use crate::client::connection::Requests;
 use crate::client::input;
+use crate::client::moderation::ModRequest;
 use crate::client::target::Target;
 use crate::error::{Error, Result};
 use crate::protocol::parse::Request;
@@ -160,8 +161,9 @@ pub(super) struct LinkState {
     /// We are leaving (`/quit`, the end of stdin): the connection's end is no reason to come
     /// back.
     pub(super) leaving: AtomicBool,
-    /// Why joining again failed for good, with its own exit status (a host whose certificate
-    /// changed is exit 6, not a lost connection).
+    /// Why the session ended for good, with its own exit status: joining again failed (a host
+    /// whose certificate changed is exit 6, not a lost connection), or the room put us out (a
+    /// kick or a ban, exit 7).
     pub(super) refused: std::sync::Mutex<Option<Error>>,
 }
 
@@ -226,18 +228,42 @@ impl Outgoing {
             return Ok(());
         };
         let line = wire.to_json_line();
+        self.check_length(&line)?;
+        let number = id.as_u64().unwrap_or_default();
+        if let Some((to, text)) = pm {
+            let _ = self.sent_pms.send((number, to, text));
+        }
+        self.push(number, line)
+    }
+
+    /// Sends a moderation request with the next id; `/op WORD` goes as a nickname when
+    /// `is_member(WORD)`. `Err` as for [`Outgoing::send`].
+    pub(super) fn send_moderation(
+        &mut self,
+        request: &ModRequest,
+        is_member: impl Fn(&str) -> bool,
+    ) -> Result<(), Problem> {
+        let id = self.tally.next_id();
+        let line = request.to_json_line(&id, is_member);
+        self.check_length(&line)?;
+        self.push(id.as_u64().unwrap_or_default(), line)
+    }
+
+    /// A line longer than the room takes is explained rather than sent to be refused.
+    fn check_length(&self, line: &str) -> Result<(), Problem> {
         if line.len() - 1 > self.max_line {
             return Err(Problem::Mistake(format!(
                 "that line is too long for this room ({} bytes at most, once encoded)",
                 self.max_line
             )));
         }
-        let number = id.as_u64().unwrap_or_default();
-        if let Some((to, text)) = pm {
-            let _ = self.sent_pms.send((number, to, text));
-        }
+        Ok(())
+    }
+
+    /// Hands the numbered request to the writer and counts it as sent.
+    fn push(&mut self, id: u64, line: String) -> Result<(), Problem> {
         self.lines
-            .send(Outbound::Request { id: number, line })
+            .send(Outbound::Request { id, line })
             .map_err(|_| Problem::End(End::Lost("the connection closed".into())))?;
         self.tally.mark_sent();
         Ok(())

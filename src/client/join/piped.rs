@@ -36,11 +36,11 @@ impl Session {
             return Ok(()); // Nobody is reading.
         }
         output::when_stdout_closes(nobody_reads);
-        let roster = Arc::new(Mutex::new(Roster::new(&welcome.nick, &welcome.users)));
+        let roster = Arc::new(Mutex::new(Roster::of_welcome(&welcome)));
         let (mut sender, outcomes) = self.start_reader(
             (&welcome, events, requests),
             self.password.clone(),
-            roster,
+            roster.clone(),
             Hooks {
                 out: Box::new(Stdout),
                 raw: args.json,
@@ -63,6 +63,28 @@ impl Session {
                             }
                         }
                         UserInput::Mistake(why) => crate::error::to_stderr(format_args!("chatroom: {why}")),
+                        // No terminal to ask on without echo.
+                        UserInput::AskOpPassword => crate::error::to_stderr(format_args!(
+                            "chatroom: usage: /op PASSWORD or /op NICK"
+                        )),
+                        input @ (UserInput::Ignore(_) | UserInput::Unignore(_) | UserInput::IgnoreList) => {
+                            let me = roster.lock().expect("roster lock").me.clone();
+                            match self.ignore_command(&input, &me) {
+                                // Stdout holds the room's JSON lines only.
+                                Some(Ok(line)) if args.json => crate::error::to_stderr(format_args!("chatroom: {line}")),
+                                Some(Ok(line)) => { let _ = out.line(&line); }
+                                Some(Err(why)) => crate::error::to_stderr(format_args!("chatroom: {why}")),
+                                None => {}
+                            }
+                        }
+                        UserInput::Moderation(request) => {
+                            let members = roster.lock().expect("roster lock").clone();
+                            match sender.send_moderation(&request, |word| members.is_member(word)) {
+                                Ok(()) => {}
+                                Err(Problem::Mistake(why)) => crate::error::to_stderr(format_args!("chatroom: {why}")),
+                                Err(Problem::End(end)) => break end,
+                            }
+                        }
                         UserInput::Request(request) => match sender.send(request) {
                             Ok(()) => {}
                             Err(Problem::Mistake(why)) => crate::error::to_stderr(format_args!("chatroom: {why}")),

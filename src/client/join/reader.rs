@@ -16,13 +16,16 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 
 use super::comeback::{Comeback, Rejoined};
-use super::outgoing::{Link, Outbound, SentPm};
+use super::outgoing::{Link, LinkState, Outbound, SentPm};
 use super::output::Output;
 use crate::client::acks::AckOutcome;
+use crate::client::connection::Welcome;
 use crate::client::connection::{EventStream, is_timeout};
+use crate::client::ignore::IgnoreList;
+use crate::client::moderation::{self, Marks, ModEvent, Removal, RoomTopic};
 use crate::client::render::Renderer;
 use crate::client::roster::Roster;
-use crate::error::{Error, Result, describe_io};
+use crate::error::{Error, ExitStatus, Result, describe_io};
 use crate::protocol::wire::{ClientRequest, MessageKind};
 use crate::protocol::{Event, Id, Timestamp};
 
@@ -89,6 +92,68 @@ impl Liveness {
     }
 }
 
+/// How many answered request ids the event thread remembers, so that a request answered twice
+/// (a moderation reply carrying its id, and an `ack`) is counted once.
+const ANSWERED_KEPT: usize = 64;
+
+/// The ids of the requests answered lately.
+#[derive(Default)]
+struct Answered(std::collections::VecDeque<u64>);
+
+impl Answered {
+    /// Notes `id` as answered; false if it already was.
+    fn first_time(&mut self, id: u64) -> bool {
+        if self.0.contains(&id) {
+            return false;
+        }
+        if self.0.len() == ANSWERED_KEPT {
+            self.0.pop_front();
+        }
+        self.0.push_back(id);
+        true
+    }
+}
+
+/// The moderation event in `raw`, if it is one. Read from the raw line, whatever
+/// `protocol::Event` made of it (`unknown` today; its own variants once the protocol module
+/// grows them), so the client reads the spec's fields the same way either way. The events
+/// that are surely not moderation are not parsed twice.
+fn moderation_of(raw: &str, event: &Event) -> Option<ModEvent> {
+    match event {
+        Event::Welcome { .. }
+        | Event::Message { .. }
+        | Event::Join { .. }
+        | Event::Leave { .. }
+        | Event::Nick { .. }
+        | Event::Presence { .. }
+        | Event::Users { .. }
+        | Event::Ack { .. }
+        | Event::Error { .. }
+        | Event::Quit { .. }
+        | Event::HistoryEnd { .. }
+        | Event::Pong { .. }
+        | Event::SearchResults { .. }
+        | Event::Ping => None,
+        // `Unknown`, and whatever the protocol adds.
+        _ => ModEvent::parse(raw),
+    }
+}
+
+/// Whether the room put `me` out with this event: a kick or ban naming us, or a `banned`
+/// error.
+fn removal_by(
+    raw: &str,
+    event: &Event,
+    moderation: Option<&ModEvent>,
+    me: &str,
+) -> Option<Removal> {
+    if let Event::Error { message, .. } = event {
+        return (moderation::error_code(raw).as_deref() == Some(moderation::BANNED))
+            .then(|| Removal::Refused(message.clone()));
+    }
+    moderation?.removes(me)
+}
+
 /// True for the answer to one of the session's own pings: no one else's business.
 fn answers_liveness(event: &Event) -> bool {
     matches!(event, Event::Pong { id: Some(Id::Text(id)) } if id == LIVENESS_ID)
@@ -128,6 +193,26 @@ struct Reader {
     liveness: Liveness,
     /// Replayed history is being shown: its heading is printed, its end line not yet.
     in_history: bool,
+    /// Whose messages not to show (`/ignore`), shared with the main thread that edits it.
+    ignored: Arc<Mutex<IgnoreList>>,
+    /// Shared with the main thread: where the reason the room put us out is left for it.
+    link: Arc<LinkState>,
+    /// The room's address, for the message when it puts us out.
+    room: String,
+    /// The room's topic as last shown, to show it again after a reconnect if it changed
+    /// meanwhile.
+    topic: Option<String>,
+    answered: Answered,
+}
+
+/// What the event thread shares with the main thread besides the roster: the ignore list, the
+/// connection's state, and the room's address (for messages).
+pub(super) struct Shared {
+    pub(super) ignored: Arc<Mutex<IgnoreList>>,
+    pub(super) link: Arc<LinkState>,
+    pub(super) room: String,
+    /// The topic the welcome showed.
+    pub(super) topic: Option<String>,
 }
 
 /// Starts the event thread on the reading half of a joined connection. Returns the channel it
@@ -139,6 +224,7 @@ pub(super) fn spawn(
     renderer: Arc<Renderer>,
     hooks: Hooks,
     liveness: Liveness,
+    shared: Shared,
 ) -> Result<(Receiver<AckOutcome>, Sender<SentPm>)> {
     let (outcomes_tx, outcomes) = crossbeam_channel::unbounded();
     let (pms_tx, sent_pms) = crossbeam_channel::unbounded();
@@ -153,6 +239,11 @@ pub(super) fn spawn(
         sent_pms,
         liveness,
         in_history: false,
+        ignored: shared.ignored,
+        link: shared.link,
+        room: shared.room,
+        topic: shared.topic,
+        answered: Answered::default(),
     }
     .spawn()?;
     Ok((outcomes, pms_tx))
@@ -208,11 +299,39 @@ impl Reader {
                 comeback.saw(&event);
                 comeback.replay_over(&event)
             });
+            let moderation = moderation_of(&raw, &event);
+            if let (Some(comeback), Some(seq)) = (
+                &mut self.comeback,
+                moderation.as_ref().and_then(ModEvent::seq),
+            ) {
+                comeback.saw_seq(seq);
+            }
             let me = {
                 let mut roster = self.roster.lock().expect("roster lock");
+                // Who we were when it happened: a kick names the nickname we had.
+                let me = roster.me.clone();
                 roster.apply(&event);
-                roster.me.clone()
+                if let Some(moderation) = &moderation {
+                    roster.apply_moderation(moderation);
+                }
+                if let Event::Users { .. } = &event {
+                    roster.set_marks(Marks::parse(&raw));
+                }
+                me
             };
+            if let Event::Nick { old, new, .. } = &event {
+                let saved = self.ignored.lock().expect("ignore lock").renamed(old, new);
+                if let Err(why) = saved {
+                    let _ = self.hooks.out.diagnostic(&self.renderer.error(&why));
+                }
+            }
+            let removal = removal_by(&raw, &event, moderation.as_ref(), &me);
+            if let Some(ModEvent::Topic {
+                seq: Some(_), text, ..
+            }) = &moderation
+            {
+                self.topic = (!text.is_empty()).then(|| text.clone());
+            }
             pms.extend(
                 self.sent_pms
                     .try_iter()
@@ -229,7 +348,7 @@ impl Reader {
             {
                 comeback.saw_seq(*seq);
             }
-            if let Err(e) = self.show(&raw, &event, &me, &mut pms) {
+            if let Err(e) = self.show((&raw, &event, moderation.as_ref()), &me, &mut pms) {
                 if e.kind() != io::ErrorKind::BrokenPipe {
                     crate::error::to_stderr(format_args!(
                         "chatroom: cannot write to stdout: {}",
@@ -241,10 +360,21 @@ impl Reader {
             for line in rejoined.into_iter().flatten() {
                 let _ = self.hooks.out.diagnostic(&self.renderer.notice(&line));
             }
-            if let Some(outcome) = AckOutcome::of_event(&event) {
+            if let Some(removal) = removal {
+                return self.removed(&removal);
+            }
+            let outcome = match moderation.as_ref().and_then(ModEvent::reply_to) {
+                Some(id) => Some(AckOutcome::Done { id: Some(id) }),
+                None => AckOutcome::of_event(&event),
+            };
+            if let Some(outcome) = outcome {
                 if let AckOutcome::Done { id: Some(id) }
                 | AckOutcome::Refused { id: Some(id), .. } = outcome
                 {
+                    // A request answered twice (a reply with its id, then an ack) counts once.
+                    if !self.answered.first_time(id) {
+                        continue;
+                    }
                     let _ = self.writer.send(Link::Answered(id));
                 }
                 if outcome.is_final() {
@@ -259,8 +389,7 @@ impl Reader {
 
     fn show(
         &mut self,
-        raw: &str,
-        event: &Event,
+        (raw, event, moderation): (&str, &Event, Option<&ModEvent>),
         me: &str,
         pms: &mut std::collections::HashMap<u64, (String, String)>,
     ) -> io::Result<()> {
@@ -268,7 +397,24 @@ impl Reader {
         if self.hooks.raw {
             return out.line(raw);
         }
+        if let Some(moderation) = moderation {
+            for line in self.renderer.moderation(moderation, me) {
+                out.wrapped(&line.text, line.indent)?;
+            }
+            return Ok(());
+        }
         match event {
+            // Someone ignored: their messages, actions and private messages, live or replayed.
+            Event::Message { from, .. }
+                if !from.eq_ignore_ascii_case(me)
+                    && self.ignored.lock().expect("ignore lock").hides(from) =>
+            {
+                Ok(())
+            }
+            Event::Users { users, .. } => {
+                let roster = self.roster.lock().expect("roster lock").clone();
+                out.wrapped(&self.renderer.users(users, me, &roster), "*** ".len())
+            }
             Event::Ack { id, .. } => {
                 let pm = id.as_ref().and_then(|id| pms.remove(&id.as_u64()?));
                 if let Some((to, text)) = pm {
@@ -352,8 +498,8 @@ impl Reader {
                 self.in_history = false;
                 let _ = self.events.set_timeout(Some(self.liveness.tick()));
                 self.liveness.heard();
-                *self.roster.lock().expect("roster lock") =
-                    Roster::new(&welcome.nick, &welcome.users);
+                *self.roster.lock().expect("roster lock") = Roster::of_welcome(&welcome);
+                self.topic_after_rejoin(&welcome);
                 None
             }
             Rejoined::Gave(None) => Some(outcome),
@@ -367,9 +513,90 @@ impl Reader {
         }
     }
 
+    /// Joined again: shows the topic if it changed while we were away (its change was not
+    /// replayed: the room replays messages only).
+    fn topic_after_rejoin(&mut self, welcome: &Welcome) {
+        let topic = RoomTopic::of_welcome(&welcome.line);
+        if topic.as_ref().map(|t| &t.text) == self.topic.as_ref() {
+            return;
+        }
+        self.topic = topic.as_ref().map(|t| t.text.clone());
+        if self.hooks.raw {
+            return;
+        }
+        let line = match &topic {
+            Some(topic) => self.renderer.topic_line(
+                (&topic.text, topic.by.as_deref(), topic.ts.as_ref()),
+                &welcome.nick,
+            ),
+            None => self.renderer.notice("no topic"),
+        };
+        let _ = self.hooks.out.line(&line);
+    }
+
+    /// The room put us out: no coming back. The main thread is told the session is over, and
+    /// finds why (with its exit status) where a failed rejoin leaves it.
+    fn removed(self, removal: &Removal) {
+        self.link
+            .leaving
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let why = self.renderer.removal(removal, &self.room);
+        if let Ok(mut refused) = self.link.refused.lock() {
+            *refused = Some(Error::new(ExitStatus::Removed, why.clone()));
+        }
+        self.report(AckOutcome::Lost(why));
+    }
+
     /// The connection ended: tell the main thread, and get its attention.
     fn report(self, outcome: AckOutcome) {
         let _ = self.outcomes.send(outcome);
         (self.hooks.wake)();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_answered_twice_counts_once_and_memory_stays_bounded() {
+        let mut answered = Answered::default();
+        assert!(answered.first_time(1));
+        assert!(!answered.first_time(1));
+        for id in 2..1000 {
+            assert!(answered.first_time(id));
+        }
+        assert_eq!(answered.0.len(), ANSWERED_KEPT);
+    }
+
+    #[test]
+    fn moderation_is_read_from_lines_protocol_does_not_know() {
+        let kick = r#"{"type":"kick","seq":3,"nick":"ana","by":"bob"}"#;
+        let event: Event = serde_json::from_str(kick).unwrap();
+        let moderation = moderation_of(kick, &event);
+        assert!(matches!(moderation, Some(ModEvent::Kick { .. })));
+        assert!(matches!(
+            removal_by(kick, &event, moderation.as_ref(), "ANA"),
+            Some(Removal::Kicked { .. })
+        ));
+        assert_eq!(removal_by(kick, &event, moderation.as_ref(), "eve"), None);
+        let ack = r#"{"type":"ack","id":1}"#;
+        assert_eq!(
+            moderation_of(ack, &serde_json::from_str(ack).unwrap()),
+            None
+        );
+    }
+
+    #[test]
+    fn a_banned_error_puts_us_out_and_other_errors_do_not() {
+        let banned = r#"{"type":"error","code":"banned","message":"banned until 15:00 UTC"}"#;
+        let event: Event = serde_json::from_str(banned).unwrap();
+        assert_eq!(
+            removal_by(banned, &event, None, "ana"),
+            Some(Removal::Refused("banned until 15:00 UTC".into()))
+        );
+        let muted = r#"{"type":"error","code":"muted","message":"you are muted"}"#;
+        let event: Event = serde_json::from_str(muted).unwrap();
+        assert_eq!(removal_by(muted, &event, None, "ana"), None);
     }
 }

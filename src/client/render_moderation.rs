@@ -1,0 +1,538 @@
+//! What `join` prints for running a room: operators, kicks, bans, mutes, the topic, away and
+//! back, and the `/ignore` list.
+//!
+//! The wording is the plain dialect's (the moderation spec's `***` lines), so nc users and `join`
+//! users read the same sentences; `join` says "you" where the line is about us and shows times
+//! in the reader's zone. Like every other line, these are pure functions of the event, who we
+//! are and the style, and all peer text is cleaned before printing.
+
+use chrono::TimeZone;
+
+use super::moderation::{BanEntry, ModEvent, Removal};
+use super::render::{RenderedLine, Renderer};
+use crate::protocol::Timestamp;
+use crate::sanitize;
+
+/// Who did it, as a line says it: the operator's nickname (`you` when it is us), or the
+/// host's console.
+fn actor(by: Option<&str>, me: &str) -> String {
+    by.map_or_else(|| "the host".to_string(), |by| who(by, me))
+}
+
+/// `nick`, or `you` when it is us.
+fn who(nick: &str, me: &str) -> String {
+    if nick.eq_ignore_ascii_case(me) {
+        "you".to_string()
+    } else {
+        sanitize::clean(nick)
+    }
+}
+
+/// ` (text)`, or nothing for no text.
+fn aside(text: Option<&str>) -> String {
+    match text.map(sanitize::clean) {
+        Some(text) if !text.is_empty() => format!(" ({text})"),
+        _ => String::new(),
+    }
+}
+
+impl<Tz: TimeZone> Renderer<Tz>
+where
+    Tz::Offset: std::fmt::Display,
+{
+    /// A time in the reader's zone: `17:00` today, `2026-12-08 17:00` another day.
+    fn clock(&self, ts: &Timestamp) -> String {
+        let local = ts.0.with_timezone(self.zone());
+        if local.date_naive() == self.today() {
+            local.format("%H:%M").to_string()
+        } else {
+            local.format("%Y-%m-%d %H:%M").to_string()
+        }
+    }
+
+    /// ` until 17:00`, or nothing for "until lifted".
+    fn until(&self, until: Option<&Timestamp>) -> String {
+        until.map_or_else(String::new, |ts| format!(" until {}", self.clock(ts)))
+    }
+
+    /// `*** topic: TEXT (set by ana, 14:02)`, or `*** no topic`, as `me` reads it.
+    pub fn topic_line(
+        &self,
+        (text, by, ts): (&str, Option<&str>, Option<&Timestamp>),
+        me: &str,
+    ) -> String {
+        let text = sanitize::clean(text);
+        if text.is_empty() {
+            return self.notice("no topic");
+        }
+        let when = ts.map_or_else(String::new, |ts| format!(", {}", self.clock(ts)));
+        self.notice(&format!("topic: {text} (set by {}{when})", actor(by, me)))
+    }
+
+    /// The line a room event gets: stamped with its time when it has one, dimmed like joins
+    /// and leaves.
+    fn room_notice(&self, ts: Option<&Timestamp>, text: &str) -> RenderedLine {
+        let stamp = ts.map_or_else(String::new, |ts| self.stamp(ts));
+        let indent = if ts.is_some() { self.stamp_width() } else { 0 } + "*** ".len();
+        RenderedLine::plain(format!("{stamp}{}", self.notice(text))).indented(indent)
+    }
+
+    /// The lines for a moderation event, as `me` reads them.
+    pub fn moderation(&self, event: &ModEvent, me: &str) -> Vec<RenderedLine> {
+        let text = match event {
+            ModEvent::Op(change) => format!(
+                "{} {} now an operator (by {})",
+                who(&change.nick, me),
+                if change.nick.eq_ignore_ascii_case(me) {
+                    "are"
+                } else {
+                    "is"
+                },
+                actor(change.by.as_deref(), me)
+            ),
+            ModEvent::Deop(change) => format!(
+                "{} {} no longer an operator (by {})",
+                who(&change.nick, me),
+                if change.nick.eq_ignore_ascii_case(me) {
+                    "are"
+                } else {
+                    "is"
+                },
+                actor(change.by.as_deref(), me)
+            ),
+            ModEvent::Kick {
+                nick, by, reason, ..
+            } => format!(
+                "{} {} kicked by {}{}",
+                who(nick, me),
+                if nick.eq_ignore_ascii_case(me) {
+                    "were"
+                } else {
+                    "was"
+                },
+                actor(by.as_deref(), me),
+                aside(reason.as_deref())
+            ),
+            ModEvent::Ban {
+                target,
+                nicks,
+                by,
+                until,
+                reason,
+                ..
+            } => {
+                let closed: Vec<String> = nicks.iter().map(|n| who(n, me)).collect();
+                let closed = (!closed.is_empty()).then(|| closed.join(", "));
+                format!(
+                    "{} banned {}{}{}{}",
+                    actor(by.as_deref(), me),
+                    sanitize::clean(target),
+                    aside(closed.as_deref()),
+                    self.until(until.as_ref()),
+                    aside(reason.as_deref())
+                )
+            }
+            ModEvent::Unban { target, by, .. } => format!(
+                "{} lifted the ban on {}",
+                actor(by.as_deref(), me),
+                sanitize::clean(target)
+            ),
+            ModEvent::Bans { bans, .. } => return self.bans(bans, me),
+            ModEvent::Mute {
+                nick, by, until, ..
+            } => {
+                let ours = nick.eq_ignore_ascii_case(me);
+                format!(
+                    "{} {} muted by {}{}{}",
+                    who(nick, me),
+                    if ours { "were" } else { "was" },
+                    actor(by.as_deref(), me),
+                    self.until(until.as_ref()),
+                    if ours { " (you can still read)" } else { "" }
+                )
+            }
+            ModEvent::Unmute(change) => format!(
+                "{} can speak again (by {})",
+                who(&change.nick, me),
+                actor(change.by.as_deref(), me)
+            ),
+            // The answer to `/topic`: the topic as it stands.
+            ModEvent::Topic {
+                seq: None,
+                ts,
+                text,
+                by,
+                ..
+            } => {
+                let line = self.topic_line((text, by.as_deref(), ts.as_ref()), me);
+                return vec![RenderedLine::plain(line).indented("*** ".len())];
+            }
+            ModEvent::Topic { text, by, .. } if text.is_empty() => {
+                format!("{} cleared the topic", actor(by.as_deref(), me))
+            }
+            ModEvent::Topic { text, by, .. } => format!(
+                "topic: {} (set by {})",
+                sanitize::clean(text),
+                actor(by.as_deref(), me)
+            ),
+            ModEvent::Away { nick, message, .. } => {
+                let (subject, verb) = match who(nick, me).as_str() {
+                    "you" => ("you".to_string(), "are"),
+                    other => (other.to_string(), "is"),
+                };
+                match message.as_deref().map(sanitize::clean) {
+                    Some(message) if !message.is_empty() => {
+                        format!("{subject} {verb} away: {message}")
+                    }
+                    _ => format!("{subject} {verb} away"),
+                }
+            }
+            ModEvent::Back { nick, .. } => {
+                let verb = if nick.eq_ignore_ascii_case(me) {
+                    "are"
+                } else {
+                    "is"
+                };
+                format!("{} {verb} back", who(nick, me))
+            }
+        };
+        vec![self.room_notice(event_ts(event), &text)]
+    }
+
+    /// The ban list: a heading, then one line a ban (`10.0.0.7  by ana, 14:02, until 17:00:
+    /// spam`), targets in a column.
+    fn bans(&self, bans: &[BanEntry], me: &str) -> Vec<RenderedLine> {
+        let heading = match bans.len() {
+            0 => "no bans".to_string(),
+            1 => "1 ban:".to_string(),
+            n => format!("{n} bans:"),
+        };
+        let mut lines = vec![RenderedLine::plain(self.notice(&heading))];
+        let targets: Vec<String> = bans.iter().map(|b| sanitize::clean(&b.target)).collect();
+        let column = targets.iter().map(|t| t.chars().count()).max().unwrap_or(0);
+        for (ban, target) in bans.iter().zip(targets) {
+            let since = ban
+                .ts
+                .as_ref()
+                .map_or_else(String::new, |ts| format!(", {}", self.clock(ts)));
+            let reason = match ban.reason.as_deref().map(sanitize::clean) {
+                Some(reason) if !reason.is_empty() => format!(": {reason}"),
+                _ => String::new(),
+            };
+            let text = format!(
+                "  {target:column$}  by {}{since}{}{reason}",
+                actor(ban.by.as_deref(), me),
+                self.until(ban.until.as_ref()),
+            );
+            lines.push(RenderedLine::plain(self.notice(&text)).indented("*** ".len() + 2));
+        }
+        lines
+    }
+
+    /// Why the session ends when the room put us out (`target` is the room's address), and
+    /// that `join` does not come back.
+    pub fn removal(&self, removal: &Removal, target: &str) -> String {
+        match removal {
+            Removal::Kicked { by, reason } => format!(
+                "you were kicked from {target} by {}{}; not reconnecting (you may join again)",
+                actor(by.as_deref(), ""),
+                aside(reason.as_deref())
+            ),
+            Removal::Banned { by, until, reason } => format!(
+                "you were banned from {target} by {}{}{}; not reconnecting",
+                actor(by.as_deref(), ""),
+                self.until(until.as_ref()),
+                aside(reason.as_deref())
+            ),
+            Removal::Refused(message) => format!(
+                "{target} refused us: {}; not reconnecting",
+                sanitize::clean(message)
+            ),
+        }
+    }
+
+    /// `/ignore` without a nickname: who is ignored.
+    pub fn ignore_list(&self, nicks: &[String]) -> String {
+        if nicks.is_empty() {
+            return self.notice("you ignore nobody (/ignore NICK hides someone's messages)");
+        }
+        let names: Vec<String> = nicks.iter().map(|n| sanitize::clean(n)).collect();
+        self.notice(&format!(
+            "you ignore {}: {}",
+            match names.len() {
+                1 => "1 nickname".to_string(),
+                n => format!("{n} nicknames"),
+            },
+            names.join(", ")
+        ))
+    }
+}
+
+/// When the event happened, for the events that say.
+fn event_ts(event: &ModEvent) -> Option<&Timestamp> {
+    match event {
+        ModEvent::Op(change) | ModEvent::Deop(change) | ModEvent::Unmute(change) => {
+            change.ts.as_ref()
+        }
+        ModEvent::Kick { ts, .. }
+        | ModEvent::Ban { ts, .. }
+        | ModEvent::Unban { ts, .. }
+        | ModEvent::Mute { ts, .. }
+        | ModEvent::Topic { ts, .. } => ts.as_ref(),
+        ModEvent::Bans { .. } | ModEvent::Away { .. } | ModEvent::Back { .. } => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::render::Style;
+    use chrono::{FixedOffset, Utc};
+
+    const PLAIN: Style = Style {
+        color: false,
+        timestamps: true,
+    };
+
+    /// Two hours east of UTC, so a test shows the conversion happens.
+    fn renderer() -> Renderer<FixedOffset> {
+        Renderer::in_zone(PLAIN, FixedOffset::east_opt(2 * 3600).unwrap())
+    }
+
+    /// `hh:mm` UTC on the test zone's today, as the wire spells it (early enough in the UTC
+    /// day to be on the same date two hours east).
+    fn today_at(hh_mm: &str) -> String {
+        let zone = FixedOffset::east_opt(2 * 3600).unwrap();
+        let today = Utc::now().with_timezone(&zone).format("%Y-%m-%d");
+        format!("{today}T{hh_mm}:00.000Z")
+    }
+
+    fn lines(json: &str, me: &str) -> Vec<String> {
+        let event = ModEvent::parse(json).unwrap_or_else(|| panic!("not an event: {json}"));
+        renderer()
+            .moderation(&event, me)
+            .into_iter()
+            .map(|line| line.text)
+            .collect()
+    }
+
+    fn line(json: &str, me: &str) -> String {
+        let mut all = lines(json, me);
+        assert_eq!(all.len(), 1, "{all:?}");
+        all.remove(0)
+    }
+
+    #[test]
+    fn operators_come_and_go_by_someone_or_the_host() {
+        let ts = "2026-12-07T12:00:00.000Z";
+        assert_eq!(
+            line(
+                &format!(r#"{{"type":"op","seq":1,"ts":"{ts}","nick":"ana","by":"bob"}}"#),
+                "carol"
+            ),
+            "[14:00] *** ana is now an operator (by bob)"
+        );
+        assert_eq!(
+            line(
+                &format!(r#"{{"type":"deop","seq":1,"ts":"{ts}","nick":"ana"}}"#),
+                "ANA"
+            ),
+            "[14:00] *** you are no longer an operator (by the host)"
+        );
+    }
+
+    #[test]
+    fn kicks_bans_and_mutes_say_who_why_and_until_when() {
+        let ts = today_at("12:00");
+        let until = today_at("15:00");
+        assert_eq!(
+            line(
+                &format!(
+                    r#"{{"type":"kick","seq":2,"ts":"{ts}","nick":"eve","by":"ana","reason":"spam"}}"#
+                ),
+                "bob"
+            ),
+            "[14:00] *** eve was kicked by ana (spam)"
+        );
+        assert_eq!(
+            line(
+                &format!(r#"{{"type":"kick","seq":2,"ts":"{ts}","nick":"bob"}}"#),
+                "bob"
+            ),
+            "[14:00] *** you were kicked by the host"
+        );
+        assert_eq!(
+            line(
+                &format!(
+                    r#"{{"type":"ban","seq":3,"ts":"{ts}","target":"10.0.0.7","nicks":["eve"],
+                    "by":"ana","until":"{until}","reason":"spam"}}"#
+                ),
+                "bob"
+            ),
+            "[14:00] *** ana banned 10.0.0.7 (eve) until 17:00 (spam)"
+        );
+        assert_eq!(
+            line(
+                &format!(r#"{{"type":"ban","seq":3,"ts":"{ts}","target":"10.0.0.0/24"}}"#),
+                "bob"
+            ),
+            "[14:00] *** the host banned 10.0.0.0/24"
+        );
+        assert_eq!(
+            line(
+                &format!(
+                    r#"{{"type":"unban","seq":4,"ts":"{ts}","target":"10.0.0.7","by":"ana"}}"#
+                ),
+                "bob"
+            ),
+            "[14:00] *** ana lifted the ban on 10.0.0.7"
+        );
+        assert_eq!(
+            line(
+                &format!(
+                    r#"{{"type":"mute","seq":5,"ts":"{ts}","nick":"eve","by":"ana","until":"{until}"}}"#
+                ),
+                "bob"
+            ),
+            "[14:00] *** eve was muted by ana until 17:00"
+        );
+        assert_eq!(
+            line(
+                &format!(r#"{{"type":"mute","seq":5,"ts":"{ts}","nick":"bob","by":"ana"}}"#),
+                "bob"
+            ),
+            "[14:00] *** you were muted by ana (you can still read)"
+        );
+        assert_eq!(
+            line(
+                &format!(r#"{{"type":"unmute","seq":6,"ts":"{ts}","nick":"eve","by":"ana"}}"#),
+                "bob"
+            ),
+            "[14:00] *** eve can speak again (by ana)"
+        );
+        // Another day is dated.
+        let ban = r#"{"type":"ban","seq":3,"ts":"2026-01-01T00:00:00.000Z","target":"::1",
+            "until":"2026-01-02T10:00:00.000Z"}"#;
+        assert!(
+            line(ban, "bob").ends_with("until 2026-01-02 12:00"),
+            "{}",
+            line(ban, "bob")
+        );
+    }
+
+    #[test]
+    fn the_topic_changes_clears_and_answers() {
+        let ts = today_at("12:02");
+        assert_eq!(
+            line(
+                &format!(
+                    r#"{{"type":"topic","seq":7,"ts":"{ts}","text":"release day","by":"ana"}}"#
+                ),
+                "bob"
+            ),
+            "[14:02] *** topic: release day (set by ana)"
+        );
+        assert_eq!(
+            line(
+                &format!(r#"{{"type":"topic","seq":8,"ts":"{ts}","text":""}}"#),
+                "bob"
+            ),
+            "[14:02] *** the host cleared the topic"
+        );
+        assert_eq!(
+            line(
+                &format!(r#"{{"type":"topic","seq":8,"ts":"{ts}","text":"","by":"Bob"}}"#),
+                "bob"
+            ),
+            "[14:02] *** you cleared the topic"
+        );
+        assert_eq!(
+            line(
+                &format!(r#"{{"type":"topic","ts":"{ts}","text":"release day","by":"ana"}}"#),
+                "bob"
+            ),
+            "*** topic: release day (set by ana, 14:02)"
+        );
+        assert_eq!(line(r#"{"type":"topic","text":""}"#, "bob"), "*** no topic");
+    }
+
+    #[test]
+    fn away_and_back_say_you_for_us() {
+        assert_eq!(
+            line(r#"{"type":"away","nick":"bob","message":"lunch"}"#, "BOB"),
+            "*** you are away: lunch"
+        );
+        assert_eq!(
+            line(r#"{"type":"away","nick":"bob","message":"lunch"}"#, "ana"),
+            "*** bob is away: lunch"
+        );
+        assert_eq!(
+            line(r#"{"type":"away","nick":"ana"}"#, "ana"),
+            "*** you are away"
+        );
+        assert_eq!(
+            line(r#"{"type":"back","nick":"ana"}"#, "ana"),
+            "*** you are back"
+        );
+    }
+
+    #[test]
+    fn the_ban_list_is_a_column_of_targets() {
+        let until = today_at("15:00");
+        let json = format!(
+            r#"{{"type":"bans","bans":[{{"target":"10.0.0.7","by":"ana","until":"{until}",
+            "reason":"spam"}},{{"target":"192.168.0.0/16"}}],"id":5}}"#
+        );
+        assert_eq!(
+            lines(&json, "bob"),
+            [
+                "*** 2 bans:",
+                "***   10.0.0.7        by ana until 17:00: spam",
+                "***   192.168.0.0/16  by the host",
+            ]
+        );
+        assert_eq!(
+            lines(r#"{"type":"bans","bans":[]}"#, "bob"),
+            ["*** no bans"]
+        );
+    }
+
+    #[test]
+    fn peer_text_is_cleaned() {
+        let json = r#"{"type":"kick","seq":2,"ts":"2026-12-07T12:00:00.000Z","nick":"eve",
+            "reason":"x\u001b[2Jy"}"#;
+        assert!(line(json, "bob").ends_with("(xy)"), "{}", line(json, "bob"));
+    }
+
+    #[test]
+    fn being_put_out_says_by_whom_and_that_join_stays_out() {
+        let r = renderer();
+        let kicked = Removal::Kicked {
+            by: Some("ana".into()),
+            reason: Some("spam".into()),
+        };
+        assert_eq!(
+            r.removal(&kicked, "h:7000"),
+            "you were kicked from h:7000 by ana (spam); not reconnecting (you may join again)"
+        );
+        let banned = Removal::Banned {
+            by: None,
+            until: None,
+            reason: None,
+        };
+        assert_eq!(
+            r.removal(&banned, "h:7000"),
+            "you were banned from h:7000 by the host; not reconnecting"
+        );
+    }
+
+    #[test]
+    fn the_ignore_list() {
+        let r = renderer();
+        assert!(r.ignore_list(&[]).contains("you ignore nobody"));
+        assert_eq!(
+            r.ignore_list(&["bob".into(), "eve".into()]),
+            "*** you ignore 2 nicknames: bob, eve"
+        );
+    }
+}
