@@ -43,6 +43,8 @@
 mod acceptor;
 pub mod activity;
 mod addresses;
+mod away;
+mod bans;
 pub mod budget;
 mod conn;
 mod dedupe;
@@ -54,12 +56,15 @@ pub mod listener;
 mod liveness;
 mod lockout;
 mod log;
+mod mutes;
 mod names;
+mod operators;
 mod outbox;
 mod ratelimit;
 mod report;
 mod room;
 mod room_password;
+mod room_state_file;
 mod searches;
 mod session;
 mod shard;
@@ -127,6 +132,14 @@ pub struct Config {
     pub history: usize,
     /// With `--store`: where the room's messages are kept, and for how long.
     pub store: Option<store::Options>,
+    /// The operator password (`--op-password-file`, `CHATROOM_OP_PASSWORD`): `/op PASSWORD`
+    /// makes a member an operator.
+    pub op_password: Option<crate::password::Password>,
+    /// Anyone may set the topic (`--open-topic`).
+    pub open_topic: bool,
+    /// Where the room's bans and topic are kept (`DATA_DIR/room-state.json`); `None` on a
+    /// system without a data directory.
+    pub data_dir: Option<PathBuf>,
 }
 
 /// The number of shards when `--threads` is not given: one per CPU the host may use.
@@ -171,6 +184,10 @@ impl Config {
             tls: host_tls(args)?,
             history: args.history as usize,
             store: store_options(args)?,
+            op_password: room_password::resolve_op(args, args.max_line as usize)
+                .map_err(Error::failure)?,
+            open_topic: args.opens_topic(),
+            data_dir: args.data_dir.clone().or_else(crate::cli::default_data_dir),
         })
     }
 }
@@ -478,6 +495,14 @@ pub(crate) fn run(
         ))
     })?;
     let file = config.log_file.as_ref().map(open_log).transpose()?;
+    let state_file = config
+        .data_dir
+        .as_deref()
+        .map(room_state_file::StateFile::in_dir);
+    let saved = match &state_file {
+        Some(state_file) => state_file.load().map_err(Error::failure)?,
+        None => room_state_file::RoomState::default(),
+    };
     let (recorder, activity_thread) = activity::start(config.console, file, config.log_format)
         .map_err(|e| Error::failure(format!("cannot start the activity thread: {e}")))?;
     let mut opening = recorder.clone();
@@ -529,6 +554,8 @@ pub(crate) fn run(
         limits,
         quiet_above: config.quiet_above,
         password: config.password.as_ref().map(|p| p.digest()),
+        op_password: config.op_password.as_ref().map(|p| p.digest()),
+        open_topic: config.open_topic,
     };
     let (stop_tx, stop_rx) = crossbeam_channel::bounded(1);
     let admission = acceptor::Admission {
@@ -572,7 +599,8 @@ pub(crate) fn run(
     let fanout = Fanout::new(links);
     let room = Room::new(
         profile, headcount, recorder, fanout, budget, history, room_store,
-    );
+    )
+    .with_state(state_file, saved);
     let room_thread = std::thread::Builder::new()
         .name("room".into())
         .spawn(move || room.run(&report_rx, &stop_rx))

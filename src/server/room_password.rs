@@ -1,5 +1,7 @@
 //! The host's password options: where the room's password comes from (`--password-file`,
-//! `CHATROOM_PASSWORD`, `--password`), what it may be, and the warnings the host gives on start.
+//! `CHATROOM_PASSWORD`, `--password`), where the operator password comes from
+//! (`--op-password-file`, `CHATROOM_OP_PASSWORD`), what they may be, and the warnings the host
+//! gives on start.
 
 use crate::cli::HostArgs;
 use crate::password::{self, Password};
@@ -36,6 +38,50 @@ pub(crate) fn resolve(
     };
     check_for_room(&password, max_line)?;
     Ok((Some(password), warnings))
+}
+
+/// The variable the operator password itself may come from.
+pub(crate) const OP_ENV_VAR: &str = "CHATROOM_OP_PASSWORD";
+
+/// The operator password, if the options give one: `--op-password-file`, or the variable. An
+/// error when it is given both ways, or is one `/op PASSWORD` could not carry.
+pub(crate) fn resolve_op(args: &HostArgs, max_line: usize) -> Result<Option<Password>, String> {
+    let from_env = std::env::var(OP_ENV_VAR)
+        .ok()
+        .filter(|text| !text.is_empty());
+    let password = match (&args.op_password_file, from_env) {
+        (None, None) => return Ok(None),
+        (Some(path), None) => Password::from_file(path)?,
+        (None, Some(text)) => Password::new(&text, OP_ENV_VAR)?,
+        (Some(path), Some(_)) => {
+            return Err(format!(
+                "the operator password is given twice: --op-password-file {} and {OP_ENV_VAR}; \
+                 give it one way",
+                path.display()
+            ));
+        }
+    };
+    check_for_op(&password, max_line)?;
+    Ok(Some(password))
+}
+
+/// Operator passwords `/op PASSWORD` could not carry: the command's words are trimmed, and the
+/// line must fit within `--max-line`.
+fn check_for_op(password: &Password, max_line: usize) -> Result<(), String> {
+    let text = password.expose();
+    if text.trim() != text {
+        return Err(
+            "the operator password must not start or end with a space (/op PASSWORD trims them)"
+                .into(),
+        );
+    }
+    if !password.fits_in_line(max_line) {
+        return Err(format!(
+            "the operator password is too long for --max-line {max_line}: raise --max-line or \
+             shorten the password"
+        ));
+    }
+    Ok(())
 }
 
 /// Passwords the room could not take although they are fine passwords: someone on `nc` types
@@ -91,6 +137,16 @@ mod tests {
                 .unwrap_err()
                 .contains("--max-line 512")
         );
+    }
+
+    #[test]
+    fn operator_passwords_slash_op_could_not_carry_are_refused_at_start() {
+        let spaced = Password::new(" secret", "test").unwrap();
+        assert!(check_for_op(&spaced, 4096).unwrap_err().contains("space"));
+        let fine = Password::new("correct horse battery", "test").unwrap();
+        assert!(check_for_op(&fine, 4096).is_ok());
+        let long = Password::new(&"x".repeat(400), "test").unwrap();
+        assert!(check_for_op(&long, 512).unwrap_err().contains("--max-line"));
     }
 
     #[test]
