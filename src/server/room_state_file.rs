@@ -54,7 +54,15 @@ impl StateFile {
         let path = self.path();
         let file = match std::fs::File::open(&path) {
             Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(RoomState::default()),
+            // No file, or a data directory that cannot hold one (the first write says so).
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                return Ok(RoomState::default());
+            }
             Err(e) => {
                 return Err(format!(
                     "cannot read the room's state {}: {}",
@@ -167,6 +175,7 @@ mod tests {
         let blocker = dir.path().join("not-a-dir");
         std::fs::write(&blocker, "").unwrap();
         let mut file = StateFile::in_dir(&blocker);
+        assert_eq!(file.load().unwrap(), RoomState::default());
         let first = file.save(&state()).unwrap_err();
         assert!(first.unwrap().contains("kept in memory only"));
         assert_eq!(file.save(&state()), Err(None));

@@ -25,6 +25,8 @@
 //!   test time, and [`tls::Tap`], a relay recording what crosses the wire.
 //! - `relay`: [`relay::Relay`], a network between client and host that a test can break: cut
 //!   connections, hold back replies, point at a restarted host.
+//! - `moderation`: a room with operators and a data directory of the test's own, members who
+//!   become operators, and members connecting from other loopback addresses.
 //! - `store`: a stored room (`host --store`) in a test's own directory, and its SQLite file
 //!   read directly.
 //! - `files`: temporary directories, waiting for a line the host writes to a file, and the
@@ -40,6 +42,7 @@ pub mod files;
 pub mod host;
 pub mod join;
 pub mod json;
+pub mod moderation;
 #[cfg(unix)]
 pub mod nc;
 pub mod plain;
