@@ -29,6 +29,11 @@
 //!   `dedupe.rs`), routes, and hands each
 //!   turn to the fan-out (`fanout.rs`), which renders every broadcast once per dialect and sends
 //!   the same bytes to every shard: its work per event is O(shards), never O(members);
+//!   it also keeps order: operators, kicks, bans, mutes, the topic and who is away
+//!   (`room/moderation.rs`, over the state in `operators.rs`, `bans.rs`, `mutes.rs`, `away.rs`,
+//!   kept across restarts by `room_state_file.rs`);
+//! - the **console** thread (`console.rs`), when the host runs in a terminal, hands the commands
+//!   typed there to the room, which carries them out as the host's console;
 //! - the **activity** thread (`activity.rs`) prints the console and writes the transcript, fed
 //!   through a channel nobody waits on;
 //! - Ctrl-C (on ctrlc's own thread) presses the [`shutdown::Stopper`]: the acceptor stops, the
@@ -47,6 +52,7 @@ mod away;
 mod bans;
 pub mod budget;
 mod conn;
+mod console;
 mod dedupe;
 mod durable;
 mod fanout;
@@ -359,6 +365,9 @@ fn announce(bound: SocketAddr, config: &Summary) {
         say("    (they will be asked for the room's password)");
     }
     say("press Ctrl-C to close the room");
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        say("type /help here for the host's commands (/kick, /ban, /mute, /topic, /say, ...)");
+    }
 }
 
 /// The start-up lines about the certificate: which, and the fingerprint clients check.
@@ -597,10 +606,16 @@ pub(crate) fn run(
         None => (None, Vec::new(), None),
     };
     let fanout = Fanout::new(links);
+    // Commands typed at the host's console, when its standard input is a terminal.
+    let (console_link, console_warning) = console::start(config.max_line);
+    if let Some(text) = console_warning {
+        opening.record(activity::Activity::Warning { text });
+    }
     let room = Room::new(
         profile, headcount, recorder, fanout, budget, history, room_store,
     )
-    .with_state(state_file, saved);
+    .with_state(state_file, saved)
+    .with_console(console_link);
     let room_thread = std::thread::Builder::new()
         .name("room".into())
         .spawn(move || room.run(&report_rx, &stop_rx))

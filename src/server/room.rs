@@ -24,6 +24,7 @@ use super::away::Away;
 use super::bans::Bans;
 use super::budget::QueueBudget;
 use super::conn::ConnRef;
+use super::console::{ConsoleLink, ConsoleRequest};
 use super::dedupe::{Dedupe, Seen};
 use super::durable::Durable;
 use super::fanout::{Fanout, OrderKind, Rendered};
@@ -43,6 +44,10 @@ use crate::protocol::parse::{Refusal, Request};
 use crate::protocol::wire::{LeaveReason, Limits, MessageKey, MessageKind, TopicInfo, VERSION};
 use crate::protocol::{ErrorCode, Event, Id, Mode, Timestamp, plain};
 use crate::store::{Commit, Found, Job};
+
+/// Whom the room's messages typed at the host's console are from: a reserved nickname (see
+/// `nick.rs`), so no member can pass for the host.
+const CONSOLE_NICK: &str = "host";
 
 /// Report batches the room takes in one turn before it sends the turn out: enough to gather a
 /// busy moment into few dispatches, few enough that nobody waits long for the first of them.
@@ -185,6 +190,8 @@ pub(crate) struct Room {
     /// Where the bans and the topic are kept across restarts, when the host has a data
     /// directory.
     state_file: Option<StateFile>,
+    /// The host's console, when it runs in a terminal (see `console.rs`).
+    console: Option<ConsoleLink>,
 }
 
 impl Room {
@@ -211,6 +218,7 @@ impl Room {
             away: Away::default(),
             topic: None,
             state_file: None,
+            console: None,
             profile,
             headcount,
             members: HashMap::new(),
@@ -237,6 +245,12 @@ impl Room {
         self
     }
 
+    /// The room takes commands from the host's console over `link`.
+    pub(crate) fn with_console(mut self, link: Option<ConsoleLink>) -> Self {
+        self.console = link;
+        self
+    }
+
     /// Runs the room until `stop` is pressed (or every shard has gone), then closes it. Returns
     /// why the room closed early, when its store failed.
     pub(crate) fn run(
@@ -249,6 +263,10 @@ impl Room {
             None => (crossbeam_channel::never(), crossbeam_channel::never()),
         };
         let paused = crossbeam_channel::never();
+        let console = match &self.console {
+            Some(link) => link.requests.clone(),
+            None => crossbeam_channel::never(),
+        };
         loop {
             let timer = match self.presence.as_ref() {
                 Some(presence) => crossbeam_channel::at(presence.due),
@@ -280,6 +298,13 @@ impl Room {
                 recv(found) -> answer => {
                     if let Ok(answer) = answer {
                         self.answer(answer);
+                    }
+                    false
+                },
+                recv(console) -> request => {
+                    if let Ok(request) = request {
+                        self.console_request(request);
+                        self.headcount.store(self.members.len(), Ordering::Relaxed);
                     }
                     false
                 },
@@ -686,6 +711,41 @@ impl Room {
             | Request::Topic(_)
             | Request::Away(_)
             | Request::Back => self.moderate(moderation::Actor::Member(conn), id, request),
+        }
+    }
+
+    /// Carries out a request typed at the host's console, and answers it there.
+    fn console_request(&mut self, request: ConsoleRequest) {
+        match request {
+            ConsoleRequest::Moderate(request) => {
+                self.moderate(moderation::Actor::Console, None, request);
+            }
+            ConsoleRequest::List => {
+                let users = plain::render(&self.users_event(None));
+                self.console_answer(Some(users));
+            }
+            ConsoleRequest::Say(text) => {
+                let event = Event::Message {
+                    seq: self.next_seq(),
+                    ts: Timestamp::now(),
+                    from: CONSOLE_NICK.to_string(),
+                    kind: MessageKind::Say,
+                    to: None,
+                    text,
+                    history: false,
+                };
+                self.history.remember(&event);
+                self.publish(event, None);
+                self.console_answer(None);
+            }
+        }
+    }
+
+    /// The answer to the console's request (`None`: carried out, as the room's announcement
+    /// shows). Never waits: a console that does not read its answers misses them.
+    fn console_answer(&mut self, answer: Option<String>) {
+        if let Some(console) = &self.console {
+            let _ = console.answers.try_send(answer);
         }
     }
 

@@ -32,8 +32,15 @@ pub(crate) enum Actor {
     /// A member of the room, on this connection.
     Member(ConnRef),
     /// The host's own console: always an operator, never a member.
-    #[allow(dead_code)]
     Console,
+}
+
+/// What the console hears if it asks to be away: it is not a member.
+fn console_is_never_away() -> Refusal {
+    Refusal::new(
+        ErrorCode::NotAllowed,
+        "the host's console is not a member: it is never away",
+    )
 }
 
 /// Who asks, with what the room knows about them, and the request's id to echo.
@@ -142,7 +149,7 @@ impl Room {
                 };
                 self.refuse(*conn, acting.mode, refusal);
             }
-            Actor::Console => self.tell_console(format!("error: {}", refusal.message)),
+            Actor::Console => self.console_answer(Some(format!("error: {}", refusal.message))),
         }
     }
 
@@ -150,22 +157,16 @@ impl Room {
     fn reply(&mut self, acting: &Acting, event: &Event) {
         match &acting.actor {
             Actor::Member(conn) => self.fanout.send(*conn, acting.mode, event),
-            Actor::Console => self.tell_console(plain::render(event).trim_end().to_string()),
+            Actor::Console => self.console_answer(Some(plain::render(event))),
         }
     }
 
-    /// A line for the host's console (and transcript).
-    fn tell_console(&mut self, text: String) {
-        self.recorder.record(Activity::Note {
-            text: text.trim_start_matches("*** ").to_string(),
-            console: true,
-        });
-    }
-
-    /// The acknowledgement of a request that was carried out (JSON members with an id).
+    /// The acknowledgement of a request that was carried out (JSON members with an id; the
+    /// console, which waits for an answer to each request).
     fn done(&mut self, acting: &Acting) {
-        if let Actor::Member(conn) = acting.actor {
-            self.ack(conn, acting.mode, acting.id.clone(), None);
+        match acting.actor {
+            Actor::Member(conn) => self.ack(conn, acting.mode, acting.id.clone(), None),
+            Actor::Console => self.console_answer(None),
         }
     }
 
@@ -192,10 +193,11 @@ impl Room {
         let (password, nick) = match arg {
             OpArg::Password(password) => (Some(password), None),
             OpArg::Nick(nick) => (None, Some(nick)),
-            // A member's nickname names the member; anything else is the password.
+            // A member's nickname names the member; anything else is the password (the
+            // console, which needs none, always names a member).
             OpArg::Word(word) => match self.names.owner(word.expose()) {
-                Some(_) => (None, Some(word.expose().to_string())),
-                None => (Some(word), None),
+                None if acting.serial.is_some() => (Some(word), None),
+                _ => (None, Some(word.expose().to_string())),
             },
         };
         if let Some(nick) = nick {
@@ -204,7 +206,10 @@ impl Room {
         let (Some(password), Some(serial), Some(address)) =
             (password, acting.serial, acting.address)
         else {
-            let refusal = Refusal::new(ErrorCode::NotAllowed, "the host's console is an operator");
+            let refusal = Refusal::new(
+                ErrorCode::NotAllowed,
+                "the host's console is an operator already",
+            );
             return self.deny(&acting, refusal);
         };
         if self.operators.is_operator(serial) {
@@ -230,7 +235,10 @@ impl Room {
                 locked_out,
             } => {
                 if locked_out {
-                    self.tell_console(operators::lockout_note(address));
+                    self.recorder.record(Activity::Note {
+                        text: operators::lockout_note(address),
+                        console: true,
+                    });
                 }
                 self.deny(&acting, refusal);
             }
@@ -325,7 +333,7 @@ impl Room {
             BanTarget::Nick(nick) => match self.target(&nick) {
                 Ok(target) => match self.members.get(&target.serial) {
                     Some(member) => bans::member_net(member.ip),
-                    None => return,
+                    None => return self.done(&acting),
                 },
                 Err(refusal) => return self.deny(&acting, refusal),
             },
@@ -485,6 +493,12 @@ impl Room {
         if !self.profile.open_topic && !self.allowed(&acting, "set the topic") {
             return;
         }
+        // A muted member says nothing to the room, a topic included.
+        if let Some(serial) = acting.serial
+            && let Err(refusal) = self.mutes.check(serial, Timestamp::now())
+        {
+            return self.deny(&acting, refusal);
+        }
         let now = Timestamp::now();
         self.topic = (!text.is_empty()).then(|| TopicInfo {
             text: text.clone(),
@@ -507,7 +521,7 @@ impl Room {
         let (Actor::Member(conn), Some(serial), Some(nick)) =
             (&acting.actor, acting.serial, acting.by.clone())
         else {
-            return;
+            return self.deny(&acting, console_is_never_away());
         };
         let conn = *conn;
         self.away.set(serial, message.clone());
@@ -529,7 +543,7 @@ impl Room {
         let (Actor::Member(conn), Some(serial), Some(nick)) =
             (&acting.actor, acting.serial, acting.by.clone())
         else {
-            return;
+            return self.deny(&acting, console_is_never_away());
         };
         let conn = *conn;
         self.away.clear(serial);
