@@ -14,7 +14,7 @@ use serde_json::json;
 use harness::moderation::{
     OP_PASSWORD, data_dir, json_from, json_operator, moderated_host, plain_from,
 };
-use harness::{Conn, Host, PlainClient, parse_event, password_file, temp_dir};
+use harness::{Conn, Host, Nc, PlainClient, parse_event, password_file, temp_dir};
 
 /// Says hello as `nick` from `from` and returns every line until the host closes the
 /// connection (a banned address's refusal).
@@ -253,4 +253,46 @@ fn the_ban_list_is_bounded_and_a_host_that_cannot_keep_it_says_so_once() {
         "{console}"
     );
     assert!(console.contains("kept in memory only"), "{console}");
+}
+
+#[test]
+fn a_mute_is_held_for_the_address_across_a_new_nickname() {
+    let dir = temp_dir();
+    let host = moderated_host(dir.path(), &[]);
+    let mut ana = json_operator(&host, "ana");
+    let eve = json_from(&host, "127.0.0.8", "eve");
+    ana.send(json!({"type": "mute", "nick": "eve", "id": 1}));
+    ana.expect_event_where("ack", |e| e["id"] == 1);
+    eve.disconnect();
+    let mut eve = json_from(&host, "127.0.0.8", "notEve");
+    eve.send(json!({"type": "say", "text": "it's someone else", "id": 2}));
+    assert_eq!(eve.expect_event("error")["code"], "muted");
+    // Members from other addresses speak freely.
+    let mut bob = plain_from(&host, "127.0.0.9", "bob");
+    bob.say("I can talk");
+    ana.expect_message("bob", "say", "I can talk");
+    // Unmuted: for the address too.
+    ana.send(json!({"type": "unmute", "nick": "notEve", "id": 3}));
+    ana.expect_event_where("ack", |e| e["id"] == 3);
+    eve.send(json!({"type": "say", "text": "thanks", "id": 4}));
+    eve.expect_event_where("ack", |e| e["id"] == 4);
+}
+
+#[test]
+fn a_banned_nc_user_reads_why_and_nc_ends() {
+    let dir = temp_dir();
+    let host = moderated_host(dir.path(), &[]);
+    let mut ana = json_operator(&host, "ana");
+    ana.send(json!({"type": "ban", "target": "127.0.0.10", "reason": "spam", "id": 1}));
+    ana.expect_event_where("ack", |e| e["id"] == 1);
+    let port = host.port().to_string();
+    let mut nc = Nc::start(&["-s", "127.0.0.10", "127.0.0.1", &port]);
+    nc.expect("the greeting", |l| {
+        l.starts_with("chatroom: welcome to lobby.")
+    });
+    nc.type_line("eve");
+    nc.expect("the refusal", |l| {
+        l == "error: your address is banned from this room until an operator lifts the ban (spam)"
+    });
+    nc.ends_by_itself();
 }
