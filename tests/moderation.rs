@@ -7,7 +7,7 @@ mod harness;
 use serde_json::json;
 
 use harness::moderation::{OP_PASSWORD, json_operator, moderated_host};
-use harness::{Host, JsonClient, PlainClient, temp_dir, wait_for_file_line};
+use harness::{Host, JsonClient, PlainClient, password_file, temp_dir, wait_for_file_line};
 
 #[test]
 fn the_op_password_makes_an_operator_whom_everyone_sees_marked() {
@@ -375,4 +375,45 @@ fn away_members_answer_a_private_message_once_and_speaking_brings_them_back() {
     bob.expect("*** you are away");
     bob.say("/back");
     bob.expect("*** you are back");
+}
+
+#[test]
+fn the_op_password_comes_from_the_variable_once_and_the_host_warns_without_tls() {
+    // From the variable: it works, and the host warns it crosses the network in clear text.
+    let dir = temp_dir();
+    let data = dir.path().join("data");
+    let args = ["--data-dir", data.to_str().unwrap()];
+    let mut cmd = Host::command(&args);
+    cmd.env("CHATROOM_OP_PASSWORD", "from the environment");
+    let host = Host::launch(cmd, &args);
+    host.wait_for_console("the clear text warning", |l| {
+        l.contains("the operator password crosses the network in clear text")
+    });
+    let mut ana = JsonClient::join(&host, "ana");
+    ana.send(json!({"type": "op", "password": "from the environment", "id": 1}));
+    ana.expect_event_where("ack", |e| e["id"] == 1);
+    let console = host.stop();
+    assert!(!console.contains("from the environment"), "{console}");
+
+    // Given twice, or with a space /op would trim: the host does not start, and says why.
+    let file = password_file(dir.path(), "op", OP_PASSWORD);
+    let output = Host::command(&["--op-password-file", &file])
+        .env("CHATROOM_OP_PASSWORD", OP_PASSWORD)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("given twice"), "{stderr}");
+    assert!(!stderr.contains(OP_PASSWORD), "{stderr}");
+    let spaced = password_file(dir.path(), "spaced", " padded");
+    let output = Host::command(&["--op-password-file", &spaced])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("must not start or end with a space"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }

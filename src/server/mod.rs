@@ -162,7 +162,18 @@ impl Config {
         let (password, mut warnings) =
             room_password::resolve(args, args.max_line as usize).map_err(Error::failure)?;
         if password.is_some() {
-            warnings.extend(room_password::cleartext_warning(args.uses_tls()));
+            warnings.extend(room_password::cleartext_warning(
+                "the room's password",
+                args.uses_tls(),
+            ));
+        }
+        let op_password =
+            room_password::resolve_op(args, args.max_line as usize).map_err(Error::failure)?;
+        if op_password.is_some() {
+            warnings.extend(room_password::cleartext_warning(
+                "the operator password",
+                args.uses_tls(),
+            ));
         }
         Ok(Config {
             room,
@@ -190,8 +201,7 @@ impl Config {
             tls: host_tls(args)?,
             history: args.history as usize,
             store: store_options(args)?,
-            op_password: room_password::resolve_op(args, args.max_line as usize)
-                .map_err(Error::failure)?,
+            op_password,
             open_topic: args.opens_topic(),
             data_dir: args.data_dir.clone().or_else(crate::cli::default_data_dir),
         })

@@ -112,13 +112,15 @@ fn on_command_line_warning() -> String {
     )
 }
 
-/// The warning for a room with a password served without TLS, where the password crosses the
-/// network in clear text; `None` with TLS on.
-pub(crate) fn cleartext_warning(tls: bool) -> Option<String> {
+/// The warning for a room with a password (`which`: "the room's password", "the operator
+/// password") served without TLS, where it crosses the network in clear text; `None` with TLS
+/// on.
+pub(crate) fn cleartext_warning(which: &str, tls: bool) -> Option<String> {
     (!tls).then(|| {
-        "the room's password crosses the network in clear text: anyone who can watch the \
-         network can read it (serve the room with TLS to protect it)"
-            .to_string()
+        format!(
+            "{which} crosses the network in clear text: anyone who can watch the network can \
+             read it (serve the room with TLS to protect it)"
+        )
     })
 }
 
@@ -151,8 +153,17 @@ mod tests {
 
     #[test]
     fn the_cleartext_warning_is_only_for_rooms_without_tls() {
-        assert!(cleartext_warning(false).unwrap().contains("clear text"));
-        assert_eq!(cleartext_warning(true), None);
+        assert_eq!(
+            cleartext_warning("the room's password", false).unwrap(),
+            "the room's password crosses the network in clear text: anyone who can watch the \
+             network can read it (serve the room with TLS to protect it)"
+        );
+        assert!(
+            cleartext_warning("the operator password", false)
+                .unwrap()
+                .starts_with("the operator password crosses")
+        );
+        assert_eq!(cleartext_warning("the room's password", true), None);
     }
 
     #[test]
