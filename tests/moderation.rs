@@ -417,3 +417,25 @@ fn the_op_password_comes_from_the_variable_once_and_the_host_warns_without_tls()
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn a_damaged_state_file_stops_the_host_saying_which_and_what_to_do() {
+    let dir = temp_dir();
+    let data = harness::moderation::data_dir(dir.path());
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(
+        data.join("room-state.json"),
+        "{\"bans\": [{\"net\": \"nope\"}]}",
+    )
+    .unwrap();
+    let output = Host::command(&["--data-dir", data.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("room-state.json") && stderr.contains("fix it or move it away"),
+        "{stderr}"
+    );
+}

@@ -832,6 +832,63 @@ mod tests {
     }
 
     #[test]
+    fn moderation_events_read_as_the_protocol_documents_them() {
+        let ts = "2026-12-07T14:00:00.000Z";
+        // Every line as the README (and the moderation spec) spells it: parsed, then written
+        // back byte for byte.
+        for line in [
+            format!(r#"{{"type":"op","seq":20,"ts":"{ts}","nick":"ana","by":"bob"}}"#),
+            format!(r#"{{"type":"deop","seq":21,"ts":"{ts}","nick":"ana"}}"#),
+            format!(
+                r#"{{"type":"kick","seq":22,"ts":"{ts}","nick":"eve","by":"ana","reason":"spam"}}"#
+            ),
+            format!(
+                r#"{{"type":"ban","seq":23,"ts":"{ts}","target":"10.0.0.7","nicks":["eve"],"by":"ana","until":"2026-12-07T15:00:00.000Z","reason":"spam"}}"#
+            ),
+            format!(r#"{{"type":"unban","seq":24,"ts":"{ts}","target":"10.0.0.7","by":"ana"}}"#),
+            format!(
+                r#"{{"type":"bans","bans":[{{"target":"10.0.0.7","ts":"{ts}","by":"ana","until":"{ts}","reason":"spam"}}],"id":5}}"#
+            ),
+            format!(
+                r#"{{"type":"mute","seq":25,"ts":"{ts}","nick":"eve","by":"ana","until":"{ts}"}}"#
+            ),
+            format!(r#"{{"type":"unmute","seq":26,"ts":"{ts}","nick":"eve","by":"ana"}}"#),
+            format!(r#"{{"type":"topic","seq":27,"ts":"{ts}","text":"release day","by":"ana"}}"#),
+            r#"{"type":"topic","text":"","id":3}"#.to_string(),
+            r#"{"type":"away","nick":"bob","message":"lunch"}"#.to_string(),
+            r#"{"type":"back","nick":"bob"}"#.to_string(),
+            r#"{"type":"users","users":["ana","bob"],"operators":["ana"],"away":["bob"]}"#
+                .to_string(),
+        ] {
+            let event: Event = serde_json::from_str(&line).unwrap();
+            assert_ne!(event, Event::Unknown, "{line}");
+            assert_eq!(event.to_json_line().trim_end(), line);
+        }
+        let welcome = format!(
+            r#"{{"type":"welcome","v":1,"nick":"ana","room":"lobby","motd":null,"users":["ana"],"count":1,"limits":{{"max_line":4096,"rate":20,"burst":50,"max_clients":100}},"topic":{{"text":"release day","by":"bob","ts":"{ts}"}},"operators":["ana"]}}"#
+        );
+        let event: Event = serde_json::from_str(&welcome).unwrap();
+        assert_eq!(event.to_json_line().trim_end(), welcome);
+        // An older welcome, without them, still reads.
+        let old = r#"{"type":"welcome","v":1,"nick":"a","room":"r","motd":null,"users":[],"count":1,"limits":{"max_line":1,"rate":1,"burst":1,"max_clients":1}}"#;
+        assert!(matches!(
+            serde_json::from_str::<Event>(old).unwrap(),
+            Event::Welcome { topic: None, .. }
+        ));
+        for code in [
+            "not_operator",
+            "bad_op_password",
+            "muted",
+            "banned",
+            "too_many_bans",
+            "not_allowed",
+        ] {
+            let code: ErrorCode = serde_json::from_value(serde_json::json!(code)).unwrap();
+            assert_ne!(code, ErrorCode::Other);
+        }
+    }
+
+    #[test]
     fn requests_omit_absent_ids() {
         let req = ClientRequest::List { id: None };
         assert_eq!(req.to_json_line(), "{\"type\":\"list\"}\n");
