@@ -268,8 +268,13 @@ impl Room {
             None => crossbeam_channel::never(),
         };
         loop {
-            let timer = match self.presence.as_ref() {
-                Some(presence) => crossbeam_channel::at(presence.due),
+            // The next presence summary, or the next write of the bans and topic.
+            let due = [
+                self.presence.as_ref().map(|presence| presence.due),
+                self.state_file.as_ref().and_then(StateFile::due),
+            ];
+            let timer = match due.into_iter().flatten().min() {
+                Some(due) => crossbeam_channel::at(due),
                 None => crossbeam_channel::never(),
             };
             // A store far behind: requests wait in the shards (and TCP) until it catches up.
@@ -321,6 +326,7 @@ impl Room {
             {
                 self.announce_presence();
             }
+            self.write_state_if_due(false);
             if stopping {
                 return self.close_stored(None);
             }
@@ -931,6 +937,7 @@ impl Room {
     /// Tells every member the room is closing (and why); the dispatch that follows closes every
     /// connection.
     fn close(&mut self, reason: &str) {
+        self.write_state_if_due(true);
         let quit = Event::Quit {
             reason: reason.into(),
         };

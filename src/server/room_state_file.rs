@@ -1,14 +1,18 @@
 //! The room's state that outlives the host: its bans and its topic, in
 //! `DATA_DIR/room-state.json`.
 //!
-//! Read once at start (bans that have ended are dropped by `bans.rs`), written whole after each
+//! Read once at start (bans that have ended are dropped by `bans.rs`), written whole after a
 //! change, through a temporary file renamed into place (mode 0600 on Unix, like the host's TLS
 //! key), so a crash leaves the old file or the new one, never half of one. The file is small (at
-//! most 1,024 bans), and changes come from operators, so writing it from the room's thread costs
-//! nothing worth a thread of its own. A host that cannot write it warns once and keeps the state
-//! in memory.
+//! most 1,024 bans) and written from the room's thread, at most once per [`WRITE_GAP`]: a change
+//! after a quiet moment is written at once, and changes that follow it closely are written
+//! together when the gap is over (or when the room closes). So no flood of changes (a room whose
+//! topic anyone may set, `--open-topic`, gets one from any member) makes the room's thread write
+//! and sync a file for each. A host that cannot write it warns once and keeps the state in
+//! memory.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +25,9 @@ pub(crate) const FILE_NAME: &str = "room-state.json";
 /// The longest file read: far more than 1,024 bans and a topic take.
 const MAX_BYTES: u64 = 4 * 1024 * 1024;
 
+/// The least time between two writes.
+pub(crate) const WRITE_GAP: Duration = Duration::from_secs(1);
+
 /// What the file holds.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct RoomState {
@@ -30,10 +37,15 @@ pub(crate) struct RoomState {
     pub(crate) topic: Option<TopicInfo>,
 }
 
-/// The state file of a data directory, and whether writing it has failed yet.
+/// The state file of a data directory, whether writing it has failed yet, and when it is to be
+/// written next.
 pub(crate) struct StateFile {
     dir: PathBuf,
     warned: bool,
+    /// When it was last written.
+    last_write: Option<Instant>,
+    /// A change waits to be written then.
+    due: Option<Instant>,
 }
 
 impl StateFile {
@@ -41,7 +53,26 @@ impl StateFile {
         StateFile {
             dir: dir.to_path_buf(),
             warned: false,
+            last_write: None,
+            due: None,
         }
+    }
+
+    /// The state changed: true when it is to be written now; otherwise it is written at
+    /// [`StateFile::due`].
+    pub(crate) fn changed(&mut self, now: Instant) -> bool {
+        match self.last_write {
+            Some(last) if now < last + WRITE_GAP => {
+                self.due.get_or_insert(last + WRITE_GAP);
+                false
+            }
+            _ => true,
+        }
+    }
+
+    /// When a change waits to be written, if one does.
+    pub(crate) fn due(&self) -> Option<Instant> {
+        self.due
     }
 
     pub(crate) fn path(&self) -> PathBuf {
@@ -96,9 +127,11 @@ impl StateFile {
         })
     }
 
-    /// Writes `state`; `Err(warning)` the first time it fails (later failures are quiet: the
-    /// operator has been told the state lives in memory only).
-    pub(crate) fn save(&mut self, state: &RoomState) -> Result<(), Option<String>> {
+    /// Writes `state` (at `now`); `Err(warning)` the first time it fails (later failures are
+    /// quiet: the operator has been told the state lives in memory only).
+    pub(crate) fn save(&mut self, state: &RoomState, now: Instant) -> Result<(), Option<String>> {
+        self.last_write = Some(now);
+        self.due = None;
         let bytes = serde_json::to_vec_pretty(state).map_err(|e| Some(e.to_string()))?;
         let written = crate::tls::self_signed::create_private_dir(&self.dir)
             .and_then(|()| crate::tls::self_signed::write_atomically(&self.path(), &bytes, 0o600));
@@ -145,7 +178,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut file = StateFile::in_dir(&dir.path().join("data"));
         assert_eq!(file.load().unwrap(), RoomState::default(), "no file yet");
-        file.save(&state()).unwrap();
+        file.save(&state(), Instant::now()).unwrap();
         assert_eq!(file.load().unwrap(), state());
         let text = std::fs::read_to_string(file.path()).unwrap();
         assert!(text.contains("\"10.0.0.0/24\""), "{text}");
@@ -155,6 +188,26 @@ mod tests {
             let mode = std::fs::metadata(file.path()).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn writes_are_a_gap_apart_and_changes_in_between_wait_for_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut file = StateFile::in_dir(dir.path());
+        let t0 = Instant::now();
+        assert!(file.changed(t0), "the first change is written at once");
+        file.save(&state(), t0).unwrap();
+        assert_eq!(file.due(), None);
+        let soon = t0 + WRITE_GAP / 4;
+        assert!(!file.changed(soon));
+        assert!(!file.changed(soon + WRITE_GAP / 4));
+        assert_eq!(file.due(), Some(t0 + WRITE_GAP), "one write for both");
+        file.save(&state(), t0 + WRITE_GAP).unwrap();
+        assert_eq!(file.due(), None);
+        assert!(
+            file.changed(t0 + WRITE_GAP * 3),
+            "after a quiet moment, at once"
+        );
     }
 
     #[test]
@@ -176,8 +229,8 @@ mod tests {
         std::fs::write(&blocker, "").unwrap();
         let mut file = StateFile::in_dir(&blocker);
         assert_eq!(file.load().unwrap(), RoomState::default());
-        let first = file.save(&state()).unwrap_err();
+        let first = file.save(&state(), Instant::now()).unwrap_err();
         assert!(first.unwrap().contains("kept in memory only"));
-        assert_eq!(file.save(&state()), Err(None));
+        assert_eq!(file.save(&state(), Instant::now()), Err(None));
     }
 }

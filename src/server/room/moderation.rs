@@ -605,9 +605,31 @@ impl Room {
         self.mutes.left(serial);
     }
 
-    /// Writes the bans and the topic to the state file, if the room has one; the first failure
-    /// is a warning.
+    /// The bans or the topic changed: writes them to the state file, if the room has one, now or
+    /// once the gap between writes is over (see `room_state_file.rs`).
     fn save_state(&mut self) {
+        let now = Instant::now();
+        if self
+            .state_file
+            .as_mut()
+            .is_some_and(|file| file.changed(now))
+        {
+            self.write_state(now);
+        }
+    }
+
+    /// Writes a change that waited for the gap between writes, once it is over (or at once,
+    /// when the room is `closing`).
+    pub(super) fn write_state_if_due(&mut self, closing: bool) {
+        let now = Instant::now();
+        let due = self.state_file.as_ref().and_then(|file| file.due());
+        if due.is_some_and(|due| closing || due <= now) {
+            self.write_state(now);
+        }
+    }
+
+    /// Writes the bans and the topic; the first failure is a warning.
+    fn write_state(&mut self, now: Instant) {
         let Some(file) = &mut self.state_file else {
             return;
         };
@@ -615,7 +637,7 @@ impl Room {
             bans: self.bans.current(Timestamp::now()).to_vec(),
             topic: self.topic.clone(),
         };
-        if let Err(Some(warning)) = file.save(&state) {
+        if let Err(Some(warning)) = file.save(&state, now) {
             self.recorder.record(Activity::Warning { text: warning });
         }
     }
