@@ -439,3 +439,26 @@ fn a_damaged_state_file_stops_the_host_saying_which_and_what_to_do() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_operator_who_kicks_or_mutes_themselves_is_served_like_anyone() {
+    let dir = temp_dir();
+    let host = moderated_host(dir.path(), &[]);
+    let mut bob = PlainClient::join(&host, "bob");
+    let mut ana = json_operator(&host, "ana");
+    ana.send(json!({"type": "mute", "nick": "ana", "id": 1}));
+    ana.expect_event_where("ack", |e| e["id"] == 1);
+    ana.say("muted myself?");
+    assert_eq!(ana.expect_event("error")["code"], "muted");
+    ana.send(json!({"type": "kick", "nick": "ana", "reason": "oops", "id": 2}));
+    let last = ana.expect_closed();
+    assert!(
+        last.iter().any(|l| l.contains("\"type\":\"kick\"")),
+        "{last:?}"
+    );
+    bob.expect("*** ana was kicked by ana (oops)");
+    // The room goes on.
+    let mut carol = JsonClient::join(&host, "carol");
+    bob.say("still here");
+    carol.expect_message("bob", "say", "still here");
+}
