@@ -322,7 +322,7 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__host)
-            opts="-p -q -h -V --bind --port --max-clients --name --motd --log-file --log-format --quiet --max-line --rate-limit --burst --handshake-timeout --quiet-above --history --outbox --max-queued --max-per-ip --keepalive --password-file --password --threads --tls --no-tls --tls-cert --tls-key --data-dir --store --no-store --retain-messages --retain-days --config --no-config --help --version"
+            opts="-p -q -h -V --bind --port --max-clients --name --motd --log-file --log-format --quiet --max-line --rate-limit --burst --handshake-timeout --quiet-above --history --outbox --max-queued --max-per-ip --keepalive --password-file --password --op-password-file --open-topic --no-open-topic --threads --tls --no-tls --tls-cert --tls-key --data-dir --store --no-store --retain-messages --retain-days --config --no-config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -409,6 +409,21 @@ _chatroom() {
                     ;;
                 --password)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --op-password-file)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
                     return 0
                     ;;
                 --threads)

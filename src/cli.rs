@@ -269,6 +269,20 @@ pub struct HostArgs {
     )]
     pub password: Option<String>,
 
+    /// Let members become operators with `/op PASSWORD`, the operator password read from the
+    /// first line of this file (or from CHATROOM_OP_PASSWORD). Operators kick, ban, mute and set
+    /// the topic; whoever runs the host in a terminal always can, from its console.
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub op_password_file: Option<PathBuf>,
+
+    /// Let everyone in the room set its topic with /topic, not only operators.
+    #[arg(long, overrides_with = "no_open_topic")]
+    pub open_topic: bool,
+
+    /// Only operators set the topic, even if the config file says `open-topic = true`.
+    #[arg(long)]
+    pub no_open_topic: bool,
+
     /// Threads that serve connections (I/O shards), besides the room's own thread
     /// [default: one per CPU].
     #[arg(long, value_name = "N", env = "CHATROOM_THREADS",
@@ -297,8 +311,9 @@ pub struct HostArgs {
     pub tls_key: Option<PathBuf>,
 
     /// Where the host keeps its state: its TLS certificate (DIR/tls/cert.pem and key.pem, made
-    /// on the first start with --tls) and, with --store, the room's messages
-    /// (DIR/room.sqlite3) [default: chatroom in the user's data directory].
+    /// on the first start with --tls), the room's bans and topic (DIR/room-state.json) and,
+    /// with --store, the room's messages (DIR/room.sqlite3) [default: chatroom in the user's
+    /// data directory].
     #[arg(long, value_name = "DIR", env = "CHATROOM_DATA_DIR", value_hint = ValueHint::DirPath)]
     pub data_dir: Option<PathBuf>,
 
@@ -326,6 +341,11 @@ impl HostArgs {
     /// Whether the host serves TLS: --tls or a certificate, unless --no-tls.
     pub fn uses_tls(&self) -> bool {
         !self.no_tls && (self.tls || self.tls_cert.is_some())
+    }
+
+    /// Whether anyone may set the topic: --open-topic, unless --no-open-topic.
+    pub fn opens_topic(&self) -> bool {
+        self.open_topic && !self.no_open_topic
     }
 
     /// Whether the room keeps its messages on disk: --store, unless --no-store.

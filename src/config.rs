@@ -66,6 +66,8 @@ pub const HOST_KEYS: &[&str] = &[
     "log-file",
     "log-format",
     "password-file",
+    "op-password-file",
+    "open-topic",
     "tls",
     "tls-cert",
     "tls-key",
@@ -209,6 +211,8 @@ fn setting(
         ("tls", _) => return Err("`tls` must be true or false".into()),
         ("store", DeValue::Boolean(on)) => ("store".to_string(), on.to_string()),
         ("store", _) => return Err("`store` must be true or false".into()),
+        ("open-topic", DeValue::Boolean(on)) => ("open_topic".to_string(), on.to_string()),
+        ("open-topic", _) => return Err("`open-topic` must be true or false".into()),
         (_, DeValue::String(text)) => (name.replace('-', "_"), text.to_string()),
         (_, DeValue::Integer(int)) => match i128::from_str_radix(int.as_str(), int.radix()) {
             Ok(number) => (name.replace('-', "_"), number.to_string()),
@@ -476,7 +480,7 @@ log-format = "json"
         let keys = CLIENT_KEYS.iter().map(|k| ("join", *k));
         for (command, key) in keys.chain(HOST_KEYS.iter().map(|k| ("host", *k))) {
             let value = match key {
-                "timestamps" | "tls" | "store" => "true",
+                "timestamps" | "tls" | "store" | "open-topic" => "true",
                 "bind" => "\"127.0.0.1\"",
                 "color" => "\"auto\"",
                 "log-format" => "\"text\"",

@@ -96,8 +96,12 @@ fn event() -> impl Strategy<Value = Event> {
             message,
             id,
         }),
-        (id(), prop::collection::vec("[a-z]{1,8}", 0..5))
-            .prop_map(|(id, users)| Event::Users { users, id }),
+        (id(), prop::collection::vec("[a-z]{1,8}", 0..5)).prop_map(|(id, users)| Event::Users {
+            users,
+            id,
+            operators: Vec::new(),
+            away: Vec::new(),
+        }),
         id().prop_map(|id| Event::Pong { id }),
         any::<String>().prop_map(|reason| Event::Quit { reason }),
         Just(Event::Ping),

@@ -302,6 +302,7 @@ pub fn to_wire(request: Request, id: Id, key: Option<MessageKey>) -> Option<Clie
         Request::Pong => ClientRequest::Pong,
         Request::Quit => ClientRequest::Quit { id },
         Request::Help => return None,
+        moderation => return crate::protocol::moderation::client_request(moderation, id),
     })
 }
 

@@ -725,6 +725,8 @@ mod tests {
         let users = Event::Users {
             users: vec!["ana".into(), "bob".into()],
             id: None,
+            operators: Vec::new(),
+            away: Vec::new(),
         };
         assert_eq!(text(&users, PLAIN), "*** 2 here: ana, bob");
         assert!(

@@ -191,6 +191,8 @@ mod tests {
         roster.apply(&Event::Users {
             users: vec!["anna".into(), "rob".into(), "dan".into()],
             id: None,
+            operators: Vec::new(),
+            away: Vec::new(),
         });
         assert_eq!(roster.others().collect::<Vec<_>>(), ["rob", "dan"]);
         assert_eq!(roster.spelled("ROB"), "rob");

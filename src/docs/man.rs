@@ -367,6 +367,11 @@ const ENVIRONMENT: &[(&str, &str)] = &[
          --password-file). It crosses the network in clear text unless the room uses TLS.",
     ),
     (
+        "CHATROOM_OP_PASSWORD",
+        "The operator password of chatroom host (as --op-password-file): members who give it with \
+         /op PASSWORD become operators of the room.",
+    ),
+    (
         "CHATROOM_THREADS",
         "The default for chatroom host --threads: how many threads serve connections.",
     ),

@@ -3,10 +3,13 @@
 //! - [`wire`]: the JSON-lines types both sides share (events, requests, ids, timestamps).
 //! - [`parse`]: the host's side of reading a line: first-line mode detection, plain commands,
 //!   lenient JSON parsing into sanitized [`parse::Request`]s.
+//! - [`moderation`]: the parts of moderation requests that need reading (durations, ban targets,
+//!   reasons and topics).
 //! - [`plain`]: how events read in plain mode, for people on `nc`.
 //!
 //! The README's "Wire protocol" section is the contract these modules implement.
 
+pub mod moderation;
 pub mod parse;
 pub mod plain;
 pub mod wire;

@@ -10,6 +10,7 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::moderation::{self, BanTarget, MAX_AWAY, MAX_REASON, MAX_TOPIC};
 use super::wire::{ErrorCode, Id, MessageKey, VERSION};
 use crate::password::Password;
 use crate::{nick, sanitize};
@@ -90,6 +91,51 @@ pub enum Request {
     /// Full-text search of the stored room (`/search TEXT`): the words as typed, for the room
     /// to turn into a query (see `store::search`).
     Search(String),
+    /// Become an operator, or make someone one (`/op WORD`).
+    Op(OpArg),
+    /// Take operator rights away (`/deop NICK`).
+    Deop(String),
+    /// Put a member out of the room (`/kick NICK [REASON]`).
+    Kick {
+        nick: String,
+        reason: Option<String>,
+    },
+    /// Ban an address or range (`/ban TARGET [DURATION] [REASON]`); without `duration`, until
+    /// lifted.
+    Ban {
+        target: BanTarget,
+        duration: Option<std::time::Duration>,
+        reason: Option<String>,
+    },
+    /// Lift a ban (`/unban TARGET`).
+    Unban(BanTarget),
+    /// List the bans (`/bans`).
+    Bans,
+    /// Let a member read but not speak (`/mute NICK [DURATION]`).
+    Mute {
+        nick: String,
+        duration: Option<std::time::Duration>,
+    },
+    /// Let a muted member speak again (`/unmute NICK`).
+    Unmute(String),
+    /// `None`: what is the topic? `Some("")`: clear it; otherwise set it (`/topic [TEXT]`).
+    Topic(Option<String>),
+    /// Mark oneself away, with a message or without (`/away [MESSAGE]`).
+    Away(Option<String>),
+    /// No longer away (`/back`).
+    Back,
+}
+
+/// What `op` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpArg {
+    /// The operator password (JSON `password`).
+    Password(Password),
+    /// A member to make an operator (JSON `nick`).
+    Nick(String),
+    /// A plain-mode `/op WORD`: the nickname of a member if one has it, else the password; the
+    /// room, which knows who is here, decides. Held as a password so that it never prints.
+    Word(Password),
 }
 
 /// A JSON request with the id to echo in the reply.
@@ -150,6 +196,14 @@ struct RawRequest {
     history: Option<bool>,
     /// In a hello: the last public seq the client saw, to be replayed what came after.
     since: Option<u64>,
+    /// In a ban or unban: a nickname, an address or a range.
+    target: Option<String>,
+    /// In a ban or mute: seconds.
+    duration: Option<u64>,
+    /// In a kick or ban.
+    reason: Option<String>,
+    /// In an away.
+    message: Option<String>,
 }
 
 /// Lines that end a plain-mode session: the commands and the classic tutorial sentinels.
@@ -303,6 +357,44 @@ pub fn parse_plain(line: &str) -> Result<Option<Request>, Refusal> {
             check_nick(rest)?;
             Request::Nick(rest.to_string())
         }
+        "op" => match rest {
+            "" => return Err(usage("/op PASSWORD (or /op NICK)")),
+            word => Request::Op(OpArg::Word(Password::attempt(word.to_string()))),
+        },
+        "deop" => Request::Deop(one_nick(rest, "/deop NICK")?),
+        "kick" => {
+            let (nick, reason) = split_word(rest);
+            Request::Kick {
+                nick: one_nick(nick, "/kick NICK [REASON]")?,
+                reason: moderation::free_text(reason, "reason", MAX_REASON)?,
+            }
+        }
+        "ban" => plain_ban(rest)?,
+        "unban" => match rest {
+            "" => return Err(usage("/unban ADDRESS|RANGE (as /bans lists it)")),
+            target => Request::Unban(BanTarget::parse(target)?),
+        },
+        "bans" => Request::Bans,
+        "mute" => {
+            let form = "/mute NICK [DURATION]";
+            let (nick, duration) = split_word(rest);
+            let duration = match duration {
+                "" => None,
+                word => Some(moderation::typed_duration(word).unwrap_or_else(|| Err(usage(form)))?),
+            };
+            Request::Mute {
+                nick: one_nick(nick, form)?,
+                duration,
+            }
+        }
+        "unmute" => Request::Unmute(one_nick(rest, "/unmute NICK")?),
+        "topic" => Request::Topic(match rest {
+            "" => None,
+            "-" => Some(String::new()),
+            text => moderation::free_text(text, "topic", MAX_TOPIC)?,
+        }),
+        "away" => Request::Away(moderation::free_text(rest, "away message", MAX_AWAY)?),
+        "back" => Request::Back,
         "msg" | "pm" => {
             let (to, text) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
             let text = text.trim_start();
@@ -326,6 +418,79 @@ pub fn parse_plain(line: &str) -> Result<Option<Request>, Refusal> {
         }
     };
     Ok(Some(request))
+}
+
+/// The first word of `rest` and what follows it (trimmed).
+fn split_word(rest: &str) -> (&str, &str) {
+    match rest.split_once(char::is_whitespace) {
+        Some((word, more)) => (word, more.trim()),
+        None => (rest, ""),
+    }
+}
+
+/// A command's one nickname: present, alone, and valid.
+fn one_nick(rest: &str, form: &str) -> Result<String, Refusal> {
+    if rest.is_empty() || rest.contains(char::is_whitespace) {
+        return Err(usage(form));
+    }
+    check_nick(rest)?;
+    Ok(rest.to_string())
+}
+
+/// `/ban TARGET [DURATION] [REASON]`: the word after the target is a duration when it looks like
+/// one, otherwise the reason starts there.
+fn plain_ban(rest: &str) -> Result<Request, Refusal> {
+    let (target, more) = split_word(rest);
+    if target.is_empty() {
+        return Err(usage("/ban NICK|ADDRESS|RANGE [DURATION] [REASON]"));
+    }
+    let (word, after) = split_word(more);
+    let (duration, reason) = match moderation::typed_duration(word) {
+        Some(duration) => (Some(duration?), after),
+        None => (None, more),
+    };
+    Ok(Request::Ban {
+        target: BanTarget::parse(target)?,
+        duration,
+        reason: moderation::free_text(reason, "reason", MAX_REASON)?,
+    })
+}
+
+/// A JSON request's optional free text field, refused when too long.
+fn json_text(field: Option<&str>, what: &str, max: usize) -> Result<Option<String>, Refusal> {
+    field.map_or(Ok(None), |text| moderation::free_text(text, what, max))
+}
+
+/// A JSON request's `nick`, present and valid.
+fn json_nick(raw: &RawRequest, missing: impl Fn(&str) -> Refusal) -> Result<String, Refusal> {
+    let nick = raw.nick.as_ref().ok_or_else(|| missing("nick"))?;
+    check_nick(nick)?;
+    Ok(nick.clone())
+}
+
+/// A JSON `op`: a password, or the nickname of a member to make an operator.
+fn json_op(raw: &RawRequest) -> Result<Request, Refusal> {
+    match (raw.password.as_deref(), &raw.nick) {
+        (Some(password), None) => {
+            let password = serde_json::from_str::<String>(password.get()).map_err(|_| {
+                Refusal::new(ErrorCode::BadRequest, "the \"password\" must be a string")
+            })?;
+            Ok(Request::Op(OpArg::Password(Password::attempt(password))))
+        }
+        (None, Some(nick)) => {
+            check_nick(nick)?;
+            Ok(Request::Op(OpArg::Nick(nick.clone())))
+        }
+        _ => Err(Refusal::new(
+            ErrorCode::BadRequest,
+            "an \"op\" request carries \"password\" or \"nick\" (one of them)",
+        )),
+    }
+}
+
+/// A JSON `duration` in seconds, if given.
+fn json_duration(raw: &RawRequest) -> Result<Option<std::time::Duration>, Refusal> {
+    raw.duration.map(moderation::seconds).transpose()
 }
 
 /// The `text` of a JSON request, refused when missing or when it holds a line break: the
@@ -432,6 +597,45 @@ pub fn parse_json(line: &str) -> Result<Incoming, Refusal> {
             .map(Request::Search),
         Some("ping") => Ok(Request::Ping),
         Some("pong") => Ok(Request::Pong),
+        Some("op") => json_op(&raw),
+        Some("deop") => json_nick(&raw, missing).map(Request::Deop),
+        Some("kick") => json_nick(&raw, missing).and_then(|nick| {
+            Ok(Request::Kick {
+                nick,
+                reason: json_text(raw.reason.as_deref(), "reason", MAX_REASON)?,
+            })
+        }),
+        Some("ban") => match &raw.target {
+            None => Err(missing("target")),
+            Some(target) => BanTarget::parse(target).and_then(|target| {
+                Ok(Request::Ban {
+                    target,
+                    duration: json_duration(&raw)?,
+                    reason: json_text(raw.reason.as_deref(), "reason", MAX_REASON)?,
+                })
+            }),
+        },
+        Some("unban") => match &raw.target {
+            None => Err(missing("target")),
+            Some(target) => BanTarget::parse(target).map(Request::Unban),
+        },
+        Some("bans") => Ok(Request::Bans),
+        Some("mute") => json_nick(&raw, missing).and_then(|nick| {
+            Ok(Request::Mute {
+                nick,
+                duration: json_duration(&raw)?,
+            })
+        }),
+        Some("unmute") => json_nick(&raw, missing).map(Request::Unmute),
+        Some("topic") => match raw.text.as_deref() {
+            None => Ok(Request::Topic(None)),
+            Some(text) => moderation::free_text(text, "topic", MAX_TOPIC)
+                .map(|text| Request::Topic(Some(text.unwrap_or_default()))),
+        },
+        Some("away") => {
+            json_text(raw.message.as_deref(), "away message", MAX_AWAY).map(Request::Away)
+        }
+        Some("back") => Ok(Request::Back),
         Some("quit") => Ok(Request::Quit),
         Some("hello") => Err(Refusal::new(
             ErrorCode::BadRequest,
@@ -626,6 +830,130 @@ mod tests {
         assert_eq!(
             parse_plain("/search  deploy \"done\" ").unwrap(),
             Some(Request::Search("deploy \"done\"".into()))
+        );
+    }
+
+    #[test]
+    fn moderation_commands_in_plain_mode() {
+        use std::time::Duration;
+        let net = |text: &str| BanTarget::Net(text.parse().unwrap());
+        assert_eq!(
+            parse_plain("/ban eve 2h flooding the room").unwrap(),
+            Some(Request::Ban {
+                target: BanTarget::Nick("eve".into()),
+                duration: Some(Duration::from_secs(7200)),
+                reason: Some("flooding the room".into()),
+            })
+        );
+        // A word that is not a duration starts the reason.
+        assert_eq!(
+            parse_plain("/ban 10.0.0.7/24 spam").unwrap(),
+            Some(Request::Ban {
+                target: net("10.0.0.0/24"),
+                duration: None,
+                reason: Some("spam".into()),
+            })
+        );
+        assert_eq!(
+            parse_plain("/kick eve").unwrap(),
+            Some(Request::Kick {
+                nick: "eve".into(),
+                reason: None
+            })
+        );
+        assert_eq!(
+            parse_plain("/mute eve 10m").unwrap(),
+            Some(Request::Mute {
+                nick: "eve".into(),
+                duration: Some(Duration::from_secs(600)),
+            })
+        );
+        assert_eq!(
+            parse_plain("/op correct horse").unwrap(),
+            Some(Request::Op(OpArg::Word(Password::attempt(
+                "correct horse".into()
+            ))))
+        );
+        assert_eq!(parse_plain("/topic").unwrap(), Some(Request::Topic(None)));
+        assert_eq!(
+            parse_plain("/topic -").unwrap(),
+            Some(Request::Topic(Some(String::new())))
+        );
+        assert_eq!(
+            parse_plain("/away  gone fishing ").unwrap(),
+            Some(Request::Away(Some("gone fishing".into())))
+        );
+        assert_eq!(parse_plain("/back").unwrap(), Some(Request::Back));
+        assert_eq!(parse_plain("/BANS").unwrap(), Some(Request::Bans));
+    }
+
+    #[test]
+    fn moderation_mistakes_are_explained() {
+        assert_eq!(
+            parse_plain("/op").unwrap_err().message,
+            "usage: /op PASSWORD (or /op NICK)"
+        );
+        assert_eq!(
+            parse_plain("/mute eve soon").unwrap_err().message,
+            "usage: /mute NICK [DURATION]"
+        );
+        assert_eq!(code(parse_plain("/mute eve 400d")), ErrorCode::BadRequest);
+        assert_eq!(code(parse_plain("/ban eve 0s")), ErrorCode::BadRequest);
+        assert_eq!(code(parse_plain("/kick")), ErrorCode::BadRequest);
+        assert_eq!(code(parse_plain("/kick bad!nick")), ErrorCode::NickInvalid);
+        assert_eq!(code(parse_plain("/deop a b")), ErrorCode::BadRequest);
+        assert_eq!(code(parse_plain("/ban 300.1.1.1")), ErrorCode::BadRequest);
+        let long = format!("/topic {}", "x".repeat(MAX_TOPIC + 1));
+        assert_eq!(code(parse_plain(&long)), ErrorCode::BadRequest);
+    }
+
+    #[test]
+    fn moderation_requests_in_json() {
+        let request = |line: &str| parse_json(line).map(|i| i.request).map_err(|r| r.code);
+        assert_eq!(
+            request(r#"{"type":"op","password":"pw","id":1}"#),
+            Ok(Request::Op(OpArg::Password(Password::attempt("pw".into()))))
+        );
+        assert_eq!(
+            request(r#"{"type":"op","nick":"ana"}"#),
+            Ok(Request::Op(OpArg::Nick("ana".into())))
+        );
+        for bad in [
+            r#"{"type":"op"}"#,
+            r#"{"type":"op","nick":"ana","password":"pw"}"#,
+            r#"{"type":"op","password":12345}"#,
+            r#"{"type":"ban"}"#,
+            r#"{"type":"ban","target":"eve","duration":0}"#,
+            r#"{"type":"ban","target":"eve","duration":31536001}"#,
+            r#"{"type":"ban","target":"eve","duration":"1h"}"#,
+            r#"{"type":"mute"}"#,
+            r#"{"type":"kick","nick":"eve","reason":"a\nb"}"#,
+        ] {
+            assert_eq!(request(bad), Err(ErrorCode::BadRequest), "{bad}");
+        }
+        let refusal = parse_json(r#"{"type":"op","password":12345678}"#).unwrap_err();
+        assert!(!refusal.message.contains("12345678"));
+        assert_eq!(
+            request(r#"{"type":"ban","target":"10.0.0.7","duration":60,"reason":"spam"}"#),
+            Ok(Request::Ban {
+                target: BanTarget::Net("10.0.0.7/32".parse().unwrap()),
+                duration: Some(std::time::Duration::from_secs(60)),
+                reason: Some("spam".into()),
+            })
+        );
+        assert_eq!(request(r#"{"type":"topic"}"#), Ok(Request::Topic(None)));
+        assert_eq!(
+            request(r#"{"type":"topic","text":""}"#),
+            Ok(Request::Topic(Some(String::new())))
+        );
+        assert_eq!(
+            request(r#"{"type":"away","message":"lunch"}"#),
+            Ok(Request::Away(Some("lunch".into())))
+        );
+        assert_eq!(request(r#"{"type":"away"}"#), Ok(Request::Away(None)));
+        assert_eq!(
+            request(r#"{"type":"unmute","nick":"eve"}"#),
+            Ok(Request::Unmute("eve".into()))
         );
     }
 

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 
 use chrono::{Local, NaiveDate};
 
-use super::wire::{Event, MessageKind, StoredMessage, Timestamp};
+use super::wire::{Event, MessageKind, StoredMessage, Timestamp, TopicInfo};
 
 /// Above this many people, welcomes and join notices stop listing names (`/list` still does).
 const MAX_NAMES_IN_WELCOME: usize = 30;
@@ -69,7 +69,18 @@ pub fn help() -> String {
         "***   /quit (/exit)            leave the room",
         "***   /ping                    check that the host answers",
         "***   /search WORDS            search the stored room (word* for prefixes)",
+        "***   /topic [TEXT]            show the room's topic, or set it (/topic - clears)",
+        "***   /away [MESSAGE]          mark yourself away; /back (or speaking) undoes it",
         "***   //text                   send a line that starts with /",
+        "*** operators:",
+        "***   /op PASSWORD             become an operator (host --op-password-file)",
+        "***   /op NICK, /deop NICK     make someone an operator, or no longer one",
+        "***   /kick NICK [REASON]      put someone out of the room",
+        "***   /ban NICK|ADDRESS|RANGE [DURATION] [REASON]",
+        "***                            refuse an address (10.0.0.7, 10.0.0.0/24); DURATION",
+        "***                            is 30s, 10m, 2h, 1d or 1w (none: until lifted)",
+        "***   /unban TARGET, /bans     lift a ban; list the bans",
+        "***   /mute NICK [DURATION]    let someone read but not speak; /unmute NICK",
     ]
     .iter()
     .map(|line| format!("{line}\n"))
@@ -100,12 +111,69 @@ pub fn pm_sent(ts: &Timestamp, to: &str, text: &str) -> String {
     format!("[{}] [pm to {to}] {text}\n", clock(ts))
 }
 
-/// "3 here: alice, bob, carol", or just the count in a big room.
-fn here(users: &[String], count: usize) -> String {
+/// "3 here: @alice, bob (away), carol", or just the count in a big room.
+fn here(users: &[String], count: usize, operators: &[String], away: &[String]) -> String {
     if users.len() > MAX_NAMES_IN_WELCOME || users.len() < count {
         format!("{count} here; /list shows everyone")
     } else {
-        format!("{} here: {}", users.len(), users.join(", "))
+        here_all(users, operators, away)
+    }
+}
+
+/// Who acted, as a plain line names them: the nickname, or the host's console.
+fn actor(by: &Option<String>) -> &str {
+    by.as_deref().unwrap_or("the host")
+}
+
+/// ` (why)`, or nothing.
+fn because(reason: &Option<String>) -> String {
+    reason
+        .as_ref()
+        .map(|reason| format!(" ({reason})"))
+        .unwrap_or_default()
+}
+
+/// ` until 15:00 UTC` (with the date when it is not the day of `from`), or nothing.
+fn until_text(until: &Option<Timestamp>, from: &Timestamp) -> String {
+    match until {
+        None => String::new(),
+        Some(until) if until.0.date_naive() == from.0.date_naive() => {
+            format!(" until {}", until.0.format("%H:%M UTC"))
+        }
+        Some(until) => format!(" until {}", until.0.format("%Y-%m-%d %H:%M UTC")),
+    }
+}
+
+/// The answer to `/topic` without text.
+fn topic_answer(text: &str, by: &Option<String>, ts: &Option<Timestamp>) -> String {
+    match ts {
+        Some(ts) if !text.is_empty() => {
+            let topic = TopicInfo {
+                text: text.to_string(),
+                by: by.clone(),
+                ts: *ts,
+            };
+            format!("{}\n", topic_line(&topic))
+        }
+        _ => "*** no topic\n".to_string(),
+    }
+}
+
+/// `*** topic: release day (set by ana, 14:02 UTC)`: the welcome's and `/topic`'s line.
+pub fn topic_line(topic: &TopicInfo) -> String {
+    format!(
+        "*** topic: {} (set by {}, {})",
+        topic.text,
+        actor(&topic.by),
+        topic.ts.0.format("%H:%M UTC")
+    )
+}
+
+/// What someone who marked themselves away reads.
+pub fn you_are_away(message: Option<&str>) -> String {
+    match message {
+        Some(message) => format!("*** you are away: {message}\n"),
+        None => "*** you are away\n".to_string(),
     }
 }
 
@@ -132,6 +200,76 @@ pub fn room_line(event: &Event) -> Option<(&Timestamp, String)> {
             ts, nick, reason, ..
         } => (ts, format!("*** {nick} left ({})", reason.describe())),
         Event::Nick { ts, old, new, .. } => (ts, format!("*** {old} is now {new}")),
+        Event::Op { ts, nick, by, .. } => (
+            ts,
+            format!("*** {nick} is now an operator (by {})", actor(by)),
+        ),
+        Event::Deop { ts, nick, by, .. } => (
+            ts,
+            format!("*** {nick} is no longer an operator (by {})", actor(by)),
+        ),
+        Event::Kick {
+            ts,
+            nick,
+            by,
+            reason,
+            ..
+        } => (
+            ts,
+            format!("*** {nick} was kicked by {}{}", actor(by), because(reason)),
+        ),
+        Event::Ban {
+            ts,
+            target,
+            nicks,
+            by,
+            until,
+            reason,
+            ..
+        } => {
+            let who = match nicks.is_empty() {
+                true => String::new(),
+                false => format!(" ({})", nicks.join(", ")),
+            };
+            let line = format!(
+                "*** {} banned {target}{who}{}{}",
+                actor(by),
+                until_text(until, ts),
+                because(reason)
+            );
+            (ts, line)
+        }
+        Event::Unban { ts, target, by, .. } => {
+            (ts, format!("*** {} lifted the ban on {target}", actor(by)))
+        }
+        Event::Mute {
+            ts,
+            nick,
+            by,
+            until,
+            ..
+        } => (
+            ts,
+            format!(
+                "*** {nick} was muted by {}{}",
+                actor(by),
+                until_text(until, ts)
+            ),
+        ),
+        Event::Unmute { ts, nick, by, .. } => {
+            (ts, format!("*** {nick} can speak again (by {})", actor(by)))
+        }
+        // A change; without a seq it is the answer to `/topic` (see `render`).
+        Event::Topic {
+            seq: Some(_),
+            ts: Some(ts),
+            text,
+            by,
+            ..
+        } => match text.is_empty() {
+            true => (ts, format!("*** {} cleared the topic", actor(by))),
+            false => (ts, format!("*** topic: {text} (set by {})", actor(by))),
+        },
         Event::Presence {
             ts,
             joined,
@@ -190,16 +328,35 @@ pub fn render(event: &Event) -> String {
             motd,
             users,
             count,
+            topic,
+            operators,
+            away,
             ..
         } => {
-            let mut out = format!("*** welcome to {room}, {nick} ({})\n", here(users, *count));
+            let here = here(users, *count, operators, away);
+            let mut out = format!("*** welcome to {room}, {nick} ({here})\n");
+            if let Some(topic) = topic {
+                out.push_str(&format!("{}\n", topic_line(topic)));
+            }
             if let Some(motd) = motd {
                 out.push_str(&format!("*** motd: {motd}\n"));
             }
             out.push_str("*** type /help for commands\n");
             out
         }
-        Event::Users { users, .. } => format!("*** {}\n", here_all(users)),
+        Event::Users {
+            users,
+            operators,
+            away,
+            ..
+        } => format!("*** {}\n", here_all(users, operators, away)),
+        Event::Topic { text, by, ts, .. } => topic_answer(text, by, ts),
+        Event::Bans { bans, .. } => bans_list(bans),
+        Event::Away { nick, message, .. } => match message {
+            Some(message) => format!("*** {nick} is away: {message}\n"),
+            None => format!("*** {nick} is away\n"),
+        },
+        Event::Back { .. } => "*** you are back\n".to_string(),
         Event::Error { message, .. } => format!("error: {message}\n"),
         Event::Quit { .. } => "<quit>\n".to_string(),
         Event::Pong { .. } => "*** pong\n".to_string(),
@@ -238,9 +395,41 @@ fn search_results(query: &str, results: &[StoredMessage], today: NaiveDate) -> S
     out
 }
 
-/// `/list` always names everyone, however many.
-fn here_all(users: &[String]) -> String {
-    format!("{} here: {}", users.len(), users.join(", "))
+/// `/list` always names everyone, however many: operators marked `@`, those away `(away)`.
+fn here_all(users: &[String], operators: &[String], away: &[String]) -> String {
+    let names: Vec<String> = users
+        .iter()
+        .map(|nick| {
+            let op = if operators.contains(nick) { "@" } else { "" };
+            let gone = if away.contains(nick) { " (away)" } else { "" };
+            format!("{op}{nick}{gone}")
+        })
+        .collect();
+    format!("{} here: {}", users.len(), names.join(", "))
+}
+
+/// The answer to `/bans`: one line per ban, and a closing line.
+fn bans_list(bans: &[super::wire::BanEntry]) -> String {
+    if bans.is_empty() {
+        return "*** no bans\n".to_string();
+    }
+    let mut out = String::new();
+    for ban in bans {
+        out.push_str(&format!(
+            "*** ban {} by {} at {}{}{}\n",
+            ban.target,
+            actor(&ban.by),
+            ban.ts.0.format("%Y-%m-%d %H:%M UTC"),
+            until_text(&ban.until, &ban.ts),
+            because(&ban.reason)
+        ));
+    }
+    let count = match bans.len() {
+        1 => "1 ban".to_string(),
+        n => format!("{n} bans"),
+    };
+    out.push_str(&format!("*** end of bans ({count})\n"));
+    out
 }
 
 #[cfg(test)]
@@ -366,12 +555,199 @@ mod tests {
             users: vec!["alice".into(), "bob".into()],
             count: 2,
             limits: Limits::EXAMPLE,
+            topic: None,
+            operators: Vec::new(),
+            away: Vec::new(),
         };
         assert_eq!(
             render(&welcome),
             "*** welcome to lobby, alice (2 here: alice, bob)\n*** motd: be kind\n\
              *** type /help for commands\n"
         );
+    }
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp(text.parse().unwrap())
+    }
+
+    #[test]
+    fn the_welcome_shows_the_topic_and_marks_operators_and_the_away() {
+        let welcome = Event::Welcome {
+            v: 1,
+            nick: "carol".into(),
+            room: "lobby".into(),
+            motd: None,
+            users: vec!["ana".into(), "bob".into(), "carol".into()],
+            count: 3,
+            limits: Limits::EXAMPLE,
+            topic: Some(TopicInfo {
+                text: "release day".into(),
+                by: Some("ana".into()),
+                ts: at("2026-12-07T14:02:00Z"),
+            }),
+            operators: vec!["ana".into()],
+            away: vec!["bob".into()],
+        };
+        assert_eq!(
+            render(&welcome),
+            "*** welcome to lobby, carol (3 here: @ana, bob (away), carol)\n\
+             *** topic: release day (set by ana, 14:02 UTC)\n*** type /help for commands\n"
+        );
+        let users = Event::Users {
+            users: vec!["ana".into(), "bob".into(), "carol".into()],
+            id: None,
+            operators: vec!["ana".into()],
+            away: vec!["bob".into()],
+        };
+        assert_eq!(render(&users), "*** 3 here: @ana, bob (away), carol\n");
+    }
+
+    #[test]
+    fn moderation_lines_say_who_did_what() {
+        let ts = at("2026-12-07T14:00:00Z");
+        let line = |event: &Event| room_line(event).unwrap().1;
+        let ana = Some("ana".to_string());
+        assert_eq!(
+            line(&Event::Op {
+                seq: 1,
+                ts,
+                nick: "ana".into(),
+                by: Some("bob".into())
+            }),
+            "*** ana is now an operator (by bob)"
+        );
+        assert_eq!(
+            line(&Event::Deop {
+                seq: 1,
+                ts,
+                nick: "ana".into(),
+                by: None
+            }),
+            "*** ana is no longer an operator (by the host)"
+        );
+        assert_eq!(
+            line(&Event::Kick {
+                seq: 1,
+                ts,
+                nick: "eve".into(),
+                by: ana.clone(),
+                reason: Some("spam".into())
+            }),
+            "*** eve was kicked by ana (spam)"
+        );
+        assert_eq!(
+            line(&Event::Ban {
+                seq: 1,
+                ts,
+                target: "10.0.0.7".into(),
+                nicks: vec!["eve".into()],
+                by: ana.clone(),
+                until: Some(at("2026-12-07T15:00:00Z")),
+                reason: Some("spam".into())
+            }),
+            "*** ana banned 10.0.0.7 (eve) until 15:00 UTC (spam)"
+        );
+        assert_eq!(
+            line(&Event::Ban {
+                seq: 1,
+                ts,
+                target: "10.0.0.0/24".into(),
+                nicks: vec![],
+                by: None,
+                until: Some(at("2026-12-09T15:00:00Z")),
+                reason: None
+            }),
+            "*** the host banned 10.0.0.0/24 until 2026-12-09 15:00 UTC"
+        );
+        assert_eq!(
+            line(&Event::Unban {
+                seq: 1,
+                ts,
+                target: "10.0.0.7".into(),
+                by: ana.clone()
+            }),
+            "*** ana lifted the ban on 10.0.0.7"
+        );
+        assert_eq!(
+            line(&Event::Mute {
+                seq: 1,
+                ts,
+                nick: "eve".into(),
+                by: ana.clone(),
+                until: Some(at("2026-12-07T14:05:00Z"))
+            }),
+            "*** eve was muted by ana until 14:05 UTC"
+        );
+        assert_eq!(
+            line(&Event::Unmute {
+                seq: 1,
+                ts,
+                nick: "eve".into(),
+                by: ana.clone()
+            }),
+            "*** eve can speak again (by ana)"
+        );
+        let topic = |text: &str, seq| Event::Topic {
+            seq,
+            ts: Some(ts),
+            text: text.into(),
+            by: ana.clone(),
+            id: None,
+        };
+        assert_eq!(
+            line(&topic("release day", Some(2))),
+            "*** topic: release day (set by ana)"
+        );
+        assert_eq!(line(&topic("", Some(3))), "*** ana cleared the topic");
+        // Without a seq: the answer to /topic, not a change.
+        assert_eq!(room_line(&topic("release day", None)), None);
+        assert_eq!(
+            render(&topic("release day", None)),
+            "*** topic: release day (set by ana, 14:00 UTC)\n"
+        );
+        let none = Event::Topic {
+            seq: None,
+            ts: None,
+            text: String::new(),
+            by: None,
+            id: None,
+        };
+        assert_eq!(render(&none), "*** no topic\n");
+    }
+
+    #[test]
+    fn away_and_back_and_the_ban_list_read_plainly() {
+        assert_eq!(you_are_away(Some("lunch")), "*** you are away: lunch\n");
+        assert_eq!(you_are_away(None), "*** you are away\n");
+        let away = Event::Away {
+            nick: "bob".into(),
+            message: Some("lunch".into()),
+        };
+        assert_eq!(render(&away), "*** bob is away: lunch\n");
+        assert_eq!(
+            render(&Event::Back { nick: "bob".into() }),
+            "*** you are back\n"
+        );
+        let bans = Event::Bans {
+            bans: vec![super::super::wire::BanEntry {
+                target: "10.0.0.7".into(),
+                ts: at("2026-12-07T14:00:00Z"),
+                by: Some("ana".into()),
+                until: Some(at("2026-12-07T15:00:00Z")),
+                reason: Some("spam".into()),
+            }],
+            id: None,
+        };
+        assert_eq!(
+            render(&bans),
+            "*** ban 10.0.0.7 by ana at 2026-12-07 14:00 UTC until 15:00 UTC (spam)\n\
+             *** end of bans (1 ban)\n"
+        );
+        let empty = Event::Bans {
+            bans: vec![],
+            id: None,
+        };
+        assert_eq!(render(&empty), "*** no bans\n");
     }
 
     #[test]

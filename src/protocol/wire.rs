@@ -221,6 +221,20 @@ pub enum ErrorCode {
     NoStore,
     /// The host cannot take this request now (too many searches waiting); try again shortly.
     Busy,
+    /// A moderation request from someone who is not an operator (see `/op`).
+    NotOperator,
+    /// `/op` with a wrong operator password (or from an address locked out for guessing).
+    BadOpPassword,
+    /// A muted member spoke: it can still read, and the message says until when.
+    Muted,
+    /// The address is banned from the room; the message says until when and why. The
+    /// connection is closed.
+    Banned,
+    /// The ban list is full (at most 1,024 bans): lift some with `unban` first.
+    TooManyBans,
+    /// Not allowed even to an operator: what the host's console alone may do, a ban covering
+    /// one's own address or too wide a range, `op` in a room without an operator password.
+    NotAllowed,
     /// A code this client does not know yet (a newer host).
     #[serde(other)]
     Other,
@@ -257,6 +271,35 @@ impl Limits {
     };
 }
 
+/// The room's topic, as the welcome carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicInfo {
+    pub text: String,
+    /// Who set it; absent when the host's console did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// When it was set.
+    pub ts: Timestamp,
+}
+
+/// One ban, as the `bans` event lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BanEntry {
+    /// The address (`10.0.0.7`) or range (`10.0.0.0/24`, `2001:db8::/64`) banned: what `unban`
+    /// takes.
+    pub target: String,
+    /// When the ban was made.
+    pub ts: Timestamp,
+    /// The operator who made it; absent when the host's console did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// When it ends; absent: until lifted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
 /// A message as the room's store keeps it: the fields of its `message` event (a search result).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredMessage {
@@ -284,6 +327,15 @@ pub enum Event {
         #[serde(default)]
         count: usize,
         limits: Limits,
+        /// The room's topic, when it has one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        topic: Option<TopicInfo>,
+        /// The operators among `users`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        operators: Vec<String>,
+        /// Who among `users` is away.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        away: Vec<String>,
     },
     Message {
         seq: u64,
@@ -329,6 +381,12 @@ pub enum Event {
         users: Vec<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<Id>,
+        /// The operators among `users`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        operators: Vec<String>,
+        /// Who among `users` is away.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        away: Vec<String>,
     },
     Ack {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -374,6 +432,105 @@ pub enum Event {
     /// The host has heard nothing from this client for its `--keepalive` interval: answer with
     /// a `pong` request (any line will do) within another, or be let go (`ping_timeout`).
     Ping,
+    /// `nick` became an operator; `by` is absent when the host's console made it one (and when
+    /// it gave the operator password itself, `by` is its own nick).
+    Op {
+        seq: u64,
+        ts: Timestamp,
+        nick: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
+    /// `nick` is no longer an operator.
+    Deop {
+        seq: u64,
+        ts: Timestamp,
+        nick: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
+    /// `nick` was put out of the room (it gets this too, then its connection is closed). It is
+    /// also its leave: no `leave` event follows.
+    Kick {
+        seq: u64,
+        ts: Timestamp,
+        nick: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// `target` (an address or a range) is banned; `nicks` were in the room from it and are
+    /// closed after this (it is their leave too).
+    Ban {
+        seq: u64,
+        ts: Timestamp,
+        target: String,
+        #[serde(default)]
+        nicks: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<Timestamp>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// The ban on `target` was lifted.
+    Unban {
+        seq: u64,
+        ts: Timestamp,
+        target: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
+    /// The answer to `bans`, to the asker alone.
+    Bans {
+        bans: Vec<BanEntry>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
+    /// `nick` may read but not speak, until `until` (absent: until unmuted).
+    Mute {
+        seq: u64,
+        ts: Timestamp,
+        nick: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<Timestamp>,
+    },
+    /// `nick` may speak again.
+    Unmute {
+        seq: u64,
+        ts: Timestamp,
+        nick: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
+    /// With `seq`: the topic changed (`text` empty: cleared). Without: the answer to a `topic`
+    /// request without text, to the asker alone, with when (`ts`) and by whom it was set (`text`
+    /// empty and no `ts`: the room has no topic).
+    Topic {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seq: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ts: Option<Timestamp>,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
+    /// `nick` is away: to itself after `away`, and once to whoever sends it a private message.
+    Away {
+        nick: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
+    /// `nick` is back (to itself, after `back` or on speaking).
+    Back {
+        nick: String,
+    },
     /// An event type this client does not know (a newer host): ignored by clients.
     #[serde(other)]
     Unknown,
@@ -476,6 +633,76 @@ pub enum ClientRequest {
     /// Full-text search of a room with a store.
     Search {
         text: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
+    /// Become an operator with the operator password, or (an operator) make `nick` one.
+    Op {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        password: Option<crate::password::Password>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nick: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
+    Deop {
+        nick: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
+    Kick {
+        nick: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
+    /// Ban a nick's address, an address, or a CIDR range, for `duration` seconds (absent: until
+    /// lifted).
+    Ban {
+        target: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        duration: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
+    Unban {
+        target: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
+    Bans {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
+    Mute {
+        nick: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        duration: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
+    Unmute {
+        nick: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
+    /// Without `text`: what is the topic? With it: set it (`""` clears).
+    Topic {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
+    Away {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<Id>,
+    },
+    Back {
         #[serde(skip_serializing_if = "Option::is_none")]
         id: Option<Id>,
     },
@@ -601,6 +828,63 @@ mod tests {
                 reason.wire_name(),
                 "{reason:?}"
             );
+        }
+    }
+
+    #[test]
+    fn moderation_events_read_as_the_protocol_documents_them() {
+        let ts = "2026-12-07T14:00:00.000Z";
+        // Every line as the README (and the moderation spec) spells it: parsed, then written
+        // back byte for byte.
+        for line in [
+            format!(r#"{{"type":"op","seq":20,"ts":"{ts}","nick":"ana","by":"bob"}}"#),
+            format!(r#"{{"type":"deop","seq":21,"ts":"{ts}","nick":"ana"}}"#),
+            format!(
+                r#"{{"type":"kick","seq":22,"ts":"{ts}","nick":"eve","by":"ana","reason":"spam"}}"#
+            ),
+            format!(
+                r#"{{"type":"ban","seq":23,"ts":"{ts}","target":"10.0.0.7","nicks":["eve"],"by":"ana","until":"2026-12-07T15:00:00.000Z","reason":"spam"}}"#
+            ),
+            format!(r#"{{"type":"unban","seq":24,"ts":"{ts}","target":"10.0.0.7","by":"ana"}}"#),
+            format!(
+                r#"{{"type":"bans","bans":[{{"target":"10.0.0.7","ts":"{ts}","by":"ana","until":"{ts}","reason":"spam"}}],"id":5}}"#
+            ),
+            format!(
+                r#"{{"type":"mute","seq":25,"ts":"{ts}","nick":"eve","by":"ana","until":"{ts}"}}"#
+            ),
+            format!(r#"{{"type":"unmute","seq":26,"ts":"{ts}","nick":"eve","by":"ana"}}"#),
+            format!(r#"{{"type":"topic","seq":27,"ts":"{ts}","text":"release day","by":"ana"}}"#),
+            r#"{"type":"topic","text":"","id":3}"#.to_string(),
+            r#"{"type":"away","nick":"bob","message":"lunch"}"#.to_string(),
+            r#"{"type":"back","nick":"bob"}"#.to_string(),
+            r#"{"type":"users","users":["ana","bob"],"operators":["ana"],"away":["bob"]}"#
+                .to_string(),
+        ] {
+            let event: Event = serde_json::from_str(&line).unwrap();
+            assert_ne!(event, Event::Unknown, "{line}");
+            assert_eq!(event.to_json_line().trim_end(), line);
+        }
+        let welcome = format!(
+            r#"{{"type":"welcome","v":1,"nick":"ana","room":"lobby","motd":null,"users":["ana"],"count":1,"limits":{{"max_line":4096,"rate":20,"burst":50,"max_clients":100}},"topic":{{"text":"release day","by":"bob","ts":"{ts}"}},"operators":["ana"]}}"#
+        );
+        let event: Event = serde_json::from_str(&welcome).unwrap();
+        assert_eq!(event.to_json_line().trim_end(), welcome);
+        // An older welcome, without them, still reads.
+        let old = r#"{"type":"welcome","v":1,"nick":"a","room":"r","motd":null,"users":[],"count":1,"limits":{"max_line":1,"rate":1,"burst":1,"max_clients":1}}"#;
+        assert!(matches!(
+            serde_json::from_str::<Event>(old).unwrap(),
+            Event::Welcome { topic: None, .. }
+        ));
+        for code in [
+            "not_operator",
+            "bad_op_password",
+            "muted",
+            "banned",
+            "too_many_bans",
+            "not_allowed",
+        ] {
+            let code: ErrorCode = serde_json::from_value(serde_json::json!(code)).unwrap();
+            assert_ne!(code, ErrorCode::Other);
         }
     }
 

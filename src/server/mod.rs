@@ -30,6 +30,11 @@
 //!   `dedupe.rs`), routes, and hands each
 //!   turn to the fan-out (`fanout.rs`), which renders every broadcast once per dialect and sends
 //!   the same bytes to every shard: its work per event is O(shards), never O(members);
+//!   it also keeps order: operators, kicks, bans, mutes, the topic and who is away
+//!   (`room/moderation.rs`, over the state in `operators.rs`, `bans.rs`, `mutes.rs`, `away.rs`,
+//!   kept across restarts by `room_state_file.rs`);
+//! - the **console** thread (`console.rs`), when the host runs in a terminal, hands the commands
+//!   typed there to the room, which carries them out as the host's console;
 //! - the **activity** thread (`activity.rs`) prints the console and writes the transcript, fed
 //!   through a channel nobody waits on;
 //! - Ctrl-C (on ctrlc's own thread) presses the [`shutdown::Stopper`]: the acceptor stops, the
@@ -44,8 +49,11 @@
 mod acceptor;
 pub mod activity;
 mod addresses;
+mod away;
+mod bans;
 pub mod budget;
 mod conn;
+mod console;
 mod dedupe;
 mod durable;
 mod fanout;
@@ -56,12 +64,15 @@ pub mod listener;
 mod liveness;
 mod lockout;
 mod log;
+mod mutes;
 mod names;
+mod operators;
 mod outbox;
 mod ratelimit;
 mod report;
 mod room;
 mod room_password;
+mod room_state_file;
 mod searches;
 mod session;
 mod shard;
@@ -129,6 +140,14 @@ pub struct Config {
     pub history: usize,
     /// With `--store`: where the room's messages are kept, and for how long.
     pub store: Option<store::Options>,
+    /// The operator password (`--op-password-file`, `CHATROOM_OP_PASSWORD`): `/op PASSWORD`
+    /// makes a member an operator.
+    pub op_password: Option<crate::password::Password>,
+    /// Anyone may set the topic (`--open-topic`).
+    pub open_topic: bool,
+    /// Where the room's bans and topic are kept (`DATA_DIR/room-state.json`); `None` on a
+    /// system without a data directory.
+    pub data_dir: Option<PathBuf>,
 }
 
 /// The number of shards when `--threads` is not given: one per CPU the host may use.
@@ -145,7 +164,18 @@ impl Config {
         let (password, mut warnings) =
             room_password::resolve(args, args.max_line as usize).map_err(Error::failure)?;
         if password.is_some() {
-            warnings.extend(room_password::cleartext_warning(args.uses_tls()));
+            warnings.extend(room_password::cleartext_warning(
+                "the room's password",
+                args.uses_tls(),
+            ));
+        }
+        let op_password =
+            room_password::resolve_op(args, args.max_line as usize).map_err(Error::failure)?;
+        if op_password.is_some() {
+            warnings.extend(room_password::cleartext_warning(
+                "the operator password",
+                args.uses_tls(),
+            ));
         }
         Ok(Config {
             room,
@@ -173,6 +203,9 @@ impl Config {
             tls: host_tls(args)?,
             history: args.history as usize,
             store: store_options(args)?,
+            op_password,
+            open_topic: args.opens_topic(),
+            data_dir: args.data_dir.clone().or_else(crate::cli::default_data_dir),
         })
     }
 }
@@ -348,6 +381,9 @@ fn announce(bound: SocketAddr, config: &Summary) {
         say("    (they will be asked for the room's password)");
     }
     say("press Ctrl-C to close the room");
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        say("type /help here for the host's commands (/kick, /ban, /mute, /topic, /say, ...)");
+    }
 }
 
 /// The start-up lines about the certificate: which, and the fingerprint clients check.
@@ -484,6 +520,14 @@ pub(crate) fn run(
         ))
     })?;
     let file = config.log_file.as_ref().map(open_log).transpose()?;
+    let state_file = config
+        .data_dir
+        .as_deref()
+        .map(room_state_file::StateFile::in_dir);
+    let saved = match &state_file {
+        Some(state_file) => state_file.load().map_err(Error::failure)?,
+        None => room_state_file::RoomState::default(),
+    };
     let (recorder, activity_thread) = activity::start(config.console, file, config.log_format)
         .map_err(|e| Error::failure(format!("cannot start the activity thread: {e}")))?;
     let mut opening = recorder.clone();
@@ -535,6 +579,8 @@ pub(crate) fn run(
         limits,
         quiet_above: config.quiet_above,
         password: config.password.as_ref().map(|p| p.digest()),
+        op_password: config.op_password.as_ref().map(|p| p.digest()),
+        open_topic: config.open_topic,
     };
     let (stop_tx, stop_rx) = crossbeam_channel::bounded(1);
     let admission = acceptor::Admission {
@@ -578,9 +624,16 @@ pub(crate) fn run(
         None => (None, Vec::new(), None),
     };
     let fanout = Fanout::new(links);
+    // Commands typed at the host's console, when its standard input is a terminal.
+    let (console_link, console_warning) = console::start(config.max_line);
+    if let Some(text) = console_warning {
+        opening.record(activity::Activity::Warning { text });
+    }
     let room = Room::new(
         profile, headcount, recorder, fanout, budget, history, room_store,
-    );
+    )
+    .with_state(state_file, saved)
+    .with_console(console_link);
     let room_thread = std::thread::Builder::new()
         .name("room".into())
         .spawn(move || room.run(&report_rx, &stop_rx))

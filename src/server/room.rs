@@ -8,8 +8,10 @@
 //! and each of its members' cursors catches up from there. Sequence numbers come from here
 //! alone, so every member on every shard sees one and the same order.
 
+mod moderation;
+
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -18,25 +20,35 @@ use crossbeam_channel::{Receiver, Sender, select};
 
 use super::activity::{Activity, Recorder};
 use super::addresses::AddressKey;
+use super::away::Away;
+use super::bans::Bans;
 use super::budget::QueueBudget;
 use super::conn::ConnRef;
+use super::console::{ConsoleLink, ConsoleRequest};
 use super::dedupe::{Dedupe, Seen};
 use super::durable::Durable;
 use super::fanout::{Fanout, OrderKind, Rendered};
 use super::gaps::{Gaps, Held};
 use super::gate::{self, Denied, Gate, Key};
 use super::history::{History, Older};
+use super::mutes::Mutes;
 use super::names::Names;
+use super::operators::Operators;
 use super::report::{Newcomer, ShardReport};
+use super::room_state_file::{RoomState, StateFile};
 use super::searches::{self, Asker};
 use super::session::{self, Step};
 use super::shutdown::Stopper;
 use crate::nick::fold;
 use crate::password::Digest;
 use crate::protocol::parse::{Refusal, Replay, Request};
-use crate::protocol::wire::{LeaveReason, Limits, MessageKey, MessageKind, VERSION};
+use crate::protocol::wire::{LeaveReason, Limits, MessageKey, MessageKind, TopicInfo, VERSION};
 use crate::protocol::{ErrorCode, Event, Id, Mode, Timestamp, plain};
 use crate::store::{Commit, Found, GapFilled, Job};
+
+/// Whom the room's messages typed at the host's console are from: a reserved nickname (see
+/// `nick.rs`), so no member can pass for the host.
+const CONSOLE_NICK: &str = "host";
 
 /// Report batches the room takes in one turn before it sends the turn out: enough to gather a
 /// busy moment into few dispatches, few enough that nobody waits long for the first of them.
@@ -51,6 +63,10 @@ pub(crate) struct RoomProfile {
     pub(crate) quiet_above: usize,
     /// The password's digest, for a room that has one.
     pub(crate) password: Option<Digest>,
+    /// The operator password's digest (`--op-password-file`), for a room that has one.
+    pub(crate) op_password: Option<Digest>,
+    /// Anyone may set the topic, not only operators (`--open-topic`).
+    pub(crate) open_topic: bool,
 }
 
 /// How often a big room hears the sum of its joins and leaves.
@@ -103,6 +119,8 @@ struct Member {
     conn: ConnRef,
     /// Where it connected from (a nickname it gives up is held for that address).
     address: AddressKey,
+    /// Its very address (an IPv4 address carried in IPv6 as the IPv4 address): what bans cover.
+    ip: IpAddr,
     nick: String,
     mode: Mode,
     /// False for a member that asked not to be announced (a sender that only posts): the room
@@ -163,6 +181,21 @@ pub(crate) struct Room {
     history: History,
     /// With `--store`: where messages are kept, and what holds turns until they are.
     store: Option<RoomStore>,
+    /// The members who are operators, and the operator password (see `room/moderation.rs`).
+    operators: Operators,
+    /// The addresses refused entry.
+    bans: Bans,
+    /// Who may read but not speak.
+    mutes: Mutes,
+    /// Who is away.
+    away: Away,
+    /// The room's topic.
+    topic: Option<TopicInfo>,
+    /// Where the bans and the topic are kept across restarts, when the host has a data
+    /// directory.
+    state_file: Option<StateFile>,
+    /// The host's console, when it runs in a terminal (see `console.rs`).
+    console: Option<ConsoleLink>,
 }
 
 impl Room {
@@ -183,6 +216,13 @@ impl Room {
         }
         Room {
             gate: profile.password.map(Gate::new),
+            operators: Operators::new(profile.op_password),
+            bans: Bans::default(),
+            mutes: Mutes::default(),
+            away: Away::default(),
+            topic: None,
+            state_file: None,
+            console: None,
             profile,
             headcount,
             members: HashMap::new(),
@@ -199,6 +239,20 @@ impl Room {
             history,
             store,
         }
+    }
+
+    /// The room's bans and topic as `saved` (in `file`, where changes are written).
+    pub(crate) fn with_state(mut self, file: Option<StateFile>, saved: RoomState) -> Self {
+        self.bans = Bans::from_saved(saved.bans, Timestamp::now());
+        self.topic = saved.topic;
+        self.state_file = file;
+        self
+    }
+
+    /// The room takes commands from the host's console over `link`.
+    pub(crate) fn with_console(mut self, link: Option<ConsoleLink>) -> Self {
+        self.console = link;
+        self
     }
 
     /// Runs the room until `stop` is pressed (or every shard has gone), then closes it. Returns
@@ -221,9 +275,18 @@ impl Room {
             ),
         };
         let paused = crossbeam_channel::never();
+        let console = match &self.console {
+            Some(link) => link.requests.clone(),
+            None => crossbeam_channel::never(),
+        };
         loop {
-            let timer = match self.presence.as_ref() {
-                Some(presence) => crossbeam_channel::at(presence.due),
+            // The next presence summary, or the next write of the bans and topic.
+            let due = [
+                self.presence.as_ref().map(|presence| presence.due),
+                self.state_file.as_ref().and_then(StateFile::due),
+            ];
+            let timer = match due.into_iter().flatten().min() {
+                Some(due) => crossbeam_channel::at(due),
                 None => crossbeam_channel::never(),
             };
             // A store far behind: requests wait in the shards (and TCP) until it catches up.
@@ -261,6 +324,13 @@ impl Room {
                     }
                     false
                 },
+                recv(console) -> request => {
+                    if let Ok(request) = request {
+                        self.console_request(request);
+                        self.headcount.store(self.members.len(), Ordering::Relaxed);
+                    }
+                    false
+                },
             };
             if !backed_up {
                 for batch in reports.try_iter().take(BATCHES_PER_TURN) {
@@ -274,6 +344,7 @@ impl Room {
             {
                 self.announce_presence();
             }
+            self.write_state_if_due(false);
             if stopping {
                 return self.close_stored(None);
             }
@@ -423,6 +494,17 @@ impl Room {
         self.recorder.record(Activity::Room(event));
     }
 
+    /// Who is here, with the operators and those away among them.
+    fn users_event(&self, id: Option<Id>) -> Event {
+        let (operators, away) = self.roles();
+        Event::Users {
+            users: self.users(),
+            id,
+            operators,
+            away,
+        }
+    }
+
     /// Everyone's nickname, sorted ignoring case.
     fn users(&self) -> Vec<String> {
         let mut users: Vec<String> = self.members.values().map(|m| m.nick.clone()).collect();
@@ -539,6 +621,9 @@ impl Room {
         // The password first: whether the room is full or a nickname taken is for those who
         // know it.
         self.open_door(key, peer)?;
+        if let Some(ban) = self.bans.covering(peer.ip(), Timestamp::now()) {
+            return Err(ban.refusal());
+        }
         let address = AddressKey::of(peer.ip());
         let max = self.profile.limits.max_clients;
         if self.members.len() >= max {
@@ -555,13 +640,16 @@ impl Room {
             Member {
                 conn,
                 address,
+                ip: crate::protocol::moderation::canonical(peer.ip()),
                 nick: nick.clone(),
                 mode,
                 announced: announce,
                 stalled,
             },
         );
+        self.mutes.arrived(conn.serial(), address, Timestamp::now());
         self.fanout.count_speaker(mode, true);
+        let (operators, away) = self.roles();
         let welcome = Event::Welcome {
             v: VERSION,
             nick: nick.clone(),
@@ -574,6 +662,9 @@ impl Room {
             },
             count: self.members.len(),
             limits: self.profile.limits,
+            topic: self.topic.clone(),
+            operators,
+            away,
         };
         let welcome = Rendered::new(&welcome).get(mode).clone();
         self.fanout.order(conn, OrderKind::Admit { welcome });
@@ -655,16 +746,22 @@ impl Room {
             return;
         };
         let (from, mode) = (member.nick.clone(), member.mode);
+        if matches!(
+            request,
+            Request::Say(_) | Request::Me(_) | Request::Pm { .. }
+        ) {
+            if let Err(refusal) = self.may_speak(conn) {
+                return self.refuse(conn, mode, Refusal { id, ..refusal });
+            }
+            self.spoke(conn, mode);
+        }
         match request {
             Request::Say(text) => self.message(conn, mode, id, from, MessageKind::Say, text),
             Request::Me(text) => self.message(conn, mode, id, from, MessageKind::Me, text),
             Request::Pm { to, text } => self.private(conn, mode, id, from, &to, text),
             Request::Nick(new) => self.rename(conn, mode, id, from, new),
             Request::List => {
-                let users = Event::Users {
-                    users: self.users(),
-                    id,
-                };
+                let users = self.users_event(id);
                 self.fanout.send(conn, mode, &users);
             }
             Request::Help => {
@@ -681,6 +778,52 @@ impl Room {
                 self.fanout.order(conn, OrderKind::Release);
                 self.remove(conn, LeaveReason::Quit);
             }
+            Request::Op(_)
+            | Request::Deop(_)
+            | Request::Kick { .. }
+            | Request::Ban { .. }
+            | Request::Unban(_)
+            | Request::Bans
+            | Request::Mute { .. }
+            | Request::Unmute(_)
+            | Request::Topic(_)
+            | Request::Away(_)
+            | Request::Back => self.moderate(moderation::Actor::Member(conn), id, request),
+        }
+    }
+
+    /// Carries out a request typed at the host's console, and answers it there.
+    fn console_request(&mut self, request: ConsoleRequest) {
+        match request {
+            ConsoleRequest::Moderate(request) => {
+                self.moderate(moderation::Actor::Console, None, request);
+            }
+            ConsoleRequest::List => {
+                let users = plain::render(&self.users_event(None));
+                self.console_answer(Some(users));
+            }
+            ConsoleRequest::Say(text) => {
+                let event = Event::Message {
+                    seq: self.next_seq(),
+                    ts: Timestamp::now(),
+                    from: CONSOLE_NICK.to_string(),
+                    kind: MessageKind::Say,
+                    to: None,
+                    text,
+                    history: false,
+                };
+                self.history.remember(&event);
+                self.publish(event, None);
+                self.console_answer(None);
+            }
+        }
+    }
+
+    /// The answer to the console's request (`None`: carried out, as the room's announcement
+    /// shows). Never waits: a console that does not read its answers misses them.
+    fn console_answer(&mut self, answer: Option<String>) {
+        if let Some(console) = &self.console {
+            let _ = console.answers.try_send(answer);
         }
     }
 
@@ -765,6 +908,7 @@ impl Room {
             return self.refuse(conn, mode, Refusal { id, ..refusal });
         };
         let (target_conn, target_mode, to) = (target.conn, target.mode, target.nick.clone());
+        let target_serial = target_conn.serial();
         let stalled = target.stalled.load(Ordering::Relaxed);
         let ts = Timestamp::now();
         let confirmation = plain::pm_sent(&ts, &to, &text);
@@ -798,6 +942,7 @@ impl Room {
                 self.fanout.order(conn, OrderKind::Frame(frame));
             }
         }
+        self.away_reply(conn, mode, target_serial, &to);
     }
 
     fn rename(&mut self, conn: ConnRef, mode: Mode, id: Option<Id>, old: String, new: String) {
@@ -827,14 +972,22 @@ impl Room {
         self.ack(conn, mode, id, Some(seq));
     }
 
-    /// Takes a member out of the room and tells the others why.
-    fn remove(&mut self, conn: ConnRef, reason: LeaveReason) {
-        let Some(member) = self.members.remove(&conn.serial()) else {
-            return;
-        };
+    /// Takes a member out of the room without a word: its nickname is given up, its roles
+    /// forgotten.
+    fn take_out(&mut self, conn: ConnRef) -> Option<Member> {
+        let member = self.members.remove(&conn.serial())?;
         self.names
             .release(&member.nick, member.address, None, Instant::now());
         self.fanout.count_speaker(member.mode, false);
+        self.forget_roles(conn.serial());
+        Some(member)
+    }
+
+    /// Takes a member out of the room and tells the others why.
+    fn remove(&mut self, conn: ConnRef, reason: LeaveReason) {
+        let Some(member) = self.take_out(conn) else {
+            return;
+        };
         if !member.announced {
             return;
         }
@@ -856,6 +1009,7 @@ impl Room {
     /// Tells every member the room is closing (and why); the dispatch that follows closes every
     /// connection.
     fn close(&mut self, reason: &str) {
+        self.write_state_if_due(true);
         let quit = Event::Quit {
             reason: reason.into(),
         };

@@ -123,6 +123,7 @@ pub(crate) fn refuse_nick(mode: Mode, refusal: Refusal) -> Step {
             | ErrorCode::PasswordRequired
             | ErrorCode::BadPassword
             | ErrorCode::TooManyBadPasswords
+            | ErrorCode::Banned
     );
     let refusal = if mode == Mode::Plain && refusal.code.is_nick_problem() {
         Refusal {

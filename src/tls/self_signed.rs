@@ -138,8 +138,9 @@ pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Writes `bytes` to `path` through a temporary file beside it, renamed into place once its
-/// contents are on disk; on Unix the file is created with `mode`.
-fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+/// contents are on disk; on Unix the file is created with `mode` (also the room's state file,
+/// `server/room_state_file.rs`).
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     let name = path
         .file_name()
         .map_or_else(Default::default, |n| n.to_string_lossy().into_owned());

@@ -73,8 +73,30 @@ impl Host {
     /// Starts `cmd` (a [`Host::command`], perhaps wrapped) and waits for its `listening on ADDR`
     /// line; `args` are the host arguments it was made with.
     pub fn launch(mut cmd: Command, args: &[&str]) -> Host {
+        cmd.stdin(Stdio::null());
+        Host::spawn(cmd, args)
+    }
+
+    /// Starts a host whose standard input is a terminal, as when someone runs `chatroom host`
+    /// in one: its console takes commands, typed with the returned [`Keyboard`]. Its stdout and
+    /// stderr are piped and kept as [`Host::start`]'s are.
+    #[cfg(unix)]
+    pub fn start_in_terminal(args: &[&str]) -> (Host, Keyboard) {
+        let pty = nix::pty::openpty(None, None).expect("a pseudo-terminal");
+        let mut cmd = Host::command(args);
+        cmd.stdin(std::fs::File::from(pty.slave));
+        let host = Host::spawn(cmd, args);
+        let master = std::fs::File::from(pty.master);
+        // The terminal echoes what is typed: read it away, so the echo never fills up.
+        let mut echo = master.try_clone().expect("the terminal's other end");
+        thread::spawn(move || std::io::copy(&mut echo, &mut std::io::sink()));
+        (host, Keyboard { master })
+    }
+
+    /// Spawns `cmd`, whose standard input is set, with stdout and stderr kept as the console,
+    /// and waits for its `listening on ADDR` line.
+    fn spawn(mut cmd: Command, args: &[&str]) -> Host {
         let mut child = cmd
-            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -262,6 +284,23 @@ impl Drop for Host {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+    }
+}
+
+/// The keyboard of the terminal a host started by [`Host::start_in_terminal`] runs in.
+#[cfg(unix)]
+pub struct Keyboard {
+    master: std::fs::File,
+}
+
+#[cfg(unix)]
+impl Keyboard {
+    /// Types `line` and presses Enter.
+    pub fn type_line(&mut self, line: &str) {
+        use std::io::Write;
+        self.master
+            .write_all(format!("{line}\n").as_bytes())
+            .expect("type into the host's terminal");
     }
 }
 

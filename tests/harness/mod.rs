@@ -28,6 +28,8 @@
 //!   speak yet).
 //! - `relay`: [`relay::Relay`], a network between client and host that a test can break: cut
 //!   connections, hold back replies, point at a restarted host.
+//! - `moderation`: a room with operators and a data directory of the test's own, members who
+//!   become operators, and members connecting from other loopback addresses.
 //! - `store`: a stored room (`host --store`) in a test's own directory, and its SQLite file
 //!   read directly.
 //! - `files`: temporary directories, waiting for a line the host writes to a file, and the
@@ -44,6 +46,7 @@ pub mod files;
 pub mod host;
 pub mod join;
 pub mod json;
+pub mod moderation;
 #[cfg(unix)]
 pub mod nc;
 pub mod plain;
@@ -65,7 +68,7 @@ pub use files::{password_file, repo_file, repo_root, temp_dir, wait_for_file_lin
 pub use host::{Host, closed_port};
 #[cfg(unix)]
 #[allow(unused_imports)]
-pub use host::{LostOutputs, with_open_file_limit};
+pub use host::{Keyboard, LostOutputs, with_open_file_limit};
 #[allow(unused_imports)]
 pub use join::{PipedClient, join_command};
 #[allow(unused_imports)]

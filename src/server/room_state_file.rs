@@ -1,0 +1,236 @@
+//! The room's state that outlives the host: its bans and its topic, in
+//! `DATA_DIR/room-state.json`.
+//!
+//! Read once at start (bans that have ended are dropped by `bans.rs`), written whole after a
+//! change, through a temporary file renamed into place (mode 0600 on Unix, like the host's TLS
+//! key), so a crash leaves the old file or the new one, never half of one. The file is small (at
+//! most 1,024 bans) and written from the room's thread, at most once per [`WRITE_GAP`]: a change
+//! after a quiet moment is written at once, and changes that follow it closely are written
+//! together when the gap is over (or when the room closes). So no flood of changes (a room whose
+//! topic anyone may set, `--open-topic`, gets one from any member) makes the room's thread write
+//! and sync a file for each. A host that cannot write it warns once and keeps the state in
+//! memory.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use super::bans::Ban;
+use crate::protocol::wire::TopicInfo;
+
+/// The file's name in the data directory.
+pub(crate) const FILE_NAME: &str = "room-state.json";
+
+/// The longest file read: far more than 1,024 bans and a topic take.
+const MAX_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The least time between two writes.
+pub(crate) const WRITE_GAP: Duration = Duration::from_secs(1);
+
+/// What the file holds.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct RoomState {
+    #[serde(default)]
+    pub(crate) bans: Vec<Ban>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) topic: Option<TopicInfo>,
+}
+
+/// The state file of a data directory, whether writing it has failed yet, and when it is to be
+/// written next.
+pub(crate) struct StateFile {
+    dir: PathBuf,
+    warned: bool,
+    /// When it was last written.
+    last_write: Option<Instant>,
+    /// A change waits to be written then.
+    due: Option<Instant>,
+}
+
+impl StateFile {
+    pub(crate) fn in_dir(dir: &Path) -> Self {
+        StateFile {
+            dir: dir.to_path_buf(),
+            warned: false,
+            last_write: None,
+            due: None,
+        }
+    }
+
+    /// The state changed: true when it is to be written now; otherwise it is written at
+    /// [`StateFile::due`].
+    pub(crate) fn changed(&mut self, now: Instant) -> bool {
+        match self.last_write {
+            Some(last) if now < last + WRITE_GAP => {
+                self.due.get_or_insert(last + WRITE_GAP);
+                false
+            }
+            _ => true,
+        }
+    }
+
+    /// When a change waits to be written, if one does.
+    pub(crate) fn due(&self) -> Option<Instant> {
+        self.due
+    }
+
+    pub(crate) fn path(&self) -> PathBuf {
+        self.dir.join(FILE_NAME)
+    }
+
+    /// The saved state; empty when there is no file yet. An error names the file and says what
+    /// to do.
+    pub(crate) fn load(&self) -> Result<RoomState, String> {
+        let path = self.path();
+        let file = match std::fs::File::open(&path) {
+            Ok(file) => file,
+            // No file, or a data directory that cannot hold one (the first write says so).
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                return Ok(RoomState::default());
+            }
+            Err(e) => {
+                return Err(format!(
+                    "cannot read the room's state {}: {}",
+                    path.display(),
+                    crate::error::describe_io(&e)
+                ));
+            }
+        };
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_BYTES + 1), &mut bytes)
+            .map_err(|e| {
+                format!(
+                    "cannot read the room's state {}: {}",
+                    path.display(),
+                    crate::error::describe_io(&e)
+                )
+            })?;
+        if bytes.len() as u64 > MAX_BYTES {
+            return Err(format!(
+                "the room's state {} is larger than {MAX_BYTES} bytes: it is not one this host \
+                 wrote; move it away",
+                path.display()
+            ));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| {
+            format!(
+                "the room's state {} cannot be read ({e}); fix it or move it away (its bans and \
+                 topic are then forgotten)",
+                path.display()
+            )
+        })
+    }
+
+    /// Writes `state` (at `now`); `Err(warning)` the first time it fails (later failures are
+    /// quiet: the operator has been told the state lives in memory only).
+    pub(crate) fn save(&mut self, state: &RoomState, now: Instant) -> Result<(), Option<String>> {
+        self.last_write = Some(now);
+        self.due = None;
+        let bytes = serde_json::to_vec_pretty(state).map_err(|e| Some(e.to_string()))?;
+        let written = crate::tls::self_signed::create_private_dir(&self.dir)
+            .and_then(|()| crate::tls::self_signed::write_atomically(&self.path(), &bytes, 0o600));
+        match written {
+            Ok(()) => Ok(()),
+            Err(_) if self.warned => Err(None),
+            Err(e) => {
+                self.warned = true;
+                Err(Some(format!(
+                    "cannot write the room's state {} ({}); bans and the topic are kept in memory \
+                     only and will be lost when the host stops",
+                    self.path().display(),
+                    crate::error::describe_io(&e)
+                )))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Timestamp;
+
+    fn state() -> RoomState {
+        RoomState {
+            bans: vec![Ban {
+                net: "10.0.0.0/24".parse().unwrap(),
+                ts: Timestamp("2026-12-07T10:00:00Z".parse().unwrap()),
+                by: None,
+                until: None,
+                reason: Some("spam".into()),
+            }],
+            topic: Some(TopicInfo {
+                text: "release day".into(),
+                by: Some("ana".into()),
+                ts: Timestamp("2026-12-07T10:00:00Z".parse().unwrap()),
+            }),
+        }
+    }
+
+    #[test]
+    fn what_is_saved_is_loaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut file = StateFile::in_dir(&dir.path().join("data"));
+        assert_eq!(file.load().unwrap(), RoomState::default(), "no file yet");
+        file.save(&state(), Instant::now()).unwrap();
+        assert_eq!(file.load().unwrap(), state());
+        let text = std::fs::read_to_string(file.path()).unwrap();
+        assert!(text.contains("\"10.0.0.0/24\""), "{text}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(file.path()).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn writes_are_a_gap_apart_and_changes_in_between_wait_for_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut file = StateFile::in_dir(dir.path());
+        let t0 = Instant::now();
+        assert!(file.changed(t0), "the first change is written at once");
+        file.save(&state(), t0).unwrap();
+        assert_eq!(file.due(), None);
+        let soon = t0 + WRITE_GAP / 4;
+        assert!(!file.changed(soon));
+        assert!(!file.changed(soon + WRITE_GAP / 4));
+        assert_eq!(file.due(), Some(t0 + WRITE_GAP), "one write for both");
+        file.save(&state(), t0 + WRITE_GAP).unwrap();
+        assert_eq!(file.due(), None);
+        assert!(
+            file.changed(t0 + WRITE_GAP * 3),
+            "after a quiet moment, at once"
+        );
+    }
+
+    #[test]
+    fn a_damaged_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = StateFile::in_dir(dir.path());
+        std::fs::write(file.path(), "{\"bans\": [").unwrap();
+        let error = file.load().unwrap_err();
+        assert!(
+            error.contains(FILE_NAME) && error.contains("move it away"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_failed_write_warns_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocker = dir.path().join("not-a-dir");
+        std::fs::write(&blocker, "").unwrap();
+        let mut file = StateFile::in_dir(&blocker);
+        assert_eq!(file.load().unwrap(), RoomState::default());
+        let first = file.save(&state(), Instant::now()).unwrap_err();
+        assert!(first.unwrap().contains("kept in memory only"));
+        assert_eq!(file.save(&state(), Instant::now()), Err(None));
+    }
+}
