@@ -571,7 +571,7 @@ mod tests {
 
     #[test]
     fn moderation_is_read_from_lines_protocol_does_not_know() {
-        let kick = r#"{"type":"kick","seq":3,"nick":"ana","by":"bob"}"#;
+        let kick = r#"{"type":"kick","seq":3,"ts":"2026-12-07T14:00:00.000Z","nick":"ana","by":"bob"}"#;
         let event: Event = serde_json::from_str(kick).unwrap();
         let moderation = moderation_of(kick, &event);
         assert!(matches!(moderation, Some(ModEvent::Kick { .. })));
