@@ -156,7 +156,8 @@ pub(crate) fn open<T: Send + 'static>(options: &Options) -> Result<Store<T>> {
             drop(lock);
         })?,
         spawn("store-search", move || {
-            search::serve(&reading, &job_rx, &found_tx)
+            let mut reading = reading;
+            search::serve(&mut reading, search::Cap::STANDARD, &job_rx, &found_tx)
         })?,
     ];
     Ok(Store {
