@@ -76,6 +76,7 @@ pub fn run(args: &JoinArgs) -> Result<()> {
         renderer,
         password: crate::client::password::given(&args.server)?,
         reconnect: !args.no_reconnect,
+        keepalive: (args.keepalive > 0).then(|| Duration::from_secs(args.keepalive)),
     };
     if on_terminal && !args.json {
         let history = args
@@ -104,6 +105,9 @@ struct Session {
     password: Option<Password>,
     /// Join again when the connection drops (not `--no-reconnect`).
     reconnect: bool,
+    /// A silence of the host's this long counts as a lost connection (`--keepalive`); `None`:
+    /// never.
+    keepalive: Option<Duration>,
 }
 
 impl Session {
@@ -123,7 +127,7 @@ impl Session {
             let to = (self.target.clone(), self.security.clone());
             Comeback::new(to, password, self.timeout, link.clone())
         });
-        let liveness = reader::Liveness::new(lines.clone(), self.timeout);
+        let liveness = reader::Liveness::new(lines.clone(), self.timeout, self.keepalive);
         let (outcomes, pms_tx) = reader::spawn(
             (events, writer),
             comeback,
