@@ -487,7 +487,7 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__join)
-            opts="-p -n -h -V --port --nick --timeout --password-file --tls --no-tls --fingerprint --trust-on-first-use --data-dir --color --no-timestamps --timestamps --no-reconnect --history-file --json --config --no-config --help --version"
+            opts="-p -n -h -V --port --nick --timeout --password-file --tls --no-tls --fingerprint --trust-on-first-use --data-dir --color --no-timestamps --timestamps --no-reconnect --keepalive --history-file --json --config --no-config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -533,6 +533,10 @@ _chatroom() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --keepalive)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --history-file)

@@ -109,6 +109,7 @@ set edit:completion:arg-completer[chatroom] = {|@words|
             cand --fingerprint 'Trust the host''s certificate only if it has this fingerprint, as `chatroom host --tls` prints it (SHA256:...), whoever signed it; implies --tls'
             cand --data-dir 'Where the known_hosts file is kept, as DIR/known_hosts (the hosts trusted by their certificate''s fingerprint) [default: chatroom in the user''s data directory]'
             cand --color 'When to color nicknames and notices: auto means on a color terminal, as NO_COLOR, CLICOLOR_FORCE, CLICOLOR and TERM allow'
+            cand --keepalive 'Seconds the host may stay silent before the connection counts as lost, as when it breaks: join pings a quiet host (twice within SECS), and a host that is there answers, so this finds a host whose machine vanished without closing the connection (a pulled cable, a frozen machine, a router that forgot us). 0: never (a silence is only shown)'
             cand --history-file 'Keep the input history in this file [default: chatroom/history in the user''s data directory]; the `/ignore` lists are kept beside it, in an `ignore` folder'
             cand --config 'Read default settings from this TOML file instead of chatroom.toml in the user''s config directory (host, join and send read it; see the README''s Configuration section)'
             cand --tls 'Connect over TLS (to a `chatroom host --tls`). A certificate signed by an authority this system trusts is accepted; any other must match --fingerprint or the known_hosts file, or be trusted on first use'

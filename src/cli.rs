@@ -482,6 +482,14 @@ pub struct JoinArgs {
     #[arg(long)]
     pub no_reconnect: bool,
 
+    /// Seconds the host may stay silent before the connection counts as lost, as when it
+    /// breaks: join pings a quiet host (twice within SECS), and a host that is there answers,
+    /// so this finds a host whose machine vanished without closing the connection (a pulled
+    /// cable, a frozen machine, a router that forgot us). 0: never (a silence is only shown).
+    #[arg(long, value_name = "SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub keepalive: u64,
+
     /// Keep the input history in this file [default: chatroom/history in the user's data
     /// directory]; the `/ignore` lists are kept beside it, in an `ignore` folder.
     #[arg(long, value_name = "PATH")]

@@ -1,8 +1,8 @@
 //! The config file, `chatroom.toml`: the defaults people would otherwise retype.
 //!
 //! Top-level keys are for the commands that connect to a room (`server`, `port`, `nick`,
-//! `timeout`, `tls`, `fingerprint` and `data-dir` for `join` and `send`; `color`, `timestamps`
-//! and `history-file` for `join`), and a `[host]` table holds `chatroom host`'s options. Every key is named after the long option it
+//! `timeout`, `tls`, `fingerprint` and `data-dir` for `join` and `send`; `color`, `timestamps`,
+//! `history-file` and `keepalive` for `join`), and a `[host]` table holds `chatroom host`'s options. Every key is named after the long option it
 //! sets (`timestamps = false` is `--no-timestamps`).
 //!
 //! Precedence is flag > environment > file > built-in default, and clap enforces it itself: a
@@ -40,6 +40,7 @@ pub const CLIENT_KEYS: &[&str] = &[
     "color",
     "timestamps",
     "history-file",
+    "keepalive",
     "password-file",
 ];
 

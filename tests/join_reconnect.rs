@@ -1,7 +1,8 @@
 //! `chatroom join` coming back after a broken connection: on a terminal (the line being typed
 //! survives, lines typed meanwhile are sent once after), piped with `--json` (the missed events
 //! are printed), and what does not reconnect: `/quit`, the host closing the room, and
-//! `--no-reconnect` (exit 5 as before).
+//! `--no-reconnect` (exit 5 as before). A host that goes silent without closing the connection
+//! (here: stopped with SIGSTOP) is given up after `--keepalive` seconds like a broken connection.
 #![cfg(unix)]
 
 mod harness;
@@ -82,7 +83,7 @@ fn a_line_whose_ack_was_lost_is_not_doubled() {
     let relay = Relay::start(host.addr);
     let mut bob = JsonClient::join(&host, "bob");
     let home = temp_dir();
-    let mut ana = ana_through(&relay, home.path());
+    let mut ana = ana_through(&relay, home.path(), &[]);
     bob.expect_join("ana");
     // The room takes the line, but its ack never reaches ana; then the network breaks.
     relay.mute_replies(true);
@@ -107,7 +108,7 @@ fn a_nickname_still_held_by_the_old_connection_is_waited_for() {
     let host = Host::start(&["--keepalive", "1"]);
     let relay = Relay::start(host.addr);
     let home = temp_dir();
-    let mut ana = ana_through(&relay, home.path());
+    let mut ana = ana_through(&relay, home.path(), &[]);
     // Our side of the connection breaks; the host's stays open and silent.
     relay.abandon();
     ana.expect("*** connection lost (");
@@ -123,7 +124,7 @@ fn missed_messages_are_shown_once_when_the_host_still_has_them() {
     let relay = Relay::start(host.addr);
     let mut bob = JsonClient::join(&host, "bob");
     let home = temp_dir();
-    let mut ana = ana_through(&relay, home.path());
+    let mut ana = ana_through(&relay, home.path(), &[]);
     bob.say("seen before");
     ana.expect("<bob> seen before");
     // Her own line is not echoed to her: its ack's seq counts as seen (the list's answer comes
@@ -169,6 +170,77 @@ fn join_json_reconnects_and_prints_the_missed_events() {
         stderr.contains("reconnected (1 missed message shown)"),
         "{stderr}"
     );
+}
+
+// A host that stops answering without closing the connection: SIGSTOP freezes it as a pulled
+// cable or a hung machine would (its kernel still holds the connection open). `--keepalive 2`
+// makes join give it up after 2 s of silence; the tests wait for what join prints, not for time.
+
+#[test]
+fn a_silent_host_is_given_up_and_rejoined_with_the_gap_filled() {
+    let host = Host::start(&[]);
+    let relay = Relay::start(host.addr);
+    let mut bob = JsonClient::join(&host, "bob");
+    let home = temp_dir();
+    let mut ana = ana_through(&relay, home.path(), &["--keepalive", "2"]);
+    ana.expect(EDITING);
+    bob.expect_join("ana");
+    bob.say("before the freeze");
+    ana.expect("<bob> before the freeze");
+    // Nobody gets back in until the test says so: what bob says meanwhile is missed by ana.
+    relay.point_to(None);
+    host.signal(Signal::SIGSTOP);
+    // Sent into the frozen connection: the host reads it when it wakes, and must not take the
+    // copy join sends again after rejoining.
+    ana.type_line("sent into the freeze");
+    // Half a line when the connection is given up, finished while away.
+    ana.expect(EDITING);
+    ana.type_keys("half");
+    ana.expect("half");
+    ana.expect("*** connection lost (no answer from the host for 2 s); reconnecting in ");
+    ana.type_line("way, typed while away");
+    bob.send(serde_json::json!({"type": "say", "text": "said while ana was away", "id": 1}));
+    host.signal(Signal::SIGCONT);
+    bob.expect_event_where("ack", |e| e["id"] == 1);
+    relay.point_to(Some(host.addr));
+    let shown = ana.expect("*** reconnected (");
+    assert!(shown.contains("<bob> said while ana was away"), "{shown:?}");
+    assert!(
+        !shown.contains("before the freeze"),
+        "shown twice: {shown:?}"
+    );
+    host.wait_for_console("the line typed while away", |l| {
+        l.ends_with("<ana> halfway, typed while away")
+    });
+    for line in ["sent into the freeze", "halfway, typed while away"] {
+        assert_eq!(said(&host, "ana", line), 1, "{}", host.console());
+    }
+    ana.type_line("/quit");
+    assert_eq!(ana.exit_code(), 0);
+}
+
+#[test]
+fn a_silent_host_with_no_reconnect_exits_5() {
+    let host = Host::start(&[]);
+    let args = [
+        "--nick",
+        "bot",
+        "--json",
+        "--keepalive",
+        "2",
+        "--no-reconnect",
+    ];
+    let bot = PipedClient::start(&host.server(), &args, &[]);
+    bot.expect(r#""type":"welcome""#);
+    host.signal(Signal::SIGSTOP);
+    let (code, stderr) = bot.exit_by_itself();
+    host.signal(Signal::SIGCONT);
+    assert_eq!(code, Some(5), "{stderr}");
+    assert!(
+        stderr.contains("connection lost: no answer from the host for 2 s"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
 #[test]
@@ -236,13 +308,12 @@ fn a_host_back_with_another_certificate_ends_the_session_with_exit_6() {
     assert!(stderr.contains("connection lost ("), "{stderr}");
 }
 
-/// `join` as ana, through `relay`, in a terminal, once its prompt is up.
-fn ana_through(relay: &Relay, home: &std::path::Path) -> PtyClient {
-    let mut ana = PtyClient::start_at(
-        &relay.server(),
-        home,
-        &["--nick", "ana", "--color", "never"],
-    );
+/// `join` as ana, through `relay`, in a terminal, once its prompt is up; `more` arguments
+/// follow.
+fn ana_through(relay: &Relay, home: &std::path::Path, more: &[&str]) -> PtyClient {
+    let mut args = vec!["--nick", "ana", "--color", "never"];
+    args.extend_from_slice(more);
+    let mut ana = PtyClient::start_at(&relay.server(), home, &args);
     ana.expect(READY);
     ana
 }

@@ -446,6 +446,30 @@ mod on_a_terminal {
     }
 
     #[test]
+    fn a_silent_host_is_given_up_and_rejoined_over_tls() {
+        // Giving a connection up shuts its socket under the TLS session; the new one makes a
+        // new session with the same pinned certificate.
+        let data = temp_dir();
+        let host = tls_host(data.path(), &[]);
+        let print = printed_fingerprint(&host).to_string();
+        let home = temp_dir();
+        let mut ana = PtyClient::joined(
+            &host,
+            home.path(),
+            "ana",
+            &["--fingerprint", &print, "--keepalive", "2"],
+        );
+        host.signal(nix::sys::signal::Signal::SIGSTOP);
+        ana.expect("*** connection lost (no answer from the host for 2 s)");
+        host.signal(nix::sys::signal::Signal::SIGCONT);
+        ana.expect("*** reconnected (");
+        ana.type_line("back over TLS");
+        host.wait_for_console("ana's line", |l| l.ends_with("<ana> back over TLS"));
+        ana.type_line("/quit");
+        assert_eq!(ana.exit_code(), 0);
+    }
+
+    #[test]
     fn no_leaves_with_exit_3_and_remembers_nothing() {
         let data = temp_dir();
         let host = tls_host(data.path(), &[]);

@@ -430,6 +430,12 @@ impl EventStream {
     pub fn set_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         self.lines.get_ref().set_read_timeout(timeout)
     }
+
+    /// Gives up on the connection (the host stopped answering): shuts it down both ways, so the
+    /// writing half fails at once instead of waiting on a host that reads nothing.
+    pub fn abandon(&self) {
+        self.lines.get_ref().shutdown();
+    }
 }
 
 impl Requests {

@@ -125,6 +125,16 @@ impl Incoming {
             Incoming::Tls(reader) => reader.socket.set_read_timeout(timeout),
         }
     }
+
+    /// Shuts the socket down both ways: a read or write blocked on it returns, and the host,
+    /// once it looks again, sees the connection end.
+    pub fn shutdown(&self) {
+        let socket = match self {
+            Incoming::Plain(socket) => socket,
+            Incoming::Tls(reader) => &reader.socket,
+        };
+        let _ = socket.shutdown(Shutdown::Both);
+    }
 }
 
 impl Read for Incoming {

@@ -358,7 +358,8 @@ pub fn render(event: &Event) -> String {
         },
         Event::Back { .. } => "*** you are back\n".to_string(),
         Event::Error { message, .. } => format!("error: {message}\n"),
-        Event::Quit { .. } => "<quit>\n".to_string(),
+        // Why, for people; then `<quit>`, the line the classic clients stop on.
+        Event::Quit { reason } => format!("*** room closed: {reason}\n<quit>\n"),
         Event::Pong { .. } => "*** pong\n".to_string(),
         Event::SearchResults { query, results, .. } => {
             search_results(query, results, chrono::Utc::now().date_naive())
@@ -758,7 +759,12 @@ mod tests {
             id: None,
         };
         assert_eq!(render(&error), "error: room is full (2/2)\n");
-        assert_eq!(render(&Event::Quit { reason: "x".into() }), "<quit>\n");
+        assert_eq!(
+            render(&Event::Quit {
+                reason: "the host cannot write its store".into()
+            }),
+            "*** room closed: the host cannot write its store\n<quit>\n"
+        );
         assert!(!greeting("lobby", 10).starts_with('{'));
         let full = greeting_when_full("ops team", 3, 3);
         assert!(!full.starts_with('{'));

@@ -595,6 +595,8 @@ pub(crate) fn run(
             .map_err(|e| Error::failure(format!("cannot start accepting: {}", describe_io(&e))))?;
     let stopper = shutdown::Stopper::new(acceptor_waker, stop_tx);
     let mut history = history::History::new(config.history);
+    // For the last word, should the store fail while the room runs.
+    let store_path = store.as_ref().map(|store| store.path.clone());
     let (room_store, store_threads, store_note) = match store {
         Some(store) => {
             let note = store_line(&store);
@@ -674,16 +676,24 @@ pub(crate) fn run(
     }
     let _ = activity_thread.join();
     if let Some(why) = failure {
-        return Err(Error::failure(format!(
-            "the room's store failed ({why}); the room was closed, and nothing the store lacks \
-             was acknowledged"
-        )));
+        return Err(Error::failure(store_failed(store_path.as_deref(), &why)));
     }
     // In JSON the console has already said so, as the room's last note.
     if config.log_format == LogFormat::Text {
         say("room closed");
     }
     Ok(())
+}
+
+/// The host's last word when its store (at `path`) failed while the room ran (`why`): what
+/// happened, what the clients were told, and what to do.
+fn store_failed(path: Option<&std::path::Path>, why: &str) -> String {
+    let store = path.map_or_else(String::new, |p| format!(" {}", p.display()));
+    format!(
+        "the room's store{store} failed ({why}); the room was closed, and nothing the store lacks \
+         was acknowledged. Make room on its disk (or fix what failed), then start the host again: \
+         it keeps every message it acknowledged"
+    )
 }
 
 /// The plain-mode greeting: a room with a password asks for it first.

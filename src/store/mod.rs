@@ -167,7 +167,8 @@ pub(crate) fn open<T: Send + 'static, G: Send + 'static>(options: &Options) -> R
             drop(lock);
         })?,
         spawn("store-search", move || {
-            search::serve(&reading, &job_rx, &found_tx)
+            let mut reading = reading;
+            search::serve(&mut reading, search::Cap::STANDARD, &job_rx, &found_tx)
         })?,
         spawn("store-gaps", move || {
             gap::serve(&reading_gaps, &gap_rx, &filled_tx)

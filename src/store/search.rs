@@ -11,7 +11,14 @@
 //! Messages are indexed moments after their commit (`index.rs`): a search first waits, briefly,
 //! for the index to hold every message the room had numbered when it was asked, so what was just
 //! said is found.
+//!
+//! A search may run for at most [`Cap::STANDARD`] (2 s): SQLite's progress handler looks at the
+//! clock every thousand steps of the query and stops it past that, and the asker is told to
+//! use more specific words. Many `word*` prefixes over a big store could otherwise keep the one
+//! search thread busy indefinitely, and everyone's searches behind it.
 
+use std::os::raw::c_int;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
@@ -103,12 +110,109 @@ pub(crate) struct Found<T> {
     pub(crate) hits: Result<Vec<Record>, String>,
 }
 
-/// The search thread's loop: answers jobs until the room lets go of the channel.
-pub(crate) fn serve<T>(conn: &Connection, jobs: &Receiver<Job<T>>, found: &Sender<Found<T>>) {
+/// How long one search may run, and how often SQLite looks at the clock while it does.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cap {
+    /// The longest a query may run before it is stopped.
+    time: Duration,
+    /// SQLite virtual-machine steps between looks at the clock: a look costs a clock read, and
+    /// a thousand steps take well under a millisecond.
+    steps: c_int,
+}
+
+impl Cap {
+    /// The host's: long enough for any reasonable search of a big store, short enough that the
+    /// asker and those waiting behind them are not left wondering.
+    pub(crate) const STANDARD: Cap = Cap {
+        time: Duration::from_secs(2),
+        steps: 1000,
+    };
+}
+
+/// The running query's deadline, shared with the progress handler SQLite calls as it runs.
+#[derive(Default)]
+struct Watch {
+    /// `None` between queries (waiting for the index is bounded apart).
+    deadline: Option<Instant>,
+    /// The handler stopped the query: the error that follows is the cap's.
+    stopped: bool,
+}
+
+/// A connection whose queries can be capped in time.
+struct Capped<'c> {
+    conn: &'c Connection,
+    cap: Cap,
+    watch: Arc<Mutex<Watch>>,
+}
+
+impl<'c> Capped<'c> {
+    /// Installs the progress handler on `conn`.
+    fn new(conn: &'c mut Connection, cap: Cap) -> rusqlite::Result<Self> {
+        let watch = Arc::new(Mutex::new(Watch::default()));
+        let seen = watch.clone();
+        conn.progress_handler(
+            cap.steps,
+            Some(move || {
+                // A poisoned lock cannot happen (nothing panics holding it); stop if it does.
+                let Ok(mut watch) = seen.lock() else {
+                    return true;
+                };
+                let over = watch.deadline.is_some_and(|d| Instant::now() >= d);
+                watch.stopped |= over;
+                over
+            }),
+        )?;
+        Ok(Capped { conn, cap, watch })
+    }
+
+    /// Runs the search for `query`, stopped if it takes longer than the cap; `Err` says what
+    /// went wrong in words for the asker.
+    fn search(&self, query: &str) -> Result<Vec<Record>, String> {
+        self.set(Some(Instant::now() + self.cap.time));
+        let hits = run_query(self.conn, query);
+        let stopped = self.set(None);
+        hits.map_err(|e| {
+            if stopped {
+                too_long(self.cap.time)
+            } else {
+                e.to_string()
+            }
+        })
+    }
+
+    /// Sets the deadline (`None`: none) and returns whether the last query was stopped.
+    fn set(&self, deadline: Option<Instant>) -> bool {
+        let mut watch = self.watch.lock().unwrap_or_else(|e| e.into_inner());
+        watch.deadline = deadline;
+        std::mem::take(&mut watch.stopped)
+    }
+}
+
+/// What the asker of a search that ran out of time is told.
+fn too_long(cap: Duration) -> String {
+    format!(
+        "it took longer than {} s and was stopped; use more specific words (fewer, longer \
+         word* prefixes)",
+        cap.as_secs_f64()
+    )
+}
+
+/// The search thread's loop: answers jobs until the room lets go of the channel. Each query is
+/// stopped past `cap`.
+pub(crate) fn serve<T>(
+    conn: &mut Connection,
+    cap: Cap,
+    jobs: &Receiver<Job<T>>,
+    found: &Sender<Found<T>>,
+) {
+    let capped = Capped::new(conn, cap);
     for job in jobs {
-        let hits = wait_for_index(conn, job.as_of)
-            .and_then(|()| run_query(conn, &job.query))
-            .map_err(|e| e.to_string());
+        let hits = match &capped {
+            Ok(capped) => wait_for_index(capped.conn, job.as_of)
+                .map_err(|e| e.to_string())
+                .and_then(|()| capped.search(&job.query)),
+            Err(e) => Err(e.to_string()),
+        };
         if found.send(Found { tag: job.tag, hits }).is_err() {
             return;
         }
@@ -201,6 +305,70 @@ mod tests {
         }
         assert_eq!(found(&conn, "\"quoted\""), [1]);
         assert_eq!(found(&conn, "NEAR("), [2]);
+    }
+
+    /// Searches `typed` on the search thread's loop, with `cap`, as the room would ask.
+    fn served(conn: &mut Connection, cap: Cap, typed: &[&str]) -> Vec<Result<Vec<u64>, String>> {
+        let (jobs_tx, jobs) = crossbeam_channel::unbounded();
+        let (found, found_rx) = crossbeam_channel::unbounded();
+        for (tag, typed) in typed.iter().enumerate() {
+            let query = fts_query(typed).unwrap();
+            jobs_tx
+                .send(Job {
+                    tag,
+                    query,
+                    as_of: 0,
+                })
+                .unwrap();
+        }
+        drop(jobs_tx);
+        serve(conn, cap, &jobs, &found);
+        found_rx
+            .try_iter()
+            .map(|f: Found<usize>| f.hits.map(|hits| hits.iter().map(|r| r.seq).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn a_search_past_its_cap_is_stopped_and_the_asker_told_why() {
+        let mut conn = store(&["deploy done", "deploying now", "lunch?"]);
+        // No time at all, the clock looked at every step: any query runs out at its first step.
+        let none = Cap {
+            time: Duration::ZERO,
+            steps: 1,
+        };
+        let answers = served(&mut conn, none, &["deploy*", "lunch"]);
+        assert_eq!(answers.len(), 2);
+        for answer in answers {
+            let why = answer.unwrap_err();
+            assert!(
+                why.starts_with("it took longer than 0 s and was stopped"),
+                "{why}"
+            );
+            assert!(why.contains("more specific words"), "{why}");
+        }
+    }
+
+    #[test]
+    fn searches_within_the_cap_are_answered_and_a_stopped_one_leaves_no_trace() {
+        let mut conn = store(&["deploy done", "deploying now", "lunch?"]);
+        let answers = served(&mut conn, Cap::STANDARD, &["deploy*", "lunch"]);
+        assert_eq!(answers, [Ok(vec![2, 1]), Ok(vec![3])]);
+        // The same connection, stopped once, then searching with time to spare.
+        let capped = Capped::new(
+            &mut conn,
+            Cap {
+                time: Duration::ZERO,
+                steps: 1,
+            },
+        )
+        .unwrap();
+        assert!(capped.search(&fts_query("deploy").unwrap()).is_err());
+        let roomy = Capped {
+            cap: Cap::STANDARD,
+            ..capped
+        };
+        assert_eq!(roomy.search(&fts_query("lunch").unwrap()).unwrap().len(), 1);
     }
 
     #[test]

@@ -88,7 +88,7 @@ impl Writer {
                 Ok(batch) => batch,
                 Err(RecvTimeoutError::Timeout) => {
                     if let Err(e) = self.background_step() {
-                        let _ = commits.send(Commit::Failed(describe(&e)));
+                        let _ = commits.send(Commit::Failed(describe(&self.conn, &e)));
                         return;
                     }
                     continue;
@@ -102,7 +102,7 @@ impl Writer {
             }
             let report = match self.commit(&batch) {
                 Ok(()) => Commit::Durable(batch.last_seq),
-                Err(e) => Commit::Failed(describe(&e)),
+                Err(e) => Commit::Failed(describe(&self.conn, &e)),
             };
             let failed = matches!(report, Commit::Failed(_));
             if commits.send(report).is_err() || failed {
@@ -199,9 +199,29 @@ impl Writer {
     }
 }
 
-/// A store error in words.
-pub(crate) fn describe(e: &rusqlite::Error) -> String {
-    e.to_string()
+/// A store error in words: SQLite's, and for a read or write that failed, the system's reason
+/// (SQLite's `disk I/O error` alone says neither that the disk is full, nor that a file grew
+/// past the size allowed, nor that the disk itself failed).
+pub(crate) fn describe(conn: &Connection, e: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode::{CannotOpen, DiskFull, SystemIoFailure};
+    let system = matches!(
+        e.sqlite_error_code(),
+        Some(SystemIoFailure | DiskFull | CannotOpen)
+    );
+    // SAFETY: the handle is `conn`'s own and valid while it lives; sqlite3_system_errno only
+    // reads the error number the connection's last failed system call left.
+    let errno = if system {
+        unsafe { rusqlite::ffi::sqlite3_system_errno(conn.handle()) }
+    } else {
+        0
+    };
+    match errno {
+        0 => e.to_string(),
+        n => format!(
+            "{e}: {}",
+            crate::error::describe_io(&std::io::Error::from_raw_os_error(n))
+        ),
+    }
 }
 
 #[cfg(test)]

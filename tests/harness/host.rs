@@ -332,6 +332,32 @@ pub fn with_open_file_limit(limit: u32, cmd: &Command) -> Command {
     wrapped
 }
 
+/// `cmd` with every file it writes limited to `bytes` (`RLIMIT_FSIZE`) and SIGXFSZ ignored, so
+/// that a write past the limit fails with EFBIG instead of killing the process: a disk that
+/// fills up under a running host, without needing a small filesystem. Both survive `exec` (an
+/// ignored signal stays ignored).
+#[cfg(unix)]
+pub fn with_file_size_limit(bytes: u64, mut cmd: Command) -> Command {
+    use std::os::unix::process::CommandExt;
+    let limit = libc::rlimit {
+        rlim_cur: bytes as libc::rlim_t,
+        rlim_max: bytes as libc::rlim_t,
+    };
+    // SAFETY: between fork and exec only async-signal-safe calls are made (signal, setrlimit),
+    // on values copied into the closure; nothing allocates.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::signal(libc::SIGXFSZ, libc::SIG_IGN) == libc::SIG_ERR
+                || libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    cmd
+}
+
 /// The handshake timeout a host started with `args` has.
 fn handshake_timeout(args: &[&str]) -> u64 {
     match args.iter().position(|a| *a == "--handshake-timeout") {

@@ -68,7 +68,7 @@ pub use files::{password_file, repo_file, repo_root, temp_dir, wait_for_file_lin
 pub use host::{Host, closed_port};
 #[cfg(unix)]
 #[allow(unused_imports)]
-pub use host::{Keyboard, LostOutputs, with_open_file_limit};
+pub use host::{Keyboard, LostOutputs, with_file_size_limit, with_open_file_limit};
 #[allow(unused_imports)]
 pub use join::{PipedClient, join_command};
 #[allow(unused_imports)]

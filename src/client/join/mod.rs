@@ -93,6 +93,7 @@ pub fn run(args: &JoinArgs) -> Result<()> {
         renderer,
         password: crate::client::password::given(&args.server)?,
         reconnect: !args.no_reconnect,
+        keepalive: (args.keepalive > 0).then(|| Duration::from_secs(args.keepalive)),
     };
     if on_terminal && !args.json {
         // A terminal rustyline cannot drive (TERM=dumb, say) gets the plain client instead.
@@ -120,6 +121,9 @@ struct Session {
     /// Whose messages not to show (`/ignore`): edited by the main thread, read by the event
     /// thread.
     ignored: Arc<Mutex<IgnoreList>>,
+    /// A silence of the host's this long counts as a lost connection (`--keepalive`); `None`:
+    /// never.
+    keepalive: Option<Duration>,
 }
 
 impl Session {
@@ -139,7 +143,7 @@ impl Session {
             let to = (self.target.clone(), self.security.clone());
             Comeback::new(to, password, self.timeout, link.clone())
         });
-        let liveness = reader::Liveness::new(lines.clone(), self.timeout);
+        let liveness = reader::Liveness::new(lines.clone(), self.timeout, self.keepalive);
         let shared = reader::Shared {
             ignored: self.ignored.clone(),
             link: link.clone(),

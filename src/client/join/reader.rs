@@ -7,7 +7,11 @@
 //! It also watches that the host still answers ([`Liveness`]): after a while without a word it
 //! pings, and once `--timeout` has passed in silence it says so on screen, then says so again
 //! when the host is back. A stopped or hung host would otherwise look like a quiet room, with
-//! every line typed into it seemingly sent.
+//! every line typed into it seemingly sent. A silence of `--keepalive` seconds, which no host
+//! that is there lets pass (it answers the pings), counts as a lost connection: a host whose
+//! machine vanished without closing it (a pulled cable, a frozen machine, a NAT that forgot us)
+//! never says so, so the event thread gives the connection up and comes back as after any
+//! other drop.
 
 use std::io;
 use std::sync::{Arc, Mutex};
@@ -38,43 +42,61 @@ pub(super) struct Liveness {
     pings: Sender<Outbound>,
     /// How long a silence may last before the user is told (`--timeout`).
     timeout: Duration,
+    /// How long a silence may last before the connection counts as lost (`--keepalive`);
+    /// `None`: never (the user is only told).
+    lost_after: Option<Duration>,
     last_heard: Instant,
     warned: bool,
 }
 
+/// What a silence of the host's comes to, so far.
+#[derive(Debug, PartialEq, Eq)]
+enum Silence {
+    /// Nothing to say yet.
+    Quiet,
+    /// Tell the user the host is not answering.
+    Warn(String),
+    /// Give the connection up: the host has not answered for this long (in words).
+    Lost(String),
+}
+
 impl Liveness {
-    pub(super) fn new(pings: Sender<Outbound>, timeout: Duration) -> Self {
+    pub(super) fn new(
+        pings: Sender<Outbound>,
+        timeout: Duration,
+        lost_after: Option<Duration>,
+    ) -> Self {
         Liveness {
             pings,
             timeout,
+            lost_after,
             last_heard: Instant::now(),
             warned: false,
         }
     }
 
-    /// How long a read may wait before the host is pinged: twice per `timeout`, so that a host
-    /// that is there has answered a ping well before the user would be told it is not.
+    /// How long a read may wait before the host is pinged: twice per `timeout` (or per
+    /// `lost_after`, if shorter), so that a host that is there has answered a ping well before
+    /// the user would be told it is not, or the connection given up.
     fn tick(&self) -> Duration {
-        (self.timeout / 2).max(Duration::from_millis(500))
+        let shortest = self
+            .lost_after
+            .map_or(self.timeout, |l| l.min(self.timeout));
+        (shortest / 2).max(Duration::from_millis(500))
     }
 
-    /// A read waited a whole tick: ping, and say so if the silence has lasted `timeout`.
-    fn silence(&mut self) -> Option<String> {
+    /// A read waited a whole tick: ping, and say what the silence has come to.
+    fn silence(&mut self) -> Silence {
         let ping = ClientRequest::Ping {
             id: Some(Id::Text(LIVENESS_ID.into())),
         };
         // A full writer means the host stopped reading: one more ping would not help.
         let _ = self.pings.try_send(Outbound::Line(ping.to_json_line()));
-        let silent = self.last_heard.elapsed();
-        if silent < self.timeout || self.warned {
-            return None;
-        }
-        self.warned = true;
-        Some(format!(
-            "the host has not answered for {} s: it may be stopped or overloaded; what you send \
-             waits for it (/quit leaves)",
-            silent.as_secs()
-        ))
+        judge(
+            self.last_heard.elapsed(),
+            (self.timeout, self.lost_after),
+            &mut self.warned,
+        )
     }
 
     /// The host pinged us (it heard nothing from us for a while): answer, or be let go.
@@ -152,6 +174,30 @@ fn removal_by(
             .then(|| Removal::Refused(message.clone()));
     }
     moderation?.removes(me)
+}
+
+/// What a silence of `silent` means, given how long one may last before the user is told
+/// (`timeout`) and before the connection is given up (`lost_after`); `warned` says whether the
+/// user was told already, and is set when this tells them.
+fn judge(
+    silent: Duration,
+    (timeout, lost_after): (Duration, Option<Duration>),
+    warned: &mut bool,
+) -> Silence {
+    if let Some(limit) = lost_after
+        && silent >= limit
+    {
+        return Silence::Lost(format!("no answer from the host for {} s", limit.as_secs()));
+    }
+    if silent < timeout || *warned {
+        return Silence::Quiet;
+    }
+    *warned = true;
+    Silence::Warn(format!(
+        "the host has not answered for {} s: it may be stopped or overloaded; what you send \
+         waits for it (/quit leaves)",
+        silent.as_secs()
+    ))
 }
 
 /// True for the answer to one of the session's own pings: no one else's business.
@@ -269,14 +315,25 @@ impl Reader {
                     Some(outcome) => return self.report(outcome),
                     None => continue,
                 },
-                Err(e) if is_timeout(&e) => {
-                    if let Some(news) = self.liveness.silence()
-                        && self.hooks.out.diagnostic(&news).is_err()
-                    {
-                        return (self.hooks.output_closed)();
+                Err(e) if is_timeout(&e) => match self.liveness.silence() {
+                    Silence::Quiet => continue,
+                    Silence::Warn(news) => {
+                        if self.hooks.out.diagnostic(&news).is_err() {
+                            return (self.hooks.output_closed)();
+                        }
+                        continue;
                     }
-                    continue;
-                }
+                    Silence::Lost(why) => {
+                        // Nothing will tell us the connection is gone: end it ourselves, so
+                        // the writer stops waiting on it and the host, if it ever looks again,
+                        // lets our nickname go.
+                        self.events.abandon();
+                        match self.come_back(AckOutcome::Lost(why)) {
+                            Some(outcome) => return self.report(outcome),
+                            None => continue,
+                        }
+                    }
+                },
                 Err(e) => match self.come_back(AckOutcome::of_read_end(Some(&e))) {
                     Some(outcome) => return self.report(outcome),
                     None => continue,
@@ -571,7 +628,8 @@ mod tests {
 
     #[test]
     fn moderation_is_read_from_lines_protocol_does_not_know() {
-        let kick = r#"{"type":"kick","seq":3,"ts":"2026-12-07T14:00:00.000Z","nick":"ana","by":"bob"}"#;
+        let kick =
+            r#"{"type":"kick","seq":3,"ts":"2026-12-07T14:00:00.000Z","nick":"ana","by":"bob"}"#;
         let event: Event = serde_json::from_str(kick).unwrap();
         let moderation = moderation_of(kick, &event);
         assert!(matches!(moderation, Some(ModEvent::Kick { .. })));
@@ -598,5 +656,59 @@ mod tests {
         let muted = r#"{"type":"error","code":"muted","message":"you are muted"}"#;
         let event: Event = serde_json::from_str(muted).unwrap();
         assert_eq!(removal_by(muted, &event, None, "ana"), None);
+    }
+
+    const SECOND: Duration = Duration::from_secs(1);
+
+    #[test]
+    fn a_silence_is_told_once_then_given_up_at_the_keepalive() {
+        let limits = (10 * SECOND, Some(30 * SECOND));
+        let mut warned = false;
+        assert_eq!(judge(9 * SECOND, limits, &mut warned), Silence::Quiet);
+        let Silence::Warn(news) = judge(10 * SECOND, limits, &mut warned) else {
+            panic!("told after --timeout");
+        };
+        assert!(
+            news.starts_with("the host has not answered for 10 s"),
+            "{news}"
+        );
+        assert_eq!(judge(20 * SECOND, limits, &mut warned), Silence::Quiet);
+        assert_eq!(
+            judge(31 * SECOND, limits, &mut warned),
+            Silence::Lost("no answer from the host for 30 s".into())
+        );
+    }
+
+    #[test]
+    fn a_keepalive_shorter_than_the_timeout_gives_up_without_warning_first() {
+        let mut warned = false;
+        let limits = (10 * SECOND, Some(2 * SECOND));
+        assert_eq!(judge(SECOND, limits, &mut warned), Silence::Quiet);
+        assert!(matches!(
+            judge(2 * SECOND, limits, &mut warned),
+            Silence::Lost(_)
+        ));
+        assert!(!warned);
+    }
+
+    #[test]
+    fn keepalive_0_only_ever_warns() {
+        let mut warned = false;
+        let limits = (SECOND, None);
+        assert!(matches!(
+            judge(86_400 * SECOND, limits, &mut warned),
+            Silence::Warn(_)
+        ));
+        assert_eq!(judge(86_400 * SECOND, limits, &mut warned), Silence::Quiet);
+    }
+
+    #[test]
+    fn pings_come_twice_within_the_shorter_limit() {
+        let (pings, _rx) = crossbeam_channel::unbounded();
+        let tick = |timeout, lost| Liveness::new(pings.clone(), timeout, lost).tick();
+        assert_eq!(tick(10 * SECOND, Some(30 * SECOND)), 5 * SECOND);
+        assert_eq!(tick(10 * SECOND, Some(2 * SECOND)), SECOND);
+        assert_eq!(tick(10 * SECOND, None), 5 * SECOND);
+        assert_eq!(tick(SECOND, Some(SECOND)), SECOND / 2);
     }
 }
