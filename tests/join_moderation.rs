@@ -155,11 +155,11 @@ fn moderation_events_are_shown_like_the_rooms_other_notices() {
             "*** bob lifted the ban on 10.0.0.7",
         ),
         (
-            r#"{"type":"bans","bans":[{"target":"10.0.0.7","by":"bob","reason":"spam"},{"target":"192.168.0.0/16"}]}"#.to_string(),
+            format!(r#"{{"type":"bans","bans":[{{"target":"10.0.0.7","ts":"{TS}","by":"bob","reason":"spam"}},{{"target":"192.168.0.0/16","ts":"{TS}"}}]}}"#),
             "*** 2 bans:",
         ),
-        (String::new(), "***   10.0.0.7        by bob: spam"),
-        (String::new(), "***   192.168.0.0/16  by the host"),
+        (String::new(), "***   10.0.0.7        by bob, 14:00: spam"),
+        (String::new(), "***   192.168.0.0/16  by the host, 14:00"),
         (
             format!(r#"{{"type":"mute","seq":25,"ts":"{TS}","nick":"carol","by":"bob"}}"#),
             "*** carol was muted by bob",
@@ -289,9 +289,9 @@ fn a_topic_changed_while_disconnected_is_shown_after_reconnecting() {
     again.welcome(
         "ana",
         &["ana", "bob"],
-        r#""topic":{"text":"after the break","by":"bob"}"#,
+        r#""topic":{"text":"after the break","by":"bob","ts":"2026-12-07T14:02:00.000Z"}"#,
     );
-    client.expect("*** topic: after the break (set by bob)");
+    client.expect("*** topic: after the break (set by bob, 14:02)");
     quit(client, again);
 }
 
