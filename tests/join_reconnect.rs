@@ -11,7 +11,7 @@ use nix::sys::signal::Signal;
 
 use harness::pty::{EDITING, PtyClient, READY};
 use harness::relay::Relay;
-use harness::{Host, JsonClient, PipedClient, chatroom, closed_port, temp_dir};
+use harness::{Host, JsonClient, PipedClient, chatroom, closed_port, store_args, temp_dir};
 
 /// A host on `port` (a restarted one, where its clients know it).
 fn host_on(port: u16) -> Host {
@@ -168,6 +168,53 @@ fn join_json_reconnects_and_prints_the_missed_events() {
     assert!(stderr.contains("connection lost ("), "{stderr}");
     assert!(
         stderr.contains("reconnected (1 missed message shown)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn join_json_misses_nothing_across_a_killed_and_restarted_stored_host() {
+    // A room keeping only 2 messages in memory: what the bot missed comes from the store.
+    let dir = temp_dir();
+    let mut args = store_args(dir.path());
+    args.extend(["--history".to_string(), "2".to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut host = Host::start(&args);
+    let relay = Relay::start(host.addr);
+    let bot = PipedClient::start(&relay.server(), &["--nick", "bot", "--json"], &[]);
+    bot.expect(r#""type":"welcome""#);
+    let mut ana = JsonClient::join(&host, "ana");
+    ana.say("before the crash");
+    bot.expect("before the crash");
+
+    // The host dies; the bot cannot come back until the new host has heard ten more lines.
+    relay.point_to(None);
+    host.kill();
+    relay.cut();
+    let host = Host::start(&args);
+    let mut ana = JsonClient::join(&host, "ana");
+    for n in 1..=10 {
+        ana.say(&format!("while the bot was away {n}"));
+    }
+    ana.send(serde_json::json!({"type": "ping", "id": "sync"}));
+    ana.expect_event("pong");
+    relay.point_to(Some(host.addr));
+    for n in 1..=10 {
+        let missed = bot.expect(&format!("while the bot was away {n}\""));
+        assert!(missed.contains(r#""history":true"#), "{missed}");
+    }
+    let end = bot.expect(r#""type":"history_end""#);
+    assert!(
+        end.contains(r#""count":10"#) && end.contains(r#""missed":0"#),
+        "{end}"
+    );
+    ana.say("after the bot came back");
+    let live = bot.expect("after the bot came back");
+    assert!(!live.contains("history"), "{live}");
+    let (code, stderr) = bot.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("reconnected (10 missed messages shown)"),
         "{stderr}"
     );
 }
