@@ -116,7 +116,9 @@ impl Appender {
                 Some(open) => match self.append(open, &batch) {
                     Ok(seqs) => Appended::Done { mids, seqs },
                     Err(error) => {
-                        if error.is_unrecoverable_error() || !open.is_open() {
+                        // After a timeout its late answers could pass for the next batch's:
+                        // only a connection that answered with a Redis error is kept.
+                        if !matches!(error.kind(), ErrorKind::Server(_)) || !open.is_open() {
                             conn = None;
                         }
                         Appended::Failed {

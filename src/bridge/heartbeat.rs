@@ -222,18 +222,21 @@ pub(crate) fn spawn(
                 }
                 next += period;
                 let pulse = match conn.as_mut() {
-                    Some(open) => match beat(open, &keys, &host, ttl) {
-                        Ok(Beat::Reaped) => Some(Pulse::WasReaped),
-                        Ok(Beat::Alive) => match reap(open, &keys, &host, cap) {
-                            Ok(reaped) if reaped.is_empty() => None,
-                            Ok(reaped) => Some(Pulse::Reaped(reaped)),
-                            Err(error) => Some(Pulse::Failed(target.explain(&error))),
-                        },
-                        Err(error) => {
+                    Some(open) => {
+                        let beat_and_reap = beat(open, &keys, &host, ttl).and_then(|beat| {
+                            Ok(match beat {
+                                Beat::Reaped => Some(Pulse::WasReaped),
+                                Beat::Alive => Some(reap(open, &keys, &host, cap)?)
+                                    .filter(|reaped| !reaped.is_empty())
+                                    .map(Pulse::Reaped),
+                            })
+                        });
+                        beat_and_reap.unwrap_or_else(|error| {
+                            // A connection whose command failed is never reused.
                             conn = None;
                             Some(Pulse::Failed(target.explain(&error)))
-                        }
-                    },
+                        })
+                    }
                     None => match target.connect() {
                         Ok(open) => {
                             conn = Some(open);

@@ -31,18 +31,33 @@ pub(crate) struct Target {
 }
 
 impl Target {
-    /// Reads a `redis://` or `rediss://` URL.
+    /// Reads a `redis://` or `rediss://` URL; a `rediss://` server's certificate is checked
+    /// against the system's roots.
     pub(crate) fn parse(url: &str) -> Result<Target, String> {
+        Target::parse_trusting(url, None)
+    }
+
+    /// Reads a `redis://` or `rediss://` URL; with `ca`, a `rediss://` server's certificate is
+    /// checked against that certificate authority (PEM) instead of the system's roots (a Redis
+    /// with a certificate of its own making).
+    pub(crate) fn parse_trusting(url: &str, ca: Option<&[u8]>) -> Result<Target, String> {
         let scheme_ok = url.starts_with("redis://") || url.starts_with("rediss://");
-        let client = Client::open(url)
-            .ok()
-            .filter(|_| scheme_ok)
-            .ok_or_else(|| {
-                // The URL may hold a password: only its scheme is repeated.
-                "the Redis URL is not one: write redis://HOST:PORT/DB (rediss:// for TLS, \
+        let client = match ca {
+            None => Client::open(url),
+            Some(pem) => Client::build_with_tls(
+                url,
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(pem.to_vec()),
+                },
+            ),
+        };
+        let client = client.ok().filter(|_| scheme_ok).ok_or_else(|| {
+            // The URL may hold a password: it is not repeated.
+            "the Redis URL is not one: write redis://HOST:PORT/DB (rediss:// for TLS, \
              redis://USER:PASSWORD@HOST:PORT/DB with credentials) (--redis)"
-                    .to_string()
-            })?;
+                .to_string()
+        })?;
         let shown = client.get_connection_info().addr().to_string();
         Ok(Target { client, shown })
     }
@@ -92,11 +107,16 @@ impl Target {
                 one_line(error)
             );
         }
-        if error.is_connection_dropped() || error.is_io_error() {
+        let text = one_line(error);
+        if text.contains("certificate") {
             return format!(
-                "the connection to Redis at {at} broke ({}); reconnecting",
-                one_line(error)
+                "Redis at {at} presented a TLS certificate this host does not trust ({text}): \
+                 have the system trust the authority that signed it, or give Redis a \
+                 certificate it trusts"
             );
+        }
+        if error.is_connection_dropped() || error.is_io_error() {
+            return format!("the connection to Redis at {at} broke ({text})");
         }
         format!("Redis at {at} answered with an error: {}", one_line(error))
     }
@@ -162,5 +182,69 @@ mod tests {
             "{error}"
         );
         assert!(error.contains("is redis-server running there"), "{error}");
+    }
+
+    #[test]
+    fn rediss_checks_the_certificate_with_rustls_and_ring() {
+        let Some(redis) = super::super::test_redis::TestRedis::start_tls() else {
+            return;
+        };
+        // Its certificate trusted: a TLS connection, scripts loaded.
+        let mut conn = redis.conn();
+        let pong: String = redis::cmd("PING").query(&mut conn).unwrap();
+        assert_eq!(pong, "PONG");
+        // Not trusted (the system's roots do not know it): refused, and said so.
+        let error = Target::parse(&redis.url())
+            .unwrap()
+            .connect()
+            .err()
+            .unwrap_or_default();
+        assert!(
+            error.starts_with("Redis at 127.0.0.1:") && error.contains("a TLS certificate"),
+            "{error}"
+        );
+        assert!(!error.contains('\n'), "{error}");
+    }
+
+    #[test]
+    fn refused_credentials_are_named_without_the_password() {
+        let Some(redis) = super::super::test_redis::TestRedis::start() else {
+            return;
+        };
+        let _: () = redis::cmd("CONFIG")
+            .arg("SET")
+            .arg("requirepass")
+            .arg("sesame")
+            .query(&mut redis.conn())
+            .unwrap();
+        let port = redis
+            .url()
+            .rsplit(':')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        for url in [
+            format!("redis://127.0.0.1:{port}"),
+            format!("redis://:wrong-secret@127.0.0.1:{port}"),
+        ] {
+            let error = Target::parse(&url)
+                .unwrap()
+                .connect()
+                .err()
+                .unwrap_or_default();
+            assert!(
+                error.starts_with(&format!(
+                    "Redis at 127.0.0.1:{port} refused the credentials"
+                )),
+                "{error}"
+            );
+            assert!(!error.contains("wrong-secret"), "{error}");
+        }
+        let mut conn = Target::parse(&format!("redis://:sesame@127.0.0.1:{port}"))
+            .unwrap()
+            .connect()
+            .unwrap();
+        let pong: String = redis::cmd("PING").query(&mut conn).unwrap();
+        assert_eq!(pong, "PONG");
     }
 }

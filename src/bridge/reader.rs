@@ -96,45 +96,42 @@ impl Reader {
 
     fn run(&mut self, target: &Target, arrivals: &Sender<Arrival>, stop: &AtomicBool) {
         let mut conn: Option<Connection> = None;
+        // Whether the room was told the connection is lost, and not yet that it is back.
         let mut lost = false;
         let mut backoff = Backoff::new(FIRST_WAIT, LONGEST_WAIT);
         while !stop.load(Ordering::Relaxed) {
-            let open = match conn.as_mut() {
-                Some(open) => open,
+            let read = match conn.as_mut() {
+                Some(open) => self.read(open).map_err(|error| target.explain(&error)),
                 None => match target.connect() {
                     Ok(new) => {
-                        backoff = Backoff::new(FIRST_WAIT, LONGEST_WAIT);
-                        if std::mem::take(&mut lost) && !hand_over(arrivals, Arrival::Back, stop) {
-                            return;
-                        }
-                        conn.insert(new)
-                    }
-                    Err(why) => {
-                        if !std::mem::replace(&mut lost, true)
-                            && !hand_over(arrivals, Arrival::Lost(why), stop)
-                        {
-                            return;
-                        }
-                        nap(backoff.next_wait(), stop);
+                        conn = Some(new);
                         continue;
                     }
+                    Err(why) => Err(why),
                 },
             };
-            match self.read(open) {
+            let handed = match read {
+                // Back only once a read has worked: a Redis that takes connections but fails
+                // every read is still lost.
                 Ok((events, letters)) => {
-                    if !self.hand_over_events(events, arrivals, stop)
-                        || !self.hand_over_letters(letters, arrivals, stop)
-                    {
-                        return;
-                    }
+                    (!std::mem::take(&mut lost) || {
+                        backoff = Backoff::new(FIRST_WAIT, LONGEST_WAIT);
+                        hand_over(arrivals, Arrival::Back, stop)
+                    }) && self.hand_over_events(events, arrivals, stop)
+                        && self.hand_over_letters(letters, arrivals, stop)
                 }
-                Err(error) => {
+                Err(why) => {
+                    // A connection whose command failed may still deliver the late answer:
+                    // never reused.
                     conn = None;
-                    lost = true;
-                    if !hand_over(arrivals, Arrival::Lost(target.explain(&error)), stop) {
-                        return;
-                    }
+                    let told = std::mem::replace(&mut lost, true)
+                        || hand_over(arrivals, Arrival::Lost(why), stop);
+                    nap(backoff.next_wait(), stop);
+                    told
                 }
+            };
+            if !handed {
+                return;
             }
         }
     }

@@ -25,21 +25,28 @@ pub(crate) struct TestRedis {
     dir: TempDir,
     /// Whether it keeps an append-only file (`--appendonly yes`).
     persistent: bool,
+    /// With TLS only (`rediss://`): its self-signed certificate, in PEM.
+    certificate: Option<String>,
 }
 
 impl TestRedis {
     /// A server that keeps nothing on disk; `None` (after a loud message) when there is no
     /// `redis-server` to start and none is required.
     pub(crate) fn start() -> Option<TestRedis> {
-        TestRedis::launch(false)
+        TestRedis::launch(false, false)
     }
 
     /// A server whose data survives [`TestRedis::restart`] (an append-only file).
     pub(crate) fn start_persistent() -> Option<TestRedis> {
-        TestRedis::launch(true)
+        TestRedis::launch(true, false)
     }
 
-    fn launch(persistent: bool) -> Option<TestRedis> {
+    /// A server reached only with TLS, with a self-signed certificate ([`TestRedis::certificate`]).
+    pub(crate) fn start_tls() -> Option<TestRedis> {
+        TestRedis::launch(false, true)
+    }
+
+    fn launch(persistent: bool, tls: bool) -> Option<TestRedis> {
         if Command::new("redis-server")
             .arg("--version")
             .stdout(Stdio::null())
@@ -62,23 +69,36 @@ impl TestRedis {
             .expect("a free port")
             .port();
         let dir = tempfile::tempdir().expect("a directory for redis-server");
-        let child = spawn(port, &dir, persistent);
-        let redis = TestRedis {
-            child,
+        let certificate = tls.then(|| write_certificate(&dir));
+        let mut redis = TestRedis {
+            child: spawn(port, &dir, persistent, tls),
             port,
             dir,
             persistent,
+            certificate,
         };
         redis.wait_ready();
         Some(redis)
     }
 
     pub(crate) fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
+        let scheme = if self.certificate.is_some() {
+            "rediss"
+        } else {
+            "redis"
+        };
+        format!("{scheme}://127.0.0.1:{}", self.port)
     }
 
+    /// The server's self-signed certificate (PEM), when it speaks TLS.
+    pub(crate) fn certificate(&self) -> Option<&str> {
+        self.certificate.as_deref()
+    }
+
+    /// Where it is, its certificate trusted.
     pub(crate) fn target(&self) -> Target {
-        Target::parse(&self.url()).expect("a test URL parses")
+        Target::parse_trusting(&self.url(), self.certificate().map(str::as_bytes))
+            .expect("a test URL parses")
     }
 
     /// A new connection to it.
@@ -102,16 +122,27 @@ impl TestRedis {
     /// Starts the server again on the same port, from the same directory.
     pub(crate) fn restart(&mut self) {
         self.kill();
-        self.child = spawn(self.port, &self.dir, self.persistent);
+        self.child = spawn(
+            self.port,
+            &self.dir,
+            self.persistent,
+            self.certificate.is_some(),
+        );
         self.wait_ready();
     }
 
-    fn wait_ready(&self) {
+    fn wait_ready(&mut self) {
         let started = Instant::now();
-        while self.target().connect().is_err() {
+        while let Err(why) = self.target().connect() {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "redis-server on port {} exited ({status}): {why}",
+                    self.port
+                );
+            }
             assert!(
                 started.elapsed() < START_TIMEOUT,
-                "redis-server on port {} did not answer within {START_TIMEOUT:?}",
+                "redis-server on port {} did not answer within {START_TIMEOUT:?}: {why}",
                 self.port
             );
             sleep(Duration::from_millis(20));
@@ -125,19 +156,44 @@ impl Drop for TestRedis {
     }
 }
 
-fn spawn(port: u16, dir: &TempDir, persistent: bool) -> Child {
-    Command::new("redis-server")
-        .args([
+/// Makes a self-signed certificate for 127.0.0.1 in `dir` (cert.pem, key.pem); returns it.
+fn write_certificate(dir: &TempDir) -> String {
+    let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()])
+        .expect("a test certificate");
+    let pem = made.cert.pem();
+    std::fs::write(dir.path().join("cert.pem"), &pem).expect("cert.pem written");
+    std::fs::write(dir.path().join("key.pem"), made.signing_key.serialize_pem())
+        .expect("key.pem written");
+    pem
+}
+
+fn spawn(port: u16, dir: &TempDir, persistent: bool, tls: bool) -> Child {
+    let port = port.to_string();
+    let ports: &[&str] = if tls {
+        &[
             "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-        ])
+            "0",
+            "--tls-port",
+            &port,
+            "--tls-auth-clients",
+            "no",
+        ]
+    } else {
+        &["--port", &port]
+    };
+    let certificates: &[&str] = if tls {
+        &["--tls-cert-file", "cert.pem", "--tls-key-file", "key.pem"]
+    } else {
+        &[]
+    };
+    Command::new("redis-server")
+        .args(ports)
+        .args(certificates)
+        .args(["--bind", "127.0.0.1", "--save", ""])
         .args(["--appendonly", if persistent { "yes" } else { "no" }])
         .arg("--dir")
         .arg(dir.path())
+        .current_dir(dir.path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
