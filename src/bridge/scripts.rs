@@ -14,12 +14,31 @@ use super::entry::{EVENT, HOST, MID};
 
 /// A Lua function both [`APPEND`] and [`REAP`] use, so an event gets its number in one way only:
 /// the next value of the room's counter, and the stream id `<seq>-1`.
+///
+/// Should the counter have fallen behind the stream (its key deleted by hand, or lost while the
+/// stream was not), the stream refuses the id; the counter then catches up with the stream's
+/// last id and the event is added after it, rather than the room being stuck.
 fn append_function() -> String {
     format!(
         "local function append(seq_key, events_key, cap, host, mid, event)
            local seq = redis.call('INCR', seq_key)
-           redis.call('XADD', events_key, 'MAXLEN', '~', cap, string.format('%d-1', seq),
-                      '{HOST}', host, '{MID}', mid, '{EVENT}', event)
+           local function add()
+             return redis.pcall('XADD', events_key, 'MAXLEN', '~', cap,
+                                string.format('%d-1', seq),
+                                '{HOST}', host, '{MID}', mid, '{EVENT}', event)
+           end
+           local added = add()
+           if type(added) == 'table' and added.err then
+             local info = redis.call('XINFO', 'STREAM', events_key)
+             for i = 1, #info, 2 do
+               if info[i] == 'last-generated-id' then
+                 seq = tonumber(string.match(info[i + 1], '^(%d+)')) + 1
+               end
+             end
+             redis.call('SET', seq_key, seq)
+             added = add()
+             if type(added) == 'table' and added.err then return redis.error_reply(added.err) end
+           end
            return seq
          end
 "
