@@ -1,9 +1,10 @@
 //! Appending the room's events to its stream: a batch in one round trip (a pipeline of the
-//! [`APPEND`](super::scripts::APPEND) script, one call per event), and the thread that does it
-//! for the room so that the room never waits on Redis.
+//! [`APPEND`] script, one call per event), and the thread that does it
+//! for the room so that the room never waits on Redis. A batch also carries the private messages
+//! for members of other hosts, each added to its recipient's host's inbox (the room knows which
+//! host each member is on: the `host` of the entry that announced its join).
 //!
-//! The room sends a batch of [`Outgoing`] events and goes on; the thread answers each batch with
-//! an [`Appended`]. The events reach the room's members only when the reader hands them back from
+//! The room sends a [`Batch`] and goes on; the thread answers each batch with an [`Appended`]. The events reach the room's members only when the reader hands them back from
 //! the stream, in the room's order, so an append whose answer was lost (the connection broke
 //! after Redis ran the script) is not lost: it comes back through the stream with its `mid`,
 //! like every other. `Failed` therefore means "not known to be appended": watch the stream for
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 use redis::{Connection, ConnectionLike, ErrorKind, RedisResult, ServerErrorKind};
 
+use super::entry;
 use super::host_id::HostId;
 use super::keys::Keys;
 use super::link::Target;
@@ -33,13 +35,31 @@ pub(crate) struct Outgoing {
     pub(crate) event: String,
 }
 
+/// What the room hands the appender in one go.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Batch {
+    /// Room events, in the order the room made them.
+    pub(crate) events: Vec<Outgoing>,
+    /// Private messages (`message` events of kind `pm`), each with the host of its recipient.
+    pub(crate) letters: Vec<(HostId, Outgoing)>,
+}
+
 /// How a batch went.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Appended {
-    /// Every event of the batch is in the stream: `seqs[i]` is the seq of the batch's `i`th.
-    Done { mids: Vec<u64>, seqs: Vec<u64> },
-    /// Not known to be appended (see the module docs), and why.
-    Failed { mids: Vec<u64>, why: String },
+    /// Every event of the batch is in the stream (`seqs[i]` is the seq of the one numbered
+    /// `mids[i]`), and every letter in its inbox.
+    Done {
+        mids: Vec<u64>,
+        seqs: Vec<u64>,
+        letters: Vec<u64>,
+    },
+    /// Not known to be appended or delivered (see the module docs), and why.
+    Failed {
+        mids: Vec<u64>,
+        letters: Vec<u64>,
+        why: String,
+    },
 }
 
 /// The room's stream, as one host appends to it.
@@ -55,20 +75,47 @@ impl Appender {
         Appender { keys, host, cap }
     }
 
-    /// Appends `batch` in order, in one round trip; returns each event's seq.
+    /// Appends `events` in order, in one round trip; returns each one's seq.
     pub(crate) fn append(
         &self,
         conn: &mut Connection,
-        batch: &[Outgoing],
+        events: &[Outgoing],
     ) -> RedisResult<Vec<u64>> {
-        let (seq, events) = (self.keys.seq(), self.keys.events());
+        self.send(conn, events, &[])
+    }
+
+    /// Appends `events` in order and delivers `letters`, in one round trip; returns each event's
+    /// seq.
+    pub(crate) fn send(
+        &self,
+        conn: &mut Connection,
+        events: &[Outgoing],
+        letters: &[(HostId, Outgoing)],
+    ) -> RedisResult<Vec<u64>> {
+        let seq = self.keys.seq();
         let mut pipe = redis::pipe();
-        for outgoing in batch {
+        for (to, letter) in letters {
+            pipe.cmd("XADD")
+                .arg(self.keys.inbox(to))
+                .arg("MAXLEN")
+                .arg("~")
+                .arg(self.cap)
+                .arg("*")
+                .arg(entry::HOST)
+                .arg(self.host.as_str())
+                .arg(entry::MID)
+                .arg(letter.mid)
+                .arg(entry::EVENT)
+                .arg(&letter.event)
+                .ignore();
+        }
+        let events_key = self.keys.events();
+        for outgoing in events {
             pipe.cmd("EVALSHA")
                 .arg(APPEND.get_hash())
                 .arg(2)
                 .arg(&seq)
-                .arg(&events)
+                .arg(&events_key)
                 .arg(self.cap)
                 .arg(self.host.as_str())
                 .arg(outgoing.mid)
@@ -89,7 +136,7 @@ impl Appender {
     pub(crate) fn spawn(
         self,
         target: Target,
-        batches: Receiver<Vec<Outgoing>>,
+        batches: Receiver<Batch>,
         reports: Sender<Appended>,
     ) -> std::io::Result<JoinHandle<()>> {
         std::thread::Builder::new()
@@ -97,11 +144,12 @@ impl Appender {
             .spawn(move || self.run(&target, &batches, &reports))
     }
 
-    fn run(&self, target: &Target, batches: &Receiver<Vec<Outgoing>>, reports: &Sender<Appended>) {
+    fn run(&self, target: &Target, batches: &Receiver<Batch>, reports: &Sender<Appended>) {
         let mut conn: Option<Connection> = None;
         let mut last_failure: Option<Instant> = None;
         for batch in batches {
-            let mids = batch.iter().map(|outgoing| outgoing.mid).collect();
+            let mids = batch.events.iter().map(|outgoing| outgoing.mid).collect();
+            let letters = batch.letters.iter().map(|(_, letter)| letter.mid).collect();
             if conn.is_none() && last_failure.is_none_or(|at| at.elapsed() >= RETRY_AFTER) {
                 match target.connect() {
                     Ok(new) => conn = Some(new),
@@ -111,10 +159,15 @@ impl Appender {
             let report = match conn.as_mut() {
                 None => Appended::Failed {
                     mids,
+                    letters,
                     why: format!("Redis at {} cannot be reached", target.shown()),
                 },
-                Some(open) => match self.append(open, &batch) {
-                    Ok(seqs) => Appended::Done { mids, seqs },
+                Some(open) => match self.send(open, &batch.events, &batch.letters) {
+                    Ok(seqs) => Appended::Done {
+                        mids,
+                        seqs,
+                        letters,
+                    },
                     Err(error) => {
                         // After a timeout its late answers could pass for the next batch's:
                         // only a connection that answered with a Redis error is kept.
@@ -123,6 +176,7 @@ impl Appender {
                         }
                         Appended::Failed {
                             mids,
+                            letters,
                             why: target.explain(&error),
                         }
                     }
@@ -232,20 +286,37 @@ mod tests {
         let thread = appender(&HostId::random())
             .spawn(redis.target(), batches_rx, reports_tx)
             .unwrap();
-        batches.send(batch(1..3)).unwrap();
+        let elsewhere = HostId::random();
+        batches
+            .send(Batch {
+                events: batch(1..3),
+                letters: vec![(elsewhere.clone(), batch(3..4).remove(0))],
+            })
+            .unwrap();
         assert_eq!(
             reports.recv().unwrap(),
             Appended::Done {
                 mids: vec![1, 2],
-                seqs: vec![1, 2]
+                seqs: vec![1, 2],
+                letters: vec![3],
             }
         );
+        let inbox: u64 = redis::cmd("XLEN")
+            .arg(Keys::new("test").unwrap().inbox(&elsewhere))
+            .query(&mut redis.conn())
+            .unwrap();
+        assert_eq!(inbox, 1);
         redis.kill();
-        batches.send(batch(3..4)).unwrap();
-        let Appended::Failed { mids, why } = reports.recv().unwrap() else {
+        batches
+            .send(Batch {
+                events: batch(4..5),
+                letters: Vec::new(),
+            })
+            .unwrap();
+        let Appended::Failed { mids, why, .. } = reports.recv().unwrap() else {
             panic!("appended to a dead Redis")
         };
-        assert_eq!(mids, [3]);
+        assert_eq!(mids, [4]);
         assert!(why.contains(&redis.target().shown().to_string()), "{why}");
         drop(batches);
         thread.join().unwrap();

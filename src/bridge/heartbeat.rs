@@ -3,7 +3,7 @@
 //! A host registers its id in the room's `hosts` set and keeps a key of its own,
 //! `host:<id>`, alive by setting it with a time to live every third of it. When a host dies
 //! (`kill -9`, a lost machine) its key expires; any other host that then finds its id in `hosts`
-//! without a live key reaps it with the [`REAP`](super::scripts::REAP) script: the host's
+//! without a live key reaps it with the [`REAP`] script: the host's
 //! members' nicknames are freed and one `leave` (reason `disconnected`) per member goes into the
 //! room's stream, numbered like every other event, so every host announces them in the same
 //! place. The script takes the id out of `hosts` first and does nothing when it was already gone,

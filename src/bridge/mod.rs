@@ -19,7 +19,8 @@
 //! - [`entry`]: a stream entry <-> seq, host, message id and event (hostile entries are errors);
 //! - [`scripts`]: the Lua scripts (append, claim and release a nickname, beat, reap);
 //! - [`link`]: a connection from a `redis://` or `rediss://` URL, with errors a person can act on;
-//! - [`append`]: a batch of appends in one round trip, and the thread that does it for the room;
+//! - [`append`]: a batch of appends (and of private messages for other hosts' inboxes) in one
+//!   round trip, and the thread that does it for the room;
 //! - [`reader`]: the thread that reads the stream and the host's inbox and hands them over,
 //!   reconnecting and resuming from the last id it handed over;
 //! - [`history`]: the newest entries (history on join) and the ones after a `since` (a gap);
@@ -27,6 +28,15 @@
 //! - [`heartbeat`]: each host's sign of life, and reaping the members of a host that died.
 //!
 //! The room never waits on Redis: it talks to the bridge's threads over crossbeam channels only.
+//! The appender, the reader and the heartbeat are such threads already; claiming a nickname and
+//! reading history are blocking calls on a connection, to be run the same way (a thread and a
+//! connection of their own, answering over a channel, as `server/gaps.rs` reads the store) when
+//! the bridge is wired into the room.
+//!
+//! Anyone who can write to the Redis can write anything into the room's keys: decoding treats
+//! entries as hostile ([`entry`]), but such a writer can still stop the room (delete its
+//! stream, add an entry with an id far ahead). The Redis is part of the room's trusted base, like
+//! the host's own disk.
 
 // The bridge is wired into the room in the next step of issue 15; until then only its tests use
 // it, and the compiler would call every item dead.

@@ -360,16 +360,13 @@ mod tests {
             text: "psst".into(),
             history: false,
         });
-        let _: String = redis::cmd("XADD")
-            .arg(keys().inbox(&host))
-            .arg("*")
-            .arg(entry::HOST)
-            .arg(host.as_str())
-            .arg(entry::MID)
-            .arg(9)
-            .arg(entry::EVENT)
-            .arg(&pm)
-            .query(&mut conn)
+        // Another host's member writes to one of ours.
+        Appender::new(keys(), HostId::random(), 1000)
+            .send(
+                &mut conn,
+                &[],
+                &[(host.clone(), Outgoing { mid: 9, event: pm })],
+            )
             .unwrap();
         // A hostile writer's entries, added with redis-cli.
         for hostile in [
