@@ -425,4 +425,23 @@ mod tests {
         stop.store(true, Ordering::Relaxed);
         thread.join().unwrap();
     }
+
+    #[test]
+    fn a_host_that_was_reaped_is_told_so_by_its_thread() {
+        let Some(redis) = TestRedis::start() else {
+            return;
+        };
+        let mut conn = redis.conn();
+        let (slow, other) = (HostId::random(), HostId::random());
+        register(&mut conn, &keys(), &slow, SHORT).unwrap();
+        until_expired(&mut conn, &slow);
+        assert_eq!(reap(&mut conn, &keys(), &other, 1000).unwrap().len(), 1);
+        let (tx, pulses) = crossbeam_channel::bounded(4);
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = spawn(redis.target(), keys(), slow, LONG, 1000, tx, stop.clone()).unwrap();
+        let pulse = pulses.recv_timeout(Duration::from_secs(30)).unwrap();
+        assert_eq!(pulse, Pulse::WasReaped);
+        stop.store(true, Ordering::Relaxed);
+        thread.join().unwrap();
+    }
 }
