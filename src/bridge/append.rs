@@ -1,14 +1,16 @@
 //! Appending the room's events to its stream: a batch in one round trip (a pipeline of the
-//! [`APPEND`] script, one call per event), and the thread that does it
-//! for the room so that the room never waits on Redis. A batch also carries the private messages
-//! for members of other hosts, each added to its recipient's host's inbox (the room knows which
-//! host each member is on: the `host` of the entry that announced its join).
+//! [`APPEND`] script, one call per event), and the thread that does it for the room so that the
+//! room never waits on Redis. A batch also carries the private messages for members of other
+//! hosts, each added to its recipient's host's inbox (the room knows which host each member is
+//! on: the `host` of the entry that announced its join).
 //!
-//! The room sends a [`Batch`] and goes on; the thread answers each batch with an [`Appended`]. The events reach the room's members only when the reader hands them back from
-//! the stream, in the room's order, so an append whose answer was lost (the connection broke
-//! after Redis ran the script) is not lost: it comes back through the stream with its `mid`,
-//! like every other. `Failed` therefore means "not known to be appended": watch the stream for
-//! those `mid`s before telling a sender its message is gone.
+//! The room sends a [`Batch`] and goes on; the thread answers each batch with an [`Appended`].
+//! The events reach the room's members only when the reader hands them back from the stream, in
+//! the room's order, so an append whose answer was lost (the connection broke after Redis ran
+//! the script) is not lost: it comes back through the stream with its `mid`, like every other.
+//! `Failed` therefore means "not known to be appended": watch the stream for those `mid`s before
+//! telling a sender its message is gone. A failed letter may or may not have reached its inbox
+//! (nothing comes back to its sender either way).
 
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -146,21 +148,28 @@ impl Appender {
 
     fn run(&self, target: &Target, batches: &Receiver<Batch>, reports: &Sender<Appended>) {
         let mut conn: Option<Connection> = None;
-        let mut last_failure: Option<Instant> = None;
+        // When connecting last failed, and why.
+        let mut last_failure: Option<(Instant, String)> = None;
         for batch in batches {
             let mids = batch.events.iter().map(|outgoing| outgoing.mid).collect();
             let letters = batch.letters.iter().map(|(_, letter)| letter.mid).collect();
-            if conn.is_none() && last_failure.is_none_or(|at| at.elapsed() >= RETRY_AFTER) {
+            let due = last_failure
+                .as_ref()
+                .is_none_or(|(at, _)| at.elapsed() >= RETRY_AFTER);
+            if conn.is_none() && due {
                 match target.connect() {
-                    Ok(new) => conn = Some(new),
-                    Err(_) => last_failure = Some(Instant::now()),
+                    Ok(new) => (conn, last_failure) = (Some(new), None),
+                    Err(why) => last_failure = Some((Instant::now(), why)),
                 }
             }
             let report = match conn.as_mut() {
                 None => Appended::Failed {
                     mids,
                     letters,
-                    why: format!("Redis at {} cannot be reached", target.shown()),
+                    why: last_failure
+                        .as_ref()
+                        .map(|(_, why)| why.clone())
+                        .unwrap_or_default(),
                 },
                 Some(open) => match self.send(open, &batch.events, &batch.letters) {
                     Ok(seqs) => Appended::Done {

@@ -10,9 +10,9 @@
 //!
 //! # Pieces, and who uses them
 //! ```text
-//!  room --batches of appends (crossbeam)--> appender thread  --EVALSHA x n, one round trip-->
-//!  room <--ordered entries, letters-------- reader thread    <--XREAD BLOCK (events + inbox)--  Redis
-//!                                           heartbeat thread --SET PX, reap dead hosts------->
+//!  room --batches (crossbeam)--> appender thread  --EVALSHA x n, one round trip-->
+//!  room <--entries, letters----- reader thread    <--XREAD BLOCK (events + inbox)--  Redis
+//!                                heartbeat thread --SET PX; reap dead hosts------->
 //! ```
 //! - [`host_id`]: a host's name in the room: 128 random bits, new at every start;
 //! - [`keys`]: the names of a room's keys (all in one Redis Cluster slot);
