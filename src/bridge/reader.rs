@@ -114,10 +114,12 @@ impl Reader {
                 // Back only once a read has worked: a Redis that takes connections but fails
                 // every read is still lost.
                 Ok((events, letters)) => {
-                    (!std::mem::take(&mut lost) || {
+                    let mut told = true;
+                    if std::mem::take(&mut lost) {
                         backoff = Backoff::new(FIRST_WAIT, LONGEST_WAIT);
-                        hand_over(arrivals, Arrival::Back, stop)
-                    }) && self.hand_over_events(events, arrivals, stop)
+                        told = hand_over(arrivals, Arrival::Back, stop);
+                    }
+                    told && self.hand_over_events(events, arrivals, stop)
                         && self.hand_over_letters(letters, arrivals, stop)
                 }
                 Err(why) => {
