@@ -14,6 +14,8 @@
 //! - [`client`]: the commands that connect to a room (`send`, `join`).
 //! - [`color`]: resolving `--color`, `NO_COLOR` and `CLICOLOR_FORCE` once, at start-up.
 //! - [`bench`](mod@bench): `chatroom bench`, the load generator that measures a room.
+//! - `bridge`: the Redis side of a room shared by several hosts (its stream, nicknames,
+//!   heartbeats), to be wired into the room next.
 //! - [`server`]: the host (I/O shards owning the sockets, one thread owning the room, crossbeam
 //!   channels between them; clean shutdown).
 //! - [`tls`]: TLS for the host and the clients (the crypto provider, fingerprints, a rustls
@@ -21,6 +23,7 @@
 //! - [`docs`]: shell completions and man pages generated from [`cli`] (`chatroom completions`,
 //!   `chatroom man`, and the checked-in `completions/` and `man/` folders).
 pub mod bench;
+mod bridge;
 pub mod cli;
 pub mod client;
 pub mod color;

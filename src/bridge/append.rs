@@ -1,0 +1,434 @@
+//! Appending the room's events to its stream: a batch in one round trip (a pipeline of the
+//! [`APPEND`] script, one call per event), and the thread that does it for the room so that the
+//! room never waits on Redis. A batch also carries the private messages for members of other
+//! hosts, each added to its recipient's host's inbox (the room knows which host each member is
+//! on: the `host` of the entry that announced its join).
+//!
+//! The room sends a [`Batch`] and goes on; the thread answers each batch with an [`Appended`].
+//! The events reach the room's members only when the reader hands them back from the stream, in
+//! the room's order, so an append whose answer was lost (the connection broke after Redis ran
+//! the script) is not lost: it comes back through the stream with its `mid`, like every other.
+//! `Failed` therefore means "not known to be appended": watch the stream for those `mid`s before
+//! telling a sender its message is gone. A failed letter may or may not have reached its inbox
+//! (nothing comes back to its sender either way).
+
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+use redis::{Connection, ConnectionLike, ErrorKind, RedisResult, ServerErrorKind};
+
+use super::entry;
+use super::host_id::HostId;
+use super::keys::Keys;
+use super::link::Target;
+use super::scripts::{self, APPEND};
+
+/// After a failed attempt to connect, how long batches fail at once before the next attempt
+/// (the reader reconnects with its backoff and tells the room when Redis is back).
+const RETRY_AFTER: Duration = Duration::from_millis(500);
+
+/// An event for the room's stream.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Outgoing {
+    /// The host's number for it, which comes back with it from the stream.
+    pub(crate) mid: u64,
+    /// The event's JSON ([`super::entry::event_json`]).
+    pub(crate) event: String,
+}
+
+/// What the room hands the appender in one go.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Batch {
+    /// Room events, in the order the room made them.
+    pub(crate) events: Vec<Outgoing>,
+    /// Private messages (`message` events of kind `pm`), each with the host of its recipient.
+    pub(crate) letters: Vec<(HostId, Outgoing)>,
+}
+
+/// How a batch went.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Appended {
+    /// Every event of the batch is in the stream (`seqs[i]` is the seq of the one numbered
+    /// `mids[i]`), and every letter in its inbox.
+    Done {
+        mids: Vec<u64>,
+        seqs: Vec<u64>,
+        letters: Vec<u64>,
+    },
+    /// Not known to be appended or delivered (see the module docs), and why.
+    Failed {
+        mids: Vec<u64>,
+        letters: Vec<u64>,
+        why: String,
+    },
+}
+
+/// The room's stream, as one host appends to it.
+pub(crate) struct Appender {
+    keys: Keys,
+    host: HostId,
+    /// The stream's length bound: `XADD MAXLEN ~ cap`.
+    cap: u64,
+}
+
+impl Appender {
+    pub(crate) fn new(keys: Keys, host: HostId, cap: u64) -> Appender {
+        Appender { keys, host, cap }
+    }
+
+    /// Appends `events` in order, in one round trip; returns each one's seq.
+    pub(crate) fn append(
+        &self,
+        conn: &mut Connection,
+        events: &[Outgoing],
+    ) -> RedisResult<Vec<u64>> {
+        self.send(conn, events, &[])
+    }
+
+    /// Appends `events` in order and delivers `letters`, in one round trip; returns each event's
+    /// seq.
+    pub(crate) fn send(
+        &self,
+        conn: &mut Connection,
+        events: &[Outgoing],
+        letters: &[(HostId, Outgoing)],
+    ) -> RedisResult<Vec<u64>> {
+        let seq = self.keys.seq();
+        let mut pipe = redis::pipe();
+        for (to, letter) in letters {
+            pipe.cmd("XADD")
+                .arg(self.keys.inbox(to))
+                .arg("MAXLEN")
+                .arg("~")
+                .arg(self.cap)
+                .arg("*")
+                .arg(entry::HOST)
+                .arg(self.host.as_str())
+                .arg(entry::MID)
+                .arg(letter.mid)
+                .arg(entry::EVENT)
+                .arg(&letter.event)
+                .ignore();
+        }
+        let events_key = self.keys.events();
+        for outgoing in events {
+            pipe.cmd("EVALSHA")
+                .arg(APPEND.get_hash())
+                .arg(2)
+                .arg(&seq)
+                .arg(&events_key)
+                .arg(self.cap)
+                .arg(self.host.as_str())
+                .arg(outgoing.mid)
+                .arg(&outgoing.event);
+        }
+        let seqs = pipe.query::<Vec<u64>>(conn);
+        if let Err(error) = &seqs
+            && error.kind() == ErrorKind::Server(ServerErrorKind::NoScript)
+        {
+            // Somebody flushed Redis's script cache: this batch fails, the next finds them.
+            scripts::load_all(conn)?;
+        }
+        seqs
+    }
+
+    /// The thread that appends the room's batches until the room drops its sender, connecting
+    /// (again) when it needs to.
+    pub(crate) fn spawn(
+        self,
+        target: Target,
+        batches: Receiver<Batch>,
+        reports: Sender<Appended>,
+    ) -> std::io::Result<JoinHandle<()>> {
+        std::thread::Builder::new()
+            .name("bridge-append".into())
+            .spawn(move || self.run(&target, &batches, &reports))
+    }
+
+    fn run(&self, target: &Target, batches: &Receiver<Batch>, reports: &Sender<Appended>) {
+        let mut conn: Option<Connection> = None;
+        // When connecting last failed, and why.
+        let mut last_failure: Option<(Instant, String)> = None;
+        for batch in batches {
+            let mids = batch.events.iter().map(|outgoing| outgoing.mid).collect();
+            let letters = batch.letters.iter().map(|(_, letter)| letter.mid).collect();
+            let due = last_failure
+                .as_ref()
+                .is_none_or(|(at, _)| at.elapsed() >= RETRY_AFTER);
+            if conn.is_none() && due {
+                match target.connect() {
+                    Ok(new) => (conn, last_failure) = (Some(new), None),
+                    Err(why) => last_failure = Some((Instant::now(), why)),
+                }
+            }
+            let report = match conn.as_mut() {
+                None => Appended::Failed {
+                    mids,
+                    letters,
+                    why: last_failure
+                        .as_ref()
+                        .map(|(_, why)| why.clone())
+                        .unwrap_or_default(),
+                },
+                Some(open) => match self.send(open, &batch.events, &batch.letters) {
+                    Ok(seqs) => Appended::Done {
+                        mids,
+                        seqs,
+                        letters,
+                    },
+                    Err(error) => {
+                        // After a timeout its late answers could pass for the next batch's:
+                        // only a connection that answered with a Redis error is kept.
+                        if !matches!(error.kind(), ErrorKind::Server(_)) || !open.is_open() {
+                            conn = None;
+                        }
+                        Appended::Failed {
+                            mids,
+                            letters,
+                            why: target.explain(&error),
+                        }
+                    }
+                },
+            };
+            if reports.send(report).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_redis::TestRedis;
+    use super::*;
+
+    fn appender(host: &HostId) -> Appender {
+        Appender::new(Keys::new("test").unwrap(), host.clone(), 10_000)
+    }
+
+    fn batch(mids: std::ops::Range<u64>) -> Vec<Outgoing> {
+        mids.map(|mid| Outgoing {
+            mid,
+            event: format!("{{\"n\":{mid}}}"),
+        })
+        .collect()
+    }
+
+    #[test]
+    fn a_batch_gets_consecutive_seqs_in_order() {
+        let Some(redis) = TestRedis::start() else {
+            return;
+        };
+        let mut conn = redis.conn();
+        let host = HostId::random();
+        let appender = appender(&host);
+        assert_eq!(appender.append(&mut conn, &batch(1..4)).unwrap(), [1, 2, 3]);
+        assert_eq!(appender.append(&mut conn, &batch(4..5)).unwrap(), [4]);
+        let ids: Vec<(String, Vec<(String, String)>)> = redis::cmd("XRANGE")
+            .arg(Keys::new("test").unwrap().events())
+            .arg("-")
+            .arg("+")
+            .query(&mut conn)
+            .unwrap();
+        let ids: Vec<&str> = ids.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["1-1", "2-1", "3-1", "4-1"]);
+    }
+
+    #[test]
+    fn a_lost_counter_catches_up_with_the_stream() {
+        let Some(redis) = TestRedis::start() else {
+            return;
+        };
+        let mut conn = redis.conn();
+        let appender = appender(&HostId::random());
+        assert_eq!(appender.append(&mut conn, &batch(1..4)).unwrap(), [1, 2, 3]);
+        let _: () = redis::cmd("DEL")
+            .arg(Keys::new("test").unwrap().seq())
+            .query(&mut conn)
+            .unwrap();
+        assert_eq!(appender.append(&mut conn, &batch(4..6)).unwrap(), [4, 5]);
+    }
+
+    #[test]
+    fn appends_from_three_connections_share_one_gap_free_order() {
+        let Some(redis) = TestRedis::start() else {
+            return;
+        };
+        const EACH: u64 = 300;
+        let threads: Vec<_> = (0..3)
+            .map(|_| {
+                let mut conn = redis.conn();
+                std::thread::spawn(move || {
+                    let host = HostId::random();
+                    let appender = appender(&host);
+                    let mut seqs = Vec::new();
+                    for start in (0..EACH).step_by(10) {
+                        seqs.extend(
+                            appender
+                                .append(&mut conn, &batch(start..start + 10))
+                                .unwrap(),
+                        );
+                    }
+                    (host, seqs)
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for thread in threads {
+            let (_, seqs) = thread.join().unwrap();
+            // Each host's own appends are in the order it made them.
+            assert!(seqs.windows(2).all(|pair| pair[0] < pair[1]), "{seqs:?}");
+            all.extend(seqs);
+        }
+        all.sort_unstable();
+        assert_eq!(all, (1..=3 * EACH).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_thread_reports_each_batch_and_a_lost_redis() {
+        let Some(mut redis) = TestRedis::start() else {
+            return;
+        };
+        let (batches, batches_rx) = crossbeam_channel::bounded(4);
+        let (reports_tx, reports) = crossbeam_channel::bounded(4);
+        let thread = appender(&HostId::random())
+            .spawn(redis.target(), batches_rx, reports_tx)
+            .unwrap();
+        let elsewhere = HostId::random();
+        batches
+            .send(Batch {
+                events: batch(1..3),
+                letters: vec![(elsewhere.clone(), batch(3..4).remove(0))],
+            })
+            .unwrap();
+        assert_eq!(
+            reports.recv().unwrap(),
+            Appended::Done {
+                mids: vec![1, 2],
+                seqs: vec![1, 2],
+                letters: vec![3],
+            }
+        );
+        let inbox: u64 = redis::cmd("XLEN")
+            .arg(Keys::new("test").unwrap().inbox(&elsewhere))
+            .query(&mut redis.conn())
+            .unwrap();
+        assert_eq!(inbox, 1);
+        redis.kill();
+        batches
+            .send(Batch {
+                events: batch(4..5),
+                letters: Vec::new(),
+            })
+            .unwrap();
+        let Appended::Failed { mids, why, .. } = reports.recv().unwrap() else {
+            panic!("appended to a dead Redis")
+        };
+        assert_eq!(mids, [4]);
+        assert!(why.contains(&redis.target().shown().to_string()), "{why}");
+        drop(batches);
+        thread.join().unwrap();
+    }
+}
+
+/// Not a test: the bridge's append figures, printed. Run with
+/// `cargo test --release --lib bridge::append::measure -- --ignored --nocapture`.
+#[cfg(test)]
+mod measure {
+    use super::super::test_redis::TestRedis;
+    use super::*;
+
+    /// Ticks of CPU (user + system) a process has used, from /proc/<pid>/stat.
+    fn cpu_ticks(pid: u32) -> Option<u64> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // The fields after the command name, which is in parentheses and may hold spaces.
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+    }
+
+    #[test]
+    #[ignore = "a measurement, not a test: run it by hand"]
+    fn appends_per_second_by_batch_size() {
+        let Some(redis) = TestRedis::start() else {
+            return;
+        };
+        // A typical message event: a few dozen bytes of text.
+        let event = super::super::entry::event_json(&crate::protocol::Event::Message {
+            seq: 0,
+            ts: crate::protocol::Timestamp::now(),
+            from: "ana".into(),
+            kind: crate::protocol::wire::MessageKind::Say,
+            to: None,
+            text: "the quick brown fox jumps over the lazy dog".into(),
+            history: false,
+        });
+        // Clock ticks per second: 100 on every Linux this runs on (`getconf CLK_TCK`).
+        const TICKS: f64 = 100.0;
+        for size in [1u64, 16, 256] {
+            let mut conn = redis.conn();
+            let appender = Appender::new(
+                Keys::new(&format!("m{size}")).unwrap(),
+                HostId::random(),
+                10_000,
+            );
+            let total = if size == 1 { 20_000 } else { 200_000 };
+            let batch: Vec<Outgoing> = (0..size)
+                .map(|mid| Outgoing {
+                    mid,
+                    event: event.clone(),
+                })
+                .collect();
+            let cpu_before = cpu_ticks(redis.pid());
+            let started = Instant::now();
+            for _ in 0..total / size {
+                appender.append(&mut conn, &batch).unwrap();
+            }
+            let elapsed = started.elapsed().as_secs_f64();
+            let cpu = cpu_ticks(redis.pid())
+                .zip(cpu_before)
+                .map(|(after, before)| (after - before) as f64 / TICKS);
+            let per_append = cpu.map_or("?".into(), |cpu| {
+                format!("{:.1} µs", cpu * 1e6 / total as f64)
+            });
+            println!(
+                "batch {size:>3}: {total} appends in {elapsed:.2} s = {:>7.0} appends/s; \
+                 redis-server CPU {per_append} per append",
+                total as f64 / elapsed
+            );
+        }
+        // What the script costs: the same events as bare XADDs (Redis choosing the ids).
+        let mut conn = redis.conn();
+        let (total, size) = (200_000u64, 256u64);
+        let cpu_before = cpu_ticks(redis.pid());
+        let started = Instant::now();
+        for _ in 0..total / size {
+            let mut pipe = redis::pipe();
+            for mid in 0..size {
+                pipe.cmd("XADD")
+                    .arg("bare")
+                    .arg("MAXLEN")
+                    .arg("~")
+                    .arg(10_000)
+                    .arg("*")
+                    .arg("host")
+                    .arg("0123456789abcdef0123456789abcdef")
+                    .arg("mid")
+                    .arg(mid)
+                    .arg("event")
+                    .arg(&event)
+                    .ignore();
+            }
+            pipe.exec(&mut conn).unwrap();
+        }
+        let elapsed = started.elapsed().as_secs_f64();
+        let cpu = cpu_ticks(redis.pid())
+            .zip(cpu_before)
+            .map_or(f64::NAN, |(after, before)| (after - before) as f64 / TICKS);
+        println!(
+            "bare XADD, batch {size}: {:>7.0} appends/s; redis-server CPU {:.1} µs per append",
+            total as f64 / elapsed,
+            cpu * 1e6 / total as f64
+        );
+    }
+}

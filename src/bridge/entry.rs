@@ -1,0 +1,338 @@
+//! A stream entry, both ways: the fields the scripts write, and the decoding of what a reader
+//! gets back.
+//!
+//! An entry of the room's stream has the id `<seq>-1` and the fields `host` (who appended it),
+//! `mid` (that host's number for it, so the host knows its own appends when they come back) and
+//! `event` (the event's JSON as the wire carries it, its `seq` left at 0: the id is the one
+//! source of the number, and decoding writes it in). An entry of a host's inbox has the same
+//! fields under an id Redis chose.
+//!
+//! Anyone who can write to the Redis can write any entry, so decoding trusts nothing: a missing
+//! or repeated field, bytes that are not UTF-8, a number that is not one, JSON that is not a
+//! room event are each a [`BadEntry`] naming the entry and what is wrong with it.
+
+use std::fmt;
+
+use super::host_id::HostId;
+use crate::protocol::Event;
+use crate::protocol::wire::MessageKind;
+
+/// The field with the id of the host that appended the entry.
+pub(crate) const HOST: &str = "host";
+/// The field with the appending host's number for the entry.
+pub(crate) const MID: &str = "mid";
+/// The field with the event's JSON.
+pub(crate) const EVENT: &str = "event";
+
+/// The longest event JSON taken from the stream: a message of the longest line a host takes
+/// (`--max-line`), with room for JSON escapes and the other fields.
+const MAX_EVENT: usize = 4 * crate::cli::LONGEST_MAX_LINE as usize;
+
+/// An event of the room, in the room's order.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Entry {
+    /// The event's place in the room: the first part of its stream id.
+    pub(crate) seq: u64,
+    /// The host that appended it.
+    pub(crate) host: HostId,
+    /// That host's number for it (0 for the leaves a reaper appends for a dead host).
+    pub(crate) mid: u64,
+    /// The event, its `seq` set to [`Entry::seq`].
+    pub(crate) event: Event,
+}
+
+/// A private message in a host's inbox.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Letter {
+    /// Its stream id, where the inbox's reader goes on from.
+    pub(crate) id: String,
+    /// The host that sent it.
+    pub(crate) host: HostId,
+    pub(crate) mid: u64,
+    /// A `message` event of kind `pm`; its `to` names the recipient.
+    pub(crate) event: Event,
+}
+
+/// An entry that cannot be read, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BadEntry {
+    pub(crate) id: String,
+    pub(crate) why: String,
+}
+
+impl fmt::Display for BadEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unreadable stream entry {}: {}",
+            self.id.escape_debug(),
+            self.why
+        )
+    }
+}
+
+/// The event's JSON as an entry stores it.
+pub(crate) fn event_json(event: &Event) -> String {
+    // Events always serialize (see `Event::to_json_line`); an empty object would be refused
+    // by every reader rather than pass for an event.
+    serde_json::to_string(event).unwrap_or_else(|_| "{}".into())
+}
+
+/// Decodes an entry of the room's stream: `id` as Redis gave it, `fields` the flat list of
+/// names and values.
+pub(crate) fn decode(id: &str, fields: &[Vec<u8>]) -> Result<Entry, BadEntry> {
+    let bad = |why: String| BadEntry {
+        id: id.to_string(),
+        why,
+    };
+    let seq = seq_of(id).map_err(bad)?;
+    let (host, mid, mut event) = common(fields).map_err(bad)?;
+    stamp(&mut event, seq).map_err(bad)?;
+    Ok(Entry {
+        seq,
+        host,
+        mid,
+        event,
+    })
+}
+
+/// Decodes an entry of a host's inbox.
+pub(crate) fn decode_letter(id: &str, fields: &[Vec<u8>]) -> Result<Letter, BadEntry> {
+    let bad = |why: String| BadEntry {
+        id: id.to_string(),
+        why,
+    };
+    let (host, mid, event) = common(fields).map_err(bad)?;
+    match &event {
+        Event::Message {
+            kind: MessageKind::Pm,
+            to: Some(_),
+            ..
+        } => Ok(Letter {
+            id: id.to_string(),
+            host,
+            mid,
+            event,
+        }),
+        _ => Err(bad("an inbox holds only private messages".into())),
+    }
+}
+
+/// The `seq` of a room stream id, `<seq>-1`.
+fn seq_of(id: &str) -> Result<u64, String> {
+    id.strip_suffix("-1")
+        .and_then(|seq| seq.parse::<u64>().ok())
+        .filter(|&seq| seq > 0)
+        .ok_or_else(|| "its id is not <seq>-1, so it has no place in the room's order".into())
+}
+
+/// The fields every entry has.
+fn common(fields: &[Vec<u8>]) -> Result<(HostId, u64, Event), String> {
+    if !fields.len().is_multiple_of(2) {
+        return Err("its fields do not come in name-value pairs".into());
+    }
+    let (mut host, mut mid, mut event) = (None, None, None);
+    for pair in fields.chunks_exact(2) {
+        let slot = match pair[0].as_slice() {
+            name if name == HOST.as_bytes() => &mut host,
+            name if name == MID.as_bytes() => &mut mid,
+            name if name == EVENT.as_bytes() => &mut event,
+            // A field a later version adds.
+            _ => continue,
+        };
+        if slot.replace(&pair[1]).is_some() {
+            return Err(format!(
+                "it has the field '{}' twice",
+                String::from_utf8_lossy(&pair[0])
+            ));
+        }
+    }
+    let text = |name: &str, value: Option<&Vec<u8>>| -> Result<String, String> {
+        let value = value.ok_or_else(|| format!("it has no field '{name}'"))?;
+        String::from_utf8(value.clone()).map_err(|_| format!("its field '{name}' is not UTF-8"))
+    };
+    let host = text(HOST, host)?
+        .parse::<HostId>()
+        .map_err(|why| format!("its field '{HOST}': {why}"))?;
+    let mid = text(MID, mid)?;
+    let mid = mid.parse::<u64>().map_err(|_| {
+        format!(
+            "its field '{MID}' is not a number ('{}')",
+            mid.escape_debug()
+        )
+    })?;
+    let json = text(EVENT, event)?;
+    if json.len() > MAX_EVENT {
+        return Err(format!(
+            "its event is {} bytes long; at most {MAX_EVENT} are taken",
+            json.len()
+        ));
+    }
+    let event = serde_json::from_str::<Event>(&json)
+        .map_err(|why| format!("its field '{EVENT}' is not an event: {why}"))?;
+    Ok((host, mid, event))
+}
+
+/// Writes `seq` into a room event; `Err` for an event that has no place in the room's order
+/// (a welcome, an ack, an error, ...: things said to one client, never to the room).
+fn stamp(event: &mut Event, seq: u64) -> Result<(), String> {
+    match event {
+        Event::Message { seq: slot, .. }
+        | Event::Join { seq: slot, .. }
+        | Event::Leave { seq: slot, .. }
+        | Event::Nick { seq: slot, .. }
+        | Event::Presence { seq: slot, .. } => {
+            *slot = seq;
+            Ok(())
+        }
+        _ => Err(format!("its event is not a room event: {}", kind_of(event))),
+    }
+}
+
+/// The event's `type`, for an error message.
+fn kind_of(event: &Event) -> String {
+    serde_json::to_value(event)
+        .ok()
+        .and_then(|value| value.get("type").and_then(|t| t.as_str()).map(String::from))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Timestamp;
+    use crate::protocol::wire::LeaveReason;
+
+    const HOST_ID: &str = "0123456789abcdef0123456789abcdef";
+
+    fn leave(seq: u64) -> Event {
+        Event::Leave {
+            seq,
+            ts: Timestamp::now(),
+            nick: "ana".into(),
+            reason: LeaveReason::Quit,
+        }
+    }
+
+    fn fields(pairs: &[(&str, &str)]) -> Vec<Vec<u8>> {
+        pairs
+            .iter()
+            .flat_map(|(k, v)| [k.as_bytes().to_vec(), v.as_bytes().to_vec()])
+            .collect()
+    }
+
+    fn good(event: &str) -> Vec<Vec<u8>> {
+        fields(&[(HOST, HOST_ID), (MID, "7"), (EVENT, event)])
+    }
+
+    #[test]
+    fn an_entry_decodes_with_its_seq_from_the_id() {
+        let json = event_json(&leave(0));
+        let entry = decode("42-1", &good(&json)).unwrap();
+        assert_eq!(entry.seq, 42);
+        assert_eq!(entry.host.as_str(), HOST_ID);
+        assert_eq!(entry.mid, 7);
+        let Event::Leave { seq, .. } = entry.event else {
+            panic!("{:?}", entry.event)
+        };
+        assert_eq!(seq, 42);
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored() {
+        let mut with_extra = good(&event_json(&leave(0)));
+        with_extra.extend(fields(&[("later", "x")]));
+        assert!(decode("1-1", &with_extra).is_ok());
+    }
+
+    #[test]
+    fn malformed_entries_say_what_is_wrong() {
+        let json = event_json(&leave(0));
+        let cases: Vec<(&str, Vec<Vec<u8>>, &str)> = vec![
+            ("5-0", good(&json), "not <seq>-1"),
+            ("0-1", good(&json), "not <seq>-1"),
+            ("x-1", good(&json), "not <seq>-1"),
+            ("1700000000000-0", good(&json), "not <seq>-1"),
+            (
+                "5-1",
+                fields(&[(HOST, HOST_ID), (MID, "1")]),
+                "no field 'event'",
+            ),
+            (
+                "5-1",
+                fields(&[(MID, "1"), (EVENT, &json)]),
+                "no field 'host'",
+            ),
+            (
+                "5-1",
+                fields(&[(HOST, "mallory"), (MID, "1"), (EVENT, &json)]),
+                "not a host id",
+            ),
+            (
+                "5-1",
+                fields(&[(HOST, HOST_ID), (MID, "-1"), (EVENT, &json)]),
+                "not a number",
+            ),
+            (
+                "5-1",
+                fields(&[(HOST, HOST_ID), (MID, "1"), (MID, "2"), (EVENT, &json)]),
+                "twice",
+            ),
+            ("5-1", good("{not json"), "not an event"),
+            ("5-1", good("[]"), "not an event"),
+            ("5-1", good(r#"{"type":"ping"}"#), "not a room event: ping"),
+            (
+                "5-1",
+                good(r#"{"type":"from_the_future"}"#),
+                "not a room event",
+            ),
+            ("5-1", vec![b"host".to_vec()], "pairs"),
+            (
+                "5-1",
+                vec![
+                    b"host".to_vec(),
+                    vec![0xff, 0xfe],
+                    b"mid".to_vec(),
+                    b"1".to_vec(),
+                    b"event".to_vec(),
+                    json.clone().into_bytes(),
+                ],
+                "not UTF-8",
+            ),
+        ];
+        for (id, fields, expected) in cases {
+            let error = decode(id, &fields).unwrap_err();
+            assert_eq!(error.id, id);
+            assert!(
+                error.to_string().contains(expected),
+                "{id} {fields:?}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_oversized_event_is_refused() {
+        let huge = format!("\"{}\"", "x".repeat(MAX_EVENT));
+        let error = decode("5-1", &good(&huge)).unwrap_err();
+        assert!(error.why.contains("bytes long"), "{error}");
+    }
+
+    #[test]
+    fn a_letter_is_a_private_message() {
+        let pm = Event::Message {
+            seq: 0,
+            // Milliseconds, as the wire carries them.
+            ts: serde_json::from_str("\"2026-11-22T14:03:21.042Z\"").unwrap(),
+            from: "ana".into(),
+            kind: MessageKind::Pm,
+            to: Some("bo".into()),
+            text: "hi".into(),
+            history: false,
+        };
+        let letter = decode_letter("1700-0", &good(&event_json(&pm))).unwrap();
+        assert_eq!(letter.id, "1700-0");
+        assert_eq!(letter.event, pm);
+        let error = decode_letter("1700-0", &good(&event_json(&leave(0)))).unwrap_err();
+        assert!(error.why.contains("only private messages"), "{error}");
+    }
+}

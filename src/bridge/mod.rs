@@ -1,0 +1,56 @@
+//! The bridge to Redis: what lets one room span several hosts.
+//!
+//! Every host that names the same Redis and room name shares one room. The room's order is one
+//! Redis stream per room, and its stream id *is* the event's `seq`: each event is appended by a
+//! Lua script that takes the next number from a counter (`INCR`) and adds the entry under the id
+//! `<seq>-1`, so every host reads the same events in the same order and derives the same `seq`
+//! from them, and "everything after `since`" is `XRANGE (<since>-1 +` with no lookup table.
+//! A host shows its own members its own messages only when they come back from the stream, like
+//! everybody else's.
+//!
+//! # Pieces, and who uses them
+//! ```text
+//!  room --batches (crossbeam)--> appender thread  --EVALSHA x n, one round trip-->
+//!  room <--entries, letters----- reader thread    <--XREAD BLOCK (events + inbox)--  Redis
+//!                                heartbeat thread --SET PX; reap dead hosts------->
+//! ```
+//! - [`host_id`]: a host's name in the room: 128 random bits, new at every start;
+//! - [`keys`]: the names of a room's keys (all in one Redis Cluster slot);
+//! - [`entry`]: a stream entry <-> seq, host, message id and event (hostile entries are errors);
+//! - [`scripts`]: the Lua scripts (append, claim and release a nickname, beat, reap);
+//! - [`link`]: a connection from a `redis://` or `rediss://` URL, with errors a person can act on;
+//! - [`append`]: a batch of appends (and of private messages for other hosts' inboxes) in one
+//!   round trip, and the thread that does it for the room;
+//! - [`reader`]: the thread that reads the stream and the host's inbox and hands them over,
+//!   reconnecting and resuming from the last id it handed over;
+//! - [`history`]: the newest entries (history on join) and the ones after a `since` (a gap);
+//! - [`nicks`]: nicknames unique across hosts, and the room-wide headcount;
+//! - [`heartbeat`]: each host's sign of life, and reaping the members of a host that died.
+//!
+//! The room never waits on Redis: it talks to the bridge's threads over crossbeam channels only.
+//! The appender, the reader and the heartbeat are such threads already; claiming a nickname and
+//! reading history are blocking calls on a connection, to be run the same way (a thread and a
+//! connection of their own, answering over a channel, as `server/gaps.rs` reads the store) when
+//! the bridge is wired into the room.
+//!
+//! Anyone who can write to the Redis can write anything into the room's keys: decoding treats
+//! entries as hostile ([`entry`]), but such a writer can still stop the room (delete its
+//! stream, add an entry with an id far ahead). The Redis is part of the room's trusted base, like
+//! the host's own disk.
+
+// The bridge is wired into the room next; until then only its tests use
+// it, and the compiler would call every item dead.
+#![cfg_attr(not(test), allow(dead_code))]
+
+pub(crate) mod append;
+pub(crate) mod entry;
+pub(crate) mod heartbeat;
+pub(crate) mod history;
+pub(crate) mod host_id;
+pub(crate) mod keys;
+pub(crate) mod link;
+pub(crate) mod nicks;
+pub(crate) mod reader;
+pub(crate) mod scripts;
+#[cfg(test)]
+pub(crate) mod test_redis;

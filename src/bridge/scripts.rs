@@ -1,0 +1,128 @@
+//! The Lua scripts the bridge runs in Redis: each is atomic there (Redis runs one script at a
+//! time), which is what makes the room's order, a nickname's claim and a dead host's reaping
+//! safe with any number of hosts.
+//!
+//! They are sent as `EVALSHA` (the 40-byte hash, not the text); [`load_all`] loads them on every
+//! new connection, so that a pipeline of `EVALSHA`s finds them (a restarted Redis has forgotten
+//! them).
+
+use std::sync::LazyLock;
+
+use redis::{Connection, RedisResult, Script};
+
+use super::entry::{EVENT, HOST, MID};
+
+/// A Lua function both [`APPEND`] and [`REAP`] use, so an event gets its number in one way only:
+/// the next value of the room's counter, and the stream id `<seq>-1`.
+///
+/// Should the counter have fallen behind the stream (its key deleted by hand, or lost while the
+/// stream was not), the stream refuses the id; the counter then catches up with the stream's
+/// last id and the event is added after it, rather than the room being stuck.
+fn append_function() -> String {
+    format!(
+        "local function append(seq_key, events_key, cap, host, mid, event)
+           local seq = redis.call('INCR', seq_key)
+           local function add()
+             return redis.pcall('XADD', events_key, 'MAXLEN', '~', cap,
+                                string.format('%d-1', seq),
+                                '{HOST}', host, '{MID}', mid, '{EVENT}', event)
+           end
+           local added = add()
+           if type(added) == 'table' and added.err then
+             local info = redis.call('XINFO', 'STREAM', events_key)
+             for i = 1, #info, 2 do
+               if info[i] == 'last-generated-id' then
+                 seq = tonumber(string.match(info[i + 1], '^(%d+)')) + 1
+               end
+             end
+             redis.call('SET', seq_key, seq)
+             added = add()
+             if type(added) == 'table' and added.err then return redis.error_reply(added.err) end
+           end
+           return seq
+         end
+"
+    )
+}
+
+/// Appends one event to the room's stream. KEYS: seq, events. ARGV: cap (`MAXLEN ~`), host
+/// id, mid, event JSON. Returns the event's seq.
+pub(crate) static APPEND: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        "{}return append(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4])",
+        append_function()
+    ))
+});
+
+/// Claims a nickname for a member of a host, unless another host's member holds it or the room
+/// is full. KEYS: nicks, members of the host. ARGV: folded nickname, nickname, host id, most
+/// members (0: no limit). Returns `{1, host}` when claimed, `{0, owner}` when somebody holds it,
+/// `{-1, ''}` when the room is full.
+pub(crate) static CLAIM: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        "local owner = redis.call('HGET', KEYS[1], ARGV[1])
+         if owner then return {0, owner} end
+         local most = tonumber(ARGV[4])
+         if most > 0 and redis.call('HLEN', KEYS[1]) >= most then return {-1, ''} end
+         redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[3])
+         redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+         return {1, ARGV[3]}",
+    )
+});
+
+/// Gives a nickname up, if this host's member holds it. KEYS: nicks, members of the host.
+/// ARGV: folded nickname, host id. Returns 1 when released, 0 when it was not this host's.
+pub(crate) static RELEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        "if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+         redis.call('HDEL', KEYS[1], ARGV[1])
+         redis.call('HDEL', KEYS[2], ARGV[1])
+         return 1",
+    )
+});
+
+/// A heartbeat of a host still in the room. KEYS: hosts, the host's heartbeat. ARGV: host id,
+/// time to live in ms, the time now. Returns 1, or 0 (and beats not) when the host was reaped:
+/// it must not come back as if nothing happened, since its members were announced as gone.
+pub(crate) static BEAT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        "if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return 0 end
+         redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
+         return 1",
+    )
+});
+
+/// Reaps a host whose heartbeat expired: frees its members' nicknames, appends a `leave` for
+/// each, forgets its inbox. KEYS: hosts, its heartbeat, its members, nicks, seq, events, its
+/// inbox. ARGV: its id, cap, the leave event's JSON before the nickname and after it. Only one
+/// reaper wins: the script does nothing unless it is the one that takes the id out of `hosts`
+/// (and nothing to a host whose heartbeat is back). Returns `{1, seq, nick, seq, nick, ...}`
+/// when it reaped, `{0}` when it did not.
+pub(crate) static REAP: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        "{}if redis.call('EXISTS', KEYS[2]) == 1 then return {{0}} end
+         if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then return {{0}} end
+         local members = redis.call('HGETALL', KEYS[3])
+         local done = {{1}}
+         for i = 1, #members, 2 do
+           local folded, nick = members[i], members[i + 1]
+           if redis.call('HGET', KEYS[4], folded) == ARGV[1] then
+             redis.call('HDEL', KEYS[4], folded)
+           end
+           local event = ARGV[3] .. cjson.encode(nick) .. ARGV[4]
+           done[#done + 1] = append(KEYS[5], KEYS[6], ARGV[2], ARGV[1], 0, event)
+           done[#done + 1] = nick
+         end
+         redis.call('DEL', KEYS[3], KEYS[7])
+         return done",
+        append_function()
+    ))
+});
+
+/// Loads every script into Redis's script cache (a new connection does this first).
+pub(crate) fn load_all(conn: &mut Connection) -> RedisResult<()> {
+    for script in [&*APPEND, &*CLAIM, &*RELEASE, &*BEAT, &*REAP] {
+        script.prepare_invoke().load(conn)?;
+    }
+    Ok(())
+}
