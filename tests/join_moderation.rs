@@ -143,11 +143,15 @@ fn moderation_events_are_shown_like_the_rooms_other_notices() {
             "*** you are no longer an operator (by the host)",
         ),
         (
-            format!(r#"{{"type":"kick","seq":22,"ts":"{TS}","nick":"eve","by":"bob","reason":"spam"}}"#),
+            format!(
+                r#"{{"type":"kick","seq":22,"ts":"{TS}","nick":"eve","by":"bob","reason":"spam"}}"#
+            ),
             "*** eve was kicked by bob (spam)",
         ),
         (
-            format!(r#"{{"type":"ban","seq":23,"ts":"{TS}","target":"10.0.0.7","nicks":["mallory"],"by":"bob","reason":"spam"}}"#),
+            format!(
+                r#"{{"type":"ban","seq":23,"ts":"{TS}","target":"10.0.0.7","nicks":["mallory"],"by":"bob","reason":"spam"}}"#
+            ),
             "*** bob banned 10.0.0.7 (mallory) (spam)",
         ),
         (
@@ -155,7 +159,9 @@ fn moderation_events_are_shown_like_the_rooms_other_notices() {
             "*** bob lifted the ban on 10.0.0.7",
         ),
         (
-            format!(r#"{{"type":"bans","bans":[{{"target":"10.0.0.7","ts":"{TS}","by":"bob","reason":"spam"}},{{"target":"192.168.0.0/16","ts":"{TS}"}}]}}"#),
+            format!(
+                r#"{{"type":"bans","bans":[{{"target":"10.0.0.7","ts":"{TS}","by":"bob","reason":"spam"}},{{"target":"192.168.0.0/16","ts":"{TS}"}}]}}"#
+            ),
             "*** 2 bans:",
         ),
         (String::new(), "***   10.0.0.7        by bob, 14:00: spam"),
@@ -185,9 +191,13 @@ fn moderation_events_are_shown_like_the_rooms_other_notices() {
             r#"{"type":"away","nick":"bob","message":"in a meeting"}"#.to_string(),
             "*** bob is away: in a meeting",
         ),
-        (r#"{"type":"back","nick":"ana"}"#.to_string(), "*** you are back"),
         (
-            r#"{"type":"users","users":["ana","bob","carol"],"operators":["ana"],"away":["bob"]}"#.to_string(),
+            r#"{"type":"back","nick":"ana"}"#.to_string(),
+            "*** you are back",
+        ),
+        (
+            r#"{"type":"users","users":["ana","bob","carol"],"operators":["ana"],"away":["bob"]}"#
+                .to_string(),
             "*** 3 here: @ana, bob (away), carol",
         ),
     ];

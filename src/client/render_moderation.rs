@@ -1,16 +1,18 @@
 //! What `join` prints for running a room: operators, kicks, bans, mutes, the topic, away and
 //! back, and the `/ignore` list.
 //!
-//! The wording is the plain dialect's (the moderation spec's `***` lines), so nc users and `join`
-//! users read the same sentences; `join` says "you" where the line is about us and shows times
-//! in the reader's zone. Like every other line, these are pure functions of the event, who we
-//! are and the style, and all peer text is cleaned before printing.
+//! The wording is the plain dialect's (the `***` lines of the README's "Running a room"), so nc
+//! users and `join` users read the same sentences (the ban line comes from `protocol::plain`
+//! itself); `join` says "you" where the line is about us and shows times in the reader's zone.
+//! Like every other line, these are pure functions of the event, who we are and the style, and
+//! all peer text is cleaned before printing.
 
 use chrono::TimeZone;
 
-use super::moderation::{BanEntry, ModEvent, Removal};
+use super::moderation::Removal;
 use super::render::{RenderedLine, Renderer};
-use crate::protocol::Timestamp;
+use crate::protocol::plain;
+use crate::protocol::wire::{BanEntry, Event, Timestamp};
 use crate::sanitize;
 
 /// Who did it, as a line says it: the operator's nickname (`you` when it is us), or the
@@ -28,12 +30,33 @@ fn who(nick: &str, me: &str) -> String {
     }
 }
 
+/// `nick` and its verb, agreeing: `ana is`, `you are` (`were`/`was` in the past).
+fn subject(nick: &str, me: &str, past: bool) -> String {
+    let verb = match (nick.eq_ignore_ascii_case(me), past) {
+        (true, false) => "are",
+        (true, true) => "were",
+        (false, false) => "is",
+        (false, true) => "was",
+    };
+    format!("{} {verb}", who(nick, me))
+}
+
 /// ` (text)`, or nothing for no text.
 fn aside(text: Option<&str>) -> String {
     match text.map(sanitize::clean) {
         Some(text) if !text.is_empty() => format!(" ({text})"),
         _ => String::new(),
     }
+}
+
+/// `ana is now an operator (by bob)`; without the `(by ...)` when `nick` made itself one (with
+/// the operator password).
+fn standing(nick: &str, by: Option<&str>, what: &str, me: &str) -> String {
+    let by = match by {
+        Some(by) if by.eq_ignore_ascii_case(nick) => String::new(),
+        by => format!(" (by {})", actor(by, me)),
+    };
+    format!("{} {what}{by}", subject(nick, me, false))
 }
 
 impl<Tz: TimeZone> Renderer<Tz>
@@ -77,87 +100,73 @@ where
         RenderedLine::plain(format!("{stamp}{}", self.notice(text))).indented(indent)
     }
 
-    /// The lines for a moderation event, as `me` reads them.
-    pub fn moderation(&self, event: &ModEvent, me: &str) -> Vec<RenderedLine> {
-        let text = match event {
-            ModEvent::Op(change) => format!(
-                "{} {} now an operator (by {})",
-                who(&change.nick, me),
-                if change.nick.eq_ignore_ascii_case(me) {
-                    "are"
-                } else {
-                    "is"
-                },
-                actor(change.by.as_deref(), me)
+    /// The lines for a moderation event, as `me` reads them; `None` for any other event.
+    pub fn moderation(&self, event: &Event, me: &str) -> Option<Vec<RenderedLine>> {
+        let (ts, text) = match event {
+            Event::Op { ts, nick, by, .. } => (
+                Some(ts),
+                standing(nick, by.as_deref(), "now an operator", me),
             ),
-            ModEvent::Deop(change) => format!(
-                "{} {} no longer an operator (by {})",
-                who(&change.nick, me),
-                if change.nick.eq_ignore_ascii_case(me) {
-                    "are"
-                } else {
-                    "is"
-                },
-                actor(change.by.as_deref(), me)
+            Event::Deop { ts, nick, by, .. } => (
+                Some(ts),
+                standing(nick, by.as_deref(), "no longer an operator", me),
             ),
-            ModEvent::Kick {
-                nick, by, reason, ..
-            } => format!(
-                "{} {} kicked by {}{}",
-                who(nick, me),
-                if nick.eq_ignore_ascii_case(me) {
-                    "were"
-                } else {
-                    "was"
-                },
-                actor(by.as_deref(), me),
-                aside(reason.as_deref())
-            ),
-            ModEvent::Ban {
-                target,
-                nicks,
+            Event::Kick {
+                ts,
+                nick,
                 by,
-                until,
                 reason,
                 ..
-            } => {
-                let closed: Vec<String> = nicks.iter().map(|n| who(n, me)).collect();
-                let closed = (!closed.is_empty()).then(|| closed.join(", "));
+            } => (
+                Some(ts),
                 format!(
-                    "{} banned {}{}{}{}",
+                    "{} kicked by {}{}",
+                    subject(nick, me, true),
                     actor(by.as_deref(), me),
-                    sanitize::clean(target),
-                    aside(closed.as_deref()),
-                    self.until(until.as_ref()),
                     aside(reason.as_deref())
-                )
-            }
-            ModEvent::Unban { target, by, .. } => format!(
-                "{} lifted the ban on {}",
-                actor(by.as_deref(), me),
-                sanitize::clean(target)
+                ),
             ),
-            ModEvent::Bans { bans, .. } => return self.bans(bans, me),
-            ModEvent::Mute {
-                nick, by, until, ..
+            Event::Ban { ts, .. } => {
+                let name = |nick: Option<&str>| actor(nick, me);
+                let until = |until: &Option<Timestamp>, _: &Timestamp| self.until(until.as_ref());
+                (Some(ts), plain::ban_text(event, name, until)?)
+            }
+            Event::Unban { ts, target, by, .. } => (
+                Some(ts),
+                format!(
+                    "{} lifted the ban on {}",
+                    actor(by.as_deref(), me),
+                    sanitize::clean(target)
+                ),
+            ),
+            Event::Bans { bans, .. } => return Some(self.bans(bans, me)),
+            Event::Mute {
+                ts,
+                nick,
+                by,
+                until,
+                ..
             } => {
                 let ours = nick.eq_ignore_ascii_case(me);
-                format!(
-                    "{} {} muted by {}{}{}",
-                    who(nick, me),
-                    if ours { "were" } else { "was" },
+                let text = format!(
+                    "{} muted by {}{}{}",
+                    subject(nick, me, true),
                     actor(by.as_deref(), me),
                     self.until(until.as_ref()),
                     if ours { " (you can still read)" } else { "" }
-                )
+                );
+                (Some(ts), text)
             }
-            ModEvent::Unmute(change) => format!(
-                "{} can speak again (by {})",
-                who(&change.nick, me),
-                actor(change.by.as_deref(), me)
+            Event::Unmute { ts, nick, by, .. } => (
+                Some(ts),
+                format!(
+                    "{} can speak again (by {})",
+                    who(nick, me),
+                    actor(by.as_deref(), me)
+                ),
             ),
             // The answer to `/topic`: the topic as it stands.
-            ModEvent::Topic {
+            Event::Topic {
                 seq: None,
                 ts,
                 text,
@@ -165,38 +174,32 @@ where
                 ..
             } => {
                 let line = self.topic_line((text, by.as_deref(), ts.as_ref()), me);
-                return vec![RenderedLine::plain(line).indented("*** ".len())];
+                return Some(vec![RenderedLine::plain(line).indented("*** ".len())]);
             }
-            ModEvent::Topic { text, by, .. } if text.is_empty() => {
-                format!("{} cleared the topic", actor(by.as_deref(), me))
-            }
-            ModEvent::Topic { text, by, .. } => format!(
-                "topic: {} (set by {})",
-                sanitize::clean(text),
-                actor(by.as_deref(), me)
+            Event::Topic { ts, text, by, .. } if text.is_empty() => (
+                ts.as_ref(),
+                format!("{} cleared the topic", actor(by.as_deref(), me)),
             ),
-            ModEvent::Away { nick, message, .. } => {
-                let (subject, verb) = match who(nick, me).as_str() {
-                    "you" => ("you".to_string(), "are"),
-                    other => (other.to_string(), "is"),
+            Event::Topic { ts, text, by, .. } => (
+                ts.as_ref(),
+                format!(
+                    "topic: {} (set by {})",
+                    sanitize::clean(text),
+                    actor(by.as_deref(), me)
+                ),
+            ),
+            Event::Away { nick, message } => {
+                let message = message.as_deref().map(sanitize::clean);
+                let text = match message.filter(|m| !m.is_empty()) {
+                    Some(message) => format!("{} away: {message}", subject(nick, me, false)),
+                    None => format!("{} away", subject(nick, me, false)),
                 };
-                match message.as_deref().map(sanitize::clean) {
-                    Some(message) if !message.is_empty() => {
-                        format!("{subject} {verb} away: {message}")
-                    }
-                    _ => format!("{subject} {verb} away"),
-                }
+                (None, text)
             }
-            ModEvent::Back { nick, .. } => {
-                let verb = if nick.eq_ignore_ascii_case(me) {
-                    "are"
-                } else {
-                    "is"
-                };
-                format!("{} {verb} back", who(nick, me))
-            }
+            Event::Back { nick } => (None, format!("{} back", subject(nick, me, false))),
+            _ => return None,
         };
-        vec![self.room_notice(event_ts(event), &text)]
+        Some(vec![self.room_notice(ts, &text)])
     }
 
     /// The ban list: a heading, then one line a ban (`10.0.0.7  by ana, 14:02, until 17:00:
@@ -211,17 +214,14 @@ where
         let targets: Vec<String> = bans.iter().map(|b| sanitize::clean(&b.target)).collect();
         let column = targets.iter().map(|t| t.chars().count()).max().unwrap_or(0);
         for (ban, target) in bans.iter().zip(targets) {
-            let since = ban
-                .ts
-                .as_ref()
-                .map_or_else(String::new, |ts| format!(", {}", self.clock(ts)));
             let reason = match ban.reason.as_deref().map(sanitize::clean) {
                 Some(reason) if !reason.is_empty() => format!(": {reason}"),
                 _ => String::new(),
             };
             let text = format!(
-                "  {target:column$}  by {}{since}{}{reason}",
+                "  {target:column$}  by {}, {}{}{reason}",
                 actor(ban.by.as_deref(), me),
+                self.clock(&ban.ts),
                 self.until(ban.until.as_ref()),
             );
             lines.push(RenderedLine::plain(self.notice(&text)).indented("*** ".len() + 2));
@@ -268,21 +268,6 @@ where
     }
 }
 
-/// When the event happened, for the events that say.
-fn event_ts(event: &ModEvent) -> Option<&Timestamp> {
-    match event {
-        ModEvent::Op(change) | ModEvent::Deop(change) | ModEvent::Unmute(change) => {
-            change.ts.as_ref()
-        }
-        ModEvent::Kick { ts, .. }
-        | ModEvent::Ban { ts, .. }
-        | ModEvent::Unban { ts, .. }
-        | ModEvent::Mute { ts, .. }
-        | ModEvent::Topic { ts, .. } => ts.as_ref(),
-        ModEvent::Bans { .. } | ModEvent::Away { .. } | ModEvent::Back { .. } => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,9 +293,11 @@ mod tests {
     }
 
     fn lines(json: &str, me: &str) -> Vec<String> {
-        let event = ModEvent::parse(json).unwrap_or_else(|| panic!("not an event: {json}"));
+        let event: Event =
+            serde_json::from_str(json).unwrap_or_else(|e| panic!("not an event: {json}: {e}"));
         renderer()
             .moderation(&event, me)
+            .unwrap_or_else(|| panic!("not a moderation event: {json}"))
             .into_iter()
             .map(|line| line.text)
             .collect()
@@ -339,6 +326,21 @@ mod tests {
             ),
             "[14:00] *** you are no longer an operator (by the host)"
         );
+    }
+
+    #[test]
+    fn an_operator_by_its_own_password_is_not_said_to_be_made_one_by_itself() {
+        let op = r#"{"type":"op","seq":1,"ts":"2026-12-07T12:00:00.000Z","nick":"ana","by":"ana"}"#;
+        assert_eq!(line(op, "bob"), "[14:00] *** ana is now an operator");
+        assert_eq!(line(op, "ANA"), "[14:00] *** you are now an operator");
+    }
+
+    #[test]
+    fn other_events_are_not_moderation() {
+        let join =
+            r#"{"type":"join","seq":1,"ts":"2026-12-07T12:00:00.000Z","nick":"ana","count":2}"#;
+        let event: Event = serde_json::from_str(join).unwrap();
+        assert_eq!(renderer().moderation(&event, "bob"), None);
     }
 
     #[test]
@@ -478,17 +480,18 @@ mod tests {
 
     #[test]
     fn the_ban_list_is_a_column_of_targets() {
-        let until = today_at("15:00");
+        let (ts, until) = (today_at("12:00"), today_at("15:00"));
         let json = format!(
-            r#"{{"type":"bans","bans":[{{"target":"10.0.0.7","by":"ana","until":"{until}",
-            "reason":"spam"}},{{"target":"192.168.0.0/16"}}],"id":5}}"#
+            r#"{{"type":"bans","bans":[{{"target":"10.0.0.7","ts":"{ts}","by":"ana",
+            "until":"{until}","reason":"spam"}},{{"target":"192.168.0.0/16",
+            "ts":"2026-01-01T00:00:00.000Z"}}],"id":5}}"#
         );
         assert_eq!(
             lines(&json, "bob"),
             [
                 "*** 2 bans:",
-                "***   10.0.0.7        by ana until 17:00: spam",
-                "***   192.168.0.0/16  by the host",
+                "***   10.0.0.7        by ana, 14:00 until 17:00: spam",
+                "***   192.168.0.0/16  by the host, 2026-01-01 02:00",
             ]
         );
         assert_eq!(

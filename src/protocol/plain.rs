@@ -9,6 +9,7 @@ use std::cell::RefCell;
 use chrono::{Local, NaiveDate};
 
 use super::wire::{Event, MessageKind, StoredMessage, Timestamp, TopicInfo};
+use crate::sanitize;
 
 /// Above this many people, welcomes and join notices stop listing names (`/list` still does).
 const MAX_NAMES_IN_WELCOME: usize = 30;
@@ -218,26 +219,10 @@ pub fn room_line(event: &Event) -> Option<(&Timestamp, String)> {
             ts,
             format!("*** {nick} was kicked by {}{}", actor(by), because(reason)),
         ),
-        Event::Ban {
-            ts,
-            target,
-            nicks,
-            by,
-            until,
-            reason,
-            ..
-        } => {
-            let who = match nicks.is_empty() {
-                true => String::new(),
-                false => format!(" ({})", nicks.join(", ")),
-            };
-            let line = format!(
-                "*** {} banned {target}{who}{}{}",
-                actor(by),
-                until_text(until, ts),
-                because(reason)
-            );
-            (ts, line)
+        Event::Ban { ts, .. } => {
+            let named = |nick: Option<&str>| nick.unwrap_or("the host").to_string();
+            let text = ban_text(event, named, until_text).unwrap_or_default();
+            (ts, format!("*** {text}"))
         }
         Event::Unban { ts, target, by, .. } => {
             (ts, format!("*** {} lifted the ban on {target}", actor(by)))
@@ -287,6 +272,44 @@ pub fn room_line(event: &Event) -> Option<(&Timestamp, String)> {
         _ => return None,
     };
     Some(line)
+}
+
+/// `ana banned 10.0.0.7 (eve) until 15:00 UTC (spam)`: how a `ban` event reads, without the
+/// `*** `, in plain mode and in `join` alike. `name` spells a nickname, or the host's console
+/// for `None` (`join` says `you` for its user); `until` spells the end (` until ...`) as of the
+/// event's time. Peer text is cleaned (a line from a host is not trusted by `join`). `None` for
+/// any other event.
+pub fn ban_text(
+    event: &Event,
+    name: impl Fn(Option<&str>) -> String,
+    until: impl Fn(&Option<Timestamp>, &Timestamp) -> String,
+) -> Option<String> {
+    let Event::Ban {
+        ts,
+        target,
+        nicks,
+        by,
+        until: end,
+        reason,
+        ..
+    } = event
+    else {
+        return None;
+    };
+    let aside = |text: String| match text.is_empty() {
+        true => String::new(),
+        false => format!(" ({text})"),
+    };
+    let closed: Vec<String> = nicks.iter().map(|nick| name(Some(nick))).collect();
+    let reason = reason.as_deref().map(sanitize::clean).unwrap_or_default();
+    Some(format!(
+        "{} banned {}{}{}{}",
+        name(by.as_deref()),
+        sanitize::clean(target),
+        aside(closed.join(", ")),
+        until(end, ts),
+        aside(reason)
+    ))
 }
 
 /// A message replayed from the room's history, as a plain reader sees it: `[14:02] <bob> hi`,

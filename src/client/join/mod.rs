@@ -52,7 +52,6 @@ use crate::client::connection::{EventStream, Requests, Welcome};
 use crate::client::editor;
 use crate::client::ignore::{self, IgnoreList};
 use crate::client::input::UserInput;
-use crate::client::moderation::RoomTopic;
 use crate::client::render::{Renderer, Style};
 use crate::client::roster::Roster;
 use crate::client::stream::Security;
@@ -148,7 +147,7 @@ impl Session {
             ignored: self.ignored.clone(),
             link: link.clone(),
             room: self.target.to_string(),
-            topic: RoomTopic::of_welcome(&welcome.line).map(|topic| topic.text),
+            topic: welcome.topic.as_ref().map(|topic| topic.text.clone()),
         };
         let (outcomes, pms_tx) = reader::spawn(
             (events, writer),
