@@ -1,68 +1,52 @@
 //! What `join` prints for running a room: operators, kicks, bans, mutes, the topic, away and
 //! back, and the `/ignore` list.
 //!
-//! The wording is the plain dialect's (the `***` lines of the README's "Running a room"), so nc
-//! users and `join` users read the same sentences (the ban line comes from `protocol::plain`
-//! itself); `join` says "you" where the line is about us and shows times in the reader's zone.
-//! Like every other line, these are pure functions of the event, who we are and the style, and
-//! all peer text is cleaned before printing.
+//! The room's moderation lines are worded once, in `protocol::moderation_lines`, for plain mode
+//! and `join` alike (the `***` lines of the README's "Running a room"); `join` reads them as its
+//! user ("you" where the line is about us) with times in the reader's zone. What only `join`
+//! shows (the topic, the ban list, away and back, why the session ended, the ignore list) is
+//! here. Like every other line, these are pure functions of the event, who we are and the
+//! style, and all peer text is cleaned before printing.
 
 use chrono::TimeZone;
 
 use super::moderation::Removal;
 use super::render::{RenderedLine, Renderer};
-use crate::protocol::plain;
+use crate::protocol::moderation_lines::{self, Reader, actor, aside, subject};
 use crate::protocol::wire::{BanEntry, Event, Timestamp};
 use crate::sanitize;
 
-/// Who did it, as a line says it: the operator's nickname (`you` when it is us), or the
-/// host's console.
-fn actor(by: Option<&str>, me: &str) -> String {
-    by.map_or_else(|| "the host".to_string(), |by| who(by, me))
+/// `join`'s user reading a line: `me` is "you", times are in the renderer's zone.
+struct Seen<'a, Tz: TimeZone>
+where
+    Tz::Offset: std::fmt::Display,
+{
+    renderer: &'a Renderer<Tz>,
+    me: &'a str,
 }
 
-/// `nick`, or `you` when it is us.
-fn who(nick: &str, me: &str) -> String {
-    if nick.eq_ignore_ascii_case(me) {
-        "you".to_string()
-    } else {
-        sanitize::clean(nick)
+impl<Tz: TimeZone> Reader for Seen<'_, Tz>
+where
+    Tz::Offset: std::fmt::Display,
+{
+    fn is_me(&self, nick: &str) -> bool {
+        nick.eq_ignore_ascii_case(self.me)
     }
-}
 
-/// `nick` and its verb, agreeing: `ana is`, `you are` (`were`/`was` in the past).
-fn subject(nick: &str, me: &str, past: bool) -> String {
-    let verb = match (nick.eq_ignore_ascii_case(me), past) {
-        (true, false) => "are",
-        (true, true) => "were",
-        (false, false) => "is",
-        (false, true) => "was",
-    };
-    format!("{} {verb}", who(nick, me))
-}
-
-/// ` (text)`, or nothing for no text.
-fn aside(text: Option<&str>) -> String {
-    match text.map(sanitize::clean) {
-        Some(text) if !text.is_empty() => format!(" ({text})"),
-        _ => String::new(),
+    fn until(&self, until: Option<&Timestamp>, _: &Timestamp) -> String {
+        self.renderer.until(until)
     }
-}
-
-/// `ana is now an operator (by bob)`; without the `(by ...)` when `nick` made itself one (with
-/// the operator password).
-fn standing(nick: &str, by: Option<&str>, what: &str, me: &str) -> String {
-    let by = match by {
-        Some(by) if by.eq_ignore_ascii_case(nick) => String::new(),
-        by => format!(" (by {})", actor(by, me)),
-    };
-    format!("{} {what}{by}", subject(nick, me, false))
 }
 
 impl<Tz: TimeZone> Renderer<Tz>
 where
     Tz::Offset: std::fmt::Display,
 {
+    /// `me` reading a line.
+    fn as_read_by<'a>(&'a self, me: &'a str) -> Seen<'a, Tz> {
+        Seen { renderer: self, me }
+    }
+
     /// A time in the reader's zone: `17:00` today, `2026-12-08 17:00` another day.
     fn clock(&self, ts: &Timestamp) -> String {
         let local = ts.0.with_timezone(self.zone());
@@ -89,82 +73,15 @@ where
             return self.notice("no topic");
         }
         let when = ts.map_or_else(String::new, |ts| format!(", {}", self.clock(ts)));
-        self.notice(&format!("topic: {text} (set by {}{when})", actor(by, me)))
-    }
-
-    /// The line a room event gets: stamped with its time when it has one, dimmed like joins
-    /// and leaves.
-    fn room_notice(&self, ts: Option<&Timestamp>, text: &str) -> RenderedLine {
-        let stamp = ts.map_or_else(String::new, |ts| self.stamp(ts));
-        let indent = if ts.is_some() { self.stamp_width() } else { 0 } + "*** ".len();
-        RenderedLine::plain(format!("{stamp}{}", self.notice(text))).indented(indent)
+        let by = actor(by, &self.as_read_by(me));
+        self.notice(&format!("topic: {text} (set by {by}{when})"))
     }
 
     /// The lines for a moderation event, as `me` reads them; `None` for any other event.
     pub fn moderation(&self, event: &Event, me: &str) -> Option<Vec<RenderedLine>> {
+        let seen = self.as_read_by(me);
         let (ts, text) = match event {
-            Event::Op { ts, nick, by, .. } => (
-                Some(ts),
-                standing(nick, by.as_deref(), "now an operator", me),
-            ),
-            Event::Deop { ts, nick, by, .. } => (
-                Some(ts),
-                standing(nick, by.as_deref(), "no longer an operator", me),
-            ),
-            Event::Kick {
-                ts,
-                nick,
-                by,
-                reason,
-                ..
-            } => (
-                Some(ts),
-                format!(
-                    "{} kicked by {}{}",
-                    subject(nick, me, true),
-                    actor(by.as_deref(), me),
-                    aside(reason.as_deref())
-                ),
-            ),
-            Event::Ban { ts, .. } => {
-                let name = |nick: Option<&str>| actor(nick, me);
-                let until = |until: &Option<Timestamp>, _: &Timestamp| self.until(until.as_ref());
-                (Some(ts), plain::ban_text(event, name, until)?)
-            }
-            Event::Unban { ts, target, by, .. } => (
-                Some(ts),
-                format!(
-                    "{} lifted the ban on {}",
-                    actor(by.as_deref(), me),
-                    sanitize::clean(target)
-                ),
-            ),
             Event::Bans { bans, .. } => return Some(self.bans(bans, me)),
-            Event::Mute {
-                ts,
-                nick,
-                by,
-                until,
-                ..
-            } => {
-                let ours = nick.eq_ignore_ascii_case(me);
-                let text = format!(
-                    "{} muted by {}{}{}",
-                    subject(nick, me, true),
-                    actor(by.as_deref(), me),
-                    self.until(until.as_ref()),
-                    if ours { " (you can still read)" } else { "" }
-                );
-                (Some(ts), text)
-            }
-            Event::Unmute { ts, nick, by, .. } => (
-                Some(ts),
-                format!(
-                    "{} can speak again (by {})",
-                    who(nick, me),
-                    actor(by.as_deref(), me)
-                ),
-            ),
             // The answer to `/topic`: the topic as it stands.
             Event::Topic {
                 seq: None,
@@ -176,30 +93,24 @@ where
                 let line = self.topic_line((text, by.as_deref(), ts.as_ref()), me);
                 return Some(vec![RenderedLine::plain(line).indented("*** ".len())]);
             }
-            Event::Topic { ts, text, by, .. } if text.is_empty() => (
-                ts.as_ref(),
-                format!("{} cleared the topic", actor(by.as_deref(), me)),
-            ),
-            Event::Topic { ts, text, by, .. } => (
-                ts.as_ref(),
-                format!(
-                    "topic: {} (set by {})",
-                    sanitize::clean(text),
-                    actor(by.as_deref(), me)
+            Event::Away { nick, message } => match message.as_deref().map(sanitize::clean) {
+                Some(message) if !message.is_empty() => (
+                    None,
+                    format!("{} away: {message}", subject(nick, false, &seen)),
                 ),
-            ),
-            Event::Away { nick, message } => {
-                let message = message.as_deref().map(sanitize::clean);
-                let text = match message.filter(|m| !m.is_empty()) {
-                    Some(message) => format!("{} away: {message}", subject(nick, me, false)),
-                    None => format!("{} away", subject(nick, me, false)),
-                };
-                (None, text)
+                _ => (None, format!("{} away", subject(nick, false, &seen))),
+            },
+            Event::Back { nick } => (None, format!("{} back", subject(nick, false, &seen))),
+            _ => {
+                let (ts, text) = moderation_lines::room_text(event, &seen)?;
+                (Some(ts), text)
             }
-            Event::Back { nick } => (None, format!("{} back", subject(nick, me, false))),
-            _ => return None,
         };
-        Some(vec![self.room_notice(ts, &text)])
+        // Stamped with its time when it has one, dimmed like joins and leaves.
+        let stamp = ts.map_or_else(String::new, |ts| self.stamp(ts));
+        let indent = if ts.is_some() { self.stamp_width() } else { 0 } + "*** ".len();
+        let line = RenderedLine::plain(format!("{stamp}{}", self.notice(&text)));
+        Some(vec![line.indented(indent)])
     }
 
     /// The ban list: a heading, then one line a ban (`10.0.0.7  by ana, 14:02, until 17:00:
@@ -220,7 +131,7 @@ where
             };
             let text = format!(
                 "  {target:column$}  by {}, {}{}{reason}",
-                actor(ban.by.as_deref(), me),
+                actor(ban.by.as_deref(), &self.as_read_by(me)),
                 self.clock(&ban.ts),
                 self.until(ban.until.as_ref()),
             );
@@ -232,15 +143,18 @@ where
     /// Why the session ends when the room put us out (`target` is the room's address), and
     /// that `join` does not come back.
     pub fn removal(&self, removal: &Removal, target: &str) -> String {
+        // Nobody is "you" here: the sentence says it already.
+        let nobody = self.as_read_by("");
+        let actor = |by: &Option<String>| actor(by.as_deref(), &nobody);
         match removal {
             Removal::Kicked { by, reason } => format!(
                 "you were kicked from {target} by {}{}; not reconnecting (you may join again)",
-                actor(by.as_deref(), ""),
+                actor(by),
                 aside(reason.as_deref())
             ),
             Removal::Banned { by, until, reason } => format!(
                 "you were banned from {target} by {}{}{}; not reconnecting",
-                actor(by.as_deref(), ""),
+                actor(by),
                 self.until(until.as_ref()),
                 aside(reason.as_deref())
             ),

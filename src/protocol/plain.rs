@@ -8,8 +8,8 @@ use std::cell::RefCell;
 
 use chrono::{Local, NaiveDate};
 
+use super::moderation_lines;
 use super::wire::{Event, MessageKind, StoredMessage, Timestamp, TopicInfo};
-use crate::sanitize;
 
 /// Above this many people, welcomes and join notices stop listing names (`/list` still does).
 const MAX_NAMES_IN_WELCOME: usize = 30;
@@ -205,56 +205,6 @@ pub fn room_line(event: &Event) -> Option<(&Timestamp, String)> {
             ts,
             format!("*** {nick} is now an operator (by {})", actor(by)),
         ),
-        Event::Deop { ts, nick, by, .. } => (
-            ts,
-            format!("*** {nick} is no longer an operator (by {})", actor(by)),
-        ),
-        Event::Kick {
-            ts,
-            nick,
-            by,
-            reason,
-            ..
-        } => (
-            ts,
-            format!("*** {nick} was kicked by {}{}", actor(by), because(reason)),
-        ),
-        Event::Ban { ts, .. } => {
-            let named = |nick: Option<&str>| nick.unwrap_or("the host").to_string();
-            let text = ban_text(event, named, until_text).unwrap_or_default();
-            (ts, format!("*** {text}"))
-        }
-        Event::Unban { ts, target, by, .. } => {
-            (ts, format!("*** {} lifted the ban on {target}", actor(by)))
-        }
-        Event::Mute {
-            ts,
-            nick,
-            by,
-            until,
-            ..
-        } => (
-            ts,
-            format!(
-                "*** {nick} was muted by {}{}",
-                actor(by),
-                until_text(until, ts)
-            ),
-        ),
-        Event::Unmute { ts, nick, by, .. } => {
-            (ts, format!("*** {nick} can speak again (by {})", actor(by)))
-        }
-        // A change; without a seq it is the answer to `/topic` (see `render`).
-        Event::Topic {
-            seq: Some(_),
-            ts: Some(ts),
-            text,
-            by,
-            ..
-        } => match text.is_empty() {
-            true => (ts, format!("*** {} cleared the topic", actor(by))),
-            false => (ts, format!("*** topic: {text} (set by {})", actor(by))),
-        },
         Event::Presence {
             ts,
             joined,
@@ -269,47 +219,27 @@ pub fn room_line(event: &Event) -> Option<(&Timestamp, String)> {
             };
             (ts, format!("*** {moves} ({count} here)"))
         }
-        _ => return None,
+        // Deop, kick, ban, unban, mute, unmute, a topic change: as `join` words them too.
+        _ => {
+            let (ts, text) = moderation_lines::room_text(event, &Everyone)?;
+            (ts, format!("*** {text}"))
+        }
     };
     Some(line)
 }
 
-/// `ana banned 10.0.0.7 (eve) until 15:00 UTC (spam)`: how a `ban` event reads, without the
-/// `*** `, in plain mode and in `join` alike. `name` spells a nickname, or the host's console
-/// for `None` (`join` says `you` for its user); `until` spells the end (` until ...`) as of the
-/// event's time. Peer text is cleaned (a line from a host is not trusted by `join`). `None` for
-/// any other event.
-pub fn ban_text(
-    event: &Event,
-    name: impl Fn(Option<&str>) -> String,
-    until: impl Fn(&Option<Timestamp>, &Timestamp) -> String,
-) -> Option<String> {
-    let Event::Ban {
-        ts,
-        target,
-        nicks,
-        by,
-        until: end,
-        reason,
-        ..
-    } = event
-    else {
-        return None;
-    };
-    let aside = |text: String| match text.is_empty() {
-        true => String::new(),
-        false => format!(" ({text})"),
-    };
-    let closed: Vec<String> = nicks.iter().map(|nick| name(Some(nick))).collect();
-    let reason = reason.as_deref().map(sanitize::clean).unwrap_or_default();
-    Some(format!(
-        "{} banned {}{}{}{}",
-        name(by.as_deref()),
-        sanitize::clean(target),
-        aside(closed.join(", ")),
-        until(end, ts),
-        aside(reason)
-    ))
+/// A plain line's reader: everyone alike (the same bytes go to every plain member), never
+/// "you"; times in UTC.
+struct Everyone;
+
+impl moderation_lines::Reader for Everyone {
+    fn is_me(&self, _: &str) -> bool {
+        false
+    }
+
+    fn until(&self, until: Option<&Timestamp>, from: &Timestamp) -> String {
+        until_text(&until.copied(), from)
+    }
 }
 
 /// A message replayed from the room's history, as a plain reader sees it: `[14:02] <bob> hi`,
