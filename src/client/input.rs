@@ -42,44 +42,55 @@ pub enum UserInput {
     Mistake(String),
 }
 
-/// The commands `/help` lists and Tab completes.
-pub const COMMANDS: &[&str] = &[
-    "/help",
-    "/list",
-    "/who",
-    "/msg",
-    "/nick",
-    "/me",
-    "/search",
-    "/topic",
-    "/away",
-    "/back",
-    "/ignore",
-    "/unignore",
-    "/op",
-    "/deop",
-    "/kick",
-    "/ban",
-    "/unban",
-    "/bans",
-    "/mute",
-    "/unmute",
-    "/quit",
-    "/exit",
-    "/clear",
-];
+/// A command `/help` lists and Tab completes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Command {
+    pub name: &'static str,
+    /// Its first argument is a nickname: Tab completes it followed by a space.
+    pub takes_nick: bool,
+}
 
-/// The commands whose first argument is a nickname: Tab completes it followed by a space.
-pub const NICK_COMMANDS: &[&str] = &[
-    "/msg",
-    "/ignore",
-    "/unignore",
-    "/op",
-    "/deop",
-    "/kick",
-    "/ban",
-    "/mute",
-    "/unmute",
+/// A command whose arguments are not a nickname.
+const fn command(name: &'static str) -> Command {
+    Command {
+        name,
+        takes_nick: false,
+    }
+}
+
+/// A command whose first argument is a nickname.
+const fn nick_command(name: &'static str) -> Command {
+    Command {
+        name,
+        takes_nick: true,
+    }
+}
+
+/// The commands `/help` lists and Tab completes.
+pub const COMMANDS: &[Command] = &[
+    command("/help"),
+    command("/list"),
+    command("/who"),
+    nick_command("/msg"),
+    command("/nick"),
+    command("/me"),
+    command("/search"),
+    command("/topic"),
+    command("/away"),
+    command("/back"),
+    nick_command("/ignore"),
+    nick_command("/unignore"),
+    nick_command("/op"),
+    nick_command("/deop"),
+    nick_command("/kick"),
+    nick_command("/ban"),
+    command("/unban"),
+    command("/bans"),
+    nick_command("/mute"),
+    nick_command("/unmute"),
+    command("/quit"),
+    command("/exit"),
+    command("/clear"),
 ];
 
 /// The `/help` text, one line per entry.
@@ -508,7 +519,7 @@ mod tests {
     fn help_mentions_every_command() {
         let help = HELP.join("\n");
         for command in COMMANDS {
-            assert!(help.contains(command), "{command} is not in /help");
+            assert!(help.contains(command.name), "{command:?} is not in /help");
         }
     }
 }
