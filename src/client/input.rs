@@ -109,7 +109,7 @@ pub const HELP: &[&str] = &[
     "  /op [PASSWORD]       become an operator (alone: asks without echo)",
     "  /op NICK, /deop NICK make a member an operator, or no longer one",
     "  /kick NICK [REASON]  put NICK out of the room (they may come back)",
-    "  /ban NICK|ADDRESS|CIDR [DURATION] [REASON]",
+    "  /ban NICK|ADDRESS|RANGE [DURATION] [REASON]",
     "                       keep an address out (DURATION: 30s, 10m, 2h, 1d, 1w)",
     "  /unban TARGET, /bans lift a ban; list the bans",
     "  /mute NICK [DURATION], /unmute NICK",
