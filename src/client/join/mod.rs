@@ -117,8 +117,12 @@ struct Session {
     password: Option<Password>,
     /// Join again when the connection drops (not `--no-reconnect`).
     reconnect: bool,
-    /// Whose messages not to show (`/ignore`): edited by the main thread, read by the event
-    /// thread.
+    /// Whose messages not to show (`/ignore`): edited by the main thread, read (and renamed)
+    /// by the event thread. Shared behind a lock held for one lookup or edit, not owned by one
+    /// thread and edited over a channel: the event thread spends its time blocked in a socket
+    /// read and the main thread in `readline`, so neither could take the other's message at
+    /// once, and the answer to `/ignore` would wait for the room's next line (or the next
+    /// liveness tick, seconds away; longer while reconnecting).
     ignored: Arc<Mutex<IgnoreList>>,
     /// A silence of the host's this long counts as a lost connection (`--keepalive`); `None`:
     /// never.
