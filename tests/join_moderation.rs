@@ -1,11 +1,12 @@
-//! `chatroom join` running a room (issue 14): the moderation commands go out as the moderation
-//! spec's JSON requests, the moderation events are shown, `/ignore` hides someone and is kept
-//! across runs, and once the room puts us out (a kick, a ban) `join` stops with exit status 7
-//! instead of coming back.
+//! `chatroom join` running a room: the moderation commands go out as the JSON requests of the
+//! README's "Wire protocol", the moderation events are shown, `/ignore` hides someone and is
+//! kept across runs, and once the room puts us out (a kick, a ban) `join` stops with exit
+//! status 7 instead of coming back.
 //!
-//! The host on this branch does not speak moderation yet, so a scripted stand-in
-//! ([`FakeHost`]) plays the host's side of the spec, word for word, and records what `join`
-//! sent: these tests hold `join` to the contract, not to one host's implementation of it.
+//! A scripted stand-in ([`FakeHost`]) plays the host's side of the protocol, word for word, and
+//! records what `join` sent: these tests hold `join` to the protocol on cue (a kick naming us, a
+//! topic changed while we were away), not to one host's implementation of it. The real host's
+//! side is held to it by `tests/moderation*.rs`.
 
 mod harness;
 
@@ -60,7 +61,7 @@ fn the_welcome_shows_the_topic_under_the_room_and_marks_operators_and_away_membe
 }
 
 #[test]
-fn moderation_commands_go_out_as_the_specs_json_requests() {
+fn moderation_commands_go_out_as_the_protocols_json_requests() {
     let host = FakeHost::bind();
     let (mut client, mut conn) = ana_joined(&host, &[]);
     let typed_and_sent = [
@@ -137,6 +138,14 @@ fn moderation_events_are_shown_like_the_rooms_other_notices() {
         (
             format!(r#"{{"type":"op","seq":20,"ts":"{TS}","nick":"carol","by":"bob"}}"#),
             "*** carol is now an operator (by bob)",
+        ),
+        (
+            format!(r#"{{"type":"op","seq":20,"ts":"{TS}","nick":"carol","by":"carol"}}"#),
+            "*** carol is now an operator",
+        ),
+        (
+            format!(r#"{{"type":"op","seq":20,"ts":"{TS}","nick":"ana","by":"ana"}}"#),
+            "*** you are now an operator",
         ),
         (
             format!(r#"{{"type":"deop","seq":21,"ts":"{TS}","nick":"ana"}}"#),

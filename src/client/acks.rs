@@ -38,12 +38,18 @@ impl AckOutcome {
         let id = |id: &Option<Id>| id.as_ref().and_then(Id::as_u64);
         Some(match event {
             Event::Ack { id: reply_to, .. } => AckOutcome::Done { id: id(reply_to) },
+            // The replies that stand for an ack: answers to `list`, `search`, `bans`, and
+            // `topic` without text.
             Event::Users {
                 id: Some(reply_to), ..
-            } => AckOutcome::Done {
-                id: reply_to.as_u64(),
-            },
-            Event::SearchResults {
+            }
+            | Event::SearchResults {
+                id: Some(reply_to), ..
+            }
+            | Event::Bans {
+                id: Some(reply_to), ..
+            }
+            | Event::Topic {
                 id: Some(reply_to), ..
             } => AckOutcome::Done {
                 id: reply_to.as_u64(),
@@ -171,6 +177,24 @@ mod tests {
         );
         assert_eq!(
             AckOutcome::of_event(&event(r#"{"type":"users","users":["a"]}"#)),
+            None
+        );
+        // The answers to `bans` and to `topic` without text stand for their acks; a topic
+        // change (no id) answers nothing.
+        for (line, id) in [
+            (r#"{"type":"bans","bans":[],"id":6}"#, Some(6)),
+            (r#"{"type":"topic","text":"x","id":7}"#, Some(7)),
+        ] {
+            assert_eq!(
+                AckOutcome::of_event(&event(line)),
+                Some(AckOutcome::Done { id }),
+                "{line}"
+            );
+        }
+        assert_eq!(
+            AckOutcome::of_event(&event(
+                r#"{"type":"topic","seq":2,"ts":"2026-11-22T14:04:00.120Z","text":"x"}"#
+            )),
             None
         );
         assert_eq!(

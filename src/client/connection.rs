@@ -7,13 +7,12 @@ use std::io;
 use std::net::TcpStream;
 use std::time::Duration;
 
-use super::moderation;
 use super::stream::{Incoming, Outgoing, Security};
 use super::target::Target;
 use crate::error::{Error, ExitStatus, Result, describe_io};
 use crate::line::{Line, LineReader};
 use crate::password::Password;
-use crate::protocol::wire::{ClientRequest, Limits, VERSION};
+use crate::protocol::wire::{ClientRequest, Limits, TopicInfo, VERSION};
 use crate::protocol::{ErrorCode, Event, plain};
 use crate::sanitize;
 
@@ -31,6 +30,12 @@ pub struct Welcome {
     /// How many people are here, us included.
     pub count: usize,
     pub limits: Limits,
+    /// The room's topic, when it has one.
+    pub topic: Option<TopicInfo>,
+    /// The operators among `users`.
+    pub operators: Vec<String>,
+    /// Who among `users` is away.
+    pub away: Vec<String>,
     /// The welcome line exactly as the host sent it, for `join --json` to pass on untouched.
     pub line: String,
 }
@@ -297,6 +302,9 @@ impl Open {
                     users,
                     count,
                     limits,
+                    topic,
+                    operators,
+                    away,
                     ..
                 } => {
                     let welcome = Welcome {
@@ -307,6 +315,10 @@ impl Open {
                         count: count.max(users.len()),
                         users,
                         limits,
+                        // A topic of nothing is no topic.
+                        topic: topic.filter(|topic| !topic.text.is_empty()),
+                        operators,
+                        away,
                         line,
                     };
                     let joined = (welcome, self.events, self.requests);
@@ -316,9 +328,11 @@ impl Open {
                     return Ok(Hello::NickRefused(message, Box::new(self)));
                 }
                 // A banned address: the room will not have us back, whatever we try.
-                Event::Error { message, .. }
-                    if moderation::error_code(&line).as_deref() == Some(moderation::BANNED) =>
-                {
+                Event::Error {
+                    code: ErrorCode::Banned,
+                    message,
+                    ..
+                } => {
                     return Err(Error::new(
                         ExitStatus::Removed,
                         format!("{} refused us: {}", self.target, sanitize::clean(&message)),

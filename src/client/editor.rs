@@ -34,7 +34,7 @@ use rustyline::{
     KeyEvent, Movement, RepeatCount,
 };
 
-use super::input::{self, COMMANDS, NICK_COMMANDS};
+use super::input::{self, COMMANDS};
 use super::render::Renderer;
 use super::roster::Roster;
 use crate::protocol::Timestamp;
@@ -60,8 +60,8 @@ pub fn candidates(line: &str, pos: usize, roster: &Roster) -> (usize, Vec<String
     if start == 0 && word.starts_with('/') {
         let commands = COMMANDS
             .iter()
-            .filter(|command| command.starts_with(&lower))
-            .map(|command| format!("{command} "))
+            .filter(|command| command.name.starts_with(&lower))
+            .map(|command| format!("{} ", command.name))
             .collect();
         return (start, commands);
     }
@@ -74,9 +74,9 @@ pub fn candidates(line: &str, pos: usize, roster: &Roster) -> (usize, Vec<String
     let command = before[..start].trim_end();
     let suffix = if start == 0 {
         ": "
-    } else if NICK_COMMANDS
+    } else if COMMANDS
         .iter()
-        .any(|c| c.eq_ignore_ascii_case(command))
+        .any(|c| c.takes_nick && c.name.eq_ignore_ascii_case(command))
     {
         " "
     } else {

@@ -12,10 +12,8 @@
 //! - [`retry`]: coming back after a broken connection (client id, backoff), for `send` and `join`.
 //! - [`send`]: `chatroom send`, for scripts and pipes.
 //! - [`join`]: `chatroom join`, the interactive client, built from:
-//!   - [`input`]: what the user typed, turned into requests or local commands;
-//!   - [`duration`]: `10m`, `1d` as typed in `/ban` and `/mute`;
-//!   - [`moderation`]: the moderation requests and events (operators, kick, ban, mute, topic,
-//!     away), the client's own reading of the wire;
+//!   - [`input`]: what the user typed, turned into the protocol's requests or local commands;
+//!   - [`moderation`]: which moderation events put us out of the room for good, and why;
 //!   - [`ignore`]: `/ignore`, the nicknames whose messages we do not want to see, per room;
 //!   - [`render`]: events turned into lines, nicknames into colors, mentions detected;
 //!   - [`render_moderation`]: the lines for moderation events and the ignore list;
@@ -25,7 +23,6 @@
 
 pub mod acks;
 pub mod connection;
-pub mod duration;
 pub mod editor;
 pub mod handshake;
 pub mod ignore;

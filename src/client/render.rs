@@ -13,7 +13,6 @@ use chrono::{Local, NaiveDate, TimeZone, Utc};
 use colored::{Color, ColoredString, Colorize};
 
 use super::connection::Welcome;
-use super::moderation::{Marks, RoomTopic};
 use super::roster::Roster;
 use crate::protocol::plain;
 use crate::protocol::wire::{Event, MessageKind, StoredMessage, Timestamp};
@@ -298,15 +297,14 @@ where
             sanitize::clean(&welcome.room),
             sanitize::clean(me)
         ))];
-        if let Some(topic) = RoomTopic::of_welcome(&welcome.line) {
-            let topic_by = (topic.text.as_str(), topic.by.as_deref(), topic.ts.as_ref());
+        if let Some(topic) = &welcome.topic {
+            let topic_by = (topic.text.as_str(), topic.by.as_deref(), Some(&topic.ts));
             lines.push(self.topic_line(topic_by, me));
         }
         lines.push(if welcome.users.len() < welcome.count {
             self.notice(&format!("{} here; /list shows everyone", welcome.count))
         } else {
-            let roster = Roster::with_marks(me, &welcome.users, Marks::parse(&welcome.line));
-            self.users(&welcome.users, me, &roster)
+            self.users(&welcome.users, me, &Roster::of_welcome(welcome))
         });
         if let Some(motd) = &welcome.motd {
             lines.push(self.notice(&format!("motd: {}", sanitize::clean(motd))));
@@ -910,6 +908,9 @@ mod tests {
             users: vec!["ana".into(), "bob".into()],
             count: 2,
             limits: Limits::EXAMPLE,
+            topic: None,
+            operators: Vec::new(),
+            away: Vec::new(),
             line: String::new(),
         };
         let lines = renderer(PLAIN).welcome(&welcome, true);

@@ -1,38 +1,40 @@
 //! What `join` prints for running a room: operators, kicks, bans, mutes, the topic, away and
 //! back, and the `/ignore` list.
 //!
-//! The wording is the plain dialect's (the moderation spec's `***` lines), so nc users and `join`
-//! users read the same sentences; `join` says "you" where the line is about us and shows times
-//! in the reader's zone. Like every other line, these are pure functions of the event, who we
-//! are and the style, and all peer text is cleaned before printing.
+//! The room's moderation lines are worded once, in `protocol::moderation_lines`, for plain mode
+//! and `join` alike (the `***` lines of the README's "Running a room"); `join` reads them as its
+//! user ("you" where the line is about us) with times in the reader's zone. What only `join`
+//! shows (the topic, the ban list, away and back, why the session ended, the ignore list) is
+//! here. Like every other line, these are pure functions of the event, who we are and the
+//! style, and all peer text is cleaned before printing.
 
 use chrono::TimeZone;
 
-use super::moderation::{BanEntry, ModEvent, Removal};
+use super::moderation::Removal;
 use super::render::{RenderedLine, Renderer};
-use crate::protocol::Timestamp;
+use crate::protocol::moderation_lines::{self, Reader, actor, aside, subject};
+use crate::protocol::wire::{BanEntry, Event, Timestamp};
 use crate::sanitize;
 
-/// Who did it, as a line says it: the operator's nickname (`you` when it is us), or the
-/// host's console.
-fn actor(by: Option<&str>, me: &str) -> String {
-    by.map_or_else(|| "the host".to_string(), |by| who(by, me))
+/// `join`'s user reading a line: `me` is "you", times are in the renderer's zone.
+struct Seen<'a, Tz: TimeZone>
+where
+    Tz::Offset: std::fmt::Display,
+{
+    renderer: &'a Renderer<Tz>,
+    me: &'a str,
 }
 
-/// `nick`, or `you` when it is us.
-fn who(nick: &str, me: &str) -> String {
-    if nick.eq_ignore_ascii_case(me) {
-        "you".to_string()
-    } else {
-        sanitize::clean(nick)
+impl<Tz: TimeZone> Reader for Seen<'_, Tz>
+where
+    Tz::Offset: std::fmt::Display,
+{
+    fn is_me(&self, nick: &str) -> bool {
+        nick.eq_ignore_ascii_case(self.me)
     }
-}
 
-/// ` (text)`, or nothing for no text.
-fn aside(text: Option<&str>) -> String {
-    match text.map(sanitize::clean) {
-        Some(text) if !text.is_empty() => format!(" ({text})"),
-        _ => String::new(),
+    fn until(&self, until: Option<&Timestamp>, _: &Timestamp) -> String {
+        self.renderer.until(until)
     }
 }
 
@@ -40,6 +42,11 @@ impl<Tz: TimeZone> Renderer<Tz>
 where
     Tz::Offset: std::fmt::Display,
 {
+    /// `me` reading a line.
+    fn as_read_by<'a>(&'a self, me: &'a str) -> Seen<'a, Tz> {
+        Seen { renderer: self, me }
+    }
+
     /// A time in the reader's zone: `17:00` today, `2026-12-08 17:00` another day.
     fn clock(&self, ts: &Timestamp) -> String {
         let local = ts.0.with_timezone(self.zone());
@@ -66,98 +73,17 @@ where
             return self.notice("no topic");
         }
         let when = ts.map_or_else(String::new, |ts| format!(", {}", self.clock(ts)));
-        self.notice(&format!("topic: {text} (set by {}{when})", actor(by, me)))
+        let by = actor(by, &self.as_read_by(me));
+        self.notice(&format!("topic: {text} (set by {by}{when})"))
     }
 
-    /// The line a room event gets: stamped with its time when it has one, dimmed like joins
-    /// and leaves.
-    fn room_notice(&self, ts: Option<&Timestamp>, text: &str) -> RenderedLine {
-        let stamp = ts.map_or_else(String::new, |ts| self.stamp(ts));
-        let indent = if ts.is_some() { self.stamp_width() } else { 0 } + "*** ".len();
-        RenderedLine::plain(format!("{stamp}{}", self.notice(text))).indented(indent)
-    }
-
-    /// The lines for a moderation event, as `me` reads them.
-    pub fn moderation(&self, event: &ModEvent, me: &str) -> Vec<RenderedLine> {
-        let text = match event {
-            ModEvent::Op(change) => format!(
-                "{} {} now an operator (by {})",
-                who(&change.nick, me),
-                if change.nick.eq_ignore_ascii_case(me) {
-                    "are"
-                } else {
-                    "is"
-                },
-                actor(change.by.as_deref(), me)
-            ),
-            ModEvent::Deop(change) => format!(
-                "{} {} no longer an operator (by {})",
-                who(&change.nick, me),
-                if change.nick.eq_ignore_ascii_case(me) {
-                    "are"
-                } else {
-                    "is"
-                },
-                actor(change.by.as_deref(), me)
-            ),
-            ModEvent::Kick {
-                nick, by, reason, ..
-            } => format!(
-                "{} {} kicked by {}{}",
-                who(nick, me),
-                if nick.eq_ignore_ascii_case(me) {
-                    "were"
-                } else {
-                    "was"
-                },
-                actor(by.as_deref(), me),
-                aside(reason.as_deref())
-            ),
-            ModEvent::Ban {
-                target,
-                nicks,
-                by,
-                until,
-                reason,
-                ..
-            } => {
-                let closed: Vec<String> = nicks.iter().map(|n| who(n, me)).collect();
-                let closed = (!closed.is_empty()).then(|| closed.join(", "));
-                format!(
-                    "{} banned {}{}{}{}",
-                    actor(by.as_deref(), me),
-                    sanitize::clean(target),
-                    aside(closed.as_deref()),
-                    self.until(until.as_ref()),
-                    aside(reason.as_deref())
-                )
-            }
-            ModEvent::Unban { target, by, .. } => format!(
-                "{} lifted the ban on {}",
-                actor(by.as_deref(), me),
-                sanitize::clean(target)
-            ),
-            ModEvent::Bans { bans, .. } => return self.bans(bans, me),
-            ModEvent::Mute {
-                nick, by, until, ..
-            } => {
-                let ours = nick.eq_ignore_ascii_case(me);
-                format!(
-                    "{} {} muted by {}{}{}",
-                    who(nick, me),
-                    if ours { "were" } else { "was" },
-                    actor(by.as_deref(), me),
-                    self.until(until.as_ref()),
-                    if ours { " (you can still read)" } else { "" }
-                )
-            }
-            ModEvent::Unmute(change) => format!(
-                "{} can speak again (by {})",
-                who(&change.nick, me),
-                actor(change.by.as_deref(), me)
-            ),
+    /// The lines for a moderation event, as `me` reads them; `None` for any other event.
+    pub fn moderation(&self, event: &Event, me: &str) -> Option<Vec<RenderedLine>> {
+        let seen = self.as_read_by(me);
+        let (ts, text) = match event {
+            Event::Bans { bans, .. } => return Some(self.bans(bans, me)),
             // The answer to `/topic`: the topic as it stands.
-            ModEvent::Topic {
+            Event::Topic {
                 seq: None,
                 ts,
                 text,
@@ -165,38 +91,26 @@ where
                 ..
             } => {
                 let line = self.topic_line((text, by.as_deref(), ts.as_ref()), me);
-                return vec![RenderedLine::plain(line).indented("*** ".len())];
+                return Some(vec![RenderedLine::plain(line).indented("*** ".len())]);
             }
-            ModEvent::Topic { text, by, .. } if text.is_empty() => {
-                format!("{} cleared the topic", actor(by.as_deref(), me))
-            }
-            ModEvent::Topic { text, by, .. } => format!(
-                "topic: {} (set by {})",
-                sanitize::clean(text),
-                actor(by.as_deref(), me)
-            ),
-            ModEvent::Away { nick, message, .. } => {
-                let (subject, verb) = match who(nick, me).as_str() {
-                    "you" => ("you".to_string(), "are"),
-                    other => (other.to_string(), "is"),
-                };
-                match message.as_deref().map(sanitize::clean) {
-                    Some(message) if !message.is_empty() => {
-                        format!("{subject} {verb} away: {message}")
-                    }
-                    _ => format!("{subject} {verb} away"),
-                }
-            }
-            ModEvent::Back { nick, .. } => {
-                let verb = if nick.eq_ignore_ascii_case(me) {
-                    "are"
-                } else {
-                    "is"
-                };
-                format!("{} {verb} back", who(nick, me))
+            Event::Away { nick, message } => match message.as_deref().map(sanitize::clean) {
+                Some(message) if !message.is_empty() => (
+                    None,
+                    format!("{} away: {message}", subject(nick, false, &seen)),
+                ),
+                _ => (None, format!("{} away", subject(nick, false, &seen))),
+            },
+            Event::Back { nick } => (None, format!("{} back", subject(nick, false, &seen))),
+            _ => {
+                let (ts, text) = moderation_lines::room_text(event, &seen)?;
+                (Some(ts), text)
             }
         };
-        vec![self.room_notice(event_ts(event), &text)]
+        // Stamped with its time when it has one, dimmed like joins and leaves.
+        let stamp = ts.map_or_else(String::new, |ts| self.stamp(ts));
+        let indent = if ts.is_some() { self.stamp_width() } else { 0 } + "*** ".len();
+        let line = RenderedLine::plain(format!("{stamp}{}", self.notice(&text)));
+        Some(vec![line.indented(indent)])
     }
 
     /// The ban list: a heading, then one line a ban (`10.0.0.7  by ana, 14:02, until 17:00:
@@ -211,17 +125,14 @@ where
         let targets: Vec<String> = bans.iter().map(|b| sanitize::clean(&b.target)).collect();
         let column = targets.iter().map(|t| t.chars().count()).max().unwrap_or(0);
         for (ban, target) in bans.iter().zip(targets) {
-            let since = ban
-                .ts
-                .as_ref()
-                .map_or_else(String::new, |ts| format!(", {}", self.clock(ts)));
             let reason = match ban.reason.as_deref().map(sanitize::clean) {
                 Some(reason) if !reason.is_empty() => format!(": {reason}"),
                 _ => String::new(),
             };
             let text = format!(
-                "  {target:column$}  by {}{since}{}{reason}",
-                actor(ban.by.as_deref(), me),
+                "  {target:column$}  by {}, {}{}{reason}",
+                actor(ban.by.as_deref(), &self.as_read_by(me)),
+                self.clock(&ban.ts),
                 self.until(ban.until.as_ref()),
             );
             lines.push(RenderedLine::plain(self.notice(&text)).indented("*** ".len() + 2));
@@ -232,15 +143,18 @@ where
     /// Why the session ends when the room put us out (`target` is the room's address), and
     /// that `join` does not come back.
     pub fn removal(&self, removal: &Removal, target: &str) -> String {
+        // Nobody is "you" here: the sentence says it already.
+        let nobody = self.as_read_by("");
+        let actor = |by: &Option<String>| actor(by.as_deref(), &nobody);
         match removal {
             Removal::Kicked { by, reason } => format!(
                 "you were kicked from {target} by {}{}; not reconnecting (you may join again)",
-                actor(by.as_deref(), ""),
+                actor(by),
                 aside(reason.as_deref())
             ),
             Removal::Banned { by, until, reason } => format!(
                 "you were banned from {target} by {}{}{}; not reconnecting",
-                actor(by.as_deref(), ""),
+                actor(by),
                 self.until(until.as_ref()),
                 aside(reason.as_deref())
             ),
@@ -265,21 +179,6 @@ where
             },
             names.join(", ")
         ))
-    }
-}
-
-/// When the event happened, for the events that say.
-fn event_ts(event: &ModEvent) -> Option<&Timestamp> {
-    match event {
-        ModEvent::Op(change) | ModEvent::Deop(change) | ModEvent::Unmute(change) => {
-            change.ts.as_ref()
-        }
-        ModEvent::Kick { ts, .. }
-        | ModEvent::Ban { ts, .. }
-        | ModEvent::Unban { ts, .. }
-        | ModEvent::Mute { ts, .. }
-        | ModEvent::Topic { ts, .. } => ts.as_ref(),
-        ModEvent::Bans { .. } | ModEvent::Away { .. } | ModEvent::Back { .. } => None,
     }
 }
 
@@ -308,9 +207,11 @@ mod tests {
     }
 
     fn lines(json: &str, me: &str) -> Vec<String> {
-        let event = ModEvent::parse(json).unwrap_or_else(|| panic!("not an event: {json}"));
+        let event: Event =
+            serde_json::from_str(json).unwrap_or_else(|e| panic!("not an event: {json}: {e}"));
         renderer()
             .moderation(&event, me)
+            .unwrap_or_else(|| panic!("not a moderation event: {json}"))
             .into_iter()
             .map(|line| line.text)
             .collect()
@@ -339,6 +240,21 @@ mod tests {
             ),
             "[14:00] *** you are no longer an operator (by the host)"
         );
+    }
+
+    #[test]
+    fn an_operator_by_its_own_password_is_not_said_to_be_made_one_by_itself() {
+        let op = r#"{"type":"op","seq":1,"ts":"2026-12-07T12:00:00.000Z","nick":"ana","by":"ana"}"#;
+        assert_eq!(line(op, "bob"), "[14:00] *** ana is now an operator");
+        assert_eq!(line(op, "ANA"), "[14:00] *** you are now an operator");
+    }
+
+    #[test]
+    fn other_events_are_not_moderation() {
+        let join =
+            r#"{"type":"join","seq":1,"ts":"2026-12-07T12:00:00.000Z","nick":"ana","count":2}"#;
+        let event: Event = serde_json::from_str(join).unwrap();
+        assert_eq!(renderer().moderation(&event, "bob"), None);
     }
 
     #[test]
@@ -478,17 +394,18 @@ mod tests {
 
     #[test]
     fn the_ban_list_is_a_column_of_targets() {
-        let until = today_at("15:00");
+        let (ts, until) = (today_at("12:00"), today_at("15:00"));
         let json = format!(
-            r#"{{"type":"bans","bans":[{{"target":"10.0.0.7","by":"ana","until":"{until}",
-            "reason":"spam"}},{{"target":"192.168.0.0/16"}}],"id":5}}"#
+            r#"{{"type":"bans","bans":[{{"target":"10.0.0.7","ts":"{ts}","by":"ana",
+            "until":"{until}","reason":"spam"}},{{"target":"192.168.0.0/16",
+            "ts":"2026-01-01T00:00:00.000Z"}}],"id":5}}"#
         );
         assert_eq!(
             lines(&json, "bob"),
             [
                 "*** 2 bans:",
-                "***   10.0.0.7        by ana until 17:00: spam",
-                "***   192.168.0.0/16  by the host",
+                "***   10.0.0.7        by ana, 14:00 until 17:00: spam",
+                "***   192.168.0.0/16  by the host, 2026-01-01 02:00",
             ]
         );
         assert_eq!(

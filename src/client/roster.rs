@@ -5,11 +5,10 @@
 //! mutex, held only for a lookup or an update) is what makes Tab offer exactly the nicknames
 //! that are in the room now.
 //!
-//! It also knows who is an operator and who is away (the moderation fields of `welcome` and
-//! `users`, then the `op`, `deop`, `away` and `back` events), for `/list` to mark them.
+//! It also knows who is an operator and who is away (the `operators` and `away` of `welcome`
+//! and `users`, then the `op`, `deop`, `away` and `back` events), for `/list` to mark them.
 
 use super::connection::Welcome;
-use super::moderation::{Marks, ModEvent};
 use crate::protocol::Event;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -18,8 +17,10 @@ pub struct Roster {
     pub me: String,
     /// Everyone here, ourselves included, in the order the host listed them.
     pub users: Vec<String>,
-    /// Who is an operator and who is away, as far as we have been told.
-    marks: Marks,
+    /// Who is an operator, as far as we have been told.
+    operators: Vec<String>,
+    /// Who is away, as far as we have been told.
+    away: Vec<String>,
 }
 
 /// Removes `nick` from `list`, ignoring case.
@@ -39,65 +40,34 @@ impl Roster {
         Roster {
             me: me.to_string(),
             users: users.to_vec(),
-            marks: Marks::default(),
+            ..Roster::default()
         }
     }
 
-    /// The roster a welcome describes, marks included.
+    /// The roster a welcome describes, operators and the away included.
     pub fn of_welcome(welcome: &Welcome) -> Self {
-        Roster::with_marks(&welcome.nick, &welcome.users, Marks::parse(&welcome.line))
-    }
-
-    /// A roster with the marks a `welcome` line carries.
-    pub fn with_marks(me: &str, users: &[String], marks: Marks) -> Self {
         Roster {
-            marks,
-            ..Roster::new(me, users)
-        }
-    }
-
-    /// Takes the marks of a `users` line (the answer to `/list`), which lists everyone's.
-    pub fn set_marks(&mut self, marks: Marks) {
-        self.marks = marks;
-    }
-
-    /// Updates who is an operator or away, and who is here, from a moderation event.
-    pub fn apply_moderation(&mut self, event: &ModEvent) {
-        let marks = &mut self.marks;
-        match event {
-            ModEvent::Op(change) => add_nick(&mut marks.operators, &change.nick),
-            ModEvent::Deop(change) => drop_nick(&mut marks.operators, &change.nick),
-            ModEvent::Away { nick, .. } => add_nick(&mut marks.away, nick),
-            ModEvent::Back { nick, .. } => drop_nick(&mut marks.away, nick),
-            // The host closes them; a `leave` may or may not follow, and no one stays.
-            ModEvent::Kick { nick, .. } => self.gone(nick),
-            ModEvent::Ban { nicks, .. } => {
-                for nick in nicks {
-                    self.gone(nick);
-                }
-            }
-            _ => {}
+            operators: welcome.operators.clone(),
+            away: welcome.away.clone(),
+            ..Roster::new(&welcome.nick, &welcome.users)
         }
     }
 
     /// `nick` left the room: out of the list, and of the marks.
     fn gone(&mut self, nick: &str) {
         drop_nick(&mut self.users, nick);
-        drop_nick(&mut self.marks.operators, nick);
-        drop_nick(&mut self.marks.away, nick);
+        drop_nick(&mut self.operators, nick);
+        drop_nick(&mut self.away, nick);
     }
 
     /// Whether `nick` is an operator.
     pub fn is_operator(&self, nick: &str) -> bool {
-        self.marks
-            .operators
-            .iter()
-            .any(|n| n.eq_ignore_ascii_case(nick))
+        self.operators.iter().any(|n| n.eq_ignore_ascii_case(nick))
     }
 
     /// Whether `nick` is away.
     pub fn is_away(&self, nick: &str) -> bool {
-        self.marks.away.iter().any(|n| n.eq_ignore_ascii_case(nick))
+        self.away.iter().any(|n| n.eq_ignore_ascii_case(nick))
     }
 
     /// Whether `nick` is in the room (ignoring case), ourselves included.
@@ -111,8 +81,7 @@ impl Roster {
             Event::Join { nick, .. } if !self.contains(nick) => self.users.push(nick.clone()),
             Event::Leave { nick, .. } => self.gone(nick),
             Event::Nick { old, new, .. } => {
-                let marks = &mut self.marks;
-                for user in [&mut self.users, &mut marks.operators, &mut marks.away]
+                for user in [&mut self.users, &mut self.operators, &mut self.away]
                     .into_iter()
                     .flatten()
                 {
@@ -124,7 +93,28 @@ impl Roster {
                     self.me = new.clone();
                 }
             }
-            Event::Users { users, .. } => self.users = users.clone(),
+            // The answer to `/list` lists everyone's marks.
+            Event::Users {
+                users,
+                operators,
+                away,
+                ..
+            } => {
+                self.users = users.clone();
+                self.operators = operators.clone();
+                self.away = away.clone();
+            }
+            Event::Op { nick, .. } => add_nick(&mut self.operators, nick),
+            Event::Deop { nick, .. } => drop_nick(&mut self.operators, nick),
+            Event::Away { nick, .. } => add_nick(&mut self.away, nick),
+            Event::Back { nick } => drop_nick(&mut self.away, nick),
+            // The host closes them; no `leave` follows, and no one stays.
+            Event::Kick { nick, .. } => self.gone(nick),
+            Event::Ban { nicks, .. } => {
+                for nick in nicks {
+                    self.gone(nick);
+                }
+            }
             _ => {}
         }
     }
@@ -201,17 +191,21 @@ mod tests {
 
     #[test]
     fn follows_operators_and_away_members() {
-        let marks = Marks {
-            operators: vec!["ana".into()],
-            away: vec!["bob".into()],
-        };
         let users = ["ana".into(), "bob".into(), "eve".into()];
-        let mut roster = Roster::with_marks("ana", &users, marks);
+        let mut roster = Roster::new("ana", &users);
+        let event = |line: &str| serde_json::from_str::<Event>(line).unwrap();
+        let ts = r#""ts":"2026-12-07T14:00:00.000Z""#;
+        roster.apply(&event(
+            r#"{"type":"users","users":["ana","bob","eve"],"operators":["ana"],"away":["bob"]}"#,
+        ));
         assert!(roster.is_operator("ANA") && roster.is_away("bob"));
-        let event = |line: &str| ModEvent::parse(line).unwrap();
-        roster.apply_moderation(&event(r#"{"type":"op","nick":"eve","seq":1}"#));
-        roster.apply_moderation(&event(r#"{"type":"deop","nick":"ana","seq":2}"#));
-        roster.apply_moderation(&event(r#"{"type":"back","nick":"bob"}"#));
+        roster.apply(&event(&format!(
+            r#"{{"type":"op","nick":"eve","seq":1,{ts}}}"#
+        )));
+        roster.apply(&event(&format!(
+            r#"{{"type":"deop","nick":"ana","seq":2,{ts}}}"#
+        )));
+        roster.apply(&event(r#"{"type":"back","nick":"bob"}"#));
         assert!(roster.is_operator("eve") && !roster.is_operator("ana"));
         assert!(!roster.is_away("bob"));
         roster.apply(&Event::Nick {
@@ -221,11 +215,13 @@ mod tests {
             new: "eva".into(),
         });
         assert!(roster.is_operator("eva") && !roster.is_operator("eve"));
-        roster.apply_moderation(&event(r#"{"type":"kick","nick":"eva","seq":4}"#));
+        roster.apply(&event(&format!(
+            r#"{{"type":"kick","nick":"eva","seq":4,{ts}}}"#
+        )));
         assert!(!roster.is_member("eva") && !roster.is_operator("eva"));
-        roster.apply_moderation(&event(
-            r#"{"type":"ban","target":"10.0.0.1","nicks":["BOB"]}"#,
-        ));
+        roster.apply(&event(&format!(
+            r#"{{"type":"ban","target":"10.0.0.1","nicks":["BOB"],"seq":5,{ts}}}"#
+        )));
         assert_eq!(roster.users, ["ana"]);
     }
 }

@@ -6,10 +6,12 @@
 //! - [`moderation`]: the parts of moderation requests that need reading (durations, ban targets,
 //!   reasons and topics).
 //! - [`plain`]: how events read in plain mode, for people on `nc`.
+//! - [`moderation_lines`]: how moderation events read, in plain mode and in `join` alike.
 //!
 //! The README's "Wire protocol" section is the contract these modules implement.
 
 pub mod moderation;
+pub mod moderation_lines;
 pub mod parse;
 pub mod plain;
 pub mod wire;

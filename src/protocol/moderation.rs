@@ -39,6 +39,9 @@ pub fn ends(now: Timestamp, duration: Option<Duration>) -> Option<Timestamp> {
 /// What a duration looks like, for error messages.
 const DURATION_FORMS: &str = "a number and a unit: 30s, 10m, 2h, 1d or 1w (at most 365 days)";
 
+/// How a typed duration is written, for error messages.
+pub const DURATION_WORDS: &str = "30s, 10m, 2h, 1d or 1w";
+
 /// Reads a typed duration: one number and one unit (`s`, `m`, `h`, `d`, `w`). `None` when the
 /// word is not shaped like a duration at all (so `/ban eve spam` reads `spam` as the reason);
 /// `Some(Err)` when it is, but is zero or longer than [`MAX_DURATION`].
@@ -62,7 +65,37 @@ pub fn typed_duration(word: &str) -> Option<Result<Duration, Refusal>> {
         .ok()
         .and_then(|n| n.checked_mul(unit_secs))
         .unwrap_or(u64::MAX);
-    Some(seconds(secs))
+    let bad = |why: String| Refusal::new(ErrorCode::BadRequest, why);
+    Some(match secs {
+        0 => Err(bad(format!(
+            "'{word}' is no time at all: give a positive duration"
+        ))),
+        s if s > MAX_DURATION.as_secs() => {
+            Err(bad(format!("'{word}' is too long: a year (365d) at most")))
+        }
+        s => Ok(Duration::from_secs(s)),
+    })
+}
+
+/// A word where a duration must be (`/mute eve WORD`): the duration, or why the word is none.
+pub fn duration_word(word: &str) -> Result<Duration, Refusal> {
+    typed_duration(word).unwrap_or_else(|| {
+        Err(Refusal::new(
+            ErrorCode::BadRequest,
+            format!(
+                "'{}' is not a duration: write {DURATION_WORDS}",
+                sanitize::clean(word)
+            ),
+        ))
+    })
+}
+
+/// Whether `word` is meant as a duration (digits, then letters: `10m`, but also `10min` or
+/// `2nd`), for a client that would rather explain a mistyped duration than read it as the
+/// start of a reason (see `join`'s `/ban`).
+pub fn looks_like_duration(word: &str) -> bool {
+    let digits = word.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0 && digits < word.len() && word.bytes().skip(digits).all(|b| b.is_ascii_alphabetic())
 }
 
 /// A duration given in whole seconds (JSON's `duration`): positive, at most [`MAX_DURATION`].
@@ -250,6 +283,38 @@ mod tests {
         // Not durations: words of a reason.
         for word in ["spam", "10", "m", "1.5h", "10min", "-1h", "1h30m", "1H", ""] {
             assert_eq!(typed(word), None, "{word}");
+        }
+    }
+
+    #[test]
+    fn duration_mistakes_name_the_word_and_say_what_to_write() {
+        let why = |word: &str| duration_word(word).unwrap_err().message;
+        assert_eq!(duration_word("10m").unwrap(), Duration::from_secs(600));
+        assert_eq!(
+            why("lunch"),
+            "'lunch' is not a duration: write 30s, 10m, 2h, 1d or 1w"
+        );
+        for word in [
+            "", "m", "10", "10x", "1.5h", "-1h", "1h30m", "1H", "\u{663}m",
+        ] {
+            assert!(why(word).contains("is not a duration"), "{word:?}");
+        }
+        assert_eq!(
+            why("0s"),
+            "'0s' is no time at all: give a positive duration"
+        );
+        assert_eq!(why("400d"), "'400d' is too long: a year (365d) at most");
+        assert!(why("99999999999999999999d").contains("a year"));
+        assert!(!why("\u{1b}[2J").contains('\u{1b}'));
+    }
+
+    #[test]
+    fn what_looks_like_a_duration() {
+        for word in ["10m", "366d", "1x", "10min", "2nd"] {
+            assert!(looks_like_duration(word), "{word}");
+        }
+        for word in ["spam", "m10", "10", "10m!", ""] {
+            assert!(!looks_like_duration(word), "{word}");
         }
     }
 

@@ -8,6 +8,7 @@ use std::cell::RefCell;
 
 use chrono::{Local, NaiveDate};
 
+use super::moderation_lines;
 use super::wire::{Event, MessageKind, StoredMessage, Timestamp, TopicInfo};
 
 /// Above this many people, welcomes and join notices stop listing names (`/list` still does).
@@ -204,72 +205,6 @@ pub fn room_line(event: &Event) -> Option<(&Timestamp, String)> {
             ts,
             format!("*** {nick} is now an operator (by {})", actor(by)),
         ),
-        Event::Deop { ts, nick, by, .. } => (
-            ts,
-            format!("*** {nick} is no longer an operator (by {})", actor(by)),
-        ),
-        Event::Kick {
-            ts,
-            nick,
-            by,
-            reason,
-            ..
-        } => (
-            ts,
-            format!("*** {nick} was kicked by {}{}", actor(by), because(reason)),
-        ),
-        Event::Ban {
-            ts,
-            target,
-            nicks,
-            by,
-            until,
-            reason,
-            ..
-        } => {
-            let who = match nicks.is_empty() {
-                true => String::new(),
-                false => format!(" ({})", nicks.join(", ")),
-            };
-            let line = format!(
-                "*** {} banned {target}{who}{}{}",
-                actor(by),
-                until_text(until, ts),
-                because(reason)
-            );
-            (ts, line)
-        }
-        Event::Unban { ts, target, by, .. } => {
-            (ts, format!("*** {} lifted the ban on {target}", actor(by)))
-        }
-        Event::Mute {
-            ts,
-            nick,
-            by,
-            until,
-            ..
-        } => (
-            ts,
-            format!(
-                "*** {nick} was muted by {}{}",
-                actor(by),
-                until_text(until, ts)
-            ),
-        ),
-        Event::Unmute { ts, nick, by, .. } => {
-            (ts, format!("*** {nick} can speak again (by {})", actor(by)))
-        }
-        // A change; without a seq it is the answer to `/topic` (see `render`).
-        Event::Topic {
-            seq: Some(_),
-            ts: Some(ts),
-            text,
-            by,
-            ..
-        } => match text.is_empty() {
-            true => (ts, format!("*** {} cleared the topic", actor(by))),
-            false => (ts, format!("*** topic: {text} (set by {})", actor(by))),
-        },
         Event::Presence {
             ts,
             joined,
@@ -284,9 +219,27 @@ pub fn room_line(event: &Event) -> Option<(&Timestamp, String)> {
             };
             (ts, format!("*** {moves} ({count} here)"))
         }
-        _ => return None,
+        // Deop, kick, ban, unban, mute, unmute, a topic change: as `join` words them too.
+        _ => {
+            let (ts, text) = moderation_lines::room_text(event, &Everyone)?;
+            (ts, format!("*** {text}"))
+        }
     };
     Some(line)
+}
+
+/// A plain line's reader: everyone alike (the same bytes go to every plain member), never
+/// "you"; times in UTC.
+struct Everyone;
+
+impl moderation_lines::Reader for Everyone {
+    fn is_me(&self, _: &str) -> bool {
+        false
+    }
+
+    fn until(&self, until: Option<&Timestamp>, from: &Timestamp) -> String {
+        until_text(&until.copied(), from)
+    }
 }
 
 /// A message replayed from the room's history, as a plain reader sees it: `[14:02] <bob> hi`,

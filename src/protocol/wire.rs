@@ -834,7 +834,7 @@ mod tests {
     #[test]
     fn moderation_events_read_as_the_protocol_documents_them() {
         let ts = "2026-12-07T14:00:00.000Z";
-        // Every line as the README (and the moderation spec) spells it: parsed, then written
+        // Every line as the README's "Wire protocol" spells it: parsed, then written
         // back byte for byte.
         for line in [
             format!(r#"{{"type":"op","seq":20,"ts":"{ts}","nick":"ana","by":"bob"}}"#),

@@ -176,7 +176,16 @@ fn public_seq(event: &Event) -> Option<u64> {
         | Event::Join { seq, .. }
         | Event::Leave { seq, .. }
         | Event::Nick { seq, .. }
-        | Event::Presence { seq, .. } => Some(*seq),
+        | Event::Presence { seq, .. }
+        | Event::Op { seq, .. }
+        | Event::Deop { seq, .. }
+        | Event::Kick { seq, .. }
+        | Event::Ban { seq, .. }
+        | Event::Unban { seq, .. }
+        | Event::Mute { seq, .. }
+        | Event::Unmute { seq, .. } => Some(*seq),
+        // A topic change; without a seq it is the answer to `/topic`.
+        Event::Topic { seq, .. } => *seq,
         _ => None,
     }
 }

@@ -22,7 +22,6 @@ use crate::client::acks::{self, AckOutcome, AckTally};
 use crate::client::connection::{self, Hello, Joined, Open};
 use crate::client::editor::{self, LineEditor};
 use crate::client::input::{self, UserInput};
-use crate::client::moderation::ModRequest;
 use crate::client::render;
 use crate::client::resolve_nick;
 use crate::client::roster::Roster;
@@ -30,7 +29,7 @@ use crate::error::{Error, ExitStatus, Result};
 use crate::nick;
 use crate::password::Password;
 use crate::protocol::Timestamp;
-use crate::protocol::parse::Request;
+use crate::protocol::parse::{OpArg, Request};
 use crate::protocol::wire::MessageKind;
 
 /// What the first Ctrl-C on an empty line says (the second one leaves).
@@ -292,15 +291,18 @@ impl Session {
             }
             UserInput::AskOpPassword => match crate::client::password::ask_operator() {
                 Ok(Some(password)) => {
-                    let request = ModRequest::Op(password);
-                    return self.moderate(terminal, sender, &request);
+                    let request = Request::Op(OpArg::Password(password));
+                    return self.act(terminal, sender, outcomes, UserInput::Request(request));
                 }
                 Ok(None) => terminal.say(&self.renderer.notice("no password given; not sent")),
                 Err(why) => terminal.say(&self.renderer.error(&why.to_string())),
             },
-            UserInput::Moderation(request) => return self.moderate(terminal, sender, &request),
             UserInput::Request(request) => {
                 let renaming = matches!(request, Request::Nick(_));
+                let request = {
+                    let roster = terminal.roster.lock().expect("roster lock");
+                    input::op_target(request, |word| roster.is_member(word))
+                };
                 match sender.send(request) {
                     Ok(()) => {}
                     Err(Problem::Mistake(why)) => terminal.say(&self.renderer.error(&why)),
@@ -313,24 +315,6 @@ impl Session {
             }
         }
         None
-    }
-
-    /// Sends a moderation request; `Some` when the connection is gone.
-    fn moderate(
-        &self,
-        terminal: &mut Terminal,
-        sender: &mut Outgoing,
-        request: &ModRequest,
-    ) -> Option<End> {
-        let roster = terminal.roster.lock().expect("roster lock").clone();
-        match sender.send_moderation(request, |word| roster.is_member(word)) {
-            Ok(()) => None,
-            Err(Problem::Mistake(why)) => {
-                terminal.say(&self.renderer.error(&why));
-                None
-            }
-            Err(Problem::End(end)) => Some(end),
-        }
     }
 
     /// Replaces what `readline` left on screen of what was just typed (`prompt` and `line`)

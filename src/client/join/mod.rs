@@ -52,7 +52,6 @@ use crate::client::connection::{EventStream, Requests, Welcome};
 use crate::client::editor;
 use crate::client::ignore::{self, IgnoreList};
 use crate::client::input::UserInput;
-use crate::client::moderation::RoomTopic;
 use crate::client::render::{Renderer, Style};
 use crate::client::roster::Roster;
 use crate::client::stream::Security;
@@ -118,8 +117,12 @@ struct Session {
     password: Option<Password>,
     /// Join again when the connection drops (not `--no-reconnect`).
     reconnect: bool,
-    /// Whose messages not to show (`/ignore`): edited by the main thread, read by the event
-    /// thread.
+    /// Whose messages not to show (`/ignore`): edited by the main thread, read (and renamed)
+    /// by the event thread. Shared behind a lock held for one lookup or edit, not owned by one
+    /// thread and edited over a channel: the event thread spends its time blocked in a socket
+    /// read and the main thread in `readline`, so neither could take the other's message at
+    /// once, and the answer to `/ignore` would wait for the room's next line (or the next
+    /// liveness tick, seconds away; longer while reconnecting).
     ignored: Arc<Mutex<IgnoreList>>,
     /// A silence of the host's this long counts as a lost connection (`--keepalive`); `None`:
     /// never.
@@ -148,7 +151,7 @@ impl Session {
             ignored: self.ignored.clone(),
             link: link.clone(),
             room: self.target.to_string(),
-            topic: RoomTopic::of_welcome(&welcome.line).map(|topic| topic.text),
+            topic: welcome.topic.as_ref().map(|topic| topic.text.clone()),
         };
         let (outcomes, pms_tx) = reader::spawn(
             (events, writer),

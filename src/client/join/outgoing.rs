@@ -19,7 +19,6 @@ use super::end::{End, lost};
 use crate::client::acks::{self, AckOutcome, AckTally};
 use crate::client::connection::Requests;
 use crate::client::input;
-use crate::client::moderation::ModRequest;
 use crate::client::target::Target;
 use crate::error::{Error, Result};
 use crate::protocol::parse::Request;
@@ -234,19 +233,6 @@ impl Outgoing {
             let _ = self.sent_pms.send((number, to, text));
         }
         self.push(number, line)
-    }
-
-    /// Sends a moderation request with the next id; `/op WORD` goes as a nickname when
-    /// `is_member(WORD)`. `Err` as for [`Outgoing::send`].
-    pub(super) fn send_moderation(
-        &mut self,
-        request: &ModRequest,
-        is_member: impl Fn(&str) -> bool,
-    ) -> Result<(), Problem> {
-        let id = self.tally.next_id();
-        let line = request.to_json_line(&id, is_member);
-        self.check_length(&line)?;
-        self.push(id.as_u64().unwrap_or_default(), line)
     }
 
     /// A line longer than the room takes is explained rather than sent to be refused.

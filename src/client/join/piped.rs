@@ -77,19 +77,17 @@ impl Session {
                                 None => {}
                             }
                         }
-                        UserInput::Moderation(request) => {
-                            let members = roster.lock().expect("roster lock").clone();
-                            match sender.send_moderation(&request, |word| members.is_member(word)) {
-                                Ok(()) => {}
-                                Err(Problem::Mistake(why)) => crate::error::to_stderr(format_args!("chatroom: {why}")),
-                                Err(Problem::End(end)) => break end,
-                            }
-                        }
-                        UserInput::Request(request) => match sender.send(request) {
+                        UserInput::Request(request) => {
+                            let request = {
+                                let roster = roster.lock().expect("roster lock");
+                                input::op_target(request, |word| roster.is_member(word))
+                            };
+                            match sender.send(request) {
                             Ok(()) => {}
                             Err(Problem::Mistake(why)) => crate::error::to_stderr(format_args!("chatroom: {why}")),
                             Err(Problem::End(end)) => break end,
-                        },
+                            }
+                        }
                     },
                     Ok(Line::TooLong) => crate::error::to_stderr(format_args!(
                         "chatroom: a line was not sent: longer than the room allows ({} bytes)",

@@ -26,7 +26,7 @@ use crate::client::acks::AckOutcome;
 use crate::client::connection::Welcome;
 use crate::client::connection::{EventStream, is_timeout};
 use crate::client::ignore::IgnoreList;
-use crate::client::moderation::{self, Marks, ModEvent, Removal, RoomTopic};
+use crate::client::moderation::{self, Removal};
 use crate::client::render::Renderer;
 use crate::client::roster::Roster;
 use crate::error::{Error, ExitStatus, Result, describe_io};
@@ -134,46 +134,6 @@ impl Answered {
         self.0.push_back(id);
         true
     }
-}
-
-/// The moderation event in `raw`, if it is one. Read from the raw line, whatever
-/// `protocol::Event` made of it (`unknown` today; its own variants once the protocol module
-/// grows them), so the client reads the spec's fields the same way either way. The events
-/// that are surely not moderation are not parsed twice.
-fn moderation_of(raw: &str, event: &Event) -> Option<ModEvent> {
-    match event {
-        Event::Welcome { .. }
-        | Event::Message { .. }
-        | Event::Join { .. }
-        | Event::Leave { .. }
-        | Event::Nick { .. }
-        | Event::Presence { .. }
-        | Event::Users { .. }
-        | Event::Ack { .. }
-        | Event::Error { .. }
-        | Event::Quit { .. }
-        | Event::HistoryEnd { .. }
-        | Event::Pong { .. }
-        | Event::SearchResults { .. }
-        | Event::Ping => None,
-        // `Unknown`, and whatever the protocol adds.
-        _ => ModEvent::parse(raw),
-    }
-}
-
-/// Whether the room put `me` out with this event: a kick or ban naming us, or a `banned`
-/// error.
-fn removal_by(
-    raw: &str,
-    event: &Event,
-    moderation: Option<&ModEvent>,
-    me: &str,
-) -> Option<Removal> {
-    if let Event::Error { message, .. } = event {
-        return (moderation::error_code(raw).as_deref() == Some(moderation::BANNED))
-            .then(|| Removal::Refused(message.clone()));
-    }
-    moderation?.removes(me)
 }
 
 /// What a silence of `silent` means, given how long one may last before the user is told
@@ -356,24 +316,11 @@ impl Reader {
                 comeback.saw(&event);
                 comeback.replay_over(&event)
             });
-            let moderation = moderation_of(&raw, &event);
-            if let (Some(comeback), Some(seq)) = (
-                &mut self.comeback,
-                moderation.as_ref().and_then(ModEvent::seq),
-            ) {
-                comeback.saw_seq(seq);
-            }
             let me = {
                 let mut roster = self.roster.lock().expect("roster lock");
                 // Who we were when it happened: a kick names the nickname we had.
                 let me = roster.me.clone();
                 roster.apply(&event);
-                if let Some(moderation) = &moderation {
-                    roster.apply_moderation(moderation);
-                }
-                if let Event::Users { .. } = &event {
-                    roster.set_marks(Marks::parse(&raw));
-                }
                 me
             };
             if let Event::Nick { old, new, .. } = &event {
@@ -382,10 +329,10 @@ impl Reader {
                     let _ = self.hooks.out.diagnostic(&self.renderer.error(&why));
                 }
             }
-            let removal = removal_by(&raw, &event, moderation.as_ref(), &me);
-            if let Some(ModEvent::Topic {
+            let removal = moderation::removal(&event, &me);
+            if let Event::Topic {
                 seq: Some(_), text, ..
-            }) = &moderation
+            } = &event
             {
                 self.topic = (!text.is_empty()).then(|| text.clone());
             }
@@ -405,7 +352,7 @@ impl Reader {
             {
                 comeback.saw_seq(*seq);
             }
-            if let Err(e) = self.show((&raw, &event, moderation.as_ref()), &me, &mut pms) {
+            if let Err(e) = self.show((&raw, &event), &me, &mut pms) {
                 if e.kind() != io::ErrorKind::BrokenPipe {
                     crate::error::to_stderr(format_args!(
                         "chatroom: cannot write to stdout: {}",
@@ -420,11 +367,7 @@ impl Reader {
             if let Some(removal) = removal {
                 return self.removed(&removal);
             }
-            let outcome = match moderation.as_ref().and_then(ModEvent::reply_to) {
-                Some(id) => Some(AckOutcome::Done { id: Some(id) }),
-                None => AckOutcome::of_event(&event),
-            };
-            if let Some(outcome) = outcome {
+            if let Some(outcome) = AckOutcome::of_event(&event) {
                 if let AckOutcome::Done { id: Some(id) }
                 | AckOutcome::Refused { id: Some(id), .. } = outcome
                 {
@@ -446,7 +389,7 @@ impl Reader {
 
     fn show(
         &mut self,
-        (raw, event, moderation): (&str, &Event, Option<&ModEvent>),
+        (raw, event): (&str, &Event),
         me: &str,
         pms: &mut std::collections::HashMap<u64, (String, String)>,
     ) -> io::Result<()> {
@@ -454,8 +397,8 @@ impl Reader {
         if self.hooks.raw {
             return out.line(raw);
         }
-        if let Some(moderation) = moderation {
-            for line in self.renderer.moderation(moderation, me) {
+        if let Some(lines) = self.renderer.moderation(event, me) {
+            for line in lines {
                 out.wrapped(&line.text, line.indent)?;
             }
             return Ok(());
@@ -573,17 +516,17 @@ impl Reader {
     /// Joined again: shows the topic if it changed while we were away (its change was not
     /// replayed: the room replays messages only).
     fn topic_after_rejoin(&mut self, welcome: &Welcome) {
-        let topic = RoomTopic::of_welcome(&welcome.line);
-        if topic.as_ref().map(|t| &t.text) == self.topic.as_ref() {
+        let topic = welcome.topic.as_ref();
+        if topic.map(|t| &t.text) == self.topic.as_ref() {
             return;
         }
-        self.topic = topic.as_ref().map(|t| t.text.clone());
+        self.topic = topic.map(|t| t.text.clone());
         if self.hooks.raw {
             return;
         }
-        let line = match &topic {
+        let line = match topic {
             Some(topic) => self.renderer.topic_line(
-                (&topic.text, topic.by.as_deref(), topic.ts.as_ref()),
+                (&topic.text, topic.by.as_deref(), Some(&topic.ts)),
                 &welcome.nick,
             ),
             None => self.renderer.notice("no topic"),
@@ -624,38 +567,6 @@ mod tests {
             assert!(answered.first_time(id));
         }
         assert_eq!(answered.0.len(), ANSWERED_KEPT);
-    }
-
-    #[test]
-    fn moderation_is_read_from_lines_protocol_does_not_know() {
-        let kick =
-            r#"{"type":"kick","seq":3,"ts":"2026-12-07T14:00:00.000Z","nick":"ana","by":"bob"}"#;
-        let event: Event = serde_json::from_str(kick).unwrap();
-        let moderation = moderation_of(kick, &event);
-        assert!(matches!(moderation, Some(ModEvent::Kick { .. })));
-        assert!(matches!(
-            removal_by(kick, &event, moderation.as_ref(), "ANA"),
-            Some(Removal::Kicked { .. })
-        ));
-        assert_eq!(removal_by(kick, &event, moderation.as_ref(), "eve"), None);
-        let ack = r#"{"type":"ack","id":1}"#;
-        assert_eq!(
-            moderation_of(ack, &serde_json::from_str(ack).unwrap()),
-            None
-        );
-    }
-
-    #[test]
-    fn a_banned_error_puts_us_out_and_other_errors_do_not() {
-        let banned = r#"{"type":"error","code":"banned","message":"banned until 15:00 UTC"}"#;
-        let event: Event = serde_json::from_str(banned).unwrap();
-        assert_eq!(
-            removal_by(banned, &event, None, "ana"),
-            Some(Removal::Refused("banned until 15:00 UTC".into()))
-        );
-        let muted = r#"{"type":"error","code":"muted","message":"you are muted"}"#;
-        let event: Event = serde_json::from_str(muted).unwrap();
-        assert_eq!(removal_by(muted, &event, None, "ana"), None);
     }
 
     const SECOND: Duration = Duration::from_secs(1);
