@@ -6,7 +6,9 @@ mod harness;
 
 use serde_json::json;
 
-use harness::moderation::{OP_PASSWORD, json_operator, moderated_host};
+use harness::moderation::{
+    OP_PASSWORD, assert_heard_last, become_plain_operator, json_operator, moderated_host,
+};
 use harness::{Host, JsonClient, PlainClient, password_file, temp_dir, wait_for_file_line};
 
 #[test]
@@ -20,7 +22,7 @@ fn the_op_password_makes_an_operator_whom_everyone_sees_marked() {
     assert_eq!((&op["nick"], &op["by"]), (&json!("ana"), &json!("ana")));
     assert!(op["seq"].is_u64(), "{op}");
     ana.expect_event_where("ack", |e| e["id"] == 1);
-    bob.expect("*** ana is now an operator (by ana)");
+    bob.expect("*** ana is now an operator");
     // Marked in the JSON users event, plain /list, and a newcomer's welcome.
     ana.send(json!({"type": "list", "id": 2}));
     let users = ana.expect_event("users");
@@ -30,13 +32,14 @@ fn the_op_password_makes_an_operator_whom_everyone_sees_marked() {
     let carol = JsonClient::join(&host, "carol");
     assert_eq!(carol.welcome["operators"], json!(["ana"]));
     // From plain mode too: the word is no member's nickname, so it is the password.
-    bob.say(&format!("/op {OP_PASSWORD}"));
-    bob.expect("*** bob is now an operator (by bob)");
+    become_plain_operator(&mut bob);
     // The password shows nowhere on the host's side.
     let console = host.stop();
     assert!(!console.contains(OP_PASSWORD), "{console}");
     assert!(
-        console.contains("*** ana is now an operator (by ana)"),
+        console
+            .lines()
+            .any(|l| l.ends_with("*** ana is now an operator")),
         "{console}"
     );
 }
@@ -181,17 +184,11 @@ fn a_kicked_member_hears_why_is_closed_and_may_come_back() {
     // Kicked is not banned.
     let mut eve = JsonClient::join(&host, "eve");
     // From plain mode, without a reason; a plain member kicked reads it too.
-    bob.say(&format!("/op {OP_PASSWORD}"));
-    bob.expect("*** bob is now an operator (by bob)");
+    become_plain_operator(&mut bob);
     let mut dan = PlainClient::join(&host, "dan");
     bob.say("/kick dan");
     bob.expect("*** dan was kicked by bob");
-    let last = dan.expect_closed();
-    assert!(
-        last.iter()
-            .any(|l| l.ends_with("*** dan was kicked by bob")),
-        "{last:?}"
-    );
+    assert_heard_last(&dan.expect_closed(), "*** dan was kicked by bob");
     eve.expect_event_where("kick", |e| e["nick"] == "dan" && e.get("reason").is_none());
     // Nobody to kick.
     bob.say("/kick zed");
@@ -238,8 +235,7 @@ fn a_muted_member_can_read_but_not_speak_until_unmuted() {
     eve.say("thanks");
     bob.expect("<eve> thanks");
     // From plain mode: a plain member muted gets the error as a line.
-    bob.say(&format!("/op {OP_PASSWORD}"));
-    bob.expect("*** bob is now an operator (by bob)");
+    become_plain_operator(&mut bob);
     let mut pat = PlainClient::join(&host, "pat");
     bob.say("/mute pat");
     bob.expect("*** pat was muted by bob");
@@ -300,8 +296,7 @@ fn the_topic_is_shown_set_by_operators_and_part_of_the_welcome() {
         "{welcome:?}"
     );
     // Cleared with `-` (plain) or "" (JSON).
-    bob.say(&format!("/op {OP_PASSWORD}"));
-    bob.expect("*** bob is now an operator (by bob)");
+    become_plain_operator(&mut bob);
     bob.say("/topic -");
     bob.expect("*** bob cleared the topic");
     let cleared = ana.expect_event_where("topic", |e| e["text"] == "");
@@ -377,6 +372,15 @@ fn away_members_answer_a_private_message_once_and_speaking_brings_them_back() {
     bob.expect("*** you are back");
 }
 
+/// Runs a host that must not start: it exits 1 with one line on stderr, which is returned.
+fn refused_start(host: &mut std::process::Command) -> String {
+    let output = host.output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    stderr
+}
+
 #[test]
 fn the_op_password_comes_from_the_variable_once_and_the_host_warns_without_tls() {
     // From the variable: it works, and the host warns it crosses the network in clear text.
@@ -397,25 +401,17 @@ fn the_op_password_comes_from_the_variable_once_and_the_host_warns_without_tls()
 
     // Given twice, or with a space /op would trim: the host does not start, and says why.
     let file = password_file(dir.path(), "op", OP_PASSWORD);
-    let output = Host::command(&["--op-password-file", &file])
-        .env("CHATROOM_OP_PASSWORD", OP_PASSWORD)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused_start(
+        Host::command(&["--op-password-file", &file]).env("CHATROOM_OP_PASSWORD", OP_PASSWORD),
+    );
     assert!(stderr.contains("given twice"), "{stderr}");
     assert!(!stderr.contains(OP_PASSWORD), "{stderr}");
     let spaced = password_file(dir.path(), "spaced", " padded");
-    let output = Host::command(&["--op-password-file", &spaced])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused_start(&mut Host::command(&["--op-password-file", &spaced]));
     assert!(
         stderr.contains("must not start or end with a space"),
         "{stderr}"
     );
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
 #[test]
@@ -428,12 +424,7 @@ fn a_damaged_state_file_stops_the_host_saying_which_and_what_to_do() {
         "{\"bans\": [{\"net\": \"nope\"}]}",
     )
     .unwrap();
-    let output = Host::command(&["--data-dir", data.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let stderr = refused_start(&mut Host::command(&["--data-dir", data.to_str().unwrap()]));
     assert!(
         stderr.contains("room-state.json") && stderr.contains("fix it or move it away"),
         "{stderr}"
@@ -451,11 +442,7 @@ fn an_operator_who_kicks_or_mutes_themselves_is_served_like_anyone() {
     ana.say("muted myself?");
     assert_eq!(ana.expect_event("error")["code"], "muted");
     ana.send(json!({"type": "kick", "nick": "ana", "reason": "oops", "id": 2}));
-    let last = ana.expect_closed();
-    assert!(
-        last.iter().any(|l| l.contains("\"type\":\"kick\"")),
-        "{last:?}"
-    );
+    assert_heard_last(&ana.expect_closed(), "\"type\":\"kick\"");
     bob.expect("*** ana was kicked by ana (oops)");
     // The room goes on.
     let mut carol = JsonClient::join(&host, "carol");

@@ -12,7 +12,8 @@ mod harness;
 use serde_json::json;
 
 use harness::moderation::{
-    OP_PASSWORD, data_dir, json_from, json_operator, moderated_host, plain_from,
+    OP_PASSWORD, assert_heard_last, become_plain_operator, data_dir, json_from, json_operator,
+    moderated_host, plain_from,
 };
 use harness::{Conn, Host, Nc, PlainClient, parse_event, password_file, temp_dir};
 
@@ -52,11 +53,7 @@ fn a_banned_member_is_closed_and_its_address_refused_until_unbanned() {
     assert!(line.ends_with(" UTC (spam)"), "{line}");
     // Everyone from the address hears it, then is closed.
     for banned in [&mut eve, &mut eve2] {
-        let last = banned.expect_closed();
-        assert!(
-            last.iter().any(|l| l.contains("\"type\":\"ban\"")),
-            "{last:?}"
-        );
+        assert_heard_last(&banned.expect_closed(), "\"type\":\"ban\"");
     }
     // Coming back: refused after the hello, in JSON, saying until when and why.
     let refused = refused_json(&host, "127.0.0.2", "steve");
@@ -96,8 +93,7 @@ fn a_banned_member_is_closed_and_its_address_refused_until_unbanned() {
             .starts_with("error: only operators can list the bans")
     );
     // Lifted from plain mode: the address may come back.
-    bob.say(&format!("/op {OP_PASSWORD}"));
-    bob.expect("*** bob is now an operator (by bob)");
+    become_plain_operator(&mut bob);
     bob.say("/bans");
     let line = bob.expect_line("the ban", |l| l.starts_with("*** ban 127.0.0.2 by ana at "));
     assert!(line.ends_with(" (spam)"), "{line}");
@@ -121,8 +117,7 @@ fn plain_operators_ban_addresses_and_ranges_within_their_limits() {
     let dir = temp_dir();
     let host = moderated_host(dir.path(), &[]);
     let mut ana = PlainClient::join(&host, "ana");
-    ana.say(&format!("/op {OP_PASSWORD}"));
-    ana.expect("*** ana is now an operator (by ana)");
+    become_plain_operator(&mut ana);
     let mut eve = plain_from(&host, "127.0.0.4", "eve");
     let mut mallory = plain_from(&host, "127.0.0.5", "mallory");
     let _bob = PlainClient::join(&host, "bob");
@@ -150,12 +145,7 @@ fn plain_operators_ban_addresses_and_ranges_within_their_limits() {
     });
     assert!(line.ends_with(" UTC (flooding)"), "{line}");
     for banned in [&mut eve, &mut mallory] {
-        let last = banned.expect_closed();
-        assert!(
-            last.iter()
-                .any(|l| l.contains("*** ana banned 127.0.0.4/31")),
-            "{last:?}"
-        );
+        assert_heard_last(&banned.expect_closed(), "*** ana banned 127.0.0.4/31");
     }
     let refused = refused_json(&host, "127.0.0.5", "mallory2");
     assert_eq!(refused[0]["code"], "banned");

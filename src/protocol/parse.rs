@@ -126,6 +126,27 @@ pub enum Request {
     Back,
 }
 
+impl Request {
+    /// Whether the room carries this out as moderation (`server/room/moderation.rs`): the
+    /// requests the host's console may make too.
+    pub fn is_moderation(&self) -> bool {
+        matches!(
+            self,
+            Request::Op(_)
+                | Request::Deop(_)
+                | Request::Kick { .. }
+                | Request::Ban { .. }
+                | Request::Unban(_)
+                | Request::Bans
+                | Request::Mute { .. }
+                | Request::Unmute(_)
+                | Request::Topic(_)
+                | Request::Away(_)
+                | Request::Back
+        )
+    }
+}
+
 /// What `op` names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpArg {

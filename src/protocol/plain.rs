@@ -8,7 +8,7 @@ use std::cell::RefCell;
 
 use chrono::{Local, NaiveDate};
 
-use super::wire::{Event, MessageKind, StoredMessage, Timestamp, TopicInfo};
+use super::wire::{Change, Event, MessageKind, StoredMessage, Timestamp, TopicInfo};
 
 /// Above this many people, welcomes and join notices stop listing names (`/list` still does).
 const MAX_NAMES_IN_WELCOME: usize = 30;
@@ -200,20 +200,21 @@ pub fn room_line(event: &Event) -> Option<(&Timestamp, String)> {
             ts, nick, reason, ..
         } => (ts, format!("*** {nick} left ({})", reason.describe())),
         Event::Nick { ts, old, new, .. } => (ts, format!("*** {old} is now {new}")),
-        Event::Op { ts, nick, by, .. } => (
-            ts,
-            format!("*** {nick} is now an operator (by {})", actor(by)),
-        ),
-        Event::Deop { ts, nick, by, .. } => (
+        Event::Op(Change { ts, nick, by, .. }) => {
+            // An operator password makes its own giver one: "(by ana)" would only repeat it.
+            let line = match by.as_deref() == Some(nick.as_str()) {
+                true => format!("*** {nick} is now an operator"),
+                false => format!("*** {nick} is now an operator (by {})", actor(by)),
+            };
+            (ts, line)
+        }
+        Event::Deop(Change { ts, nick, by, .. }) => (
             ts,
             format!("*** {nick} is no longer an operator (by {})", actor(by)),
         ),
         Event::Kick {
-            ts,
-            nick,
-            by,
+            change: Change { ts, nick, by, .. },
             reason,
-            ..
         } => (
             ts,
             format!("*** {nick} was kicked by {}{}", actor(by), because(reason)),
@@ -243,11 +244,8 @@ pub fn room_line(event: &Event) -> Option<(&Timestamp, String)> {
             (ts, format!("*** {} lifted the ban on {target}", actor(by)))
         }
         Event::Mute {
-            ts,
-            nick,
-            by,
+            change: Change { ts, nick, by, .. },
             until,
-            ..
         } => (
             ts,
             format!(
@@ -256,7 +254,7 @@ pub fn room_line(event: &Event) -> Option<(&Timestamp, String)> {
                 until_text(until, ts)
             ),
         ),
-        Event::Unmute { ts, nick, by, .. } => {
+        Event::Unmute(Change { ts, nick, by, .. }) => {
             (ts, format!("*** {nick} can speak again (by {})", actor(by)))
         }
         // A change; without a seq it is the answer to `/topic` (see `render`).
@@ -608,30 +606,33 @@ mod tests {
         let ts = at("2026-12-07T14:00:00Z");
         let line = |event: &Event| room_line(event).unwrap().1;
         let ana = Some("ana".to_string());
+        // Who was acted on (`nick`) by whom (`by`: `None` is the console).
+        let change = |nick: &str, by: Option<&str>| Change {
+            seq: 1,
+            ts,
+            nick: nick.into(),
+            by: by.map(String::from),
+        };
         assert_eq!(
-            line(&Event::Op {
-                seq: 1,
-                ts,
-                nick: "ana".into(),
-                by: Some("bob".into())
-            }),
+            line(&Event::Op(change("ana", Some("bob")))),
             "*** ana is now an operator (by bob)"
         );
         assert_eq!(
-            line(&Event::Deop {
-                seq: 1,
-                ts,
-                nick: "ana".into(),
-                by: None
-            }),
+            line(&Event::Op(change("ana", Some("ana")))),
+            "*** ana is now an operator",
+            "an operator password: no \"(by ana)\""
+        );
+        assert_eq!(
+            line(&Event::Op(change("ana", None))),
+            "*** ana is now an operator (by the host)"
+        );
+        assert_eq!(
+            line(&Event::Deop(change("ana", None))),
             "*** ana is no longer an operator (by the host)"
         );
         assert_eq!(
             line(&Event::Kick {
-                seq: 1,
-                ts,
-                nick: "eve".into(),
-                by: ana.clone(),
+                change: change("eve", Some("ana")),
                 reason: Some("spam".into())
             }),
             "*** eve was kicked by ana (spam)"
@@ -671,21 +672,13 @@ mod tests {
         );
         assert_eq!(
             line(&Event::Mute {
-                seq: 1,
-                ts,
-                nick: "eve".into(),
-                by: ana.clone(),
+                change: change("eve", Some("ana")),
                 until: Some(at("2026-12-07T14:05:00Z"))
             }),
             "*** eve was muted by ana until 14:05 UTC"
         );
         assert_eq!(
-            line(&Event::Unmute {
-                seq: 1,
-                ts,
-                nick: "eve".into(),
-                by: ana.clone()
-            }),
+            line(&Event::Unmute(change("eve", Some("ana")))),
             "*** eve can speak again (by ana)"
         );
         let topic = |text: &str, seq| Event::Topic {

@@ -60,3 +60,19 @@ pub fn json_from(host: &Host, from: &str, nick: &str) -> JsonClient {
 pub fn plain_from(host: &Host, from: &str, nick: &str) -> PlainClient {
     PlainClient::join_over(host, Conn::connect_from(host, from), nick)
 }
+
+/// Makes a plain-mode member an operator with [`OP_PASSWORD`] and waits for the room to say so.
+pub fn become_plain_operator(client: &mut PlainClient) {
+    client.say(&format!("/op {OP_PASSWORD}"));
+    let made = format!("*** {} is now an operator", client.nick);
+    client.expect(&made);
+}
+
+/// Asserts that a line a client read before the host closed its connection (what
+/// `expect_closed` returns) holds `needle`: the kick or ban that put it out.
+pub fn assert_heard_last(last: &[String], needle: &str) {
+    assert!(
+        last.iter().any(|l| l.contains(needle)),
+        "{needle:?} is not among the last lines {last:?}"
+    );
+}

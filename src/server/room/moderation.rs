@@ -16,14 +16,14 @@ use ipnet::IpNet;
 use super::Room;
 use crate::protocol::moderation::{BanTarget, ends, net_text};
 use crate::protocol::parse::{OpArg, Refusal, Request};
-use crate::protocol::wire::TopicInfo;
+use crate::protocol::wire::{Change, TopicInfo};
 use crate::protocol::{ErrorCode, Event, Id, Mode, Timestamp, plain};
 use crate::server::activity::Activity;
 use crate::server::addresses::AddressKey;
 use crate::server::bans::{self, Ban};
 use crate::server::conn::ConnRef;
 use crate::server::fanout::OrderKind;
-use crate::server::operators::{self, Attempt};
+use crate::server::operators::Attempt;
 use crate::server::room_state_file::RoomState;
 
 /// Who asks.
@@ -189,6 +189,34 @@ impl Room {
             })
     }
 
+    /// The member called `nick`, when `acting` may `what` to them (an operator's business);
+    /// otherwise `acting` is told why not.
+    fn operator_on(&mut self, acting: &Acting, what: &str, nick: &str) -> Option<Target> {
+        if !self.allowed(acting, what) {
+            return None;
+        }
+        self.target(nick)
+            .map_err(|refusal| self.deny(acting, refusal))
+            .ok()
+    }
+
+    /// What `acting` did to `nick`, at `ts`, next in the room's order.
+    fn change(&mut self, acting: &Acting, nick: String, ts: Timestamp) -> Change {
+        Change {
+            seq: self.next_seq(),
+            ts,
+            nick,
+            by: acting.by.clone(),
+        }
+    }
+
+    /// Tells the room what `acting` did (and so the console and the transcript), then `acting`
+    /// that it is done.
+    fn announce(&mut self, acting: &Acting, event: Event) {
+        self.publish(event, None);
+        self.done(acting);
+    }
+
     fn op(&mut self, acting: Acting, arg: OpArg) {
         let (password, nick) = match arg {
             OpArg::Password(password) => (Some(password), None),
@@ -221,24 +249,13 @@ impl Room {
         {
             Attempt::Granted => {
                 let nick = acting.by.clone().unwrap_or_default();
-                let event = Event::Op {
-                    seq: self.next_seq(),
-                    ts: Timestamp::now(),
-                    nick,
-                    by: acting.by.clone(),
-                };
-                self.publish(event, None);
-                self.done(&acting);
+                let event = Event::Op(self.change(&acting, nick, Timestamp::now()));
+                self.announce(&acting, event);
             }
-            Attempt::Refused {
-                refusal,
-                locked_out,
-            } => {
-                if locked_out {
-                    self.recorder.record(Activity::Note {
-                        text: operators::lockout_note(address),
-                        console: true,
-                    });
+            Attempt::Refused { refusal, lockout } => {
+                if let Some(text) = lockout {
+                    let console = true;
+                    self.recorder.record(Activity::Note { text, console });
                 }
                 self.deny(&acting, refusal);
             }
@@ -246,32 +263,19 @@ impl Room {
     }
 
     fn op_nick(&mut self, acting: Acting, nick: &str) {
-        if !self.allowed(&acting, "make operators") {
+        let Some(target) = self.operator_on(&acting, "make operators", nick) else {
             return;
-        }
-        let target = match self.target(nick) {
-            Ok(target) => target,
-            Err(refusal) => return self.deny(&acting, refusal),
         };
-        if self.operators.grant(target.serial) {
-            let event = Event::Op {
-                seq: self.next_seq(),
-                ts: Timestamp::now(),
-                nick: target.nick,
-                by: acting.by.clone(),
-            };
-            self.publish(event, None);
+        if !self.operators.grant(target.serial) {
+            return self.done(&acting);
         }
-        self.done(&acting);
+        let event = Event::Op(self.change(&acting, target.nick, Timestamp::now()));
+        self.announce(&acting, event);
     }
 
     fn deop(&mut self, acting: Acting, nick: &str) {
-        if !self.allowed(&acting, "take operator rights away") {
+        let Some(target) = self.operator_on(&acting, "take operator rights away", nick) else {
             return;
-        }
-        let target = match self.target(nick) {
-            Ok(target) => target,
-            Err(refusal) => return self.deny(&acting, refusal),
         };
         if !self.operators.revoke(target.serial) {
             let refusal = Refusal::new(
@@ -280,29 +284,16 @@ impl Room {
             );
             return self.deny(&acting, refusal);
         }
-        let event = Event::Deop {
-            seq: self.next_seq(),
-            ts: Timestamp::now(),
-            nick: target.nick,
-            by: acting.by.clone(),
-        };
-        self.publish(event, None);
-        self.done(&acting);
+        let event = Event::Deop(self.change(&acting, target.nick, Timestamp::now()));
+        self.announce(&acting, event);
     }
 
     fn kick(&mut self, acting: Acting, nick: &str, reason: Option<String>) {
-        if !self.allowed(&acting, "kick") {
+        let Some(target) = self.operator_on(&acting, "kick", nick) else {
             return;
-        }
-        let target = match self.target(nick) {
-            Ok(target) => target,
-            Err(refusal) => return self.deny(&acting, refusal),
         };
         let event = Event::Kick {
-            seq: self.next_seq(),
-            ts: Timestamp::now(),
-            nick: target.nick,
-            by: acting.by.clone(),
+            change: self.change(&acting, target.nick, Timestamp::now()),
             reason,
         };
         // Everyone hears it, the kicked member too, before its connection closes.
@@ -405,9 +396,8 @@ impl Room {
             target: net_text(&lifted.net),
             by: acting.by.clone(),
         };
-        self.publish(event, None);
         self.save_state();
-        self.done(&acting);
+        self.announce(&acting, event);
     }
 
     fn list_bans(&mut self, acting: Acting) {
@@ -428,34 +418,22 @@ impl Room {
     }
 
     fn mute(&mut self, acting: Acting, nick: &str, duration: Option<std::time::Duration>) {
-        if !self.allowed(&acting, "mute") {
+        let Some(target) = self.operator_on(&acting, "mute", nick) else {
             return;
-        }
-        let target = match self.target(nick) {
-            Ok(target) => target,
-            Err(refusal) => return self.deny(&acting, refusal),
         };
         let now = Timestamp::now();
         let until = ends(now, duration);
         self.mutes.mute(target.serial, target.address, until, now);
         let event = Event::Mute {
-            seq: self.next_seq(),
-            ts: now,
-            nick: target.nick,
-            by: acting.by.clone(),
+            change: self.change(&acting, target.nick, now),
             until,
         };
-        self.publish(event, None);
-        self.done(&acting);
+        self.announce(&acting, event);
     }
 
     fn unmute(&mut self, acting: Acting, nick: &str) {
-        if !self.allowed(&acting, "unmute") {
+        let Some(target) = self.operator_on(&acting, "unmute", nick) else {
             return;
-        }
-        let target = match self.target(nick) {
-            Ok(target) => target,
-            Err(refusal) => return self.deny(&acting, refusal),
         };
         let now = Timestamp::now();
         if !self.mutes.unmute(target.serial, now) {
@@ -465,14 +443,8 @@ impl Room {
             );
             return self.deny(&acting, refusal);
         }
-        let event = Event::Unmute {
-            seq: self.next_seq(),
-            ts: now,
-            nick: target.nick,
-            by: acting.by.clone(),
-        };
-        self.publish(event, None);
-        self.done(&acting);
+        let event = Event::Unmute(self.change(&acting, target.nick, now));
+        self.announce(&acting, event);
     }
 
     fn topic(&mut self, acting: Acting, text: Option<String>) {
@@ -512,9 +484,8 @@ impl Room {
             by: acting.by.clone(),
             id: None,
         };
-        self.publish(event, None);
         self.save_state();
-        self.done(&acting);
+        self.announce(&acting, event);
     }
 
     fn away(&mut self, acting: Acting, message: Option<String>) {
