@@ -7,7 +7,8 @@ mod harness;
 use serde_json::json;
 
 use harness::moderation::{
-    OP_PASSWORD, assert_heard_last, become_plain_operator, json_operator, moderated_host,
+    OP_PASSWORD, assert_heard_last, become_plain_operator, expect_timed, json_operator,
+    moderated_host,
 };
 use harness::{Host, JsonClient, PlainClient, password_file, temp_dir, wait_for_file_line};
 
@@ -206,10 +207,7 @@ fn a_muted_member_can_read_but_not_speak_until_unmuted() {
     let mute = ana.expect_event("mute");
     assert_eq!((&mute["nick"], &mute["by"]), (&json!("eve"), &json!("ana")));
     assert!(mute["until"].is_string(), "{mute}");
-    let line = bob.expect_line("the mute", |l| {
-        l.contains("*** eve was muted by ana until ")
-    });
-    assert!(line.ends_with(" UTC"), "{line}");
+    expect_timed(&mut bob, "*** eve was muted by ana until ", " UTC");
     eve.send(json!({"type": "say", "text": "let me speak", "id": 2}));
     let error = eve.expect_event("error");
     assert_eq!(error["code"], "muted", "{error}");
@@ -279,10 +277,7 @@ fn the_topic_is_shown_set_by_operators_and_part_of_the_welcome() {
     assert_eq!(answer["text"], "release day");
     assert!(answer["ts"].is_string());
     bob.say("/topic");
-    let line = bob.expect_line("the topic", |l| {
-        l.starts_with("*** topic: release day (set by ana, ")
-    });
-    assert!(line.ends_with(" UTC)"), "{line}");
+    expect_timed(&mut bob, "*** topic: release day (set by ana, ", " UTC)");
     // Newcomers read it in the welcome.
     let carol = JsonClient::join(&host, "carol");
     assert_eq!(carol.welcome["topic"]["text"], "release day");

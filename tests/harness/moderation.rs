@@ -9,7 +9,7 @@ use super::conn::Conn;
 use super::files::password_file;
 use super::host::Host;
 use super::json::JsonClient;
-use super::plain::PlainClient;
+use super::plain::{PlainClient, untimestamped};
 
 /// The operator password of a [`moderated_host`].
 pub const OP_PASSWORD: &str = "ops-only-2291";
@@ -75,4 +75,13 @@ pub fn assert_heard_last(last: &[String], needle: &str) {
         last.iter().any(|l| l.contains(needle)),
         "{needle:?} is not among the last lines {last:?}"
     );
+}
+
+/// Waits for a plain line that reads `before`, then a time the test cannot know (when a ban or
+/// mute ends, when the topic was set), then `after`; returns it.
+pub fn expect_timed(client: &mut PlainClient, before: &str, after: &str) -> String {
+    client.expect_line(&format!("{before:?} ... {after:?}"), |l| {
+        let body = untimestamped(l);
+        body.starts_with(before) && body.ends_with(after)
+    })
 }
