@@ -444,3 +444,17 @@ fn an_operator_who_kicks_or_mutes_themselves_is_served_like_anyone() {
     bob.say("still here");
     carol.expect_message("bob", "say", "still here");
 }
+
+#[test]
+fn a_nickname_cannot_pass_for_an_address_that_ban_would_read() {
+    let host = Host::start(&["--max-per-ip", "0"]);
+    let mut json = JsonClient::connect(&host);
+    let refused = json.hello("10.0.0.7");
+    assert_eq!(refused["code"], "nick_invalid", "{refused}");
+    let mut plain = PlainClient::connect(&host);
+    let why = plain.try_nick("10.0.0.7").unwrap_err();
+    assert!(why.contains("add a letter"), "{why}");
+    let mut bob = PlainClient::join(&host, "bob");
+    bob.say("/nick 127.0.0.1");
+    assert!(bob.expect_error().contains("like an address"));
+}

@@ -97,12 +97,7 @@ impl BanTarget {
         if let Ok(net) = text.parse::<IpNet>() {
             return Ok(BanTarget::Net(canonical_net(net)));
         }
-        // Digits and dots (or any colon) are an address mistyped, not a nickname.
-        let address_like = text.contains(':')
-            || text
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == '.' || c == '/');
-        if !address_like && nick::validate(text).is_ok() {
+        if !reads_as_address(text) && nick::validate(text).is_ok() {
             return Ok(BanTarget::Nick(text.to_string()));
         }
         Err(Refusal::new(
@@ -113,6 +108,16 @@ impl BanTarget {
             ),
         ))
     }
+}
+
+/// Whether a ban's target `text` is read as an address or a range, never as a nickname: digits
+/// and dots (`10.0.0.7`, or `10.0.0` mistyped), a slash, or any colon (IPv6). The host refuses
+/// such nicknames, so that `/ban 10.0.0.7` cannot mean both a member and an address.
+pub fn reads_as_address(text: &str) -> bool {
+    text.contains(':')
+        || text
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '/')
 }
 
 /// As typed: the nickname, or the address or range (see [`net_text`]).

@@ -244,7 +244,7 @@ pub fn parse_handshake(line: &str) -> Result<Handshake, Refusal> {
     if line.starts_with('{') {
         return parse_json_hello(line);
     }
-    check_nick(line)?;
+    check_new_nick(line)?;
     Ok(Handshake::Hello {
         mode: Mode::Plain,
         nick: line.to_string(),
@@ -293,7 +293,7 @@ fn parse_json_hello(line: &str) -> Result<Handshake, Refusal> {
     let nick = raw
         .nick
         .ok_or_else(|| Refusal::new(ErrorCode::BadHello, "the hello has no \"nick\""))?;
-    check_nick(&nick)?;
+    check_new_nick(&nick)?;
     Ok(Handshake::Hello {
         mode: Mode::Json,
         nick,
@@ -320,6 +320,22 @@ fn hello_password(raw: Option<&RawValue>) -> Result<Option<Password>, Refusal> {
 
 fn check_nick(nick: &str) -> Result<(), Refusal> {
     nick::validate(nick).map_err(|e| Refusal::new(ErrorCode::NickInvalid, e.to_string()))
+}
+
+/// A nickname someone takes (a hello, a plain nickname line, `/nick`): valid, and not one that
+/// `/ban` would read as an address (see [`moderation::reads_as_address`]).
+fn check_new_nick(nick: &str) -> Result<(), Refusal> {
+    check_nick(nick)?;
+    if moderation::reads_as_address(nick) {
+        return Err(Refusal::new(
+            ErrorCode::NickInvalid,
+            format!(
+                "nickname '{nick}' is only digits and dots, like an address (/ban could not \
+                 tell them apart); add a letter"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Sanitizes a message text; refuses it when nothing printable is left.
@@ -375,7 +391,7 @@ pub fn parse_plain(line: &str) -> Result<Option<Request>, Refusal> {
             if rest.is_empty() {
                 return Err(usage("/nick NEW"));
             }
-            check_nick(rest)?;
+            check_new_nick(rest)?;
             Request::Nick(rest.to_string())
         }
         "op" => match rest {
@@ -610,7 +626,7 @@ pub fn parse_json(line: &str) -> Result<Incoming, Refusal> {
         },
         Some("nick") => match &raw.nick {
             None => Err(missing("nick")),
-            Some(nick) => check_nick(nick).map(|()| Request::Nick(nick.clone())),
+            Some(nick) => check_new_nick(nick).map(|()| Request::Nick(nick.clone())),
         },
         Some("list") => Ok(Request::List),
         Some("search") => text_field(&raw, missing)
@@ -689,6 +705,31 @@ pub fn parse_json(line: &str) -> Result<Incoming, Refusal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nicknames_that_read_as_addresses_are_refused_where_they_are_taken() {
+        for nick in ["10.0.0.7", "2024", "1.5"] {
+            let hello = format!(r#"{{"type":"hello","v":1,"nick":"{nick}"}}"#);
+            for refused in [
+                parse_handshake(nick),
+                parse_handshake(&hello),
+                parse_plain(&format!("/nick {nick}")).map(|_| Handshake::Quit),
+                parse_json(&format!(r#"{{"type":"nick","nick":"{nick}"}}"#))
+                    .map(|_| Handshake::Quit),
+            ] {
+                let refusal = refused.unwrap_err();
+                assert_eq!(refusal.code, ErrorCode::NickInvalid, "{nick}");
+                assert!(
+                    refusal.message.contains("add a letter"),
+                    "{}",
+                    refusal.message
+                );
+            }
+        }
+        // With a letter it is a nickname, and kicking or messaging one is not refused here.
+        assert!(parse_handshake("r2.d2").is_ok());
+        assert!(parse_plain("/kick 2024").is_ok());
+    }
 
     fn hello(mode: Mode, nick: &str) -> Handshake {
         Handshake::Hello {
