@@ -10,7 +10,7 @@ use harness::moderation::{
     OP_PASSWORD, assert_heard_last, become_plain_operator, expect_timed, json_operator,
     moderated_host,
 };
-use harness::{Host, JsonClient, PlainClient, password_file, temp_dir, wait_for_file_line};
+use harness::{Host, JsonClient, Nc, PlainClient, password_file, temp_dir, wait_for_file_line};
 
 #[test]
 fn the_op_password_makes_an_operator_whom_everyone_sees_marked() {
@@ -457,4 +457,74 @@ fn a_nickname_cannot_pass_for_an_address_that_ban_would_read() {
     let mut bob = PlainClient::join(&host, "bob");
     bob.say("/nick 127.0.0.1");
     assert!(bob.expect_error().contains("like an address"));
+}
+
+#[test]
+fn escape_sequences_in_a_topic_reason_or_away_message_reach_no_screen() {
+    let dir = temp_dir();
+    let log = dir.path().join("transcript.log");
+    let log_arg = log.to_str().unwrap();
+    let host = moderated_host(dir.path(), &["--log-file", log_arg, "--log-format", "json"]);
+    let mut nc = Nc::connect(&host);
+    nc.type_line("watcher");
+    nc.expect("the welcome", |l| l.contains("welcome to"));
+    let mut ana = json_operator(&host, "ana");
+    let mut eve = JsonClient::join(&host, "eve");
+    // Clear the screen, retitle the window, ring the bell: none of it may reach anyone.
+    let hostile = "\u{1b}[2Jrelease\u{1b}]0;pwned\u{7} day\u{1b}[31m";
+    eve.send(json!({"type": "away", "message": hostile, "id": 1}));
+    eve.expect_event_where("ack", |e| e["id"] == 1);
+    ana.send(json!({"type": "pm", "to": "eve", "text": "there?", "id": 1}));
+    let away = ana.expect_event("away");
+    ana.send(json!({"type": "topic", "text": hostile, "id": 2}));
+    let topic = ana.expect_event("topic");
+    ana.send(json!({"type": "kick", "nick": "eve", "reason": hostile, "id": 3}));
+    let kick = ana.expect_event("kick");
+    for text in [&away["message"], &topic["text"], &kick["reason"]] {
+        assert_eq!(text, "release day", "{text}");
+    }
+    let lines = [
+        nc.expect("the topic", |l| l.contains("*** topic: ")),
+        nc.expect("the kick", |l| l.contains("*** eve was kicked by ana")),
+    ];
+    for line in &lines {
+        assert!(
+            line.ends_with("(release day)") || line.contains("topic: release day ("),
+            "{line:?}"
+        );
+        assert!(!line.contains(['\u{1b}', '\u{7}']), "{line:?}");
+    }
+    let console = host.stop();
+    assert!(console.contains("release day"), "{console}");
+    assert!(!console.contains(['\u{1b}', '\u{7}']), "{console:?}");
+    let transcript = wait_for_file_line(&log, "the kick", |l| l.contains("\"type\":\"kick\""));
+    assert!(!transcript.contains(['\u{1b}', '\u{7}']), "{transcript:?}");
+    assert!(!transcript.contains("\\u001b"), "{transcript}");
+}
+
+#[test]
+fn the_op_password_is_in_no_json_log_line() {
+    let dir = temp_dir();
+    let log = dir.path().join("transcript.log");
+    let log_arg = log.to_str().unwrap();
+    let host = moderated_host(dir.path(), &["--log-file", log_arg, "--log-format", "json"]);
+    let mut bob = PlainClient::join(&host, "bob");
+    bob.say("/op wrong-guess-5512");
+    assert!(bob.expect_error().contains("wrong operator password"));
+    become_plain_operator(&mut bob);
+    let mut ana = JsonClient::join(&host, "ana");
+    ana.send(json!({"type": "op", "password": "json-guess-7730", "id": 1}));
+    ana.expect_event("error");
+    ana.send(json!({"type": "op", "password": OP_PASSWORD, "id": 2}));
+    ana.expect_event_where("ack", |e| e["id"] == 2);
+    // A malformed op request is refused without quoting what it carried.
+    ana.send(json!({"type": "op", "password": OP_PASSWORD, "nick": "bob", "id": 3}));
+    let error = ana.expect_event("error");
+    assert!(!error.to_string().contains(OP_PASSWORD), "{error}");
+    let console = host.stop();
+    let transcript = wait_for_file_line(&log, "ana's op", |l| l.contains("\"op\""));
+    for secret in [OP_PASSWORD, "wrong-guess-5512", "json-guess-7730"] {
+        assert!(!console.contains(secret), "{secret}: {console}");
+        assert!(!transcript.contains(secret), "{secret}: {transcript}");
+    }
 }
