@@ -528,3 +528,76 @@ fn the_op_password_is_in_no_json_log_line() {
         assert!(!transcript.contains(secret), "{secret}: {transcript}");
     }
 }
+
+#[test]
+fn odd_moderation_requests_are_refused_one_by_one_and_the_room_goes_on() {
+    let dir = temp_dir();
+    let host = moderated_host(dir.path(), &[]);
+    let mut ana = json_operator(&host, "ana");
+    let mut eve = JsonClient::join(&host, "eve");
+    let long = "x".repeat(3000);
+    for (request, code) in [
+        (json!({"type": "ban", "target": "::/0"}), "not_allowed"),
+        (json!({"type": "ban", "target": "0.0.0.0/0"}), "not_allowed"),
+        (
+            json!({"type": "ban", "target": "::ffff:0.0.0.0/96"}),
+            "not_allowed",
+        ),
+        (
+            json!({"type": "ban", "target": "10.0.0.0/99"}),
+            "bad_request",
+        ),
+        (json!({"type": "ban", "target": null}), "bad_request"),
+        (json!({"type": "ban", "target": ["eve"]}), "bad_request"),
+        (
+            json!({"type": "ban", "target": "eve", "duration": -1}),
+            "bad_request",
+        ),
+        (
+            json!({"type": "ban", "target": "eve", "duration": 1.5}),
+            "bad_request",
+        ),
+        (
+            json!({"type": "ban", "target": "eve", "duration": "10m"}),
+            "bad_request",
+        ),
+        (
+            json!({"type": "ban", "target": "eve", "duration": u64::MAX}),
+            "bad_request",
+        ),
+        (
+            json!({"type": "mute", "nick": "eve", "duration": 31_536_001}),
+            "bad_request",
+        ),
+        (
+            json!({"type": "mute", "nick": "eve", "duration": 0}),
+            "bad_request",
+        ),
+        (json!({"type": "kick", "nick": 42}), "bad_request"),
+        (
+            json!({"type": "kick", "nick": "eve", "reason": long}),
+            "bad_request",
+        ),
+        (
+            json!({"type": "topic", "text": {"nested": true}}),
+            "bad_request",
+        ),
+        (json!({"type": "away", "message": "a\nb"}), "bad_request"),
+        (json!({"type": "unban", "target": "eve"}), "bad_request"),
+        (json!({"type": "op", "nick": "zed"}), "no_such_nick"),
+    ] {
+        let mut request = request;
+        request["id"] = json!("odd");
+        ana.send(request.clone());
+        let error = ana.expect_event_where("error", |e| e["id"] == "odd");
+        assert_eq!(error["code"], code, "{request}: {error}");
+        assert!(!error["message"].as_str().unwrap().contains(&long[..100]));
+    }
+    // The longest mute there is, then the room goes on.
+    ana.send(json!({"type": "mute", "nick": "eve", "duration": 31_536_000, "id": 1}));
+    ana.expect_event_where("ack", |e| e["id"] == 1);
+    eve.say("muted?");
+    assert_eq!(eve.expect_event("error")["code"], "muted");
+    ana.say("still here");
+    eve.expect_message("ana", "say", "still here");
+}

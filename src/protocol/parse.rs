@@ -588,16 +588,30 @@ fn usage(form: &str) -> Refusal {
     Refusal::new(ErrorCode::BadRequest, format!("usage: {form}"))
 }
 
+/// The refusal of a JSON line serde could not read into a [`RawRequest`]. A well-formed object
+/// with a field of the wrong type (`"duration": "10m"`) still has its id echoed, so that a bot
+/// knows which request failed; serde's message, which may quote the field, is sanitized.
+fn unreadable(line: &str, e: &serde_json::Error) -> Refusal {
+    #[derive(Deserialize)]
+    struct IdOnly {
+        id: Option<Box<RawValue>>,
+    }
+    if !e.is_data() {
+        return Refusal::new(ErrorCode::BadJson, format!("cannot read the request: {e}"));
+    }
+    let id = serde_json::from_str::<IdOnly>(line)
+        .ok()
+        .and_then(|raw| raw.id.as_deref().and_then(Id::from_raw));
+    let message = format!(
+        "cannot read the request: {}",
+        sanitize::clean(&e.to_string())
+    );
+    Refusal::new(ErrorCode::BadRequest, message).with_id(id)
+}
+
 /// Parses a JSON-mode line into a request with its id.
 pub fn parse_json(line: &str) -> Result<Incoming, Refusal> {
-    let raw: RawRequest = serde_json::from_str(line).map_err(|e| {
-        let code = if e.is_data() {
-            ErrorCode::BadRequest
-        } else {
-            ErrorCode::BadJson
-        };
-        Refusal::new(code, format!("cannot read the request: {e}"))
-    })?;
+    let raw: RawRequest = serde_json::from_str(line).map_err(|e| unreadable(line, &e))?;
     let id = request_id(&raw)?;
     let key = message_key(&raw).map_err(|refusal| refusal.with_id(id.clone()))?;
     let missing = |field: &str| {
@@ -705,6 +719,19 @@ pub fn parse_json(line: &str) -> Result<Incoming, Refusal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_field_of_the_wrong_type_is_refused_with_the_id_and_without_raw_escapes() {
+        let refusal =
+            parse_json(r#"{"type":"ban","target":"eve","duration":"\u001b[2J10m","id":7}"#)
+                .unwrap_err();
+        assert_eq!(refusal.code, ErrorCode::BadRequest);
+        assert_eq!(refusal.id, Some(Id::from(7)));
+        assert!(!refusal.message.contains('\u{1b}'), "{}", refusal.message);
+        let refusal = parse_json(r#"{"type":"kick","nick":["x"]}"#).unwrap_err();
+        assert_eq!(refusal.id, None);
+        assert_eq!(parse_json("{nope").unwrap_err().code, ErrorCode::BadJson);
+    }
 
     #[test]
     fn nicknames_that_read_as_addresses_are_refused_where_they_are_taken() {

@@ -637,28 +637,30 @@ mod tests {
             }),
             "*** eve was kicked by ana (spam)"
         );
+        let ban =
+            |target: &str, nicks: &[&str], by: Option<&str>, until: &str, reason: Option<&str>| {
+                Event::Ban {
+                    seq: 1,
+                    ts,
+                    target: target.into(),
+                    nicks: nicks.iter().map(|nick| nick.to_string()).collect(),
+                    by: by.map(String::from),
+                    until: Some(at(until)),
+                    reason: reason.map(String::from),
+                }
+            };
         assert_eq!(
-            line(&Event::Ban {
-                seq: 1,
-                ts,
-                target: "10.0.0.7".into(),
-                nicks: vec!["eve".into()],
-                by: ana.clone(),
-                until: Some(at("2026-12-07T15:00:00Z")),
-                reason: Some("spam".into())
-            }),
+            line(&ban(
+                "10.0.0.7",
+                &["eve"],
+                Some("ana"),
+                "2026-12-07T15:00:00Z",
+                Some("spam")
+            )),
             "*** ana banned 10.0.0.7 (eve) until 15:00 UTC (spam)"
         );
         assert_eq!(
-            line(&Event::Ban {
-                seq: 1,
-                ts,
-                target: "10.0.0.0/24".into(),
-                nicks: vec![],
-                by: None,
-                until: Some(at("2026-12-09T15:00:00Z")),
-                reason: None
-            }),
+            line(&ban("10.0.0.0/24", &[], None, "2026-12-09T15:00:00Z", None)),
             "*** the host banned 10.0.0.0/24 until 2026-12-09 15:00 UTC"
         );
         assert_eq!(
