@@ -74,6 +74,10 @@ fn the_console_runs_the_room_as_the_host() {
     host.wait_for_console("not a console command", |l| {
         l == "error: /msg is not a console command; /help lists them"
     });
+    keys.type_line("/away lunch");
+    host.wait_for_console("never away", |l| {
+        l == "error: the host's console is not a member: it is never away"
+    });
     keys.type_line("/help");
     host.wait_for_console("the help", |l| l.starts_with("  /ban NICK|ADDRESS|RANGE"));
     // The room's activity shows each action with who did it.

@@ -568,11 +568,11 @@ impl Room {
         (operators, away)
     }
 
-    /// Forgets a leaving member's roles (an operator's rights, being away); a mute stays held
-    /// for its address.
+    /// Forgets a leaving member's roles (an operator's rights, being away, and whom its away
+    /// message was given to); a mute stays held for its address.
     pub(super) fn forget_roles(&mut self, serial: u64) {
         self.operators.revoke(serial);
-        self.away.clear(serial);
+        self.away.left(serial);
         self.mutes.left(serial);
     }
 
