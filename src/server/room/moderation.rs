@@ -14,6 +14,7 @@ use std::time::Instant;
 use ipnet::IpNet;
 
 use super::Room;
+use crate::password::Password;
 use crate::protocol::moderation::{BanTarget, ends, net_text};
 use crate::protocol::parse::{OpArg, Refusal, Request};
 use crate::protocol::wire::{Change, TopicInfo};
@@ -218,15 +219,16 @@ impl Room {
     }
 
     fn op(&mut self, acting: Acting, arg: OpArg) {
+        let arg = match arg {
+            OpArg::Word(word) => {
+                let names_member = self.names.owner(word.expose()).is_some();
+                op_word(word, names_member, acting.serial.is_none())
+            }
+            arg => arg,
+        };
         let (password, nick) = match arg {
-            OpArg::Password(password) => (Some(password), None),
+            OpArg::Password(password) | OpArg::Word(password) => (Some(password), None),
             OpArg::Nick(nick) => (None, Some(nick)),
-            // A member's nickname names the member; anything else is the password (the
-            // console, which needs none, always names a member).
-            OpArg::Word(word) => match self.names.owner(word.expose()) {
-                None if acting.serial.is_some() => (Some(word), None),
-                _ => (None, Some(word.expose().to_string())),
-            },
         };
         if let Some(nick) = nick {
             return self.op_nick(acting, &nick);
@@ -611,5 +613,31 @@ impl Room {
         if let Err(Some(warning)) = file.save(&state, now) {
             self.recorder.record(Activity::Warning { text: warning });
         }
+    }
+}
+
+/// What a plain `/op WORD` means: a present member's nickname (`names_member`) names the
+/// member; anything else is the operator password, except from the console, which needs none
+/// and so always names a member.
+fn op_word(word: Password, names_member: bool, from_console: bool) -> OpArg {
+    match names_member || from_console {
+        true => OpArg::Nick(word.expose().to_string()),
+        false => OpArg::Password(word),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn op_word_names_a_member_or_is_the_password() {
+        let word = || Password::attempt("bob".into());
+        assert_eq!(op_word(word(), true, false), OpArg::Nick("bob".into()));
+        assert_eq!(op_word(word(), false, false), OpArg::Password(word()));
+        // The console has no password to give: an absent nickname is still a nickname (and
+        // the room then says no one is called that).
+        assert_eq!(op_word(word(), false, true), OpArg::Nick("bob".into()));
+        assert_eq!(op_word(word(), true, true), OpArg::Nick("bob".into()));
     }
 }
