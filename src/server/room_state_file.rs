@@ -50,6 +50,26 @@ pub(crate) struct RoomState {
     pub(crate) topic: Option<TopicInfo>,
 }
 
+impl RoomState {
+    /// The state with its texts (topic, reasons, who set them) cleaned as a member's are: a file
+    /// edited by hand reaches every newcomer's screen, so it passes the same filter.
+    fn cleaned(mut self) -> Self {
+        let clean = |text: &mut String| *text = crate::sanitize::clean(text);
+        let clean_some = |text: &mut Option<String>| text.iter_mut().for_each(clean);
+        if let Some(topic) = &mut self.topic {
+            clean(&mut topic.text);
+            clean_some(&mut topic.by);
+        }
+        // Nothing left to show is no topic.
+        self.topic.take_if(|topic| topic.text.trim().is_empty());
+        for ban in &mut self.bans {
+            clean_some(&mut ban.by);
+            clean_some(&mut ban.reason);
+        }
+        self
+    }
+}
+
 /// The state file of a data directory, whether writing it has failed yet, and when it is to be
 /// written next.
 pub(crate) struct StateFile {
@@ -135,13 +155,15 @@ impl StateFile {
                 path.display()
             ));
         }
-        serde_json::from_slice(&bytes).map_err(|e| {
-            format!(
-                "the room's state {} cannot be read ({e}); fix it or move it away (its bans and \
-                 topic are then forgotten)",
-                path.display()
-            )
-        })
+        serde_json::from_slice(&bytes)
+            .map(RoomState::cleaned)
+            .map_err(|e| {
+                format!(
+                    "the room's state {} cannot be read ({e}); fix it or move it away (its bans \
+                     and topic are then forgotten)",
+                    path.display()
+                )
+            })
     }
 
     /// Writes `state` (at `now`); `Err(warning)` the first time it fails (later failures are
@@ -188,6 +210,23 @@ mod tests {
                 ts: Timestamp("2026-12-07T10:00:00Z".parse().unwrap()),
             }),
         }
+    }
+
+    #[test]
+    fn escape_sequences_in_a_file_edited_by_hand_are_cleaned_on_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = StateFile::keyed(dir.path(), None);
+        let text = r#"{"bans":[{"net":"10.0.0.7/32","ts":"2026-12-07T10:00:00Z","by":"a\u001b[2Jna","reason":"sp\u001b]0;x\u0007am"}],
+            "topic":{"text":"\u001b[2Jrelease day","by":"b\u001b[31mob","ts":"2026-12-07T10:00:00Z"}}"#;
+        std::fs::write(file.path(), text).unwrap();
+        let state = file.load().unwrap();
+        let topic = state.topic.unwrap();
+        assert_eq!(
+            (topic.text.as_str(), topic.by.as_deref()),
+            ("release day", Some("bob"))
+        );
+        assert_eq!(state.bans[0].by.as_deref(), Some("ana"));
+        assert_eq!(state.bans[0].reason.as_deref(), Some("spam"));
     }
 
     #[test]
