@@ -396,6 +396,10 @@ fn search_results(query: &str, results: &[StoredMessage], today: NaiveDate) -> S
 
 /// `/list` always names everyone, however many: operators marked `@`, those away `(away)`.
 fn here_all(users: &[String], operators: &[String], away: &[String]) -> String {
+    // Only the host's console, which is no member, can find the room empty.
+    if users.is_empty() {
+        return "no one is here".to_string();
+    }
     let names: Vec<String> = users
         .iter()
         .map(|nick| {
@@ -599,6 +603,13 @@ mod tests {
             away: vec!["bob".into()],
         };
         assert_eq!(render(&users), "*** 3 here: @ana, bob (away), carol\n");
+        let empty = Event::Users {
+            users: Vec::new(),
+            id: None,
+            operators: Vec::new(),
+            away: Vec::new(),
+        };
+        assert_eq!(render(&empty), "*** no one is here\n");
     }
 
     #[test]
