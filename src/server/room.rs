@@ -778,8 +778,13 @@ impl Room {
                 self.fanout.order(conn, OrderKind::Release);
                 self.remove(conn, LeaveReason::Quit);
             }
-            // Everything else is moderation (`Request::is_moderation`).
-            moderation => self.moderate(moderation::Actor::Member(conn), id, moderation),
+            // Everything else is moderation (`Request::is_moderation`, the one list of it); a
+            // request added without an arm of its own here would be dropped there, which the
+            // tests, built with debug assertions, would catch.
+            moderation => {
+                debug_assert!(moderation.is_moderation(), "{moderation:?}");
+                self.moderate(moderation::Actor::Member(conn), id, moderation);
+            }
         }
     }
 
