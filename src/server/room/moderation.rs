@@ -63,6 +63,7 @@ struct Target {
     serial: u64,
     conn: ConnRef,
     nick: String,
+    ip: IpAddr,
     address: AddressKey,
 }
 
@@ -180,6 +181,7 @@ impl Room {
                 serial,
                 conn: member.conn,
                 nick: member.nick.clone(),
+                ip: member.ip,
                 address: member.address,
             })
             .ok_or_else(|| {
@@ -324,10 +326,7 @@ impl Room {
         let net = match target {
             BanTarget::Net(net) => net,
             BanTarget::Nick(nick) => match self.target(&nick) {
-                Ok(target) => match self.members.get(&target.serial) {
-                    Some(member) => bans::member_net(member.ip),
-                    None => return self.done(&acting),
-                },
+                Ok(target) => bans::member_net(target.ip),
                 Err(refusal) => return self.deny(&acting, refusal),
             },
         };
