@@ -57,7 +57,7 @@ set edit:completion:arg-completer[chatroom] = {|@words|
             cand --threads 'Threads that serve connections (I/O shards), besides the room''s own thread [default: one per CPU]'
             cand --tls-cert 'The certificate to serve TLS with (PEM; the host''s own first, then any intermediates), e.g. one issued by a certificate authority; implies --tls. Needs --tls-key'
             cand --tls-key 'The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1). Needs --tls-cert'
-            cand --data-dir 'Where the host keeps its state: its TLS certificate (DIR/tls/cert.pem and key.pem, made on the first start with --tls), the room''s bans and topic (DIR/room-state.json) and, with --store, the room''s messages (DIR/room.sqlite3) [default: chatroom in the user''s data directory]'
+            cand --data-dir 'Where the host keeps its state: its TLS certificate (DIR/tls/cert.pem and key.pem, made on the first start with --tls), the room''s bans and topic (DIR/room-state.json; in the default directory, which all the user''s rooms share, room-state-PORT.json) and, with --store, the room''s messages (DIR/room.sqlite3) [default: chatroom in the user''s data directory]'
             cand --retain-messages 'With --store: keep only the newest N messages; older ones are deleted in the background'
             cand --retain-days 'With --store: delete messages older than D days, in the background'
             cand --config 'Read default settings from this TOML file instead of chatroom.toml in the user''s config directory (host, join and send read it; see the README''s Configuration section)'

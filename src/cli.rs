@@ -311,9 +311,10 @@ pub struct HostArgs {
     pub tls_key: Option<PathBuf>,
 
     /// Where the host keeps its state: its TLS certificate (DIR/tls/cert.pem and key.pem, made
-    /// on the first start with --tls), the room's bans and topic (DIR/room-state.json) and,
-    /// with --store, the room's messages (DIR/room.sqlite3) [default: chatroom in the user's
-    /// data directory].
+    /// on the first start with --tls), the room's bans and topic (DIR/room-state.json; in the
+    /// default directory, which all the user's rooms share, room-state-PORT.json) and, with
+    /// --store, the room's messages (DIR/room.sqlite3) [default: chatroom in the user's data
+    /// directory].
     #[arg(long, value_name = "DIR", env = "CHATROOM_DATA_DIR", value_hint = ValueHint::DirPath)]
     pub data_dir: Option<PathBuf>,
 

@@ -6,7 +6,12 @@ mod harness;
 
 use serde_json::json;
 
-use harness::moderation::{OP_PASSWORD, json_operator, moderated_host};
+#[cfg(target_os = "linux")]
+use harness::Nc;
+use harness::moderation::{
+    OP_PASSWORD, assert_heard_last, become_plain_operator, expect_timed, json_operator,
+    moderated_host,
+};
 use harness::{Host, JsonClient, PlainClient, password_file, temp_dir, wait_for_file_line};
 
 #[test]
@@ -20,7 +25,7 @@ fn the_op_password_makes_an_operator_whom_everyone_sees_marked() {
     assert_eq!((&op["nick"], &op["by"]), (&json!("ana"), &json!("ana")));
     assert!(op["seq"].is_u64(), "{op}");
     ana.expect_event_where("ack", |e| e["id"] == 1);
-    bob.expect("*** ana is now an operator (by ana)");
+    bob.expect("*** ana is now an operator");
     // Marked in the JSON users event, plain /list, and a newcomer's welcome.
     ana.send(json!({"type": "list", "id": 2}));
     let users = ana.expect_event("users");
@@ -30,13 +35,14 @@ fn the_op_password_makes_an_operator_whom_everyone_sees_marked() {
     let carol = JsonClient::join(&host, "carol");
     assert_eq!(carol.welcome["operators"], json!(["ana"]));
     // From plain mode too: the word is no member's nickname, so it is the password.
-    bob.say(&format!("/op {OP_PASSWORD}"));
-    bob.expect("*** bob is now an operator (by bob)");
+    become_plain_operator(&mut bob);
     // The password shows nowhere on the host's side.
     let console = host.stop();
     assert!(!console.contains(OP_PASSWORD), "{console}");
     assert!(
-        console.contains("*** ana is now an operator (by ana)"),
+        console
+            .lines()
+            .any(|l| l.ends_with("*** ana is now an operator")),
         "{console}"
     );
 }
@@ -181,17 +187,11 @@ fn a_kicked_member_hears_why_is_closed_and_may_come_back() {
     // Kicked is not banned.
     let mut eve = JsonClient::join(&host, "eve");
     // From plain mode, without a reason; a plain member kicked reads it too.
-    bob.say(&format!("/op {OP_PASSWORD}"));
-    bob.expect("*** bob is now an operator (by bob)");
+    become_plain_operator(&mut bob);
     let mut dan = PlainClient::join(&host, "dan");
     bob.say("/kick dan");
     bob.expect("*** dan was kicked by bob");
-    let last = dan.expect_closed();
-    assert!(
-        last.iter()
-            .any(|l| l.ends_with("*** dan was kicked by bob")),
-        "{last:?}"
-    );
+    assert_heard_last(&dan.expect_closed(), "*** dan was kicked by bob");
     eve.expect_event_where("kick", |e| e["nick"] == "dan" && e.get("reason").is_none());
     // Nobody to kick.
     bob.say("/kick zed");
@@ -209,10 +209,7 @@ fn a_muted_member_can_read_but_not_speak_until_unmuted() {
     let mute = ana.expect_event("mute");
     assert_eq!((&mute["nick"], &mute["by"]), (&json!("eve"), &json!("ana")));
     assert!(mute["until"].is_string(), "{mute}");
-    let line = bob.expect_line("the mute", |l| {
-        l.contains("*** eve was muted by ana until ")
-    });
-    assert!(line.ends_with(" UTC"), "{line}");
+    expect_timed(&mut bob, "*** eve was muted by ana until ", " UTC");
     eve.send(json!({"type": "say", "text": "let me speak", "id": 2}));
     let error = eve.expect_event("error");
     assert_eq!(error["code"], "muted", "{error}");
@@ -238,8 +235,7 @@ fn a_muted_member_can_read_but_not_speak_until_unmuted() {
     eve.say("thanks");
     bob.expect("<eve> thanks");
     // From plain mode: a plain member muted gets the error as a line.
-    bob.say(&format!("/op {OP_PASSWORD}"));
-    bob.expect("*** bob is now an operator (by bob)");
+    become_plain_operator(&mut bob);
     let mut pat = PlainClient::join(&host, "pat");
     bob.say("/mute pat");
     bob.expect("*** pat was muted by bob");
@@ -283,10 +279,7 @@ fn the_topic_is_shown_set_by_operators_and_part_of_the_welcome() {
     assert_eq!(answer["text"], "release day");
     assert!(answer["ts"].is_string());
     bob.say("/topic");
-    let line = bob.expect_line("the topic", |l| {
-        l.starts_with("*** topic: release day (set by ana, ")
-    });
-    assert!(line.ends_with(" UTC)"), "{line}");
+    expect_timed(&mut bob, "*** topic: release day (set by ana, ", " UTC)");
     // Newcomers read it in the welcome.
     let carol = JsonClient::join(&host, "carol");
     assert_eq!(carol.welcome["topic"]["text"], "release day");
@@ -300,8 +293,7 @@ fn the_topic_is_shown_set_by_operators_and_part_of_the_welcome() {
         "{welcome:?}"
     );
     // Cleared with `-` (plain) or "" (JSON).
-    bob.say(&format!("/op {OP_PASSWORD}"));
-    bob.expect("*** bob is now an operator (by bob)");
+    become_plain_operator(&mut bob);
     bob.say("/topic -");
     bob.expect("*** bob cleared the topic");
     let cleared = ana.expect_event_where("topic", |e| e["text"] == "");
@@ -377,6 +369,15 @@ fn away_members_answer_a_private_message_once_and_speaking_brings_them_back() {
     bob.expect("*** you are back");
 }
 
+/// Runs a host that must not start: it exits 1 with one line on stderr, which is returned.
+fn refused_start(host: &mut std::process::Command) -> String {
+    let output = host.output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    stderr
+}
+
 #[test]
 fn the_op_password_comes_from_the_variable_once_and_the_host_warns_without_tls() {
     // From the variable: it works, and the host warns it crosses the network in clear text.
@@ -397,25 +398,17 @@ fn the_op_password_comes_from_the_variable_once_and_the_host_warns_without_tls()
 
     // Given twice, or with a space /op would trim: the host does not start, and says why.
     let file = password_file(dir.path(), "op", OP_PASSWORD);
-    let output = Host::command(&["--op-password-file", &file])
-        .env("CHATROOM_OP_PASSWORD", OP_PASSWORD)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused_start(
+        Host::command(&["--op-password-file", &file]).env("CHATROOM_OP_PASSWORD", OP_PASSWORD),
+    );
     assert!(stderr.contains("given twice"), "{stderr}");
     assert!(!stderr.contains(OP_PASSWORD), "{stderr}");
     let spaced = password_file(dir.path(), "spaced", " padded");
-    let output = Host::command(&["--op-password-file", &spaced])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused_start(&mut Host::command(&["--op-password-file", &spaced]));
     assert!(
         stderr.contains("must not start or end with a space"),
         "{stderr}"
     );
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
 #[test]
@@ -428,12 +421,7 @@ fn a_damaged_state_file_stops_the_host_saying_which_and_what_to_do() {
         "{\"bans\": [{\"net\": \"nope\"}]}",
     )
     .unwrap();
-    let output = Host::command(&["--data-dir", data.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let stderr = refused_start(&mut Host::command(&["--data-dir", data.to_str().unwrap()]));
     assert!(
         stderr.contains("room-state.json") && stderr.contains("fix it or move it away"),
         "{stderr}"
@@ -451,14 +439,169 @@ fn an_operator_who_kicks_or_mutes_themselves_is_served_like_anyone() {
     ana.say("muted myself?");
     assert_eq!(ana.expect_event("error")["code"], "muted");
     ana.send(json!({"type": "kick", "nick": "ana", "reason": "oops", "id": 2}));
-    let last = ana.expect_closed();
-    assert!(
-        last.iter().any(|l| l.contains("\"type\":\"kick\"")),
-        "{last:?}"
-    );
+    assert_heard_last(&ana.expect_closed(), "\"type\":\"kick\"");
     bob.expect("*** ana was kicked by ana (oops)");
     // The room goes on.
     let mut carol = JsonClient::join(&host, "carol");
     bob.say("still here");
     carol.expect_message("bob", "say", "still here");
+}
+
+#[test]
+fn a_nickname_cannot_pass_for_an_address_that_ban_would_read() {
+    let host = Host::start(&["--max-per-ip", "0"]);
+    let mut json = JsonClient::connect(&host);
+    let refused = json.hello("10.0.0.7");
+    assert_eq!(refused["code"], "nick_invalid", "{refused}");
+    let mut plain = PlainClient::connect(&host);
+    let why = plain.try_nick("10.0.0.7").unwrap_err();
+    assert!(why.contains("add a letter"), "{why}");
+    let mut bob = PlainClient::join(&host, "bob");
+    bob.say("/nick 127.0.0.1");
+    assert!(bob.expect_error().contains("like an address"));
+}
+
+// A real `nc` (installed by `.ci/run` on Linux) reads what a plain-mode user's terminal would.
+#[cfg(target_os = "linux")]
+#[test]
+fn escape_sequences_in_a_topic_reason_or_away_message_reach_no_screen() {
+    let dir = temp_dir();
+    let log = dir.path().join("transcript.log");
+    let log_arg = log.to_str().unwrap();
+    let host = moderated_host(dir.path(), &["--log-file", log_arg, "--log-format", "json"]);
+    let mut nc = Nc::connect(&host);
+    nc.type_line("watcher");
+    nc.expect("the welcome", |l| l.contains("welcome to"));
+    let mut ana = json_operator(&host, "ana");
+    let mut eve = JsonClient::join(&host, "eve");
+    // Clear the screen, retitle the window, ring the bell: none of it may reach anyone.
+    let hostile = "\u{1b}[2Jrelease\u{1b}]0;pwned\u{7} day\u{1b}[31m";
+    eve.send(json!({"type": "away", "message": hostile, "id": 1}));
+    eve.expect_event_where("ack", |e| e["id"] == 1);
+    ana.send(json!({"type": "pm", "to": "eve", "text": "there?", "id": 1}));
+    let away = ana.expect_event("away");
+    ana.send(json!({"type": "topic", "text": hostile, "id": 2}));
+    let topic = ana.expect_event("topic");
+    ana.send(json!({"type": "kick", "nick": "eve", "reason": hostile, "id": 3}));
+    let kick = ana.expect_event("kick");
+    for text in [&away["message"], &topic["text"], &kick["reason"]] {
+        assert_eq!(text, "release day", "{text}");
+    }
+    let lines = [
+        nc.expect("the topic", |l| l.contains("*** topic: ")),
+        nc.expect("the kick", |l| l.contains("*** eve was kicked by ana")),
+    ];
+    for line in &lines {
+        assert!(
+            line.ends_with("(release day)") || line.contains("topic: release day ("),
+            "{line:?}"
+        );
+        assert!(!line.contains(['\u{1b}', '\u{7}']), "{line:?}");
+    }
+    let console = host.stop();
+    assert!(console.contains("release day"), "{console}");
+    assert!(!console.contains(['\u{1b}', '\u{7}']), "{console:?}");
+    let transcript = wait_for_file_line(&log, "the kick", |l| l.contains("\"type\":\"kick\""));
+    assert!(!transcript.contains(['\u{1b}', '\u{7}']), "{transcript:?}");
+    assert!(!transcript.contains("\\u001b"), "{transcript}");
+}
+
+#[test]
+fn the_op_password_is_in_no_json_log_line() {
+    let dir = temp_dir();
+    let log = dir.path().join("transcript.log");
+    let log_arg = log.to_str().unwrap();
+    let host = moderated_host(dir.path(), &["--log-file", log_arg, "--log-format", "json"]);
+    let mut bob = PlainClient::join(&host, "bob");
+    bob.say("/op wrong-guess-5512");
+    assert!(bob.expect_error().contains("wrong operator password"));
+    become_plain_operator(&mut bob);
+    let mut ana = JsonClient::join(&host, "ana");
+    ana.send(json!({"type": "op", "password": "json-guess-7730", "id": 1}));
+    ana.expect_event("error");
+    ana.send(json!({"type": "op", "password": OP_PASSWORD, "id": 2}));
+    ana.expect_event_where("ack", |e| e["id"] == 2);
+    // A malformed op request is refused without quoting what it carried.
+    ana.send(json!({"type": "op", "password": OP_PASSWORD, "nick": "bob", "id": 3}));
+    let error = ana.expect_event("error");
+    assert!(!error.to_string().contains(OP_PASSWORD), "{error}");
+    let console = host.stop();
+    let transcript = wait_for_file_line(&log, "ana's op", |l| l.contains("\"op\""));
+    for secret in [OP_PASSWORD, "wrong-guess-5512", "json-guess-7730"] {
+        assert!(!console.contains(secret), "{secret}: {console}");
+        assert!(!transcript.contains(secret), "{secret}: {transcript}");
+    }
+}
+
+#[test]
+fn odd_moderation_requests_are_refused_one_by_one_and_the_room_goes_on() {
+    let dir = temp_dir();
+    let host = moderated_host(dir.path(), &[]);
+    let mut ana = json_operator(&host, "ana");
+    let mut eve = JsonClient::join(&host, "eve");
+    let long = "x".repeat(3000);
+    for (request, code) in [
+        (json!({"type": "ban", "target": "::/0"}), "not_allowed"),
+        (json!({"type": "ban", "target": "0.0.0.0/0"}), "not_allowed"),
+        (
+            json!({"type": "ban", "target": "::ffff:0.0.0.0/96"}),
+            "not_allowed",
+        ),
+        (
+            json!({"type": "ban", "target": "10.0.0.0/99"}),
+            "bad_request",
+        ),
+        (json!({"type": "ban", "target": null}), "bad_request"),
+        (json!({"type": "ban", "target": ["eve"]}), "bad_request"),
+        (
+            json!({"type": "ban", "target": "eve", "duration": -1}),
+            "bad_request",
+        ),
+        (
+            json!({"type": "ban", "target": "eve", "duration": 1.5}),
+            "bad_request",
+        ),
+        (
+            json!({"type": "ban", "target": "eve", "duration": "10m"}),
+            "bad_request",
+        ),
+        (
+            json!({"type": "ban", "target": "eve", "duration": u64::MAX}),
+            "bad_request",
+        ),
+        (
+            json!({"type": "mute", "nick": "eve", "duration": 31_536_001}),
+            "bad_request",
+        ),
+        (
+            json!({"type": "mute", "nick": "eve", "duration": 0}),
+            "bad_request",
+        ),
+        (json!({"type": "kick", "nick": 42}), "bad_request"),
+        (
+            json!({"type": "kick", "nick": "eve", "reason": long}),
+            "bad_request",
+        ),
+        (
+            json!({"type": "topic", "text": {"nested": true}}),
+            "bad_request",
+        ),
+        (json!({"type": "away", "message": "a\nb"}), "bad_request"),
+        (json!({"type": "unban", "target": "eve"}), "bad_request"),
+        (json!({"type": "op", "nick": "zed"}), "no_such_nick"),
+    ] {
+        let mut request = request;
+        request["id"] = json!("odd");
+        ana.send(request.clone());
+        let error = ana.expect_event_where("error", |e| e["id"] == "odd");
+        assert_eq!(error["code"], code, "{request}: {error}");
+        assert!(!error["message"].as_str().unwrap().contains(&long[..100]));
+    }
+    // The longest mute there is, then the room goes on.
+    ana.send(json!({"type": "mute", "nick": "eve", "duration": 31_536_000, "id": 1}));
+    ana.expect_event_where("ack", |e| e["id"] == 1);
+    eve.say("muted?");
+    assert_eq!(eve.expect_event("error")["code"], "muted");
+    ana.say("still here");
+    eve.expect_message("ana", "say", "still here");
 }

@@ -12,7 +12,8 @@ mod harness;
 use serde_json::json;
 
 use harness::moderation::{
-    OP_PASSWORD, data_dir, json_from, json_operator, moderated_host, plain_from,
+    OP_PASSWORD, assert_heard_last, become_plain_operator, data_dir, expect_timed, json_from,
+    json_operator, moderated_host, plain_from,
 };
 use harness::{Conn, Host, Nc, PlainClient, parse_event, password_file, temp_dir};
 
@@ -46,17 +47,14 @@ fn a_banned_member_is_closed_and_its_address_refused_until_unbanned() {
     );
     assert!(ban["until"].is_string() && ban["seq"].is_u64(), "{ban}");
     ana.expect_event_where("ack", |e| e["id"] == 1);
-    let line = bob.expect_line("the ban", |l| {
-        l.contains("*** ana banned 127.0.0.2 (eve, eve2) until ")
-    });
-    assert!(line.ends_with(" UTC (spam)"), "{line}");
+    expect_timed(
+        &mut bob,
+        "*** ana banned 127.0.0.2 (eve, eve2) until ",
+        " UTC (spam)",
+    );
     // Everyone from the address hears it, then is closed.
     for banned in [&mut eve, &mut eve2] {
-        let last = banned.expect_closed();
-        assert!(
-            last.iter().any(|l| l.contains("\"type\":\"ban\"")),
-            "{last:?}"
-        );
+        assert_heard_last(&banned.expect_closed(), "\"type\":\"ban\"");
     }
     // Coming back: refused after the hello, in JSON, saying until when and why.
     let refused = refused_json(&host, "127.0.0.2", "steve");
@@ -96,11 +94,9 @@ fn a_banned_member_is_closed_and_its_address_refused_until_unbanned() {
             .starts_with("error: only operators can list the bans")
     );
     // Lifted from plain mode: the address may come back.
-    bob.say(&format!("/op {OP_PASSWORD}"));
-    bob.expect("*** bob is now an operator (by bob)");
+    become_plain_operator(&mut bob);
     bob.say("/bans");
-    let line = bob.expect_line("the ban", |l| l.starts_with("*** ban 127.0.0.2 by ana at "));
-    assert!(line.ends_with(" (spam)"), "{line}");
+    expect_timed(&mut bob, "*** ban 127.0.0.2 by ana at ", " (spam)");
     bob.expect("*** end of bans (1 ban)");
     bob.say("/unban 127.0.0.2");
     bob.expect("*** bob lifted the ban on 127.0.0.2");
@@ -121,8 +117,7 @@ fn plain_operators_ban_addresses_and_ranges_within_their_limits() {
     let dir = temp_dir();
     let host = moderated_host(dir.path(), &[]);
     let mut ana = PlainClient::join(&host, "ana");
-    ana.say(&format!("/op {OP_PASSWORD}"));
-    ana.expect("*** ana is now an operator (by ana)");
+    become_plain_operator(&mut ana);
     let mut eve = plain_from(&host, "127.0.0.4", "eve");
     let mut mallory = plain_from(&host, "127.0.0.5", "mallory");
     let _bob = PlainClient::join(&host, "bob");
@@ -145,17 +140,13 @@ fn plain_operators_ban_addresses_and_ranges_within_their_limits() {
             .contains("is not a nickname, an address or a range")
     );
     ana.say("/ban 127.0.0.4/31 10m flooding");
-    let line = ana.expect_line("the ban", |l| {
-        l.contains("*** ana banned 127.0.0.4/31 (eve, mallory) until ")
-    });
-    assert!(line.ends_with(" UTC (flooding)"), "{line}");
+    expect_timed(
+        &mut ana,
+        "*** ana banned 127.0.0.4/31 (eve, mallory) until ",
+        " UTC (flooding)",
+    );
     for banned in [&mut eve, &mut mallory] {
-        let last = banned.expect_closed();
-        assert!(
-            last.iter()
-                .any(|l| l.contains("*** ana banned 127.0.0.4/31")),
-            "{last:?}"
-        );
+        assert_heard_last(&banned.expect_closed(), "*** ana banned 127.0.0.4/31");
     }
     let refused = refused_json(&host, "127.0.0.5", "mallory2");
     assert_eq!(refused[0]["code"], "banned");
@@ -295,4 +286,49 @@ fn a_banned_nc_user_reads_why_and_nc_ends() {
         l == "error: your address is banned from this room until an operator lifts the ban (spam)"
     });
     nc.ends_by_itself();
+}
+
+/// A host on `port` (0: any) whose default data directory is under `home` (no `--data-dir`),
+/// with the operator password.
+fn host_in_home(home: &std::path::Path, port: u16) -> Host {
+    let op = password_file(home, "op-password", OP_PASSWORD);
+    let args = ["--op-password-file", op.as_str(), "--max-per-ip", "0"];
+    let mut cmd = harness::chatroom();
+    cmd.env("XDG_DATA_HOME", home.join("data"))
+        .args(["host", "--bind", "127.0.0.1", "--port", &port.to_string()])
+        .args(args);
+    Host::launch(cmd, &args)
+}
+
+#[test]
+fn rooms_sharing_the_default_data_directory_keep_their_own_bans_and_topic() {
+    let home = temp_dir();
+    let port = harness::closed_port();
+    let first = host_in_home(home.path(), port);
+    let second = host_in_home(home.path(), 0);
+    let mut ana = json_operator(&first, "ana");
+    ana.send(json!({"type": "topic", "text": "the first room", "id": 1}));
+    ana.expect_event_where("ack", |e| e["id"] == 1);
+    ana.send(json!({"type": "ban", "target": "127.0.0.9", "id": 2}));
+    ana.expect_event_where("ack", |e| e["id"] == 2);
+    drop(ana);
+    first.stop();
+    let file = home
+        .path()
+        .join(format!("data/chatroom/room-state-{port}.json"));
+    assert!(file.exists(), "{}", file.display());
+    // The other room read nothing of it, and writes a file of its own.
+    let mut bob = json_operator(&second, "bob");
+    assert_eq!(bob.welcome.get("topic"), None, "{}", bob.welcome);
+    let _carol = json_from(&second, "127.0.0.9", "carol");
+    bob.send(json!({"type": "topic", "text": "the second room", "id": 1}));
+    bob.expect_event_where("ack", |e| e["id"] == 1);
+    // The first room, back on its port, finds its own.
+    let first = host_in_home(home.path(), port);
+    let dan = json_from(&first, "127.0.0.8", "dan");
+    assert_eq!(dan.welcome["topic"]["text"], "the first room");
+    assert_eq!(
+        refused_json(&first, "127.0.0.9", "eve")[0]["code"],
+        "banned"
+    );
 }

@@ -7,13 +7,19 @@ mod harness;
 
 use serde_json::json;
 
-use harness::moderation::data_dir;
+use harness::moderation::{data_dir, expect_timed};
 use harness::{Host, JsonClient, PlainClient, temp_dir};
 
 /// A host in a terminal, keeping its state in `dir`.
 fn host_in_terminal(dir: &std::path::Path) -> (Host, harness::Keyboard) {
     let data = data_dir(dir);
     Host::start_in_terminal(&["--data-dir", data.to_str().unwrap(), "--max-per-ip", "0"])
+}
+
+/// Types `line` at the console and waits for the console to answer exactly `answer`.
+fn answered(host: &Host, keys: &mut harness::Keyboard, line: &str, answer: &str) {
+    keys.type_line(line);
+    host.wait_for_console(line, |l| l == answer);
 }
 
 #[test]
@@ -25,8 +31,7 @@ fn the_console_runs_the_room_as_the_host() {
     });
     let mut ana = JsonClient::join(&host, "ana");
     let mut bob = PlainClient::join(&host, "bob");
-    keys.type_line("/list");
-    host.wait_for_console("the answer to /list", |l| l == "*** 2 here: ana, bob");
+    answered(&host, &mut keys, "/list", "*** 2 here: ana, bob");
     // An operator made by the host: `by` is absent, plain mode says "the host".
     keys.type_line("/op ana");
     let op = ana.expect_event("op");
@@ -47,9 +52,7 @@ fn the_console_runs_the_room_as_the_host() {
         l.starts_with("*** topic: release day (set by the host, ")
     });
     keys.type_line("/mute bob 10m");
-    bob.expect_line("the mute", |l| {
-        l.contains("*** bob was muted by the host until ")
-    });
+    expect_timed(&mut bob, "*** bob was muted by the host until ", " UTC");
     bob.say("hello?");
     assert!(bob.expect_error().contains("you are muted until"));
     keys.type_line("/unmute bob");
@@ -61,21 +64,32 @@ fn the_console_runs_the_room_as_the_host() {
         (&json!("carol"), &json!("being carol"), None)
     );
     bob.expect("*** carol was kicked by the host (being carol)");
-    keys.type_line("/bans");
-    host.wait_for_console("the empty ban list", |l| l == "*** no bans");
+    answered(&host, &mut keys, "/bans", "*** no bans");
     // Mistakes are explained on the console, and nothing reaches the room.
-    keys.type_line("/kick zed");
-    host.wait_for_console("no such member", |l| {
-        l == "error: no one called 'zed' is here"
-    });
-    keys.type_line("hello room");
-    host.wait_for_console("how to speak", |l| {
-        l == "error: to speak to the room type /say TEXT; /help lists the console's commands"
-    });
-    keys.type_line("/msg ana hi");
-    host.wait_for_console("not a console command", |l| {
-        l == "error: /msg is not a console command; /help lists them"
-    });
+    answered(
+        &host,
+        &mut keys,
+        "/kick zed",
+        "error: no one called 'zed' is here",
+    );
+    answered(
+        &host,
+        &mut keys,
+        "hello room",
+        "error: to speak to the room type /say TEXT; /help lists the console's commands",
+    );
+    answered(
+        &host,
+        &mut keys,
+        "/msg ana hi",
+        "error: /msg is not a console command; /help lists them",
+    );
+    answered(
+        &host,
+        &mut keys,
+        "/away lunch",
+        "error: the host's console is not a member: it is never away",
+    );
     keys.type_line("/help");
     host.wait_for_console("the help", |l| l.starts_with("  /ban NICK|ADDRESS|RANGE"));
     // The room's activity shows each action with who did it.

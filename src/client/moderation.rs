@@ -4,6 +4,7 @@
 //! The events themselves are the protocol's ([`Event`]); this is the one decision about them
 //! that only a client makes: whether to come back.
 
+use crate::protocol::wire::Change;
 use crate::protocol::{ErrorCode, Event, Timestamp};
 
 /// Why the room put us out: `join` does not come back after any of these.
@@ -27,7 +28,8 @@ pub enum Removal {
 pub fn removal(event: &Event, me: &str) -> Option<Removal> {
     match event {
         Event::Kick {
-            nick, by, reason, ..
+            change: Change { nick, by, .. },
+            reason,
         } if nick.eq_ignore_ascii_case(me) => Some(Removal::Kicked {
             by: by.clone(),
             reason: reason.clone(),

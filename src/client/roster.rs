@@ -10,6 +10,7 @@
 
 use super::connection::Welcome;
 use crate::protocol::Event;
+use crate::protocol::wire::Change;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Roster {
@@ -104,12 +105,15 @@ impl Roster {
                 self.operators = operators.clone();
                 self.away = away.clone();
             }
-            Event::Op { nick, .. } => add_nick(&mut self.operators, nick),
-            Event::Deop { nick, .. } => drop_nick(&mut self.operators, nick),
+            Event::Op(Change { nick, .. }) => add_nick(&mut self.operators, nick),
+            Event::Deop(Change { nick, .. }) => drop_nick(&mut self.operators, nick),
             Event::Away { nick, .. } => add_nick(&mut self.away, nick),
             Event::Back { nick } => drop_nick(&mut self.away, nick),
             // The host closes them; no `leave` follows, and no one stays.
-            Event::Kick { nick, .. } => self.gone(nick),
+            Event::Kick {
+                change: Change { nick, .. },
+                ..
+            } => self.gone(nick),
             Event::Ban { nicks, .. } => {
                 for nick in nicks {
                     self.gone(nick);

@@ -6,7 +6,7 @@
 //! `join` says "you" where the line is about its user and tells times in the reader's zone. The
 //! [`Reader`] says which. Peer text is cleaned here (a client does not trust the host's lines).
 
-use super::wire::{Event, Timestamp};
+use super::wire::{Change, Event, Timestamp};
 use crate::sanitize;
 
 /// Who reads a line, and so how it names people and times.
@@ -66,19 +66,18 @@ fn standing(nick: &str, by: Option<&str>, what: &str, reader: &impl Reader) -> S
 pub fn room_text<'e>(event: &'e Event, reader: &impl Reader) -> Option<(&'e Timestamp, String)> {
     let by = |by: &Option<String>| actor(by.as_deref(), reader);
     Some(match event {
-        Event::Op { ts, nick, by, .. } => {
+        Event::Op(Change { ts, nick, by, .. }) => {
             (ts, standing(nick, by.as_deref(), "now an operator", reader))
         }
-        Event::Deop { ts, nick, by, .. } => (
+        Event::Deop(Change { ts, nick, by, .. }) => (
             ts,
             standing(nick, by.as_deref(), "no longer an operator", reader),
         ),
         Event::Kick {
-            ts,
-            nick,
-            by: who,
+            change: Change {
+                ts, nick, by: who, ..
+            },
             reason,
-            ..
         } => (
             ts,
             format!(
@@ -119,11 +118,10 @@ pub fn room_text<'e>(event: &'e Event, reader: &impl Reader) -> Option<(&'e Time
             format!("{} lifted the ban on {}", by(who), sanitize::clean(target)),
         ),
         Event::Mute {
-            ts,
-            nick,
-            by: who,
+            change: Change {
+                ts, nick, by: who, ..
+            },
             until,
-            ..
         } => {
             let read_on = match reader.is_me(nick) {
                 true => " (you can still read)",
@@ -137,9 +135,9 @@ pub fn room_text<'e>(event: &'e Event, reader: &impl Reader) -> Option<(&'e Time
             );
             (ts, text)
         }
-        Event::Unmute {
+        Event::Unmute(Change {
             ts, nick, by: who, ..
-        } => (
+        }) => (
             ts,
             format!("{} can speak again (by {})", name(nick, reader), by(who)),
         ),

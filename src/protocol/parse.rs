@@ -126,6 +126,27 @@ pub enum Request {
     Back,
 }
 
+impl Request {
+    /// Whether the room carries this out as moderation (`server/room/moderation.rs`): the
+    /// requests the host's console may make too.
+    pub fn is_moderation(&self) -> bool {
+        matches!(
+            self,
+            Request::Op(_)
+                | Request::Deop(_)
+                | Request::Kick { .. }
+                | Request::Ban { .. }
+                | Request::Unban(_)
+                | Request::Bans
+                | Request::Mute { .. }
+                | Request::Unmute(_)
+                | Request::Topic(_)
+                | Request::Away(_)
+                | Request::Back
+        )
+    }
+}
+
 /// What `op` names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpArg {
@@ -223,7 +244,7 @@ pub fn parse_handshake(line: &str) -> Result<Handshake, Refusal> {
     if line.starts_with('{') {
         return parse_json_hello(line);
     }
-    check_nick(line)?;
+    check_new_nick(line)?;
     Ok(Handshake::Hello {
         mode: Mode::Plain,
         nick: line.to_string(),
@@ -272,7 +293,7 @@ fn parse_json_hello(line: &str) -> Result<Handshake, Refusal> {
     let nick = raw
         .nick
         .ok_or_else(|| Refusal::new(ErrorCode::BadHello, "the hello has no \"nick\""))?;
-    check_nick(&nick)?;
+    check_new_nick(&nick)?;
     Ok(Handshake::Hello {
         mode: Mode::Json,
         nick,
@@ -299,6 +320,22 @@ fn hello_password(raw: Option<&RawValue>) -> Result<Option<Password>, Refusal> {
 
 fn check_nick(nick: &str) -> Result<(), Refusal> {
     nick::validate(nick).map_err(|e| Refusal::new(ErrorCode::NickInvalid, e.to_string()))
+}
+
+/// A nickname someone takes (a hello, a plain nickname line, `/nick`): valid, and not one that
+/// `/ban` would read as an address (see [`moderation::reads_as_address`]).
+fn check_new_nick(nick: &str) -> Result<(), Refusal> {
+    check_nick(nick)?;
+    if moderation::reads_as_address(nick) {
+        return Err(Refusal::new(
+            ErrorCode::NickInvalid,
+            format!(
+                "nickname '{nick}' is only digits and dots, like an address (/ban could not \
+                 tell them apart); add a letter"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Sanitizes a message text; refuses it when nothing printable is left.
@@ -354,7 +391,7 @@ pub fn parse_plain(line: &str) -> Result<Option<Request>, Refusal> {
             if rest.is_empty() {
                 return Err(usage("/nick NEW"));
             }
-            check_nick(rest)?;
+            check_new_nick(rest)?;
             Request::Nick(rest.to_string())
         }
         "op" => match rest {
@@ -551,16 +588,30 @@ fn usage(form: &str) -> Refusal {
     Refusal::new(ErrorCode::BadRequest, format!("usage: {form}"))
 }
 
+/// The refusal of a JSON line serde could not read into a [`RawRequest`]. A well-formed object
+/// with a field of the wrong type (`"duration": "10m"`) still has its id echoed, so that a bot
+/// knows which request failed; serde's message, which may quote the field, is sanitized.
+fn unreadable(line: &str, e: &serde_json::Error) -> Refusal {
+    #[derive(Deserialize)]
+    struct IdOnly {
+        id: Option<Box<RawValue>>,
+    }
+    if !e.is_data() {
+        return Refusal::new(ErrorCode::BadJson, format!("cannot read the request: {e}"));
+    }
+    let id = serde_json::from_str::<IdOnly>(line)
+        .ok()
+        .and_then(|raw| raw.id.as_deref().and_then(Id::from_raw));
+    let message = format!(
+        "cannot read the request: {}",
+        sanitize::clean(&e.to_string())
+    );
+    Refusal::new(ErrorCode::BadRequest, message).with_id(id)
+}
+
 /// Parses a JSON-mode line into a request with its id.
 pub fn parse_json(line: &str) -> Result<Incoming, Refusal> {
-    let raw: RawRequest = serde_json::from_str(line).map_err(|e| {
-        let code = if e.is_data() {
-            ErrorCode::BadRequest
-        } else {
-            ErrorCode::BadJson
-        };
-        Refusal::new(code, format!("cannot read the request: {e}"))
-    })?;
+    let raw: RawRequest = serde_json::from_str(line).map_err(|e| unreadable(line, &e))?;
     let id = request_id(&raw)?;
     let key = message_key(&raw).map_err(|refusal| refusal.with_id(id.clone()))?;
     let missing = |field: &str| {
@@ -589,7 +640,7 @@ pub fn parse_json(line: &str) -> Result<Incoming, Refusal> {
         },
         Some("nick") => match &raw.nick {
             None => Err(missing("nick")),
-            Some(nick) => check_nick(nick).map(|()| Request::Nick(nick.clone())),
+            Some(nick) => check_new_nick(nick).map(|()| Request::Nick(nick.clone())),
         },
         Some("list") => Ok(Request::List),
         Some("search") => text_field(&raw, missing)
@@ -668,6 +719,44 @@ pub fn parse_json(line: &str) -> Result<Incoming, Refusal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_field_of_the_wrong_type_is_refused_with_the_id_and_without_raw_escapes() {
+        let refusal =
+            parse_json(r#"{"type":"ban","target":"eve","duration":"\u001b[2J10m","id":7}"#)
+                .unwrap_err();
+        assert_eq!(refusal.code, ErrorCode::BadRequest);
+        assert_eq!(refusal.id, Some(Id::from(7)));
+        assert!(!refusal.message.contains('\u{1b}'), "{}", refusal.message);
+        let refusal = parse_json(r#"{"type":"kick","nick":["x"]}"#).unwrap_err();
+        assert_eq!(refusal.id, None);
+        assert_eq!(parse_json("{nope").unwrap_err().code, ErrorCode::BadJson);
+    }
+
+    #[test]
+    fn nicknames_that_read_as_addresses_are_refused_where_they_are_taken() {
+        for nick in ["10.0.0.7", "2024", "1.5"] {
+            let hello = format!(r#"{{"type":"hello","v":1,"nick":"{nick}"}}"#);
+            for refused in [
+                parse_handshake(nick),
+                parse_handshake(&hello),
+                parse_plain(&format!("/nick {nick}")).map(|_| Handshake::Quit),
+                parse_json(&format!(r#"{{"type":"nick","nick":"{nick}"}}"#))
+                    .map(|_| Handshake::Quit),
+            ] {
+                let refusal = refused.unwrap_err();
+                assert_eq!(refusal.code, ErrorCode::NickInvalid, "{nick}");
+                assert!(
+                    refusal.message.contains("add a letter"),
+                    "{}",
+                    refusal.message
+                );
+            }
+        }
+        // With a letter it is a nickname, and kicking or messaging one is not refused here.
+        assert!(parse_handshake("r2.d2").is_ok());
+        assert!(parse_plain("/kick 2024").is_ok());
+    }
 
     fn hello(mode: Mode, nick: &str) -> Handshake {
         Handshake::Hello {

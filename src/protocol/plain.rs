@@ -201,10 +201,6 @@ pub fn room_line(event: &Event) -> Option<(&Timestamp, String)> {
             ts, nick, reason, ..
         } => (ts, format!("*** {nick} left ({})", reason.describe())),
         Event::Nick { ts, old, new, .. } => (ts, format!("*** {old} is now {new}")),
-        Event::Op { ts, nick, by, .. } => (
-            ts,
-            format!("*** {nick} is now an operator (by {})", actor(by)),
-        ),
         Event::Presence {
             ts,
             joined,
@@ -351,6 +347,10 @@ fn search_results(query: &str, results: &[StoredMessage], today: NaiveDate) -> S
 
 /// `/list` always names everyone, however many: operators marked `@`, those away `(away)`.
 fn here_all(users: &[String], operators: &[String], away: &[String]) -> String {
+    // Only the host's console, which is no member, can find the room empty.
+    if users.is_empty() {
+        return "no one is here".to_string();
+    }
     let names: Vec<String> = users
         .iter()
         .map(|nick| {
@@ -389,7 +389,7 @@ fn bans_list(bans: &[super::wire::BanEntry]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::wire::{ErrorCode, LeaveReason, Limits};
+    use crate::protocol::wire::{Change, ErrorCode, LeaveReason, Limits};
 
     fn ts() -> Timestamp {
         Timestamp::now()
@@ -554,6 +554,13 @@ mod tests {
             away: vec!["bob".into()],
         };
         assert_eq!(render(&users), "*** 3 here: @ana, bob (away), carol\n");
+        let empty = Event::Users {
+            users: Vec::new(),
+            id: None,
+            operators: Vec::new(),
+            away: Vec::new(),
+        };
+        assert_eq!(render(&empty), "*** no one is here\n");
     }
 
     #[test]
@@ -561,56 +568,61 @@ mod tests {
         let ts = at("2026-12-07T14:00:00Z");
         let line = |event: &Event| room_line(event).unwrap().1;
         let ana = Some("ana".to_string());
+        // Who was acted on (`nick`) by whom (`by`: `None` is the console).
+        let change = |nick: &str, by: Option<&str>| Change {
+            seq: 1,
+            ts,
+            nick: nick.into(),
+            by: by.map(String::from),
+        };
         assert_eq!(
-            line(&Event::Op {
-                seq: 1,
-                ts,
-                nick: "ana".into(),
-                by: Some("bob".into())
-            }),
+            line(&Event::Op(change("ana", Some("bob")))),
             "*** ana is now an operator (by bob)"
         );
         assert_eq!(
-            line(&Event::Deop {
-                seq: 1,
-                ts,
-                nick: "ana".into(),
-                by: None
-            }),
+            line(&Event::Op(change("ana", Some("ana")))),
+            "*** ana is now an operator",
+            "an operator password: no \"(by ana)\""
+        );
+        assert_eq!(
+            line(&Event::Op(change("ana", None))),
+            "*** ana is now an operator (by the host)"
+        );
+        assert_eq!(
+            line(&Event::Deop(change("ana", None))),
             "*** ana is no longer an operator (by the host)"
         );
         assert_eq!(
             line(&Event::Kick {
-                seq: 1,
-                ts,
-                nick: "eve".into(),
-                by: ana.clone(),
+                change: change("eve", Some("ana")),
                 reason: Some("spam".into())
             }),
             "*** eve was kicked by ana (spam)"
         );
+        let ban =
+            |target: &str, nicks: &[&str], by: Option<&str>, until: &str, reason: Option<&str>| {
+                Event::Ban {
+                    seq: 1,
+                    ts,
+                    target: target.into(),
+                    nicks: nicks.iter().map(|nick| nick.to_string()).collect(),
+                    by: by.map(String::from),
+                    until: Some(at(until)),
+                    reason: reason.map(String::from),
+                }
+            };
         assert_eq!(
-            line(&Event::Ban {
-                seq: 1,
-                ts,
-                target: "10.0.0.7".into(),
-                nicks: vec!["eve".into()],
-                by: ana.clone(),
-                until: Some(at("2026-12-07T15:00:00Z")),
-                reason: Some("spam".into())
-            }),
+            line(&ban(
+                "10.0.0.7",
+                &["eve"],
+                Some("ana"),
+                "2026-12-07T15:00:00Z",
+                Some("spam")
+            )),
             "*** ana banned 10.0.0.7 (eve) until 15:00 UTC (spam)"
         );
         assert_eq!(
-            line(&Event::Ban {
-                seq: 1,
-                ts,
-                target: "10.0.0.0/24".into(),
-                nicks: vec![],
-                by: None,
-                until: Some(at("2026-12-09T15:00:00Z")),
-                reason: None
-            }),
+            line(&ban("10.0.0.0/24", &[], None, "2026-12-09T15:00:00Z", None)),
             "*** the host banned 10.0.0.0/24 until 2026-12-09 15:00 UTC"
         );
         assert_eq!(
@@ -624,21 +636,13 @@ mod tests {
         );
         assert_eq!(
             line(&Event::Mute {
-                seq: 1,
-                ts,
-                nick: "eve".into(),
-                by: ana.clone(),
+                change: change("eve", Some("ana")),
                 until: Some(at("2026-12-07T14:05:00Z"))
             }),
             "*** eve was muted by ana until 14:05 UTC"
         );
         assert_eq!(
-            line(&Event::Unmute {
-                seq: 1,
-                ts,
-                nick: "eve".into(),
-                by: ana.clone()
-            }),
+            line(&Event::Unmute(change("eve", Some("ana")))),
             "*** eve can speak again (by ana)"
         );
         let topic = |text: &str, seq| Event::Topic {

@@ -434,29 +434,14 @@ pub enum Event {
     Ping,
     /// `nick` became an operator; `by` is absent when the host's console made it one (and when
     /// it gave the operator password itself, `by` is its own nick).
-    Op {
-        seq: u64,
-        ts: Timestamp,
-        nick: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        by: Option<String>,
-    },
+    Op(Change),
     /// `nick` is no longer an operator.
-    Deop {
-        seq: u64,
-        ts: Timestamp,
-        nick: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        by: Option<String>,
-    },
+    Deop(Change),
     /// `nick` was put out of the room (it gets this too, then its connection is closed). It is
     /// also its leave: no `leave` event follows.
     Kick {
-        seq: u64,
-        ts: Timestamp,
-        nick: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        by: Option<String>,
+        #[serde(flatten)]
+        change: Change,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
@@ -491,22 +476,13 @@ pub enum Event {
     },
     /// `nick` may read but not speak, until `until` (absent: until unmuted).
     Mute {
-        seq: u64,
-        ts: Timestamp,
-        nick: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        by: Option<String>,
+        #[serde(flatten)]
+        change: Change,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         until: Option<Timestamp>,
     },
     /// `nick` may speak again.
-    Unmute {
-        seq: u64,
-        ts: Timestamp,
-        nick: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        by: Option<String>,
-    },
+    Unmute(Change),
     /// With `seq`: the topic changed (`text` empty: cleared). Without: the answer to a `topic`
     /// request without text, to the asker alone, with when (`ts`) and by whom it was set (`text`
     /// empty and no `ts`: the room has no topic).
@@ -563,6 +539,19 @@ pub struct MessageKey {
 impl MessageKey {
     /// Longest client id the host keeps: 128 random bits in hex are 32 characters.
     pub const MAX_CID: usize = 64;
+}
+
+/// What the events on a member share (`op`, `deop`, `kick`, `mute`, `unmute`): who was acted on,
+/// by whom and when, in the room's order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub seq: u64,
+    pub ts: Timestamp,
+    /// The member acted on.
+    pub nick: String,
+    /// Who acted; absent for the host's console.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
 }
 
 /// What a JSON client sends (the host parses these leniently in `parse.rs`).

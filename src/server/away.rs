@@ -4,7 +4,8 @@
 //! the second message from the same sender goes through without another reply. Coming back
 //! (`/back`, or speaking) starts afresh. The room owns the one [`Away`]; the senders remembered
 //! per absence are bounded, so a flood of senders cannot grow it without limit (past the bound,
-//! a sender may simply hear the away message again).
+//! a sender may simply hear the away message again), and a member who leaves is forgotten both
+//! as someone away and as a sender already told.
 
 use std::collections::{HashMap, HashSet};
 
@@ -38,6 +39,14 @@ impl Away {
     /// `serial` is back (or left); false when it was not away.
     pub(crate) fn clear(&mut self, serial: u64) -> bool {
         self.absent.remove(&serial).is_some()
+    }
+
+    /// `serial` left: it is no longer away, and no absence remembers having told it.
+    pub(crate) fn left(&mut self, serial: u64) {
+        self.absent.remove(&serial);
+        for absence in self.absent.values_mut() {
+            absence.told.remove(&serial);
+        }
     }
 
     pub(crate) fn is_away(&self, serial: u64) -> bool {
@@ -75,6 +84,20 @@ mod tests {
         assert!(!away.clear(1));
         away.set(1, None);
         assert_eq!(away.reply(1, 2), Some(None), "a new absence");
+    }
+
+    #[test]
+    fn a_member_who_leaves_is_forgotten_as_a_sender_too() {
+        let mut away = Away::default();
+        away.set(1, None);
+        away.set(2, None);
+        assert!(away.reply(1, 3).is_some());
+        assert!(away.reply(2, 3).is_some());
+        away.left(3);
+        assert!(away.absent.values().all(|absence| absence.told.is_empty()));
+        away.left(1);
+        assert!(!away.is_away(1));
+        assert!(away.is_away(2));
     }
 
     #[test]

@@ -94,17 +94,10 @@ fn parse(line: &str) -> Result<Option<Typed>, String> {
     let request = parse::parse_plain(trimmed).map_err(|refusal| refusal.message)?;
     match request {
         Some(Request::List) => Ok(Some(Typed::Room(ConsoleRequest::List))),
-        Some(
-            request @ (Request::Op(_)
-            | Request::Deop(_)
-            | Request::Kick { .. }
-            | Request::Ban { .. }
-            | Request::Unban(_)
-            | Request::Bans
-            | Request::Mute { .. }
-            | Request::Unmute(_)
-            | Request::Topic(_)),
-        ) => Ok(Some(Typed::Room(ConsoleRequest::Moderate(request)))),
+        // `/away` and `/back` too: the room tells the console it is never away.
+        Some(request) if request.is_moderation() => {
+            Ok(Some(Typed::Room(ConsoleRequest::Moderate(request))))
+        }
         _ => Err(format!(
             "{command} is not a console command; /help lists them"
         )),
@@ -215,6 +208,11 @@ mod tests {
             room("/op ana"),
             ConsoleRequest::Moderate(Request::Op(_))
         ));
+        // The room answers that the console is never away.
+        assert_eq!(
+            room("/away lunch"),
+            ConsoleRequest::Moderate(Request::Away(Some("lunch".into())))
+        );
         assert_eq!(parse("/help"), Ok(Some(Typed::Help)));
         assert_eq!(parse("   "), Ok(None));
     }
@@ -227,7 +225,6 @@ mod tests {
         for other in [
             "/msg bob hi",
             "/nick boss",
-            "/away",
             "/quit",
             "/search x",
             "/me waves",

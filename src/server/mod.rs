@@ -145,9 +145,12 @@ pub struct Config {
     pub op_password: Option<crate::password::Password>,
     /// Anyone may set the topic (`--open-topic`).
     pub open_topic: bool,
-    /// Where the room's bans and topic are kept (`DATA_DIR/room-state.json`); `None` on a
-    /// system without a data directory.
+    /// Where the room's bans and topic are kept (see `room_state_file.rs`); `None` on a system
+    /// without a data directory.
     pub data_dir: Option<PathBuf>,
+    /// The data directory is the default one, shared with the user's other rooms: the room's
+    /// state file is keyed by its port.
+    pub shared_data_dir: bool,
 }
 
 /// The number of shards when `--threads` is not given: one per CPU the host may use.
@@ -206,6 +209,7 @@ impl Config {
             op_password,
             open_topic: args.opens_topic(),
             data_dir: args.data_dir.clone().or_else(crate::cli::default_data_dir),
+            shared_data_dir: args.data_dir.is_none(),
         })
     }
 }
@@ -520,10 +524,10 @@ pub(crate) fn run(
         ))
     })?;
     let file = config.log_file.as_ref().map(open_log).transpose()?;
-    let state_file = config
-        .data_dir
-        .as_deref()
-        .map(room_state_file::StateFile::in_dir);
+    let state_file = config.data_dir.as_deref().map(|dir| {
+        let port = config.shared_data_dir.then_some(bound.port());
+        room_state_file::StateFile::keyed(dir, port)
+    });
     let saved = match &state_file {
         Some(state_file) => state_file.load().map_err(Error::failure)?,
         None => room_state_file::RoomState::default(),

@@ -105,7 +105,11 @@ impl Mutes {
             return Ok(());
         }
         let until = match mute.until {
-            Some(until) => format!("until {}", until.0.format("%H:%M UTC")),
+            // The date too when it is not today: a mute may last a year.
+            Some(until) if until.0.date_naive() == now.0.date_naive() => {
+                format!("until {}", until.0.format("%H:%M UTC"))
+            }
+            Some(until) => format!("until {}", until.0.format("%Y-%m-%d %H:%M UTC")),
             None => "until an operator unmutes you".to_string(),
         };
         Err(Refusal::new(
@@ -140,6 +144,12 @@ mod tests {
         );
         assert_eq!(mutes.check(2, now), Ok(()));
         assert_eq!(mutes.check(1, at("2026-12-07T14:05:00Z")), Ok(()));
+        // A mute that ends another day says which.
+        mutes.mute(3, key("10.0.0.9"), Some(at("2027-12-07T14:00:00Z")), now);
+        assert_eq!(
+            mutes.check(3, now).unwrap_err().message,
+            "you are muted until 2027-12-07 14:00 UTC; you can still read"
+        );
     }
 
     #[test]

@@ -2,17 +2,16 @@
 //!
 //! Being an operator belongs to a connection: it ends when the member leaves (a nickname is
 //! free for anyone to take, so it cannot carry rights). The host's console is an operator
-//! without being a member, and is not counted here. The password is checked like the room's
-//! (`gate.rs`): a digest compared in constant time, and an address that guesses wrong
-//! [`MAX_FAILURES`] times within a minute is locked out of `/op` for a minute. The room owns the
-//! one [`Operators`]; everything here is plain data with the time passed in.
+//! without being a member, and is not counted here. The password is guarded by the same
+//! mechanism as the room's (`gate.rs`, `lockout.rs`): a digest compared in constant time, and an
+//! address that guesses wrong too often within a minute is locked out of `/op` for a minute. The
+//! room owns the one [`Operators`]; everything here is plain data with the time passed in.
 
 use std::collections::HashSet;
 use std::time::Instant;
 
 use super::addresses::AddressKey;
-use super::gate::{Denied, Gate, Key};
-use super::lockout::{LOCKED_FOR, MAX_FAILURES, WINDOW};
+use super::gate::{Denied, Door, Gate, Key};
 use crate::password::Digest;
 use crate::protocol::ErrorCode;
 use crate::protocol::parse::Refusal;
@@ -29,16 +28,19 @@ pub(crate) struct Operators {
 pub(crate) enum Attempt {
     /// Right: the member is an operator now.
     Granted,
-    /// Refused; `locked_out` when this attempt locked the address out (the console hears of it
-    /// once).
-    Refused { refusal: Refusal, locked_out: bool },
+    /// Refused; with a `lockout` note when this attempt locked the address out (the console
+    /// and the transcript hear of it once).
+    Refused {
+        refusal: Refusal,
+        lockout: Option<String>,
+    },
 }
 
 impl Operators {
     pub(crate) fn new(password: Option<Digest>) -> Self {
         Operators {
             members: HashSet::new(),
-            gate: password.map(Gate::new),
+            gate: password.map(|digest| Gate::new(Door::Operator, digest)),
         }
     }
 
@@ -71,7 +73,7 @@ impl Operators {
                     "this room has no operator password (the host sets one with \
                      --op-password-file); ask the host to /op you",
                 ),
-                locked_out: false,
+                lockout: None,
             };
         };
         match gate.check(address, Key::Given(attempt), now) {
@@ -80,45 +82,19 @@ impl Operators {
                 Attempt::Granted
             }
             Err(denied) => Attempt::Refused {
-                refusal: refusal(denied),
-                locked_out: denied == (Denied::Wrong { locked_out: true }),
+                refusal: gate.refusal(denied),
+                lockout: (denied == Denied::Wrong { locked_out: true })
+                    .then(|| gate.lockout_note(address)),
             },
         }
     }
-}
-
-/// What a refused `/op PASSWORD` is told: never what was tried.
-fn refusal(denied: Denied) -> Refusal {
-    let again = |secs: u64| {
-        format!("too many wrong operator passwords from your address; try /op again in {secs} s")
-    };
-    let message = match denied {
-        Denied::Wrong { locked_out: false } | Denied::Required => {
-            "wrong operator password".to_string()
-        }
-        Denied::Wrong { locked_out: true } => {
-            format!("wrong operator password; {}", again(LOCKED_FOR.as_secs()))
-        }
-        // Rounded up: "0 s" would be a lie while it is still locked.
-        Denied::LockedOut(left) => again(left.as_secs() + u64::from(left.subsec_nanos() > 0)),
-    };
-    Refusal::new(ErrorCode::BadOpPassword, message)
-}
-
-/// What the console and transcript read when an address is locked out of `/op`.
-pub(crate) fn lockout_note(address: AddressKey) -> String {
-    format!(
-        "{address}: {MAX_FAILURES} wrong operator passwords within {} s; its /op attempts are \
-         refused for the next {} s",
-        WINDOW.as_secs(),
-        LOCKED_FOR.as_secs()
-    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::password::Password;
+    use crate::server::lockout::MAX_FAILURES;
 
     fn digest(text: &str) -> Digest {
         Password::attempt(text.into()).digest()
@@ -149,22 +125,20 @@ mod tests {
         let mut ops = Operators::new(Some(digest("hunter2")));
         let now = Instant::now();
         for _ in 1..MAX_FAILURES {
-            let Attempt::Refused {
-                refusal,
-                locked_out,
-            } = ops.attempt(7, address(), digest("nope"), now)
+            let Attempt::Refused { refusal, lockout } =
+                ops.attempt(7, address(), digest("nope"), now)
             else {
                 panic!("a wrong password was taken");
             };
             assert_eq!(refusal.code, ErrorCode::BadOpPassword);
             assert_eq!(refusal.message, "wrong operator password");
-            assert!(!locked_out);
+            assert_eq!(lockout, None);
         }
-        let Attempt::Refused { locked_out, .. } = ops.attempt(7, address(), digest("nope"), now)
+        let Attempt::Refused { lockout, .. } = ops.attempt(7, address(), digest("nope"), now)
         else {
             panic!("a wrong password was taken");
         };
-        assert!(locked_out);
+        assert!(lockout.unwrap().contains("its /op attempts are refused"));
         // Locked out: even the right one waits, and the message says how long.
         let Attempt::Refused { refusal, .. } = ops.attempt(7, address(), digest("hunter2"), now)
         else {

@@ -1,5 +1,10 @@
 //! The room's state that outlives the host: its bans and its topic, in
-//! `DATA_DIR/room-state.json`.
+//! `DATA_DIR/room-state.json`, or `room-state-PORT.json` in the default data directory.
+//!
+//! A data directory given with `--data-dir` is the room's own, so its file has one name. The
+//! default directory is the user's, shared by every room they host on the machine: there the
+//! file is keyed by the room's port, so that two rooms (which cannot share a port) never read or
+//! overwrite each other's bans and topic, and a room restarted on its port finds its own.
 //!
 //! Read once at start (bans that have ended are dropped by `bans.rs`), written whole after a
 //! change, through a temporary file renamed into place (mode 0600 on Unix, like the host's TLS
@@ -19,8 +24,16 @@ use serde::{Deserialize, Serialize};
 use super::bans::Ban;
 use crate::protocol::wire::TopicInfo;
 
-/// The file's name in the data directory.
+/// The file's name in a data directory of the room's own.
 pub(crate) const FILE_NAME: &str = "room-state.json";
+
+/// The file's name: [`FILE_NAME`], or keyed by `port` in a data directory other rooms share.
+fn file_name(port: Option<u16>) -> String {
+    match port {
+        None => FILE_NAME.to_string(),
+        Some(port) => format!("room-state-{port}.json"),
+    }
+}
 
 /// The longest file read: far more than 1,024 bans and a topic take.
 const MAX_BYTES: u64 = 4 * 1024 * 1024;
@@ -37,9 +50,31 @@ pub(crate) struct RoomState {
     pub(crate) topic: Option<TopicInfo>,
 }
 
+impl RoomState {
+    /// The state with its texts (topic, reasons, who set them) cleaned as a member's are: a file
+    /// edited by hand reaches every newcomer's screen, so it passes the same filter.
+    fn cleaned(mut self) -> Self {
+        let clean = |text: &mut String| *text = crate::sanitize::clean(text);
+        let clean_some = |text: &mut Option<String>| text.iter_mut().for_each(clean);
+        if let Some(topic) = &mut self.topic {
+            clean(&mut topic.text);
+            clean_some(&mut topic.by);
+        }
+        // Nothing left to show is no topic.
+        self.topic.take_if(|topic| topic.text.trim().is_empty());
+        for ban in &mut self.bans {
+            clean_some(&mut ban.by);
+            clean_some(&mut ban.reason);
+        }
+        self
+    }
+}
+
 /// The state file of a data directory, whether writing it has failed yet, and when it is to be
 /// written next.
 pub(crate) struct StateFile {
+    /// Its name in `dir` (see [`file_name`]).
+    name: String,
     dir: PathBuf,
     warned: bool,
     /// When it was last written.
@@ -49,8 +84,10 @@ pub(crate) struct StateFile {
 }
 
 impl StateFile {
-    pub(crate) fn in_dir(dir: &Path) -> Self {
+    /// The state file in `dir`; keyed by `port` when other rooms share `dir`.
+    pub(crate) fn keyed(dir: &Path, port: Option<u16>) -> Self {
         StateFile {
+            name: file_name(port),
             dir: dir.to_path_buf(),
             warned: false,
             last_write: None,
@@ -76,7 +113,7 @@ impl StateFile {
     }
 
     pub(crate) fn path(&self) -> PathBuf {
-        self.dir.join(FILE_NAME)
+        self.dir.join(&self.name)
     }
 
     /// The saved state; empty when there is no file yet. An error names the file and says what
@@ -118,13 +155,15 @@ impl StateFile {
                 path.display()
             ));
         }
-        serde_json::from_slice(&bytes).map_err(|e| {
-            format!(
-                "the room's state {} cannot be read ({e}); fix it or move it away (its bans and \
-                 topic are then forgotten)",
-                path.display()
-            )
-        })
+        serde_json::from_slice(&bytes)
+            .map(RoomState::cleaned)
+            .map_err(|e| {
+                format!(
+                    "the room's state {} cannot be read ({e}); fix it or move it away (its bans \
+                     and topic are then forgotten)",
+                    path.display()
+                )
+            })
     }
 
     /// Writes `state` (at `now`); `Err(warning)` the first time it fails (later failures are
@@ -174,9 +213,45 @@ mod tests {
     }
 
     #[test]
+    fn escape_sequences_in_a_file_edited_by_hand_are_cleaned_on_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = StateFile::keyed(dir.path(), None);
+        let text = r#"{"bans":[{"net":"10.0.0.7/32","ts":"2026-12-07T10:00:00Z","by":"a\u001b[2Jna","reason":"sp\u001b]0;x\u0007am"}],
+            "topic":{"text":"\u001b[2Jrelease day","by":"b\u001b[31mob","ts":"2026-12-07T10:00:00Z"}}"#;
+        std::fs::write(file.path(), text).unwrap();
+        let state = file.load().unwrap();
+        let topic = state.topic.unwrap();
+        assert_eq!(
+            (topic.text.as_str(), topic.by.as_deref()),
+            ("release day", Some("bob"))
+        );
+        assert_eq!(state.bans[0].by.as_deref(), Some("ana"));
+        assert_eq!(state.bans[0].reason.as_deref(), Some("spam"));
+    }
+
+    #[test]
+    fn a_shared_data_directory_keys_the_file_by_port() {
+        assert_eq!(file_name(None), "room-state.json");
+        assert_eq!(file_name(Some(7000)), "room-state-7000.json");
+        let dir = tempfile::tempdir().unwrap();
+        let mut one = StateFile::keyed(dir.path(), Some(7000));
+        one.save(&state(), Instant::now()).unwrap();
+        assert_eq!(
+            StateFile::keyed(dir.path(), Some(7000)).load().unwrap(),
+            state()
+        );
+        let other = StateFile::keyed(dir.path(), Some(7001)).load().unwrap();
+        assert_eq!(
+            other,
+            RoomState::default(),
+            "another room's file is not read"
+        );
+    }
+
+    #[test]
     fn what_is_saved_is_loaded() {
         let dir = tempfile::tempdir().unwrap();
-        let mut file = StateFile::in_dir(&dir.path().join("data"));
+        let mut file = StateFile::keyed(&dir.path().join("data"), None);
         assert_eq!(file.load().unwrap(), RoomState::default(), "no file yet");
         file.save(&state(), Instant::now()).unwrap();
         assert_eq!(file.load().unwrap(), state());
@@ -193,7 +268,7 @@ mod tests {
     #[test]
     fn writes_are_a_gap_apart_and_changes_in_between_wait_for_it() {
         let dir = tempfile::tempdir().unwrap();
-        let mut file = StateFile::in_dir(dir.path());
+        let mut file = StateFile::keyed(dir.path(), None);
         let t0 = Instant::now();
         assert!(file.changed(t0), "the first change is written at once");
         file.save(&state(), t0).unwrap();
@@ -213,7 +288,7 @@ mod tests {
     #[test]
     fn a_damaged_file_is_named() {
         let dir = tempfile::tempdir().unwrap();
-        let file = StateFile::in_dir(dir.path());
+        let file = StateFile::keyed(dir.path(), None);
         std::fs::write(file.path(), "{\"bans\": [").unwrap();
         let error = file.load().unwrap_err();
         assert!(
@@ -227,7 +302,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let blocker = dir.path().join("not-a-dir");
         std::fs::write(&blocker, "").unwrap();
-        let mut file = StateFile::in_dir(&blocker);
+        let mut file = StateFile::keyed(&blocker, None);
         assert_eq!(file.load().unwrap(), RoomState::default());
         let first = file.save(&state(), Instant::now()).unwrap_err();
         assert!(first.unwrap().contains("kept in memory only"));

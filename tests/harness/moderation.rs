@@ -9,7 +9,7 @@ use super::conn::Conn;
 use super::files::password_file;
 use super::host::Host;
 use super::json::JsonClient;
-use super::plain::PlainClient;
+use super::plain::{PlainClient, untimestamped};
 
 /// The operator password of a [`moderated_host`].
 pub const OP_PASSWORD: &str = "ops-only-2291";
@@ -59,4 +59,29 @@ pub fn json_from(host: &Host, from: &str, nick: &str) -> JsonClient {
 /// A plain-mode member connected from the loopback address `from`.
 pub fn plain_from(host: &Host, from: &str, nick: &str) -> PlainClient {
     PlainClient::join_over(host, Conn::connect_from(host, from), nick)
+}
+
+/// Makes a plain-mode member an operator with [`OP_PASSWORD`] and waits for the room to say so.
+pub fn become_plain_operator(client: &mut PlainClient) {
+    client.say(&format!("/op {OP_PASSWORD}"));
+    let made = format!("*** {} is now an operator", client.nick);
+    client.expect(&made);
+}
+
+/// Asserts that a line a client read before the host closed its connection (what
+/// `expect_closed` returns) holds `needle`: the kick or ban that put it out.
+pub fn assert_heard_last(last: &[String], needle: &str) {
+    assert!(
+        last.iter().any(|l| l.contains(needle)),
+        "{needle:?} is not among the last lines {last:?}"
+    );
+}
+
+/// Waits for a plain line that reads `before`, then a time the test cannot know (when a ban or
+/// mute ends, when the topic was set), then `after`; returns it.
+pub fn expect_timed(client: &mut PlainClient, before: &str, after: &str) -> String {
+    client.expect_line(&format!("{before:?} ... {after:?}"), |l| {
+        let body = untimestamped(l);
+        body.starts_with(before) && body.ends_with(after)
+    })
 }

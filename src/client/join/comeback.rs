@@ -28,7 +28,7 @@ use crate::client::target::Target;
 use crate::error::{Error, ExitStatus};
 use crate::password::Password;
 use crate::protocol::Event;
-use crate::protocol::wire::MessageKind;
+use crate::protocol::wire::{Change, MessageKind};
 
 /// The first wait before trying to join again; it doubles up to [`MOST_BETWEEN_ATTEMPTS`].
 const FIRST_WAIT: Duration = Duration::from_secs(1);
@@ -177,13 +177,19 @@ fn public_seq(event: &Event) -> Option<u64> {
         | Event::Leave { seq, .. }
         | Event::Nick { seq, .. }
         | Event::Presence { seq, .. }
-        | Event::Op { seq, .. }
-        | Event::Deop { seq, .. }
-        | Event::Kick { seq, .. }
+        | Event::Op(Change { seq, .. })
+        | Event::Deop(Change { seq, .. })
+        | Event::Kick {
+            change: Change { seq, .. },
+            ..
+        }
         | Event::Ban { seq, .. }
         | Event::Unban { seq, .. }
-        | Event::Mute { seq, .. }
-        | Event::Unmute { seq, .. } => Some(*seq),
+        | Event::Mute {
+            change: Change { seq, .. },
+            ..
+        }
+        | Event::Unmute(Change { seq, .. }) => Some(*seq),
         // A topic change; without a seq it is the answer to `/topic`.
         Event::Topic { seq, .. } => *seq,
         _ => None,

@@ -14,16 +14,17 @@ use std::time::Instant;
 use ipnet::IpNet;
 
 use super::Room;
+use crate::password::Password;
 use crate::protocol::moderation::{BanTarget, ends, net_text};
 use crate::protocol::parse::{OpArg, Refusal, Request};
-use crate::protocol::wire::TopicInfo;
+use crate::protocol::wire::{Change, TopicInfo};
 use crate::protocol::{ErrorCode, Event, Id, Mode, Timestamp, plain};
 use crate::server::activity::Activity;
 use crate::server::addresses::AddressKey;
 use crate::server::bans::{self, Ban};
 use crate::server::conn::ConnRef;
 use crate::server::fanout::OrderKind;
-use crate::server::operators::{self, Attempt};
+use crate::server::operators::Attempt;
 use crate::server::room_state_file::RoomState;
 
 /// Who asks.
@@ -62,6 +63,7 @@ struct Target {
     serial: u64,
     conn: ConnRef,
     nick: String,
+    ip: IpAddr,
     address: AddressKey,
 }
 
@@ -179,6 +181,7 @@ impl Room {
                 serial,
                 conn: member.conn,
                 nick: member.nick.clone(),
+                ip: member.ip,
                 address: member.address,
             })
             .ok_or_else(|| {
@@ -189,16 +192,45 @@ impl Room {
             })
     }
 
+    /// The member called `nick`, when `acting` may `what` to them (an operator's business);
+    /// otherwise `acting` is told why not.
+    fn operator_on(&mut self, acting: &Acting, what: &str, nick: &str) -> Option<Target> {
+        if !self.allowed(acting, what) {
+            return None;
+        }
+        self.target(nick)
+            .map_err(|refusal| self.deny(acting, refusal))
+            .ok()
+    }
+
+    /// What `acting` did to `nick`, at `ts`, next in the room's order.
+    fn change(&mut self, acting: &Acting, nick: String, ts: Timestamp) -> Change {
+        Change {
+            seq: self.next_seq(),
+            ts,
+            nick,
+            by: acting.by.clone(),
+        }
+    }
+
+    /// Tells the room what `acting` did (and so the console and the transcript), then `acting`
+    /// that it is done.
+    fn announce(&mut self, acting: &Acting, event: Event) {
+        self.publish(event, None);
+        self.done(acting);
+    }
+
     fn op(&mut self, acting: Acting, arg: OpArg) {
+        let arg = match arg {
+            OpArg::Word(word) => {
+                let names_member = self.names.owner(word.expose()).is_some();
+                op_word(word, names_member, acting.serial.is_none())
+            }
+            arg => arg,
+        };
         let (password, nick) = match arg {
-            OpArg::Password(password) => (Some(password), None),
+            OpArg::Password(password) | OpArg::Word(password) => (Some(password), None),
             OpArg::Nick(nick) => (None, Some(nick)),
-            // A member's nickname names the member; anything else is the password (the
-            // console, which needs none, always names a member).
-            OpArg::Word(word) => match self.names.owner(word.expose()) {
-                None if acting.serial.is_some() => (Some(word), None),
-                _ => (None, Some(word.expose().to_string())),
-            },
         };
         if let Some(nick) = nick {
             return self.op_nick(acting, &nick);
@@ -221,24 +253,13 @@ impl Room {
         {
             Attempt::Granted => {
                 let nick = acting.by.clone().unwrap_or_default();
-                let event = Event::Op {
-                    seq: self.next_seq(),
-                    ts: Timestamp::now(),
-                    nick,
-                    by: acting.by.clone(),
-                };
-                self.publish(event, None);
-                self.done(&acting);
+                let event = Event::Op(self.change(&acting, nick, Timestamp::now()));
+                self.announce(&acting, event);
             }
-            Attempt::Refused {
-                refusal,
-                locked_out,
-            } => {
-                if locked_out {
-                    self.recorder.record(Activity::Note {
-                        text: operators::lockout_note(address),
-                        console: true,
-                    });
+            Attempt::Refused { refusal, lockout } => {
+                if let Some(text) = lockout {
+                    let console = true;
+                    self.recorder.record(Activity::Note { text, console });
                 }
                 self.deny(&acting, refusal);
             }
@@ -246,32 +267,19 @@ impl Room {
     }
 
     fn op_nick(&mut self, acting: Acting, nick: &str) {
-        if !self.allowed(&acting, "make operators") {
+        let Some(target) = self.operator_on(&acting, "make operators", nick) else {
             return;
-        }
-        let target = match self.target(nick) {
-            Ok(target) => target,
-            Err(refusal) => return self.deny(&acting, refusal),
         };
-        if self.operators.grant(target.serial) {
-            let event = Event::Op {
-                seq: self.next_seq(),
-                ts: Timestamp::now(),
-                nick: target.nick,
-                by: acting.by.clone(),
-            };
-            self.publish(event, None);
+        if !self.operators.grant(target.serial) {
+            return self.done(&acting);
         }
-        self.done(&acting);
+        let event = Event::Op(self.change(&acting, target.nick, Timestamp::now()));
+        self.announce(&acting, event);
     }
 
     fn deop(&mut self, acting: Acting, nick: &str) {
-        if !self.allowed(&acting, "take operator rights away") {
+        let Some(target) = self.operator_on(&acting, "take operator rights away", nick) else {
             return;
-        }
-        let target = match self.target(nick) {
-            Ok(target) => target,
-            Err(refusal) => return self.deny(&acting, refusal),
         };
         if !self.operators.revoke(target.serial) {
             let refusal = Refusal::new(
@@ -280,29 +288,16 @@ impl Room {
             );
             return self.deny(&acting, refusal);
         }
-        let event = Event::Deop {
-            seq: self.next_seq(),
-            ts: Timestamp::now(),
-            nick: target.nick,
-            by: acting.by.clone(),
-        };
-        self.publish(event, None);
-        self.done(&acting);
+        let event = Event::Deop(self.change(&acting, target.nick, Timestamp::now()));
+        self.announce(&acting, event);
     }
 
     fn kick(&mut self, acting: Acting, nick: &str, reason: Option<String>) {
-        if !self.allowed(&acting, "kick") {
+        let Some(target) = self.operator_on(&acting, "kick", nick) else {
             return;
-        }
-        let target = match self.target(nick) {
-            Ok(target) => target,
-            Err(refusal) => return self.deny(&acting, refusal),
         };
         let event = Event::Kick {
-            seq: self.next_seq(),
-            ts: Timestamp::now(),
-            nick: target.nick,
-            by: acting.by.clone(),
+            change: self.change(&acting, target.nick, Timestamp::now()),
             reason,
         };
         // Everyone hears it, the kicked member too, before its connection closes.
@@ -331,10 +326,7 @@ impl Room {
         let net = match target {
             BanTarget::Net(net) => net,
             BanTarget::Nick(nick) => match self.target(&nick) {
-                Ok(target) => match self.members.get(&target.serial) {
-                    Some(member) => bans::member_net(member.ip),
-                    None => return self.done(&acting),
-                },
+                Ok(target) => bans::member_net(target.ip),
                 Err(refusal) => return self.deny(&acting, refusal),
             },
         };
@@ -405,9 +397,8 @@ impl Room {
             target: net_text(&lifted.net),
             by: acting.by.clone(),
         };
-        self.publish(event, None);
         self.save_state();
-        self.done(&acting);
+        self.announce(&acting, event);
     }
 
     fn list_bans(&mut self, acting: Acting) {
@@ -428,34 +419,22 @@ impl Room {
     }
 
     fn mute(&mut self, acting: Acting, nick: &str, duration: Option<std::time::Duration>) {
-        if !self.allowed(&acting, "mute") {
+        let Some(target) = self.operator_on(&acting, "mute", nick) else {
             return;
-        }
-        let target = match self.target(nick) {
-            Ok(target) => target,
-            Err(refusal) => return self.deny(&acting, refusal),
         };
         let now = Timestamp::now();
         let until = ends(now, duration);
         self.mutes.mute(target.serial, target.address, until, now);
         let event = Event::Mute {
-            seq: self.next_seq(),
-            ts: now,
-            nick: target.nick,
-            by: acting.by.clone(),
+            change: self.change(&acting, target.nick, now),
             until,
         };
-        self.publish(event, None);
-        self.done(&acting);
+        self.announce(&acting, event);
     }
 
     fn unmute(&mut self, acting: Acting, nick: &str) {
-        if !self.allowed(&acting, "unmute") {
+        let Some(target) = self.operator_on(&acting, "unmute", nick) else {
             return;
-        }
-        let target = match self.target(nick) {
-            Ok(target) => target,
-            Err(refusal) => return self.deny(&acting, refusal),
         };
         let now = Timestamp::now();
         if !self.mutes.unmute(target.serial, now) {
@@ -465,14 +444,8 @@ impl Room {
             );
             return self.deny(&acting, refusal);
         }
-        let event = Event::Unmute {
-            seq: self.next_seq(),
-            ts: now,
-            nick: target.nick,
-            by: acting.by.clone(),
-        };
-        self.publish(event, None);
-        self.done(&acting);
+        let event = Event::Unmute(self.change(&acting, target.nick, now));
+        self.announce(&acting, event);
     }
 
     fn topic(&mut self, acting: Acting, text: Option<String>) {
@@ -512,9 +485,8 @@ impl Room {
             by: acting.by.clone(),
             id: None,
         };
-        self.publish(event, None);
         self.save_state();
-        self.done(&acting);
+        self.announce(&acting, event);
     }
 
     fn away(&mut self, acting: Acting, message: Option<String>) {
@@ -597,11 +569,11 @@ impl Room {
         (operators, away)
     }
 
-    /// Forgets a leaving member's roles (an operator's rights, being away); a mute stays held
-    /// for its address.
+    /// Forgets a leaving member's roles (an operator's rights, being away, and whom its away
+    /// message was given to); a mute stays held for its address.
     pub(super) fn forget_roles(&mut self, serial: u64) {
         self.operators.revoke(serial);
-        self.away.clear(serial);
+        self.away.left(serial);
         self.mutes.left(serial);
     }
 
@@ -640,5 +612,31 @@ impl Room {
         if let Err(Some(warning)) = file.save(&state, now) {
             self.recorder.record(Activity::Warning { text: warning });
         }
+    }
+}
+
+/// What a plain `/op WORD` means: a present member's nickname (`names_member`) names the
+/// member; anything else is the operator password, except from the console, which needs none
+/// and so always names a member.
+fn op_word(word: Password, names_member: bool, from_console: bool) -> OpArg {
+    match names_member || from_console {
+        true => OpArg::Nick(word.expose().to_string()),
+        false => OpArg::Password(word),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn op_word_names_a_member_or_is_the_password() {
+        let word = || Password::attempt("bob".into());
+        assert_eq!(op_word(word(), true, false), OpArg::Nick("bob".into()));
+        assert_eq!(op_word(word(), false, false), OpArg::Password(word()));
+        // The console has no password to give: an absent nickname is still a nickname (and
+        // the room then says no one is called that).
+        assert_eq!(op_word(word(), false, true), OpArg::Nick("bob".into()));
+        assert_eq!(op_word(word(), true, true), OpArg::Nick("bob".into()));
     }
 }
