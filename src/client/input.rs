@@ -7,7 +7,7 @@
 //! [`to_wire`]. This module adds what only an interactive client can do (`/help` with its own
 //! keys, `/clear`, `/op` asking for the password without echo, `/ignore`, which never leaves
 //! this client), and a few checks where `join` explains a slip that the room would read another
-//! way ([`slip`]). A mistake is one line, and nothing is sent. Nothing that fails to parse is
+//! way (`slip`). A mistake is one line, and nothing is sent. Nothing that fails to parse is
 //! ever sent as chat.
 
 use crate::nick;
