@@ -89,6 +89,7 @@ fn render_command(cmd: &clap::Command) -> Vec<u8> {
     ]);
     let extra: Vec<Roff> = command_examples(cmd)
         .into_iter()
+        .chain(typed_commands(cmd))
         .chain(command_environment(cmd))
         .chain([see_also])
         .collect();
@@ -410,6 +411,22 @@ fn command_examples(cmd: &clap::Command) -> Option<Roff> {
     let lines = after_help.strip_prefix("Examples:\n")?;
     let lines: Vec<&str> = lines.lines().map(str::trim).collect();
     let mut roff = section("EXAMPLES");
+    literal(&mut roff, &lines);
+    Some(roff)
+}
+
+/// The commands typed inside a running `join` (COMMANDS) or at a host's console (CONSOLE
+/// COMMANDS), exactly as their `/help` lists them: one text for both.
+fn typed_commands(cmd: &clap::Command) -> Option<Roff> {
+    let (title, lines): (&str, Vec<&str>) = match cmd.get_name() {
+        "join" => ("COMMANDS", crate::client::input::HELP.to_vec()),
+        "host" => (
+            "CONSOLE COMMANDS",
+            crate::server::CONSOLE_HELP.lines().collect(),
+        ),
+        _ => return None,
+    };
+    let mut roff = section(title);
     literal(&mut roff, &lines);
     Some(roff)
 }

@@ -46,8 +46,8 @@ pub(crate) struct ConsoleLink {
     pub(crate) answers: Sender<Option<String>>,
 }
 
-/// The commands, as `/help` at the console lists them.
-const HELP: &str = "\
+/// The commands, as `/help` at the console lists them (and chatroom-host(1)'s CONSOLE COMMANDS).
+pub(crate) const HELP: &str = "\
 console commands (you act as the host, an operator no one can kick or ban):
   /say TEXT                     say TEXT to the room, as host
   /list                         who is here (@ operators, (away) the away)

@@ -54,6 +54,7 @@ mod bans;
 pub mod budget;
 mod conn;
 mod console;
+pub(crate) use console::HELP as CONSOLE_HELP;
 mod dedupe;
 mod durable;
 mod fanout;
