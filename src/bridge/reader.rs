@@ -175,18 +175,11 @@ impl Reader {
         arrivals: &Sender<Arrival>,
         stop: &AtomicBool,
     ) -> bool {
-        let Some(last) = entries.last().map(|(id, _)| id.clone()) else {
-            return true;
+        let read = Read {
+            entries,
+            cursor: &mut self.after_event,
         };
-        let decoded = entries
-            .iter()
-            .map(|(id, fields)| entry::decode(id, fields))
-            .collect();
-        let handed = hand_over(arrivals, Arrival::Events(decoded), stop);
-        if handed {
-            self.after_event = last;
-        }
-        handed
+        read.hand_over(entry::decode, Arrival::Events, arrivals, stop)
     }
 
     /// Hands the room its letters; false when the reader must stop.
@@ -196,23 +189,46 @@ impl Reader {
         arrivals: &Sender<Arrival>,
         stop: &AtomicBool,
     ) -> bool {
-        let Some(last) = entries.last().map(|(id, _)| id.clone()) else {
+        let read = Read {
+            entries,
+            cursor: &mut self.after_letter,
+        };
+        read.hand_over(entry::decode_letter, Arrival::Letters, arrivals, stop)
+    }
+}
+
+/// Entries read from one stream, and the id the reader goes on after in that stream.
+struct Read<'a> {
+    entries: Vec<(String, Vec<Vec<u8>>)>,
+    cursor: &'a mut String,
+}
+
+impl Read<'_> {
+    /// Decodes the entries and hands them to the room as one arrival; the cursor moves past them
+    /// only once the room has them. False when the reader must stop.
+    fn hand_over<T>(
+        self,
+        decode: impl Fn(&str, &[Vec<u8>]) -> Result<T, BadEntry>,
+        arrival: impl FnOnce(Vec<Result<T, BadEntry>>) -> Arrival,
+        arrivals: &Sender<Arrival>,
+        stop: &AtomicBool,
+    ) -> bool {
+        let Some(last) = self.entries.last().map(|(id, _)| id.clone()) else {
             return true;
         };
-        let decoded = entries
+        let decoded = self
+            .entries
             .iter()
-            .map(|(id, fields)| entry::decode_letter(id, fields))
+            .map(|(id, fields)| decode(id, fields))
             .collect();
-        let handed = hand_over(arrivals, Arrival::Letters(decoded), stop);
+        let handed = hand_over(arrivals, arrival(decoded), stop);
         if handed {
-            self.after_letter = last;
+            *self.cursor = last;
         }
         handed
     }
 }
 
-/// Sends `arrival` to the room, waiting while its channel is full; false when the room is gone
-/// or the stop flag was set meanwhile.
 fn hand_over(arrivals: &Sender<Arrival>, mut arrival: Arrival, stop: &AtomicBool) -> bool {
     loop {
         match arrivals.send_timeout(arrival, STOP_CHECK) {
