@@ -229,6 +229,8 @@ impl Read<'_> {
     }
 }
 
+/// Sends `arrival` to the room, waiting while its channel is full; false when the room is gone
+/// or the stop flag was set meanwhile.
 fn hand_over(arrivals: &Sender<Arrival>, mut arrival: Arrival, stop: &AtomicBool) -> bool {
     loop {
         match arrivals.send_timeout(arrival, STOP_CHECK) {
