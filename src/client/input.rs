@@ -273,7 +273,7 @@ pub fn to_wire(request: Request, id: Id, key: Option<MessageKey>) -> Option<Clie
         Request::Quit => ClientRequest::Quit { id },
         Request::Help => return None,
         // Running the room: the protocol's own mapping.
-        other => return moderation::client_request(other, id),
+        other => return parse::client_request(other, id),
     })
 }
 

@@ -4,7 +4,8 @@
 //! - [`parse`]: the host's side of reading a line: first-line mode detection, plain commands,
 //!   lenient JSON parsing into sanitized [`parse::Request`]s.
 //! - [`moderation`]: the parts of moderation requests that need reading (durations, ban targets,
-//!   reasons and topics).
+//!   reasons and topics); [`parse::client_request`] turns a typed one into its JSON request.
+//! - [`refusal`]: why a line was refused, the one answer every parser and check gives.
 //! - [`plain`]: how events read in plain mode, for people on `nc`.
 //! - [`moderation_lines`]: how moderation events read, in plain mode and in `join` alike.
 //!
@@ -14,6 +15,7 @@ pub mod moderation;
 pub mod moderation_lines;
 pub mod parse;
 pub mod plain;
+pub mod refusal;
 pub mod wire;
 
 pub use parse::Mode;

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use ipnet::IpNet;
 
-use super::parse::{OpArg, Refusal, Request};
-use super::wire::{ClientRequest, ErrorCode, Id, Timestamp};
+use super::refusal::Refusal;
+use super::wire::{ErrorCode, Timestamp};
 use crate::{nick, sanitize};
 
 /// The longest a ban or a mute may last: a year. Longer is "until lifted", which is what
@@ -161,52 +161,6 @@ impl std::fmt::Display for BanTarget {
             BanTarget::Net(net) => f.write_str(&net_text(net)),
         }
     }
-}
-
-/// The JSON request for a parsed moderation request (what `join` sends for `/kick` and the
-/// rest), carrying `id`; `None` for any other request. `/op WORD` becomes a password: a client
-/// that knows WORD is a member's nickname sends [`OpArg::Nick`] instead.
-pub fn client_request(request: Request, id: Option<Id>) -> Option<ClientRequest> {
-    let secs = |d: Option<Duration>| d.map(|d| d.as_secs());
-    Some(match request {
-        Request::Op(OpArg::Password(password) | OpArg::Word(password)) => ClientRequest::Op {
-            password: Some(password),
-            nick: None,
-            id,
-        },
-        Request::Op(OpArg::Nick(nick)) => ClientRequest::Op {
-            password: None,
-            nick: Some(nick),
-            id,
-        },
-        Request::Deop(nick) => ClientRequest::Deop { nick, id },
-        Request::Kick { nick, reason } => ClientRequest::Kick { nick, reason, id },
-        Request::Ban {
-            target,
-            duration,
-            reason,
-        } => ClientRequest::Ban {
-            target: target.to_string(),
-            duration: secs(duration),
-            reason,
-            id,
-        },
-        Request::Unban(target) => ClientRequest::Unban {
-            target: target.to_string(),
-            id,
-        },
-        Request::Bans => ClientRequest::Bans { id },
-        Request::Mute { nick, duration } => ClientRequest::Mute {
-            nick,
-            duration: secs(duration),
-            id,
-        },
-        Request::Unmute(nick) => ClientRequest::Unmute { nick, id },
-        Request::Topic(text) => ClientRequest::Topic { text, id },
-        Request::Away(message) => ClientRequest::Away { message, id },
-        Request::Back => ClientRequest::Back { id },
-        _ => return None,
-    })
 }
 
 /// An address as the host counts it: an IPv4 address carried in IPv6 is that IPv4 address.
@@ -376,42 +330,6 @@ mod tests {
         assert_eq!(net_text(&"10.0.0.0/24".parse().unwrap()), "10.0.0.0/24");
         assert_eq!(net_text(&"2001:db8::/64".parse().unwrap()), "2001:db8::/64");
         assert_eq!(net_text(&"::1/128".parse().unwrap()), "::1");
-    }
-
-    #[test]
-    fn typed_commands_become_the_json_requests_the_host_reads_back() {
-        use crate::protocol::parse::{parse_json, parse_plain};
-        for typed in [
-            "/op s3cret",
-            "/deop ana",
-            "/kick eve spamming the room",
-            "/kick eve",
-            "/ban eve 2h spam",
-            "/ban 10.0.0.0/24",
-            "/unban 10.0.0.7",
-            "/bans",
-            "/mute eve 10m",
-            "/unmute eve",
-            "/topic release day",
-            "/topic -",
-            "/topic",
-            "/away lunch",
-            "/away",
-            "/back",
-        ] {
-            let request = parse_plain(typed).unwrap().unwrap();
-            let line = client_request(request.clone(), Some(Id::from(3)))
-                .unwrap_or_else(|| panic!("{typed}"))
-                .to_json_line();
-            let read = parse_json(&line).unwrap_or_else(|r| panic!("{typed}: {line}: {r:?}"));
-            let expected = match request {
-                Request::Op(OpArg::Word(password)) => Request::Op(OpArg::Password(password)),
-                other => other,
-            };
-            assert_eq!(read.request, expected, "{typed}: {line}");
-            assert_eq!(read.id, Some(Id::from(3)));
-        }
-        assert_eq!(client_request(Request::List, None), None);
     }
 
     #[test]

@@ -7,11 +7,14 @@
 //! bucket. The same plain-mode command parser serves `chatroom join`, so the host and the client
 //! agree on what `/msg` or `//text` mean.
 
+use std::time::Duration;
+
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::moderation::{self, BanTarget, MAX_AWAY, MAX_REASON, MAX_TOPIC};
-use super::wire::{ErrorCode, Id, MessageKey, VERSION};
+pub use super::refusal::Refusal;
+use super::wire::{ClientRequest, ErrorCode, Id, MessageKey, VERSION};
 use crate::password::Password;
 use crate::{nick, sanitize};
 
@@ -166,29 +169,6 @@ pub struct Incoming {
     pub request: Request,
     /// For a message sent with `cid` and `mid`: what tells a resend from a new message.
     pub key: Option<MessageKey>,
-}
-
-/// Why a line was refused: sent back to its author, and nothing else happens.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    pub code: ErrorCode,
-    pub message: String,
-    pub id: Option<Id>,
-}
-
-impl Refusal {
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Refusal {
-            code,
-            message: message.into(),
-            id: None,
-        }
-    }
-
-    fn with_id(mut self, id: Option<Id>) -> Self {
-        self.id = id;
-        self
-    }
 }
 
 /// Every field any request may carry; which ones matter depends on `type`.
@@ -716,9 +696,90 @@ pub fn parse_json(line: &str) -> Result<Incoming, Refusal> {
         .map_err(|refusal| refusal.with_id(id))
 }
 
+/// The JSON request for a parsed moderation request (what `join` sends for `/kick` and the
+/// rest), carrying `id`; `None` for any other request. `/op WORD` becomes a password: a client
+/// that knows WORD is a member's nickname sends [`OpArg::Nick`] instead.
+pub fn client_request(request: Request, id: Option<Id>) -> Option<ClientRequest> {
+    let secs = |d: Option<Duration>| d.map(|d| d.as_secs());
+    Some(match request {
+        Request::Op(OpArg::Password(password) | OpArg::Word(password)) => ClientRequest::Op {
+            password: Some(password),
+            nick: None,
+            id,
+        },
+        Request::Op(OpArg::Nick(nick)) => ClientRequest::Op {
+            password: None,
+            nick: Some(nick),
+            id,
+        },
+        Request::Deop(nick) => ClientRequest::Deop { nick, id },
+        Request::Kick { nick, reason } => ClientRequest::Kick { nick, reason, id },
+        Request::Ban {
+            target,
+            duration,
+            reason,
+        } => ClientRequest::Ban {
+            target: target.to_string(),
+            duration: secs(duration),
+            reason,
+            id,
+        },
+        Request::Unban(target) => ClientRequest::Unban {
+            target: target.to_string(),
+            id,
+        },
+        Request::Bans => ClientRequest::Bans { id },
+        Request::Mute { nick, duration } => ClientRequest::Mute {
+            nick,
+            duration: secs(duration),
+            id,
+        },
+        Request::Unmute(nick) => ClientRequest::Unmute { nick, id },
+        Request::Topic(text) => ClientRequest::Topic { text, id },
+        Request::Away(message) => ClientRequest::Away { message, id },
+        Request::Back => ClientRequest::Back { id },
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_commands_become_the_json_requests_the_host_reads_back() {
+        for typed in [
+            "/op s3cret",
+            "/deop ana",
+            "/kick eve spamming the room",
+            "/kick eve",
+            "/ban eve 2h spam",
+            "/ban 10.0.0.0/24",
+            "/unban 10.0.0.7",
+            "/bans",
+            "/mute eve 10m",
+            "/unmute eve",
+            "/topic release day",
+            "/topic -",
+            "/topic",
+            "/away lunch",
+            "/away",
+            "/back",
+        ] {
+            let request = parse_plain(typed).unwrap().unwrap();
+            let line = client_request(request.clone(), Some(Id::from(3)))
+                .unwrap_or_else(|| panic!("{typed}"))
+                .to_json_line();
+            let read = parse_json(&line).unwrap_or_else(|r| panic!("{typed}: {line}: {r:?}"));
+            let expected = match request {
+                Request::Op(OpArg::Word(password)) => Request::Op(OpArg::Password(password)),
+                other => other,
+            };
+            assert_eq!(read.request, expected, "{typed}: {line}");
+            assert_eq!(read.id, Some(Id::from(3)));
+        }
+        assert_eq!(client_request(Request::List, None), None);
+    }
 
     #[test]
     fn a_field_of_the_wrong_type_is_refused_with_the_id_and_without_raw_escapes() {
