@@ -4,9 +4,9 @@
 //! handshake errors and their exit codes are worded in one place.
 
 use std::io;
-use std::net::TcpStream;
 use std::time::Duration;
 
+use super::dial::{host_said, is_timeout};
 use super::stream::{Incoming, Outgoing, Security};
 use super::target::Target;
 use crate::error::{Error, ExitStatus, Result, describe_io};
@@ -51,42 +51,6 @@ pub struct EventStream {
 /// The writing half of a joined connection.
 pub struct Requests {
     stream: Outgoing,
-}
-
-/// Opens a TCP connection to `target`, trying each address it resolves to.
-pub fn connect(target: &Target, timeout: Duration) -> Result<TcpStream> {
-    let cannot = |why: String| {
-        Error::transient(
-            ExitStatus::CannotConnect,
-            format!("cannot connect to {target}: {why}"),
-        )
-    };
-    let addrs = target.resolve()?;
-    let mut last = None;
-    for addr in &addrs {
-        match TcpStream::connect_timeout(addr, timeout) {
-            Ok(stream) => {
-                // A line typed is a line to send now, not to batch with the next.
-                let _ = stream.set_nodelay(true);
-                return Ok(stream);
-            }
-            Err(e) => last = Some(e),
-        }
-    }
-    let why = match last {
-        None => format!("'{}' has no address", target.host),
-        Some(e) => match e.kind() {
-            io::ErrorKind::ConnectionRefused => {
-                "connection refused (is `chatroom host` running?)".to_string()
-            }
-            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => format!(
-                "no answer within {} s (is the address right and the port open?)",
-                timeout.as_secs()
-            ),
-            _ => describe_io(&e),
-        },
-    };
-    Err(cannot(why))
 }
 
 /// A joined connection: what the room said, and its two halves.
@@ -347,20 +311,6 @@ impl Open {
     }
 }
 
-/// The error for a host that turned us away with a plain `error:` line (`why` is what
-/// follows it). A TLS host saying that it takes only TLS is a connection that could not be
-/// made (the user adds --tls); anything else is a refusal.
-pub(crate) fn host_said(target: &Target, why: &str) -> Error {
-    let why = sanitize::clean(why.trim());
-    if why.starts_with(crate::tls::sniff::TLS_ONLY) {
-        return Error::new(
-            ExitStatus::CannotConnect,
-            format!("cannot connect to {target} without --tls; the host said: {why}"),
-        );
-    }
-    Error::new(ExitStatus::Rejected, format!("{target} refused us: {why}"))
-}
-
 /// A connection that broke during the handshake.
 fn open_lost(target: &Target, why: &str) -> Error {
     Error::transient(ExitStatus::ConnectionLost, format!("{target}: {why}"))
@@ -403,13 +353,6 @@ fn refused(target: &Target, code: ErrorCode, message: &str) -> Error {
         ErrorCode::RoomFull | ErrorCode::NickTaken => Error::transient(status, message),
         _ => Error::new(status, message),
     }
-}
-
-pub fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
 }
 
 impl EventStream {

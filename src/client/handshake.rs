@@ -3,6 +3,7 @@
 //! fingerprint pinned), remembering a newly trusted host, and handshake failures in one line.
 
 use std::io;
+use std::net::TcpStream;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -10,8 +11,7 @@ use rustls::ClientConnection;
 use rustls::client::danger::ServerCertVerifier;
 use rustls::pki_types::ServerName;
 
-use super::connection::{self, is_timeout};
-use super::stream::Stream;
+use super::dial::{self, is_timeout};
 use super::target::Target;
 use super::trust::{self, Trust};
 use crate::error::{Error, ExitStatus, Result, describe_io, to_stderr};
@@ -19,14 +19,19 @@ use crate::tls::known_hosts::KnownHosts;
 use crate::tls::verify::{self, NewHosts, Outcome, Policy, Refusal, Verifier};
 use crate::tls::{self, Fingerprint};
 
-/// Connects to `target` over TLS, trusting its certificate as `trust` says.
-pub fn open(target: &Target, timeout: Duration, trust: &Trust) -> Result<Stream> {
+/// Connects to `target` over TLS, trusting its certificate as `trust` says: the socket and the
+/// session established over it.
+pub fn open(
+    target: &Target,
+    timeout: Duration,
+    trust: &Trust,
+) -> Result<(TcpStream, ClientConnection)> {
     let mut trust = trust.clone();
     let known_hosts = trust.known_hosts.clone();
     // Set once the user has said yes: the fingerprint they accepted, to remember.
     let mut accepted = None;
     loop {
-        let mut socket = connection::connect(target, timeout)?;
+        let mut socket = dial::connect(target, timeout)?;
         socket
             .set_read_timeout(Some(timeout))
             .and_then(|()| socket.set_write_timeout(Some(timeout)))
@@ -55,7 +60,7 @@ pub fn open(target: &Target, timeout: Duration, trust: &Trust) -> Result<Stream>
                 if let Some(presented) = newly_trusted {
                     remember(target, &presented, known_hosts.as_ref());
                 }
-                return Ok(Stream::Tls(socket, Box::new(tls)));
+                return Ok((socket, tls));
             }
             (
                 Err(_),
@@ -165,7 +170,7 @@ fn handshake_failed(target: &Target, e: &io::Error, timeout: Duration, first: &[
         // full host): in one plain line, which is what the user needs to read.
         Some(rustls::Error::InvalidMessage(_)) if plain_refusal(first).is_some() => {
             let why = plain_refusal(first).unwrap_or_default();
-            return connection::host_said(target, &why);
+            return dial::host_said(target, &why);
         }
         // What a host without --tls answers (its plain-text greeting) is no TLS record at all.
         Some(rustls::Error::InvalidMessage(_)) => {

@@ -1,7 +1,8 @@
 //! The clients: everything that connects to a room rather than hosting one.
 //!
 //! - [`target`]: parsing `SERVER` and `--port`.
-//! - [`connection`]: connecting and the JSON handshake, shared by every client command.
+//! - [`dial`]: reaching a host over TCP, and the wording of what failed before a room answered.
+//! - [`connection`]: the JSON handshake with the room, shared by every client command.
 //! - [`password`]: the room's password, from `--password-file`, `CHATROOM_PASSWORD` or the
 //!   terminal.
 //! - [`stream`]: the bytes under a connection, plain TCP or TLS, split for a reading and a
@@ -23,6 +24,7 @@
 
 pub mod acks;
 pub mod connection;
+pub mod dial;
 pub mod editor;
 pub mod handshake;
 pub mod ignore;

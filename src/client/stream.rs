@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use rustls::ClientConnection;
 
-use super::connection;
+use super::dial;
 use super::handshake;
 use super::target::Target;
 use super::trust::Trust;
@@ -302,13 +302,16 @@ impl Security {
     pub fn connect(&self, target: &Target, timeout: Duration) -> Result<Stream> {
         match self {
             Security::Plain => {
-                let stream = Stream::Plain(connection::connect(target, timeout)?);
+                let stream = Stream::Plain(dial::connect(target, timeout)?);
                 stream
                     .set_timeouts(Some(timeout))
                     .map_err(|e| cannot(target, &describe_io(&e)))?;
                 Ok(stream)
             }
-            Security::Tls(trust) => handshake::open(target, timeout, trust),
+            Security::Tls(trust) => {
+                let (socket, tls) = handshake::open(target, timeout, trust)?;
+                Ok(Stream::Tls(socket, Box::new(tls)))
+            }
         }
     }
 }
