@@ -327,7 +327,6 @@ impl Room {
                 recv(console) -> request => {
                     if let Ok(request) = request {
                         self.console_request(request);
-                        self.headcount.store(self.members.len(), Ordering::Relaxed);
                     }
                     false
                 },
@@ -345,6 +344,9 @@ impl Room {
                 self.announce_presence();
             }
             self.write_state_if_due(false);
+            // Whatever the turn did (reports, a held newcomer admitted, the console), the shards
+            // read the headcount once it is over.
+            self.headcount.store(self.members.len(), Ordering::Relaxed);
             if stopping {
                 return self.close_stored(None);
             }
@@ -405,7 +407,6 @@ impl Room {
 
     fn take(&mut self, batch: Vec<ShardReport>) {
         self.take_reports(batch);
-        self.headcount.store(self.members.len(), Ordering::Relaxed);
     }
 
     fn take_reports(&mut self, batch: Vec<ShardReport>) {
@@ -582,7 +583,6 @@ impl Room {
         };
         if let Some((newcomer, older)) = store.gaps.filled(read, forgotten_through) {
             self.welcome(newcomer, older);
-            self.headcount.store(self.members.len(), Ordering::Relaxed);
         }
     }
 
