@@ -119,8 +119,16 @@ impl Reader {
                         backoff = Backoff::new(FIRST_WAIT, LONGEST_WAIT);
                         told = hand_over(arrivals, Arrival::Back, stop);
                     }
-                    told && self.hand_over_events(events, arrivals, stop)
-                        && self.hand_over_letters(letters, arrivals, stop)
+                    let events = Read {
+                        entries: events,
+                        cursor: &mut self.after_event,
+                    };
+                    let letters = Read {
+                        entries: letters,
+                        cursor: &mut self.after_letter,
+                    };
+                    told && events.hand_over(entry::decode, Arrival::Events, arrivals, stop)
+                        && letters.hand_over(entry::decode_letter, Arrival::Letters, arrivals, stop)
                 }
                 Err(why) => {
                     // A connection whose command failed may still deliver the late answer:
@@ -166,34 +174,6 @@ impl Reader {
             }
         }
         Ok((events, letters))
-    }
-
-    /// Hands the room its events; false when the reader must stop.
-    fn hand_over_events(
-        &mut self,
-        entries: Vec<(String, Vec<Vec<u8>>)>,
-        arrivals: &Sender<Arrival>,
-        stop: &AtomicBool,
-    ) -> bool {
-        let read = Read {
-            entries,
-            cursor: &mut self.after_event,
-        };
-        read.hand_over(entry::decode, Arrival::Events, arrivals, stop)
-    }
-
-    /// Hands the room its letters; false when the reader must stop.
-    fn hand_over_letters(
-        &mut self,
-        entries: Vec<(String, Vec<Vec<u8>>)>,
-        arrivals: &Sender<Arrival>,
-        stop: &AtomicBool,
-    ) -> bool {
-        let read = Read {
-            entries,
-            cursor: &mut self.after_letter,
-        };
-        read.hand_over(entry::decode_letter, Arrival::Letters, arrivals, stop)
     }
 }
 
