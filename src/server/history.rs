@@ -353,9 +353,13 @@ mod tests {
 
     /// The JSON events a replay sends, parsed.
     fn events(history: &mut History, replay: Replay, room_seq: u64) -> Vec<Event> {
-        let Some(replayed) = history.replay(replay, Mode::Json, room_seq, today()) else {
-            return Vec::new();
-        };
+        history
+            .replay(replay, Mode::Json, room_seq, today())
+            .map_or_else(Vec::new, |replayed| parsed(&replayed))
+    }
+
+    /// The events in a JSON replay's frames.
+    fn parsed(replayed: &Replayed) -> Vec<Event> {
         let text: String = replayed
             .frames()
             .iter()
@@ -443,15 +447,7 @@ mod tests {
 
     /// The JSON events of a replay filled from the store, parsed.
     fn filled_events(history: &History, since: u64, older: Older) -> Vec<Event> {
-        let replayed = history.replay_filled(since, older, Mode::Json, today());
-        let text: String = replayed
-            .frames()
-            .iter()
-            .map(|f| String::from_utf8(f.to_vec()).unwrap())
-            .collect();
-        text.lines()
-            .map(|line| serde_json::from_str(line).unwrap())
-            .collect()
+        parsed(&history.replay_filled(since, older, Mode::Json, today()))
     }
 
     #[test]
