@@ -115,28 +115,6 @@ impl Liveness {
     }
 }
 
-/// How many answered request ids the event thread remembers, so that a request answered twice
-/// (a moderation reply carrying its id, and an `ack`) is counted once.
-const ANSWERED_KEPT: usize = 64;
-
-/// The ids of the requests answered lately.
-#[derive(Default)]
-struct Answered(std::collections::VecDeque<u64>);
-
-impl Answered {
-    /// Notes `id` as answered; false if it already was.
-    fn first_time(&mut self, id: u64) -> bool {
-        if self.0.contains(&id) {
-            return false;
-        }
-        if self.0.len() == ANSWERED_KEPT {
-            self.0.pop_front();
-        }
-        self.0.push_back(id);
-        true
-    }
-}
-
 /// What a silence of `silent` means, given how long one may last before the user is told
 /// (`timeout`) and before the connection is given up (`lost_after`); `warned` says whether the
 /// user was told already, and is set when this tells them.
@@ -209,7 +187,6 @@ struct Reader {
     /// The room's topic as last shown, to show it again after a reconnect if it changed
     /// meanwhile.
     topic: Option<String>,
-    answered: Answered,
 }
 
 /// What the event thread shares with the main thread besides the roster: the ignore list, the
@@ -250,7 +227,6 @@ pub(super) fn spawn(
         link: shared.link,
         room: shared.room,
         topic: shared.topic,
-        answered: Answered::default(),
     }
     .spawn()?;
     Ok((outcomes, pms_tx))
@@ -372,10 +348,6 @@ impl Reader {
                 if let AckOutcome::Done { id: Some(id) }
                 | AckOutcome::Refused { id: Some(id), .. } = outcome
                 {
-                    // A request answered twice (a reply with its id, then an ack) counts once.
-                    if !self.answered.first_time(id) {
-                        continue;
-                    }
                     let _ = self.writer.send(Link::Answered(id));
                 }
                 if outcome.is_final() {
@@ -558,17 +530,6 @@ impl Reader {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_request_answered_twice_counts_once_and_memory_stays_bounded() {
-        let mut answered = Answered::default();
-        assert!(answered.first_time(1));
-        assert!(!answered.first_time(1));
-        for id in 2..1000 {
-            assert!(answered.first_time(id));
-        }
-        assert_eq!(answered.0.len(), ANSWERED_KEPT);
-    }
 
     const SECOND: Duration = Duration::from_secs(1);
 
