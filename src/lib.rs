@@ -7,6 +7,8 @@
 //! - [`error`]: user-facing errors and the documented exit codes.
 //! - [`protocol`]: the wire protocol (JSON-lines types, parsing, plain-mode rendering).
 //! - [`line`](mod@line): bounded line reading, so no peer can make us buffer without limit.
+//! - `atomic_file`: writing a file whole or not at all (certificates, the room's state, ignore
+//!   lists).
 //! - [`sanitize`]: removing control characters and escape sequences from peer text.
 //! - [`nick`]: nickname rules.
 //! - [`password`]: a room's password, held so that it is never printed, and compared in
@@ -22,6 +24,7 @@
 //!   session over a non-blocking socket, the host's certificate, telling TLS from plain text).
 //! - [`docs`]: shell completions and man pages generated from [`cli`] (`chatroom completions`,
 //!   `chatroom man`, and the checked-in `completions/` and `man/` folders).
+mod atomic_file;
 pub mod bench;
 mod bridge;
 pub mod cli;

@@ -154,14 +154,8 @@ impl IgnoreList {
         std::fs::create_dir_all(dir).map_err(|e| cannot(crate::error::describe_io(&e)))?;
         let mut text = self.nicks.join("\n");
         text.push('\n');
-        let mut file = tempfile::NamedTempFile::new_in(dir)
-            .map_err(|e| cannot(crate::error::describe_io(&e)))?;
-        std::io::Write::write_all(&mut file, text.as_bytes())
-            .and_then(|()| file.as_file().sync_all())
-            .map_err(|e| cannot(crate::error::describe_io(&e)))?;
-        file.persist(path)
-            .map(drop)
-            .map_err(|e| cannot(crate::error::describe_io(&e.error)))
+        crate::atomic_file::write(path, text.as_bytes(), 0o600)
+            .map_err(|e| cannot(crate::error::describe_io(&e)))
     }
 }
 

@@ -173,7 +173,7 @@ impl StateFile {
         self.due = None;
         let bytes = serde_json::to_vec_pretty(state).map_err(|e| Some(e.to_string()))?;
         let written = crate::tls::self_signed::create_private_dir(&self.dir)
-            .and_then(|()| crate::tls::self_signed::write_atomically(&self.path(), &bytes, 0o600));
+            .and_then(|()| crate::atomic_file::write(&self.path(), &bytes, 0o600));
         match written {
             Ok(()) => Ok(()),
             Err(_) if self.warned => Err(None),

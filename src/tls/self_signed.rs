@@ -8,12 +8,12 @@
 //! is written before the certificate, and a certificate without its key is never reused.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use super::certificate::Identity;
+use crate::atomic_file;
 use crate::error::{Error, Result, describe_io};
 
 /// Where the host's own certificate and key are kept, under the data directory.
@@ -66,10 +66,10 @@ impl Store {
         let made = generate()?;
         let key_pem = made.signing_key.serialize_pem();
         let key_path = self.key_path();
-        write_atomically(&key_path, key_pem.as_bytes(), 0o600)
+        atomic_file::write(&key_path, key_pem.as_bytes(), 0o600)
             .map_err(|e| cannot("write", &key_path, &e))?;
         let cert_path = self.cert_path();
-        write_atomically(&cert_path, made.cert.pem().as_bytes(), 0o644)
+        atomic_file::write(&cert_path, made.cert.pem().as_bytes(), 0o644)
             .map_err(|e| cannot("write", &cert_path, &e))?;
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(made.signing_key.serialize_der()));
         let cert = CertificateDer::from(made.cert.der().to_vec());
@@ -135,33 +135,6 @@ pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(dir)
-}
-
-/// Writes `bytes` to `path` through a temporary file beside it, renamed into place once its
-/// contents are on disk; on Unix the file is created with `mode` (also the room's state file,
-/// `server/room_state_file.rs`).
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .map_or_else(Default::default, |n| n.to_string_lossy().into_owned());
-    let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    // A leftover of a start that crashed: created anew, so the mode below applies.
-    let _ = fs::remove_file(&temporary);
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
-    #[cfg(not(unix))]
-    let _ = mode;
-    let written = options.open(&temporary).and_then(|mut file| {
-        file.write_all(bytes)?;
-        file.sync_all()
-    });
-    let renamed = written.and_then(|()| fs::rename(&temporary, path));
-    if renamed.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    renamed
 }
 
 #[cfg(test)]
