@@ -322,7 +322,7 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__host)
-            opts="-p -q -h -V --bind --port --max-clients --name --motd --log-file --log-format --quiet --max-line --rate-limit --burst --handshake-timeout --quiet-above --history --outbox --max-queued --max-per-ip --keepalive --password-file --password --op-password-file --open-topic --no-open-topic --threads --tls --no-tls --tls-cert --tls-key --data-dir --store --no-store --retain-messages --retain-days --config --no-config --help --version"
+            opts="-p -q -h -V --bind --port --max-clients --name --motd --log-file --log-format --quiet --max-line --rate-limit --burst --handshake-timeout --quiet-above --history --outbox --max-queued --max-per-ip --keepalive --password-file --password --op-password-file --open-topic --no-open-topic --threads --tls --no-tls --tls-cert --tls-key --data-dir --store --no-store --retain-messages --retain-days --redis --config --no-config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -472,6 +472,10 @@ _chatroom() {
                     return 0
                     ;;
                 --retain-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

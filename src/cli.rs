@@ -336,6 +336,17 @@ pub struct HostArgs {
     /// With --store: delete messages older than D days, in the background.
     #[arg(long, value_name = "D", value_parser = clap::value_parser!(u32).range(1..=36_500))]
     pub retain_days: Option<u32>,
+
+    /// Share the room with every host that names the same Redis and --name:
+    /// redis://[USER:PASSWORD@]HOST[:PORT][/DB] (rediss:// for TLS). Not with --store (yet).
+    // The env value may hold a password: never shown in --help.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "CHATROOM_REDIS",
+        hide_env_values = true
+    )]
+    pub redis: Option<String>,
 }
 
 impl HostArgs {

@@ -76,6 +76,7 @@ pub const HOST_KEYS: &[&str] = &[
     "store",
     "retain-messages",
     "retain-days",
+    "redis",
 ];
 
 /// The commands that read the file.

@@ -56,7 +56,8 @@ exit_statuses! {
     /// option refuses) is a usage error too, reported before anything runs.
     Usage = 2 => "usage error: the command line or the config file could not be parsed",
     CannotConnect = 3 =>
-        "cannot connect: the host refused, could not be resolved, or did not answer in time",
+        "cannot connect: the host refused, could not be resolved, or did not answer in time \
+         (`host --redis`: the Redis could not be reached or refused the credentials at start)",
     Rejected = 4 => "rejected by the room: it is full, the nickname is taken or invalid, or the \
                      password is missing or wrong",
     ConnectionLost = 5 =>

@@ -25,7 +25,9 @@
 //!   reconnecting and resuming from the last id it handed over;
 //! - [`history`]: the newest entries (history on join) and the ones after a `since` (a gap);
 //! - [`nicks`]: nicknames unique across hosts, and the room-wide headcount;
-//! - [`heartbeat`]: each host's sign of life, and reaping the members of a host that died.
+//! - [`heartbeat`]: each host's sign of life, and reaping the members of a host that died;
+//! - [`attach`]: a host joining its shared room at start (connect, register, read the newest
+//!   entries, start the threads above), and leaving it at the end.
 //!
 //! The room never waits on Redis: it talks to the bridge's threads over crossbeam channels only.
 //! The appender, the reader and the heartbeat are such threads already; claiming a nickname and
@@ -38,11 +40,12 @@
 //! stream, add an entry with an id far ahead). The Redis is part of the room's trusted base, like
 //! the host's own disk.
 
-// The bridge is wired into the room next; until then only its tests use
-// it, and the compiler would call every item dead.
+// The bridge is being wired into the room (`server/shared.rs`): until the
+// nicknames, gap reads and inboxes are too, only tests use those items.
 #![cfg_attr(not(test), allow(dead_code))]
 
 pub(crate) mod append;
+pub(crate) mod attach;
 pub(crate) mod entry;
 pub(crate) mod heartbeat;
 pub(crate) mod history;
@@ -54,3 +57,5 @@ pub(crate) mod reader;
 pub(crate) mod scripts;
 #[cfg(test)]
 pub(crate) mod test_redis;
+#[cfg(test)]
+pub(crate) mod test_redis_server;

@@ -33,6 +33,10 @@
 //!   it also keeps order: operators, kicks, bans, mutes, the topic and who is away
 //!   (`room/moderation.rs`, over the state in `operators.rs`, `bans.rs`, `mutes.rs`, `away.rs`,
 //!   kept across restarts by `room_state_file.rs`);
+//! - with `--redis`, the room is **shared** with other hosts (`shared.rs`): it proposes its
+//!   public events to the bridge's appender thread instead of numbering them, and fans out every
+//!   event, its own and other hosts', when the bridge's reader hands it back from the room's
+//!   Redis stream (see `bridge/`; the bridge is attached in `host`, before the room starts);
 //! - the **console** thread (`console.rs`), when the host runs in a terminal, hands the commands
 //!   typed there to the room, which carries them out as the host's console;
 //! - the **activity** thread (`activity.rs`) prints the console and writes the transcript, fed
@@ -77,6 +81,7 @@ mod room_state_file;
 mod searches;
 mod session;
 mod shard;
+mod shared;
 pub mod shutdown;
 mod timers;
 mod transport;
@@ -152,6 +157,8 @@ pub struct Config {
     /// The data directory is the default one, shared with the user's other rooms: the room's
     /// state file is keyed by its port.
     pub shared_data_dir: bool,
+    /// With `--redis`: the Redis the room is shared through (see `bridge/`).
+    pub(crate) redis: Option<crate::bridge::link::Target>,
 }
 
 /// The number of shards when `--threads` is not given: one per CPU the host may use.
@@ -181,6 +188,7 @@ impl Config {
                 args.uses_tls(),
             ));
         }
+        let redis = redis_target(args, &room)?;
         Ok(Config {
             room,
             motd: args
@@ -211,8 +219,27 @@ impl Config {
             open_topic: args.opens_topic(),
             data_dir: args.data_dir.clone().or_else(crate::cli::default_data_dir),
             shared_data_dir: args.data_dir.is_none(),
+            redis,
         })
     }
+}
+
+/// The Redis a shared room lives in, with `--redis`.
+fn redis_target(args: &HostArgs, room: &str) -> Result<Option<crate::bridge::link::Target>> {
+    let Some(url) = &args.redis else {
+        return Ok(None);
+    };
+    if args.uses_store() {
+        return Err(Error::new(
+            ExitStatus::Usage,
+            "--redis and --store cannot be used together yet (a shared room's messages are kept \
+             in Redis): drop one of them",
+        ));
+    }
+    crate::bridge::keys::Keys::new(room).map_err(|why| Error::new(ExitStatus::Usage, why))?;
+    crate::bridge::link::Target::parse(url)
+        .map(Some)
+        .map_err(|why| Error::new(ExitStatus::Usage, why))
 }
 
 /// Where and how the room keeps its messages, with `--store`.
@@ -302,8 +329,16 @@ pub fn host(args: &HostArgs) -> Result<()> {
         host_stderr(format, "warning", warning);
     }
     let store = config.store.as_ref().map(store::open).transpose()?;
-    let summary = config_summary(args, config.tls.as_ref(), store.as_ref());
-    run(listener, config, store, |stopper| {
+    let attached = match &config.redis {
+        Some(target) => Some(
+            crate::bridge::attach::attach(target.clone(), &config.room, config.history)
+                .map_err(|why| Error::new(ExitStatus::CannotConnect, why))?,
+        ),
+        None => None,
+    };
+    let mut summary = config_summary(args, config.tls.as_ref(), store.as_ref());
+    summary.redis = attached.as_ref().map(redis_line);
+    run(listener, config, store, attached, |stopper| {
         install_interrupt_handler(stopper, format);
         match format {
             LogFormat::Text => announce(bound, &summary),
@@ -323,6 +358,8 @@ struct Summary {
     tls: Option<TlsSummary>,
     /// With `--store`: the start-up line about it.
     store: Option<String>,
+    /// With `--redis`: the start-up line about it.
+    redis: Option<String>,
 }
 
 /// What the start-up lines say about the host's certificate.
@@ -347,7 +384,18 @@ fn config_summary<T, G>(
             made: tls.was_made(),
         }),
         store: store.map(store_line),
+        redis: None,
     }
+}
+
+/// The start-up line about the Redis the room is shared through.
+fn redis_line(attached: &crate::bridge::attach::Attached) -> String {
+    format!(
+        "sharing the room through Redis at {} (this host: {}; the room's last seq: {})",
+        attached.target.shown(),
+        attached.host,
+        attached.last_seq
+    )
 }
 
 /// The start-up line about the room's store.
@@ -373,6 +421,9 @@ fn announce(bound: SocketAddr, config: &Summary) {
     }
     if let Some(store) = &config.store {
         say(store);
+    }
+    if let Some(redis) = &config.redis {
+        say(redis);
     }
     say(&open_line(&config.room, config.max_clients));
     for host in &hosts {
@@ -516,6 +567,7 @@ pub(crate) fn run(
     listener: TcpListener,
     config: Config,
     store: Option<Store<searches::Asker, gaps::Held>>,
+    attached: Option<crate::bridge::attach::Attached>,
     ready: impl FnOnce(shutdown::Stopper),
 ) -> Result<()> {
     let bound = listener.local_addr().map_err(|e| {
@@ -630,6 +682,18 @@ pub(crate) fn run(
         }
         None => (None, Vec::new(), None),
     };
+    let last_seq = attached.as_ref().map_or(0, |attached| attached.last_seq);
+    if let Some(attached) = &attached {
+        for entry in &attached.recent {
+            match entry {
+                Ok(entry) => history.remember(&entry.event),
+                Err(bad) => opening.record(activity::Activity::Warning {
+                    text: bad.to_string(),
+                }),
+            }
+        }
+    }
+    let shared = attached.map(shared::Shared::new);
     let fanout = Fanout::new(links);
     // Commands typed at the host's console, when its standard input is a terminal.
     let (console_link, console_warning) = console::start(config.max_line);
@@ -640,6 +704,7 @@ pub(crate) fn run(
         profile, headcount, recorder, fanout, budget, history, room_store,
     )
     .with_state(state_file, saved)
+    .with_shared(shared, last_seq)
     .with_console(console_link);
     let room_thread = std::thread::Builder::new()
         .name("room".into())

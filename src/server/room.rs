@@ -6,7 +6,9 @@
 //! renders each broadcast once per dialect and sends the same bytes to every shard when the turn
 //! ends. Its work per event is O(shards), never O(members): a shard appends the turn to its log
 //! and each of its members' cursors catches up from there. Sequence numbers come from here
-//! alone, so every member on every shard sees one and the same order.
+//! alone, so every member on every shard sees one and the same order; in a room shared across
+//! hosts (`--redis`) they come from the room's Redis stream instead, and the room fans out public
+//! events as the stream hands them back (see `shared.rs`).
 
 mod moderation;
 
@@ -38,7 +40,11 @@ use super::report::{Newcomer, ShardReport};
 use super::room_state_file::{RoomState, StateFile};
 use super::searches::{self, Asker};
 use super::session::{self, Step};
+use super::shared::{AckTo, Back, Pending, Shared};
 use super::shutdown::Stopper;
+use crate::bridge::append::Appended;
+use crate::bridge::heartbeat::Pulse;
+use crate::bridge::reader::Arrival;
 use crate::nick::fold;
 use crate::password::Digest;
 use crate::protocol::parse::{Refusal, Replay, Request};
@@ -196,6 +202,11 @@ pub(crate) struct Room {
     state_file: Option<StateFile>,
     /// The host's console, when it runs in a terminal (see `console.rs`).
     console: Option<ConsoleLink>,
+    /// With `--redis`: the room's events go through the shared stream (see `shared.rs`).
+    shared: Option<Shared>,
+    /// In a shared room, the resend key of the request being carried out: it is recorded when
+    /// the request's event comes back from the stream with its seq.
+    asking_key: Option<MessageKey>,
 }
 
 impl Room {
@@ -223,6 +234,8 @@ impl Room {
             topic: None,
             state_file: None,
             console: None,
+            shared: None,
+            asking_key: None,
             profile,
             headcount,
             members: HashMap::new(),
@@ -246,6 +259,14 @@ impl Room {
         self.bans = Bans::from_saved(saved.bans, Timestamp::now());
         self.topic = saved.topic;
         self.state_file = file;
+        self
+    }
+
+    /// The room is shared through Redis: its events go through the stream, whose last `seq`
+    /// at start was `last_seq`.
+    pub(crate) fn with_shared(mut self, shared: Option<Shared>, last_seq: u64) -> Self {
+        self.seq = self.seq.max(last_seq);
+        self.shared = shared;
         self
     }
 
@@ -274,6 +295,14 @@ impl Room {
                 crossbeam_channel::never(),
             ),
         };
+        let (arrivals, appended, pulses) = match &self.shared {
+            Some(shared) => shared.channels(),
+            None => (
+                crossbeam_channel::never(),
+                crossbeam_channel::never(),
+                crossbeam_channel::never(),
+            ),
+        };
         let paused = crossbeam_channel::never();
         let console = match &self.console {
             Some(link) => link.requests.clone(),
@@ -293,7 +322,8 @@ impl Room {
             let backed_up = self
                 .store
                 .as_ref()
-                .is_some_and(|store| store.durable.is_backed_up(self.seq));
+                .is_some_and(|store| store.durable.is_backed_up(self.seq))
+                || self.shared.as_ref().is_some_and(Shared::is_backed_up);
             let requests = if backed_up { &paused } else { reports };
             let mut commit = None;
             let stopping = select! {
@@ -330,6 +360,24 @@ impl Room {
                     }
                     false
                 },
+                recv(arrivals) -> arrival => {
+                    if let Ok(arrival) = arrival {
+                        self.arrival(arrival);
+                    }
+                    false
+                },
+                recv(appended) -> report => {
+                    if let Ok(report) = report {
+                        self.appended(report);
+                    }
+                    false
+                },
+                recv(pulses) -> pulse => {
+                    if let Ok(pulse) = pulse {
+                        self.pulse(pulse);
+                    }
+                    false
+                },
             };
             if !backed_up {
                 for batch in reports.try_iter().take(BATCHES_PER_TURN) {
@@ -358,6 +406,11 @@ impl Room {
 
     /// Sends the turn out: at once, or with a store once it is committed (see `durable.rs`).
     fn end_turn(&mut self, commit: Option<Commit>) -> Result<(), String> {
+        if let Some(shared) = &mut self.shared
+            && let Err(why) = shared.end_turn()
+        {
+            self.recorder.record(Activity::Warning { text: why });
+        }
         let posted = match &mut self.store {
             None => {
                 self.fanout.dispatch(false);
@@ -402,7 +455,105 @@ impl Room {
         };
         self.close(reason);
         self.fanout.dispatch(true);
+        if let Some(shared) = self.shared.take() {
+            shared.detach();
+        }
         failed
+    }
+
+    /// What the bridge's reader hands over: events of the room (ours and other hosts'), in
+    /// the stream's order, fanned out now.
+    fn arrival(&mut self, arrival: Arrival) {
+        let entries = match arrival {
+            Arrival::Events(entries) => entries,
+            // Private messages across hosts are not routed yet: nothing writes to an inbox.
+            Arrival::Letters(_) => return,
+            Arrival::Lost(why) => {
+                return self.recorder.record(Activity::Warning {
+                    text: format!("lost Redis, reconnecting: {why}"),
+                });
+            }
+            Arrival::Back => {
+                return self.recorder.record(Activity::Note {
+                    text: "Redis is back; the room goes on where it stopped".into(),
+                    console: true,
+                });
+            }
+        };
+        let mut good = Vec::with_capacity(entries.len());
+        for entry in entries {
+            match entry {
+                Ok(entry) => good.push(entry),
+                Err(bad) => self.recorder.record(Activity::Warning {
+                    text: bad.to_string(),
+                }),
+            }
+        }
+        let Some(shared) = &mut self.shared else {
+            return;
+        };
+        for back in shared.arrived(good, self.seq) {
+            self.shown(back);
+        }
+    }
+
+    /// An event back from the stream: remembered, broadcast (but to the member whose request
+    /// it carries out, who gets an ack with its seq instead) and recorded.
+    fn shown(&mut self, back: Back) {
+        let Back {
+            seq,
+            event,
+            pending,
+        } = back;
+        self.seq = seq;
+        let Pending { skip, ack, peer } = pending.unwrap_or_default();
+        self.history.remember(&event);
+        self.fanout.broadcast(&event, skip);
+        match peer {
+            Some(peer) => self.recorder.record(Activity::Arrival { event, peer }),
+            None => self.recorder.record(Activity::Room(event)),
+        }
+        if let Some(AckTo {
+            conn,
+            mode,
+            id,
+            key,
+        }) = ack
+        {
+            if self.member(conn).is_some() {
+                self.ack(conn, mode, id, Some(seq));
+            }
+            if let Some(key) = key {
+                self.dedupe.record(key, Some(seq));
+            }
+        }
+    }
+
+    /// The appender's report on a batch.
+    fn appended(&mut self, report: Appended) {
+        let Some(shared) = &mut self.shared else {
+            return;
+        };
+        if let Some(why) = shared.appended(report) {
+            self.recorder.record(Activity::Warning {
+                text: format!("could not append to the room's stream: {why}"),
+            });
+        }
+    }
+
+    /// News from the heartbeat thread, for the console.
+    fn pulse(&mut self, pulse: Pulse) {
+        let text = match pulse {
+            Pulse::Reaped(reaped) => format!(
+                "{} host(s) of the room stopped beating; their members were announced as gone",
+                reaped.len()
+            ),
+            Pulse::WasReaped => "other hosts found this one dead (it stalled longer than its \
+                                 heartbeat) and announced its members as gone"
+                .into(),
+            Pulse::Failed(why) => format!("the heartbeat failed: {why}"),
+        };
+        self.recorder.record(Activity::Warning { text });
     }
 
     fn take(&mut self, batch: Vec<ShardReport>) {
@@ -480,19 +631,48 @@ impl Room {
         self.publish(event, None);
     }
 
+    /// The next public seq; 0 in a shared room, whose stream numbers the event when it is
+    /// published (see [`Room::publish`]).
     fn next_seq(&mut self) -> u64 {
+        if self.shared.is_some() {
+            return 0;
+        }
         self.seq += 1;
         self.seq
     }
 
-    /// Sends a room event to every member (but its sender), keeps it (with a store) and records
-    /// it.
+    /// Sends a room event to every member (but its sender), remembers it (a public message),
+    /// keeps it (with a store) and records it. A shared room proposes it to the stream instead
+    /// and does all this when it comes back (see `shared.rs`).
     fn publish(&mut self, event: Event, sender: Option<ConnRef>) {
+        self.publish_then(event, sender, None);
+    }
+
+    /// Publishes `event`, then acknowledges `ack`'s request with its seq: at once, or in a
+    /// shared room when the event comes back from the stream.
+    fn publish_then(&mut self, event: Event, sender: Option<ConnRef>, ack: Option<AckTo>) {
+        if let Some(shared) = &mut self.shared {
+            let ack = ack.map(|ack| AckTo {
+                key: self.asking_key.take(),
+                ..ack
+            });
+            let pending = Pending {
+                skip: sender,
+                ack,
+                peer: None,
+            };
+            return shared.propose(&event, pending);
+        }
+        self.history.remember(&event);
         self.fanout.broadcast(&event, sender);
         if let Some(store) = &mut self.store {
             store.durable.keep(&event);
         }
         self.recorder.record(Activity::Room(event));
+        // Whoever asks for an ack has just numbered the event: it is the last seq.
+        if let Some(AckTo { conn, mode, id, .. }) = ack {
+            self.ack(conn, mode, id, Some(self.seq));
+        }
     }
 
     /// Who is here, with the operators and those away among them.
@@ -698,8 +878,17 @@ impl Room {
             nick,
             count: self.members.len(),
         };
-        self.fanout.broadcast(&event, Some(conn));
         let peer = peer.ip();
+        if let Some(shared) = &mut self.shared {
+            let pending = Pending {
+                skip: Some(conn),
+                ack: None,
+                peer: Some(peer),
+            };
+            shared.propose(&event, pending);
+            return Ok(());
+        }
+        self.fanout.broadcast(&event, Some(conn));
         self.recorder.record(Activity::Arrival { event, peer });
         Ok(())
     }
@@ -725,7 +914,12 @@ impl Room {
         // The message took the next number of its sequence, unless it was refused.
         let before = (self.seq, self.private_seq);
         let private = matches!(request, Request::Pm { .. });
+        if self.shared.is_some() && !private {
+            self.asking_key = Some(key.clone());
+        }
         self.request(conn, id, request);
+        // Unused when the request was refused: it must not go with the next one.
+        self.asking_key = None;
         let taken = match private {
             false if self.seq != before.0 => Some(self.seq),
             true if self.private_seq != before.1 => Some(self.private_seq),
@@ -808,7 +1002,6 @@ impl Room {
                     text,
                     history: false,
                 };
-                self.history.remember(&event);
                 self.publish(event, None);
                 self.console_answer(None);
             }
@@ -870,9 +1063,8 @@ impl Room {
         kind: MessageKind,
         text: String,
     ) {
-        let seq = self.next_seq();
         let event = Event::Message {
-            seq,
+            seq: self.next_seq(),
             ts: Timestamp::now(),
             from,
             kind,
@@ -880,9 +1072,13 @@ impl Room {
             text,
             history: false,
         };
-        self.history.remember(&event);
-        self.publish(event, Some(conn));
-        self.ack(conn, mode, id, Some(seq));
+        let ack = AckTo {
+            conn,
+            mode,
+            id,
+            key: None,
+        };
+        self.publish_then(event, Some(conn), Some(ack));
     }
 
     fn private(
@@ -957,15 +1153,19 @@ impl Room {
         if let Some(member) = self.members.get_mut(&conn.serial()) {
             member.nick = new.clone();
         }
-        let seq = self.next_seq();
         let event = Event::Nick {
-            seq,
+            seq: self.next_seq(),
             ts: Timestamp::now(),
             old,
             new,
         };
-        self.publish(event, None);
-        self.ack(conn, mode, id, Some(seq));
+        let ack = AckTo {
+            conn,
+            mode,
+            id,
+            key: None,
+        };
+        self.publish_then(event, None, Some(ack));
     }
 
     /// Takes a member out of the room without a word: its nickname is given up, its roles

@@ -32,6 +32,8 @@
 //!   become operators, and members connecting from other loopback addresses.
 //! - `store`: a stored room (`host --store`) in a test's own directory, and its SQLite file
 //!   read directly.
+//! - `redis`: a real `redis-server` for rooms shared across hosts (`host --redis`), the same
+//!   one the bridge's unit tests start.
 //! - `files`: temporary directories, waiting for a line the host writes to a file, and the
 //!   repository's checked-in files.
 
@@ -53,6 +55,7 @@ pub mod plain;
 pub mod process;
 #[cfg(unix)]
 pub mod pty;
+pub mod redis;
 pub mod relay;
 pub mod store;
 pub mod tls;

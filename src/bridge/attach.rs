@@ -1,0 +1,216 @@
+//! Attaching a host to its shared room at start (`host --redis`), and detaching it at the end.
+//!
+//! Attaching connects (a Redis that cannot be reached is the caller's one-line error: the host
+//! does not start), registers the host (a heartbeat key and its id in the room's `hosts` set),
+//! reads the stream's newest entries (the history newcomers are shown, and the last `seq`: the
+//! reader goes on after it, so nothing read at start comes again), and starts the bridge's
+//! threads: the heartbeat, the reader and the appender. What comes out is the room's side of
+//! them: channels only, so the room never waits on Redis.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use super::append::{Appended, Appender, Batch};
+use super::entry::{BadEntry, Entry};
+use super::heartbeat::{self, Pulse};
+use super::history;
+use super::host_id::HostId;
+use super::keys::Keys;
+use super::link::Target;
+use super::reader::{Arrival, Reader};
+
+/// How long a host's heartbeat key lives: a host dead this long has its members announced as
+/// gone (within a few seconds, as the room promises), and a host stalled this long is reaped.
+pub(crate) const HEARTBEAT_TTL: Duration = Duration::from_secs(3);
+
+/// Entries the stream keeps per entry of `--history` (and at least [`MIN_CAP`]): the stream
+/// also holds joins, leaves and renames, and a client coming back after a short outage asks
+/// for what it missed from there.
+const CAP_PER_HISTORY: u64 = 10;
+const MIN_CAP: u64 = 1_000;
+
+/// Batches the reader may hand over before it waits for the room (each up to the reader's
+/// count of entries): what the host holds for a slow room stays bounded.
+const ARRIVALS_BACKLOG: usize = 16;
+
+/// The room's side of its bridge to Redis.
+pub(crate) struct Attached {
+    pub(crate) host: HostId,
+    pub(crate) target: Target,
+    /// The stream's newest entries at start, oldest first (unreadable ones in their place).
+    pub(crate) recent: Vec<Result<Entry, BadEntry>>,
+    /// The last `seq` in the stream at start: the reader hands over what comes after it.
+    pub(crate) last_seq: u64,
+    /// Batches for the appender (one in flight: it takes the next after reporting the last).
+    pub(crate) batches: Sender<Batch>,
+    pub(crate) appended: Receiver<Appended>,
+    pub(crate) arrivals: Receiver<Arrival>,
+    pub(crate) pulses: Receiver<Pulse>,
+    /// Stops the reader and the heartbeat (the appender stops when `batches` is dropped).
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+/// The stream's length bound for a room that replays `history` messages to newcomers.
+pub(crate) fn stream_cap(history: usize) -> u64 {
+    (history as u64)
+        .saturating_mul(CAP_PER_HISTORY)
+        .max(MIN_CAP)
+}
+
+/// Attaches this host to the room `room` in the Redis at `target`, reading up to `history` of
+/// the newest entries. `Err` is one line naming the Redis (never its password) and what to do.
+pub(crate) fn attach(target: Target, room: &str, history: usize) -> Result<Attached, String> {
+    let keys = Keys::new(room)?;
+    let host = HostId::random();
+    let mut conn = target.connect()?;
+    heartbeat::register(&mut conn, &keys, &host, HEARTBEAT_TTL)
+        .map_err(|error| target.explain(&error))?;
+    // At least one entry, for the last seq, even with `--history 0`.
+    let recent = history::newest(&mut conn, &keys, history.max(1))
+        .map_err(|error| target.explain(&error))?;
+    let last_seq = last_seq(&recent);
+    let cap = stream_cap(history);
+    let stop = Arc::new(AtomicBool::new(false));
+    let spawned = |error: std::io::Error| format!("cannot start a thread of the bridge: {error}");
+    let (pulse_tx, pulses) = crossbeam_channel::bounded(4);
+    let beat = heartbeat::spawn(
+        target.clone(),
+        keys.clone(),
+        host.clone(),
+        HEARTBEAT_TTL,
+        cap,
+        pulse_tx,
+        Arc::clone(&stop),
+    )
+    .map_err(spawned)?;
+    let (arrival_tx, arrivals) = crossbeam_channel::bounded(ARRIVALS_BACKLOG);
+    let read = Reader::new(keys.clone(), host.clone(), last_seq)
+        .spawn(target.clone(), arrival_tx, Arc::clone(&stop))
+        .map_err(spawned)?;
+    let (batches, batch_rx) = crossbeam_channel::bounded(1);
+    let (appended_tx, appended) = crossbeam_channel::bounded(1);
+    let append = Appender::new(keys.clone(), host.clone(), cap)
+        .spawn(target.clone(), batch_rx, appended_tx)
+        .map_err(spawned)?;
+    Ok(Attached {
+        host,
+        target,
+        recent,
+        last_seq,
+        batches,
+        appended,
+        arrivals,
+        pulses,
+        stop,
+        threads: vec![beat, read, append],
+    })
+}
+
+/// The highest seq among `entries` (0 for none): where reading goes on.
+fn last_seq(entries: &[Result<Entry, BadEntry>]) -> u64 {
+    entries
+        .iter()
+        .filter_map(|entry| entry.as_ref().ok().map(|entry| entry.seq))
+        .max()
+        .unwrap_or(0)
+}
+
+impl Attached {
+    /// Stops the bridge's threads and waits for them (the reader and the heartbeat see their
+    /// stop flag within a block time; the appender ends with its channel).
+    pub(crate) fn detach(self) {
+        let Attached {
+            stop,
+            threads,
+            batches,
+            arrivals,
+            pulses,
+            ..
+        } = self;
+        stop.store(true, Ordering::Relaxed);
+        drop((batches, arrivals, pulses));
+        for thread in threads {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bridge::append::Outgoing;
+    use crate::bridge::entry::event_json;
+    use crate::bridge::test_redis::TestRedis;
+    use crate::protocol::wire::MessageKind;
+    use crate::protocol::{Event, Timestamp};
+
+    fn say(text: &str) -> String {
+        event_json(&Event::Message {
+            seq: 0,
+            ts: Timestamp::now(),
+            from: "ann".into(),
+            kind: MessageKind::Say,
+            to: None,
+            text: text.into(),
+            history: false,
+        })
+    }
+
+    #[test]
+    fn the_cap_grows_with_the_history_and_never_falls_below_the_minimum() {
+        assert_eq!(stream_cap(0), MIN_CAP);
+        assert_eq!(stream_cap(500), 5_000);
+        assert_eq!(stream_cap(usize::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn attaching_reads_the_newest_entries_and_the_reader_goes_on_after_them() {
+        let Some(redis) = TestRedis::start() else {
+            return;
+        };
+        let before = attach(redis.target(), "ops", 2).expect("attached");
+        assert_eq!((before.last_seq, before.recent.len()), (0, 0));
+        let events: Vec<Outgoing> = (1..=3)
+            .map(|mid| Outgoing {
+                mid,
+                event: say(&format!("m{mid}")),
+            })
+            .collect();
+        before
+            .batches
+            .send(Batch {
+                events,
+                letters: Vec::new(),
+            })
+            .expect("appender running");
+        assert!(matches!(
+            before.appended.recv().expect("a report"),
+            Appended::Done { .. }
+        ));
+        let after = attach(redis.target(), "ops", 2).expect("attached");
+        let seqs: Vec<u64> = after.recent.iter().flatten().map(|e| e.seq).collect();
+        assert_eq!((seqs, after.last_seq), (vec![2, 3], 3));
+        assert_ne!(before.host, after.host);
+        before.detach();
+        after.detach();
+    }
+
+    #[test]
+    fn a_redis_that_is_not_there_is_one_line_naming_it() {
+        let Some(mut redis) = TestRedis::start() else {
+            return;
+        };
+        let target = redis.target();
+        redis.kill();
+        let Err(why) = attach(target, "ops", 10) else {
+            panic!("attached to a dead Redis");
+        };
+        assert!(why.contains("could not reach Redis at 127.0.0.1:"), "{why}");
+        assert!(!why.contains('\n'), "{why}");
+    }
+}

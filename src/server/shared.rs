@@ -1,0 +1,168 @@
+//! A room shared with other hosts through Redis (`host --redis`): the counterpart of
+//! `durable.rs`.
+//!
+//! A shared room does not number its public events: it *proposes* them. Each gets a host-local
+//! `mid` and goes into the batch being gathered; one batch is in flight to the appender at a
+//! time (the next gathers meanwhile: the store's group commit, in Redis). Nothing proposed is
+//! shown to anyone yet. Every public event, ours or another host's, is fanned out when the
+//! reader hands it back from the stream, in the stream's order, with the stream's `seq`: so
+//! every client on every host sees one sequence, and a sender's `ack` (sent when its own entry
+//! comes back, with that entry's `seq`) never runs ahead of the events before it.
+//!
+//! What the room keeps here per proposal ([`Pending`]) is what it must do when the entry comes
+//! back: skip the sender in the broadcast, acknowledge the request, record its resend key.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use crossbeam_channel::Receiver;
+
+use super::conn::ConnRef;
+use crate::bridge::append::{Appended, Batch, Outgoing};
+use crate::bridge::attach::Attached;
+use crate::bridge::entry::{self, Entry};
+use crate::bridge::heartbeat::Pulse;
+use crate::bridge::reader::Arrival;
+use crate::protocol::wire::MessageKey;
+use crate::protocol::{Event, Id, Mode};
+
+/// Proposals not yet back from the stream beyond which the room stops taking requests until
+/// Redis catches up (the shards then stop reading, and TCP slows the clients): what the host
+/// holds for a stalled Redis stays bounded.
+const MAX_PENDING: usize = 65_536;
+
+/// Whom to acknowledge when a proposal comes back.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AckTo {
+    pub(crate) conn: ConnRef,
+    pub(crate) mode: Mode,
+    pub(crate) id: Option<Id>,
+    /// The request's resend key, recorded with the entry's seq (see `dedupe.rs`).
+    pub(crate) key: Option<MessageKey>,
+}
+
+/// What the room does when one of its proposals comes back from the stream.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Pending {
+    /// The member the broadcast skips (a sender sees its message through its ack).
+    pub(crate) skip: Option<ConnRef>,
+    pub(crate) ack: Option<AckTo>,
+    /// For a local join: the newcomer's address, for the console.
+    pub(crate) peer: Option<IpAddr>,
+}
+
+/// An event back from the stream, with what the room must do for it.
+#[derive(Debug)]
+pub(crate) struct Back {
+    pub(crate) seq: u64,
+    /// The event, its `seq` the stream's.
+    pub(crate) event: Event,
+    /// `Some` for one of ours: what to do with it. `None`: another host's.
+    pub(crate) pending: Option<Pending>,
+}
+
+pub(crate) struct Shared {
+    attached: Attached,
+    /// The last mid handed out.
+    last_mid: u64,
+    /// The batch being gathered.
+    gathering: Vec<Outgoing>,
+    /// Whether a batch is with the appender.
+    in_flight: bool,
+    /// By mid: what to do when each proposal comes back.
+    pending: HashMap<u64, Pending>,
+}
+
+impl Shared {
+    pub(crate) fn new(attached: Attached) -> Shared {
+        Shared {
+            attached,
+            last_mid: 0,
+            gathering: Vec::new(),
+            in_flight: false,
+            pending: HashMap::new(),
+        }
+    }
+
+    /// The reader's hand-overs, the appender's reports and the heartbeat's pulses, for the room
+    /// to select on.
+    pub(crate) fn channels(&self) -> (Receiver<Arrival>, Receiver<Appended>, Receiver<Pulse>) {
+        (
+            self.attached.arrivals.clone(),
+            self.attached.appended.clone(),
+            self.attached.pulses.clone(),
+        )
+    }
+
+    /// True when so much waits for Redis that the room should take no more requests.
+    pub(crate) fn is_backed_up(&self) -> bool {
+        self.pending.len() >= MAX_PENDING
+    }
+
+    /// Proposes a public event (its `seq` is ignored: the stream gives it one).
+    pub(crate) fn propose(&mut self, event: &Event, pending: Pending) {
+        self.last_mid += 1;
+        self.gathering.push(Outgoing {
+            mid: self.last_mid,
+            event: entry::event_json(event),
+        });
+        self.pending.insert(self.last_mid, pending);
+    }
+
+    /// The end of a room turn: with no batch in flight, what gathered goes to the appender.
+    /// `Err` when the appender has stopped.
+    pub(crate) fn end_turn(&mut self) -> Result<(), String> {
+        if self.in_flight || self.gathering.is_empty() {
+            return Ok(());
+        }
+        let batch = Batch {
+            events: std::mem::take(&mut self.gathering),
+            letters: Vec::new(),
+        };
+        // The appender takes a batch only after reporting the last one: this never waits.
+        self.attached
+            .batches
+            .send(batch)
+            .map_err(|_| "the bridge's appender has stopped".to_string())?;
+        self.in_flight = true;
+        Ok(())
+    }
+
+    /// The appender's report on the batch in flight. A batch that failed is "not known to be
+    /// appended": its proposals stay pending, acknowledged if they come back through the
+    /// stream. Returns why it failed, for the console.
+    pub(crate) fn appended(&mut self, report: Appended) -> Option<String> {
+        self.in_flight = false;
+        match report {
+            Appended::Done { .. } => None,
+            Appended::Failed { why, .. } => Some(why),
+        }
+    }
+
+    /// Entries back from the stream, after the room's last `seq`: each with what to do for it.
+    /// An entry at or before `last_seq` (which the reader never hands over twice) is dropped.
+    pub(crate) fn arrived(&mut self, entries: Vec<Entry>, last_seq: u64) -> Vec<Back> {
+        let mut back = Vec::with_capacity(entries.len());
+        let mut last = last_seq;
+        for entry in entries {
+            if entry.seq <= last {
+                continue;
+            }
+            last = entry.seq;
+            let pending = (entry.host == self.attached.host)
+                .then(|| self.pending.remove(&entry.mid))
+                .flatten();
+            back.push(Back {
+                seq: entry.seq,
+                event: entry.event,
+                pending,
+            });
+        }
+        back
+    }
+
+    /// Stops the bridge's threads.
+    pub(crate) fn detach(self) {
+        self.attached.detach();
+    }
+}
