@@ -60,7 +60,7 @@ set edit:completion:arg-completer[chatroom] = {|@words|
             cand --data-dir 'Where the host keeps its state: its TLS certificate (DIR/tls/cert.pem and key.pem, made on the first start with --tls), the room''s bans and topic (DIR/room-state.json; in the default directory, which all the user''s rooms share, room-state-PORT.json) and, with --store, the room''s messages (DIR/room.sqlite3) [default: chatroom in the user''s data directory]'
             cand --retain-messages 'With --store: keep only the newest N messages; older ones are deleted in the background'
             cand --retain-days 'With --store: delete messages older than D days, in the background'
-            cand --redis 'Share the room with every host that names the same Redis and --name: redis://[USER:PASSWORD@]HOST[:PORT][/DB] (rediss:// for TLS). Not with --store (yet)'
+            cand --redis 'Share the room with every host that names the same Redis and --name: `redis://[USER:PASSWORD@]HOST[:PORT][/DB]` (rediss:// for TLS). Not with --store (yet)'
             cand --config 'Read default settings from this TOML file instead of chatroom.toml in the user''s config directory (host, join and send read it; see the README''s Configuration section)'
             cand -q 'Print only start-up, shutdown and errors, not the room''s activity'
             cand --quiet 'Print only start-up, shutdown and errors, not the room''s activity'

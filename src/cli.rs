@@ -338,7 +338,7 @@ pub struct HostArgs {
     pub retain_days: Option<u32>,
 
     /// Share the room with every host that names the same Redis and --name:
-    /// redis://[USER:PASSWORD@]HOST[:PORT][/DB] (rediss:// for TLS). Not with --store (yet).
+    /// `redis://[USER:PASSWORD@]HOST[:PORT][/DB]` (rediss:// for TLS). Not with --store (yet).
     // The env value may hold a password: never shown in --help.
     #[arg(
         long,
