@@ -8,8 +8,9 @@
 mod harness;
 
 use harness::redis::{TestRedis, redis_args, start_redis};
-use harness::{Host, JsonClient, PlainClient, closed_port};
+use harness::{Host, JsonClient, PlainClient, closed_port, parse_event};
 use serde_json::{Value, json};
+use std::time::Duration;
 
 /// A host of the room `name` shared through `redis`.
 fn shared_host(redis: &TestRedis, name: &str) -> Host {
@@ -195,4 +196,88 @@ fn a_room_name_redis_cluster_would_misread_is_a_usage_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
     assert!(stderr.contains("holds a brace"), "{stderr}");
+}
+
+#[test]
+fn a_nickname_taken_on_one_host_is_refused_on_another_until_it_is_given_up() {
+    let Some(redis) = start_redis() else {
+        return;
+    };
+    let a = shared_host(&redis, "ops");
+    let b = shared_host(&redis, "ops");
+    let ann = JsonClient::join(&a, "ann");
+    // JSON, another spelling of the same name.
+    let mut json = JsonClient::connect(&b);
+    let refusal = json.hello("ANN");
+    assert_eq!(refusal["type"], "error", "{refusal}");
+    assert_eq!(refusal["code"], "nick_taken", "{refusal}");
+    // Plain: told so, and free to pick another.
+    let mut plain = PlainClient::connect(&b);
+    plain.say("ann");
+    let error = plain.expect_error();
+    assert!(error.contains("nickname 'ann' is taken"), "{error}");
+    plain.choose_nick("bob");
+    // A rename to a name held on the other host is refused too; one that is free is taken.
+    let mut cid = JsonClient::join(&b, "cid");
+    cid.send(json!({"type": "nick", "nick": "Ann", "id": "n1"}));
+    let refused = cid.expect_event_where("error", |e| e["id"] == "n1");
+    assert_eq!(refused["code"], "nick_taken", "{refused}");
+    cid.send(json!({"type": "nick", "nick": "dee", "id": "n2"}));
+    cid.expect_event_where("ack", |e| e["id"] == "n2");
+    // Once ann leaves, the name is free on every host. Its host gives it up on another thread
+    // than the one appending the leave, so the release may land just after the leave is seen.
+    ann.disconnect();
+    plain.expect_line("ann's leave", |l| l.contains("*** ann left ("));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let answer = JsonClient::connect(&b).hello("ann");
+        if answer["type"] == "welcome" {
+            break;
+        }
+        assert_eq!(answer["code"], "nick_taken", "{answer}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "ann's name is still taken 5 s after the leave"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn max_clients_counts_the_members_of_every_host() {
+    let Some(redis) = start_redis() else {
+        return;
+    };
+    let mut args = redis_args(&redis, "ops");
+    args.extend(["--max-clients".to_string(), "2".to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let a = Host::start(&args);
+    let b = Host::start(&args);
+    let _ann = JsonClient::join(&a, "ann");
+    let _bob = JsonClient::join(&b, "bob");
+    let refusal = JsonClient::connect(&a).hello("cid");
+    assert_eq!(refusal["code"], "room_full", "{refusal}");
+}
+
+#[test]
+fn the_members_of_a_host_killed_with_sigkill_leave_on_the_others() {
+    let Some(redis) = start_redis() else {
+        return;
+    };
+    let mut a = shared_host(&redis, "ops");
+    let b = shared_host(&redis, "ops");
+    let _ann = JsonClient::join(&a, "ann");
+    let mut bob = JsonClient::join(&b, "bob");
+    a.kill();
+    // Its heartbeat expires within a few seconds (3 s, beating every second); a surviving host
+    // reaps it.
+    let line = bob.expect_line_within(Duration::from_secs(15), "ann's leave", |l| {
+        let event = parse_event(l);
+        event["type"] == "leave" && event["nick"] == "ann"
+    });
+    let leave = parse_event(&line);
+    assert_eq!(leave["reason"], "disconnected", "{leave}");
+    // And its name is free again.
+    let welcome = JsonClient::connect(&b).hello("ann");
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
 }

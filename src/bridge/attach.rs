@@ -4,7 +4,8 @@
 //! does not start), registers the host (a heartbeat key and its id in the room's `hosts` set),
 //! reads the stream's newest entries (the history newcomers are shown, and the last `seq`: the
 //! reader goes on after it, so nothing read at start comes again), and starts the bridge's
-//! threads: the heartbeat, the reader and the appender. What comes out is the room's side of
+//! threads: the heartbeat, the reader, the appender and the bridge-calls thread (whose claims
+//! carry back a `T` of the room's). What comes out is the room's side of
 //! them: channels only, so the room never waits on Redis.
 
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender};
 
 use super::append::{Appended, Appender, Batch};
+use super::calls::{self, CALLS_BACKLOG, Call, Claimed};
 use super::entry::{BadEntry, Entry};
 use super::heartbeat::{self, Pulse};
 use super::history;
@@ -38,7 +40,7 @@ const MIN_CAP: u64 = 1_000;
 const ARRIVALS_BACKLOG: usize = 16;
 
 /// The room's side of its bridge to Redis.
-pub(crate) struct Attached {
+pub(crate) struct Attached<T> {
     pub(crate) host: HostId,
     pub(crate) target: Target,
     /// The stream's newest entries at start, oldest first (unreadable ones in their place).
@@ -50,6 +52,9 @@ pub(crate) struct Attached {
     pub(crate) appended: Receiver<Appended>,
     pub(crate) arrivals: Receiver<Arrival>,
     pub(crate) pulses: Receiver<Pulse>,
+    /// Claims and releases of nicknames for the bridge-calls thread, and its answers.
+    pub(crate) calls: Sender<Call<T>>,
+    pub(crate) claimed: Receiver<Claimed<T>>,
     /// Stops the reader and the heartbeat (the appender stops when `batches` is dropped).
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
@@ -64,7 +69,11 @@ pub(crate) fn stream_cap(history: usize) -> u64 {
 
 /// Attaches this host to the room `room` in the Redis at `target`, reading up to `history` of
 /// the newest entries. `Err` is one line naming the Redis (never its password) and what to do.
-pub(crate) fn attach(target: Target, room: &str, history: usize) -> Result<Attached, String> {
+pub(crate) fn attach<T: Send + 'static>(
+    target: Target,
+    room: &str,
+    history: usize,
+) -> Result<Attached<T>, String> {
     let keys = Keys::new(room)?;
     let host = HostId::random();
     let mut conn = target.connect()?;
@@ -97,6 +106,11 @@ pub(crate) fn attach(target: Target, room: &str, history: usize) -> Result<Attac
     let append = Appender::new(keys.clone(), host.clone(), cap)
         .spawn(target.clone(), batch_rx, appended_tx)
         .map_err(spawned)?;
+    let (calls, call_rx) = crossbeam_channel::bounded(CALLS_BACKLOG);
+    // Each answer is to a call the room made: at most the calls' backlog and the one at hand.
+    let (claimed_tx, claimed) = crossbeam_channel::bounded(CALLS_BACKLOG + 1);
+    let call =
+        calls::spawn(target.clone(), keys, host.clone(), call_rx, claimed_tx).map_err(spawned)?;
     Ok(Attached {
         host,
         target,
@@ -106,8 +120,10 @@ pub(crate) fn attach(target: Target, room: &str, history: usize) -> Result<Attac
         appended,
         arrivals,
         pulses,
+        calls,
+        claimed,
         stop,
-        threads: vec![beat, read, append],
+        threads: vec![beat, read, append, call],
     })
 }
 
@@ -120,7 +136,7 @@ fn last_seq(entries: &[Result<Entry, BadEntry>]) -> u64 {
         .unwrap_or(0)
 }
 
-impl Attached {
+impl<T> Attached<T> {
     /// Stops the bridge's threads and waits for them (the reader and the heartbeat see their
     /// stop flag within a block time; the appender ends with its channel).
     pub(crate) fn detach(self) {
@@ -130,10 +146,12 @@ impl Attached {
             batches,
             arrivals,
             pulses,
+            calls,
+            claimed,
             ..
         } = self;
         stop.store(true, Ordering::Relaxed);
-        drop((batches, arrivals, pulses));
+        drop((batches, arrivals, pulses, calls, claimed));
         for thread in threads {
             let _ = thread.join();
         }
@@ -173,7 +191,7 @@ mod tests {
         let Some(redis) = TestRedis::start() else {
             return;
         };
-        let before = attach(redis.target(), "ops", 2).expect("attached");
+        let before = attach::<()>(redis.target(), "ops", 2).expect("attached");
         assert_eq!((before.last_seq, before.recent.len()), (0, 0));
         let events: Vec<Outgoing> = (1..=3)
             .map(|mid| Outgoing {
@@ -192,7 +210,7 @@ mod tests {
             before.appended.recv().expect("a report"),
             Appended::Done { .. }
         ));
-        let after = attach(redis.target(), "ops", 2).expect("attached");
+        let after = attach::<()>(redis.target(), "ops", 2).expect("attached");
         let seqs: Vec<u64> = after.recent.iter().flatten().map(|e| e.seq).collect();
         assert_eq!((seqs, after.last_seq), (vec![2, 3], 3));
         assert_ne!(before.host, after.host);
@@ -207,7 +225,7 @@ mod tests {
         };
         let target = redis.target();
         redis.kill();
-        let Err(why) = attach(target, "ops", 10) else {
+        let Err(why) = attach::<()>(target, "ops", 10) else {
             panic!("attached to a dead Redis");
         };
         assert!(why.contains("could not reach Redis at 127.0.0.1:"), "{why}");

@@ -25,15 +25,16 @@
 //!   reconnecting and resuming from the last id it handed over;
 //! - [`history`]: the newest entries (history on join) and the ones after a `since` (a gap);
 //! - [`nicks`]: nicknames unique across hosts, and the room-wide headcount;
+//! - [`calls`]: the thread that claims and releases nicknames for the room, answering over a
+//!   channel;
 //! - [`heartbeat`]: each host's sign of life, and reaping the members of a host that died;
 //! - [`attach`]: a host joining its shared room at start (connect, register, read the newest
 //!   entries, start the threads above), and leaving it at the end.
 //!
-//! The room never waits on Redis: it talks to the bridge's threads over crossbeam channels only.
-//! The appender, the reader and the heartbeat are such threads already; claiming a nickname and
-//! reading history are blocking calls on a connection, to be run the same way (a thread and a
-//! connection of their own, answering over a channel, as `server/gaps.rs` reads the store) when
-//! the bridge is wired into the room.
+//! The room never waits on Redis: it talks to the bridge's threads over crossbeam channels only
+//! (the appender, the reader, the heartbeat and the bridge-calls thread, which claims and
+//! releases nicknames; `server/shared.rs` and `server/claims.rs` are the room's side). Reading
+//! a `since` gap from the stream is a blocking call still to be moved onto that thread.
 //!
 //! Anyone who can write to the Redis can write anything into the room's keys: decoding treats
 //! entries as hostile ([`entry`]), but such a writer can still stop the room (delete its
@@ -46,6 +47,7 @@
 
 pub(crate) mod append;
 pub(crate) mod attach;
+pub(crate) mod calls;
 pub(crate) mod entry;
 pub(crate) mod heartbeat;
 pub(crate) mod history;

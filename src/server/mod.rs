@@ -36,7 +36,8 @@
 //! - with `--redis`, the room is **shared** with other hosts (`shared.rs`): it proposes its
 //!   public events to the bridge's appender thread instead of numbering them, and fans out every
 //!   event, its own and other hosts', when the bridge's reader hands it back from the room's
-//!   Redis stream (see `bridge/`; the bridge is attached in `host`, before the room starts);
+//!   Redis stream (see `bridge/`; the bridge is attached in `host`, before the room starts),
+//!   and claims nicknames room-wide before it gives them (`claims.rs`);
 //! - the **console** thread (`console.rs`), when the host runs in a terminal, hands the commands
 //!   typed there to the room, which carries them out as the host's console;
 //! - the **activity** thread (`activity.rs`) prints the console and writes the transcript, fed
@@ -56,6 +57,7 @@ mod addresses;
 mod away;
 mod bans;
 pub mod budget;
+mod claims;
 mod conn;
 mod console;
 pub(crate) use console::HELP as CONSOLE_HELP;
@@ -389,7 +391,7 @@ fn config_summary<T, G>(
 }
 
 /// The start-up line about the Redis the room is shared through.
-fn redis_line(attached: &crate::bridge::attach::Attached) -> String {
+fn redis_line<T>(attached: &crate::bridge::attach::Attached<T>) -> String {
     format!(
         "sharing the room through Redis at {} (this host: {}; the room's last seq: {})",
         attached.target.shown(),
@@ -567,7 +569,7 @@ pub(crate) fn run(
     listener: TcpListener,
     config: Config,
     store: Option<Store<searches::Asker, gaps::Held>>,
-    attached: Option<crate::bridge::attach::Attached>,
+    attached: Option<crate::bridge::attach::Attached<claims::Claiming>>,
     ready: impl FnOnce(shutdown::Stopper),
 ) -> Result<()> {
     let bound = listener.local_addr().map_err(|e| {
@@ -693,7 +695,7 @@ pub(crate) fn run(
             }
         }
     }
-    let shared = attached.map(shared::Shared::new);
+    let shared = attached.map(|attached| shared::Shared::new(attached, config.max_clients));
     let fanout = Fanout::new(links);
     // Commands typed at the host's console, when its standard input is a terminal.
     let (console_link, console_warning) = console::start(config.max_line);

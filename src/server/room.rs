@@ -25,6 +25,7 @@ use super::addresses::AddressKey;
 use super::away::Away;
 use super::bans::Bans;
 use super::budget::QueueBudget;
+use super::claims::Claiming;
 use super::conn::ConnRef;
 use super::console::{ConsoleLink, ConsoleRequest};
 use super::dedupe::{Dedupe, Seen};
@@ -40,10 +41,11 @@ use super::report::{Newcomer, ShardReport};
 use super::room_state_file::{RoomState, StateFile};
 use super::searches::{self, Asker};
 use super::session::{self, Step};
-use super::shared::{AckTo, Back, Pending, Shared};
+use super::shared::{AckTo, Back, ClaimAnswer, Pending, Shared};
 use super::shutdown::Stopper;
 use crate::bridge::append::Appended;
 use crate::bridge::heartbeat::Pulse;
+use crate::bridge::nicks::Claim;
 use crate::bridge::reader::Arrival;
 use crate::nick::fold;
 use crate::password::Digest;
@@ -295,9 +297,10 @@ impl Room {
                 crossbeam_channel::never(),
             ),
         };
-        let (arrivals, appended, pulses) = match &self.shared {
+        let (arrivals, appended, pulses, claimed) = match &self.shared {
             Some(shared) => shared.channels(),
             None => (
+                crossbeam_channel::never(),
                 crossbeam_channel::never(),
                 crossbeam_channel::never(),
                 crossbeam_channel::never(),
@@ -375,6 +378,13 @@ impl Room {
                 recv(pulses) -> pulse => {
                     if let Ok(pulse) = pulse {
                         self.pulse(pulse);
+                    }
+                    false
+                },
+                recv(claimed) -> answer => {
+                    if let Ok(answer) = answer {
+                        self.claimed(answer);
+                        self.headcount.store(self.members.len(), Ordering::Relaxed);
                     }
                     false
                 },
@@ -587,6 +597,8 @@ impl Room {
                         self.remove(conn, reason);
                     } else if let Some(store) = &mut self.store {
                         store.gaps.forget(conn);
+                    } else if let Some(shared) = &mut self.shared {
+                        shared.claims().forget(conn);
                     }
                 }
             }
@@ -731,8 +743,103 @@ impl Room {
     /// Admits `conn` as `nick`, or tells it why not; one coming back to a stored room from
     /// further back than the history reaches is first held while the store reads its gap.
     fn hello(&mut self, newcomer: Newcomer) {
-        if let Some(newcomer) = self.hold_for_gap(newcomer) {
+        if let Some(newcomer) = self
+            .hold_for_gap(newcomer)
+            .and_then(|newcomer| self.hold_for_claim(newcomer))
+        {
             self.welcome(newcomer, None);
+        }
+    }
+
+    /// In a shared room, holds `newcomer` while its nickname is claimed across hosts, once it
+    /// passes what this host checks itself (the password, bans, the name here). Gives it back
+    /// when it is to be answered now.
+    fn hold_for_claim(&mut self, mut newcomer: Newcomer) -> Option<Newcomer> {
+        if self.shared.is_none() {
+            return Some(newcomer);
+        }
+        let (conn, mode) = (newcomer.conn, newcomer.mode);
+        let address = AddressKey::of(newcomer.peer.ip());
+        let checked = self.open_door(newcomer.key, newcomer.peer).and_then(|()| {
+            if let Some(ban) = self.bans.covering(newcomer.peer.ip(), Timestamp::now()) {
+                return Err(ban.refusal());
+            }
+            self.names
+                .check(&newcomer.nick, conn.serial(), address, Instant::now())
+        });
+        if let Err(refusal) = checked {
+            self.turn_away(conn, mode, refusal);
+            return None;
+        }
+        newcomer.key = Key::Proven;
+        let held = self
+            .shared
+            .as_mut()
+            .map(|shared| shared.claims().hold(newcomer));
+        if let Some(Err(refusal)) = held {
+            self.turn_away(conn, mode, refusal);
+        }
+        None
+    }
+
+    /// The answer to a claim of a nickname across hosts: the newcomer held for it is admitted
+    /// or turned away, the member who asked for it renamed or refused.
+    fn claimed(&mut self, answer: ClaimAnswer) {
+        let Some(shared) = &mut self.shared else {
+            return;
+        };
+        let got = matches!(answer.outcome, Ok(Claim::Claimed));
+        let refusal = claim_refusal(
+            &answer.nick,
+            answer.outcome,
+            self.profile.limits.max_clients,
+        );
+        match answer.tag {
+            Claiming::Hello(newcomer) => {
+                if !shared.claims().take_held(newcomer.conn) {
+                    // It left meanwhile: a name claimed for it is given back.
+                    if got {
+                        shared.claims().release(&answer.nick);
+                    }
+                    return;
+                }
+                let (conn, mode) = (newcomer.conn, newcomer.mode);
+                let refused = match refusal {
+                    Some(refusal) => Some(refusal),
+                    None => self.admit(newcomer, None).err(),
+                };
+                if let Some(refusal) = refused {
+                    if got && let Some(shared) = &mut self.shared {
+                        shared.claims().release(&answer.nick);
+                    }
+                    self.turn_away(conn, mode, refusal);
+                }
+            }
+            Claiming::Rename {
+                conn,
+                mode,
+                id,
+                old,
+                new,
+            } => {
+                let still = self.member(conn).is_some_and(|member| member.nick == old);
+                let refused = match (still, refusal) {
+                    (false, _) => None,
+                    (true, Some(refusal)) => Some(refusal),
+                    (true, None) => self.renamed(conn, mode, id.clone(), old.clone(), new).err(),
+                };
+                if let Some(shared) = &mut self.shared {
+                    // The name given up: the old one when renamed, else the one just claimed.
+                    match (got, still && refused.is_none()) {
+                        (true, true) => shared.claims().release(&old),
+                        (true, false) => shared.claims().release(&answer.nick),
+                        (false, _) => {}
+                    }
+                }
+                if let Some(refusal) = refused {
+                    self.refuse(conn, mode, Refusal { id, ..refusal });
+                }
+            }
         }
     }
 
@@ -1148,6 +1255,32 @@ impl Room {
         if new == old {
             return self.ack(conn, mode, id, None);
         }
+        if let Some(shared) = &mut self.shared {
+            if let Err(refusal) = shared.claims().rename(conn, mode, id.clone(), old, new) {
+                self.refuse(conn, mode, Refusal { id, ..refusal });
+            }
+            return;
+        }
+        if let Err(refusal) = self.renamed(conn, mode, id.clone(), old, new) {
+            self.refuse(conn, mode, Refusal { id, ..refusal });
+        }
+    }
+
+    /// Renames the member on `conn` from `old` to `new` (claimed across hosts already, in a
+    /// shared room), unless the name became unavailable here meanwhile.
+    fn renamed(
+        &mut self,
+        conn: ConnRef,
+        mode: Mode,
+        id: Option<Id>,
+        old: String,
+        new: String,
+    ) -> Result<(), Refusal> {
+        let Some(address) = self.member(conn).map(|member| member.address) else {
+            return Ok(());
+        };
+        let now = Instant::now();
+        self.names.check(&new, conn.serial(), address, now)?;
         self.names.release(&old, address, Some(new.clone()), now);
         self.names.claim(&new, conn.serial());
         if let Some(member) = self.members.get_mut(&conn.serial()) {
@@ -1166,6 +1299,7 @@ impl Room {
             key: None,
         };
         self.publish_then(event, None, Some(ack));
+        Ok(())
     }
 
     /// Takes a member out of the room without a word: its nickname is given up, its roles
@@ -1174,6 +1308,9 @@ impl Room {
         let member = self.members.remove(&conn.serial())?;
         self.names
             .release(&member.nick, member.address, None, Instant::now());
+        if let Some(shared) = &mut self.shared {
+            shared.claims().release(&member.nick);
+        }
         self.fanout.count_speaker(member.mode, false);
         self.forget_roles(conn.serial());
         Some(member)
@@ -1221,5 +1358,25 @@ impl Room {
         });
         self.members.clear();
         self.names.clear();
+    }
+}
+
+/// Why a claim of `nick` across hosts was refused (`None`: it was not), in a room of at most
+/// `max` members.
+fn claim_refusal(nick: &str, outcome: Result<Claim, String>, max: usize) -> Option<Refusal> {
+    match outcome {
+        Ok(Claim::Claimed) => None,
+        Ok(Claim::Taken { .. }) => Some(Refusal::new(
+            ErrorCode::NickTaken,
+            format!("nickname '{nick}' is taken"),
+        )),
+        Ok(Claim::Full) => Some(Refusal::new(
+            ErrorCode::RoomFull,
+            format!("room is full ({max}/{max}, on all its hosts)"),
+        )),
+        Err(why) => Some(Refusal::new(
+            ErrorCode::Busy,
+            format!("the room cannot check nicknames now ({why}); try again in a moment"),
+        )),
     }
 }

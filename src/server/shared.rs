@@ -17,9 +17,11 @@ use std::net::IpAddr;
 
 use crossbeam_channel::Receiver;
 
+use super::claims::{Claiming, Claims};
 use super::conn::ConnRef;
 use crate::bridge::append::{Appended, Batch, Outgoing};
 use crate::bridge::attach::Attached;
+use crate::bridge::calls::Claimed;
 use crate::bridge::entry::{self, Entry};
 use crate::bridge::heartbeat::Pulse;
 use crate::bridge::reader::Arrival;
@@ -61,8 +63,13 @@ pub(crate) struct Back {
     pub(crate) pending: Option<Pending>,
 }
 
+/// The room's side of the bridge-calls thread's answers.
+pub(crate) type ClaimAnswer = Claimed<Claiming>;
+
 pub(crate) struct Shared {
-    attached: Attached,
+    attached: Attached<Claiming>,
+    /// Nicknames claimed across hosts, and the newcomers held for them.
+    claims: Claims,
     /// The last mid handed out.
     last_mid: u64,
     /// The batch being gathered.
@@ -74,8 +81,10 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(attached: Attached) -> Shared {
+    /// The room shared through `attached`, of at most `most` members on all hosts together.
+    pub(crate) fn new(attached: Attached<Claiming>, most: usize) -> Shared {
         Shared {
+            claims: Claims::new(attached.calls.clone(), most),
             attached,
             last_mid: 0,
             gathering: Vec::new(),
@@ -84,14 +93,27 @@ impl Shared {
         }
     }
 
-    /// The reader's hand-overs, the appender's reports and the heartbeat's pulses, for the room
-    /// to select on.
-    pub(crate) fn channels(&self) -> (Receiver<Arrival>, Receiver<Appended>, Receiver<Pulse>) {
+    /// The reader's hand-overs, the appender's reports, the heartbeat's pulses and the answers
+    /// to claims, for the room to select on.
+    pub(crate) fn channels(
+        &self,
+    ) -> (
+        Receiver<Arrival>,
+        Receiver<Appended>,
+        Receiver<Pulse>,
+        Receiver<ClaimAnswer>,
+    ) {
         (
             self.attached.arrivals.clone(),
             self.attached.appended.clone(),
             self.attached.pulses.clone(),
+            self.attached.claimed.clone(),
         )
+    }
+
+    /// The room's nickname claims.
+    pub(crate) fn claims(&mut self) -> &mut Claims {
+        &mut self.claims
     }
 
     /// True when so much waits for Redis that the room should take no more requests.
@@ -163,6 +185,8 @@ impl Shared {
 
     /// Stops the bridge's threads.
     pub(crate) fn detach(self) {
+        // The claims' sender too, or the bridge-calls thread would wait for more.
+        drop(self.claims);
         self.attached.detach();
     }
 }

@@ -181,7 +181,18 @@ impl Conn {
     /// [`Conn::received`]); panics with everything received if the connection closes or
     /// [`TIMEOUT`] passes first.
     pub fn expect_line(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + TIMEOUT;
+        self.expect_line_within(TIMEOUT, what, pred)
+    }
+
+    /// [`Conn::expect_line`] with a deadline of its own, for what the host does only after a
+    /// timer of its own has run out (a dead host's heartbeat expiring, say).
+    pub fn expect_line_within(
+        &mut self,
+        timeout: Duration,
+        what: &str,
+        pred: impl Fn(&str) -> bool,
+    ) -> String {
+        let deadline = Instant::now() + timeout;
         loop {
             match self.read_line_by(deadline) {
                 Ok(line) if pred(&line) => return line,
@@ -190,7 +201,7 @@ impl Conn {
                     panic!("connection closed before {what} arrived; received:\n{self:?}")
                 }
                 Err(ReadEnd::TimedOut) => {
-                    panic!("{what} did not arrive within {TIMEOUT:?}; received:\n{self:?}")
+                    panic!("{what} did not arrive within {timeout:?}; received:\n{self:?}")
                 }
             }
         }
