@@ -383,6 +383,12 @@ const ENVIRONMENT: &[(&str, &str)] = &[
          known_hosts file.",
     ),
     (
+        "CHATROOM_REDIS",
+        "The default for chatroom host --redis: the Redis URL through which the host shares its \
+         room with every host naming the same Redis and room name. It may hold a password, so \
+         --help does not show its value.",
+    ),
+    (
         "NO_COLOR",
         "When set to anything but the empty string, output has no colors unless --color always \
          asks for them.",
