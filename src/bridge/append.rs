@@ -6,16 +6,18 @@
 //!
 //! The room sends a [`Batch`] and goes on; the thread answers each batch with an [`Appended`].
 //! The events reach the room's members only when the reader hands them back from the stream, in
-//! the room's order, so an append whose answer was lost (the connection broke after Redis ran
-//! the script) is not lost: it comes back through the stream with its `mid`, like every other.
-//! `Failed` therefore means "not known to be appended": watch the stream for those `mid`s before
-//! telling a sender its message is gone. A failed letter may or may not have reached its inbox
-//! (nothing comes back to its sender either way).
+//! the room's order. A batch that fails (Redis gone, restarting, out of memory) is reported
+//! once as `Failed`, for the room to say so, and tried again, with a growing wait, until it gets
+//! through (then `Done`) or the room stops: nothing the room proposed is dropped. Trying again is
+//! safe because the append script skips a `mid` it appended before (the answer to a batch that
+//! went through can be lost with the connection), so every event is appended once. Letters are
+//! plain `XADD`s: one sent again after a lost answer may reach its inbox twice.
 
+use std::collections::VecDeque;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use redis::{Connection, ConnectionLike, ErrorKind, RedisResult, ServerErrorKind};
 
 use super::entry;
@@ -24,9 +26,10 @@ use super::keys::Keys;
 use super::link::Target;
 use super::scripts::{self, APPEND};
 
-/// After a failed attempt to connect, how long batches fail at once before the next attempt
-/// (the reader reconnects with its backoff and tells the room when Redis is back).
-const RETRY_AFTER: Duration = Duration::from_millis(500);
+/// After a failed attempt, how long the thread waits before trying the batch again; the wait
+/// doubles up to [`LONGEST_RETRY`].
+const FIRST_RETRY: Duration = Duration::from_millis(100);
+const LONGEST_RETRY: Duration = Duration::from_secs(2);
 
 /// An event for the room's stream.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +47,8 @@ pub(crate) struct Batch {
     pub(crate) events: Vec<Outgoing>,
     /// Private messages (`message` events of kind `pm`), each with the host of its recipient.
     pub(crate) letters: Vec<(HostId, Outgoing)>,
+    /// The last seq the room has seen: its events get higher ones (see the append script).
+    pub(crate) floor: u64,
 }
 
 /// How a batch went.
@@ -56,7 +61,8 @@ pub(crate) enum Appended {
         seqs: Vec<u64>,
         letters: Vec<u64>,
     },
-    /// Not known to be appended or delivered (see the module docs), and why.
+    /// Not appended yet: the batch is being tried again (said once per batch; `Done`
+    /// follows when it gets through), and why it failed.
     Failed {
         mids: Vec<u64>,
         letters: Vec<u64>,
@@ -83,16 +89,17 @@ impl Appender {
         conn: &mut Connection,
         events: &[Outgoing],
     ) -> RedisResult<Vec<u64>> {
-        self.send(conn, events, &[])
+        self.send(conn, events, &[], 0)
     }
 
-    /// Appends `events` in order and delivers `letters`, in one round trip; returns each event's
-    /// seq.
+    /// Appends `events` in order, each above `floor` and once (an event appended before is
+    /// skipped, its seq 0), and delivers `letters`, in one round trip; returns each event's seq.
     pub(crate) fn send(
         &self,
         conn: &mut Connection,
         events: &[Outgoing],
         letters: &[(HostId, Outgoing)],
+        floor: u64,
     ) -> RedisResult<Vec<u64>> {
         let seq = self.keys.seq();
         let mut pipe = redis::pipe();
@@ -111,17 +118,19 @@ impl Appender {
                 .arg(&letter.event)
                 .ignore();
         }
-        let events_key = self.keys.events();
+        let (events_key, appended) = (self.keys.events(), self.keys.appended());
         for outgoing in events {
             pipe.cmd("EVALSHA")
                 .arg(APPEND.get_hash())
-                .arg(2)
+                .arg(3)
                 .arg(&seq)
                 .arg(&events_key)
+                .arg(&appended)
                 .arg(self.cap)
                 .arg(self.host.as_str())
                 .arg(outgoing.mid)
-                .arg(&outgoing.event);
+                .arg(&outgoing.event)
+                .arg(floor);
         }
         let seqs = pipe.query::<Vec<u64>>(conn);
         if let Err(error) = &seqs
@@ -148,51 +157,81 @@ impl Appender {
 
     fn run(&self, target: &Target, batches: &Receiver<Batch>, reports: &Sender<Appended>) {
         let mut conn: Option<Connection> = None;
-        // When connecting last failed, and why.
-        let mut last_failure: Option<(Instant, String)> = None;
-        for batch in batches {
-            let mids = batch.events.iter().map(|outgoing| outgoing.mid).collect();
-            let letters = batch.letters.iter().map(|(_, letter)| letter.mid).collect();
-            let due = last_failure
-                .as_ref()
-                .is_none_or(|(at, _)| at.elapsed() >= RETRY_AFTER);
-            if conn.is_none() && due {
-                match target.connect() {
-                    Ok(new) => (conn, last_failure) = (Some(new), None),
-                    Err(why) => last_failure = Some((Instant::now(), why)),
-                }
-            }
-            let report = match conn.as_mut() {
-                None => Appended::Failed {
-                    mids,
-                    letters,
-                    why: last_failure
-                        .as_ref()
-                        .map(|(_, why)| why.clone())
-                        .unwrap_or_default(),
-                },
-                Some(open) => match self.send(open, &batch.events, &batch.letters) {
-                    Ok(seqs) => Appended::Done {
-                        mids,
-                        seqs,
-                        letters,
-                    },
-                    Err(error) => {
-                        // After a timeout its late answers could pass for the next batch's:
-                        // only a connection that answered with a Redis error is kept.
-                        if !matches!(error.kind(), ErrorKind::Server(_)) || !open.is_open() {
-                            conn = None;
-                        }
-                        Appended::Failed {
-                            mids,
-                            letters,
-                            why: target.explain(&error),
-                        }
-                    }
+        // Batches the room sent while one was being tried again (it should wait for the report,
+        // but none is dropped if it does not).
+        let mut queued: VecDeque<Batch> = VecDeque::new();
+        loop {
+            let batch = match queued.pop_front() {
+                Some(batch) => batch,
+                None => match batches.recv() {
+                    Ok(batch) => batch,
+                    Err(_) => return,
                 },
             };
-            if reports.send(report).is_err() {
+            let mids: Vec<u64> = batch.events.iter().map(|outgoing| outgoing.mid).collect();
+            let letters: Vec<u64> = batch.letters.iter().map(|(_, letter)| letter.mid).collect();
+            let mut wait = FIRST_RETRY;
+            let mut told = false;
+            let seqs = loop {
+                match self.attempt(target, &mut conn, &batch) {
+                    Ok(seqs) => break seqs,
+                    Err(why) => {
+                        if !told {
+                            told = true;
+                            let failed = Appended::Failed {
+                                mids: mids.clone(),
+                                letters: letters.clone(),
+                                why,
+                            };
+                            if reports.send(failed).is_err() {
+                                return;
+                            }
+                        }
+                        // Waiting on the channel notices a room that has gone.
+                        match batches.recv_timeout(wait) {
+                            Ok(next) => queued.push_back(next),
+                            Err(RecvTimeoutError::Timeout) => {}
+                            Err(RecvTimeoutError::Disconnected) => return,
+                        }
+                        wait = (wait * 2).min(LONGEST_RETRY);
+                    }
+                }
+            };
+            let done = Appended::Done {
+                mids,
+                seqs,
+                letters,
+            };
+            if reports.send(done).is_err() {
                 return;
+            }
+        }
+    }
+
+    /// One try at `batch`, connecting first when there is no connection; `Err` says why it
+    /// failed, for the console.
+    fn attempt(
+        &self,
+        target: &Target,
+        conn: &mut Option<Connection>,
+        batch: &Batch,
+    ) -> Result<Vec<u64>, String> {
+        if conn.is_none() {
+            *conn = Some(target.connect()?);
+        }
+        let Some(open) = conn.as_mut() else {
+            return Err("no connection to Redis".into());
+        };
+        match self.send(open, &batch.events, &batch.letters, batch.floor) {
+            Ok(seqs) => Ok(seqs),
+            Err(error) => {
+                // After a timeout its late answers could pass for the next batch's: only a
+                // connection that answered with a Redis error is kept.
+                let keep = matches!(error.kind(), ErrorKind::Server(_)) && open.is_open();
+                if !keep {
+                    *conn = None;
+                }
+                Err(target.explain(&error))
             }
         }
     }
@@ -263,7 +302,7 @@ mod tests {
                     let host = HostId::random();
                     let appender = appender(&host);
                     let mut seqs = Vec::new();
-                    for start in (0..EACH).step_by(10) {
+                    for start in (1..=EACH).step_by(10) {
                         seqs.extend(
                             appender
                                 .append(&mut conn, &batch(start..start + 10))
@@ -300,6 +339,7 @@ mod tests {
             .send(Batch {
                 events: batch(1..3),
                 letters: vec![(elsewhere.clone(), batch(3..4).remove(0))],
+                floor: 0,
             })
             .unwrap();
         assert_eq!(
@@ -320,6 +360,7 @@ mod tests {
             .send(Batch {
                 events: batch(4..5),
                 letters: Vec::new(),
+                floor: 2,
             })
             .unwrap();
         let Appended::Failed { mids, why, .. } = reports.recv().unwrap() else {
@@ -327,8 +368,55 @@ mod tests {
         };
         assert_eq!(mids, [4]);
         assert!(why.contains(&redis.target().shown().to_string()), "{why}");
+        // Tried again until Redis is back (empty: it kept nothing), above the room's last seq.
+        redis.restart();
+        assert_eq!(
+            reports.recv().unwrap(),
+            Appended::Done {
+                mids: vec![4],
+                seqs: vec![3],
+                letters: Vec::new(),
+            }
+        );
         drop(batches);
         thread.join().unwrap();
+    }
+
+    #[test]
+    fn a_batch_sent_again_is_appended_once() {
+        let Some(redis) = TestRedis::start() else {
+            return;
+        };
+        let mut conn = redis.conn();
+        let appender = appender(&HostId::random());
+        assert_eq!(appender.append(&mut conn, &batch(1..4)).unwrap(), [1, 2, 3]);
+        // The answer was lost: the same batch again, and one more.
+        assert_eq!(appender.append(&mut conn, &batch(2..5)).unwrap(), [0, 0, 4]);
+        let length: u64 = redis::cmd("XLEN")
+            .arg(Keys::new("test").unwrap().events())
+            .query(&mut conn)
+            .unwrap();
+        assert_eq!(length, 4);
+        // Another host's mids are its own.
+        assert_eq!(
+            super::Appender::new(Keys::new("test").unwrap(), HostId::random(), 10_000)
+                .append(&mut conn, &batch(1..2))
+                .unwrap(),
+            [5]
+        );
+    }
+
+    #[test]
+    fn a_room_whose_redis_forgot_everything_goes_on_after_its_last_seq() {
+        let Some(redis) = TestRedis::start() else {
+            return;
+        };
+        let mut conn = redis.conn();
+        let appender = appender(&HostId::random());
+        assert_eq!(appender.append(&mut conn, &batch(1..3)).unwrap(), [1, 2]);
+        let _: () = redis::cmd("FLUSHALL").query(&mut conn).unwrap();
+        assert_eq!(appender.send(&mut conn, &batch(3..4), &[], 2).unwrap(), [3]);
+        assert_eq!(appender.send(&mut conn, &batch(4..5), &[], 0).unwrap(), [4]);
     }
 }
 
@@ -338,6 +426,7 @@ mod tests {
 mod measure {
     use super::super::test_redis::TestRedis;
     use super::*;
+    use std::time::Instant;
 
     /// Ticks of CPU (user + system) a process has used, from /proc/<pid>/stat.
     fn cpu_ticks(pid: u32) -> Option<u64> {
@@ -373,7 +462,7 @@ mod measure {
                 10_000,
             );
             let total = if size == 1 { 20_000 } else { 200_000 };
-            let batch: Vec<Outgoing> = (0..size)
+            let mut batch: Vec<Outgoing> = (1..=size)
                 .map(|mid| Outgoing {
                     mid,
                     event: event.clone(),
@@ -383,6 +472,8 @@ mod measure {
             let started = Instant::now();
             for _ in 0..total / size {
                 appender.append(&mut conn, &batch).unwrap();
+                // Each event once: a mid appended before would be skipped.
+                batch.iter_mut().for_each(|outgoing| outgoing.mid += size);
             }
             let elapsed = started.elapsed().as_secs_f64();
             let cpu = cpu_ticks(redis.pid())

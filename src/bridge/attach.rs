@@ -204,6 +204,7 @@ mod tests {
             .send(Batch {
                 events,
                 letters: Vec::new(),
+                floor: 0,
             })
             .expect("appender running");
         assert!(matches!(

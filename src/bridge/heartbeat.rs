@@ -53,7 +53,9 @@ pub(crate) struct Reaped {
 pub(crate) enum Pulse {
     /// This host reaped dead ones (their leaves come through the stream like any event).
     Reaped(Vec<Reaped>),
-    /// This host was reaped by another: its members were announced as gone.
+    /// This host was reaped by another (it stalled longer than its heartbeat, or Redis lost the
+    /// room's keys): its members were announced as gone and their nicknames freed. The thread
+    /// has registered it again; the room is to let its members go, so they come back.
     WasReaped,
     /// A beat or a reaping failed (Redis is unreachable, say); it is tried again.
     Failed(String),
@@ -136,6 +138,7 @@ pub(crate) fn reap(
             .key(keys.seq())
             .key(keys.events())
             .key(keys.inbox(id))
+            .key(keys.appended())
             .arg(id.as_str())
             .arg(cap)
             .arg(&before)
@@ -214,6 +217,7 @@ pub(crate) fn spawn(
             let period = ttl / 3;
             let mut conn: Option<Connection> = None;
             let mut next = Instant::now();
+            let mut failing = false;
             while !stop.load(Ordering::Relaxed) {
                 let wait = next.saturating_duration_since(Instant::now());
                 if !wait.is_zero() {
@@ -225,7 +229,12 @@ pub(crate) fn spawn(
                     Some(open) => {
                         let beat_and_reap = beat(open, &keys, &host, ttl).and_then(|beat| {
                             Ok(match beat {
-                                Beat::Reaped => Some(Pulse::WasReaped),
+                                // Back in the room, with no members: the room lets its go,
+                                // and they come back as newcomers.
+                                Beat::Reaped => {
+                                    register(open, &keys, &host, ttl)?;
+                                    Some(Pulse::WasReaped)
+                                }
                                 Beat::Alive => Some(reap(open, &keys, &host, cap)?)
                                     .filter(|reaped| !reaped.is_empty())
                                     .map(Pulse::Reaped),
@@ -246,6 +255,10 @@ pub(crate) fn spawn(
                         Err(why) => Some(Pulse::Failed(why)),
                     },
                 };
+                // A failure is said once, until a beat goes through again.
+                let failed = matches!(pulse, Some(Pulse::Failed(_)));
+                let pulse = pulse.filter(|_| !(failed && failing));
+                failing = failed || (failing && conn.is_none());
                 if let Some(pulse) = pulse
                     && pulses.send(pulse).is_err()
                 {

@@ -45,6 +45,12 @@ impl Keys {
         self.key("seq")
     }
 
+    /// Hash: host id -> the last `mid` of that host's appended to the stream, so that a batch
+    /// sent again after a failure is appended once (see the append script).
+    pub(crate) fn appended(&self) -> String {
+        self.key("appended")
+    }
+
     /// Hash: folded nickname -> the id of the host whose member holds it.
     pub(crate) fn nicks(&self) -> String {
         self.key("nicks")

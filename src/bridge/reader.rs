@@ -366,6 +366,7 @@ mod tests {
                 &mut conn,
                 &[],
                 &[(host.clone(), Outgoing { mid: 9, event: pm })],
+                0,
             )
             .unwrap();
         // A hostile writer's entries, added with redis-cli.

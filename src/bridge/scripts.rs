@@ -18,10 +18,18 @@ use super::entry::{EVENT, HOST, MID};
 /// Should the counter have fallen behind the stream (its key deleted by hand, or lost while the
 /// stream was not), the stream refuses the id; the counter then catches up with the stream's
 /// last id and the event is added after it, rather than the room being stuck.
+///
+/// `floor` (optional) is the last `seq` the appending host has seen: the event gets a higher one
+/// even if Redis lost the counter and the stream (restarted without persistence), so that the
+/// hosts' readers, which go on after the last id they saw, still see what comes next.
 fn append_function() -> String {
     format!(
-        "local function append(seq_key, events_key, cap, host, mid, event)
+        "local function append(seq_key, events_key, cap, host, mid, event, floor)
            local seq = redis.call('INCR', seq_key)
+           if floor and seq <= floor then
+             seq = floor + 1
+             redis.call('SET', seq_key, seq)
+           end
            local function add()
              return redis.pcall('XADD', events_key, 'MAXLEN', '~', cap,
                                 string.format('%d-1', seq),
@@ -45,11 +53,18 @@ fn append_function() -> String {
     )
 }
 
-/// Appends one event to the room's stream. KEYS: seq, events. ARGV: cap (`MAXLEN ~`), host
-/// id, mid, event JSON. Returns the event's seq.
+/// Appends one event to the room's stream, once: a host's `mid`s rise, and one at or below the
+/// last this host appended (a batch sent again because the answer to it was lost) is skipped.
+/// KEYS: seq, events, appended. ARGV: cap (`MAXLEN ~`), host id, mid, event JSON, floor (the
+/// last seq the host has seen). Returns the event's seq, or 0 when it was appended before.
 pub(crate) static APPEND: LazyLock<Script> = LazyLock::new(|| {
     Script::new(&format!(
-        "{}return append(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4])",
+        "{}local last = tonumber(redis.call('HGET', KEYS[3], ARGV[2]) or '0')
+         if tonumber(ARGV[3]) <= last then return 0 end
+         local seq = append(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4],
+                            tonumber(ARGV[5]))
+         redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
+         return seq",
         append_function()
     ))
 });
@@ -93,8 +108,8 @@ pub(crate) static BEAT: LazyLock<Script> = LazyLock::new(|| {
 });
 
 /// Reaps a host whose heartbeat expired: frees its members' nicknames, appends a `leave` for
-/// each, forgets its inbox. KEYS: hosts, its heartbeat, its members, nicks, seq, events, its
-/// inbox. ARGV: its id, cap, the leave event's JSON before the nickname and after it. Only one
+/// each, forgets its inbox and its last appended mid. KEYS: hosts, its heartbeat, its members,
+/// nicks, seq, events, its inbox, appended. ARGV: its id, cap, the leave event's JSON before the nickname and after it. Only one
 /// reaper wins: the script does nothing unless it is the one that takes the id out of `hosts`
 /// (and nothing to a host whose heartbeat is back). Returns `{1, seq, nick, seq, nick, ...}`
 /// when it reaped, `{0}` when it did not.
@@ -114,6 +129,7 @@ pub(crate) static REAP: LazyLock<Script> = LazyLock::new(|| {
            done[#done + 1] = nick
          end
          redis.call('DEL', KEYS[3], KEYS[7])
+         redis.call('HDEL', KEYS[8], ARGV[1])
          return done",
         append_function()
     ))

@@ -171,6 +171,8 @@ fn spawn(port: u16, dir: &TempDir, persistent: bool, tls: bool) -> Child {
         .args(certificates)
         .args(["--bind", "127.0.0.1", "--save", ""])
         .args(["--appendonly", if persistent { "yes" } else { "no" }])
+        // Every write on disk before it is answered: a killed server loses nothing it took.
+        .args(["--appendfsync", "always"])
         .arg("--dir")
         .arg(dir.path())
         .current_dir(dir.path())
