@@ -86,7 +86,7 @@ set edit:completion:arg-completer[chatroom] = {|@words|
             cand --fingerprint 'Trust the host''s certificate only if it has this fingerprint, as `chatroom host --tls` prints it (SHA256:...), whoever signed it; implies --tls'
             cand --data-dir 'Where the known_hosts file is kept, as DIR/known_hosts (the hosts trusted by their certificate''s fingerprint) [default: chatroom in the user''s data directory]'
             cand --to 'Send privately to this nickname instead of to the whole room'
-            cand --retry 'Keep trying to reach the host for up to SECS seconds: at the start, and after a broken connection (a host restarting), then send again what it had not acknowledged. Each message carries an id, so the room takes a resent one only once. 0 gives up at once'
+            cand --retry 'Keep trying to reach the host for up to SECS seconds: at the start, and after a broken connection (a host restarting), then send again what it had not acknowledged; and send again what a room reconnecting to its Redis refused as unavailable. Each message carries an id, so the room takes a resent one only once. 0 gives up at once'
             cand -s 'The room''s host, as HOST, HOST:PORT or [IPv6]:PORT'
             cand --server 'The room''s host, as HOST, HOST:PORT or [IPv6]:PORT'
             cand --config 'Read default settings from this TOML file instead of chatroom.toml in the user''s config directory (host, join and send read it; see the README''s Configuration section)'

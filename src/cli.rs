@@ -459,8 +459,9 @@ pub struct SendArgs {
     pub me: bool,
 
     /// Keep trying to reach the host for up to SECS seconds: at the start, and after a broken
-    /// connection (a host restarting), then send again what it had not acknowledged. Each
-    /// message carries an id, so the room takes a resent one only once. 0 gives up at once.
+    /// connection (a host restarting), then send again what it had not acknowledged; and send
+    /// again what a room reconnecting to its Redis refused as unavailable. Each message carries
+    /// an id, so the room takes a resent one only once. 0 gives up at once.
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     pub retry: u64,
 

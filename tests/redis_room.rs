@@ -7,17 +7,10 @@
 
 mod harness;
 
-use harness::redis::{TestRedis, redis_args, start_redis};
+use harness::redis::{redis_args, shared_host, start_redis};
 use harness::{Host, JsonClient, PlainClient, closed_port, parse_event};
 use serde_json::{Value, json};
 use std::time::Duration;
-
-/// A host of the room `name` shared through `redis`.
-fn shared_host(redis: &TestRedis, name: &str) -> Host {
-    let args = redis_args(redis, name);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    Host::start(&args)
-}
 
 /// (seq, from, text) of a message event.
 fn said(event: &Value) -> (u64, String, String) {

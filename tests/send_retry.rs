@@ -5,50 +5,17 @@
 mod harness;
 
 use std::collections::HashSet;
-use std::io::Write;
 use std::path::Path;
-use std::process::{ChildStdin, Stdio};
 use std::time::{Duration, Instant};
 
+use harness::feeder::{lines_until, piped_send, write_lines};
 use harness::process::{lines_of, wait_within};
 use harness::relay::Relay;
 use harness::{
     Conn, Host, JsonClient, PROCESS_TIMEOUT, StoredRow, chatroom, closed_port, store_args,
     stored_rows, temp_dir, wait_for_exit,
 };
-use serde_json::{Value, json};
-
-/// `chatroom send --retry SECS` to `server`, reading the lines the test writes to its stdin.
-fn piped_send(server: &str, retry: &str) -> (std::process::Child, ChildStdin) {
-    let mut child = chatroom()
-        .args([
-            "send", "--server", server, "--nick", "feeder", "--retry", retry,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn chatroom send");
-    let stdin = child.stdin.take().unwrap();
-    (child, stdin)
-}
-
-fn write_lines(stdin: &mut ChildStdin, numbers: std::ops::RangeInclusive<u32>) {
-    let text: String = numbers.map(|n| format!("line {n}\n")).collect();
-    stdin.write_all(text.as_bytes()).unwrap();
-    stdin.flush().unwrap();
-}
-
-/// The numbers of the feeder's lines `observer` received, in order, until it has seen `last`.
-fn lines_until(observer: &mut JsonClient, last: u32) -> Vec<u32> {
-    let mut seen = Vec::new();
-    while seen.last() != Some(&last) {
-        let event: Value = observer.expect_event_where("message", |e| e["from"] == "feeder");
-        let text = event["text"].as_str().unwrap();
-        seen.push(text.trim_start_matches("line ").parse().unwrap());
-    }
-    seen
-}
+use serde_json::json;
 
 /// A host without limits that would slow a thousand lines down.
 fn host() -> Host {

@@ -23,6 +23,9 @@ pub enum AckOutcome {
     Refused { id: Option<u64>, message: String },
     /// The room is pacing us; said once per flood.
     Paced(String),
+    /// The room could not take a request now (`id`, when it can tell): its host is reconnecting
+    /// to the room's Redis. Sending it again later may work.
+    Unavailable { id: Option<u64>, message: String },
     /// The host is shutting the room down; its reason.
     RoomClosed(String),
     /// The connection ended without the room closing; why, in words.
@@ -59,6 +62,14 @@ impl AckOutcome {
                 message,
                 ..
             } => AckOutcome::Paced(message.clone()),
+            Event::Error {
+                code: ErrorCode::Unavailable,
+                message,
+                id: reply_to,
+            } => AckOutcome::Unavailable {
+                id: id(reply_to),
+                message: message.clone(),
+            },
             Event::Error {
                 message,
                 id: reply_to,
@@ -114,7 +125,8 @@ impl AckTally {
     pub fn record(&mut self, outcome: &AckOutcome) {
         match outcome {
             AckOutcome::Done { .. } => self.done += 1,
-            AckOutcome::Refused { id: Some(_), .. } => self.refused += 1,
+            AckOutcome::Refused { id: Some(_), .. }
+            | AckOutcome::Unavailable { id: Some(_), .. } => self.refused += 1,
             _ => {}
         }
     }

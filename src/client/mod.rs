@@ -27,6 +27,7 @@ pub mod connection;
 pub mod dial;
 pub mod editor;
 pub mod handshake;
+mod held;
 pub mod ignore;
 pub mod input;
 pub mod join;

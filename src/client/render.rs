@@ -502,6 +502,10 @@ where
             }
             // The answer to a `/ping` typed here (the session's own pings are not shown).
             Event::Pong { .. } => RenderedLine::plain(self.paint("*** pong", |s| s.dimmed())),
+            Event::RoomReconnecting { .. } | Event::RoomBack => {
+                let text = sanitize::clean(&plain::outage_line(event)?);
+                RenderedLine::plain(self.paint(&text, |s| s.bold())).indented("*** ".len())
+            }
             _ => return None,
         };
         Some(line)

@@ -15,10 +15,11 @@ use std::time::{Duration, Instant};
 
 use std::collections::VecDeque;
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, select};
+use crossbeam_channel::{Receiver, Sender, select};
 
 use super::acks::{AckOutcome, AckTally};
 use super::connection::{self, EventStream, Requests, Welcome};
+use super::held::Held;
 use super::stream::Security;
 use super::target;
 use crate::cli::{LONGEST_MAX_LINE, SendArgs};
@@ -118,6 +119,7 @@ pub fn run(args: &SendArgs) -> Result<()> {
         kind,
         client: super::retry::client_id(),
         unacked: VecDeque::new(),
+        held: Held::default(),
         tally: SendTally::default(),
         target: target.to_string(),
     };
@@ -253,7 +255,7 @@ impl SendTally {
 fn report(told_about_pacing: &mut bool, outcome: AckOutcome) -> std::result::Result<(), String> {
     match outcome {
         AckOutcome::Done { .. } => {}
-        AckOutcome::Refused { id, message } => match id {
+        AckOutcome::Refused { id, message } | AckOutcome::Unavailable { id, message } => match id {
             Some(id) => to_stderr(format_args!(
                 "chatroom: message {id} not delivered: {message}"
             )),
@@ -316,6 +318,8 @@ struct Poster<'a> {
     /// Messages sent and not acknowledged yet, oldest first: their number (also the request
     /// id) and their line, to send again after a broken connection.
     unacked: VecDeque<(u64, String)>,
+    /// With `--retry`: the messages refused as `unavailable`, to send again.
+    held: Held,
     tally: SendTally,
     target: String,
 }
@@ -358,14 +362,17 @@ impl Poster<'_> {
             } else {
                 crossbeam_channel::after(silence)
             };
-            // With as many messages unacknowledged as we keep, wait for acks before reading on.
-            let input = if self.unacked.len() >= MAX_UNACKED {
+            // With as many messages unacknowledged as we keep, wait for acks before reading on;
+            // with messages held for the room to take again, send them first (in their order).
+            let input = if self.unacked.len() >= MAX_UNACKED || self.held.due().is_some() {
                 crossbeam_channel::never()
             } else {
                 input.clone()
             };
             let outcomes = self.link.outcomes.clone();
+            let resend = timer(self.held.due());
             select! {
+                recv(resend) -> _ => self.resend_held()?,
                 recv(input) -> line => match line {
                     Ok(Ok(Some(line))) => {
                         if self.tally.replies.settled() {
@@ -495,6 +502,17 @@ impl Poster<'_> {
 
     fn take(&mut self, outcome: AckOutcome) -> Result<()> {
         answer_ping(&mut self.link.requests, &outcome);
+        if let AckOutcome::Unavailable {
+            id: Some(id),
+            message,
+        } = &outcome
+            && !self.dialer.retry.is_zero()
+        {
+            return self.hold(*id, message);
+        }
+        if matches!(outcome, AckOutcome::Done { .. }) {
+            self.held.progressed();
+        }
         let answers = matches!(
             outcome,
             AckOutcome::Done { .. } | AckOutcome::Refused { id: Some(_), .. }
@@ -549,17 +567,66 @@ impl Poster<'_> {
 
     fn wait_for_acks(&mut self, timeout: Duration) -> Result<()> {
         while !self.tally.replies.settled() {
-            match self.link.outcomes.recv_timeout(timeout) {
-                Ok(outcome) => self.take(outcome)?,
-                Err(RecvTimeoutError::Timeout) => {
+            let outcomes = self.link.outcomes.clone();
+            let resend = timer(self.held.due());
+            select! {
+                recv(resend) -> _ => self.resend_held()?,
+                recv(outcomes) -> outcome => match outcome {
+                    Ok(outcome) => self.take(outcome)?,
+                    Err(_) => self.come_back("the connection closed".into())?,
+                },
+                default(timeout) => {
                     self.come_back(format!("no answer for {} s", timeout.as_secs()))?;
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    self.come_back("the connection closed".into())?;
                 }
             }
         }
         Ok(())
+    }
+
+    /// Holds message `id`, which the room could not take now (`why`), to send it again; an
+    /// error once the room has taken nothing for longer than `--retry`.
+    fn hold(&mut self, id: u64, why: &str) -> Result<()> {
+        if !self.unacked.iter().any(|(number, _)| *number == id) {
+            return Ok(());
+        }
+        let now = Instant::now();
+        if self.held.hold(id, now) {
+            to_stderr(format_args!(
+                "chatroom: the room cannot take messages now ({why}); sending them again for up \
+                 to {} s",
+                self.dialer.retry.as_secs()
+            ));
+        }
+        let refusing = self.held.refusing_for(now).unwrap_or_default();
+        if refusing > self.dialer.retry {
+            return Err(self.lost(format!(
+                "the room took no messages for {} s ({why})",
+                refusing.as_secs()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Sends the held messages again, in their order (those acknowledged meanwhile are not).
+    fn resend_held(&mut self) -> Result<()> {
+        for number in self.held.take_due(Instant::now()) {
+            let Some((_, line)) = self.unacked.iter().find(|(n, _)| *n == number) else {
+                continue;
+            };
+            if let Err(e) = self.link.requests.send_line(line) {
+                let why = self.closed_reason().unwrap_or_else(|| describe_io(&e));
+                return self.come_back(why);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A channel that fires at `due`, or never.
+fn timer(due: Option<Instant>) -> Receiver<Instant> {
+    match due {
+        Some(due) => crossbeam_channel::at(due),
+        None => crossbeam_channel::never(),
     }
 }
 

@@ -265,10 +265,25 @@ pub fn history_end(count: usize) -> String {
     format!("*** end of history ({count} message{s}, times in UTC)\n")
 }
 
+/// The line saying a shared room's host lost its Redis or has it again (`room_reconnecting`,
+/// `room_back`), for plain readers and `join` alike; `None` for other events.
+pub fn outage_line(event: &Event) -> Option<String> {
+    match event {
+        Event::RoomReconnecting { reason } => Some(format!(
+            "*** the room is reconnecting ({reason}); messages are refused until it is back"
+        )),
+        Event::RoomBack => Some("*** the room is back; messages are taken again".to_string()),
+        _ => None,
+    }
+}
+
 /// Renders an event for a plain-mode reader. Events plain readers never get (acks) render empty.
 pub fn render(event: &Event) -> String {
     if let Some((ts, line)) = room_line(event) {
         return format!("[{}] {line}\n", clock(ts));
+    }
+    if let Some(line) = outage_line(event) {
+        return format!("{line}\n");
     }
     match event {
         Event::Welcome {

@@ -235,6 +235,9 @@ pub enum ErrorCode {
     /// Not allowed even to an operator: what the host's console alone may do, a ban covering
     /// one's own address or too wide a range, `op` in a room without an operator password.
     NotAllowed,
+    /// The room cannot take messages now: its host is reconnecting to the room's Redis
+    /// (`host --redis`). Send the message again after `room_back` (`send --retry` does).
+    Unavailable,
     /// A code this client does not know yet (a newer host).
     #[serde(other)]
     Other,
@@ -432,6 +435,14 @@ pub enum Event {
     /// The host has heard nothing from this client for its `--keepalive` interval: answer with
     /// a `pong` request (any line will do) within another, or be let go (`ping_timeout`).
     Ping,
+    /// In a room shared across hosts (`host --redis`): this host lost the room's Redis and is
+    /// reconnecting (`reason` says why). Until `room_back`, messages are refused with
+    /// `unavailable` (send them again then); what was already taken is not lost.
+    RoomReconnecting {
+        reason: String,
+    },
+    /// The host has the room's Redis again: messages are taken again.
+    RoomBack,
     /// `nick` became an operator; `by` is absent when the host's console made it one (and when
     /// it gave the operator password itself, `by` is its own nick).
     Op(Change),

@@ -37,7 +37,8 @@
 //!   public events to the bridge's appender thread instead of numbering them, and fans out every
 //!   event, its own and other hosts', when the bridge's reader hands it back from the room's
 //!   Redis stream (see `bridge/`; the bridge is attached in `host`, before the room starts),
-//!   and claims nicknames room-wide before it gives them (`claims.rs`);
+//!   and claims nicknames room-wide before it gives them (`claims.rs`); while Redis is lost
+//!   it tells its members so and refuses messages (`outage.rs`);
 //! - the **console** thread (`console.rs`), when the host runs in a terminal, hands the commands
 //!   typed there to the room, which carries them out as the host's console;
 //! - the **activity** thread (`activity.rs`) prints the console and writes the transcript, fed
@@ -74,6 +75,7 @@ mod log;
 mod mutes;
 mod names;
 mod operators;
+mod outage;
 mod outbox;
 mod ratelimit;
 mod report;

@@ -37,6 +37,7 @@ use super::history::{History, Older};
 use super::mutes::Mutes;
 use super::names::Names;
 use super::operators::Operators;
+use super::outage::{self, Turned};
 use super::report::{Newcomer, ShardReport};
 use super::room_state_file::{RoomState, StateFile};
 use super::searches::{self, Asker};
@@ -417,7 +418,7 @@ impl Room {
     /// Sends the turn out: at once, or with a store once it is committed (see `durable.rs`).
     fn end_turn(&mut self, commit: Option<Commit>) -> Result<(), String> {
         if let Some(shared) = &mut self.shared
-            && let Err(why) = shared.end_turn()
+            && let Err(why) = shared.end_turn(self.seq)
         {
             self.recorder.record(Activity::Warning { text: why });
         }
@@ -479,15 +480,19 @@ impl Room {
             // Private messages across hosts are not routed yet: nothing writes to an inbox.
             Arrival::Letters(_) => return,
             Arrival::Lost(why) => {
-                return self.recorder.record(Activity::Warning {
+                self.recorder.record(Activity::Warning {
                     text: format!("lost Redis, reconnecting: {why}"),
                 });
+                let turned = self.shared.as_mut().and_then(|s| s.reader(Some(why)));
+                return self.outage(turned);
             }
             Arrival::Back => {
-                return self.recorder.record(Activity::Note {
+                self.recorder.record(Activity::Note {
                     text: "Redis is back; the room goes on where it stopped".into(),
                     console: true,
                 });
+                let turned = self.shared.as_mut().and_then(|s| s.reader(None));
+                return self.outage(turned);
             }
         };
         let mut good = Vec::with_capacity(entries.len());
@@ -544,10 +549,19 @@ impl Room {
         let Some(shared) = &mut self.shared else {
             return;
         };
-        if let Some(why) = shared.appended(report) {
+        if let Appended::Failed { why, .. } = &report {
             self.recorder.record(Activity::Warning {
-                text: format!("could not append to the room's stream: {why}"),
+                text: format!("could not append to the room's stream, trying again: {why}"),
             });
+        }
+        let turned = shared.appended(report);
+        self.outage(turned);
+    }
+
+    /// The shared room went down or came back (`turned`): its members are told.
+    fn outage(&mut self, turned: Option<Turned>) {
+        if let Some(turned) = turned {
+            self.fanout.broadcast(&turned.event(), None);
         }
     }
 
@@ -558,9 +572,15 @@ impl Room {
                 "{} host(s) of the room stopped beating; their members were announced as gone",
                 reaped.len()
             ),
-            Pulse::WasReaped => "other hosts found this one dead (it stalled longer than its \
-                                 heartbeat) and announced its members as gone"
-                .into(),
+            Pulse::WasReaped => {
+                let members = self.members.len();
+                self.let_reaped_go();
+                format!(
+                    "other hosts found this one dead (it stalled longer than its heartbeat, or \
+                     Redis lost the room's keys) and announced its members as gone: its {members} \
+                     member(s) were let go to come back"
+                )
+            }
             Pulse::Failed(why) => format!("the heartbeat failed: {why}"),
         };
         self.recorder.record(Activity::Warning { text });
@@ -1018,6 +1038,28 @@ impl Room {
         if let Seen::Taken(seq) = self.dedupe.seen(&key) {
             return self.ack(conn, mode, id, seq);
         }
+        if let Some(shared) = &mut self.shared {
+            // A resend of a message still on its way to the stream waits for it.
+            let ack = AckTo {
+                conn,
+                mode,
+                id: id.clone(),
+                key: Some(key.clone()),
+            };
+            if shared.ack_resend(&key, ack) {
+                if shared.is_down() {
+                    self.refuse(
+                        conn,
+                        mode,
+                        Refusal {
+                            id,
+                            ..outage::refusal()
+                        },
+                    );
+                }
+                return;
+            }
+        }
         // The message took the next number of its sequence, unless it was refused.
         let before = (self.seq, self.private_seq);
         let private = matches!(request, Request::Pm { .. });
@@ -1047,6 +1089,18 @@ impl Room {
             return;
         };
         let (from, mode) = (member.nick.clone(), member.mode);
+        if matches!(request, Request::Say(_) | Request::Me(_))
+            && self.shared.as_ref().is_some_and(Shared::is_down)
+        {
+            return self.refuse(
+                conn,
+                mode,
+                Refusal {
+                    id,
+                    ..outage::refusal()
+                },
+            );
+        }
         if matches!(
             request,
             Request::Say(_) | Request::Me(_) | Request::Pm { .. }
@@ -1314,6 +1368,30 @@ impl Room {
         self.fanout.count_speaker(member.mode, false);
         self.forget_roles(conn.serial());
         Some(member)
+    }
+
+    /// The room's other hosts announced this one's members as gone and freed their nicknames
+    /// (see `Pulse::WasReaped`): each is told why and let go, and its client comes back as a
+    /// newcomer (`join` reconnects, `send --retry` sends again what was not acknowledged).
+    fn let_reaped_go(&mut self) {
+        let refusal = Refusal::new(
+            ErrorCode::Unavailable,
+            "this host lost its place in the shared room (it stalled, or Redis lost the room's \
+             state); reconnect",
+        );
+        let told = session::error_event(refusal);
+        let mut told = Rendered::new(&told);
+        let conns: Vec<(ConnRef, Mode)> = self
+            .members
+            .values()
+            .map(|member| (member.conn, member.mode))
+            .collect();
+        for (conn, mode) in conns {
+            self.fanout
+                .order(conn, OrderKind::Frame(told.get(mode).clone()));
+            self.fanout.order(conn, OrderKind::Release);
+            self.take_out(conn);
+        }
     }
 
     /// Takes a member out of the room and tells the others why.

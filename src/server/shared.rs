@@ -19,6 +19,7 @@ use crossbeam_channel::Receiver;
 
 use super::claims::{Claiming, Claims};
 use super::conn::ConnRef;
+use super::outage::{Outage, Turned};
 use crate::bridge::append::{Appended, Batch, Outgoing};
 use crate::bridge::attach::Attached;
 use crate::bridge::calls::Claimed;
@@ -78,6 +79,11 @@ pub(crate) struct Shared {
     in_flight: bool,
     /// By mid: what to do when each proposal comes back.
     pending: HashMap<u64, Pending>,
+    /// The mids of the pending proposals that carry a resend key: a resend of one of them
+    /// (its sender lost the connection before the ack) waits for the same entry.
+    keyed: HashMap<MessageKey, u64>,
+    /// Whether Redis is lost to the reader or the appender.
+    outage: Outage,
 }
 
 impl Shared {
@@ -90,6 +96,8 @@ impl Shared {
             gathering: Vec::new(),
             in_flight: false,
             pending: HashMap::new(),
+            keyed: HashMap::new(),
+            outage: Outage::default(),
         }
     }
 
@@ -121,6 +129,11 @@ impl Shared {
         self.pending.len() >= MAX_PENDING
     }
 
+    /// True while Redis is lost: new messages are refused.
+    pub(crate) fn is_down(&self) -> bool {
+        self.outage.is_down()
+    }
+
     /// Proposes a public event (its `seq` is ignored: the stream gives it one).
     pub(crate) fn propose(&mut self, event: &Event, pending: Pending) {
         self.last_mid += 1;
@@ -128,18 +141,39 @@ impl Shared {
             mid: self.last_mid,
             event: entry::event_json(event),
         });
+        if let Some(key) = pending.ack.as_ref().and_then(|ack| ack.key.clone()) {
+            self.keyed.insert(key, self.last_mid);
+        }
         self.pending.insert(self.last_mid, pending);
     }
 
-    /// The end of a room turn: with no batch in flight, what gathered goes to the appender.
-    /// `Err` when the appender has stopped.
-    pub(crate) fn end_turn(&mut self) -> Result<(), String> {
+    /// A resend of a proposal still on its way (`key`): from now on its ack goes to `ack`.
+    /// False when no pending proposal has that key.
+    pub(crate) fn ack_resend(&mut self, key: &MessageKey, ack: AckTo) -> bool {
+        let pending = self
+            .keyed
+            .get(key)
+            .and_then(|mid| self.pending.get_mut(mid));
+        match pending {
+            Some(pending) => {
+                pending.skip = Some(ack.conn);
+                pending.ack = Some(ack);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The end of a room turn: with no batch in flight, what gathered goes to the appender,
+    /// its events to be numbered after `last_seq`. `Err` when the appender has stopped.
+    pub(crate) fn end_turn(&mut self, last_seq: u64) -> Result<(), String> {
         if self.in_flight || self.gathering.is_empty() {
             return Ok(());
         }
         let batch = Batch {
             events: std::mem::take(&mut self.gathering),
             letters: Vec::new(),
+            floor: last_seq,
         };
         // The appender takes a batch only after reporting the last one: this never waits.
         self.attached
@@ -150,14 +184,24 @@ impl Shared {
         Ok(())
     }
 
-    /// The appender's report on the batch in flight. A batch that failed is "not known to be
-    /// appended": its proposals stay pending, acknowledged if they come back through the
-    /// stream. Returns why it failed, for the console.
-    pub(crate) fn appended(&mut self, report: Appended) -> Option<String> {
-        self.in_flight = false;
+    /// The appender's report on the batch in flight. A batch that failed stays in flight (the
+    /// appender tries it again until it gets through) and its proposals pending. Returns what
+    /// the members are to hear, if anything changed.
+    pub(crate) fn appended(&mut self, report: Appended) -> Option<Turned> {
         match report {
-            Appended::Done { .. } => None,
-            Appended::Failed { why, .. } => Some(why),
+            Appended::Done { .. } => {
+                self.in_flight = false;
+                self.outage.appended()
+            }
+            Appended::Failed { why, .. } => self.outage.append_failed(why),
+        }
+    }
+
+    /// The reader lost Redis (`why`), or (`None`) is reading again.
+    pub(crate) fn reader(&mut self, lost: Option<String>) -> Option<Turned> {
+        match lost {
+            Some(why) => self.outage.reader_lost(why),
+            None => self.outage.reader_back(),
         }
     }
 
@@ -174,6 +218,12 @@ impl Shared {
             let pending = (entry.host == self.attached.host)
                 .then(|| self.pending.remove(&entry.mid))
                 .flatten();
+            if let Some(key) = pending
+                .as_ref()
+                .and_then(|pending| pending.ack.as_ref()?.key.as_ref())
+            {
+                self.keyed.remove(key);
+            }
             back.push(Back {
                 seq: entry.seq,
                 event: entry.event,

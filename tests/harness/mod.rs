@@ -26,6 +26,8 @@
 //! - `fake_host`: [`fake_host::FakeHost`], a scripted stand-in host: the test writes the host's
 //!   lines and reads what the client sent (a client built against a contract the host does not
 //!   speak yet).
+//! - `feeder`: `chatroom send --retry` fed numbered lines by the test, and which of them an
+//!   observer received.
 //! - `relay`: [`relay::Relay`], a network between client and host that a test can break: cut
 //!   connections, hold back replies, point at a restarted host.
 //! - `moderation`: a room with operators and a data directory of the test's own, members who
@@ -44,6 +46,7 @@
 
 pub mod conn;
 pub mod fake_host;
+pub mod feeder;
 pub mod files;
 pub mod host;
 pub mod join;

@@ -6,6 +6,8 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
+use super::Host;
+
 #[path = "../../src/bridge/test_redis_server.rs"]
 mod server;
 
@@ -15,6 +17,25 @@ pub(crate) use server::TestRedis;
 /// is no `redis-server` and `CHATROOM_REQUIRE_REDIS` is unset.
 pub(crate) fn start_redis() -> Option<TestRedis> {
     TestRedis::launch(false, false, pong)
+}
+
+/// A plain server that writes every change to its append-only file before answering, so that
+/// it comes back from a kill (see [`TestRedis::restart`]) with everything it acknowledged.
+pub(crate) fn start_persistent_redis() -> Option<TestRedis> {
+    TestRedis::launch(true, false, pong)
+}
+
+/// A host of the room `name` shared through `redis`.
+pub(crate) fn shared_host(redis: &TestRedis, name: &str) -> Host {
+    shared_host_with(redis, name, &[])
+}
+
+/// A host of the room `name` shared through `redis`, with `extra` arguments.
+pub(crate) fn shared_host_with(redis: &TestRedis, name: &str, extra: &[&str]) -> Host {
+    let mut args = redis_args(redis, name);
+    args.extend(extra.iter().map(|arg| arg.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    Host::start(&args)
 }
 
 /// Ready when a `PING` is answered `+PONG` (not `-LOADING`).

@@ -346,7 +346,8 @@ impl Reader {
             }
             if let Some(outcome) = AckOutcome::of_event(&event) {
                 if let AckOutcome::Done { id: Some(id) }
-                | AckOutcome::Refused { id: Some(id), .. } = outcome
+                | AckOutcome::Refused { id: Some(id), .. }
+                | AckOutcome::Unavailable { id: Some(id), .. } = outcome
                 {
                     let _ = self.writer.send(Link::Answered(id));
                 }
