@@ -7,7 +7,7 @@
 
 mod harness;
 
-use harness::redis::{redis_args, shared_host, start_redis};
+use harness::redis::{redis_args, shared_host, shared_host_with, start_redis};
 use harness::{Host, JsonClient, PlainClient, closed_port, parse_event};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -135,6 +135,41 @@ fn history_on_join_includes_what_was_said_on_other_hosts() {
         ],
         "history, up to {end}"
     );
+}
+
+#[test]
+fn a_client_back_with_since_gets_the_gap_said_on_other_hosts_beyond_the_history() {
+    let Some(redis) = start_redis() else {
+        return;
+    };
+    // Two messages of history: the rest of the gap is read from the stream.
+    let a = shared_host_with(&redis, "ops", &["--history", "2"]);
+    let b = shared_host_with(&redis, "ops", &["--history", "2"]);
+    let mut ann = JsonClient::join(&a, "ann");
+    let mut seqs = Vec::new();
+    for n in 1..=10 {
+        ann.send(json!({"type": "say", "text": format!("m{n}"), "id": n}));
+        seqs.push(ann.expect_event("ack")["seq"].as_u64().expect("a seq"));
+    }
+    // Back on the other host, having seen m3 last.
+    let mut bob = JsonClient::connect(&b);
+    bob.send(json!({"type": "hello", "v": 1, "nick": "bob", "since": seqs[2]}));
+    bob.expect_event("welcome");
+    let end = bob.expect_event("history_end");
+    let replayed: Vec<(u64, String, String)> = bob
+        .events()
+        .iter()
+        .filter(|e| e["type"] == "message" && e["history"] == true)
+        .map(said)
+        .collect();
+    let expected: Vec<(u64, String, String)> = (4..=10)
+        .map(|n| (seqs[n - 1], "ann".to_string(), format!("m{n}")))
+        .collect();
+    assert_eq!(replayed, expected, "the gap, up to {end}");
+    assert_eq!(end["missed"], 0, "{end}");
+    // Live goes on after the gap.
+    ann.say("live");
+    bob.expect_message("ann", "say", "live");
 }
 
 #[test]
@@ -273,4 +308,22 @@ fn the_members_of_a_host_killed_with_sigkill_leave_on_the_others() {
     // And its name is free again.
     let welcome = JsonClient::connect(&b).hello("ann");
     assert_eq!(welcome["type"], "welcome", "{welcome}");
+}
+
+#[test]
+fn a_host_stopped_cleanly_frees_its_members_names_before_it_exits() {
+    let Some(redis) = start_redis() else {
+        return;
+    };
+    let a = shared_host(&redis, "ops");
+    let b = shared_host(&redis, "ops");
+    let _ann = JsonClient::join(&a, "ann");
+    let mut bob = JsonClient::join(&b, "bob");
+    a.stop();
+    // No heartbeat has to expire: the name is free the moment the host is gone.
+    let welcome = JsonClient::connect(&b).hello("ann");
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+    let leave = bob.expect_event_where("leave", |e| e["nick"] == "ann");
+    assert_eq!(leave["reason"], "disconnected", "{leave}");
+    bob.expect_join("ann");
 }

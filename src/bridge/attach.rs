@@ -18,12 +18,14 @@ use crossbeam_channel::{Receiver, Sender};
 use super::append::{Appended, Appender, Batch};
 use super::calls::{self, CALLS_BACKLOG, Call, Claimed};
 use super::entry::{BadEntry, Entry};
+use super::gaps;
 use super::heartbeat::{self, Pulse};
 use super::history;
 use super::host_id::HostId;
 use super::keys::Keys;
 use super::link::Target;
 use super::reader::{Arrival, Reader};
+use crate::store::{GAP_BACKLOG, GapFilled, GapRead};
 
 /// How long a host's heartbeat key lives: a host dead this long has its members announced as
 /// gone (within a few seconds, as the room promises), and a host stalled this long is reaped.
@@ -39,8 +41,9 @@ const MIN_CAP: u64 = 1_000;
 /// count of entries): what the host holds for a slow room stays bounded.
 const ARRIVALS_BACKLOG: usize = 16;
 
-/// The room's side of its bridge to Redis.
-pub(crate) struct Attached<T> {
+/// The room's side of its bridge to Redis; `T` is what the room gets back with the answer to a
+/// claim, `G` with a gap read.
+pub(crate) struct Attached<T, G> {
     pub(crate) host: HostId,
     pub(crate) target: Target,
     /// The stream's newest entries at start, oldest first (unreadable ones in their place).
@@ -55,6 +58,12 @@ pub(crate) struct Attached<T> {
     /// Claims and releases of nicknames for the bridge-calls thread, and its answers.
     pub(crate) calls: Sender<Call<T>>,
     pub(crate) claimed: Receiver<Claimed<T>>,
+    /// `since` gaps for the bridge-gaps thread to read from the stream, and what it read.
+    pub(crate) gap_reads: Sender<GapRead<G>>,
+    pub(crate) gaps_filled: Receiver<GapFilled<G>>,
+    keys: Keys,
+    /// The stream's length bound (see [`stream_cap`]).
+    cap: u64,
     /// Stops the reader and the heartbeat (the appender stops when `batches` is dropped).
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
@@ -69,11 +78,11 @@ pub(crate) fn stream_cap(history: usize) -> u64 {
 
 /// Attaches this host to the room `room` in the Redis at `target`, reading up to `history` of
 /// the newest entries. `Err` is one line naming the Redis (never its password) and what to do.
-pub(crate) fn attach<T: Send + 'static>(
+pub(crate) fn attach<T: Send + 'static, G: Send + 'static>(
     target: Target,
     room: &str,
     history: usize,
-) -> Result<Attached<T>, String> {
+) -> Result<Attached<T, G>, String> {
     let keys = Keys::new(room)?;
     let host = HostId::random();
     let mut conn = target.connect()?;
@@ -109,8 +118,19 @@ pub(crate) fn attach<T: Send + 'static>(
     let (calls, call_rx) = crossbeam_channel::bounded(CALLS_BACKLOG);
     // Each answer is to a call the room made: at most the calls' backlog and the one at hand.
     let (claimed_tx, claimed) = crossbeam_channel::bounded(CALLS_BACKLOG + 1);
-    let call =
-        calls::spawn(target.clone(), keys, host.clone(), call_rx, claimed_tx).map_err(spawned)?;
+    let call = calls::spawn(
+        target.clone(),
+        keys.clone(),
+        host.clone(),
+        call_rx,
+        claimed_tx,
+    )
+    .map_err(spawned)?;
+    let (gap_reads, gap_rx) = crossbeam_channel::bounded(GAP_BACKLOG);
+    // Each answer is to a read the room asked for: at most the backlog and the one at hand.
+    let (filled_tx, gaps_filled) = crossbeam_channel::bounded(GAP_BACKLOG + 1);
+    let keys_kept = keys.clone();
+    let gap = gaps::spawn(target.clone(), keys, gap_rx, filled_tx).map_err(spawned)?;
     Ok(Attached {
         host,
         target,
@@ -122,8 +142,12 @@ pub(crate) fn attach<T: Send + 'static>(
         pulses,
         calls,
         claimed,
+        gap_reads,
+        gaps_filled,
+        keys: keys_kept,
+        cap,
         stop,
-        threads: vec![beat, read, append, call],
+        threads: vec![beat, read, append, call, gap],
     })
 }
 
@@ -136,11 +160,17 @@ fn last_seq(entries: &[Result<Entry, BadEntry>]) -> u64 {
         .unwrap_or(0)
 }
 
-impl<T> Attached<T> {
+impl<T, G> Attached<T, G> {
     /// Stops the bridge's threads and waits for them (the reader and the heartbeat see their
-    /// stop flag within a block time; the appender ends with its channel).
+    /// stop flag within a block time; the appender ends with its channel), then takes this
+    /// host out of the room: its members leave and their nicknames are freed at once. A Redis
+    /// that cannot be reached now leaves that to the other hosts' reaping.
     pub(crate) fn detach(self) {
         let Attached {
+            host,
+            target,
+            keys,
+            cap,
             stop,
             threads,
             batches,
@@ -148,12 +178,18 @@ impl<T> Attached<T> {
             pulses,
             calls,
             claimed,
+            gap_reads,
+            gaps_filled,
             ..
         } = self;
         stop.store(true, Ordering::Relaxed);
         drop((batches, arrivals, pulses, calls, claimed));
+        drop((gap_reads, gaps_filled));
         for thread in threads {
             let _ = thread.join();
+        }
+        if let Ok(mut conn) = target.connect() {
+            let _ = heartbeat::leave(&mut conn, &keys, &host, cap);
         }
     }
 }
@@ -191,7 +227,7 @@ mod tests {
         let Some(redis) = TestRedis::start() else {
             return;
         };
-        let before = attach::<()>(redis.target(), "ops", 2).expect("attached");
+        let before = attach::<(), ()>(redis.target(), "ops", 2).expect("attached");
         assert_eq!((before.last_seq, before.recent.len()), (0, 0));
         let events: Vec<Outgoing> = (1..=3)
             .map(|mid| Outgoing {
@@ -211,7 +247,7 @@ mod tests {
             before.appended.recv().expect("a report"),
             Appended::Done { .. }
         ));
-        let after = attach::<()>(redis.target(), "ops", 2).expect("attached");
+        let after = attach::<(), ()>(redis.target(), "ops", 2).expect("attached");
         let seqs: Vec<u64> = after.recent.iter().flatten().map(|e| e.seq).collect();
         assert_eq!((seqs, after.last_seq), (vec![2, 3], 3));
         assert_ne!(before.host, after.host);
@@ -226,7 +262,7 @@ mod tests {
         };
         let target = redis.target();
         redis.kill();
-        let Err(why) = attach::<()>(target, "ops", 10) else {
+        let Err(why) = attach::<(), ()>(target, "ops", 10) else {
             panic!("attached to a dead Redis");
         };
         assert!(why.contains("could not reach Redis at 127.0.0.1:"), "{why}");

@@ -14,7 +14,7 @@ use redis::Connection;
 
 use super::host_id::HostId;
 use super::keys::Keys;
-use super::link::Target;
+use super::link::{Target, with_conn};
 use super::nicks::{self, Claim};
 
 /// Calls the room may have waiting for the thread before it refuses newcomers as busy.
@@ -68,25 +68,6 @@ pub(crate) fn spawn<T: Send + 'static>(
                 }
             }
         })
-}
-
-/// Runs `call` on the thread's connection, connecting first when there is none; a connection
-/// whose command failed is dropped (it may still deliver the late answer).
-fn with_conn<R>(
-    target: &Target,
-    conn: &mut Option<Connection>,
-    call: impl FnOnce(&mut Connection) -> redis::RedisResult<R>,
-) -> Result<R, String> {
-    if conn.is_none() {
-        *conn = Some(target.connect()?);
-    }
-    let Some(open) = conn.as_mut() else {
-        return Err("no connection to Redis".into());
-    };
-    call(open).map_err(|error| {
-        *conn = None;
-        target.explain(&error)
-    })
 }
 
 #[cfg(test)]

@@ -127,31 +127,47 @@ pub(crate) fn reap(
         pipe.cmd("EXISTS").arg(keys.beat(id));
     }
     let alive: Vec<bool> = pipe.query(conn)?;
-    let (before, after) = leave_template();
     let mut reaped = Vec::new();
     for (id, _) in others.iter().zip(alive).filter(|(_, alive)| !alive) {
-        let done: Vec<redis::Value> = REAP
-            .key(keys.hosts())
-            .key(keys.beat(id))
-            .key(keys.members(id))
-            .key(keys.nicks())
-            .key(keys.seq())
-            .key(keys.events())
-            .key(keys.inbox(id))
-            .key(keys.appended())
-            .arg(id.as_str())
-            .arg(cap)
-            .arg(&before)
-            .arg(&after)
-            .invoke(conn)?;
-        if let Some(leaves) = leaves_of(&done) {
-            reaped.push(Reaped {
-                host: id.to_string(),
-                leaves,
-            });
-        }
+        reaped.extend(reap_one(conn, keys, id, cap)?);
     }
     Ok(reaped)
+}
+
+/// Takes `me` out of the room as it stops cleanly: its heartbeat goes, and it reaps itself at
+/// once (its members leave in the stream and their nicknames are freed), rather than leaving
+/// that to the other hosts a heartbeat's time to live later.
+pub(crate) fn leave(conn: &mut Connection, keys: &Keys, me: &HostId, cap: u64) -> RedisResult<()> {
+    redis::cmd("DEL").arg(keys.beat(me)).exec(conn)?;
+    reap_one(conn, keys, me, cap).map(drop)
+}
+
+/// Reaps `id`, whose heartbeat is gone, unless another host did first.
+fn reap_one(
+    conn: &mut Connection,
+    keys: &Keys,
+    id: &HostId,
+    cap: u64,
+) -> RedisResult<Option<Reaped>> {
+    let (before, after) = leave_template();
+    let done: Vec<redis::Value> = REAP
+        .key(keys.hosts())
+        .key(keys.beat(id))
+        .key(keys.members(id))
+        .key(keys.nicks())
+        .key(keys.seq())
+        .key(keys.events())
+        .key(keys.inbox(id))
+        .key(keys.appended())
+        .arg(id.as_str())
+        .arg(cap)
+        .arg(&before)
+        .arg(&after)
+        .invoke(conn)?;
+    Ok(leaves_of(&done).map(|leaves| Reaped {
+        host: id.to_string(),
+        leaves,
+    }))
 }
 
 /// The reap script's answer: `None` when it did not reap, else the leaves it appended.

@@ -9,6 +9,8 @@ use redis::{Connection, RedisResult};
 
 use super::entry::{self, BadEntry, Entry};
 use super::keys::Keys;
+use crate::protocol::Event;
+use crate::protocol::wire::MessageKind;
 
 /// One range query's answer: entries, each its id and fields.
 type RangeReply = Vec<(String, Vec<Vec<u8>>)>;
@@ -30,21 +32,44 @@ pub(crate) fn newest(
     Ok(decode(&entries))
 }
 
-/// At most `count` events after `since`, oldest first.
-pub(crate) fn after(
+/// The messages (`say` and `me`) of a `since` gap: those numbered in `(after, through]`, oldest
+/// first, read from the newest back through at most `limit` entries, and how many seq numbers
+/// of the gap were not read (beyond `limit`, or trimmed from the stream already): what the
+/// newcomer is told it missed. Unreadable entries are skipped.
+pub(crate) fn gap(
     conn: &mut Connection,
     keys: &Keys,
-    since: u64,
-    count: usize,
-) -> RedisResult<Vec<Result<Entry, BadEntry>>> {
-    let entries: RangeReply = redis::cmd("XRANGE")
+    after: u64,
+    through: u64,
+    limit: usize,
+) -> RedisResult<(Vec<Event>, u64)> {
+    if through <= after {
+        return Ok((Vec::new(), 0));
+    }
+    let mut entries: RangeReply = redis::cmd("XREVRANGE")
         .arg(keys.events())
-        .arg(format!("({since}-1"))
-        .arg("+")
+        .arg(format!("{through}-1"))
+        .arg(format!("({after}-1"))
         .arg("COUNT")
-        .arg(count)
+        .arg(limit)
         .query(conn)?;
-    Ok(decode(&entries))
+    entries.reverse();
+    let entries: Vec<Entry> = decode(&entries).into_iter().flatten().collect();
+    let oldest = entries.first().map_or(through + 1, |entry| entry.seq);
+    let messages = entries
+        .into_iter()
+        .map(|entry| entry.event)
+        .filter(|event| {
+            matches!(
+                event,
+                Event::Message {
+                    kind: MessageKind::Say | MessageKind::Me,
+                    ..
+                }
+            )
+        })
+        .collect();
+    Ok((messages, oldest.saturating_sub(after + 1)))
 }
 
 fn decode(entries: &RangeReply) -> Vec<Result<Entry, BadEntry>> {
@@ -68,34 +93,60 @@ mod tests {
     }
 
     #[test]
-    fn newest_and_after_since_read_the_right_slice() {
+    fn newest_and_a_gap_read_the_right_slice() {
         let Some(redis) = TestRedis::start() else {
             return;
         };
         let keys = Keys::new("test").unwrap();
         let mut conn = redis.conn();
-        let event = entry::event_json(&Event::Leave {
-            seq: 0,
-            ts: Timestamp::now(),
-            nick: "ana".into(),
-            reason: LeaveReason::Quit,
-        });
+        // Odd seqs are messages, even ones leaves (not part of a gap's replay).
         let batch: Vec<Outgoing> = (1..=10)
             .map(|mid| Outgoing {
                 mid,
-                event: event.clone(),
+                event: entry::event_json(&match mid % 2 {
+                    1 => Event::Message {
+                        seq: 0,
+                        ts: Timestamp::now(),
+                        from: "ana".into(),
+                        kind: MessageKind::Say,
+                        to: None,
+                        text: format!("m{mid}"),
+                        history: false,
+                    },
+                    _ => Event::Leave {
+                        seq: 0,
+                        ts: Timestamp::now(),
+                        nick: "ana".into(),
+                        reason: LeaveReason::Quit,
+                    },
+                }),
             })
             .collect();
         Appender::new(keys.clone(), HostId::random(), 1000)
             .append(&mut conn, &batch)
             .unwrap();
         assert_eq!(seqs(newest(&mut conn, &keys, 3).unwrap()), [8, 9, 10]);
+        let texts = |(events, left_out): (Vec<Event>, u64)| {
+            let texts: Vec<String> = events
+                .into_iter()
+                .map(|event| match event {
+                    Event::Message { text, .. } => text,
+                    other => panic!("not a message: {other:?}"),
+                })
+                .collect();
+            (texts, left_out)
+        };
+        let mut gap =
+            |after, through, limit| texts(gap(&mut conn, &keys, after, through, limit).unwrap());
         assert_eq!(
-            seqs(after(&mut conn, &keys, 6, 100).unwrap()),
-            [7, 8, 9, 10]
+            gap(4, 9, 100),
+            (vec!["m5".into(), "m7".into(), "m9".into()], 0)
         );
-        assert_eq!(seqs(after(&mut conn, &keys, 0, 2).unwrap()), [1, 2]);
-        assert!(after(&mut conn, &keys, 10, 5).unwrap().is_empty());
+        // The newest entries of the gap; the older seqs are counted as not read.
+        assert_eq!(gap(0, 10, 4), (vec!["m7".into(), "m9".into()], 6));
+        assert_eq!(gap(10, 10, 5), (Vec::new(), 0));
+        // Entries trimmed from the stream (or never there) are missed.
+        assert_eq!(gap(10, 14, 5), (Vec::new(), 4));
         assert!(
             newest(&mut conn, &Keys::new("empty").unwrap(), 5)
                 .unwrap()

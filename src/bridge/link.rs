@@ -139,6 +139,26 @@ fn install_tls_provider() {
     ));
 }
 
+/// Runs `call` on a thread's own connection to `target`, connecting first when there is none;
+/// a connection whose command failed is dropped (it may still deliver the late answer). `Err`
+/// is one line a person can act on.
+pub(crate) fn with_conn<R>(
+    target: &Target,
+    conn: &mut Option<Connection>,
+    call: impl FnOnce(&mut Connection) -> redis::RedisResult<R>,
+) -> Result<R, String> {
+    if conn.is_none() {
+        *conn = Some(target.connect()?);
+    }
+    let Some(open) = conn.as_mut() else {
+        return Err("no connection to Redis".into());
+    };
+    call(open).map_err(|error| {
+        *conn = None;
+        target.explain(&error)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,14 +27,15 @@
 //! - [`nicks`]: nicknames unique across hosts, and the room-wide headcount;
 //! - [`calls`]: the thread that claims and releases nicknames for the room, answering over a
 //!   channel;
+//! - [`gaps`]: the thread that reads the `since` gaps of clients coming back, from the stream;
 //! - [`heartbeat`]: each host's sign of life, and reaping the members of a host that died;
 //! - [`attach`]: a host joining its shared room at start (connect, register, read the newest
 //!   entries, start the threads above), and leaving it at the end.
 //!
 //! The room never waits on Redis: it talks to the bridge's threads over crossbeam channels only
 //! (the appender, the reader, the heartbeat and the bridge-calls thread, which claims and
-//! releases nicknames; `server/shared.rs` and `server/claims.rs` are the room's side). Reading
-//! a `since` gap from the stream is a blocking call still to be moved onto that thread.
+//! releases nicknames, and the bridge-gaps thread; `server/shared.rs` and `server/claims.rs`
+//! are the room's side).
 //!
 //! Anyone who can write to the Redis can write anything into the room's keys: decoding treats
 //! entries as hostile ([`entry`]), but such a writer can still stop the room (delete its
@@ -49,6 +50,7 @@ pub(crate) mod append;
 pub(crate) mod attach;
 pub(crate) mod calls;
 pub(crate) mod entry;
+pub(crate) mod gaps;
 pub(crate) mod heartbeat;
 pub(crate) mod history;
 pub(crate) mod host_id;

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use crossbeam_channel::Sender;
 
 use super::conn::ConnRef;
+use super::history::Older;
 use super::report::Newcomer;
 use crate::bridge::calls::Call;
 use crate::protocol::parse::Refusal;
@@ -21,8 +22,8 @@ use crate::protocol::{ErrorCode, Id, Mode};
 /// What waits for a claim's answer.
 #[derive(Debug)]
 pub(crate) enum Claiming {
-    /// A newcomer, to be admitted under its nickname.
-    Hello(Newcomer),
+    /// A newcomer, to be admitted under its nickname (with its gap, if one was read).
+    Hello(Newcomer, Option<Older>),
     /// A member asking to be called `new` instead of `old`.
     Rename {
         conn: ConnRef,
@@ -61,12 +62,12 @@ impl Claims {
 
     /// Holds `newcomer` while its nickname is claimed; `Err` when the claim cannot be asked now
     /// (the newcomer is to be told so).
-    pub(crate) fn hold(&mut self, newcomer: Newcomer) -> Result<(), Refusal> {
+    pub(crate) fn hold(&mut self, newcomer: Newcomer, older: Option<Older>) -> Result<(), Refusal> {
         let conn = newcomer.conn;
         let call = Call::Claim {
             nick: newcomer.nick.clone(),
             most: self.most,
-            tag: Claiming::Hello(newcomer),
+            tag: Claiming::Hello(newcomer, older),
         };
         self.calls.try_send(call).map_err(|_| busy())?;
         self.held.insert(conn.serial(), conn);

@@ -106,8 +106,8 @@ impl Gaps {
             true => self.ask(tag, forgotten_through)?,
             false => tag,
         };
-        let older = read.ok().map(|(records, left_out)| Older {
-            events: records.iter().map(|r| r.to_event()).collect(),
+        let older = read.ok().map(|(events, left_out)| Older {
+            events,
             left_out,
             through,
         });

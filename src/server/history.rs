@@ -89,6 +89,7 @@ struct Selection {
 
 /// The older part of a `since` gap, read from the store: the messages numbered in
 /// `(since, through]`, oldest first, but for `left_out` older ones not read.
+#[derive(Debug)]
 pub(crate) struct Older {
     pub(crate) events: Vec<Event>,
     pub(crate) left_out: u64,

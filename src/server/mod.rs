@@ -393,7 +393,7 @@ fn config_summary<T, G>(
 }
 
 /// The start-up line about the Redis the room is shared through.
-fn redis_line<T>(attached: &crate::bridge::attach::Attached<T>) -> String {
+fn redis_line<T, G>(attached: &crate::bridge::attach::Attached<T, G>) -> String {
     format!(
         "sharing the room through Redis at {} (this host: {}; the room's last seq: {})",
         attached.target.shown(),
@@ -571,7 +571,7 @@ pub(crate) fn run(
     listener: TcpListener,
     config: Config,
     store: Option<Store<searches::Asker, gaps::Held>>,
-    attached: Option<crate::bridge::attach::Attached<claims::Claiming>>,
+    attached: Option<shared::Attachment>,
     ready: impl FnOnce(shutdown::Stopper),
 ) -> Result<()> {
     let bound = listener.local_addr().map_err(|e| {

@@ -286,7 +286,7 @@ impl Room {
         reports: &Receiver<Vec<ShardReport>>,
         stop: &Receiver<()>,
     ) -> Option<String> {
-        let (commits, found, filled) = match &self.store {
+        let (commits, found, mut filled) = match &self.store {
             Some(store) => (
                 store.durable.commits().clone(),
                 store.found.clone(),
@@ -298,6 +298,10 @@ impl Room {
                 crossbeam_channel::never(),
             ),
         };
+        // A shared room reads its gaps from the stream (it has no store: they exclude each other).
+        if let Some(shared) = &self.shared {
+            filled = shared.gaps_filled();
+        }
         let (arrivals, appended, pulses, claimed) = match &self.shared {
             Some(shared) => shared.channels(),
             None => (
@@ -615,10 +619,13 @@ impl Room {
                 ShardReport::Gone { conn, reason } => {
                     if self.member(conn).is_some() {
                         self.remove(conn, reason);
-                    } else if let Some(store) = &mut self.store {
-                        store.gaps.forget(conn);
-                    } else if let Some(shared) = &mut self.shared {
-                        shared.claims().forget(conn);
+                    } else {
+                        if let Some(gaps) = self.gaps() {
+                            gaps.forget(conn);
+                        }
+                        if let Some(shared) = &mut self.shared {
+                            shared.claims().forget(conn);
+                        }
                     }
                 }
             }
@@ -760,23 +767,34 @@ impl Room {
         Err(gate.refusal(denied))
     }
 
-    /// Admits `conn` as `nick`, or tells it why not; one coming back to a stored room from
-    /// further back than the history reaches is first held while the store reads its gap.
+    /// Admits `conn` as `nick`, or tells it why not; one coming back from further back than
+    /// the history reaches is first held while its gap is read (from the store, or from a
+    /// shared room's stream).
     fn hello(&mut self, newcomer: Newcomer) {
-        if let Some(newcomer) = self
-            .hold_for_gap(newcomer)
-            .and_then(|newcomer| self.hold_for_claim(newcomer))
-        {
+        if let Some(newcomer) = self.hold_for_gap(newcomer) {
             self.welcome(newcomer, None);
         }
     }
 
-    /// In a shared room, holds `newcomer` while its nickname is claimed across hosts, once it
-    /// passes what this host checks itself (the password, bans, the name here). Gives it back
-    /// when it is to be answered now.
-    fn hold_for_claim(&mut self, mut newcomer: Newcomer) -> Option<Newcomer> {
+    /// The newcomers held for a gap read: the store's, or the shared room's.
+    fn gaps(&mut self) -> Option<&mut Gaps> {
+        match (&mut self.store, &mut self.shared) {
+            (Some(store), _) => Some(&mut store.gaps),
+            (None, Some(shared)) => Some(shared.gaps()),
+            (None, None) => None,
+        }
+    }
+
+    /// In a shared room, holds `newcomer` (with `older`, its gap if one was read) while its
+    /// nickname is claimed across hosts, once it passes what this host checks itself (the
+    /// password, bans, the name here). Gives it back when it is to be answered now.
+    fn hold_for_claim(
+        &mut self,
+        mut newcomer: Newcomer,
+        older: Option<Older>,
+    ) -> Option<(Newcomer, Option<Older>)> {
         if self.shared.is_none() {
-            return Some(newcomer);
+            return Some((newcomer, older));
         }
         let (conn, mode) = (newcomer.conn, newcomer.mode);
         let address = AddressKey::of(newcomer.peer.ip());
@@ -795,7 +813,7 @@ impl Room {
         let held = self
             .shared
             .as_mut()
-            .map(|shared| shared.claims().hold(newcomer));
+            .map(|shared| shared.claims().hold(newcomer, older));
         if let Some(Err(refusal)) = held {
             self.turn_away(conn, mode, refusal);
         }
@@ -815,7 +833,7 @@ impl Room {
             self.profile.limits.max_clients,
         );
         match answer.tag {
-            Claiming::Hello(newcomer) => {
+            Claiming::Hello(newcomer, older) => {
                 if !shared.claims().take_held(newcomer.conn) {
                     // It left meanwhile: a name claimed for it is given back.
                     if got {
@@ -826,7 +844,7 @@ impl Room {
                 let (conn, mode) = (newcomer.conn, newcomer.mode);
                 let refused = match refusal {
                     Some(refusal) => Some(refusal),
-                    None => self.admit(newcomer, None).err(),
+                    None => self.admit(newcomer, older).err(),
                 };
                 if let Some(refusal) = refused {
                     if got && let Some(shared) = &mut self.shared {
@@ -863,12 +881,13 @@ impl Room {
         }
     }
 
-    /// Holds `newcomer` while the store reads the messages it missed that the history no
-    /// longer holds (once past the password: strangers cost the store nothing). Gives it back
-    /// when it is to be answered now.
+    /// Holds `newcomer` while the messages it missed that the history no longer holds are read
+    /// (from the store, or a shared room's stream; once past the password: strangers cost
+    /// nothing). Gives it back when it is to be answered now.
     fn hold_for_gap(&mut self, mut newcomer: Newcomer) -> Option<Newcomer> {
         let gap = self.history.gap_to_read(newcomer.replay, self.seq);
-        let (Some((after, through)), Some(_)) = (gap, &self.store) else {
+        let Some((after, through)) = gap.filter(|_| self.store.is_some() || self.shared.is_some())
+        else {
             return Some(newcomer);
         };
         if let Err(refusal) = self.open_door(newcomer.key, newcomer.peer) {
@@ -876,8 +895,8 @@ impl Room {
             return None;
         }
         newcomer.key = Key::Proven;
-        match &mut self.store {
-            Some(store) => store.gaps.hold(newcomer, after, through),
+        match self.gaps() {
+            Some(gaps) => gaps.hold(newcomer, after, through),
             None => Some(newcomer),
         }
     }
@@ -885,17 +904,20 @@ impl Room {
     /// A held newcomer's gap was read: it is admitted with it.
     fn gap_filled(&mut self, read: GapFilled<Held>) {
         let forgotten_through = self.history.forgotten_through();
-        let Some(store) = &mut self.store else {
-            return;
-        };
-        if let Some((newcomer, older)) = store.gaps.filled(read, forgotten_through) {
+        let filled = self
+            .gaps()
+            .and_then(|gaps| gaps.filled(read, forgotten_through));
+        if let Some((newcomer, older)) = filled {
             self.welcome(newcomer, older);
         }
     }
 
-    /// Admits `newcomer` (replaying `older`, its gap read from the store, if any), or tells it
-    /// why not.
+    /// Admits `newcomer` (replaying `older`, its gap read from the store or the stream, if
+    /// any), or tells it why not; in a shared room, once its nickname is claimed across hosts.
     fn welcome(&mut self, newcomer: Newcomer, older: Option<Older>) {
+        let Some((newcomer, older)) = self.hold_for_claim(newcomer, older) else {
+            return;
+        };
         let (conn, mode) = (newcomer.conn, newcomer.mode);
         if let Err(refusal) = self.admit(newcomer, older) {
             self.turn_away(conn, mode, refusal);

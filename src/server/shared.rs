@@ -19,6 +19,7 @@ use crossbeam_channel::Receiver;
 
 use super::claims::{Claiming, Claims};
 use super::conn::ConnRef;
+use super::gaps::{Gaps, Held};
 use super::outage::{Outage, Turned};
 use crate::bridge::append::{Appended, Batch, Outgoing};
 use crate::bridge::attach::Attached;
@@ -28,6 +29,7 @@ use crate::bridge::heartbeat::Pulse;
 use crate::bridge::reader::Arrival;
 use crate::protocol::wire::MessageKey;
 use crate::protocol::{Event, Id, Mode};
+use crate::store::GapFilled;
 
 /// Proposals not yet back from the stream beyond which the room stops taking requests until
 /// Redis catches up (the shards then stop reading, and TCP slows the clients): what the host
@@ -67,8 +69,14 @@ pub(crate) struct Back {
 /// The room's side of the bridge-calls thread's answers.
 pub(crate) type ClaimAnswer = Claimed<Claiming>;
 
+/// The room's side of its bridge: claims answered with a [`Claiming`], gap reads with a
+/// [`Held`] newcomer.
+pub(crate) type Attachment = Attached<Claiming, Held>;
+
 pub(crate) struct Shared {
-    attached: Attached<Claiming>,
+    attached: Attachment,
+    /// Newcomers held while their `since` gap is read from the stream.
+    gaps: Gaps,
     /// Nicknames claimed across hosts, and the newcomers held for them.
     claims: Claims,
     /// The last mid handed out.
@@ -88,9 +96,10 @@ pub(crate) struct Shared {
 
 impl Shared {
     /// The room shared through `attached`, of at most `most` members on all hosts together.
-    pub(crate) fn new(attached: Attached<Claiming>, most: usize) -> Shared {
+    pub(crate) fn new(attached: Attachment, most: usize) -> Shared {
         Shared {
             claims: Claims::new(attached.calls.clone(), most),
+            gaps: Gaps::new(attached.gap_reads.clone()),
             attached,
             last_mid: 0,
             gathering: Vec::new(),
@@ -122,6 +131,16 @@ impl Shared {
     /// The room's nickname claims.
     pub(crate) fn claims(&mut self) -> &mut Claims {
         &mut self.claims
+    }
+
+    /// The newcomers held for a gap read.
+    pub(crate) fn gaps(&mut self) -> &mut Gaps {
+        &mut self.gaps
+    }
+
+    /// The gaps read from the stream, for the room to select on.
+    pub(crate) fn gaps_filled(&self) -> Receiver<GapFilled<Held>> {
+        self.attached.gaps_filled.clone()
     }
 
     /// True when so much waits for Redis that the room should take no more requests.
@@ -235,8 +254,9 @@ impl Shared {
 
     /// Stops the bridge's threads.
     pub(crate) fn detach(self) {
-        // The claims' sender too, or the bridge-calls thread would wait for more.
+        // The claims' and gaps' senders too, or their threads would wait for more.
         drop(self.claims);
+        drop(self.gaps);
         self.attached.detach();
     }
 }

@@ -13,6 +13,7 @@ use crossbeam_channel::{Receiver, Sender};
 use rusqlite::Connection;
 
 use super::record::{COLUMNS, Record, seq_column};
+use crate::protocol::Event;
 
 /// Reads that may wait for the thread; one more is replayed from memory alone (its older
 /// messages counted as missed).
@@ -37,12 +38,14 @@ pub(crate) struct GapRead<T> {
     pub(crate) through: u64,
 }
 
-/// A read gap: its messages, oldest first, and how many of the gap's stored messages were
-/// left out ([`MAX_GAP_MESSAGES`]), or what went wrong, in words.
+/// A read gap: its messages (as the events they were), oldest first, and how many of the gap's
+/// messages were left out ([`MAX_GAP_MESSAGES`], or no longer kept), or what went wrong, in
+/// words. (A room shared through Redis reads its gaps from the room's stream in the same shape:
+/// `bridge/gap.rs`.)
 pub(crate) struct GapFilled<T> {
     pub(crate) tag: T,
     pub(crate) through: u64,
-    pub(crate) read: Result<(Vec<Record>, u64), String>,
+    pub(crate) read: Result<(Vec<Event>, u64), String>,
 }
 
 /// The gap thread's loop: reads gaps until the room lets go of the channel.
@@ -54,6 +57,7 @@ pub(crate) fn serve<T>(
     for read in reads {
         let outcome = wait_for_commit(conn, read.through)
             .and_then(|()| read_gap(conn, read.after, read.through, MAX_GAP_MESSAGES))
+            .map(|(records, left_out)| (records.iter().map(Record::to_event).collect(), left_out))
             .map_err(|e| e.to_string());
         let answer = GapFilled {
             tag: read.tag,
