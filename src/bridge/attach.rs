@@ -50,6 +50,8 @@ pub(crate) struct Attached<T, G> {
     pub(crate) recent: Vec<Result<Entry, BadEntry>>,
     /// The last `seq` in the stream at start: the reader hands over what comes after it.
     pub(crate) last_seq: u64,
+    /// The room's bans and topic as the hosts keep them in Redis (JSON), if any host has.
+    pub(crate) state: Option<Vec<u8>>,
     /// Batches for the appender (one in flight: it takes the next after reporting the last).
     pub(crate) batches: Sender<Batch>,
     pub(crate) appended: Receiver<Appended>,
@@ -92,6 +94,10 @@ pub(crate) fn attach<T: Send + 'static, G: Send + 'static>(
     let recent = history::newest(&mut conn, &keys, history.max(1))
         .map_err(|error| target.explain(&error))?;
     let last_seq = last_seq(&recent);
+    let state: Option<Vec<u8>> = redis::cmd("GET")
+        .arg(keys.state())
+        .query(&mut conn)
+        .map_err(|error| target.explain(&error))?;
     let cap = stream_cap(history);
     let stop = Arc::new(AtomicBool::new(false));
     let spawned = |error: std::io::Error| format!("cannot start a thread of the bridge: {error}");
@@ -136,6 +142,7 @@ pub(crate) fn attach<T: Send + 'static, G: Send + 'static>(
         target,
         recent,
         last_seq,
+        state,
         batches,
         appended,
         arrivals,

@@ -1,5 +1,5 @@
-//! The bridge-calls thread: the blocking Redis calls the room needs answered (claiming and
-//! releasing nicknames), made on a connection of its own and answered over a channel, so that
+//! The bridge-calls thread: the blocking Redis calls the room needs made (claiming and
+//! releasing nicknames, keeping the room's bans and topic), made on a connection of its own and answered over a channel, so that
 //! the room never waits on Redis. Calls are made in the order the room asked them (a release
 //! before a later claim of the same name by this host, say).
 //!
@@ -27,6 +27,9 @@ pub(crate) enum Call<T> {
     Claim { nick: String, most: u32, tag: T },
     /// Give `nick` up (nothing is answered: a failed release is freed when the host is reaped).
     Release { nick: String },
+    /// Keep the room's bans and topic (`json`) for hosts starting later (nothing is answered:
+    /// the next change writes them again).
+    SaveState { json: String },
 }
 
 /// The answer to a claim: the claim's outcome, or why Redis could not be asked.
@@ -63,6 +66,11 @@ pub(crate) fn spawn<T: Send + 'static>(
                     Call::Release { nick } => {
                         let _ = with_conn(&target, &mut conn, |open| {
                             nicks::release(open, &keys, &host, &nick)
+                        });
+                    }
+                    Call::SaveState { json } => {
+                        let _ = with_conn(&target, &mut conn, |open| {
+                            redis::cmd("SET").arg(keys.state()).arg(&json).exec(open)
                         });
                     }
                 }

@@ -15,7 +15,7 @@ use std::fmt;
 
 use super::host_id::HostId;
 use crate::protocol::Event;
-use crate::protocol::wire::MessageKind;
+use crate::protocol::wire::{Change, MessageKind};
 
 /// The field with the id of the host that appended the entry.
 pub(crate) const HOST: &str = "host";
@@ -181,7 +181,29 @@ fn stamp(event: &mut Event, seq: u64) -> Result<(), String> {
         | Event::Join { seq: slot, .. }
         | Event::Leave { seq: slot, .. }
         | Event::Nick { seq: slot, .. }
-        | Event::Presence { seq: slot, .. } => {
+        | Event::Presence { seq: slot, .. }
+        | Event::Ban { seq: slot, .. }
+        | Event::Unban { seq: slot, .. }
+        | Event::Op(Change { seq: slot, .. })
+        | Event::Deop(Change { seq: slot, .. })
+        | Event::Unmute(Change { seq: slot, .. })
+        | Event::Kick {
+            change: Change { seq: slot, .. },
+            ..
+        }
+        | Event::Mute {
+            change: Change { seq: slot, .. },
+            ..
+        } => {
+            *slot = seq;
+            Ok(())
+        }
+        // A topic change (an answer to a question about it has no seq, and no place here).
+        Event::Topic {
+            seq: Some(slot),
+            id: None,
+            ..
+        } => {
             *slot = seq;
             Ok(())
         }
@@ -243,6 +265,44 @@ mod tests {
         let mut with_extra = good(&event_json(&leave(0)));
         with_extra.extend(fields(&[("later", "x")]));
         assert!(decode("1-1", &with_extra).is_ok());
+    }
+
+    #[test]
+    fn moderation_events_take_the_entrys_seq_and_a_topic_answer_is_refused() {
+        let ts = Timestamp::now();
+        let change = Change {
+            seq: 0,
+            ts,
+            nick: "eve".into(),
+            by: Some("ann".into()),
+        };
+        let topic = |seq: Option<u64>| Event::Topic {
+            seq,
+            ts: Some(ts),
+            text: "release day".into(),
+            by: None,
+            id: None,
+        };
+        for event in [
+            Event::Kick {
+                change: change.clone(),
+                reason: None,
+            },
+            Event::Op(change.clone()),
+            Event::Unban {
+                seq: 0,
+                ts,
+                target: "10.0.0.0/24".into(),
+                by: None,
+            },
+            topic(Some(0)),
+        ] {
+            let entry = decode("9-1", &good(&event_json(&event))).expect("a room event");
+            assert_eq!(entry.seq, 9);
+            assert!(event_json(&entry.event).contains("\"seq\":9"), "{entry:?}");
+        }
+        let why = decode("9-1", &good(&event_json(&topic(None)))).unwrap_err();
+        assert!(why.to_string().contains("not a room event"), "{why}");
     }
 
     #[test]

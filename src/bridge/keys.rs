@@ -51,6 +51,12 @@ impl Keys {
         self.key("appended")
     }
 
+    /// String: the room's bans and topic as JSON (the state file's form), as the host that
+    /// changed them last wrote them: what a host starting later begins with.
+    pub(crate) fn state(&self) -> String {
+        self.key("state")
+    }
+
     /// Hash: folded nickname -> the id of the host whose member holds it.
     pub(crate) fn nicks(&self) -> String {
         self.key("nicks")

@@ -592,6 +592,22 @@ pub(crate) fn run(
     let (recorder, activity_thread) = activity::start(config.console, file, config.log_format)
         .map_err(|e| Error::failure(format!("cannot start the activity thread: {e}")))?;
     let mut opening = recorder.clone();
+    // A shared room's bans and topic are the room's, kept in Redis by its hosts.
+    let saved = match attached
+        .as_ref()
+        .and_then(|attached| attached.state.as_deref())
+    {
+        None => saved,
+        Some(json) => room_state_file::RoomState::from_json(json).unwrap_or_else(|why| {
+            opening.record(activity::Activity::Warning {
+                text: format!(
+                    "the room's bans and topic in Redis cannot be read ({why}); starting with \
+                     this host's own"
+                ),
+            });
+            saved
+        }),
+    };
     let limits = Limits {
         max_line: config.max_line,
         rate: config.rate,

@@ -11,6 +11,7 @@
 //! events as the stream hands them back (see `shared.rs`).
 
 mod moderation;
+mod remote_state;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -523,11 +524,26 @@ impl Room {
             seq,
             event,
             pending,
+            remote,
         } = back;
         self.seq = seq;
-        let Pending { skip, ack, peer } = pending.unwrap_or_default();
+        let Pending {
+            skip,
+            ack,
+            peer,
+            put_out,
+        } = pending.unwrap_or_default();
         self.history.remember(&event);
         self.fanout.broadcast(&event, skip);
+        for conn in put_out {
+            if self.member(conn).is_some() {
+                self.put_out(conn);
+            }
+        }
+        if remote {
+            // After the broadcast: a member a ban puts out hears it first.
+            self.apply_remote(&event);
+        }
         match peer {
             Some(peer) => self.recorder.record(Activity::Arrival { event, peer }),
             None => self.recorder.record(Activity::Room(event)),
@@ -687,6 +703,23 @@ impl Room {
         self.publish_then(event, sender, None);
     }
 
+    /// Publishes a kick or a ban, then puts out the members it names (`put_out`): they hear it
+    /// before their connections close. In a shared room, when the event comes back from the
+    /// stream.
+    fn publish_putting_out(&mut self, event: Event, put_out: Vec<ConnRef>) {
+        if let Some(shared) = &mut self.shared {
+            let pending = Pending {
+                put_out,
+                ..Pending::default()
+            };
+            return shared.propose(&event, pending);
+        }
+        self.publish(event, None);
+        for conn in put_out {
+            self.put_out(conn);
+        }
+    }
+
     /// Publishes `event`, then acknowledges `ack`'s request with its seq: at once, or in a
     /// shared room when the event comes back from the stream.
     fn publish_then(&mut self, event: Event, sender: Option<ConnRef>, ack: Option<AckTo>) {
@@ -698,7 +731,7 @@ impl Room {
             let pending = Pending {
                 skip: sender,
                 ack,
-                peer: None,
+                ..Pending::default()
             };
             return shared.propose(&event, pending);
         }
@@ -1031,8 +1064,8 @@ impl Room {
         if let Some(shared) = &mut self.shared {
             let pending = Pending {
                 skip: Some(conn),
-                ack: None,
                 peer: Some(peer),
+                ..Pending::default()
             };
             shared.propose(&event, pending);
             return Ok(());

@@ -51,6 +51,17 @@ pub(crate) struct RoomState {
 }
 
 impl RoomState {
+    /// The state read from JSON (a file, or a shared room's copy in Redis), its texts cleaned;
+    /// `Err` says what is wrong with it.
+    pub(crate) fn from_json(bytes: &[u8]) -> Result<RoomState, String> {
+        if bytes.len() as u64 > MAX_BYTES {
+            return Err(format!("larger than {MAX_BYTES} bytes"));
+        }
+        serde_json::from_slice(bytes)
+            .map(RoomState::cleaned)
+            .map_err(|e| e.to_string())
+    }
+
     /// The state with its texts (topic, reasons, who set them) cleaned as a member's are: a file
     /// edited by hand reaches every newcomer's screen, so it passes the same filter.
     fn cleaned(mut self) -> Self {
@@ -155,15 +166,13 @@ impl StateFile {
                 path.display()
             ));
         }
-        serde_json::from_slice(&bytes)
-            .map(RoomState::cleaned)
-            .map_err(|e| {
-                format!(
-                    "the room's state {} cannot be read ({e}); fix it or move it away (its bans \
-                     and topic are then forgotten)",
-                    path.display()
-                )
-            })
+        RoomState::from_json(&bytes).map_err(|e| {
+            format!(
+                "the room's state {} cannot be read ({e}); fix it or move it away (its bans \
+                 and topic are then forgotten)",
+                path.display()
+            )
+        })
     }
 
     /// Writes `state` (at `now`); `Err(warning)` the first time it fails (later failures are

@@ -23,7 +23,7 @@ use super::gaps::{Gaps, Held};
 use super::outage::{Outage, Turned};
 use crate::bridge::append::{Appended, Batch, Outgoing};
 use crate::bridge::attach::Attached;
-use crate::bridge::calls::Claimed;
+use crate::bridge::calls::{Call, Claimed};
 use crate::bridge::entry::{self, Entry};
 use crate::bridge::heartbeat::Pulse;
 use crate::bridge::reader::Arrival;
@@ -54,6 +54,8 @@ pub(crate) struct Pending {
     pub(crate) ack: Option<AckTo>,
     /// For a local join: the newcomer's address, for the console.
     pub(crate) peer: Option<IpAddr>,
+    /// For a kick or a ban: the members it puts out once they have heard it.
+    pub(crate) put_out: Vec<ConnRef>,
 }
 
 /// An event back from the stream, with what the room must do for it.
@@ -62,8 +64,11 @@ pub(crate) struct Back {
     pub(crate) seq: u64,
     /// The event, its `seq` the stream's.
     pub(crate) event: Event,
-    /// `Some` for one of ours: what to do with it. `None`: another host's.
+    /// `Some` for one of ours still pending: what to do with it.
     pub(crate) pending: Option<Pending>,
+    /// Another host's (or a reaper's): its changes to the room's state are this host's to
+    /// apply too.
+    pub(crate) remote: bool,
 }
 
 /// The room's side of the bridge-calls thread's answers.
@@ -131,6 +136,12 @@ impl Shared {
     /// The room's nickname claims.
     pub(crate) fn claims(&mut self) -> &mut Claims {
         &mut self.claims
+    }
+
+    /// Keeps the room's bans and topic (`json`) in Redis for hosts starting later. Dropped when
+    /// the bridge-calls thread is busy: the next change writes them whole again.
+    pub(crate) fn save_state(&mut self, json: String) {
+        let _ = self.attached.calls.try_send(Call::SaveState { json });
     }
 
     /// The newcomers held for a gap read.
@@ -234,9 +245,8 @@ impl Shared {
                 continue;
             }
             last = entry.seq;
-            let pending = (entry.host == self.attached.host)
-                .then(|| self.pending.remove(&entry.mid))
-                .flatten();
+            let remote = entry.host != self.attached.host;
+            let pending = (!remote).then(|| self.pending.remove(&entry.mid)).flatten();
             if let Some(key) = pending
                 .as_ref()
                 .and_then(|pending| pending.ack.as_ref()?.key.as_ref())
@@ -247,6 +257,7 @@ impl Shared {
                 seq: entry.seq,
                 event: entry.event,
                 pending,
+                remote,
             });
         }
         back

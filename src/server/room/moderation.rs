@@ -301,14 +301,13 @@ impl Room {
             reason,
         };
         // Everyone hears it, the kicked member too, before its connection closes.
-        self.publish(event, None);
-        self.put_out(target.conn);
+        self.publish_putting_out(event, vec![target.conn]);
         self.done(&acting);
     }
 
     /// Closes a member's connection once the last event has reached it, and takes it out of
     /// the room without a `leave` (the kick or ban that put it out said it).
-    fn put_out(&mut self, conn: ConnRef) {
+    pub(super) fn put_out(&mut self, conn: ConnRef) {
         self.fanout.order(conn, OrderKind::Release);
         self.take_out(conn);
     }
@@ -358,16 +357,13 @@ impl Room {
             until: ban.until,
             reason,
         };
-        self.publish(event, None);
-        for (conn, _) in covered {
-            self.put_out(conn);
-        }
+        self.publish_putting_out(event, covered.into_iter().map(|(conn, _)| conn).collect());
         self.save_state();
         self.done(&acting);
     }
 
     /// The members connected from an address in `net`.
-    fn members_in(&self, net: &IpNet) -> Vec<(ConnRef, String)> {
+    pub(super) fn members_in(&self, net: &IpNet) -> Vec<(ConnRef, String)> {
         self.members
             .values()
             .filter(|member| net.contains(&member.ip))
@@ -578,14 +574,15 @@ impl Room {
     }
 
     /// The bans or the topic changed: writes them to the state file, if the room has one, now or
-    /// once the gap between writes is over (see `room_state_file.rs`).
-    fn save_state(&mut self) {
+    /// once the gap between writes is over (see `room_state_file.rs`), and, in a shared room,
+    /// to the room's copy in Redis.
+    pub(super) fn save_state(&mut self) {
         let now = Instant::now();
-        if self
-            .state_file
-            .as_mut()
-            .is_some_and(|file| file.changed(now))
-        {
+        let write_now = match &mut self.state_file {
+            Some(file) => file.changed(now),
+            None => self.shared.is_some(),
+        };
+        if write_now {
             self.write_state(now);
         }
     }
@@ -602,12 +599,17 @@ impl Room {
 
     /// Writes the bans and the topic; the first failure is a warning.
     fn write_state(&mut self, now: Instant) {
-        let Some(file) = &mut self.state_file else {
-            return;
-        };
         let state = RoomState {
             bans: self.bans.current(Timestamp::now()).to_vec(),
             topic: self.topic.clone(),
+        };
+        if let Some(shared) = &mut self.shared
+            && let Ok(json) = serde_json::to_string(&state)
+        {
+            shared.save_state(json);
+        }
+        let Some(file) = &mut self.state_file else {
+            return;
         };
         if let Err(Some(warning)) = file.save(&state, now) {
             self.recorder.record(Activity::Warning { text: warning });

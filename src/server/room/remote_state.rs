@@ -1,0 +1,87 @@
+//! The room-wide state other hosts of a shared room (`--redis`) change: bans and the topic.
+//!
+//! Each host carries out its own members' and console's moderation at once (see
+//! `moderation.rs`) and sends the event through the room's stream; every other host, when the
+//! event comes back to it from the stream, applies it here: a ban is added (and this host's
+//! members from the banned addresses are put out), an unban lifted, a topic set. So a member
+//! banned on one host cannot come back through another, and a newcomer on any host is
+//! welcomed with the same topic. Every host then keeps the state as it keeps its own (its
+//! state file, and the room's copy in Redis that a host starting later reads).
+//!
+//! What is not room-wide: mutes are held for an address on the host where they were made,
+//! operators are operators on their own host, and a kick or mute names a member of the host
+//! it was typed on.
+
+use super::Room;
+use crate::protocol::moderation::BanTarget;
+use crate::protocol::wire::TopicInfo;
+use crate::protocol::{Event, Timestamp};
+use crate::server::activity::Activity;
+use crate::server::bans::Ban;
+
+impl Room {
+    /// Applies `event`, which another host of the room carried out, to this host's state.
+    pub(super) fn apply_remote(&mut self, event: &Event) {
+        match event {
+            Event::Ban {
+                ts,
+                target,
+                by,
+                until,
+                reason,
+                ..
+            } => {
+                let Ok(BanTarget::Net(net)) = BanTarget::parse(target) else {
+                    return self.unreadable(target);
+                };
+                let ban = Ban {
+                    net,
+                    ts: *ts,
+                    by: by.clone(),
+                    until: *until,
+                    reason: reason.clone(),
+                };
+                if let Err(refusal) = self.bans.add(ban, Timestamp::now()) {
+                    self.recorder.record(Activity::Warning {
+                        text: format!(
+                            "a ban made on another host was not kept here: {}",
+                            refusal.message
+                        ),
+                    });
+                }
+                for (conn, _) in self.members_in(&net) {
+                    self.put_out(conn);
+                }
+                self.save_state();
+            }
+            Event::Unban { target, .. } => {
+                let Ok(BanTarget::Net(net)) = BanTarget::parse(target) else {
+                    return self.unreadable(target);
+                };
+                self.bans.remove(&net, Timestamp::now());
+                self.save_state();
+            }
+            Event::Topic {
+                seq: Some(_),
+                ts,
+                text,
+                by,
+                ..
+            } => {
+                self.topic = (!text.is_empty()).then(|| TopicInfo {
+                    text: text.clone(),
+                    by: by.clone(),
+                    ts: ts.unwrap_or_else(Timestamp::now),
+                });
+                self.save_state();
+            }
+            _ => {}
+        }
+    }
+
+    fn unreadable(&mut self, target: &str) {
+        self.recorder.record(Activity::Warning {
+            text: format!("another host's ban or unban names no address or range: {target:?}"),
+        });
+    }
+}

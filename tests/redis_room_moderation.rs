@@ -1,0 +1,132 @@
+//! Moderation in a room shared across hosts (`host --redis`): a ban made on one host puts out
+//! and keeps out its addresses on every host, an unban on another lifts it everywhere, a topic
+//! set on one host greets newcomers on all of them, and a host started later begins with the
+//! room's bans and topic (kept in Redis).
+//!
+//! Each test skips loudly when `redis-server` is not installed, unless `CHATROOM_REQUIRE_REDIS`
+//! is set (CI sets it): see `harness/redis.rs`.
+
+mod harness;
+
+use std::path::Path;
+
+use harness::moderation::{json_from, json_operator, moderated_host};
+use harness::redis::{TestRedis, start_redis};
+use harness::{Conn, Host, JsonClient, temp_dir};
+use serde_json::json;
+
+/// A host of the shared room `ops` with operators, keeping its own state in `dir`.
+fn shared_moderated_host(redis: &TestRedis, dir: &Path) -> Host {
+    std::fs::create_dir_all(dir).expect("the host's directory");
+    // A moderated host already takes any number of members per address.
+    let url = redis.url();
+    moderated_host(dir, &["--redis", &url, "--name", "ops"])
+}
+
+/// The answer to a hello as `nick` from the loopback address `from`.
+fn hello_from(host: &Host, from: &str, nick: &str) -> serde_json::Value {
+    JsonClient::greeted(host, Conn::connect_from(host, from)).hello(nick)
+}
+
+/// Waits until what `host` asked Redis for before now is done: a newcomer's nickname is claimed
+/// on the same thread, after the room's state was handed to it.
+fn settle(host: &Host, nick: &str) {
+    JsonClient::join(host, nick);
+}
+
+#[test]
+fn a_ban_on_one_host_puts_out_and_keeps_out_its_address_on_every_host() {
+    let Some(redis) = start_redis() else {
+        return;
+    };
+    let dir = temp_dir();
+    let a = shared_moderated_host(&redis, &dir.path().join("a"));
+    let b = shared_moderated_host(&redis, &dir.path().join("b"));
+    let mut op = json_operator(&a, "op");
+    let mut eve = json_from(&b, "127.0.0.2", "eve");
+    op.send(json!({"type": "ban", "target": "127.0.0.2", "reason": "spam", "id": 1}));
+    op.expect_event_where("ack", |e| e["id"] == 1);
+    let ban = eve.expect_event("ban");
+    assert_eq!(ban["target"], "127.0.0.2", "{ban}");
+    eve.expect_closed();
+    let refused = hello_from(&b, "127.0.0.2", "eve2");
+    assert_eq!(refused["code"], "banned", "{refused}");
+    // A host started later begins with the room's bans.
+    settle(&a, "sync");
+    let c = shared_moderated_host(&redis, &dir.path().join("c"));
+    let refused = hello_from(&c, "127.0.0.2", "eve3");
+    assert_eq!(refused["code"], "banned", "{refused}");
+    // Other addresses are welcome everywhere.
+    let welcome = hello_from(&c, "127.0.0.3", "zed");
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+}
+
+#[test]
+fn an_unban_on_another_host_lifts_the_ban_everywhere() {
+    let Some(redis) = start_redis() else {
+        return;
+    };
+    let dir = temp_dir();
+    let a = shared_moderated_host(&redis, &dir.path().join("a"));
+    let b = shared_moderated_host(&redis, &dir.path().join("b"));
+    let mut op_a = json_operator(&a, "opa");
+    let mut op_b = json_operator(&b, "opb");
+    op_a.send(json!({"type": "ban", "target": "127.0.0.2", "id": 1}));
+    op_a.expect_event_where("ack", |e| e["id"] == 1);
+    op_b.expect_event("ban");
+    op_b.send(json!({"type": "unban", "target": "127.0.0.2", "id": 2}));
+    op_b.expect_event_where("ack", |e| e["id"] == 2);
+    op_a.expect_event("unban");
+    let welcome = hello_from(&a, "127.0.0.2", "eve");
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+}
+
+#[test]
+fn a_topic_set_on_one_host_greets_newcomers_on_every_host() {
+    let Some(redis) = start_redis() else {
+        return;
+    };
+    let dir = temp_dir();
+    let a = shared_moderated_host(&redis, &dir.path().join("a"));
+    let b = shared_moderated_host(&redis, &dir.path().join("b"));
+    let mut op = json_operator(&a, "op");
+    let mut bob = JsonClient::join(&b, "bob");
+    op.send(json!({"type": "topic", "text": "release day", "id": 1}));
+    op.expect_event_where("ack", |e| e["id"] == 1);
+    let topic = bob.expect_event("topic");
+    assert_eq!(topic["text"], "release day", "{topic}");
+    let welcome = JsonClient::connect(&b).hello("cid");
+    assert_eq!(welcome["topic"]["text"], "release day", "{welcome}");
+    assert_eq!(welcome["topic"]["by"], "op", "{welcome}");
+    settle(&a, "sync");
+    let c = shared_moderated_host(&redis, &dir.path().join("c"));
+    let welcome = JsonClient::connect(&c).hello("dan");
+    assert_eq!(welcome["topic"]["text"], "release day", "{welcome}");
+}
+
+#[test]
+fn a_kicked_member_hears_its_kick_before_it_is_put_out_and_every_host_sees_it() {
+    let Some(redis) = start_redis() else {
+        return;
+    };
+    let dir = temp_dir();
+    let a = shared_moderated_host(&redis, &dir.path().join("a"));
+    let b = shared_moderated_host(&redis, &dir.path().join("b"));
+    let mut op = json_operator(&a, "op");
+    let mut eve = JsonClient::join(&a, "eve");
+    let mut bob = JsonClient::join(&b, "bob");
+    op.send(json!({"type": "kick", "nick": "eve", "reason": "spam", "id": 1}));
+    op.expect_event_where("ack", |e| e["id"] == 1);
+    let kick = eve.expect_event("kick");
+    assert_eq!(
+        (&kick["nick"], &kick["reason"]),
+        (&json!("eve"), &json!("spam"))
+    );
+    eve.expect_closed();
+    let seen = bob.expect_event("kick");
+    assert_eq!(seen["seq"], kick["seq"], "one event, one seq: {seen}");
+    // The name is free again, on any host.
+    settle(&a, "sync");
+    let welcome = JsonClient::connect(&b).hello("eve");
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+}
