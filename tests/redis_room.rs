@@ -170,6 +170,20 @@ fn a_client_back_with_since_gets_the_gap_said_on_other_hosts_beyond_the_history(
     // Live goes on after the gap.
     ann.say("live");
     bob.expect_message("ann", "say", "live");
+    // A host started after all this knows its history starts late, and reads the rest.
+    let c = shared_host_with(&redis, "ops", &["--history", "2"]);
+    let mut cid = JsonClient::connect(&c);
+    cid.send(json!({"type": "hello", "v": 1, "nick": "cid", "since": seqs[6]}));
+    cid.expect_event("welcome");
+    let end = cid.expect_event("history_end");
+    let texts: Vec<String> = cid
+        .events()
+        .iter()
+        .filter(|e| e["type"] == "message" && e["history"] == true)
+        .map(|e| said(e).2)
+        .collect();
+    assert_eq!(texts, ["m8", "m9", "m10", "live"], "up to {end}");
+    assert_eq!(end["missed"], 0, "{end}");
 }
 
 #[test]

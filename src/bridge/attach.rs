@@ -46,7 +46,8 @@ const ARRIVALS_BACKLOG: usize = 16;
 pub(crate) struct Attached<T, G> {
     pub(crate) host: HostId,
     pub(crate) target: Target,
-    /// The stream's newest entries at start, oldest first (unreadable ones in their place).
+    /// The stream's newest entries at start (enough for the history), oldest first
+    /// (unreadable ones in their place).
     pub(crate) recent: Vec<Result<Entry, BadEntry>>,
     /// The last `seq` in the stream at start: the reader hands over what comes after it.
     pub(crate) last_seq: u64,
@@ -90,9 +91,11 @@ pub(crate) fn attach<T: Send + 'static, G: Send + 'static>(
     let mut conn = target.connect()?;
     heartbeat::register(&mut conn, &keys, &host, HEARTBEAT_TTL)
         .map_err(|error| target.explain(&error))?;
-    // At least one entry, for the last seq, even with `--history 0`.
-    let recent = history::newest(&mut conn, &keys, history.max(1))
-        .map_err(|error| target.explain(&error))?;
+    // Enough entries for `history` messages among joins and leaves (as many as the stream
+    // keeps for them), and at least one, for the last seq, even with `--history 0`.
+    let entries = history.saturating_mul(CAP_PER_HISTORY as usize).max(1);
+    let recent =
+        history::newest(&mut conn, &keys, entries).map_err(|error| target.explain(&error))?;
     let last_seq = last_seq(&recent);
     let state: Option<Vec<u8>> = redis::cmd("GET")
         .arg(keys.state())

@@ -704,6 +704,12 @@ pub(crate) fn run(
     };
     let last_seq = attached.as_ref().map_or(0, |attached| attached.last_seq);
     if let Some(attached) = &attached {
+        // What the stream said before the entries read is beyond this host's history: a
+        // `since` among it is read from the stream.
+        if let Some(Ok(first)) = attached.recent.first() {
+            let before = first.seq.saturating_sub(1);
+            history.forget_before(before, before);
+        }
         for entry in &attached.recent {
             match entry {
                 Ok(entry) => history.remember(&entry.event),
