@@ -15,6 +15,7 @@ use harness::process::wait_for_exit;
 use harness::redis::{shared_host, shared_host_with, start_persistent_redis, start_redis};
 use harness::{Host, JsonClient, PlainClient, parse_event};
 use serde_json::json;
+use std::time::Duration;
 
 #[test]
 fn a_redis_killed_and_restarted_mid_traffic_loses_and_doubles_nothing() {
@@ -135,4 +136,38 @@ fn a_redis_back_empty_lets_members_go_and_the_room_goes_on_after_its_last_seq() 
     assert!(after > before, "seq {after} after {before}");
     let seen = bob.expect_message("ann", "say", "after");
     assert_eq!(seen["seq"].as_u64(), Some(after));
+}
+
+#[test]
+fn a_redis_away_longer_than_a_heartbeat_keeps_every_member() {
+    let Some(mut redis) = start_persistent_redis() else {
+        return;
+    };
+    let a = shared_host(&redis, "ops");
+    let b = shared_host(&redis, "ops");
+    let mut ann = JsonClient::join(&a, "ann");
+    let mut bob = JsonClient::join(&b, "bob");
+    redis.kill();
+    ann.expect_event("room_reconnecting");
+    bob.expect_event("room_reconnecting");
+    // The outage itself: every heartbeat (kept 3 s) expires meanwhile.
+    std::thread::sleep(Duration::from_secs(4));
+    redis.restart();
+    ann.expect_event("room_back");
+    bob.expect_event("room_back");
+    // Long enough for a reaping that should not happen (the hosts wait a heartbeat's time to
+    // live after reconnecting before they reap, and beat every second).
+    std::thread::sleep(Duration::from_secs(5));
+    ann.send(json!({"type": "say", "text": "still here", "id": 1}));
+    ann.expect_event_where("ack", |e| e["id"] == 1);
+    bob.expect_message("ann", "say", "still here");
+    for (who, client) in [("ann", &ann), ("bob", &bob)] {
+        let gone: Vec<String> = client
+            .received()
+            .iter()
+            .filter(|line| line.contains("\"type\":\"leave\"") || line.contains("\"error\""))
+            .cloned()
+            .collect();
+        assert!(gone.is_empty(), "{who} saw {gone:?}");
+    }
 }

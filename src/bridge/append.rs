@@ -29,7 +29,7 @@ use super::scripts::{self, APPEND};
 /// After a failed attempt, how long the thread waits before trying the batch again; the wait
 /// doubles up to [`LONGEST_RETRY`].
 const FIRST_RETRY: Duration = Duration::from_millis(100);
-const LONGEST_RETRY: Duration = Duration::from_secs(2);
+const LONGEST_RETRY: Duration = Duration::from_secs(1);
 
 /// An event for the room's stream.
 #[derive(Debug, Clone, PartialEq)]

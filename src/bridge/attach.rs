@@ -257,12 +257,18 @@ mod tests {
             before.appended.recv().expect("a report"),
             Appended::Done { .. }
         ));
+        // Up to ten entries per message of history (joins and leaves are entries too).
         let after = attach::<(), ()>(redis.target(), "ops", 2).expect("attached");
         let seqs: Vec<u64> = after.recent.iter().flatten().map(|e| e.seq).collect();
-        assert_eq!((seqs, after.last_seq), (vec![2, 3], 3));
+        assert_eq!((seqs, after.last_seq), (vec![1, 2, 3], 3));
         assert_ne!(before.host, after.host);
+        // Without history, the last entry alone: where reading goes on.
+        let bare = attach::<(), ()>(redis.target(), "ops", 0).expect("attached");
+        let seqs: Vec<u64> = bare.recent.iter().flatten().map(|e| e.seq).collect();
+        assert_eq!((seqs, bare.last_seq), (vec![3], 3));
         before.detach();
         after.detach();
+        bare.detach();
     }
 
     #[test]

@@ -234,6 +234,10 @@ pub(crate) fn spawn(
             let mut conn: Option<Connection> = None;
             let mut next = Instant::now();
             let mut failing = false;
+            // After (re)connecting, the other hosts get a time to live to beat again before any
+            // is reaped: a Redis that was away longer than that let every heartbeat expire, and
+            // the hosts that lived through it must not reap each other's members.
+            let mut reap_after = Instant::now();
             while !stop.load(Ordering::Relaxed) {
                 let wait = next.saturating_duration_since(Instant::now());
                 if !wait.is_zero() {
@@ -251,6 +255,7 @@ pub(crate) fn spawn(
                                     register(open, &keys, &host, ttl)?;
                                     Some(Pulse::WasReaped)
                                 }
+                                Beat::Alive if Instant::now() < reap_after => None,
                                 Beat::Alive => Some(reap(open, &keys, &host, cap)?)
                                     .filter(|reaped| !reaped.is_empty())
                                     .map(Pulse::Reaped),
@@ -266,6 +271,7 @@ pub(crate) fn spawn(
                         Ok(open) => {
                             conn = Some(open);
                             next = Instant::now();
+                            reap_after = next + ttl;
                             None
                         }
                         Err(why) => Some(Pulse::Failed(why)),

@@ -107,7 +107,7 @@ fn parse(line: &str) -> Result<Option<Typed>, String> {
 /// Starts the console thread when standard input is a terminal; `None` otherwise (or when the
 /// thread cannot start, which the returned warning says).
 pub(crate) fn start(max_line: usize) -> (Option<ConsoleLink>, Option<String>) {
-    if !std::io::stdin().is_terminal() {
+    if !takes_commands() {
         return (None, None);
     }
     let (request_tx, request_rx) = crossbeam_channel::bounded(1);
@@ -125,6 +125,26 @@ pub(crate) fn start(max_line: usize) -> (Option<ConsoleLink>, Option<String>) {
         ),
         Err(e) => (None, Some(format!("the console cannot take commands: {e}"))),
     }
+}
+
+/// Whether the console takes commands: standard input is a terminal, and the host is not a
+/// background job of it.
+pub(crate) fn takes_commands() -> bool {
+    std::io::stdin().is_terminal() && !in_background()
+}
+
+/// Whether the host runs as a background job of the terminal on its standard input (`chatroom
+/// host &`): reading that terminal would stop the whole host (SIGTTIN), so it has no console.
+#[cfg(unix)]
+fn in_background() -> bool {
+    // SAFETY: both only read this process's state and the terminal's; no memory is involved.
+    let (foreground, own) = unsafe { (libc::tcgetpgrp(libc::STDIN_FILENO), libc::getpgrp()) };
+    foreground != -1 && foreground != own
+}
+
+#[cfg(not(unix))]
+fn in_background() -> bool {
+    false
 }
 
 /// Reads typed lines until standard input ends or the room is gone. The thread is not joined:

@@ -441,7 +441,7 @@ fn announce(bound: SocketAddr, config: &Summary) {
         say("    (they will be asked for the room's password)");
     }
     say("press Ctrl-C to close the room");
-    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+    if console::takes_commands() {
         say("type /help here for the host's commands (/kick, /ban, /mute, /topic, /say, ...)");
     }
 }
