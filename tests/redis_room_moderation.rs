@@ -23,6 +23,14 @@ fn shared_moderated_host(redis: &TestRedis, dir: &Path) -> Host {
     moderated_host(dir, &["--redis", &url, "--name", "ops"])
 }
 
+/// Two hosts of the shared room, each with a directory of its own in `dir`.
+fn two_hosts(redis: &TestRedis, dir: &Path) -> (Host, Host) {
+    (
+        shared_moderated_host(redis, &dir.join("a")),
+        shared_moderated_host(redis, &dir.join("b")),
+    )
+}
+
 /// The answer to a hello as `nick` from the loopback address `from`.
 fn hello_from(host: &Host, from: &str, nick: &str) -> serde_json::Value {
     JsonClient::greeted(host, Conn::connect_from(host, from)).hello(nick)
@@ -40,8 +48,7 @@ fn a_ban_on_one_host_puts_out_and_keeps_out_its_address_on_every_host() {
         return;
     };
     let dir = temp_dir();
-    let a = shared_moderated_host(&redis, &dir.path().join("a"));
-    let b = shared_moderated_host(&redis, &dir.path().join("b"));
+    let (a, b) = two_hosts(&redis, dir.path());
     let mut op = json_operator(&a, "op");
     let mut eve = json_from(&b, "127.0.0.2", "eve");
     op.send(json!({"type": "ban", "target": "127.0.0.2", "reason": "spam", "id": 1}));
@@ -67,8 +74,7 @@ fn an_unban_on_another_host_lifts_the_ban_everywhere() {
         return;
     };
     let dir = temp_dir();
-    let a = shared_moderated_host(&redis, &dir.path().join("a"));
-    let b = shared_moderated_host(&redis, &dir.path().join("b"));
+    let (a, b) = two_hosts(&redis, dir.path());
     let mut op_a = json_operator(&a, "opa");
     let mut op_b = json_operator(&b, "opb");
     op_a.send(json!({"type": "ban", "target": "127.0.0.2", "id": 1}));
@@ -87,8 +93,7 @@ fn a_topic_set_on_one_host_greets_newcomers_on_every_host() {
         return;
     };
     let dir = temp_dir();
-    let a = shared_moderated_host(&redis, &dir.path().join("a"));
-    let b = shared_moderated_host(&redis, &dir.path().join("b"));
+    let (a, b) = two_hosts(&redis, dir.path());
     let mut op = json_operator(&a, "op");
     let mut bob = JsonClient::join(&b, "bob");
     op.send(json!({"type": "topic", "text": "release day", "id": 1}));
@@ -110,8 +115,7 @@ fn a_kicked_member_hears_its_kick_before_it_is_put_out_and_every_host_sees_it() 
         return;
     };
     let dir = temp_dir();
-    let a = shared_moderated_host(&redis, &dir.path().join("a"));
-    let b = shared_moderated_host(&redis, &dir.path().join("b"));
+    let (a, b) = two_hosts(&redis, dir.path());
     let mut op = json_operator(&a, "op");
     let mut eve = JsonClient::join(&a, "eve");
     let mut bob = JsonClient::join(&b, "bob");

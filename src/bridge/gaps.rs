@@ -13,7 +13,7 @@ use redis::Connection;
 use super::history;
 use super::keys::Keys;
 use super::link::{Target, with_conn};
-use crate::store::{GapFilled, GapRead, MAX_GAP_MESSAGES};
+use crate::store::{GapFilled, GapRead, MAX_GAP_MESSAGES, answer_reads};
 
 /// Starts the thread, which ends when the room drops the sending end of `reads`.
 pub(crate) fn spawn<T: Send + 'static>(
@@ -26,18 +26,10 @@ pub(crate) fn spawn<T: Send + 'static>(
         .name("bridge-gaps".into())
         .spawn(move || {
             let mut conn: Option<Connection> = None;
-            for read in reads {
-                let outcome = with_conn(&target, &mut conn, |open| {
-                    history::gap(open, &keys, read.after, read.through, MAX_GAP_MESSAGES)
-                });
-                let answer = GapFilled {
-                    tag: read.tag,
-                    through: read.through,
-                    read: outcome,
-                };
-                if filled.send(answer).is_err() {
-                    return;
-                }
-            }
+            answer_reads(&reads, &filled, |after, through| {
+                with_conn(&target, &mut conn, |open| {
+                    history::gap(open, &keys, after, through, MAX_GAP_MESSAGES)
+                })
+            });
         })
 }

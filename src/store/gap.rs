@@ -54,15 +54,27 @@ pub(crate) fn serve<T>(
     reads: &Receiver<GapRead<T>>,
     filled: &Sender<GapFilled<T>>,
 ) {
-    for read in reads {
-        let outcome = wait_for_commit(conn, read.through)
-            .and_then(|()| read_gap(conn, read.after, read.through, MAX_GAP_MESSAGES))
+    answer_reads(reads, filled, |after, through| {
+        wait_for_commit(conn, through)
+            .and_then(|()| read_gap(conn, after, through, MAX_GAP_MESSAGES))
             .map(|(records, left_out)| (records.iter().map(Record::to_event).collect(), left_out))
-            .map_err(|e| e.to_string());
+            .map_err(|e| e.to_string())
+    });
+}
+
+/// Answers each read with what `read` finds in `(after, through]`, until the room lets go of
+/// the channel (or of the answers'): the loop of every thread that reads gaps, the store's and
+/// a shared room's (`bridge/gaps.rs`).
+pub(crate) fn answer_reads<T>(
+    reads: &Receiver<GapRead<T>>,
+    filled: &Sender<GapFilled<T>>,
+    mut read: impl FnMut(u64, u64) -> Result<(Vec<Event>, u64), String>,
+) {
+    for asked in reads {
         let answer = GapFilled {
-            tag: read.tag,
-            through: read.through,
-            read: outcome,
+            read: read(asked.after, asked.through),
+            tag: asked.tag,
+            through: asked.through,
         };
         if filled.send(answer).is_err() {
             return;

@@ -47,7 +47,7 @@ use crate::error::{Error, Result};
 use crate::protocol::wire::MessageKey;
 use record::{from_mid_column, seq_column};
 
-pub(crate) use gap::{GAP_BACKLOG, GapFilled, GapRead, MAX_GAP_MESSAGES};
+pub(crate) use gap::{GAP_BACKLOG, GapFilled, GapRead, MAX_GAP_MESSAGES, answer_reads};
 pub(crate) use record::Record;
 pub use retention::Retention;
 pub use search::MAX_RESULTS;
