@@ -11,6 +11,7 @@
 mod harness;
 
 use harness::feeder::{lines_until, piped_send, write_lines};
+use harness::join::PipedClient;
 use harness::process::wait_for_exit;
 use harness::redis::{shared_host, shared_host_with, start_persistent_redis, start_redis};
 use harness::{Host, JsonClient, PlainClient, parse_event};
@@ -170,4 +171,39 @@ fn a_redis_away_longer_than_a_heartbeat_keeps_every_member() {
             .collect();
         assert!(gone.is_empty(), "{who} saw {gone:?}");
     }
+}
+
+#[test]
+fn a_line_typed_into_join_while_redis_is_gone_goes_out_once_when_it_is_back() {
+    let Some(mut redis) = start_persistent_redis() else {
+        return;
+    };
+    let a = shared_host(&redis, "ops");
+    let b = shared_host(&redis, "ops");
+    let mut bob = JsonClient::join(&b, "bob");
+    let mut ana = PipedClient::start(&a.server(), &["--nick", "ana"], &[]);
+    bob.expect_join("ana");
+    redis.kill();
+    ana.expect("*** the room is reconnecting");
+    ana.write("typed while it was gone");
+    // The host answers in order: once the pong is shown, the line's refusal has come too.
+    ana.write("/ping");
+    ana.expect("*** pong");
+    redis.restart();
+    ana.expect("*** the room is back");
+    bob.expect_message("ana", "say", "typed while it was gone");
+    ana.write("and after");
+    bob.expect_message("ana", "say", "and after");
+    let (code, stderr) = ana.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("not sent yet: the room is reconnecting"),
+        "{stderr}"
+    );
+    let copies = bob
+        .received()
+        .iter()
+        .filter(|line| line.contains("typed while it was gone"))
+        .count();
+    assert_eq!(copies, 1, "taken once");
 }

@@ -125,8 +125,7 @@ impl AckTally {
     pub fn record(&mut self, outcome: &AckOutcome) {
         match outcome {
             AckOutcome::Done { .. } => self.done += 1,
-            AckOutcome::Refused { id: Some(_), .. }
-            | AckOutcome::Unavailable { id: Some(_), .. } => self.refused += 1,
+            AckOutcome::Refused { id: Some(_), .. } => self.refused += 1,
             _ => {}
         }
     }

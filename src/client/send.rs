@@ -502,14 +502,15 @@ impl Poster<'_> {
 
     fn take(&mut self, outcome: AckOutcome) -> Result<()> {
         answer_ping(&mut self.link.requests, &outcome);
-        if let AckOutcome::Unavailable {
-            id: Some(id),
-            message,
-        } = &outcome
-            && !self.dialer.retry.is_zero()
-        {
-            return self.hold(*id, message);
-        }
+        let outcome = match outcome {
+            AckOutcome::Unavailable {
+                id: Some(id),
+                message,
+            } if !self.dialer.retry.is_zero() => return self.hold(id, &message),
+            // Without retrying, a message the room could not take is not delivered.
+            AckOutcome::Unavailable { id, message } => AckOutcome::Refused { id, message },
+            outcome => outcome,
+        };
         if matches!(outcome, AckOutcome::Done { .. }) {
             self.held.progressed();
         }

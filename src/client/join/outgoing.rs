@@ -51,6 +51,10 @@ pub(super) enum Outbound {
 pub(super) enum Link {
     /// The host answered the request with this id: it need not be sent again.
     Answered(u64),
+    /// The host could not take the request with this id now (`unavailable`): hold it.
+    Held(u64),
+    /// The host can take requests again (`room_back`): send the held ones again, in order.
+    SendHeld,
     /// The connection broke: hold what is sent until the next one.
     Down,
     /// A new connection, on which every request not answered yet is sent again, in order.
@@ -78,6 +82,8 @@ struct Writer {
     /// connection. At most [`WRITER_BACKLOG`]: past that, nothing more is taken until answers
     /// come.
     unanswered: std::collections::VecDeque<(u64, String)>,
+    /// The ids of unanswered requests the room could not take now, to send again when it can.
+    held: Vec<u64>,
 }
 
 impl Writer {
@@ -85,6 +91,7 @@ impl Writer {
         Writer {
             requests: Some(requests),
             unanswered: std::collections::VecDeque::new(),
+            held: Vec::new(),
         }
     }
 
@@ -131,8 +138,23 @@ impl Writer {
                     self.unanswered.remove(at);
                 }
             }
+            Link::Held(id) => self.held.push(id),
+            Link::SendHeld => {
+                let held = std::mem::take(&mut self.held);
+                let again: Vec<String> = self
+                    .unanswered
+                    .iter()
+                    .filter(|(n, _)| held.contains(n))
+                    .map(|(_, line)| line.clone())
+                    .collect();
+                for line in again {
+                    self.write(&line);
+                }
+            }
             Link::Down => self.requests = None,
             Link::Up(requests) => {
+                // Everything unanswered goes out again, the held requests among it.
+                self.held.clear();
                 self.requests = Some(requests);
                 let again: Vec<String> = self.unanswered.iter().map(|(_, l)| l.clone()).collect();
                 for line in again {

@@ -32,7 +32,11 @@ use crate::client::render::Renderer;
 use crate::client::roster::Roster;
 use crate::error::{Error, ExitStatus, Result, describe_io};
 use crate::protocol::wire::{ClientRequest, MessageKind};
-use crate::protocol::{Event, Id, Timestamp};
+use crate::protocol::{ErrorCode, Event, Id, Timestamp};
+
+/// What a line the room could not take now (its host reconnecting to its Redis) is answered
+/// with: it is held and sent again when the room says it is back.
+const HELD: &str = "not sent yet: the room is reconnecting; it goes out when the room is back";
 
 /// The id of the session's own pings: a text id, so it never collides with a numbered request.
 const LIVENESS_ID: &str = "liveness";
@@ -344,12 +348,20 @@ impl Reader {
             if let Some(removal) = removal {
                 return self.removed(&removal);
             }
+            if event == Event::RoomBack {
+                // What the room refused while it was reconnecting goes out now.
+                let _ = self.writer.send(Link::SendHeld);
+            }
             if let Some(outcome) = AckOutcome::of_event(&event) {
-                if let AckOutcome::Done { id: Some(id) }
-                | AckOutcome::Refused { id: Some(id), .. }
-                | AckOutcome::Unavailable { id: Some(id), .. } = outcome
-                {
-                    let _ = self.writer.send(Link::Answered(id));
+                match outcome {
+                    AckOutcome::Done { id: Some(id) }
+                    | AckOutcome::Refused { id: Some(id), .. } => {
+                        let _ = self.writer.send(Link::Answered(id));
+                    }
+                    AckOutcome::Unavailable { id: Some(id), .. } => {
+                        let _ = self.writer.send(Link::Held(id));
+                    }
+                    _ => {}
                 }
                 if outcome.is_final() {
                     return self.report(outcome);
@@ -415,6 +427,12 @@ impl Reader {
                 self.in_history = false;
                 self.show_line(event, me)
             }
+            // Ours, held: it goes out again when the room is back (`room_back`).
+            Event::Error {
+                code: ErrorCode::Unavailable,
+                id: Some(_),
+                ..
+            } => out.diagnostic(&self.renderer.notice(HELD)),
             Event::Error { id, .. } => {
                 if let Some(id) = id.as_ref().and_then(|id| id.as_u64()) {
                     pms.remove(&id);
