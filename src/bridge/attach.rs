@@ -4,8 +4,8 @@
 //! does not start), registers the host (a heartbeat key and its id in the room's `hosts` set),
 //! reads the stream's newest entries (the history newcomers are shown, and the last `seq`: the
 //! reader goes on after it, so nothing read at start comes again), and starts the bridge's
-//! threads: the heartbeat, the reader, the appender and the bridge-calls thread (whose claims
-//! carry back a `T` of the room's). What comes out is the room's side of
+//! threads: the heartbeat, the reader, the appender and the bridge-calls thread (whose answers
+//! carry back the room's tags, `T`). What comes out is the room's side of
 //! them: channels only, so the room never waits on Redis.
 
 use std::sync::Arc;
@@ -16,7 +16,7 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender};
 
 use super::append::{Appended, Appender, Batch};
-use super::calls::{self, CALLS_BACKLOG, Call, Claimed};
+use super::calls::{self, Answer, CALLS_BACKLOG, Call, Setup, Tags};
 use super::entry::{BadEntry, Entry};
 use super::heartbeat::{self, Pulse};
 use super::history;
@@ -40,7 +40,7 @@ const MIN_CAP: u64 = 1_000;
 const ARRIVALS_BACKLOG: usize = 16;
 
 /// The room's side of its bridge to Redis.
-pub(crate) struct Attached<T> {
+pub(crate) struct Attached<T: Tags> {
     pub(crate) host: HostId,
     pub(crate) target: Target,
     /// The stream's newest entries at start, oldest first (unreadable ones in their place).
@@ -52,9 +52,9 @@ pub(crate) struct Attached<T> {
     pub(crate) appended: Receiver<Appended>,
     pub(crate) arrivals: Receiver<Arrival>,
     pub(crate) pulses: Receiver<Pulse>,
-    /// Claims and releases of nicknames for the bridge-calls thread, and its answers.
+    /// Calls for the bridge-calls thread (claims, releases, lists, letters), and its answers.
     pub(crate) calls: Sender<Call<T>>,
-    pub(crate) claimed: Receiver<Claimed<T>>,
+    pub(crate) claimed: Receiver<Answer<T>>,
     /// Stops the reader and the heartbeat (the appender stops when `batches` is dropped).
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
@@ -69,7 +69,7 @@ pub(crate) fn stream_cap(history: usize) -> u64 {
 
 /// Attaches this host to the room `room` in the Redis at `target`, reading up to `history` of
 /// the newest entries. `Err` is one line naming the Redis (never its password) and what to do.
-pub(crate) fn attach<T: Send + 'static>(
+pub(crate) fn attach<T: Tags>(
     target: Target,
     room: &str,
     history: usize,
@@ -109,8 +109,13 @@ pub(crate) fn attach<T: Send + 'static>(
     let (calls, call_rx) = crossbeam_channel::bounded(CALLS_BACKLOG);
     // Each answer is to a call the room made: at most the calls' backlog and the one at hand.
     let (claimed_tx, claimed) = crossbeam_channel::bounded(CALLS_BACKLOG + 1);
-    let call =
-        calls::spawn(target.clone(), keys, host.clone(), call_rx, claimed_tx).map_err(spawned)?;
+    let setup = Setup {
+        target: target.clone(),
+        keys,
+        host: host.clone(),
+        cap,
+    };
+    let call = calls::spawn(setup, call_rx, claimed_tx).map_err(spawned)?;
     Ok(Attached {
         host,
         target,
@@ -136,7 +141,7 @@ fn last_seq(entries: &[Result<Entry, BadEntry>]) -> u64 {
         .unwrap_or(0)
 }
 
-impl<T> Attached<T> {
+impl<T: Tags> Attached<T> {
     /// Stops the bridge's threads and waits for them (the reader and the heartbeat see their
     /// stop flag within a block time; the appender ends with its channel).
     pub(crate) fn detach(self) {

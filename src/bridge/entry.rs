@@ -102,18 +102,28 @@ pub(crate) fn decode_letter(id: &str, fields: &[Vec<u8>]) -> Result<Letter, BadE
         id: id.to_string(),
         why,
     };
-    let (host, mid, event) = common(fields).map_err(bad)?;
-    match &event {
+    let (host, mid, mut event) = common(fields).map_err(bad)?;
+    match &mut event {
         Event::Message {
             kind: MessageKind::Pm,
-            to: Some(_),
+            to: Some(to),
+            from,
+            text,
             ..
-        } => Ok(Letter {
-            id: id.to_string(),
-            host,
-            mid,
-            event,
-        }),
+        } => {
+            // Shown to a member as a message from a member: cleaned as the sender's host
+            // cleaned it, so a letter written into Redis by hand cannot reach a terminal
+            // with escape sequences in it.
+            for field in [to, from, text] {
+                *field = crate::sanitize::clean(field);
+            }
+            Ok(Letter {
+                id: id.to_string(),
+                host,
+                mid,
+                event,
+            })
+        }
         _ => Err(bad("an inbox holds only private messages".into())),
     }
 }
@@ -334,5 +344,26 @@ mod tests {
         assert_eq!(letter.event, pm);
         let error = decode_letter("1700-0", &good(&event_json(&leave(0)))).unwrap_err();
         assert!(error.why.contains("only private messages"), "{error}");
+    }
+
+    #[test]
+    fn a_letter_reaches_its_reader_without_escape_sequences() {
+        let pm = Event::Message {
+            seq: 0,
+            ts: Timestamp::now(),
+            from: "a\u{1b}]0;owned\u{7}na".into(),
+            kind: MessageKind::Pm,
+            to: Some("b\u{1b}[2Jo".into()),
+            text: "hi\u{1b}[31m there".into(),
+            history: false,
+        };
+        let letter = decode_letter("1700-0", &good(&event_json(&pm))).unwrap();
+        let Event::Message { from, to, text, .. } = letter.event else {
+            panic!("{:?}", letter.event);
+        };
+        assert_eq!(
+            (from.as_str(), to.as_deref(), text.as_str()),
+            ("ana", Some("bo"), "hi there")
+        );
     }
 }

@@ -17,7 +17,8 @@
 //! - [`host_id`]: a host's name in the room: 128 random bits, new at every start;
 //! - [`keys`]: the names of a room's keys (all in one Redis Cluster slot);
 //! - [`entry`]: a stream entry <-> seq, host, message id and event (hostile entries are errors);
-//! - [`scripts`]: the Lua scripts (append, claim and release a nickname, beat, reap);
+//! - [`scripts`]: the Lua scripts (append, claim and release a nickname, post a letter, beat,
+//!   reap);
 //! - [`link`]: a connection from a `redis://` or `rediss://` URL, with errors a person can act on;
 //! - [`append`]: a batch of appends (and of private messages for other hosts' inboxes) in one
 //!   round trip, and the thread that does it for the room;
@@ -25,15 +26,18 @@
 //!   reconnecting and resuming from the last id it handed over;
 //! - [`history`]: the newest entries (history on join) and the ones after a `since` (a gap);
 //! - [`nicks`]: nicknames unique across hosts, and the room-wide headcount;
-//! - [`calls`]: the thread that claims and releases nicknames for the room, answering over a
-//!   channel;
+//! - [`roster`]: the room-wide member list (`/list`, the welcome), read from what the claims
+//!   keep;
+//! - [`letters`]: private messages to another host's member, posted to its host's inbox;
+//! - [`calls`]: the thread that claims and releases nicknames, reads the roster and posts
+//!   letters for the room, answering over a channel;
 //! - [`heartbeat`]: each host's sign of life, and reaping the members of a host that died;
 //! - [`attach`]: a host joining its shared room at start (connect, register, read the newest
 //!   entries, start the threads above), and leaving it at the end.
 //!
 //! The room never waits on Redis: it talks to the bridge's threads over crossbeam channels only
 //! (the appender, the reader, the heartbeat and the bridge-calls thread, which claims and
-//! releases nicknames; `server/shared.rs` and `server/claims.rs` are the room's side). Reading
+//! releases nicknames, reads the roster and posts letters; `server/shared.rs` and `server/claims.rs` are the room's side). Reading
 //! a `since` gap from the stream is a blocking call still to be moved onto that thread.
 //!
 //! Anyone who can write to the Redis can write anything into the room's keys: decoding treats
@@ -53,9 +57,11 @@ pub(crate) mod heartbeat;
 pub(crate) mod history;
 pub(crate) mod host_id;
 pub(crate) mod keys;
+pub(crate) mod letters;
 pub(crate) mod link;
 pub(crate) mod nicks;
 pub(crate) mod reader;
+pub(crate) mod roster;
 pub(crate) mod scripts;
 #[cfg(test)]
 pub(crate) mod test_redis;

@@ -1,6 +1,6 @@
 //! The Lua scripts the bridge runs in Redis: each is atomic there (Redis runs one script at a
-//! time), which is what makes the room's order, a nickname's claim and a dead host's reaping
-//! safe with any number of hosts.
+//! time), which is what makes the room's order, a nickname's claim, a private message's routing
+//! and a dead host's reaping safe with any number of hosts.
 //!
 //! They are sent as `EVALSHA` (the 40-byte hash, not the text); [`load_all`] loads them on every
 //! new connection, so that a pipeline of `EVALSHA`s finds them (a restarted Redis has forgotten
@@ -81,6 +81,25 @@ pub(crate) static RELEASE: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// Posts a private message to whichever host holds its recipient's nickname: adds it to that
+/// host's inbox (`MAXLEN ~` bounded). KEYS: nicks. ARGV: the recipient's folded nickname, the
+/// sender's host id, the members' key prefix, the inboxes' key prefix, cap, mid, the event's
+/// JSON. Returns `{1, nickname as written}` when posted, `{0, ''}` when no host holds the name,
+/// or only the sender's own (a newcomer it has not admitted yet: nobody to deliver to).
+///
+/// The recipient's keys are made here from the host found, so they are not among KEYS; they
+/// share the room's hash tag with KEYS[1], so in Redis Cluster they live in its slot.
+pub(crate) static POST: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        "local owner = redis.call('HGET', KEYS[1], ARGV[1])
+         if not owner or owner == ARGV[2] then return {{0, ''}} end
+         local written = redis.call('HGET', ARGV[3] .. owner, ARGV[1]) or ''
+         redis.call('XADD', ARGV[4] .. owner, 'MAXLEN', '~', ARGV[5], '*',
+                    '{HOST}', ARGV[2], '{MID}', ARGV[6], '{EVENT}', ARGV[7])
+         return {{1, written}}"
+    ))
+});
+
 /// A heartbeat of a host still in the room. KEYS: hosts, the host's heartbeat. ARGV: host id,
 /// time to live in ms, the time now. Returns 1, or 0 (and beats not) when the host was reaped:
 /// it must not come back as if nothing happened, since its members were announced as gone.
@@ -121,7 +140,7 @@ pub(crate) static REAP: LazyLock<Script> = LazyLock::new(|| {
 
 /// Loads every script into Redis's script cache (a new connection does this first).
 pub(crate) fn load_all(conn: &mut Connection) -> RedisResult<()> {
-    for script in [&*APPEND, &*CLAIM, &*RELEASE, &*BEAT, &*REAP] {
+    for script in [&*APPEND, &*CLAIM, &*RELEASE, &*POST, &*BEAT, &*REAP] {
         script.prepare_invoke().load(conn)?;
     }
     Ok(())

@@ -37,7 +37,8 @@
 //!   public events to the bridge's appender thread instead of numbering them, and fans out every
 //!   event, its own and other hosts', when the bridge's reader hands it back from the room's
 //!   Redis stream (see `bridge/`; the bridge is attached in `host`, before the room starts),
-//!   and claims nicknames room-wide before it gives them (`claims.rs`);
+//!   claims nicknames room-wide before it gives them (`claims.rs`), and asks the bridge for the
+//!   room-wide member list and to post private messages to other hosts' members (`asked.rs`);
 //! - the **console** thread (`console.rs`), when the host runs in a terminal, hands the commands
 //!   typed there to the room, which carries them out as the host's console;
 //! - the **activity** thread (`activity.rs`) prints the console and writes the transcript, fed
@@ -54,6 +55,7 @@
 mod acceptor;
 pub mod activity;
 mod addresses;
+mod asked;
 mod away;
 mod bans;
 pub mod budget;
@@ -391,7 +393,9 @@ fn config_summary<T, G>(
 }
 
 /// The start-up line about the Redis the room is shared through.
-fn redis_line<T>(attached: &crate::bridge::attach::Attached<T>) -> String {
+fn redis_line<T: crate::bridge::calls::Tags>(
+    attached: &crate::bridge::attach::Attached<T>,
+) -> String {
     format!(
         "sharing the room through Redis at {} (this host: {}; the room's last seq: {})",
         attached.target.shown(),
@@ -569,7 +573,7 @@ pub(crate) fn run(
     listener: TcpListener,
     config: Config,
     store: Option<Store<searches::Asker, gaps::Held>>,
-    attached: Option<crate::bridge::attach::Attached<claims::Claiming>>,
+    attached: Option<crate::bridge::attach::Attached<asked::RoomTags>>,
     ready: impl FnOnce(shutdown::Stopper),
 ) -> Result<()> {
     let bound = listener.local_addr().map_err(|e| {

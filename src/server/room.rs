@@ -10,6 +10,7 @@
 //! hosts (`--redis`) they come from the room's Redis stream instead, and the room fans out public
 //! events as the stream hands them back (see `shared.rs`).
 
+mod across_hosts;
 mod moderation;
 
 use std::collections::HashMap;
@@ -47,6 +48,7 @@ use crate::bridge::append::Appended;
 use crate::bridge::heartbeat::Pulse;
 use crate::bridge::nicks::Claim;
 use crate::bridge::reader::Arrival;
+use crate::bridge::roster::Roster;
 use crate::nick::fold;
 use crate::password::Digest;
 use crate::protocol::parse::{Refusal, Replay, Request};
@@ -209,6 +211,9 @@ pub(crate) struct Room {
     /// In a shared room, the resend key of the request being carried out: it is recorded when
     /// the request's event comes back from the stream with its seq.
     asking_key: Option<MessageKey>,
+    /// In a shared room, the room on every host as the claim of the newcomer being admitted
+    /// read it: for its welcome and its join's count.
+    arriving_roster: Option<Roster>,
 }
 
 impl Room {
@@ -238,6 +243,7 @@ impl Room {
             console: None,
             shared: None,
             asking_key: None,
+            arriving_roster: None,
             profile,
             headcount,
             members: HashMap::new(),
@@ -383,7 +389,7 @@ impl Room {
                 },
                 recv(claimed) -> answer => {
                     if let Ok(answer) = answer {
-                        self.claimed(answer);
+                        self.called(answer);
                         self.headcount.store(self.members.len(), Ordering::Relaxed);
                     }
                     false
@@ -476,8 +482,7 @@ impl Room {
     fn arrival(&mut self, arrival: Arrival) {
         let entries = match arrival {
             Arrival::Events(entries) => entries,
-            // Private messages across hosts are not routed yet: nothing writes to an inbox.
-            Arrival::Letters(_) => return,
+            Arrival::Letters(letters) => return self.letters(letters),
             Arrival::Lost(why) => {
                 return self.recorder.record(Activity::Warning {
                     text: format!("lost Redis, reconnecting: {why}"),
@@ -689,9 +694,15 @@ impl Room {
 
     /// Who is here, with the operators and those away among them.
     fn users_event(&self, id: Option<Id>) -> Event {
+        self.users_event_of(self.users(), id)
+    }
+
+    /// `users` (this host's members and, in a shared room, other hosts'), with the operators
+    /// and those away among this host's.
+    fn users_event_of(&self, users: Vec<String>, id: Option<Id>) -> Event {
         let (operators, away) = self.roles();
         Event::Users {
-            users: self.users(),
+            users,
             id,
             operators,
             away,
@@ -775,7 +786,7 @@ impl Room {
         let held = self
             .shared
             .as_mut()
-            .map(|shared| shared.claims().hold(newcomer));
+            .map(|shared| shared.claims().hold(newcomer, self.profile.quiet_above));
         if let Some(Err(refusal)) = held {
             self.turn_away(conn, mode, refusal);
         }
@@ -788,6 +799,7 @@ impl Room {
         let Some(shared) = &mut self.shared else {
             return;
         };
+        let roster = answer.roster;
         let got = matches!(answer.outcome, Ok(Claim::Claimed));
         let refusal = claim_refusal(
             &answer.nick,
@@ -806,7 +818,12 @@ impl Room {
                 let (conn, mode) = (newcomer.conn, newcomer.mode);
                 let refused = match refusal {
                     Some(refusal) => Some(refusal),
-                    None => self.admit(newcomer, None).err(),
+                    None => {
+                        self.arriving_roster = roster;
+                        let admitted = self.admit(newcomer, None).err();
+                        self.arriving_roster = None;
+                        admitted
+                    }
                 };
                 if let Some(refusal) = refused {
                     if got && let Some(shared) = &mut self.shared {
@@ -937,17 +954,14 @@ impl Room {
         self.mutes.arrived(conn.serial(), address, Timestamp::now());
         self.fanout.count_speaker(mode, true);
         let (operators, away) = self.roles();
+        let (users, count) = self.welcome_users(&nick);
         let welcome = Event::Welcome {
             v: VERSION,
             nick: nick.clone(),
             room: self.profile.name.clone(),
             motd: self.profile.motd.clone(),
-            users: if self.is_big() {
-                vec![nick.clone()]
-            } else {
-                self.users()
-            },
-            count: self.members.len(),
+            users,
+            count,
             limits: self.profile.limits,
             topic: self.topic.clone(),
             operators,
@@ -983,7 +997,7 @@ impl Room {
             seq: self.next_seq(),
             ts: Timestamp::now(),
             nick,
-            count: self.members.len(),
+            count,
         };
         let peer = peer.ip();
         if let Some(shared) = &mut self.shared {
@@ -1021,7 +1035,9 @@ impl Room {
         // The message took the next number of its sequence, unless it was refused.
         let before = (self.seq, self.private_seq);
         let private = matches!(request, Request::Pm { .. });
-        if self.shared.is_some() && !private {
+        // A public message's key goes with its proposal, a private one's with its letter to
+        // another host (one to a member here is numbered at once, below).
+        if self.shared.is_some() {
             self.asking_key = Some(key.clone());
         }
         self.request(conn, id, request);
@@ -1061,10 +1077,7 @@ impl Room {
             Request::Me(text) => self.message(conn, mode, id, from, MessageKind::Me, text),
             Request::Pm { to, text } => self.private(conn, mode, id, from, &to, text),
             Request::Nick(new) => self.rename(conn, mode, id, from, new),
-            Request::List => {
-                let users = self.users_event(id);
-                self.fanout.send(conn, mode, &users);
-            }
+            Request::List => self.list(conn, mode, id),
             Request::Help => {
                 if mode == Mode::Plain {
                     let help = Arc::from(plain::help().into_bytes());
@@ -1095,10 +1108,7 @@ impl Room {
             ConsoleRequest::Moderate(request) => {
                 self.moderate(moderation::Actor::Console, None, request);
             }
-            ConsoleRequest::List => {
-                let users = plain::render(&self.users_event(None));
-                self.console_answer(Some(users));
-            }
+            ConsoleRequest::List => self.console_list(),
             ConsoleRequest::Say(text) => {
                 let event = Event::Message {
                     seq: self.next_seq(),
@@ -1202,17 +1212,14 @@ impl Room {
             .owner(to)
             .and_then(|serial| self.members.get(&serial))
         else {
-            let why = self.names.whereabouts(to, Instant::now());
-            let refusal = Refusal::new(ErrorCode::NoSuchNick, why);
-            return self.refuse(conn, mode, Refusal { id, ..refusal });
+            let key = self.asking_key.take();
+            return self.private_elsewhere((conn, mode, id), from, to, text, key);
         };
-        let (target_conn, target_mode, to) = (target.conn, target.mode, target.nick.clone());
-        let target_serial = target_conn.serial();
-        let stalled = target.stalled.load(Ordering::Relaxed);
+        let (target_serial, to) = (target.conn.serial(), target.nick.clone());
         let ts = Timestamp::now();
         let confirmation = plain::pm_sent(&ts, &to, &text);
         let event = Event::Message {
-            seq: self.private_seq + 1,
+            seq: 0,
             ts,
             from,
             kind: MessageKind::Pm,
@@ -1220,20 +1227,10 @@ impl Room {
             text,
             history: false,
         };
-        let frame = Rendered::new(&event).get(target_mode).clone();
-        // Someone who is not reading would have it wait in the host's memory: only while the
-        // host-wide budget has room (a reader gets it at once, budget or not).
-        if stalled {
-            let routed = self.routed_to_stalled + frame.len();
-            if !self.budget.fits(routed) {
-                let refusal = session::not_delivered(&to);
-                return self.refuse(conn, mode, Refusal { id, ..refusal });
-            }
-            self.routed_to_stalled = routed;
-        }
-        self.private_seq += 1;
-        let seq = self.private_seq;
-        self.fanout.order(target_conn, OrderKind::Frame(frame));
+        let seq = match self.deliver_private(target_serial, event) {
+            Ok(seq) => seq,
+            Err(refusal) => return self.refuse(conn, mode, Refusal { id, ..refusal }),
+        };
         match mode {
             Mode::Json => self.ack(conn, mode, id, Some(seq)),
             Mode::Plain => {
@@ -1242,6 +1239,36 @@ impl Room {
             }
         }
         self.away_reply(conn, mode, target_serial, &to);
+    }
+
+    /// Queues the private message `event` for the member `serial` under the host's next private
+    /// seq, which it returns; `Err` when that member is not reading and the host-wide budget
+    /// has no room for it (a reader gets it at once, budget or not).
+    fn deliver_private(&mut self, serial: u64, mut event: Event) -> Result<u64, Refusal> {
+        let Some(target) = self.members.get(&serial) else {
+            return Err(Refusal::new(
+                ErrorCode::NoSuchNick,
+                "no one by that name is here",
+            ));
+        };
+        let (target_conn, target_mode) = (target.conn, target.mode);
+        let stalled = target.stalled.load(Ordering::Relaxed);
+        if let Event::Message { seq, .. } = &mut event {
+            *seq = self.private_seq + 1;
+        }
+        let frame = Rendered::new(&event).get(target_mode).clone();
+        // Someone who is not reading would have it wait in the host's memory: only while the
+        // host-wide budget has room.
+        if stalled {
+            let routed = self.routed_to_stalled + frame.len();
+            if !self.budget.fits(routed) {
+                return Err(session::not_delivered(&target.nick));
+            }
+            self.routed_to_stalled = routed;
+        }
+        self.private_seq += 1;
+        self.fanout.order(target_conn, OrderKind::Frame(frame));
+        Ok(self.private_seq)
     }
 
     fn rename(&mut self, conn: ConnRef, mode: Mode, id: Option<Id>, old: String, new: String) {

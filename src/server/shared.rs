@@ -15,18 +15,20 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use crossbeam_channel::Receiver;
+use crossbeam_channel::{Receiver, Sender};
 
+use super::asked::{Listing, Posting, RoomTags};
 use super::claims::{Claiming, Claims};
 use super::conn::ConnRef;
 use crate::bridge::append::{Appended, Batch, Outgoing};
 use crate::bridge::attach::Attached;
-use crate::bridge::calls::Claimed;
+use crate::bridge::calls::{Answer, Call, Claimed};
 use crate::bridge::entry::{self, Entry};
 use crate::bridge::heartbeat::Pulse;
 use crate::bridge::reader::Arrival;
+use crate::protocol::parse::Refusal;
 use crate::protocol::wire::MessageKey;
-use crate::protocol::{Event, Id, Mode};
+use crate::protocol::{ErrorCode, Event, Id, Mode};
 
 /// Proposals not yet back from the stream beyond which the room stops taking requests until
 /// Redis catches up (the shards then stop reading, and TCP slows the clients): what the host
@@ -63,11 +65,16 @@ pub(crate) struct Back {
     pub(crate) pending: Option<Pending>,
 }
 
-/// The room's side of the bridge-calls thread's answers.
+/// The room's side of the bridge-calls thread's answers to claims.
 pub(crate) type ClaimAnswer = Claimed<Claiming>;
 
+/// The room's side of all the bridge-calls thread's answers.
+pub(crate) type CallAnswer = Answer<RoomTags>;
+
 pub(crate) struct Shared {
-    attached: Attached<Claiming>,
+    attached: Attached<RoomTags>,
+    /// Where the room-wide member list is asked for and letters are posted.
+    calls: Sender<Call<RoomTags>>,
     /// Nicknames claimed across hosts, and the newcomers held for them.
     claims: Claims,
     /// The last mid handed out.
@@ -82,9 +89,10 @@ pub(crate) struct Shared {
 
 impl Shared {
     /// The room shared through `attached`, of at most `most` members on all hosts together.
-    pub(crate) fn new(attached: Attached<Claiming>, most: usize) -> Shared {
+    pub(crate) fn new(attached: Attached<RoomTags>, most: usize) -> Shared {
         Shared {
             claims: Claims::new(attached.calls.clone(), most),
+            calls: attached.calls.clone(),
             attached,
             last_mid: 0,
             gathering: Vec::new(),
@@ -101,7 +109,7 @@ impl Shared {
         Receiver<Arrival>,
         Receiver<Appended>,
         Receiver<Pulse>,
-        Receiver<ClaimAnswer>,
+        Receiver<CallAnswer>,
     ) {
         (
             self.attached.arrivals.clone(),
@@ -114,6 +122,30 @@ impl Shared {
     /// The room's nickname claims.
     pub(crate) fn claims(&mut self) -> &mut Claims {
         &mut self.claims
+    }
+
+    /// Asks for the room's members on every host; the answer comes with `listing`. `Err` when
+    /// the bridge-calls thread cannot take another call now.
+    pub(crate) fn list(&mut self, listing: Listing) -> Result<(), Refusal> {
+        let call = Call::List { tag: listing };
+        self.calls
+            .try_send(call)
+            .map_err(|_| busy("read the room's member list"))
+    }
+
+    /// Posts `posting`'s letter to the member of another host called `to`; the answer comes
+    /// with `posting`. `Err` when the bridge-calls thread cannot take another call now.
+    pub(crate) fn post(&mut self, to: &str, posting: Posting) -> Result<(), Refusal> {
+        self.last_mid += 1;
+        let call = Call::Letter {
+            to: to.to_string(),
+            mid: self.last_mid,
+            event: entry::event_json(&posting.event),
+            tag: posting,
+        };
+        self.calls
+            .try_send(call)
+            .map_err(|_| busy("deliver private messages to other hosts"))
     }
 
     /// True when so much waits for Redis that the room should take no more requests.
@@ -187,6 +219,15 @@ impl Shared {
     pub(crate) fn detach(self) {
         // The claims' sender too, or the bridge-calls thread would wait for more.
         drop(self.claims);
+        drop(self.calls);
         self.attached.detach();
     }
+}
+
+/// The refusal when the bridge-calls thread cannot take another call to `what`.
+fn busy(what: &str) -> Refusal {
+    Refusal::new(
+        ErrorCode::Busy,
+        format!("the room is too busy to {what} now; try again in a moment"),
+    )
 }

@@ -1,0 +1,46 @@
+//! What a room shared across hosts asks the bridge-calls thread (`bridge/calls.rs`), and what
+//! it keeps with each call to act on the answer: the newcomer or rename a claim is for
+//! (`claims.rs`), who asked for the room-wide member list, and the private message posted to
+//! another host's member.
+
+use crate::bridge::calls::Tags;
+use crate::protocol::wire::MessageKey;
+use crate::protocol::{Event, Id, Mode};
+
+use super::claims::Claiming;
+use super::conn::ConnRef;
+
+/// The room's tags for the bridge-calls thread.
+#[derive(Debug)]
+pub(crate) struct RoomTags;
+
+impl Tags for RoomTags {
+    type Claim = Claiming;
+    type List = Listing;
+    type Letter = Posting;
+}
+
+/// Who asked for the room-wide member list.
+#[derive(Debug)]
+pub(crate) enum Listing {
+    /// A member (`/list`, JSON `list`), answered with its request's id.
+    Member {
+        conn: ConnRef,
+        mode: Mode,
+        id: Option<Id>,
+    },
+    /// The host's console.
+    Console,
+}
+
+/// A private message posted to a member of another host, and who sent it.
+#[derive(Debug)]
+pub(crate) struct Posting {
+    pub(crate) conn: ConnRef,
+    pub(crate) mode: Mode,
+    pub(crate) id: Option<Id>,
+    /// The request's resend key, recorded once the letter is posted (see `dedupe.rs`).
+    pub(crate) key: Option<MessageKey>,
+    /// The letter as sent (its `to` as the sender typed it), for the sender's confirmation.
+    pub(crate) event: Event,
+}
