@@ -181,3 +181,30 @@ fn a_member_who_left_another_host_is_gone_from_the_list() {
     let error = ann.expect_event_where("error", |e| e["id"] == "p");
     assert_eq!(error["code"], "no_such_nick", "{error}");
 }
+
+#[test]
+fn an_away_member_on_another_host_answers_a_sender_once() {
+    let Some(redis) = start_redis() else {
+        return;
+    };
+    let hosts = three_hosts(&redis);
+    let mut ann = PlainClient::join(&hosts[0], "ann");
+    let mut cid = JsonClient::join(&hosts[2], "Cid");
+    cid.send(json!({"type": "away", "message": "lunch", "id": "a"}));
+    cid.expect_event("away");
+    ann.say("/msg cid one");
+    cid.expect_message("ann", "pm", "one");
+    ann.expect("*** Cid is away: lunch");
+    ann.say("/msg cid two");
+    cid.expect_message("ann", "pm", "two");
+    // Cid's host posts its letters to ann's host in order, on one thread: an away answer to
+    // "two", had there been one, would reach ann before this reply does.
+    cid.send(json!({"type": "pm", "to": "ann", "text": "back now", "id": "p"}));
+    ann.expect("[pm from Cid] back now");
+    let answers = ann
+        .bodies()
+        .iter()
+        .filter(|body| body.starts_with("*** Cid is away"))
+        .count();
+    assert_eq!(answers, 1, "{:?}", ann.bodies());
+}

@@ -1,5 +1,6 @@
-//! Private messages across hosts: a member of this host writing to a member of another. The
-//! letter (a `message` event of kind `pm`, as [`super::entry`] stores events) goes to the inbox
+//! Private messages across hosts: a member of this host writing to a member of another (and an
+//! away member's answer to such a sender). The letter (a `message` event of kind `pm`, or an
+//! `away` event, as [`super::entry`] stores events) goes to the inbox
 //! of whichever host holds the recipient's nickname, found and written in one script
 //! ([`POST`]), so a letter never lands with a host that gave the name up before it was posted.
 //!

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use redis::{Connection, RedisResult, Script};
 
-use super::entry::{EVENT, HOST, MID};
+use super::entry::{EVENT, HOST, MID, TO};
 
 /// A Lua function both [`APPEND`] and [`REAP`] use, so an event gets its number in one way only:
 /// the next value of the room's counter, and the stream id `<seq>-1`.
@@ -81,10 +81,10 @@ pub(crate) static RELEASE: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// Posts a private message to whichever host holds its recipient's nickname: adds it to that
-/// host's inbox (`MAXLEN ~` bounded). KEYS: nicks. ARGV: the recipient's folded nickname, the
-/// sender's host id, the members' key prefix, the inboxes' key prefix, cap, mid, the event's
-/// JSON. Returns `{1, nickname as written}` when posted, `{0, ''}` when no host holds the name,
+/// Posts a letter (a private message, an away answer) to whichever host holds its recipient's
+/// nickname: adds it to that host's inbox (`MAXLEN ~` bounded). KEYS: nicks. ARGV: the
+/// recipient's folded nickname, the sender's host id, the members' key prefix, the inboxes' key
+/// prefix, cap, mid, the event's JSON. Returns `{1, nickname as written}` when posted, `{0, ''}` when no host holds the name,
 /// or only the sender's own (a newcomer it has not admitted yet: nobody to deliver to).
 ///
 /// The recipient's keys are made here from the host found, so they are not among KEYS; they
@@ -95,7 +95,7 @@ pub(crate) static POST: LazyLock<Script> = LazyLock::new(|| {
          if not owner or owner == ARGV[2] then return {{0, ''}} end
          local written = redis.call('HGET', ARGV[3] .. owner, ARGV[1]) or ''
          redis.call('XADD', ARGV[4] .. owner, 'MAXLEN', '~', ARGV[5], '*',
-                    '{HOST}', ARGV[2], '{MID}', ARGV[6], '{EVENT}', ARGV[7])
+                    '{HOST}', ARGV[2], '{MID}', ARGV[6], '{EVENT}', ARGV[7], '{TO}', ARGV[1])
          return {{1, written}}"
     ))
 });

@@ -1,7 +1,7 @@
 //! What a room shared across hosts asks the bridge-calls thread (`bridge/calls.rs`), and what
 //! it keeps with each call to act on the answer: the newcomer or rename a claim is for
-//! (`claims.rs`), who asked for the room-wide member list, and the private message posted to
-//! another host's member.
+//! (`claims.rs`), who asked for the room-wide member list, and the letter posted to another
+//! host's member.
 
 use crate::bridge::calls::Tags;
 use crate::protocol::wire::MessageKey;
@@ -33,14 +33,21 @@ pub(crate) enum Listing {
     Console,
 }
 
-/// A private message posted to a member of another host, and who sent it.
+/// A letter posted to a member of another host, and who waits for its answer.
 #[derive(Debug)]
-pub(crate) struct Posting {
-    pub(crate) conn: ConnRef,
-    pub(crate) mode: Mode,
-    pub(crate) id: Option<Id>,
-    /// The request's resend key, recorded once the letter is posted (see `dedupe.rs`).
-    pub(crate) key: Option<MessageKey>,
-    /// The letter as sent (its `to` as the sender typed it), for the sender's confirmation.
-    pub(crate) event: Event,
+pub(crate) enum Posting {
+    /// A member's private message.
+    Pm {
+        conn: ConnRef,
+        mode: Mode,
+        id: Option<Id>,
+        /// The request's resend key, recorded once the letter is posted (see `dedupe.rs`).
+        key: Option<MessageKey>,
+        /// The letter as sent (its `to` as the sender typed it), for the sender's confirmation
+        /// (boxed: the answer the variant below waits for is small).
+        event: Box<Event>,
+    },
+    /// An away member's answer to the sender of a private message from another host: nobody
+    /// waits for it (a sender gone meanwhile misses it).
+    AwayAnswer,
 }

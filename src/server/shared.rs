@@ -133,14 +133,19 @@ impl Shared {
             .map_err(|_| busy("read the room's member list"))
     }
 
-    /// Posts `posting`'s letter to the member of another host called `to`; the answer comes
+    /// Posts the letter `event` to the member of another host called `to`; the answer comes
     /// with `posting`. `Err` when the bridge-calls thread cannot take another call now.
-    pub(crate) fn post(&mut self, to: &str, posting: Posting) -> Result<(), Refusal> {
+    pub(crate) fn post(
+        &mut self,
+        to: &str,
+        event: &Event,
+        posting: Posting,
+    ) -> Result<(), Refusal> {
         self.last_mid += 1;
         let call = Call::Letter {
             to: to.to_string(),
             mid: self.last_mid,
-            event: entry::event_json(&posting.event),
+            event: entry::event_json(event),
             tag: posting,
         };
         self.calls

@@ -5,15 +5,18 @@
 //! The room never waits on Redis: it hands the call to the bridge-calls thread (see
 //! `server/asked.rs`) and acts when the answer comes back (`Room::called`). What it knows only
 //! about its own members, it says only about them: the operators and those away in a list are
-//! this host's (other hosts' roles are not in Redis), and the away reply to a private message
-//! comes from the recipient's host only when the sender is on it too.
+//! this host's (other hosts' roles are not in Redis). An away member's answer to the sender of
+//! a private message from another host goes back as a letter, once per absence, as it would to
+//! a sender on its own host.
 
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 use std::time::Instant;
 
 use super::Room;
 use crate::bridge::calls::Answer;
 use crate::bridge::entry::{BadEntry, Letter};
+use crate::bridge::host_id::HostId;
 use crate::bridge::letters::Posted;
 use crate::bridge::roster::Roster;
 use crate::nick::fold;
@@ -169,14 +172,15 @@ impl Room {
             text,
             history: false,
         };
-        let posting = Posting {
+        let letter = event.clone();
+        let posting = Posting::Pm {
             conn,
             mode,
             id: id.clone(),
             key,
-            event,
+            event: Box::new(event),
         };
-        if let Err(refusal) = shared.post(to, posting) {
+        if let Err(refusal) = shared.post(to, &letter, posting) {
             self.refuse(conn, mode, Refusal { id, ..refusal });
         }
     }
@@ -191,17 +195,21 @@ impl Room {
     /// Where a letter to another host's member went: the sender is answered as for a private
     /// message on this host (an ack with this host's private seq, or the plain confirmation).
     fn posted(&mut self, posting: Posting, outcome: Result<Posted, String>) {
-        let Posting {
+        let Posting::Pm {
             conn,
             mode,
             id,
             key,
             event,
-        } = posting;
+        } = posting
+        else {
+            // An away answer: its sender is not waiting for it.
+            return;
+        };
         if self.member(conn).is_none() {
             return;
         }
-        let Event::Message { ts, to, text, .. } = event else {
+        let Event::Message { ts, to, text, .. } = *event else {
             return;
         };
         let typed = to.unwrap_or_default();
@@ -239,7 +247,7 @@ impl Room {
     pub(super) fn letters(&mut self, letters: Vec<Result<Letter, BadEntry>>) {
         for letter in letters {
             match letter {
-                Ok(letter) => self.letter(letter.event),
+                Ok(letter) => self.letter(letter),
                 Err(bad) => self.recorder.record(Activity::Warning {
                     text: bad.to_string(),
                 }),
@@ -248,40 +256,78 @@ impl Room {
     }
 
     /// Hands a letter to its recipient, if still here (one who left meanwhile is gone with its
-    /// letters, as its queue would be); under the rules of a private message from a member of
-    /// this host (the budget for members who are not reading).
-    fn letter(&mut self, mut event: Event) {
-        let Event::Message {
-            to: Some(to),
-            history,
+    /// letters, as its queue would be): a private message under the rules of one from a member
+    /// of this host (the budget for members who are not reading, the away answer), an away
+    /// answer as one from a member here.
+    fn letter(&mut self, letter: Letter) {
+        let Letter {
+            host,
+            to,
+            mut event,
             ..
-        } = &mut event
-        else {
-            return;
-        };
-        *history = false;
-        let Some(member) = self
+        } = letter;
+        let Some((conn, mode, nick)) = self
             .names
-            .owner(to)
+            .owner(&to)
             .and_then(|serial| self.members.get(&serial))
+            .map(|member| (member.conn, member.mode, member.nick.clone()))
         else {
-            let text =
-                format!("a private message from another host to {to}, who left, was dropped");
+            let text = format!("a letter from another host to {to}, who left, was dropped");
             return self.recorder.record(Activity::Note {
                 text,
                 console: false,
             });
         };
-        // Named as this host knows them.
-        *to = member.nick.clone();
-        let serial = member.conn.serial();
-        if let Err(refusal) = self.deliver_private(serial, event) {
-            self.recorder.record(Activity::Note {
+        let from = match &mut event {
+            Event::Message {
+                to: Some(named),
+                from,
+                history,
+                ..
+            } => {
+                // Named as this host knows them.
+                *named = nick.clone();
+                *history = false;
+                from.clone()
+            }
+            Event::Away { .. } => return self.fanout.send(conn, mode, &event),
+            _ => return,
+        };
+        if let Err(refusal) = self.deliver_private(conn.serial(), event) {
+            return self.recorder.record(Activity::Note {
                 text: format!("a private message from another host: {}", refusal.message),
                 console: false,
             });
         }
+        self.away_answer_elsewhere(conn.serial(), &nick, (&host, &from));
     }
+
+    /// When the member `serial` (called `nick`) is away, answers the sender of a private message
+    /// from another host (`from` on `host`) with its away message, once per absence, as a
+    /// sender on this host is answered.
+    fn away_answer_elsewhere(&mut self, serial: u64, nick: &str, (host, from): (&HostId, &str)) {
+        let Some(message) = self.away.reply(serial, remote_sender(host, from)) else {
+            return;
+        };
+        let Some(shared) = &mut self.shared else {
+            return;
+        };
+        let answer = Event::Away {
+            nick: nick.to_string(),
+            message,
+        };
+        // A busy bridge drops it: the message itself was delivered.
+        let _ = shared.post(from, &answer, Posting::AwayAnswer);
+    }
+}
+
+/// A number for the sender `from` on another host `host`, among the connection serials an
+/// absence remembers as told (see `away.rs`): this host's serials count up from 0 and never
+/// reach the top bit, which these always have.
+fn remote_sender(host: &HostId, from: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    (host.as_str(), fold(from)).hash(&mut hasher);
+    hasher.finish() | 1 << 63
 }
 
 #[cfg(test)]
@@ -298,6 +344,21 @@ mod tests {
         assert_eq!(merged.len(), 4, "{merged:?}");
         let folded: Vec<String> = merged.iter().map(|name| fold(name)).collect();
         assert_eq!(folded, ["ann", "bob", "cid", "dee"]);
+    }
+
+    #[test]
+    fn a_sender_on_another_host_is_never_taken_for_a_member_here() {
+        let host: HostId = "0123456789abcdef0123456789abcdef".parse().unwrap();
+        let other: HostId = "fedcba9876543210fedcba9876543210".parse().unwrap();
+        let ann = remote_sender(&host, "Ann");
+        assert!(ann >= 1 << 63);
+        assert_eq!(
+            ann,
+            remote_sender(&host, "aNN"),
+            "one sender whatever the case"
+        );
+        assert_ne!(ann, remote_sender(&other, "Ann"));
+        assert_ne!(ann, remote_sender(&host, "bob"));
     }
 
     #[test]
