@@ -208,3 +208,26 @@ fn an_away_member_on_another_host_answers_a_sender_once() {
         .count();
     assert_eq!(answers, 1, "{:?}", ann.bodies());
 }
+
+#[test]
+fn a_presence_summary_counts_the_members_of_every_host() {
+    let Some(redis) = start_redis() else {
+        return;
+    };
+    // Host a sums up every join (a room "bigger" than 0); host b announces them one by one.
+    let a = shared_host(&redis, &["--quiet-above", "0"]);
+    let b = shared_host(&redis, &[]);
+    let mut ann = JsonClient::join(&a, "ann");
+    let _bob = JsonClient::join(&b, "bob");
+    let _cid = JsonClient::join(&a, "cid");
+    // Host a's summaries cover ann's join and cid's; the one that covers cid's was counted
+    // after all three had joined.
+    let mut joined = 0;
+    while joined < 2 {
+        let presence = ann.expect_event("presence");
+        joined += presence["joined"].as_u64().expect("a presence has joined");
+        if joined == 2 {
+            assert_eq!(presence["count"], 3, "{presence}");
+        }
+    }
+}

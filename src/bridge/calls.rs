@@ -51,8 +51,9 @@ pub(crate) enum Call<T: Tags> {
     },
     /// Give `nick` up (nothing is answered: a failed release is freed when the host is reaped).
     Release { nick: String },
-    /// Read the room's members on every host.
-    List { tag: T::List },
+    /// Read the room's members on every host: the headcount, and the names when there are at
+    /// most `names_up_to`.
+    List { names_up_to: u64, tag: T::List },
     /// Post a letter to the member of another host called `to`: `event` is its JSON, `mid`
     /// this host's number for it.
     Letter {
@@ -159,9 +160,9 @@ fn answer<T: Tags>(
             let _ = with_conn(target, conn, |open| nicks::release(open, keys, host, &nick));
             return None;
         }
-        Call::List { tag } => Answer::Listed {
+        Call::List { names_up_to, tag } => Answer::Listed {
             tag,
-            outcome: with_conn(target, conn, |open| roster::read(open, keys, u64::MAX)),
+            outcome: with_conn(target, conn, |open| roster::read(open, keys, names_up_to)),
         },
         Call::Letter {
             to,
@@ -281,7 +282,8 @@ mod tests {
         let Some(redis) = TestRedis::start() else {
             return;
         };
-        let calls = vec![claim("ann", 1), claim("Bob", 2), Call::List { tag: 3 }];
+        let list = |names_up_to, tag| Call::List { names_up_to, tag };
+        let calls = vec![claim("ann", 1), claim("Bob", 2), list(9, 3), list(0, 4)];
         let got = run(&redis, HostId::random(), calls);
         let Answer::Claimed(second) = &got[1] else {
             panic!("{got:?}");
@@ -293,6 +295,11 @@ mod tests {
             panic!("{got:?}");
         };
         assert_eq!(outcome.as_ref().unwrap().count, 2, "{got:?}");
+        let Answer::Listed { tag: 4, outcome } = &got[3] else {
+            panic!("{got:?}");
+        };
+        let headcount = outcome.as_ref().unwrap();
+        assert_eq!((headcount.count, &headcount.names), (2, &None), "{got:?}");
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub(crate) enum Listing {
     },
     /// The host's console.
     Console,
+    /// The summary of joins and leaves, which counts everybody (the headcount only).
+    Presence { joined: u64, left: u64 },
 }
 
 /// A letter posted to a member of another host, and who waits for its answer.

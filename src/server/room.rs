@@ -633,17 +633,27 @@ impl Room {
         presence.left += left;
     }
 
-    /// Announces the joins and leaves counted since the last summary.
+    /// Announces the joins and leaves counted since the last summary (in a shared room, once
+    /// the room-wide headcount is read: see `room/across_hosts.rs`).
     fn announce_presence(&mut self) {
         let Some(presence) = self.presence.take() else {
             return;
         };
+        let (joined, left) = (presence.joined, presence.left);
+        if self.count_then_announce(joined, left) {
+            return;
+        }
+        self.publish_presence(joined, left, self.members.len());
+    }
+
+    /// Announces `joined` and `left` in a room of `count` members.
+    fn publish_presence(&mut self, joined: u64, left: u64, count: usize) {
         let event = Event::Presence {
             seq: self.next_seq(),
             ts: Timestamp::now(),
-            joined: presence.joined,
-            left: presence.left,
-            count: self.members.len(),
+            joined,
+            left,
+            count,
         };
         self.publish(event, None);
     }

@@ -127,7 +127,15 @@ impl Shared {
     /// Asks for the room's members on every host; the answer comes with `listing`. `Err` when
     /// the bridge-calls thread cannot take another call now.
     pub(crate) fn list(&mut self, listing: Listing) -> Result<(), Refusal> {
-        let call = Call::List { tag: listing };
+        // The headcount is all a presence summary needs.
+        let names_up_to = match listing {
+            Listing::Presence { .. } => 0,
+            Listing::Member { .. } | Listing::Console => u64::MAX,
+        };
+        let call = Call::List {
+            names_up_to,
+            tag: listing,
+        };
         self.calls
             .try_send(call)
             .map_err(|_| busy("read the room's member list"))

@@ -1,6 +1,6 @@
 //! The room's side of what spans its hosts beyond the stream (`--redis`): the room-wide member
 //! list (`/list`, JSON `list`, the console's `/list`, a newcomer's welcome and the `count` of
-//! its join) and private messages to and from members of other hosts.
+//! its join or of a presence summary) and private messages to and from members of other hosts.
 //!
 //! The room never waits on Redis: it hands the call to the bridge-calls thread (see
 //! `server/asked.rs`) and acts when the answer comes back (`Room::called`). What it knows only
@@ -93,36 +93,52 @@ impl Room {
         }
     }
 
+    /// In a shared room, asks for the room-wide headcount to announce `joined` and `left` with
+    /// when it comes; false when the room is not shared or the bridge is too busy (the summary
+    /// then counts this host's members, rather than wait).
+    pub(super) fn count_then_announce(&mut self, joined: u64, left: u64) -> bool {
+        self.shared
+            .as_mut()
+            .is_some_and(|shared| shared.list(Listing::Presence { joined, left }).is_ok())
+    }
+
     /// The room's members on every host, for whoever asked.
     fn listed(&mut self, listing: Listing, outcome: Result<Roster, String>) {
-        let users =
-            outcome.map(|roster| merge_names(roster.names.unwrap_or_default(), self.users()));
+        let users = |room: &Room, roster: Roster| {
+            merge_names(roster.names.unwrap_or_default(), room.users())
+        };
         match listing {
             Listing::Member { conn, mode, id } => {
                 if self.member(conn).is_none() {
                     return;
                 }
-                match users {
-                    Ok(users) => {
-                        let event = self.users_event_of(users, id);
+                match outcome {
+                    Ok(roster) => {
+                        let event = self.users_event_of(users(self, roster), id);
                         self.fanout.send(conn, mode, &event);
                     }
-                    Err(why) => self.refuse(
-                        conn,
-                        mode,
-                        Refusal {
-                            id,
-                            ..list_failed(&why)
-                        },
-                    ),
+                    Err(why) => {
+                        let refusal = list_failed(&why);
+                        self.refuse(conn, mode, Refusal { id, ..refusal });
+                    }
                 }
             }
             Listing::Console => {
-                let answer = match users {
-                    Ok(users) => plain::render(&self.users_event_of(users, None)),
+                let answer = match outcome {
+                    Ok(roster) => plain::render(&self.users_event_of(users(self, roster), None)),
                     Err(why) => list_failed(&why).message,
                 };
                 self.console_answer(Some(answer));
+            }
+            // This host's count when Redis cannot say: the summary is not held back for it.
+            Listing::Presence { joined, left } => {
+                let local = self.members.len();
+                let count = outcome.map_or(local, |roster| {
+                    usize::try_from(roster.count)
+                        .unwrap_or(usize::MAX)
+                        .max(local)
+                });
+                self.publish_presence(joined, left, count);
             }
         }
     }
