@@ -231,3 +231,29 @@ fn a_presence_summary_counts_the_members_of_every_host() {
         }
     }
 }
+
+#[test]
+fn a_resent_private_message_to_another_host_is_delivered_once() {
+    let Some(redis) = start_redis() else {
+        return;
+    };
+    let hosts = three_hosts(&redis);
+    let mut ann = PlainClient::join(&hosts[0], "ann");
+    let mut cid = JsonClient::join(&hosts[2], "cid");
+    let pm = |id: &str, mid: u64, text: &str| json!({"type": "pm", "to": "ann", "text": text, "id": id, "cid": "c0ffee", "mid": mid});
+    cid.send(pm("first", 1, "once"));
+    let first = cid.expect_event_where("ack", |e| e["id"] == "first");
+    // The same send again (a client that lost the ack): acknowledged alike, not posted again.
+    cid.send(pm("again", 1, "once"));
+    let again = cid.expect_event_where("ack", |e| e["id"] == "again");
+    assert_eq!(again["seq"], first["seq"], "{first} {again}");
+    // Letters from one host go out in order: a second "once" would reach ann before this.
+    cid.send(pm("next", 2, "then this"));
+    ann.expect("[pm from cid] then this");
+    let copies = ann
+        .bodies()
+        .iter()
+        .filter(|body| **body == "[pm from cid] once")
+        .count();
+    assert_eq!(copies, 1, "{:?}", ann.bodies());
+}
