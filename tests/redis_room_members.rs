@@ -257,3 +257,21 @@ fn a_resent_private_message_to_another_host_is_delivered_once() {
         .count();
     assert_eq!(copies, 1, "{:?}", ann.bodies());
 }
+
+#[test]
+fn lists_asked_for_at_once_are_each_answered_with_their_id() {
+    let Some(redis) = start_redis() else {
+        return;
+    };
+    let hosts = three_hosts(&redis);
+    let mut ann = JsonClient::join(&hosts[0], "ann");
+    let _bob = JsonClient::join(&hosts[1], "bob");
+    // One read of Redis at a time: those asked while it is in flight share the next one.
+    for n in 0..8 {
+        ann.send(json!({"type": "list", "id": n}));
+    }
+    for n in 0..8 {
+        let list = ann.expect_event_where("users", |e| e["id"] == n);
+        assert_eq!(users(&list), ["ann", "bob"], "{list}");
+    }
+}

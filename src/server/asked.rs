@@ -16,11 +16,11 @@ pub(crate) struct RoomTags;
 
 impl Tags for RoomTags {
     type Claim = Claiming;
-    type List = Listing;
+    type List = Vec<Listing>;
     type Letter = Posting;
 }
 
-/// Who asked for the room-wide member list.
+/// Who asked for the room-wide member list (a read answers a batch of them: see `lists.rs`).
 #[derive(Debug)]
 pub(crate) enum Listing {
     /// A member (`/list`, JSON `list`), answered with its request's id.

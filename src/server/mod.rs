@@ -70,6 +70,7 @@ mod gaps;
 mod gate;
 mod history;
 pub mod listener;
+mod lists;
 mod liveness;
 mod lockout;
 mod log;

@@ -20,6 +20,7 @@ use crossbeam_channel::{Receiver, Sender};
 use super::asked::{Listing, Posting, RoomTags};
 use super::claims::{Claiming, Claims};
 use super::conn::ConnRef;
+use super::lists::{self, Lists};
 use crate::bridge::append::{Appended, Batch, Outgoing};
 use crate::bridge::attach::Attached;
 use crate::bridge::calls::{Answer, Call, Claimed};
@@ -75,6 +76,8 @@ pub(crate) struct Shared {
     attached: Attached<RoomTags>,
     /// Where the room-wide member list is asked for and letters are posted.
     calls: Sender<Call<RoomTags>>,
+    /// Who waits for the room-wide member list.
+    lists: Lists,
     /// Nicknames claimed across hosts, and the newcomers held for them.
     claims: Claims,
     /// The last mid handed out.
@@ -93,6 +96,7 @@ impl Shared {
         Shared {
             claims: Claims::new(attached.calls.clone(), most),
             calls: attached.calls.clone(),
+            lists: Lists::default(),
             attached,
             last_mid: 0,
             gathering: Vec::new(),
@@ -127,18 +131,37 @@ impl Shared {
     /// Asks for the room's members on every host; the answer comes with `listing`. `Err` when
     /// the bridge-calls thread cannot take another call now.
     pub(crate) fn list(&mut self, listing: Listing) -> Result<(), Refusal> {
-        // The headcount is all a presence summary needs.
-        let names_up_to = match listing {
-            Listing::Presence { .. } => 0,
-            Listing::Member { .. } | Listing::Console => u64::MAX,
-        };
+        let refused = || busy("read the room's member list");
+        match self.lists.add(listing) {
+            Ok(None) => Ok(()),
+            Ok(Some(batch)) => self.ask_lists(batch).map_err(|_| refused()),
+            Err(_) => Err(refused()),
+        }
+    }
+
+    /// A read of the member list was answered: the listings that waited meanwhile are asked
+    /// for. Returns those that could not be (to be told so).
+    pub(crate) fn lists_answered(&mut self) -> Vec<Listing> {
+        match self.lists.answered() {
+            Some(batch) => self.ask_lists(batch).err().unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Asks the bridge-calls thread to read the member list for `batch`; `Err(batch)` when it
+    /// cannot take another call now.
+    fn ask_lists(&mut self, batch: Vec<Listing>) -> Result<(), Vec<Listing>> {
         let call = Call::List {
-            names_up_to,
-            tag: listing,
+            names_up_to: lists::names_up_to(&batch),
+            tag: batch,
         };
-        self.calls
-            .try_send(call)
-            .map_err(|_| busy("read the room's member list"))
+        self.calls.try_send(call).map_err(|refused| {
+            self.lists.not_asked();
+            match refused.into_inner() {
+                Call::List { tag, .. } => tag,
+                _ => Vec::new(),
+            }
+        })
     }
 
     /// Posts the letter `event` to the member of another host called `to`; the answer comes

@@ -102,8 +102,24 @@ impl Room {
             .is_some_and(|shared| shared.list(Listing::Presence { joined, left }).is_ok())
     }
 
-    /// The room's members on every host, for whoever asked.
-    fn listed(&mut self, listing: Listing, outcome: Result<Roster, String>) {
+    /// The room's members on every host, for everyone who asked; then those who asked since
+    /// are asked for (or told the bridge is too busy).
+    fn listed(&mut self, batch: Vec<Listing>, outcome: Result<Roster, String>) {
+        for listing in batch {
+            self.answer_listing(listing, outcome.clone());
+        }
+        let refused = match &mut self.shared {
+            Some(shared) => shared.lists_answered(),
+            None => Vec::new(),
+        };
+        for listing in refused {
+            let why = "too many calls wait for Redis".to_string();
+            self.answer_listing(listing, Err(why));
+        }
+    }
+
+    /// The room's members on every host, for one who asked.
+    fn answer_listing(&mut self, listing: Listing, outcome: Result<Roster, String>) {
         let users = |room: &Room, roster: Roster| {
             merge_names(roster.names.unwrap_or_default(), room.users())
         };
