@@ -6,20 +6,16 @@
 //! `members:<host>`, for every host in the room's `hosts` set (alive, or dead and not reaped
 //! yet: a dead host's members stay listed until a reaper announces their leaves, as they stay
 //! in `nicks`). Nothing else is written for the list, so claims, releases and the reaper keep
-//! it right without knowing about it.
-//!
-//! Two round trips (the hosts and the headcount, then every host's names), neither atomic with
-//! the other: a member who joins or leaves meanwhile may be in one and not the other, as in any
-//! list that is out of date once read.
+//! it right without knowing about it. One script reads it in one round trip ([`ROSTER`]); a
+//! claim reads it in the same script, right after the name is claimed (see [`super::nicks`]).
 //!
 //! The names come from Redis, so they are cleaned like anything a client sends (no escape
 //! sequences reach a terminal), and at most [`MAX_NAMES`] are taken.
 
 use redis::{Connection, RedisResult};
 
-use super::host_id::HostId;
 use super::keys::Keys;
-use crate::nick::fold;
+use super::scripts::ROSTER;
 
 /// The most names a list holds: far above any `--max-clients` a host serves, and a bound on
 /// what a Redis written to by hand can make a host hold.
@@ -30,66 +26,76 @@ pub(crate) const MAX_NAMES: usize = 100_000;
 pub(crate) struct Roster {
     /// How many members the room has, on every host.
     pub(crate) count: u64,
-    /// Their nicknames, sorted ignoring case; `None` when not asked for (a big room's welcome).
+    /// Their nicknames, host after host (whoever shows them sorts them); `None` when not asked
+    /// for (a big room's welcome).
     pub(crate) names: Option<Vec<String>>,
 }
 
+/// The script's answer: the headcount, whether the names were read, the names.
+pub(crate) type Reply = (u64, i64, Vec<Vec<u8>>);
+
 /// Reads the room's headcount, and its names too when it has at most `names_up_to` members.
 pub(crate) fn read(conn: &mut Connection, keys: &Keys, names_up_to: u64) -> RedisResult<Roster> {
-    let (hosts, count): (Vec<String>, u64) = redis::pipe()
-        .cmd("SMEMBERS")
-        .arg(keys.hosts())
-        .cmd("HLEN")
-        .arg(keys.nicks())
-        .query(conn)?;
-    if count > names_up_to {
-        return Ok(Roster { count, names: None });
-    }
-    // A member in `hosts` that is not a host id was not put there by a host: it has no members.
-    let hosts: Vec<HostId> = hosts.iter().filter_map(|id| id.parse().ok()).collect();
-    let mut pipe = redis::pipe();
-    for host in &hosts {
-        pipe.cmd("HVALS").arg(keys.members(host));
-    }
-    let per_host: Vec<Vec<String>> = if hosts.is_empty() {
-        Vec::new()
-    } else {
-        pipe.query(conn)?
-    };
-    Ok(Roster {
-        count,
-        names: Some(names(per_host)),
-    })
+    let reply: Reply = ROSTER
+        .key(keys.nicks())
+        .key(keys.hosts())
+        .arg(keys.members_prefix())
+        .arg(names_up_to)
+        .arg(MAX_NAMES)
+        .invoke(conn)?;
+    Ok(from_reply(reply))
 }
 
-/// The names of every host's members, cleaned, bounded and sorted ignoring case.
-fn names(per_host: Vec<Vec<String>>) -> Vec<String> {
-    let mut names: Vec<String> = per_host
-        .into_iter()
-        .flatten()
-        .map(|name| crate::sanitize::clean(&name).trim().to_string())
-        .filter(|name| !name.is_empty())
-        .take(MAX_NAMES)
-        .collect();
-    names.sort_by_cached_key(|name| fold(name));
+/// The roster a script answered with (see [`Reply`]).
+pub(crate) fn from_reply((count, listed, names): Reply) -> Roster {
+    Roster {
+        count,
+        names: (listed == 1).then(|| clean(names)),
+    }
+}
+
+/// Names from Redis, cleaned and bounded.
+fn clean(names: Vec<Vec<u8>>) -> Vec<String> {
     names
+        .iter()
+        .take(MAX_NAMES)
+        .map(|name| {
+            crate::sanitize::clean(&String::from_utf8_lossy(name))
+                .trim()
+                .to_string()
+        })
+        .filter(|name| !name.is_empty())
+        .collect()
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::heartbeat;
+    use super::super::host_id::HostId;
     use super::super::nicks::{self, Claim};
     use super::super::test_redis::TestRedis;
     use super::*;
     use std::time::Duration;
 
+    /// The names, sorted ignoring case (Redis lists hosts in any order).
+    pub(crate) fn sorted(names: Option<Vec<String>>) -> Vec<String> {
+        let mut names = names.expect("names");
+        names.sort_by_cached_key(|name| crate::nick::fold(name));
+        names
+    }
+
     #[test]
-    fn names_are_cleaned_and_sorted_ignoring_case() {
-        let got = names(vec![
-            vec!["bob".into(), "\u{1b}[31mEve".into()],
-            vec!["Ann".into(), "  ".into()],
-        ]);
-        assert_eq!(got, ["Ann", "bob", "Eve"]);
+    fn names_are_cleaned() {
+        let names = ["bob", "\u{1b}[31mEve", "Ann", "  ", "b\u{ff}"];
+        let bytes: Vec<Vec<u8>> = names.iter().map(|name| name.as_bytes().to_vec()).collect();
+        let mut raw = bytes;
+        raw.push(vec![b'z', 0xff]);
+        let roster = from_reply((6, 1, raw));
+        assert_eq!(
+            roster.names.unwrap(),
+            ["bob", "Eve", "Ann", "b\u{ff}", "z\u{fffd}"]
+        );
+        assert_eq!(from_reply((6, 0, Vec::new())).names, None);
     }
 
     #[test]
@@ -109,7 +115,7 @@ mod tests {
         }
         let roster = read(&mut conn, &keys, 10).unwrap();
         assert_eq!(roster.count, 3);
-        assert_eq!(roster.names.unwrap(), ["Ann", "bob", "cid"]);
+        assert_eq!(sorted(roster.names), ["Ann", "bob", "cid"]);
         // A big room: the count only.
         let big = read(&mut conn, &keys, 2).unwrap();
         assert_eq!((big.count, big.names), (3, None));
@@ -117,7 +123,7 @@ mod tests {
         assert!(nicks::release(&mut conn, &keys, &hosts[2], "BOB").unwrap());
         let roster = read(&mut conn, &keys, 10).unwrap();
         assert_eq!(
-            (roster.count, roster.names.unwrap()),
+            (roster.count, sorted(roster.names)),
             (2, vec!["Ann".to_string(), "cid".into()])
         );
     }

@@ -54,20 +54,51 @@ pub(crate) static APPEND: LazyLock<Script> = LazyLock::new(|| {
     ))
 });
 
+/// A Lua function both [`CLAIM`] and [`ROSTER`] use, so the room-wide member list is read in
+/// one way only: the headcount is the size of `nicks`, and the names as written are the values
+/// of the `members:<host>` hash of every host in `hosts` (their keys made from the members'
+/// key prefix and the host id, in the room's hash tag like the rest). Returns `{count, 0, {}}`
+/// when the room has more than `up_to` members, else `{count, 1, names}` with at most `most`
+/// names.
+const ROSTER_FUNCTION: &str = "local function roster(nicks_key, hosts_key, prefix, up_to, most)
+       local count = redis.call('HLEN', nicks_key)
+       if count > tonumber(up_to) then return {count, 0, {}} end
+       local names, most = {}, tonumber(most)
+       for _, host in ipairs(redis.call('SMEMBERS', hosts_key)) do
+         for _, name in ipairs(redis.call('HVALS', prefix .. host)) do
+           if #names >= most then return {count, 1, names} end
+           names[#names + 1] = name
+         end
+       end
+       return {count, 1, names}
+     end
+";
+
 /// Claims a nickname for a member of a host, unless another host's member holds it or the room
-/// is full. KEYS: nicks, members of the host. ARGV: folded nickname, nickname, host id, most
-/// members (0: no limit). Returns `{1, host}` when claimed, `{0, owner}` when somebody holds it,
-/// `{-1, ''}` when the room is full.
+/// is full, and reads the room's roster once claimed. KEYS: nicks, members of the host, hosts.
+/// ARGV: folded nickname, nickname, host id, most members (0: no limit), the roster's `up_to`
+/// (negative: no roster), the members' key prefix, the roster's most names. Returns
+/// `{1, host, roster}` when claimed (the roster `false`, a nil reply, when none was asked for),
+/// `{0, owner, false}` when somebody holds it, `{-1, '', false}` when the room is full.
 pub(crate) static CLAIM: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "local owner = redis.call('HGET', KEYS[1], ARGV[1])
-         if owner then return {0, owner} end
+    Script::new(&format!(
+        "{ROSTER_FUNCTION}local owner = redis.call('HGET', KEYS[1], ARGV[1])
+         if owner then return {{0, owner, false}} end
          local most = tonumber(ARGV[4])
-         if most > 0 and redis.call('HLEN', KEYS[1]) >= most then return {-1, ''} end
+         if most > 0 and redis.call('HLEN', KEYS[1]) >= most then return {{-1, '', false}} end
          redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[3])
          redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-         return {1, ARGV[3]}",
-    )
+         if tonumber(ARGV[5]) < 0 then return {{1, ARGV[3], false}} end
+         return {{1, ARGV[3], roster(KEYS[1], KEYS[3], ARGV[6], ARGV[5], ARGV[7])}}"
+    ))
+});
+
+/// Reads the room's roster (see [`ROSTER_FUNCTION`]). KEYS: nicks, hosts. ARGV: the members'
+/// key prefix, `up_to`, most names. Returns `{count, listed, names}`.
+pub(crate) static ROSTER: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        "{ROSTER_FUNCTION}return roster(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])"
+    ))
 });
 
 /// Gives a nickname up, if this host's member holds it. KEYS: nicks, members of the host.
@@ -140,7 +171,9 @@ pub(crate) static REAP: LazyLock<Script> = LazyLock::new(|| {
 
 /// Loads every script into Redis's script cache (a new connection does this first).
 pub(crate) fn load_all(conn: &mut Connection) -> RedisResult<()> {
-    for script in [&*APPEND, &*CLAIM, &*RELEASE, &*POST, &*BEAT, &*REAP] {
+    for script in [
+        &*APPEND, &*CLAIM, &*ROSTER, &*RELEASE, &*POST, &*BEAT, &*REAP,
+    ] {
         script.prepare_invoke().load(conn)?;
     }
     Ok(())

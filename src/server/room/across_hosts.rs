@@ -33,11 +33,14 @@ use crate::server::shared::CallAnswer;
 /// sorted ignoring case: this host's members are listed even when Redis has not caught up with
 /// them (a name claimed a moment ago, a host reaped while it stalled).
 fn merge_names(remote: Vec<String>, local: Vec<String>) -> Vec<String> {
-    let mut names = remote;
-    names.extend(local);
-    names.sort_by_cached_key(|name| fold(name));
-    names.dedup_by(|a, b| fold(a) == fold(b));
-    names
+    let mut keyed: Vec<(String, String)> = remote
+        .into_iter()
+        .chain(local)
+        .map(|name| (fold(&name), name))
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.dedup_by(|a, b| a.0 == b.0);
+    keyed.into_iter().map(|(_, name)| name).collect()
 }
 
 /// The refusal when Redis could not be asked for the member list.
