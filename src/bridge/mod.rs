@@ -17,8 +17,8 @@
 //! - [`host_id`]: a host's name in the room: 128 random bits, new at every start;
 //! - [`keys`]: the names of a room's keys (all in one Redis Cluster slot);
 //! - [`entry`]: a stream entry <-> seq, host, message id and event (hostile entries are errors);
-//! - [`scripts`]: the Lua scripts (append, claim and release a nickname, post a letter, beat,
-//!   reap);
+//! - [`scripts`]: the Lua scripts (append, claim and release a nickname, read the roster, post
+//!   a letter, beat, reap);
 //! - [`link`]: a connection from a `redis://` or `rediss://` URL, with errors a person can act on;
 //! - [`append`]: a batch of appends (and of private messages for other hosts' inboxes) in one
 //!   round trip, and the thread that does it for the room;
