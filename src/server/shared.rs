@@ -131,7 +131,7 @@ impl Shared {
     /// Asks for the room's members on every host; the answer comes with `listing`. `Err` when
     /// the bridge-calls thread cannot take another call now.
     pub(crate) fn list(&mut self, listing: Listing) -> Result<(), Refusal> {
-        let refused = || busy("read the room's member list");
+        let refused = || busy("read the member list");
         match self.lists.add(listing) {
             Ok(None) => Ok(()),
             Ok(Some(batch)) => self.ask_lists(batch).map_err(|_| refused()),
