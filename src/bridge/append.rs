@@ -1,8 +1,9 @@
 //! Appending the room's events to its stream: a batch in one round trip (a pipeline of the
 //! [`APPEND`] script, one call per event), and the thread that does it for the room so that the
-//! room never waits on Redis. A batch also carries the private messages for members of other
-//! hosts, each added to its recipient's host's inbox (the room knows which host each member is
-//! on: the `host` of the entry that announced its join).
+//! room never waits on Redis. A batch can also carry letters for a known host's inbox; the room
+//! posts its private messages to other hosts' members through the bridge-calls thread instead
+//! ([`super::letters`]), since only Redis knows which host holds a name and the sender waits
+//! for the answer.
 //!
 //! The room sends a [`Batch`] and goes on; the thread answers each batch with an [`Appended`].
 //! The events reach the room's members only when the reader hands them back from the stream, in

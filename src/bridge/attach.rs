@@ -4,8 +4,8 @@
 //! does not start), registers the host (a heartbeat key and its id in the room's `hosts` set),
 //! reads the stream's newest entries (the history newcomers are shown, and the last `seq`: the
 //! reader goes on after it, so nothing read at start comes again), and starts the bridge's
-//! threads: the heartbeat, the reader, the appender and the bridge-calls thread (whose claims
-//! carry back a `T` of the room's). What comes out is the room's side of
+//! threads: the heartbeat, the reader, the appender and the bridge-calls thread (whose answers
+//! carry back the room's tags, `T`). What comes out is the room's side of
 //! them: channels only, so the room never waits on Redis.
 
 use std::sync::Arc;
@@ -16,7 +16,7 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender};
 
 use super::append::{Appended, Appender, Batch};
-use super::calls::{self, CALLS_BACKLOG, Call, Claimed};
+use super::calls::{self, Answer, CALLS_BACKLOG, Call, Setup, Tags};
 use super::entry::{BadEntry, Entry};
 use super::gaps;
 use super::heartbeat::{self, Pulse};
@@ -41,9 +41,9 @@ const MIN_CAP: u64 = 1_000;
 /// count of entries): what the host holds for a slow room stays bounded.
 const ARRIVALS_BACKLOG: usize = 16;
 
-/// The room's side of its bridge to Redis; `T` is what the room gets back with the answer to a
-/// claim, `G` with a gap read.
-pub(crate) struct Attached<T, G> {
+/// The room's side of its bridge to Redis; `T` says what the room gets back with each answer
+/// of the bridge-calls thread, `G` with a gap read.
+pub(crate) struct Attached<T: Tags, G> {
     pub(crate) host: HostId,
     pub(crate) target: Target,
     /// The stream's newest entries at start (enough for the history), oldest first
@@ -58,9 +58,9 @@ pub(crate) struct Attached<T, G> {
     pub(crate) appended: Receiver<Appended>,
     pub(crate) arrivals: Receiver<Arrival>,
     pub(crate) pulses: Receiver<Pulse>,
-    /// Claims and releases of nicknames for the bridge-calls thread, and its answers.
+    /// Calls for the bridge-calls thread (claims, releases, lists, letters), and its answers.
     pub(crate) calls: Sender<Call<T>>,
-    pub(crate) claimed: Receiver<Claimed<T>>,
+    pub(crate) claimed: Receiver<Answer<T>>,
     /// `since` gaps for the bridge-gaps thread to read from the stream, and what it read.
     pub(crate) gap_reads: Sender<GapRead<G>>,
     pub(crate) gaps_filled: Receiver<GapFilled<G>>,
@@ -81,7 +81,7 @@ pub(crate) fn stream_cap(history: usize) -> u64 {
 
 /// Attaches this host to the room `room` in the Redis at `target`, reading up to `history` of
 /// the newest entries. `Err` is one line naming the Redis (never its password) and what to do.
-pub(crate) fn attach<T: Send + 'static, G: Send + 'static>(
+pub(crate) fn attach<T: Tags, G: Send + 'static>(
     target: Target,
     room: &str,
     history: usize,
@@ -127,18 +127,17 @@ pub(crate) fn attach<T: Send + 'static, G: Send + 'static>(
     let (calls, call_rx) = crossbeam_channel::bounded(CALLS_BACKLOG);
     // Each answer is to a call the room made: at most the calls' backlog and the one at hand.
     let (claimed_tx, claimed) = crossbeam_channel::bounded(CALLS_BACKLOG + 1);
-    let call = calls::spawn(
-        target.clone(),
-        keys.clone(),
-        host.clone(),
-        call_rx,
-        claimed_tx,
-    )
-    .map_err(spawned)?;
+    let keys_kept = keys.clone();
+    let setup = Setup {
+        target: target.clone(),
+        keys: keys.clone(),
+        host: host.clone(),
+        cap,
+    };
+    let call = calls::spawn(setup, call_rx, claimed_tx).map_err(spawned)?;
     let (gap_reads, gap_rx) = crossbeam_channel::bounded(GAP_BACKLOG);
     // Each answer is to a read the room asked for: at most the backlog and the one at hand.
     let (filled_tx, gaps_filled) = crossbeam_channel::bounded(GAP_BACKLOG + 1);
-    let keys_kept = keys.clone();
     let gap = gaps::spawn(target.clone(), keys, gap_rx, filled_tx).map_err(spawned)?;
     Ok(Attached {
         host,
@@ -170,7 +169,7 @@ fn last_seq(entries: &[Result<Entry, BadEntry>]) -> u64 {
         .unwrap_or(0)
 }
 
-impl<T, G> Attached<T, G> {
+impl<T: Tags, G> Attached<T, G> {
     /// Stops the bridge's threads and waits for them (the reader and the heartbeat see their
     /// stop flag within a block time; the appender ends with its channel), then takes this
     /// host out of the room: its members leave and their nicknames are freed at once. A Redis

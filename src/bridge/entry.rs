@@ -4,8 +4,10 @@
 //! An entry of the room's stream has the id `<seq>-1` and the fields `host` (who appended it),
 //! `mid` (that host's number for it, so the host knows its own appends when they come back) and
 //! `event` (the event's JSON as the wire carries it, its `seq` left at 0: the id is the one
-//! source of the number, and decoding writes it in). An entry of a host's inbox has the same
-//! fields under an id Redis chose.
+//! source of the number, and decoding writes it in). An entry of a host's inbox (a letter) has
+//! the same fields under an id Redis chose, and `to`, the recipient: a private message (a
+//! `message` of kind `pm`, whose own `to` names the recipient when the field is missing), or
+//! an away member's answer to the sender of one (an `away` event).
 //!
 //! Anyone who can write to the Redis can write any entry, so decoding trusts nothing: a missing
 //! or repeated field, bytes that are not UTF-8, a number that is not one, JSON that is not a
@@ -23,6 +25,8 @@ pub(crate) const HOST: &str = "host";
 pub(crate) const MID: &str = "mid";
 /// The field with the event's JSON.
 pub(crate) const EVENT: &str = "event";
+/// The field of an inbox entry with its recipient's folded nickname.
+pub(crate) const TO: &str = "to";
 
 /// The longest event JSON taken from the stream: a message of the longest line a host takes
 /// (`--max-line`), with room for JSON escapes and the other fields.
@@ -41,7 +45,7 @@ pub(crate) struct Entry {
     pub(crate) event: Event,
 }
 
-/// A private message in a host's inbox.
+/// A letter in a host's inbox, for one of its members.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Letter {
     /// Its stream id, where the inbox's reader goes on from.
@@ -49,7 +53,9 @@ pub(crate) struct Letter {
     /// The host that sent it.
     pub(crate) host: HostId,
     pub(crate) mid: u64,
-    /// A `message` event of kind `pm`; its `to` names the recipient.
+    /// The recipient's nickname (any case).
+    pub(crate) to: String,
+    /// A `message` event of kind `pm`, or an `away` event.
     pub(crate) event: Event,
 }
 
@@ -102,20 +108,54 @@ pub(crate) fn decode_letter(id: &str, fields: &[Vec<u8>]) -> Result<Letter, BadE
         id: id.to_string(),
         why,
     };
-    let (host, mid, event) = common(fields).map_err(bad)?;
-    match &event {
+    let (host, mid, mut event) = common(fields).map_err(bad)?;
+    let named = field(fields, TO)
+        .map(|to| String::from_utf8(to.to_vec()))
+        .transpose()
+        .map_err(|_| bad(format!("its field '{TO}' is not UTF-8")))?;
+    // Shown to a member as from a member: cleaned as the sender's host cleaned it, so a letter
+    // written into Redis by hand cannot reach a terminal with escape sequences in it.
+    let to = match &mut event {
         Event::Message {
             kind: MessageKind::Pm,
-            to: Some(_),
+            to: Some(to),
+            from,
+            text,
             ..
-        } => Ok(Letter {
-            id: id.to_string(),
-            host,
-            mid,
-            event,
-        }),
-        _ => Err(bad("an inbox holds only private messages".into())),
-    }
+        } => {
+            for field in [&mut *to, from, text] {
+                *field = crate::sanitize::clean(field);
+            }
+            named.unwrap_or_else(|| to.clone())
+        }
+        Event::Away { nick, message } => {
+            *nick = crate::sanitize::clean(nick);
+            if let Some(message) = message {
+                *message = crate::sanitize::clean(message);
+            }
+            named.ok_or_else(|| bad(format!("its away answer has no field '{TO}'")))?
+        }
+        _ => {
+            return Err(bad(
+                "an inbox holds only private messages and away answers".into()
+            ));
+        }
+    };
+    Ok(Letter {
+        id: id.to_string(),
+        host,
+        mid,
+        to: crate::sanitize::clean(&to),
+        event,
+    })
+}
+
+/// The value of the field `name` (the first, if repeated).
+fn field<'a>(fields: &'a [Vec<u8>], name: &str) -> Option<&'a [u8]> {
+    fields
+        .chunks_exact(2)
+        .find(|pair| pair[0] == name.as_bytes())
+        .map(|pair| pair[1].as_slice())
 }
 
 /// The `seq` of a room stream id, `<seq>-1`.
@@ -394,5 +434,37 @@ mod tests {
         assert_eq!(letter.event, pm);
         let error = decode_letter("1700-0", &good(&event_json(&leave(0)))).unwrap_err();
         assert!(error.why.contains("only private messages"), "{error}");
+        // An away answer needs its recipient named.
+        let away = Event::Away {
+            nick: "bo".into(),
+            message: Some("lunch".into()),
+        };
+        let error = decode_letter("1700-0", &good(&event_json(&away))).unwrap_err();
+        assert!(error.why.contains("no field 'to'"), "{error}");
+        let mut named = good(&event_json(&away));
+        named.extend([TO.as_bytes().to_vec(), b"ana".to_vec()]);
+        let letter = decode_letter("1700-1", &named).unwrap();
+        assert_eq!((letter.to.as_str(), letter.event), ("ana", away));
+    }
+
+    #[test]
+    fn a_letter_reaches_its_reader_without_escape_sequences() {
+        let pm = Event::Message {
+            seq: 0,
+            ts: Timestamp::now(),
+            from: "a\u{1b}]0;owned\u{7}na".into(),
+            kind: MessageKind::Pm,
+            to: Some("b\u{1b}[2Jo".into()),
+            text: "hi\u{1b}[31m there".into(),
+            history: false,
+        };
+        let letter = decode_letter("1700-0", &good(&event_json(&pm))).unwrap();
+        let Event::Message { from, to, text, .. } = letter.event else {
+            panic!("{:?}", letter.event);
+        };
+        assert_eq!(
+            (from.as_str(), to.as_deref(), text.as_str()),
+            ("ana", Some("bo"), "hi there")
+        );
     }
 }

@@ -64,7 +64,12 @@ impl Keys {
 
     /// Hash: folded nickname -> nickname as written, of one host's members.
     pub(crate) fn members(&self, host: &HostId) -> String {
-        self.key(&format!("members:{host}"))
+        format!("{}{host}", self.members_prefix())
+    }
+
+    /// What [`Keys::members`] puts before the host id (for a script that finds the host).
+    pub(crate) fn members_prefix(&self) -> String {
+        self.key("members:")
     }
 
     /// A host's heartbeat: set with a time to live, gone when the host stops beating.
@@ -79,7 +84,12 @@ impl Keys {
 
     /// Stream: private messages for the members of one host.
     pub(crate) fn inbox(&self, host: &HostId) -> String {
-        self.key(&format!("inbox:{host}"))
+        format!("{}{host}", self.inbox_prefix())
+    }
+
+    /// What [`Keys::inbox`] puts before the host id (for a script that finds the host).
+    pub(crate) fn inbox_prefix(&self) -> String {
+        self.key("inbox:")
     }
 }
 

@@ -17,7 +17,8 @@
 //! - [`host_id`]: a host's name in the room: 128 random bits, new at every start;
 //! - [`keys`]: the names of a room's keys (all in one Redis Cluster slot);
 //! - [`entry`]: a stream entry <-> seq, host, message id and event (hostile entries are errors);
-//! - [`scripts`]: the Lua scripts (append, claim and release a nickname, beat, reap);
+//! - [`scripts`]: the Lua scripts (append, claim and release a nickname, read the roster, post
+//!   a letter, beat, reap);
 //! - [`link`]: a connection from a `redis://` or `rediss://` URL, with errors a person can act on;
 //! - [`append`]: a batch of appends (and of private messages for other hosts' inboxes) in one
 //!   round trip, and the thread that does it for the room;
@@ -25,8 +26,11 @@
 //!   reconnecting and resuming from the last id it handed over;
 //! - [`history`]: the newest entries (history on join) and the ones after a `since` (a gap);
 //! - [`nicks`]: nicknames unique across hosts, and the room-wide headcount;
-//! - [`calls`]: the thread that claims and releases nicknames for the room, answering over a
-//!   channel;
+//! - [`roster`]: the room-wide member list (`/list`, the welcome), read from what the claims
+//!   keep;
+//! - [`letters`]: private messages to another host's member, posted to its host's inbox;
+//! - [`calls`]: the thread that claims and releases nicknames, reads the roster, posts letters
+//!   and keeps the room's bans and topic for the room, answering over a channel;
 //! - [`gaps`]: the thread that reads the `since` gaps of clients coming back, from the stream;
 //! - [`heartbeat`]: each host's sign of life, and reaping the members of a host that died;
 //! - [`attach`]: a host joining its shared room at start (connect, register, read the newest
@@ -34,16 +38,16 @@
 //!
 //! The room never waits on Redis: it talks to the bridge's threads over crossbeam channels only
 //! (the appender, the reader, the heartbeat and the bridge-calls thread, which claims and
-//! releases nicknames, and the bridge-gaps thread; `server/shared.rs` and `server/claims.rs`
-//! are the room's side).
+//! releases nicknames, reads the roster and posts letters, and the bridge-gaps thread;
+//! `server/shared.rs`, `server/claims.rs` and `server/asked.rs` are the room's side).
 //!
 //! Anyone who can write to the Redis can write anything into the room's keys: decoding treats
 //! entries as hostile ([`entry`]), but such a writer can still stop the room (delete its
 //! stream, add an entry with an id far ahead). The Redis is part of the room's trusted base, like
 //! the host's own disk.
 
-// The bridge is being wired into the room (`server/shared.rs`): until the
-// nicknames, gap reads and inboxes are too, only tests use those items.
+// The bridge is being wired into the room (`server/shared.rs`): until the gap reads
+// are too (and while letters may still go in an appender's batch), only tests use some items.
 #![cfg_attr(not(test), allow(dead_code))]
 
 pub(crate) mod append;
@@ -55,9 +59,11 @@ pub(crate) mod heartbeat;
 pub(crate) mod history;
 pub(crate) mod host_id;
 pub(crate) mod keys;
+pub(crate) mod letters;
 pub(crate) mod link;
 pub(crate) mod nicks;
 pub(crate) mod reader;
+pub(crate) mod roster;
 pub(crate) mod scripts;
 #[cfg(test)]
 pub(crate) mod test_redis;

@@ -15,6 +15,7 @@ use redis::{Connection, RedisResult};
 
 use super::host_id::HostId;
 use super::keys::Keys;
+use super::roster::{self, Roster};
 use super::scripts::{CLAIM, RELEASE};
 use crate::nick::fold;
 
@@ -37,19 +38,40 @@ pub(crate) fn claim(
     nick: &str,
     most: u32,
 ) -> RedisResult<Claim> {
-    let (status, owner): (i64, String) = CLAIM
+    claim_with_roster(conn, keys, host, nick, most, None).map(|(claim, _)| claim)
+}
+
+/// Claims `nick` like [`claim`] and, when claimed and `names_up_to` is given, reads the room's
+/// roster in the same script (with the names when it has at most that many members): one
+/// round trip for a newcomer's claim and welcome.
+pub(crate) fn claim_with_roster(
+    conn: &mut Connection,
+    keys: &Keys,
+    host: &HostId,
+    nick: &str,
+    most: u32,
+    names_up_to: Option<u64>,
+) -> RedisResult<(Claim, Option<Roster>)> {
+    // The script reads no roster for a negative bound.
+    let up_to = names_up_to.map_or(-1, i128::from);
+    let (status, owner, roster): (i64, String, Option<roster::Reply>) = CLAIM
         .key(keys.nicks())
         .key(keys.members(host))
+        .key(keys.hosts())
         .arg(fold(nick))
         .arg(nick)
         .arg(host.as_str())
         .arg(most)
+        .arg(up_to.to_string())
+        .arg(keys.members_prefix())
+        .arg(roster::MAX_NAMES)
         .invoke(conn)?;
-    Ok(match status {
+    let claim = match status {
         1 => Claim::Claimed,
         0 => Claim::Taken { owner },
         _ => Claim::Full,
-    })
+    };
+    Ok((claim, roster.map(roster::from_reply)))
 }
 
 /// Gives up `nick`, if a member of `host` holds it; true when it did.
@@ -117,6 +139,44 @@ mod tests {
             Claim::Claimed
         );
         assert_eq!(members_of(&mut two, &keys(), &b).unwrap(), ["aLICE"]);
+    }
+
+    #[test]
+    fn a_claim_reads_the_roster_in_the_same_call() {
+        let Some(redis) = TestRedis::start() else {
+            return;
+        };
+        let mut conn = redis.conn();
+        let (a, b) = (HostId::random(), HostId::random());
+        let ttl = std::time::Duration::from_secs(30);
+        for host in [&a, &b] {
+            super::super::heartbeat::register(&mut conn, &keys(), host, ttl).unwrap();
+        }
+        claim(&mut conn, &keys(), &a, "Ann", 0).unwrap();
+        let (claimed, roster) =
+            claim_with_roster(&mut conn, &keys(), &b, "bob", 0, Some(5)).unwrap();
+        assert_eq!(claimed, Claim::Claimed);
+        let roster = roster.expect("a roster");
+        let names = super::super::roster::tests::sorted(roster.names);
+        assert_eq!(
+            (roster.count, names),
+            (2, vec!["Ann".to_string(), "bob".into()])
+        );
+        // A big room: the count only.
+        let (_, roster) = claim_with_roster(&mut conn, &keys(), &b, "cid", 0, Some(2)).unwrap();
+        assert_eq!(
+            roster,
+            Some(Roster {
+                count: 3,
+                names: None
+            })
+        );
+        // None asked for, or nothing claimed: none read.
+        let (_, roster) = claim_with_roster(&mut conn, &keys(), &b, "dee", 0, None).unwrap();
+        assert_eq!(roster, None);
+        let (taken, roster) = claim_with_roster(&mut conn, &keys(), &b, "ANN", 0, Some(9)).unwrap();
+        assert!(matches!(taken, Claim::Taken { .. }), "{taken:?}");
+        assert_eq!(roster, None);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The Lua scripts the bridge runs in Redis: each is atomic there (Redis runs one script at a
-//! time), which is what makes the room's order, a nickname's claim and a dead host's reaping
-//! safe with any number of hosts.
+//! time), which is what makes the room's order, a nickname's claim, a private message's routing
+//! and a dead host's reaping safe with any number of hosts.
 //!
 //! They are sent as `EVALSHA` (the 40-byte hash, not the text); [`load_all`] loads them on every
 //! new connection, so that a pipeline of `EVALSHA`s finds them (a restarted Redis has forgotten
@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use redis::{Connection, RedisResult, Script};
 
-use super::entry::{EVENT, HOST, MID};
+use super::entry::{EVENT, HOST, MID, TO};
 
 /// A Lua function both [`APPEND`] and [`REAP`] use, so an event gets its number in one way only:
 /// the next value of the room's counter, and the stream id `<seq>-1`.
@@ -69,20 +69,51 @@ pub(crate) static APPEND: LazyLock<Script> = LazyLock::new(|| {
     ))
 });
 
+/// A Lua function both [`CLAIM`] and [`ROSTER`] use, so the room-wide member list is read in
+/// one way only: the headcount is the size of `nicks`, and the names as written are the values
+/// of the `members:<host>` hash of every host in `hosts` (their keys made from the members'
+/// key prefix and the host id, in the room's hash tag like the rest). Returns `{count, 0, {}}`
+/// when the room has more than `up_to` members, else `{count, 1, names}` with at most `most`
+/// names.
+const ROSTER_FUNCTION: &str = "local function roster(nicks_key, hosts_key, prefix, up_to, most)
+       local count = redis.call('HLEN', nicks_key)
+       if count > tonumber(up_to) then return {count, 0, {}} end
+       local names, most = {}, tonumber(most)
+       for _, host in ipairs(redis.call('SMEMBERS', hosts_key)) do
+         for _, name in ipairs(redis.call('HVALS', prefix .. host)) do
+           if #names >= most then return {count, 1, names} end
+           names[#names + 1] = name
+         end
+       end
+       return {count, 1, names}
+     end
+";
+
 /// Claims a nickname for a member of a host, unless another host's member holds it or the room
-/// is full. KEYS: nicks, members of the host. ARGV: folded nickname, nickname, host id, most
-/// members (0: no limit). Returns `{1, host}` when claimed, `{0, owner}` when somebody holds it,
-/// `{-1, ''}` when the room is full.
+/// is full, and reads the room's roster once claimed. KEYS: nicks, members of the host, hosts.
+/// ARGV: folded nickname, nickname, host id, most members (0: no limit), the roster's `up_to`
+/// (negative: no roster), the members' key prefix, the roster's most names. Returns
+/// `{1, host, roster}` when claimed (the roster `false`, a nil reply, when none was asked for),
+/// `{0, owner, false}` when somebody holds it, `{-1, '', false}` when the room is full.
 pub(crate) static CLAIM: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "local owner = redis.call('HGET', KEYS[1], ARGV[1])
-         if owner then return {0, owner} end
+    Script::new(&format!(
+        "{ROSTER_FUNCTION}local owner = redis.call('HGET', KEYS[1], ARGV[1])
+         if owner then return {{0, owner, false}} end
          local most = tonumber(ARGV[4])
-         if most > 0 and redis.call('HLEN', KEYS[1]) >= most then return {-1, ''} end
+         if most > 0 and redis.call('HLEN', KEYS[1]) >= most then return {{-1, '', false}} end
          redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[3])
          redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-         return {1, ARGV[3]}",
-    )
+         if tonumber(ARGV[5]) < 0 then return {{1, ARGV[3], false}} end
+         return {{1, ARGV[3], roster(KEYS[1], KEYS[3], ARGV[6], ARGV[5], ARGV[7])}}"
+    ))
+});
+
+/// Reads the room's roster (see [`ROSTER_FUNCTION`]). KEYS: nicks, hosts. ARGV: the members'
+/// key prefix, `up_to`, most names. Returns `{count, listed, names}`.
+pub(crate) static ROSTER: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        "{ROSTER_FUNCTION}return roster(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])"
+    ))
 });
 
 /// Gives a nickname up, if this host's member holds it. KEYS: nicks, members of the host.
@@ -94,6 +125,25 @@ pub(crate) static RELEASE: LazyLock<Script> = LazyLock::new(|| {
          redis.call('HDEL', KEYS[2], ARGV[1])
          return 1",
     )
+});
+
+/// Posts a letter (a private message, an away answer) to whichever host holds its recipient's
+/// nickname: adds it to that host's inbox (`MAXLEN ~` bounded). KEYS: nicks. ARGV: the
+/// recipient's folded nickname, the sender's host id, the members' key prefix, the inboxes' key
+/// prefix, cap, mid, the event's JSON. Returns `{1, nickname as written}` when posted, `{0, ''}` when no host holds the name,
+/// or only the sender's own (a newcomer it has not admitted yet: nobody to deliver to).
+///
+/// The recipient's keys are made here from the host found, so they are not among KEYS; they
+/// share the room's hash tag with KEYS[1], so in Redis Cluster they live in its slot.
+pub(crate) static POST: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        "local owner = redis.call('HGET', KEYS[1], ARGV[1])
+         if not owner or owner == ARGV[2] then return {{0, ''}} end
+         local written = redis.call('HGET', ARGV[3] .. owner, ARGV[1]) or ''
+         redis.call('XADD', ARGV[4] .. owner, 'MAXLEN', '~', ARGV[5], '*',
+                    '{HOST}', ARGV[2], '{MID}', ARGV[6], '{EVENT}', ARGV[7], '{TO}', ARGV[1])
+         return {{1, written}}"
+    ))
 });
 
 /// A heartbeat of a host still in the room. KEYS: hosts, the host's heartbeat. ARGV: host id,
@@ -137,7 +187,9 @@ pub(crate) static REAP: LazyLock<Script> = LazyLock::new(|| {
 
 /// Loads every script into Redis's script cache (a new connection does this first).
 pub(crate) fn load_all(conn: &mut Connection) -> RedisResult<()> {
-    for script in [&*APPEND, &*CLAIM, &*RELEASE, &*BEAT, &*REAP] {
+    for script in [
+        &*APPEND, &*CLAIM, &*ROSTER, &*RELEASE, &*POST, &*BEAT, &*REAP,
+    ] {
         script.prepare_invoke().load(conn)?;
     }
     Ok(())

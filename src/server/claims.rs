@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use crossbeam_channel::Sender;
 
+use super::asked::RoomTags;
 use super::conn::ConnRef;
 use super::history::Older;
 use super::report::Newcomer;
@@ -36,7 +37,7 @@ pub(crate) enum Claiming {
 
 /// The newcomers held for their claim, and where claims go.
 pub(crate) struct Claims {
-    calls: Sender<Call<Claiming>>,
+    calls: Sender<Call<RoomTags>>,
     /// The room's most members, on all hosts together (`--max-clients`).
     most: u32,
     /// By connection serial number.
@@ -52,7 +53,7 @@ fn busy() -> Refusal {
 }
 
 impl Claims {
-    pub(crate) fn new(calls: Sender<Call<Claiming>>, most: usize) -> Claims {
+    pub(crate) fn new(calls: Sender<Call<RoomTags>>, most: usize) -> Claims {
         Claims {
             calls,
             most: u32::try_from(most).unwrap_or(u32::MAX),
@@ -61,12 +62,19 @@ impl Claims {
     }
 
     /// Holds `newcomer` while its nickname is claimed; `Err` when the claim cannot be asked now
-    /// (the newcomer is to be told so).
-    pub(crate) fn hold(&mut self, newcomer: Newcomer, older: Option<Older>) -> Result<(), Refusal> {
+    /// (the newcomer is to be told so). The answer brings the room-wide roster for its welcome,
+    /// with the names when the room has at most `names_up_to` members.
+    pub(crate) fn hold(
+        &mut self,
+        newcomer: Newcomer,
+        older: Option<Older>,
+        names_up_to: usize,
+    ) -> Result<(), Refusal> {
         let conn = newcomer.conn;
         let call = Call::Claim {
             nick: newcomer.nick.clone(),
             most: self.most,
+            names_up_to: Some(names_up_to as u64),
             tag: Claiming::Hello(newcomer, older),
         };
         self.calls.try_send(call).map_err(|_| busy())?;
@@ -87,6 +95,7 @@ impl Claims {
         let call = Call::Claim {
             nick: new.clone(),
             most: 0,
+            names_up_to: None,
             tag: Claiming::Rename {
                 conn,
                 mode,

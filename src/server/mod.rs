@@ -37,8 +37,9 @@
 //!   public events to the bridge's appender thread instead of numbering them, and fans out every
 //!   event, its own and other hosts', when the bridge's reader hands it back from the room's
 //!   Redis stream (see `bridge/`; the bridge is attached in `host`, before the room starts),
-//!   and claims nicknames room-wide before it gives them (`claims.rs`); while Redis is lost
-//!   it tells its members so and refuses messages (`outage.rs`);
+//!   claims nicknames room-wide before it gives them (`claims.rs`), asks the bridge for the
+//!   room-wide member list and to post private messages to other hosts' members (`asked.rs`),
+//!   and while Redis is lost tells its members so and refuses messages (`outage.rs`);
 //! - the **console** thread (`console.rs`), when the host runs in a terminal, hands the commands
 //!   typed there to the room, which carries them out as the host's console;
 //! - the **activity** thread (`activity.rs`) prints the console and writes the transcript, fed
@@ -55,6 +56,7 @@
 mod acceptor;
 pub mod activity;
 mod addresses;
+mod asked;
 mod away;
 mod bans;
 pub mod budget;
@@ -69,6 +71,7 @@ mod gaps;
 mod gate;
 mod history;
 pub mod listener;
+mod lists;
 mod liveness;
 mod lockout;
 mod log;
@@ -393,7 +396,9 @@ fn config_summary<T, G>(
 }
 
 /// The start-up line about the Redis the room is shared through.
-fn redis_line<T, G>(attached: &crate::bridge::attach::Attached<T, G>) -> String {
+fn redis_line<T: crate::bridge::calls::Tags, G>(
+    attached: &crate::bridge::attach::Attached<T, G>,
+) -> String {
     format!(
         "sharing the room through Redis at {} (this host: {}; the room's last seq: {})",
         attached.target.shown(),

@@ -10,6 +10,7 @@
 //! hosts (`--redis`) they come from the room's Redis stream instead, and the room fans out public
 //! events as the stream hands them back (see `shared.rs`).
 
+mod across_hosts;
 mod moderation;
 mod remote_state;
 
@@ -49,6 +50,7 @@ use crate::bridge::append::Appended;
 use crate::bridge::heartbeat::Pulse;
 use crate::bridge::nicks::Claim;
 use crate::bridge::reader::Arrival;
+use crate::bridge::roster::Roster;
 use crate::nick::fold;
 use crate::password::Digest;
 use crate::protocol::parse::{Refusal, Replay, Request};
@@ -211,6 +213,9 @@ pub(crate) struct Room {
     /// In a shared room, the resend key of the request being carried out: it is recorded when
     /// the request's event comes back from the stream with its seq.
     asking_key: Option<MessageKey>,
+    /// In a shared room, the room on every host as the claim of the newcomer being admitted
+    /// read it: for its welcome and its join's count.
+    arriving_roster: Option<Roster>,
 }
 
 impl Room {
@@ -240,6 +245,7 @@ impl Room {
             console: None,
             shared: None,
             asking_key: None,
+            arriving_roster: None,
             profile,
             headcount,
             members: HashMap::new(),
@@ -389,7 +395,7 @@ impl Room {
                 },
                 recv(claimed) -> answer => {
                     if let Ok(answer) = answer {
-                        self.claimed(answer);
+                        self.called(answer);
                         self.headcount.store(self.members.len(), Ordering::Relaxed);
                     }
                     false
@@ -482,8 +488,7 @@ impl Room {
     fn arrival(&mut self, arrival: Arrival) {
         let entries = match arrival {
             Arrival::Events(entries) => entries,
-            // Private messages across hosts are not routed yet: nothing writes to an inbox.
-            Arrival::Letters(_) => return,
+            Arrival::Letters(letters) => return self.letters(letters),
             Arrival::Lost(why) => {
                 self.recorder.record(Activity::Warning {
                     text: format!("lost Redis, reconnecting: {why}"),
@@ -671,17 +676,27 @@ impl Room {
         presence.left += left;
     }
 
-    /// Announces the joins and leaves counted since the last summary.
+    /// Announces the joins and leaves counted since the last summary (in a shared room, once
+    /// the room-wide headcount is read: see `room/across_hosts.rs`).
     fn announce_presence(&mut self) {
         let Some(presence) = self.presence.take() else {
             return;
         };
+        let (joined, left) = (presence.joined, presence.left);
+        if self.count_then_announce(joined, left) {
+            return;
+        }
+        self.publish_presence(joined, left, self.members.len());
+    }
+
+    /// Announces `joined` and `left` in a room of `count` members.
+    fn publish_presence(&mut self, joined: u64, left: u64, count: usize) {
         let event = Event::Presence {
             seq: self.next_seq(),
             ts: Timestamp::now(),
-            joined: presence.joined,
-            left: presence.left,
-            count: self.members.len(),
+            joined,
+            left,
+            count,
         };
         self.publish(event, None);
     }
@@ -749,9 +764,15 @@ impl Room {
 
     /// Who is here, with the operators and those away among them.
     fn users_event(&self, id: Option<Id>) -> Event {
+        self.users_event_of(self.users(), id)
+    }
+
+    /// `users` (this host's members and, in a shared room, other hosts'), with the operators
+    /// and those away among this host's.
+    fn users_event_of(&self, users: Vec<String>, id: Option<Id>) -> Event {
         let (operators, away) = self.roles();
         Event::Users {
-            users: self.users(),
+            users,
             id,
             operators,
             away,
@@ -843,10 +864,11 @@ impl Room {
             return None;
         }
         newcomer.key = Key::Proven;
-        let held = self
-            .shared
-            .as_mut()
-            .map(|shared| shared.claims().hold(newcomer, older));
+        let held = self.shared.as_mut().map(|shared| {
+            shared
+                .claims()
+                .hold(newcomer, older, self.profile.quiet_above)
+        });
         if let Some(Err(refusal)) = held {
             self.turn_away(conn, mode, refusal);
         }
@@ -859,6 +881,7 @@ impl Room {
         let Some(shared) = &mut self.shared else {
             return;
         };
+        let roster = answer.roster;
         let got = matches!(answer.outcome, Ok(Claim::Claimed));
         let refusal = claim_refusal(
             &answer.nick,
@@ -877,7 +900,12 @@ impl Room {
                 let (conn, mode) = (newcomer.conn, newcomer.mode);
                 let refused = match refusal {
                     Some(refusal) => Some(refusal),
-                    None => self.admit(newcomer, older).err(),
+                    None => {
+                        self.arriving_roster = roster;
+                        let admitted = self.admit(newcomer, older).err();
+                        self.arriving_roster = None;
+                        admitted
+                    }
                 };
                 if let Some(refusal) = refused {
                     if got && let Some(shared) = &mut self.shared {
@@ -1012,17 +1040,14 @@ impl Room {
         self.mutes.arrived(conn.serial(), address, Timestamp::now());
         self.fanout.count_speaker(mode, true);
         let (operators, away) = self.roles();
+        let (users, count) = self.welcome_users(&nick);
         let welcome = Event::Welcome {
             v: VERSION,
             nick: nick.clone(),
             room: self.profile.name.clone(),
             motd: self.profile.motd.clone(),
-            users: if self.is_big() {
-                vec![nick.clone()]
-            } else {
-                self.users()
-            },
-            count: self.members.len(),
+            users,
+            count,
             limits: self.profile.limits,
             topic: self.topic.clone(),
             operators,
@@ -1058,7 +1083,7 @@ impl Room {
             seq: self.next_seq(),
             ts: Timestamp::now(),
             nick,
-            count: self.members.len(),
+            count,
         };
         let peer = peer.ip();
         if let Some(shared) = &mut self.shared {
@@ -1118,7 +1143,9 @@ impl Room {
         // The message took the next number of its sequence, unless it was refused.
         let before = (self.seq, self.private_seq);
         let private = matches!(request, Request::Pm { .. });
-        if self.shared.is_some() && !private {
+        // A public message's key goes with its proposal, a private one's with its letter to
+        // another host (one to a member here is numbered at once, below).
+        if self.shared.is_some() {
             self.asking_key = Some(key.clone());
         }
         self.request(conn, id, request);
@@ -1170,10 +1197,7 @@ impl Room {
             Request::Me(text) => self.message(conn, mode, id, from, MessageKind::Me, text),
             Request::Pm { to, text } => self.private(conn, mode, id, from, &to, text),
             Request::Nick(new) => self.rename(conn, mode, id, from, new),
-            Request::List => {
-                let users = self.users_event(id);
-                self.fanout.send(conn, mode, &users);
-            }
+            Request::List => self.list(conn, mode, id),
             Request::Help => {
                 if mode == Mode::Plain {
                     let help = Arc::from(plain::help().into_bytes());
@@ -1204,10 +1228,7 @@ impl Room {
             ConsoleRequest::Moderate(request) => {
                 self.moderate(moderation::Actor::Console, None, request);
             }
-            ConsoleRequest::List => {
-                let users = plain::render(&self.users_event(None));
-                self.console_answer(Some(users));
-            }
+            ConsoleRequest::List => self.console_list(),
             ConsoleRequest::Say(text) => {
                 let event = Event::Message {
                     seq: self.next_seq(),
@@ -1311,17 +1332,14 @@ impl Room {
             .owner(to)
             .and_then(|serial| self.members.get(&serial))
         else {
-            let why = self.names.whereabouts(to, Instant::now());
-            let refusal = Refusal::new(ErrorCode::NoSuchNick, why);
-            return self.refuse(conn, mode, Refusal { id, ..refusal });
+            let key = self.asking_key.take();
+            return self.private_elsewhere((conn, mode, id), from, to, text, key);
         };
-        let (target_conn, target_mode, to) = (target.conn, target.mode, target.nick.clone());
-        let target_serial = target_conn.serial();
-        let stalled = target.stalled.load(Ordering::Relaxed);
+        let (target_serial, to) = (target.conn.serial(), target.nick.clone());
         let ts = Timestamp::now();
         let confirmation = plain::pm_sent(&ts, &to, &text);
         let event = Event::Message {
-            seq: self.private_seq + 1,
+            seq: 0,
             ts,
             from,
             kind: MessageKind::Pm,
@@ -1329,20 +1347,10 @@ impl Room {
             text,
             history: false,
         };
-        let frame = Rendered::new(&event).get(target_mode).clone();
-        // Someone who is not reading would have it wait in the host's memory: only while the
-        // host-wide budget has room (a reader gets it at once, budget or not).
-        if stalled {
-            let routed = self.routed_to_stalled + frame.len();
-            if !self.budget.fits(routed) {
-                let refusal = session::not_delivered(&to);
-                return self.refuse(conn, mode, Refusal { id, ..refusal });
-            }
-            self.routed_to_stalled = routed;
-        }
-        self.private_seq += 1;
-        let seq = self.private_seq;
-        self.fanout.order(target_conn, OrderKind::Frame(frame));
+        let seq = match self.deliver_private(target_serial, event) {
+            Ok(seq) => seq,
+            Err(refusal) => return self.refuse(conn, mode, Refusal { id, ..refusal }),
+        };
         match mode {
             Mode::Json => self.ack(conn, mode, id, Some(seq)),
             Mode::Plain => {
@@ -1351,6 +1359,36 @@ impl Room {
             }
         }
         self.away_reply(conn, mode, target_serial, &to);
+    }
+
+    /// Queues the private message `event` for the member `serial` under the host's next private
+    /// seq, which it returns; `Err` when that member is not reading and the host-wide budget
+    /// has no room for it (a reader gets it at once, budget or not).
+    fn deliver_private(&mut self, serial: u64, mut event: Event) -> Result<u64, Refusal> {
+        let Some(target) = self.members.get(&serial) else {
+            return Err(Refusal::new(
+                ErrorCode::NoSuchNick,
+                "no one by that name is here",
+            ));
+        };
+        let (target_conn, target_mode) = (target.conn, target.mode);
+        let stalled = target.stalled.load(Ordering::Relaxed);
+        if let Event::Message { seq, .. } = &mut event {
+            *seq = self.private_seq + 1;
+        }
+        let frame = Rendered::new(&event).get(target_mode).clone();
+        // Someone who is not reading would have it wait in the host's memory: only while the
+        // host-wide budget has room.
+        if stalled {
+            let routed = self.routed_to_stalled + frame.len();
+            if !self.budget.fits(routed) {
+                return Err(session::not_delivered(&target.nick));
+            }
+            self.routed_to_stalled = routed;
+        }
+        self.private_seq += 1;
+        self.fanout.order(target_conn, OrderKind::Frame(frame));
+        Ok(self.private_seq)
     }
 
     fn rename(&mut self, conn: ConnRef, mode: Mode, id: Option<Id>, old: String, new: String) {

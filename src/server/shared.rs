@@ -15,20 +15,23 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use crossbeam_channel::Receiver;
+use crossbeam_channel::{Receiver, Sender};
 
+use super::asked::{Listing, Posting, RoomTags};
 use super::claims::{Claiming, Claims};
 use super::conn::ConnRef;
 use super::gaps::{Gaps, Held};
+use super::lists::{self, Lists};
 use super::outage::{Outage, Turned};
 use crate::bridge::append::{Appended, Batch, Outgoing};
 use crate::bridge::attach::Attached;
-use crate::bridge::calls::{Call, Claimed};
+use crate::bridge::calls::{Answer, Call, Claimed};
 use crate::bridge::entry::{self, Entry};
 use crate::bridge::heartbeat::Pulse;
 use crate::bridge::reader::Arrival;
+use crate::protocol::parse::Refusal;
 use crate::protocol::wire::MessageKey;
-use crate::protocol::{Event, Id, Mode};
+use crate::protocol::{ErrorCode, Event, Id, Mode};
 use crate::store::GapFilled;
 
 /// Proposals not yet back from the stream beyond which the room stops taking requests until
@@ -71,15 +74,22 @@ pub(crate) struct Back {
     pub(crate) remote: bool,
 }
 
-/// The room's side of the bridge-calls thread's answers.
+/// The room's side of the bridge-calls thread's answers to claims.
 pub(crate) type ClaimAnswer = Claimed<Claiming>;
 
-/// The room's side of its bridge: claims answered with a [`Claiming`], gap reads with a
+/// The room's side of all the bridge-calls thread's answers.
+pub(crate) type CallAnswer = Answer<RoomTags>;
+
+/// The room's side of its bridge: calls answered with the room's tags, gap reads with a
 /// [`Held`] newcomer.
-pub(crate) type Attachment = Attached<Claiming, Held>;
+pub(crate) type Attachment = Attached<RoomTags, Held>;
 
 pub(crate) struct Shared {
     attached: Attachment,
+    /// Where the room-wide member list is asked for and letters are posted.
+    calls: Sender<Call<RoomTags>>,
+    /// Who waits for the room-wide member list.
+    lists: Lists,
     /// Newcomers held while their `since` gap is read from the stream.
     gaps: Gaps,
     /// Nicknames claimed across hosts, and the newcomers held for them.
@@ -104,6 +114,8 @@ impl Shared {
     pub(crate) fn new(attached: Attachment, most: usize) -> Shared {
         Shared {
             claims: Claims::new(attached.calls.clone(), most),
+            calls: attached.calls.clone(),
+            lists: Lists::default(),
             gaps: Gaps::new(attached.gap_reads.clone()),
             attached,
             last_mid: 0,
@@ -123,7 +135,7 @@ impl Shared {
         Receiver<Arrival>,
         Receiver<Appended>,
         Receiver<Pulse>,
-        Receiver<ClaimAnswer>,
+        Receiver<CallAnswer>,
     ) {
         (
             self.attached.arrivals.clone(),
@@ -141,7 +153,7 @@ impl Shared {
     /// Keeps the room's bans and topic (`json`) in Redis for hosts starting later. Dropped when
     /// the bridge-calls thread is busy: the next change writes them whole again.
     pub(crate) fn save_state(&mut self, json: String) {
-        let _ = self.attached.calls.try_send(Call::SaveState { json });
+        let _ = self.calls.try_send(Call::SaveState { json });
     }
 
     /// The newcomers held for a gap read.
@@ -152,6 +164,62 @@ impl Shared {
     /// The gaps read from the stream, for the room to select on.
     pub(crate) fn gaps_filled(&self) -> Receiver<GapFilled<Held>> {
         self.attached.gaps_filled.clone()
+    }
+
+    /// Asks for the room's members on every host; the answer comes with `listing`. `Err` when
+    /// the bridge-calls thread cannot take another call now.
+    pub(crate) fn list(&mut self, listing: Listing) -> Result<(), Refusal> {
+        let refused = || busy("read the member list");
+        match self.lists.add(listing) {
+            Ok(None) => Ok(()),
+            Ok(Some(batch)) => self.ask_lists(batch).map_err(|_| refused()),
+            Err(_) => Err(refused()),
+        }
+    }
+
+    /// A read of the member list was answered: the listings that waited meanwhile are asked
+    /// for. Returns those that could not be (to be told so).
+    pub(crate) fn lists_answered(&mut self) -> Vec<Listing> {
+        match self.lists.answered() {
+            Some(batch) => self.ask_lists(batch).err().unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Asks the bridge-calls thread to read the member list for `batch`; `Err(batch)` when it
+    /// cannot take another call now.
+    fn ask_lists(&mut self, batch: Vec<Listing>) -> Result<(), Vec<Listing>> {
+        let call = Call::List {
+            names_up_to: lists::names_up_to(&batch),
+            tag: batch,
+        };
+        self.calls.try_send(call).map_err(|refused| {
+            self.lists.not_asked();
+            match refused.into_inner() {
+                Call::List { tag, .. } => tag,
+                _ => Vec::new(),
+            }
+        })
+    }
+
+    /// Posts the letter `event` to the member of another host called `to`; the answer comes
+    /// with `posting`. `Err` when the bridge-calls thread cannot take another call now.
+    pub(crate) fn post(
+        &mut self,
+        to: &str,
+        event: &Event,
+        posting: Posting,
+    ) -> Result<(), Refusal> {
+        self.last_mid += 1;
+        let call = Call::Letter {
+            to: to.to_string(),
+            mid: self.last_mid,
+            event: entry::event_json(event),
+            tag: posting,
+        };
+        self.calls
+            .try_send(call)
+            .map_err(|_| busy("deliver private messages to other hosts"))
     }
 
     /// True when so much waits for Redis that the room should take no more requests.
@@ -267,7 +335,16 @@ impl Shared {
     pub(crate) fn detach(self) {
         // The claims' and gaps' senders too, or their threads would wait for more.
         drop(self.claims);
+        drop(self.calls);
         drop(self.gaps);
         self.attached.detach();
     }
+}
+
+/// The refusal when the bridge-calls thread cannot take another call to `what`.
+fn busy(what: &str) -> Refusal {
+    Refusal::new(
+        ErrorCode::Busy,
+        format!("the room is too busy to {what} now; try again in a moment"),
+    )
 }
