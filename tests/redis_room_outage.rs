@@ -79,6 +79,13 @@ fn a_message_said_while_redis_is_gone_is_refused_not_lost() {
     bob.say("hello?");
     let error = bob.expect_error();
     assert!(error.contains("the room is reconnecting"), "{error}");
+    // A private message to another host's member needs Redis too.
+    ann.send(json!({"type": "pm", "to": "bob", "text": "psst", "id": 3}));
+    let refused = ann.expect_event("error");
+    assert_eq!(
+        (&refused["code"], &refused["id"]),
+        (&json!("unavailable"), &json!(3))
+    );
     redis.restart();
     ann.expect_event("room_back");
     ann.send(json!({"type": "say", "text": "back", "id": 2}));

@@ -27,6 +27,7 @@ use crate::server::activity::Activity;
 use crate::server::asked::{Listing, Posting};
 use crate::server::conn::ConnRef;
 use crate::server::fanout::OrderKind;
+use crate::server::outage;
 use crate::server::shared::CallAnswer;
 
 /// The names of every host (`remote`, read from Redis) and this host's own (`local`), each once,
@@ -198,6 +199,17 @@ impl Room {
         let Some(shared) = &mut self.shared else {
             return self.no_such_nick(conn, mode, id, to);
         };
+        if shared.is_down() {
+            // Held by `send --retry` and `join`, and sent again when the room is back.
+            return self.refuse(
+                conn,
+                mode,
+                Refusal {
+                    id,
+                    ..outage::refusal()
+                },
+            );
+        }
         let event = Event::Message {
             seq: 0,
             ts: Timestamp::now(),
