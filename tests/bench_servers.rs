@@ -125,26 +125,35 @@ fn a_blast_and_a_paced_run_over_three_hosts_see_one_room() {
 }
 
 #[test]
-fn one_address_in_servers_is_the_one_host_bench() {
+fn one_address_in_servers_is_the_one_host_bench_and_history_is_not_counted() {
     let host = Host::start(&["--rate-limit", "0"]);
-    let (code, report) = bench(&[
-        "--servers",
-        &host.server(),
-        "--clients",
-        "5",
-        "--messages",
-        "50",
-    ]);
-    assert_eq!(code, Some(0), "{report}");
-    assert_eq!(report["server"], host.server());
-    assert_eq!(
-        report["hosts"].as_array().map(Vec::len),
-        Some(1),
-        "{report}"
-    );
-    assert_eq!(report["cross_host_latency_us"], Value::Null, "{report}");
-    assert_eq!(report["order"]["disagreements"], 0, "{report}");
-    assert_eq!(number(&report, "lost"), 0);
+    // Something said before the bench came: every plain bench client gets it replayed.
+    let mut visitor = harness::PlainClient::join(&host, "visitor");
+    visitor.say("said before the bench");
+    drop(visitor);
+    // Twice: the second run's clients also get the first run's messages replayed.
+    for _ in 0..2 {
+        let (code, report) = bench(&[
+            "--servers",
+            &host.server(),
+            "--clients",
+            "5",
+            "--messages",
+            "50",
+        ]);
+        assert_eq!(code, Some(0), "{report}");
+        assert_eq!(report["server"], host.server());
+        assert_eq!(
+            report["hosts"].as_array().map(Vec::len),
+            Some(1),
+            "{report}"
+        );
+        assert_eq!(report["cross_host_latency_us"], Value::Null, "{report}");
+        assert_eq!(report["order"]["disagreements"], 0, "{report}");
+        for field in ["lost", "corrupt", "foreign"] {
+            assert_eq!(number(&report, field), 0, "{field} in {report}");
+        }
+    }
 }
 
 #[test]

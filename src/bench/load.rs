@@ -775,9 +775,10 @@ impl Load<'_> {
     fn reading_line(&mut self, i: usize, line: &[u8], now_ns: u64) {
         let mode = self.plan.mode;
         match inbound::classify(mode, line) {
-            // Before the senders start, a bench client's message is the room's history replayed
-            // after the welcome, an earlier run's (in a room that outlives runs): not this run's.
-            // Anyone else's still counts as someone else in the room.
+            // The room's history, an earlier run's in a room that outlives runs: not this run's.
+            Inbound::Replayed => {}
+            // Neither is a bench client's message before the senders start, should a host replay
+            // history unmarked. Anyone else's still counts as someone else in the room.
             Inbound::Message { from, .. }
                 if !self.running && inbound::bench_client(from).is_some() => {}
             Inbound::Message { from, text } => match self.plan.payload.check(&text) {
