@@ -544,7 +544,7 @@ pub struct BenchArgs {
 
     /// Hosts of one room shared across hosts (`host --redis`), as HOST:PORT,HOST:PORT,...: the
     /// clients (senders and readers alike) are spread over them round-robin, and the report adds
-    /// each host's deliveries and the latency between hosts. One address is SERVER.
+    /// each host's deliveries and the latency between hosts. One address is the same as SERVER.
     #[arg(
         long,
         value_name = "HOST:PORT,...",
