@@ -9,11 +9,12 @@
 //! A run has three phases. **Connect**: at most `connect_batch` connections are opening or
 //! waiting for their welcome at a time; the phase ends when the room has welcomed every client.
 //! **Settle**: the bench reads until the room has been quiet for a moment, so the join notices of
-//! a big room are not counted against the messages, and neither is the history the room replays
-//! to each newcomer (messages read before the senders start are never this run's). **Messages**: the senders send (see
-//! `senders.rs`) and every reading client records what arrives in the [`DeliveryTally`]; the
-//! phase ends when every expected delivery has arrived, or when nothing has moved for
-//! `idle_timeout`, in which case what is missing is reported as lost.
+//! a big room are not counted against the messages (nor is the history the room replays to each
+//! newcomer: see `inbound.rs`). **Messages**: the senders send (see `senders.rs`) and every
+//! reading client records what arrives in the [`DeliveryTally`] and the [`RoomOrder`]; the phase
+//! ends when every expected delivery has arrived, or when nothing has moved for `idle_timeout`,
+//! in which case what is missing is reported as lost. The clients may be spread over several
+//! hosts of one room (`--servers`): each connects to its [`Endpoint`].
 
 use std::io;
 use std::net::SocketAddr;
