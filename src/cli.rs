@@ -550,7 +550,7 @@ pub struct BenchArgs {
         value_name = "HOST:PORT,...",
         value_delimiter = ',',
         num_args = 1,
-        value_hint = ValueHint::Other,
+        value_hint = ValueHint::Hostname,
         conflicts_with_all = ["server", "spawn_host", "host_pid"]
     )]
     pub servers: Vec<String>,
