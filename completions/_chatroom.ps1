@@ -136,6 +136,7 @@ Register-ArgumentCompleter -Native -CommandName 'chatroom' -ScriptBlock {
         'chatroom;bench' {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Port to connect to, when SERVER does not name one')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to connect to, when SERVER does not name one')
+            [CompletionResult]::new('--servers', '--servers', [CompletionResultType]::ParameterName, 'Hosts of one room shared across hosts (`host --redis`), as HOST:PORT,HOST:PORT,...: the clients (senders and readers alike) are spread over them round-robin, and the report adds each host''s deliveries and the latency between hosts. One address is the same as SERVER')
             [CompletionResult]::new('--host-cpu', '--host-cpu', [CompletionResultType]::ParameterName, 'Pin the started host to this CPU (Linux); pin the bench itself with `taskset -c`')
             [CompletionResult]::new('--host-arg', '--host-arg', [CompletionResultType]::ParameterName, 'One more argument for the started host, e.g. --host-arg=--outbox=4096 (repeatable)')
             [CompletionResult]::new('--host-pid', '--host-pid', [CompletionResultType]::ParameterName, 'Report the CPU time and memory of this already running host process (Linux)')

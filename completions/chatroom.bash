@@ -83,7 +83,7 @@ _chatroom() {
             return 0
             ;;
         chatroom__subcmd__bench)
-            opts="-p -c -s -m -b -r -h -V --port --spawn-host --host-cpu --host-arg --host-pid --clients --senders --messages --size --rate --mode --stalled --window --connect-batch --connect-timeout --idle-timeout --json --tls --fingerprint --config --no-config --help --version"
+            opts="-p -c -s -m -b -r -h -V --port --spawn-host --host-cpu --host-arg --host-pid --clients --senders --messages --size --rate --mode --stalled --window --connect-batch --connect-timeout --idle-timeout --json --tls --fingerprint --config --no-config --help --version --servers"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -182,6 +182,13 @@ _chatroom() {
                     ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --servers)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
                     return 0
                     ;;
                 *)

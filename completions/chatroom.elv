@@ -129,6 +129,7 @@ set edit:completion:arg-completer[chatroom] = {|@words|
         &'chatroom;bench'= {
             cand -p 'Port to connect to, when SERVER does not name one'
             cand --port 'Port to connect to, when SERVER does not name one'
+            cand --servers 'Hosts of one room shared across hosts (`host --redis`), as HOST:PORT,HOST:PORT,...: the clients (senders and readers alike) are spread over them round-robin, and the report adds each host''s deliveries and the latency between hosts. One address is the same as SERVER'
             cand --host-cpu 'Pin the started host to this CPU (Linux); pin the bench itself with `taskset -c`'
             cand --host-arg 'One more argument for the started host, e.g. --host-arg=--outbox=4096 (repeatable)'
             cand --host-pid 'Report the CPU time and memory of this already running host process (Linux)'

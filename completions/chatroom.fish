@@ -114,6 +114,7 @@ complete -c chatroom -n "__fish_chatroom_using_subcommand join" -l no-config -d 
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c chatroom -n "__fish_chatroom_using_subcommand join" -s V -l version -d 'Print version'
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -s p -l port -d 'Port to connect to, when SERVER does not name one' -r
+complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l servers -d 'Hosts of one room shared across hosts (`host --redis`), as HOST:PORT,HOST:PORT,...: the clients (senders and readers alike) are spread over them round-robin, and the report adds each host\'s deliveries and the latency between hosts. One address is the same as SERVER' -r -f -a "(__fish_print_hostnames)"
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l host-cpu -d 'Pin the started host to this CPU (Linux); pin the bench itself with `taskset -c`' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l host-arg -d 'One more argument for the started host, e.g. --host-arg=--outbox=4096 (repeatable)' -r
 complete -c chatroom -n "__fish_chatroom_using_subcommand bench" -l host-pid -d 'Report the CPU time and memory of this already running host process (Linux)' -r

@@ -127,15 +127,19 @@ pub enum Command {
             of --size bytes, as fast as possible or at a total --rate. Every client reads every \
             message but its own, checks that it arrived intact and in order, and records its \
             latency. The report gives deliveries per second, loss, reordering, corrupt lines, \
-            latency percentiles and the connect time; with --spawn-host or --host-pid (Linux) \
-            also the host's CPU time and memory.\n\n\
+            latency percentiles, whether every client saw one order of all the messages, and \
+            the connect time; with --spawn-host or --host-pid (Linux) also the host's CPU time \
+            and memory. --servers spreads the clients over several hosts of one room (host \
+            --redis) and measures across them.\n\n\
             A host started by hand must run with --rate-limit 0, or it paces the senders; the \
-            bench counts and reports the host's `slow down` errors. It exits 0 whenever it could \
-            measure, whatever it measured: read the loss and corruption fields.",
+            bench counts and reports the host's `slow down` errors. It exits 1, after the \
+            report, when a message was lost, reordered, duplicated or corrupt or the clients \
+            saw different orders; 0 otherwise.",
         after_help = "Examples:\n  \
             chatroom bench --spawn-host --clients 100 --senders 1 --messages 200000\n  \
             chatroom bench --spawn-host --clients 100 --messages 5000 --rate 1000\n  \
-            chatroom bench 127.0.0.1:55555 --clients 5000 --messages 100 --rate 20 --json"
+            chatroom bench 127.0.0.1:55555 --clients 5000 --messages 100 --rate 20 --json\n  \
+            chatroom bench --servers 10.0.0.1:55555,10.0.0.2:55555,10.0.0.3:55555 --rate 1000"
     )]
     Bench(BenchArgs),
     /// Print a shell completion script to stdout.
@@ -538,6 +542,19 @@ pub struct BenchArgs {
     /// Port to connect to, when SERVER does not name one.
     #[arg(long, short, value_name = "N", conflicts_with = "spawn_host")]
     pub port: Option<u16>,
+
+    /// Hosts of one room shared across hosts (`host --redis`), as HOST:PORT,HOST:PORT,...: the
+    /// clients (senders and readers alike) are spread over them round-robin, and the report adds
+    /// each host's deliveries and the latency between hosts. One address is the same as SERVER.
+    #[arg(
+        long,
+        value_name = "HOST:PORT,...",
+        value_delimiter = ',',
+        num_args = 1,
+        value_hint = ValueHint::Hostname,
+        conflicts_with_all = ["server", "spawn_host", "host_pid"]
+    )]
+    pub servers: Vec<String>,
 
     /// Start a host for the run (this same binary, on 127.0.0.1 and a free port, with
     /// --rate-limit 0 --quiet and room for every client), measure its CPU and memory, and stop it

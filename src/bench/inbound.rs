@@ -20,6 +20,9 @@ use crate::protocol::ErrorCode;
 pub enum Inbound<'a> {
     /// A chat message (`say`) from `from`.
     Message { from: &'a [u8], text: Cow<'a, [u8]> },
+    /// A message said before this client joined, replayed from the room's history after the
+    /// welcome: never this run's (a room shared through Redis keeps an earlier run's).
+    Replayed,
     /// The room let us in.
     Welcome,
     /// The host paced a sender (`--rate-limit` is on).
@@ -60,6 +63,11 @@ fn classify_plain(line: &[u8]) -> Inbound<'_> {
         let Some(rest) = line[close + 1..].strip_prefix(b" ") else {
             return Inbound::Unreadable;
         };
+        // Live lines carry the time to the second (`[14:03:21]`); replayed ones to the minute,
+        // with the date when not today (`[14:02]`, `[2026-12-05 14:02]`).
+        if close != 9 && rest.starts_with(b"<") {
+            return Inbound::Replayed;
+        }
         if let Some(rest) = rest.strip_prefix(b"<") {
             // Nicknames never hold `>`, so the first `> ` ends it. (A plain memchr: building a
             // memmem searcher per line costs more than the whole search.)
@@ -118,6 +126,8 @@ struct JsonLine<'a> {
     code: Option<ErrorCode>,
     #[serde(default)]
     message: Option<String>,
+    #[serde(default)]
+    history: bool,
 }
 
 /// A JSON string that borrows from the line unless it holds escapes. (serde borrows a bare
@@ -159,6 +169,7 @@ fn classify_json(line: &[u8]) -> Inbound<'_> {
         return Inbound::Unreadable;
     };
     match parsed.kind.0.as_ref() {
+        "message" if parsed.history => Inbound::Replayed,
         "message" if parsed.message_kind.as_ref().map(|k| k.0.as_ref()) == Some("say") => {
             match (parsed.from.map(|t| t.0), parsed.text.map(|t| t.0)) {
                 // The bench's nicknames never need escaping, so `from` borrows from the line.
@@ -221,6 +232,9 @@ mod tests {
             message("b00002", "2:1:99:abc")
         );
         assert_eq!(plain("[14:03:21] <bob> a > b"), message("bob", "a > b"));
+        assert_eq!(plain("[14:02] <b00001> 1:1:99:abc"), Inbound::Replayed);
+        assert_eq!(plain("[2026-12-05 14:02] <bob> hi"), Inbound::Replayed);
+        assert_eq!(plain("[14:02] * bob waves"), Inbound::Other);
         assert_eq!(plain("[14:03:21] <bob>x"), Inbound::Unreadable);
         assert_eq!(plain("[14:03:21] <bob> "), message("bob", ""));
         assert_eq!(
@@ -265,6 +279,12 @@ mod tests {
         assert_eq!(
             json(r#"{"type":"message","seq":8,"from":"bob","kind":"pm","to":"x","text":"t"}"#),
             Inbound::Other
+        );
+        assert_eq!(
+            json(
+                r#"{"type":"message","seq":3,"ts":"2026-11-22T14:03:21.042Z","from":"b00002","kind":"say","text":"2:1:99:abc","history":true}"#
+            ),
+            Inbound::Replayed
         );
         assert_eq!(
             json(

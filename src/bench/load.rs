@@ -9,10 +9,12 @@
 //! A run has three phases. **Connect**: at most `connect_batch` connections are opening or
 //! waiting for their welcome at a time; the phase ends when the room has welcomed every client.
 //! **Settle**: the bench reads until the room has been quiet for a moment, so the join notices of
-//! a big room are not counted against the messages. **Messages**: the senders send (see
-//! `senders.rs`) and every reading client records what arrives in the [`DeliveryTally`]; the
-//! phase ends when every expected delivery has arrived, or when nothing has moved for
-//! `idle_timeout`, in which case what is missing is reported as lost.
+//! a big room are not counted against the messages (nor is the history the room replays to each
+//! newcomer: see `inbound.rs`). **Messages**: the senders send (see `senders.rs`) and every
+//! reading client records what arrives in the [`DeliveryTally`] and the [`RoomOrder`]; the phase
+//! ends when every expected delivery has arrived, or when nothing has moved for `idle_timeout`,
+//! in which case what is missing is reported as lost. The clients may be spread over several
+//! hosts of one room (`--servers`): each connects to its [`Endpoint`].
 
 use std::io;
 use std::net::SocketAddr;
@@ -25,8 +27,10 @@ use mio::{Events, Interest, Poll, Token};
 use super::accepted::AcceptedLines;
 use super::inbound::{self, Inbound};
 use super::newlines::newlines;
+use super::order::RoomOrder;
 use super::payload::{Payload, Stamp};
 use super::senders::{self, Schedule};
+use super::servers::host_of;
 use super::tally::{Delivery, DeliveryTally};
 use super::wire::{TlsClients, Wire};
 use crate::cli::BenchMode;
@@ -54,10 +58,20 @@ const SETTLE_QUIET: Duration = Duration::from_millis(200);
 /// ... or after this long in any case.
 const SETTLE_MAX: Duration = Duration::from_secs(30);
 
+/// One host the clients connect to.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub addr: SocketAddr,
+    /// `--tls`: every client speaks TLS, checking this host's certificate as this says.
+    pub tls: Option<TlsClients>,
+}
+
 /// Everything a run needs to know, validated.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    pub addr: SocketAddr,
+    /// The hosts of the room (one, or several sharing it through Redis): client `i` connects to
+    /// `hosts[i % hosts.len()]` (see `servers.rs`).
+    pub hosts: Vec<Endpoint>,
     pub mode: BenchMode,
     pub clients: usize,
     /// The first `senders` clients send.
@@ -72,8 +86,6 @@ pub struct Plan {
     pub connect_batch: usize,
     pub connect_timeout: Duration,
     pub idle_timeout: Duration,
-    /// `--tls`: every client speaks TLS, checking the host's certificate as this says.
-    pub tls: Option<TlsClients>,
 }
 
 impl Plan {
@@ -95,8 +107,13 @@ impl Plan {
         self.senders as u64 * self.messages * (self.readers() as u64 - 1)
     }
 
+    /// The host client `client` connects to.
+    pub fn endpoint(&self, client: usize) -> &Endpoint {
+        &self.hosts[host_of(client, self.hosts.len())]
+    }
+
     /// Deliveries reader `client` should get.
-    fn expected_by(&self, client: usize) -> u64 {
+    pub fn expected_by(&self, client: usize) -> u64 {
         let from = self.senders - usize::from(client < self.senders);
         from as u64 * self.messages
     }
@@ -131,6 +148,10 @@ pub struct LoadOutcome {
     /// Waiting for the room to go quiet after the joins.
     pub settle: Duration,
     pub tally: DeliveryTally,
+    /// Whether every reader saw one order of all the messages.
+    pub order: RoomOrder,
+    /// Deliveries each client got.
+    pub delivered_by: Vec<u64>,
     /// Messages written.
     pub sent: u64,
     /// Since the run's epoch, in ns: first and last message written, last delivery.
@@ -200,6 +221,7 @@ struct Load<'a> {
     /// The shared read buffer: connections keep only their unfinished line.
     buf: Vec<u8>,
     tally: DeliveryTally,
+    order: RoomOrder,
     /// The senders' nicknames, by client number - 1: a message is checked against the nickname
     /// its text says sent it, which is cheaper than reading the number out of every nickname.
     sender_nicks: Vec<String>,
@@ -242,7 +264,7 @@ fn stream_drains(client: &Client) -> bool {
     client.stream.as_ref().is_none_or(Wire::short_read_drains)
 }
 
-/// Runs the three phases against `plan.addr`; `milestone` is called between them.
+/// Runs the three phases against `plan.hosts`; `milestone` is called between them.
 pub fn run(
     plan: &Plan,
     epoch: Instant,
@@ -273,7 +295,8 @@ pub fn run(
             .collect(),
         schedule: Schedule::new(plan.senders, plan.messages, plan.rate),
         buf: vec![0; READ_CHUNK],
-        tally: DeliveryTally::new(plan.clients, plan.senders, plan.messages),
+        tally: DeliveryTally::new(plan.clients, plan.senders, plan.messages, plan.hosts.len()),
+        order: RoomOrder::new(plan.clients, plan.senders, plan.messages),
         sender_nicks: (1..=plan.senders as u32).map(inbound::nick).collect(),
         accepted_lines: AcceptedLines::new(plan.mode, &plan.payload),
         again: Vec::new(),
@@ -307,6 +330,7 @@ pub fn run(
     milestone(Milestone::Joined);
     let ended = load.send_and_receive(&mut events)?;
     milestone(Milestone::Done);
+    load.order.finish();
     Ok(LoadOutcome {
         connect,
         settle,
@@ -324,6 +348,8 @@ pub fn run(
         host_quit: load.host_quit,
         pacing_lag: load.pacing_lag,
         tally: load.tally,
+        order: load.order,
+        delivered_by: load.delivered_by,
     })
 }
 
@@ -407,13 +433,15 @@ impl Load<'_> {
     /// Opens connection `i` (non-blocking) and queues its hello.
     fn open(&mut self, i: usize) {
         let nick = inbound::nick(i as u32 + 1);
-        let result = TcpStream::connect(self.plan.addr).and_then(|mut socket| {
+        let plan = self.plan;
+        let host = plan.endpoint(i);
+        let result = TcpStream::connect(host.addr).and_then(|mut socket| {
             self.poll.registry().register(
                 &mut socket,
                 Token(i),
                 Interest::READABLE | Interest::WRITABLE,
             )?;
-            Wire::new(socket, self.plan.tls.as_ref())
+            Wire::new(socket, host.tls.as_ref())
         });
         let client = &mut self.clients[i];
         match result {
@@ -426,8 +454,10 @@ impl Load<'_> {
             Err(e) => {
                 client.state = State::Closed;
                 self.failed += 1;
-                self.first_failure
-                    .get_or_insert_with(|| format!("cannot connect: {}", describe_io(&e)));
+                let addr = host.addr;
+                self.first_failure.get_or_insert_with(|| {
+                    format!("cannot connect to {addr}: {}", describe_io(&e))
+                });
             }
         }
     }
@@ -551,7 +581,10 @@ impl Load<'_> {
                 self.read(i);
             }
             Ok(false) => {}
-            Err(e) => self.fail(i, format!("cannot connect: {}", describe_io(&e))),
+            Err(e) => {
+                let addr = self.plan.endpoint(i).addr;
+                self.fail(i, format!("cannot connect to {addr}: {}", describe_io(&e)))
+            }
         }
     }
 
@@ -743,6 +776,12 @@ impl Load<'_> {
     fn reading_line(&mut self, i: usize, line: &[u8], now_ns: u64) {
         let mode = self.plan.mode;
         match inbound::classify(mode, line) {
+            // The room's history, an earlier run's in a room that outlives runs: not this run's.
+            Inbound::Replayed => {}
+            // Neither is a bench client's message before the senders start, should a host replay
+            // history unmarked. Anyone else's still counts as someone else in the room.
+            Inbound::Message { from, .. }
+                if !self.running && inbound::bench_client(from).is_some() => {}
             Inbound::Message { from, text } => match self.plan.payload.check(&text) {
                 Ok(stamp) if self.sent_by(stamp.sender, from) => {
                     self.accepted_lines.accept(line, stamp);
@@ -782,6 +821,7 @@ impl Load<'_> {
             Delivery::InOrder | Delivery::Reordered => {
                 self.delivered_by[i] += 1;
                 self.last_delivery_ns = Some(now_ns);
+                self.order.record(i, stamp.sender as usize - 1, stamp.seq);
             }
             Delivery::Duplicate | Delivery::Unexpected => {}
         }

@@ -13,7 +13,9 @@
 //! - [`inbound`]: sorting the lines clients receive.
 //! - `newlines`: finding a received block's line ends 64 bytes at a time.
 //! - [`payload`]: the text of a message and its integrity check.
-//! - [`tally`]: per-sender order, loss and the latency histogram.
+//! - [`tally`]: per-sender order, loss and the latency histograms.
+//! - [`order`]: whether every reader saw one order of all the messages.
+//! - [`servers`]: the hosts of the room (`--servers`) and which client goes to which.
 //! - `accepted`: message lines already accepted, which the other readers' copies are compared
 //!   with.
 //! - [`host`]: starting a host, and its CPU and memory from `/proc`.
@@ -26,9 +28,11 @@ pub mod host;
 pub mod inbound;
 pub mod load;
 mod newlines;
+pub mod order;
 pub mod payload;
 pub mod report;
 pub mod senders;
+pub mod servers;
 pub mod tally;
 mod tls;
 mod wire;
@@ -41,9 +45,10 @@ use std::time::{Duration, Instant};
 use crate::cli::{BenchArgs, BenchMode};
 use crate::client::target;
 use crate::error::{Error, ExitStatus, Result, describe_io};
-use load::{Ended, LoadOutcome, Milestone, Plan};
+use hdrhistogram::Histogram;
+use load::{Ended, Endpoint, LoadOutcome, Milestone, Plan};
 use payload::Payload;
-use report::{HostReport, Latency, Report, ThreadCost};
+use report::{HostReport, HostShare, Latency, Order, Report, ThreadCost};
 
 /// Set by Ctrl-C; the event loop checks it every turn.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -57,7 +62,8 @@ const MIN_CPU_SECS: f64 = 0.1;
 /// What `chatroom bench` was asked to do, checked.
 struct BenchConfig {
     plan_without_addr: PlanParts,
-    server: Option<target::Target>,
+    /// The hosts to connect to (one unless `--servers` names several); none with --spawn-host.
+    servers: Vec<target::Target>,
     spawn_host: bool,
     host_cpu: Option<usize>,
     host_args: Vec<String>,
@@ -119,11 +125,13 @@ impl BenchConfig {
                 args.idle_timeout
             )));
         }
-        let server = if args.spawn_host {
-            None
+        let servers = if args.spawn_host {
+            Vec::new()
+        } else if !args.servers.is_empty() {
+            servers::parse(&args.servers, args.port).map_err(usage)?
         } else {
             let server = args.server.as_deref().unwrap_or("127.0.0.1");
-            Some(target::parse(server, args.port).map_err(usage)?)
+            vec![target::parse(server, args.port).map_err(usage)?]
         };
         Ok(BenchConfig {
             plan_without_addr: PlanParts {
@@ -139,7 +147,7 @@ impl BenchConfig {
                 connect_timeout: Duration::from_secs(args.connect_timeout),
                 idle_timeout: Duration::from_secs_f64(args.idle_timeout),
             },
-            server,
+            servers,
             spawn_host: args.spawn_host,
             host_cpu: args.host_cpu,
             host_args: args.host_arg.clone(),
@@ -197,28 +205,36 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     } else {
         None
     };
-    let target = match (&spawned, &config.server) {
-        (Some(host), _) => target::Target {
-            host: host.addr.ip().to_string(),
-            port: host.addr.port(),
-        },
-        (None, Some(target)) => target.clone(),
-        (None, None) => unreachable!("either a server or a spawned host"),
+    // Each host's clients check that host's certificate (a --fingerprint pins every one).
+    let pin = own_certificate
+        .as_ref()
+        .map(tls::OwnCertificate::fingerprint)
+        .or(config.fingerprint);
+    let endpoint = |target: &target::Target, addr: SocketAddr| -> Result<Endpoint> {
+        let tls = match config.tls {
+            true => Some(tls::clients(target, pin)?),
+            false => None,
+        };
+        Ok(Endpoint { addr, tls })
     };
-    let addr = match &spawned {
-        Some(host) => host.addr,
-        None => resolve(&target)?,
+    let (targets, hosts) = match &spawned {
+        Some(host) => {
+            let target = target::Target {
+                host: host.addr.ip().to_string(),
+                port: host.addr.port(),
+            };
+            let endpoint = endpoint(&target, host.addr)?;
+            (vec![target], vec![endpoint])
+        }
+        None => {
+            let mut hosts = Vec::with_capacity(config.servers.len());
+            for target in &config.servers {
+                hosts.push(endpoint(target, resolve(target)?)?);
+            }
+            (config.servers.clone(), hosts)
+        }
     };
-    let server_name = target.to_string();
-    let tls_clients = if config.tls {
-        let pin = own_certificate
-            .as_ref()
-            .map(tls::OwnCertificate::fingerprint)
-            .or(config.fingerprint);
-        Some(tls::clients(&target, pin)?)
-    } else {
-        None
-    };
+    let server_names: Vec<String> = targets.iter().map(target::Target::to_string).collect();
     let pid = spawned.as_ref().map(|h| h.pid()).or(config.host_pid);
     if let Some(pid) = config.host_pid
         && cfg!(target_os = "linux")
@@ -228,7 +244,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
 
     let plan = Plan {
-        addr,
+        hosts,
         mode: parts.mode,
         clients: parts.clients,
         senders: parts.senders,
@@ -240,7 +256,6 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         connect_batch: parts.connect_batch,
         connect_timeout: parts.connect_timeout,
         idle_timeout: parts.idle_timeout,
-        tls: tls_clients,
     };
 
     let sample = || pid.and_then(host::sample);
@@ -274,7 +289,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let report = build_report(
         &plan,
         &outcome,
-        server_name,
+        &server_names,
         config.spawn_host,
         host,
         warnings,
@@ -285,7 +300,10 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     if outcome.ended == Ended::Interrupted {
         return Err(Error::new(ExitStatus::Interrupted, "interrupted"));
     }
-    Ok(())
+    match report.trouble() {
+        Some(trouble) => Err(Error::failure(trouble)),
+        None => Ok(()),
+    }
 }
 
 fn install_interrupt_handler() {
@@ -352,7 +370,7 @@ fn host_report(
 fn build_report(
     plan: &Plan,
     outcome: &LoadOutcome,
-    server: String,
+    servers: &[String],
     spawned_host: bool,
     host: Option<HostReport>,
     mut warnings: Vec<String>,
@@ -365,18 +383,25 @@ fn build_report(
     let per_sec = |n: u64, secs: f64| if secs > 0.0 { n as f64 / secs } else { 0.0 };
     let send_secs = ns_between(outcome.first_send_ns, outcome.last_send_ns);
     let run_secs = ns_between(outcome.first_send_ns, outcome.last_delivery_ns);
-    let latency = (!tally.latency.is_empty()).then(|| {
-        let h = &tally.latency;
-        let us = |ns: u64| ns as f64 / 1e3;
-        Latency {
-            p50: us(h.value_at_quantile(0.50)),
-            p90: us(h.value_at_quantile(0.90)),
-            p99: us(h.value_at_quantile(0.99)),
-            p99_9: us(h.value_at_quantile(0.999)),
-            max: us(h.max()),
-            mean: h.mean() / 1e3,
-        }
-    });
+    let hosts = servers
+        .iter()
+        .enumerate()
+        .map(|(host, server)| {
+            let on_host = |&client: &usize| servers::host_of(client, servers.len()) == host;
+            HostShare {
+                server: server.clone(),
+                clients: servers::clients_on(host, plan.clients, servers.len()),
+                delivered: (0..plan.readers())
+                    .filter(on_host)
+                    .map(|c| outcome.delivered_by[c])
+                    .sum(),
+                expected: (0..plan.readers())
+                    .filter(on_host)
+                    .map(|c| plan.expected_by(c))
+                    .sum(),
+            }
+        })
+        .collect();
     if outcome.slow_down > 0 {
         warnings.push(format!(
             "the host paced the senders ({} slow-down errors): run it with --rate-limit 0",
@@ -393,13 +418,13 @@ fn build_report(
         warnings.push("someone else is in the room: their messages were not counted".into());
     }
     Report {
-        server,
+        server: servers.join(","),
         spawned_host,
         mode: match plan.mode {
             BenchMode::Plain => "plain",
             BenchMode::Json => "json",
         },
-        tls: plan.tls.is_some(),
+        tls: plan.hosts.iter().any(|h| h.tls.is_some()),
         clients: plan.clients,
         senders: plan.senders,
         stalled: plan.stalled,
@@ -418,6 +443,12 @@ fn build_report(
         lost: plan.expected().saturating_sub(tally.delivered),
         reordered: tally.reordered,
         duplicates: tally.duplicates,
+        order: Order {
+            receivers: plan.readers(),
+            disagreements: outcome.order.disagreements(),
+            disagreeing_receivers: outcome.order.disagreeing_receivers(),
+            unchecked: outcome.order.unchecked,
+        },
         corrupt: outcome.corrupt + tally.unexpected,
         foreign: outcome.foreign,
         slow_down: outcome.slow_down,
@@ -425,7 +456,9 @@ fn build_report(
         disconnected: outcome.closed,
         run_secs,
         deliveries_per_sec: per_sec(tally.delivered, run_secs),
-        latency_us: latency,
+        latency_us: latency(&tally.latency),
+        hosts,
+        cross_host_latency_us: latency(&tally.cross_host_latency),
         pacing_lag_max_ms: plan.rate.map(|_| outcome.pacing_lag.as_secs_f64() * 1e3),
         ended: match outcome.ended {
             Ended::Complete => "complete",
@@ -436,6 +469,19 @@ fn build_report(
         host,
         warnings,
     }
+}
+
+/// The percentiles of a latency histogram in nanoseconds, in microseconds; `None` when empty.
+fn latency(h: &Histogram<u64>) -> Option<Latency> {
+    let us = |ns: u64| ns as f64 / 1e3;
+    (!h.is_empty()).then(|| Latency {
+        p50: us(h.value_at_quantile(0.50)),
+        p90: us(h.value_at_quantile(0.90)),
+        p99: us(h.value_at_quantile(0.99)),
+        p99_9: us(h.value_at_quantile(0.999)),
+        max: us(h.max()),
+        mean: h.mean() / 1e3,
+    })
 }
 
 /// Prints the report; a closed stdout (`| head`) is not an error.

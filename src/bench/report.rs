@@ -43,6 +43,8 @@ pub struct Report {
     /// Arrived after a later message from the same sender.
     pub reordered: u64,
     pub duplicates: u64,
+    /// Whether every reading client saw the same order of all the messages.
+    pub order: Order,
     /// Lines that fit no shape of the protocol, and messages whose text was not what was sent.
     pub corrupt: u64,
     /// Messages from people who are not bench clients (ignored).
@@ -56,6 +58,11 @@ pub struct Report {
     pub run_secs: f64,
     pub deliveries_per_sec: f64,
     pub latency_us: Option<Latency>,
+    /// The hosts the clients were spread over (`--servers`; one entry otherwise), in order.
+    pub hosts: Vec<HostShare>,
+    /// The latency of deliveries from a sender on another host than the receiver's; `null`
+    /// with one host.
+    pub cross_host_latency_us: Option<Latency>,
     /// How late the paced sends were at worst (paced runs only).
     pub pacing_lag_max_ms: Option<f64>,
     /// `complete`, `idle` (nothing arrived for the idle timeout), `disconnected` or
@@ -64,6 +71,29 @@ pub struct Report {
     /// The host's CPU and memory, when it runs on this machine (Linux).
     pub host: Option<HostReport>,
     pub warnings: Vec<String>,
+}
+
+/// Whether the readers agreed on one order of all the messages (see `order.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Order {
+    /// Clients that read (all but the stalled ones).
+    pub receivers: usize,
+    /// Deliveries that came after a message the room ordered later, over all readers.
+    pub disagreements: u64,
+    /// Readers with at least one such delivery.
+    pub disagreeing_receivers: usize,
+    /// Deliveries that came too far behind the first reader's copy to be compared.
+    pub unchecked: u64,
+}
+
+/// One host's share of the clients and of the deliveries.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HostShare {
+    pub server: String,
+    pub clients: usize,
+    /// Deliveries to this host's reading clients, and how many a complete run makes.
+    pub delivered: u64,
+    pub expected: u64,
 }
 
 /// Send-to-receive latency percentiles, in microseconds.
@@ -215,19 +245,26 @@ impl Report {
                 count(self.corrupt)
             ),
         ));
+        rows.push(("order", self.order.to_string()));
         if let Some(l) = &self.latency_us {
-            rows.push((
-                "latency",
-                format!(
-                    "p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  (mean {})",
-                    micros(l.p50),
-                    micros(l.p90),
-                    micros(l.p99),
-                    micros(l.p99_9),
-                    micros(l.max),
-                    micros(l.mean)
-                ),
-            ));
+            rows.push(("latency", l.to_string()));
+        }
+        if self.hosts.len() > 1 {
+            for share in &self.hosts {
+                rows.push((
+                    "host",
+                    format!(
+                        "{}: {} clients, {} of {} deliveries",
+                        share.server,
+                        count(share.clients as u64),
+                        count(share.delivered),
+                        count(share.expected)
+                    ),
+                ));
+            }
+            if let Some(l) = &self.cross_host_latency_us {
+                rows.push(("cross-host", format!("latency {l}")));
+            }
         }
         if let Some(lag) = self.pacing_lag_max_ms {
             rows.push((
@@ -292,6 +329,75 @@ impl Report {
             out.push_str(&format!("warning: {warning}\n"));
         }
         out
+    }
+}
+
+impl std::fmt::Display for Latency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  (mean {})",
+            micros(self.p50),
+            micros(self.p90),
+            micros(self.p99),
+            micros(self.p99_9),
+            micros(self.max),
+            micros(self.mean)
+        )
+    }
+}
+
+impl std::fmt::Display for Order {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.disagreements == 0 {
+            write!(
+                f,
+                "one sequence for all {} receivers",
+                count(self.receivers as u64)
+            )?;
+        } else {
+            write!(
+                f,
+                "{} deliveries out of the room's order at {} of {} receivers",
+                count(self.disagreements),
+                count(self.disagreeing_receivers as u64),
+                count(self.receivers as u64)
+            )?;
+        }
+        if self.unchecked > 0 {
+            write!(
+                f,
+                " ({} deliveries too far behind to compare)",
+                count(self.unchecked)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Report {
+    /// What went wrong with the messages themselves, in one line, or `None` when every one
+    /// arrived once, intact, in order and in the room's one order: the bench then exits 0.
+    pub fn trouble(&self) -> Option<String> {
+        let mut found = Vec::new();
+        for (n, what) in [
+            (self.lost, "lost"),
+            (self.reordered, "reordered"),
+            (self.duplicates, "duplicated"),
+            (self.corrupt, "corrupt"),
+            (self.order.disagreements, "out of the room's one order"),
+        ] {
+            if n > 0 {
+                found.push(format!("{} {what}", count(n)));
+            }
+        }
+        (!found.is_empty()).then(|| {
+            format!(
+                "the room did not deliver every message intact and in order: {} (see the \
+                 report)",
+                found.join(", ")
+            )
+        })
     }
 }
 
@@ -384,6 +490,12 @@ mod tests {
             lost: 0,
             reordered: 0,
             duplicates: 0,
+            order: Order {
+                receivers: 100,
+                disagreements: 0,
+                disagreeing_receivers: 0,
+                unchecked: 0,
+            },
             corrupt: 0,
             foreign: 0,
             slow_down: 0,
@@ -399,6 +511,13 @@ mod tests {
                 max: 4_500.0,
                 mean: 150.0,
             }),
+            hosts: vec![HostShare {
+                server: "127.0.0.1:40000".into(),
+                clients: 100,
+                delivered: 19_800_000,
+                expected: 19_800_000,
+            }],
+            cross_host_latency_us: None,
             pacing_lag_max_ms: None,
             ended: "complete",
             host: Some(HostReport {
@@ -446,6 +565,7 @@ connect      100 clients in 41.20 ms (then 200.00 ms until the room was quiet)
 sent         200,000 messages in 1.25 s (160.0k msg/s)
 delivered    19,800,000 of 19,800,000 in 1.35 s: 14.67M deliveries/s
 integrity    0 lost, 0 reordered, 0 duplicated, 0 corrupt
+order        one sequence for all 100 receivers
 latency      p50 120 us  p90 300 us  p99 1.25 ms  p99.9 2.30 ms  max 4.50 ms  (mean 150 us)
 host CPU     1.31 s during the messages (0.066 us per delivery), 0.05 s during the connect
 host memory  RSS 2100 kB idle, 4350 kB with everyone in (22.5 kB per client), 8000 kB at the end, peak 9100 kB; 5 threads
@@ -478,6 +598,63 @@ ended        complete
     }
 
     #[test]
+    fn several_hosts_get_a_row_each_and_the_latency_between_them() {
+        let mut report = sample();
+        report.hosts = (1..=3)
+            .map(|n| HostShare {
+                server: format!("127.0.0.1:600{n}"),
+                clients: if n == 1 { 34 } else { 33 },
+                delivered: 6_600_000,
+                expected: 6_600_000,
+            })
+            .collect();
+        report.cross_host_latency_us = Some(Latency {
+            p50: 800.0,
+            p90: 1_100.0,
+            p99: 1_900.0,
+            p99_9: 2_500.0,
+            max: 3_000.0,
+            mean: 850.0,
+        });
+        let table = report.to_table();
+        assert!(
+            table.contains(
+                "host         127.0.0.1:6001: 34 clients, 6,600,000 of 6,600,000 deliveries\n\
+                 host         127.0.0.1:6002: 33 clients"
+            ),
+            "{table}"
+        );
+        assert!(
+            table.contains("cross-host   latency p50 800 us  p90 1.10 ms  p99 1.90 ms"),
+            "{table}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+        assert_eq!(json["hosts"][2]["clients"], 33);
+        assert_eq!(json["cross_host_latency_us"]["p99"], 1_900.0);
+    }
+
+    #[test]
+    fn a_run_with_trouble_says_what_and_one_without_none() {
+        assert_eq!(sample().trouble(), None);
+        let mut report = sample();
+        report.lost = 5;
+        report.order.disagreements = 1_200;
+        report.order.disagreeing_receivers = 33;
+        report.order.unchecked = 4;
+        assert_eq!(
+            report.trouble().as_deref(),
+            Some(
+                "the room did not deliver every message intact and in order: 5 lost, 1,200 out \
+                 of the room's one order (see the report)"
+            )
+        );
+        assert!(report.to_table().contains(
+            "order        1,200 deliveries out of the room's order at 33 of 100 receivers (4 \
+             deliveries too far behind to compare)\n"
+        ));
+    }
+
+    #[test]
     fn the_json_has_one_field_per_figure_with_its_unit() {
         let json: serde_json::Value = serde_json::from_str(&sample().to_json()).unwrap();
         assert_eq!(json["deliveries_per_sec"], 14_666_666.7);
@@ -486,6 +663,9 @@ ended        complete
         assert_eq!(json["host"]["cpu_us_per_delivery"], 0.066);
         assert_eq!(json["host"]["rss_per_client_kb"], 22.5);
         assert_eq!(json["rate"], serde_json::Value::Null);
+        assert_eq!(json["order"]["disagreements"], 0);
+        assert_eq!(json["hosts"][0]["delivered"], 19_800_000);
+        assert_eq!(json["cross_host_latency_us"], serde_json::Value::Null);
         assert_eq!(json["ended"], "complete");
     }
 

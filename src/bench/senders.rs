@@ -87,7 +87,9 @@ pub fn hello(mode: BenchMode, nick: &str) -> Vec<u8> {
             nick: nick.to_string(),
             announce: None,
             password: None,
-            history: None,
+            // The room's history is never this run's: not asked for (plain clients get it, and
+            // the readers skip it).
+            history: Some(false),
             since: None,
         }
         .to_json_line()
@@ -170,7 +172,7 @@ mod tests {
         assert_eq!(hello(BenchMode::Plain, "b00001"), b"b00001\n");
         assert_eq!(
             hello(BenchMode::Json, "b00001"),
-            b"{\"type\":\"hello\",\"v\":1,\"nick\":\"b00001\"}\n"
+            b"{\"type\":\"hello\",\"v\":1,\"nick\":\"b00001\",\"history\":false}\n"
         );
     }
 }

@@ -4,7 +4,9 @@
 //! enough to tell an in-order delivery from a late one (reordered) or a repeat of the last one
 //! (duplicate), and to know how far the slowest reader is behind a sender (the send window).
 //! Latencies go into an HDR histogram in nanoseconds: constant memory, 3 significant digits, and
-//! cheap enough to record millions of values a second.
+//! cheap enough to record millions of values a second. When the clients are spread over several
+//! hosts of one room (`--servers`), deliveries from a sender on another host than the receiver's
+//! also go into a histogram of their own: the latency of the shared room's path.
 
 use hdrhistogram::Histogram;
 
@@ -37,13 +39,22 @@ pub struct DeliveryTally {
     pub reordered: u64,
     pub duplicates: u64,
     pub unexpected: u64,
+    /// Hosts the clients are spread over, round-robin: client `i` is on host `i % hosts`.
+    hosts: usize,
     /// Send-to-receive latency of every unique delivery, in nanoseconds.
     pub latency: Histogram<u64>,
+    /// The same, of deliveries whose sender is on another host than the receiver.
+    pub cross_host_latency: Histogram<u64>,
 }
 
 impl DeliveryTally {
-    /// A tally for `readers` clients, of which the first `senders` send `messages` each.
-    pub fn new(readers: usize, senders: usize, messages: u64) -> Self {
+    /// A tally for `readers` clients spread over `hosts` hosts, of which the first `senders` send
+    /// `messages` each.
+    pub fn new(readers: usize, senders: usize, messages: u64, hosts: usize) -> Self {
+        let histogram = || {
+            Histogram::new_with_bounds(1, MAX_LATENCY_NS, 3)
+                .expect("the histogram bounds are valid")
+        };
         DeliveryTally {
             senders,
             messages,
@@ -52,8 +63,9 @@ impl DeliveryTally {
             reordered: 0,
             duplicates: 0,
             unexpected: 0,
-            latency: Histogram::new_with_bounds(1, MAX_LATENCY_NS, 3)
-                .expect("the histogram bounds are valid"),
+            hosts: hosts.max(1),
+            latency: histogram(),
+            cross_host_latency: histogram(),
         }
     }
 
@@ -77,8 +89,11 @@ impl DeliveryTally {
             Delivery::Reordered
         };
         self.delivered += 1;
-        self.latency
-            .saturating_record(now_ns.saturating_sub(stamp.sent_ns).max(1));
+        let latency = now_ns.saturating_sub(stamp.sent_ns).max(1);
+        self.latency.saturating_record(latency);
+        if sender % self.hosts != reader % self.hosts {
+            self.cross_host_latency.saturating_record(latency);
+        }
         outcome
     }
 
@@ -102,7 +117,7 @@ mod tests {
 
     #[test]
     fn sorts_deliveries_per_reader_and_sender() {
-        let mut tally = DeliveryTally::new(3, 2, 10);
+        let mut tally = DeliveryTally::new(3, 2, 10, 1);
         assert_eq!(tally.record(2, stamp(1, 1, 100), 150), Delivery::InOrder);
         assert_eq!(tally.record(2, stamp(1, 3, 100), 150), Delivery::InOrder);
         assert_eq!(tally.record(2, stamp(1, 2, 100), 150), Delivery::Reordered);
@@ -118,7 +133,7 @@ mod tests {
 
     #[test]
     fn refuses_what_the_run_cannot_have_sent() {
-        let mut tally = DeliveryTally::new(3, 2, 10);
+        let mut tally = DeliveryTally::new(3, 2, 10, 1);
         assert_eq!(tally.record(0, stamp(1, 1, 0), 1), Delivery::Unexpected); // own echo
         assert_eq!(tally.record(2, stamp(3, 1, 0), 1), Delivery::Unexpected); // not a sender
         assert_eq!(tally.record(2, stamp(0, 1, 0), 1), Delivery::Unexpected);
@@ -129,11 +144,28 @@ mod tests {
 
     #[test]
     fn records_latency_in_nanoseconds() {
-        let mut tally = DeliveryTally::new(2, 1, 10);
+        let mut tally = DeliveryTally::new(2, 1, 10, 1);
         tally.record(1, stamp(1, 1, 1_000), 51_000);
         tally.record(1, stamp(1, 2, 1_000), 1_000); // a clock tie still counts, as 1 ns
         assert_eq!(tally.latency.len(), 2);
         assert_eq!(tally.latency.min(), 1);
         assert!(tally.latency.equivalent(tally.latency.max(), 50_000));
+        assert!(tally.cross_host_latency.is_empty());
+    }
+
+    #[test]
+    fn deliveries_between_hosts_are_measured_apart() {
+        // Clients 0, 3 on host 0; 1, 4 on host 1; 2 on host 2. Client 0 sends.
+        let mut tally = DeliveryTally::new(5, 1, 10, 3);
+        tally.record(3, stamp(1, 1, 0), 10_000); // same host
+        tally.record(1, stamp(1, 1, 0), 20_000);
+        tally.record(2, stamp(1, 1, 0), 30_000);
+        assert_eq!(tally.latency.len(), 3);
+        assert_eq!(tally.cross_host_latency.len(), 2);
+        assert!(
+            tally
+                .cross_host_latency
+                .equivalent(tally.cross_host_latency.min(), 20_000)
+        );
     }
 }
