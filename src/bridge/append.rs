@@ -1,5 +1,5 @@
-//! Appending the room's events to its stream: a batch in one round trip (a pipeline of the
-//! [`APPEND`] script, one call per event), and the thread that does it for the room so that the
+//! Appending the room's events to its stream: a batch in one round trip (one call of the
+//! [`APPEND`] script for all its events), and the thread that does it for the room so that the
 //! room never waits on Redis. A batch can also carry letters for a known host's inbox; the room
 //! posts its private messages to other hosts' members through the bridge-calls thread instead
 //! ([`super::letters`]), since only Redis knows which host holds a name and the sender waits
@@ -119,21 +119,25 @@ impl Appender {
                 .arg(&letter.event)
                 .ignore();
         }
-        let (events_key, appended) = (self.keys.events(), self.keys.appended());
-        for outgoing in events {
-            pipe.cmd("EVALSHA")
+        if !events.is_empty() {
+            let call = pipe
+                .cmd("EVALSHA")
                 .arg(APPEND.get_hash())
                 .arg(3)
                 .arg(&seq)
-                .arg(&events_key)
-                .arg(&appended)
+                .arg(self.keys.events())
+                .arg(self.keys.appended())
                 .arg(self.cap)
                 .arg(self.host.as_str())
-                .arg(outgoing.mid)
-                .arg(&outgoing.event)
                 .arg(floor);
+            for outgoing in events {
+                call.arg(outgoing.mid).arg(&outgoing.event);
+            }
         }
-        let seqs = pipe.query::<Vec<u64>>(conn);
+        // The script's answer (none for a batch of letters alone): each event's seq.
+        let seqs = pipe
+            .query::<Vec<Vec<u64>>>(conn)
+            .map(|answers| answers.into_iter().flatten().collect());
         if let Err(error) = &seqs
             && error.kind() == ErrorKind::Server(ServerErrorKind::NoScript)
         {

@@ -53,18 +53,36 @@ fn append_function() -> String {
     )
 }
 
-/// Appends one event to the room's stream, once: a host's `mid`s rise, and one at or below the
-/// last this host appended (a batch sent again because the answer to it was lost) is skipped.
-/// KEYS: seq, events, appended. ARGV: cap (`MAXLEN ~`), host id, mid, event JSON, floor (the
-/// last seq the host has seen). Returns the event's seq, or 0 when it was appended before.
+/// Appends a batch of events to the room's stream, in order, each once: a host's `mid`s rise,
+/// and one at or below the last this host appended (a batch sent again because the answer to
+/// it was lost) is skipped. One call for the whole batch: the script's own cost (a few
+/// microseconds a call) is paid once, not per event. KEYS: seq, events, appended. ARGV: cap
+/// (`MAXLEN ~`), host id, floor (the last seq the host has seen), then mid and event JSON for
+/// each event. Returns each event's seq, 0 for one appended before. Should an append fail
+/// midway, what went in is recorded before the error is returned, so trying again appends
+/// only the rest.
 pub(crate) static APPEND: LazyLock<Script> = LazyLock::new(|| {
     Script::new(&format!(
         "{}local last = tonumber(redis.call('HGET', KEYS[3], ARGV[2]) or '0')
-         if tonumber(ARGV[3]) <= last then return 0 end
-         local seq = append(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4],
-                            tonumber(ARGV[5]))
-         redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
-         return seq",
+         local top = last
+         local seqs = {{}}
+         for i = 4, #ARGV - 1, 2 do
+           local mid = tonumber(ARGV[i])
+           if mid <= top then
+             seqs[#seqs + 1] = 0
+           else
+             local seq = append(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[i], ARGV[i + 1],
+                                tonumber(ARGV[3]))
+             if type(seq) == 'table' then
+               if top > last then redis.call('HSET', KEYS[3], ARGV[2], top) end
+               return seq
+             end
+             seqs[#seqs + 1] = seq
+             top = mid
+           end
+         end
+         if top > last then redis.call('HSET', KEYS[3], ARGV[2], top) end
+         return seqs",
         append_function()
     ))
 });

@@ -39,6 +39,10 @@ use crate::store::GapFilled;
 /// holds for a stalled Redis stays bounded.
 const MAX_PENDING: usize = 65_536;
 
+/// The most events one batch carries to the appender (one call of the append script); more
+/// wait for the next.
+const MAX_BATCH: usize = 1_024;
+
 /// Whom to acknowledge when a proposal comes back.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct AckTo {
@@ -268,8 +272,10 @@ impl Shared {
         if self.in_flight || self.gathering.is_empty() {
             return Ok(());
         }
+        // The oldest first, at most a batch's worth: one script call, of bounded size.
+        let take = self.gathering.len().min(MAX_BATCH);
         let batch = Batch {
-            events: std::mem::take(&mut self.gathering),
+            events: self.gathering.drain(..take).collect(),
             letters: Vec::new(),
             floor: last_seq,
         };
