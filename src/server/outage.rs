@@ -8,14 +8,17 @@
 //! the two flags and says when the room as a whole changed; the room does the telling.
 
 use crate::protocol::parse::Refusal;
-use crate::protocol::{ErrorCode, Event};
+use crate::protocol::{ErrorCode, Event, Id};
 
-/// The refusal of a message while the room is down.
-pub(crate) fn refusal() -> Refusal {
-    Refusal::new(
-        ErrorCode::Unavailable,
-        "not sent: the room is reconnecting to its Redis; send it again in a moment",
-    )
+/// The refusal of request `id` (a message) while the room is down.
+pub(crate) fn refusal(id: Option<Id>) -> Refusal {
+    Refusal {
+        id,
+        ..Refusal::new(
+            ErrorCode::Unavailable,
+            "not sent: the room is reconnecting to its Redis; send it again in a moment",
+        )
+    }
 }
 
 /// A change the members are to hear of.

@@ -1128,14 +1128,7 @@ impl Room {
             };
             if shared.ack_resend(&key, ack) {
                 if shared.is_down() {
-                    self.refuse(
-                        conn,
-                        mode,
-                        Refusal {
-                            id,
-                            ..outage::refusal()
-                        },
-                    );
+                    self.refuse(conn, mode, outage::refusal(id));
                 }
                 return;
             }
@@ -1174,14 +1167,7 @@ impl Room {
         if matches!(request, Request::Say(_) | Request::Me(_))
             && self.shared.as_ref().is_some_and(Shared::is_down)
         {
-            return self.refuse(
-                conn,
-                mode,
-                Refusal {
-                    id,
-                    ..outage::refusal()
-                },
-            );
+            return self.refuse(conn, mode, outage::refusal(id));
         }
         if matches!(
             request,

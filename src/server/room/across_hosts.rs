@@ -201,14 +201,7 @@ impl Room {
         };
         if shared.is_down() {
             // Held by `send --retry` and `join`, and sent again when the room is back.
-            return self.refuse(
-                conn,
-                mode,
-                Refusal {
-                    id,
-                    ..outage::refusal()
-                },
-            );
+            return self.refuse(conn, mode, outage::refusal(id));
         }
         let event = Event::Message {
             seq: 0,
