@@ -7,8 +7,9 @@ use crate::bridge::calls::Tags;
 use crate::protocol::wire::MessageKey;
 use crate::protocol::{Event, Id, Mode};
 
-use super::claims::Claiming;
 use super::conn::ConnRef;
+use super::history::Older;
+use super::report::Newcomer;
 
 /// The room's tags for the bridge-calls thread.
 #[derive(Debug)]
@@ -18,6 +19,21 @@ impl Tags for RoomTags {
     type Claim = Claiming;
     type List = Vec<Listing>;
     type Letter = Posting;
+}
+
+/// What waits for a claim's answer.
+#[derive(Debug)]
+pub(crate) enum Claiming {
+    /// A newcomer, to be admitted under its nickname (with its gap, if one was read).
+    Hello(Newcomer, Option<Older>),
+    /// A member asking to be called `new` instead of `old`.
+    Rename {
+        conn: ConnRef,
+        mode: Mode,
+        id: Option<Id>,
+        old: String,
+        new: String,
+    },
 }
 
 /// Who asked for the room-wide member list (a read answers a batch of them: see `lists.rs`).

@@ -12,28 +12,13 @@ use std::collections::HashMap;
 
 use crossbeam_channel::Sender;
 
-use super::asked::RoomTags;
+use super::asked::{Claiming, RoomTags};
 use super::conn::ConnRef;
 use super::history::Older;
 use super::report::Newcomer;
 use crate::bridge::calls::Call;
 use crate::protocol::parse::Refusal;
 use crate::protocol::{ErrorCode, Id, Mode};
-
-/// What waits for a claim's answer.
-#[derive(Debug)]
-pub(crate) enum Claiming {
-    /// A newcomer, to be admitted under its nickname (with its gap, if one was read).
-    Hello(Newcomer, Option<Older>),
-    /// A member asking to be called `new` instead of `old`.
-    Rename {
-        conn: ConnRef,
-        mode: Mode,
-        id: Option<Id>,
-        old: String,
-        new: String,
-    },
-}
 
 /// The newcomers held for their claim, and where claims go.
 pub(crate) struct Claims {

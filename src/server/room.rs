@@ -24,10 +24,10 @@ use crossbeam_channel::{Receiver, Sender, select};
 
 use super::activity::{Activity, Recorder};
 use super::addresses::AddressKey;
+use super::asked::Claiming;
 use super::away::Away;
 use super::bans::Bans;
 use super::budget::QueueBudget;
-use super::claims::Claiming;
 use super::conn::ConnRef;
 use super::console::{ConsoleLink, ConsoleRequest};
 use super::dedupe::{Dedupe, Seen};

@@ -17,8 +17,9 @@ use std::net::IpAddr;
 
 use crossbeam_channel::{Receiver, Sender};
 
+use super::asked::Claiming;
 use super::asked::{Listing, Posting, RoomTags};
-use super::claims::{Claiming, Claims};
+use super::claims::Claims;
 use super::conn::ConnRef;
 use super::gaps::{Gaps, Held};
 use super::lists::{self, Lists};
