@@ -188,6 +188,8 @@ fn a_line_typed_into_join_while_redis_is_gone_goes_out_once_when_it_is_back() {
     let a = shared_host(&redis, "ops");
     let b = shared_host(&redis, "ops");
     let mut bob = JsonClient::join(&b, "bob");
+    // Watches ana's host: the first append after the outage must not make it go down again.
+    let mut cid = JsonClient::join(&a, "cid");
     let mut ana = PipedClient::start(&a.server(), &["--nick", "ana"], &[]);
     bob.expect_join("ana");
     redis.kill();
@@ -213,4 +215,11 @@ fn a_line_typed_into_join_while_redis_is_gone_goes_out_once_when_it_is_back() {
         .filter(|line| line.contains("typed while it was gone"))
         .count();
     assert_eq!(copies, 1, "taken once");
+    cid.expect_message("ana", "say", "and after");
+    let outages = cid
+        .received()
+        .iter()
+        .filter(|line| line.contains("room_reconnecting"))
+        .count();
+    assert_eq!(outages, 1, "told once: {:?}", cid.received());
 }

@@ -221,11 +221,10 @@ impl Appender {
         conn: &mut Option<Connection>,
         batch: &Batch,
     ) -> Result<Vec<u64>, String> {
-        if conn.is_none() {
-            *conn = Some(target.connect()?);
-        }
-        let Some(open) = conn.as_mut() else {
-            return Err("no connection to Redis".into());
+        let reused = conn.is_some();
+        let open = match conn {
+            Some(open) => open,
+            None => conn.insert(target.connect()?),
         };
         match self.send(open, &batch.events, &batch.letters, batch.floor) {
             Ok(seqs) => Ok(seqs),
@@ -235,6 +234,12 @@ impl Appender {
                 let keep = matches!(error.kind(), ErrorKind::Server(_)) && open.is_open();
                 if !keep {
                     *conn = None;
+                }
+                // A connection kept through an outage nobody saw (Redis restarted while the
+                // room had nothing to append) is found dropped only now: a new one at once
+                // (appends are idempotent), rather than a failure the members would hear of.
+                if reused && error.is_connection_dropped() {
+                    return self.attempt(target, conn, batch);
                 }
                 Err(target.explain(&error))
             }

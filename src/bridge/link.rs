@@ -140,23 +140,33 @@ fn install_tls_provider() {
 }
 
 /// Runs `call` on a thread's own connection to `target`, connecting first when there is none;
-/// a connection whose command failed is dropped (it may still deliver the late answer). `Err`
-/// is one line a person can act on.
+/// a connection whose command failed is dropped (it may still deliver the late answer). A
+/// connection kept from before that turns out to have been dropped (Redis restarted while this
+/// thread had nothing to ask) is replaced and the call made once more, so the first call after
+/// an outage does not fail for nothing. `Err` is one line a person can act on.
 pub(crate) fn with_conn<R>(
     target: &Target,
     conn: &mut Option<Connection>,
-    call: impl FnOnce(&mut Connection) -> redis::RedisResult<R>,
+    mut call: impl FnMut(&mut Connection) -> redis::RedisResult<R>,
 ) -> Result<R, String> {
-    if conn.is_none() {
-        *conn = Some(target.connect()?);
-    }
-    let Some(open) = conn.as_mut() else {
-        return Err("no connection to Redis".into());
+    let reused = conn.is_some();
+    let open = match conn {
+        Some(open) => open,
+        None => conn.insert(target.connect()?),
     };
-    call(open).map_err(|error| {
-        *conn = None;
-        target.explain(&error)
-    })
+    match call(open) {
+        Ok(answer) => Ok(answer),
+        Err(error) => {
+            *conn = None;
+            if !(reused && error.is_connection_dropped()) {
+                return Err(target.explain(&error));
+            }
+            let mut fresh = target.connect()?;
+            let answer = call(&mut fresh).map_err(|error| target.explain(&error))?;
+            *conn = Some(fresh);
+            Ok(answer)
+        }
+    }
 }
 
 #[cfg(test)]
