@@ -42,16 +42,20 @@ impl Target {
     /// with a certificate of its own making).
     pub(crate) fn parse_trusting(url: &str, ca: Option<&[u8]>) -> Result<Target, String> {
         let scheme_ok = url.starts_with("redis://") || url.starts_with("rediss://");
-        let client = match ca {
-            None => Client::open(url),
+        // Small commands and answers, each waited for: sent at once, never held for coalescing.
+        let info = redis::IntoConnectionInfo::into_connection_info(url).map(|info| {
+            info.set_tcp_settings(redis::io::tcp::TcpSettings::default().set_nodelay(true))
+        });
+        let client = info.and_then(|info| match ca {
+            None => Client::open(info),
             Some(pem) => Client::build_with_tls(
-                url,
+                info,
                 redis::TlsCertificates {
                     client_tls: None,
                     root_cert: Some(pem.to_vec()),
                 },
             ),
-        };
+        });
         let client = client.ok().filter(|_| scheme_ok).ok_or_else(|| {
             // The URL may hold a password: it is not repeated.
             "the Redis URL is not one: write redis://HOST:PORT/DB (rediss:// for TLS, \
