@@ -64,20 +64,45 @@ fn append_function() -> String {
 pub(crate) static APPEND: LazyLock<Script> = LazyLock::new(|| {
     Script::new(&format!(
         "{}local last = tonumber(redis.call('HGET', KEYS[3], ARGV[2]) or '0')
+         local floor = tonumber(ARGV[3])
+         -- The numbers for the events not appended before, taken in one INCRBY.
+         local fresh = 0
+         for i = 4, #ARGV - 1, 2 do
+           if tonumber(ARGV[i]) > last then fresh = fresh + 1 end
+         end
+         local seq = 0
+         if fresh > 0 then
+           seq = redis.call('INCRBY', KEYS[1], fresh) - fresh
+           if seq < floor then
+             seq = floor
+             redis.call('SET', KEYS[1], floor + fresh)
+           end
+         end
          local top = last
          local seqs = {{}}
+         -- Once the counter is found behind the stream, the rest go the careful way.
+         local careful = false
          for i = 4, #ARGV - 1, 2 do
            local mid = tonumber(ARGV[i])
            if mid <= top then
              seqs[#seqs + 1] = 0
            else
-             local seq = append(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[i], ARGV[i + 1],
-                                tonumber(ARGV[3]))
-             if type(seq) == 'table' then
-               if top > last then redis.call('HSET', KEYS[3], ARGV[2], top) end
-               return seq
+             local got
+             if not careful then
+               seq = seq + 1
+               local added = redis.pcall('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1],
+                                         string.format('%d-1', seq),
+                                         '{HOST}', ARGV[2], '{MID}', ARGV[i], '{EVENT}', ARGV[i + 1])
+               if type(added) == 'table' and added.err then careful = true else got = seq end
              end
-             seqs[#seqs + 1] = seq
+             if careful then
+               got = append(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[i], ARGV[i + 1], floor)
+               if type(got) == 'table' then
+                 if top > last then redis.call('HSET', KEYS[3], ARGV[2], top) end
+                 return got
+               end
+             end
+             seqs[#seqs + 1] = got
              top = mid
            end
          end
