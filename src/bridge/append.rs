@@ -1,9 +1,8 @@
 //! Appending the room's events to its stream: a batch in one round trip (one call of the
 //! [`APPEND`] script for all its events), and the thread that does it for the room so that the
-//! room never waits on Redis. A batch can also carry letters for a known host's inbox; the room
-//! posts its private messages to other hosts' members through the bridge-calls thread instead
-//! ([`super::letters`]), since only Redis knows which host holds a name and the sender waits
-//! for the answer.
+//! room never waits on Redis. (Private messages to other hosts' members go through the
+//! bridge-calls thread instead, [`super::letters`]: only Redis knows which host holds a name,
+//! and the sender waits for the answer.)
 //!
 //! The room sends a [`Batch`] and goes on; the thread answers each batch with an [`Appended`].
 //! The events reach the room's members only when the reader hands them back from the stream, in
@@ -11,20 +10,18 @@
 //! once as `Failed`, for the room to say so, and tried again, with a growing wait, until it gets
 //! through (then `Done`) or the room stops: nothing the room proposed is dropped. Trying again is
 //! safe because the append script skips a `mid` it appended before (the answer to a batch that
-//! went through can be lost with the connection), so every event is appended once. Letters are
-//! plain `XADD`s: one sent again after a lost answer may reach its inbox twice.
+//! went through can be lost with the connection), so every event is appended once.
 
 use std::collections::VecDeque;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
-use redis::{Connection, ConnectionLike, ErrorKind, RedisResult, ServerErrorKind};
+use redis::{Connection, ErrorKind, RedisResult, ServerErrorKind};
 
-use super::entry;
 use super::host_id::HostId;
 use super::keys::Keys;
-use super::link::Target;
+use super::link::{Target, with_conn};
 use super::scripts::{self, APPEND};
 
 /// After a failed attempt, how long the thread waits before trying the batch again; the wait
@@ -46,8 +43,6 @@ pub(crate) struct Outgoing {
 pub(crate) struct Batch {
     /// Room events, in the order the room made them.
     pub(crate) events: Vec<Outgoing>,
-    /// Private messages (`message` events of kind `pm`), each with the host of its recipient.
-    pub(crate) letters: Vec<(HostId, Outgoing)>,
     /// The last seq the room has seen: its events get higher ones (see the append script).
     pub(crate) floor: u64,
 }
@@ -56,19 +51,11 @@ pub(crate) struct Batch {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Appended {
     /// Every event of the batch is in the stream (`seqs[i]` is the seq of the one numbered
-    /// `mids[i]`), and every letter in its inbox.
-    Done {
-        mids: Vec<u64>,
-        seqs: Vec<u64>,
-        letters: Vec<u64>,
-    },
+    /// `mids[i]`, 0 for one appended before).
+    Done { mids: Vec<u64>, seqs: Vec<u64> },
     /// Not appended yet: the batch is being tried again (said once per batch; `Done`
     /// follows when it gets through), and why it failed.
-    Failed {
-        mids: Vec<u64>,
-        letters: Vec<u64>,
-        why: String,
-    },
+    Failed { mids: Vec<u64>, why: String },
 }
 
 /// The room's stream, as one host appends to it.
@@ -85,59 +72,39 @@ impl Appender {
     }
 
     /// Appends `events` in order, in one round trip; returns each one's seq.
+    #[cfg(test)]
     pub(crate) fn append(
         &self,
         conn: &mut Connection,
         events: &[Outgoing],
     ) -> RedisResult<Vec<u64>> {
-        self.send(conn, events, &[], 0)
+        self.send(conn, events, 0)
     }
 
     /// Appends `events` in order, each above `floor` and once (an event appended before is
-    /// skipped, its seq 0), and delivers `letters`, in one round trip; returns each event's seq.
+    /// skipped, its seq 0), in one round trip; returns each event's seq.
     pub(crate) fn send(
         &self,
         conn: &mut Connection,
         events: &[Outgoing],
-        letters: &[(HostId, Outgoing)],
         floor: u64,
     ) -> RedisResult<Vec<u64>> {
-        let seq = self.keys.seq();
-        let mut pipe = redis::pipe();
-        for (to, letter) in letters {
-            pipe.cmd("XADD")
-                .arg(self.keys.inbox(to))
-                .arg("MAXLEN")
-                .arg("~")
-                .arg(self.cap)
-                .arg("*")
-                .arg(entry::HOST)
-                .arg(self.host.as_str())
-                .arg(entry::MID)
-                .arg(letter.mid)
-                .arg(entry::EVENT)
-                .arg(&letter.event)
-                .ignore();
+        if events.is_empty() {
+            return Ok(Vec::new());
         }
-        if !events.is_empty() {
-            let call = pipe
-                .cmd("EVALSHA")
-                .arg(APPEND.get_hash())
-                .arg(3)
-                .arg(&seq)
-                .arg(self.keys.events())
-                .arg(self.keys.appended())
-                .arg(self.cap)
-                .arg(self.host.as_str())
-                .arg(floor);
-            for outgoing in events {
-                call.arg(outgoing.mid).arg(&outgoing.event);
-            }
+        let mut call = redis::cmd("EVALSHA");
+        call.arg(APPEND.get_hash())
+            .arg(3)
+            .arg(self.keys.seq())
+            .arg(self.keys.events())
+            .arg(self.keys.appended())
+            .arg(self.cap)
+            .arg(self.host.as_str())
+            .arg(floor);
+        for outgoing in events {
+            call.arg(outgoing.mid).arg(&outgoing.event);
         }
-        // The script's answer (none for a batch of letters alone): each event's seq.
-        let seqs = pipe
-            .query::<Vec<Vec<u64>>>(conn)
-            .map(|answers| answers.into_iter().flatten().collect());
+        let seqs = call.query::<Vec<u64>>(conn);
         if let Err(error) = &seqs
             && error.kind() == ErrorKind::Server(ServerErrorKind::NoScript)
         {
@@ -174,18 +141,21 @@ impl Appender {
                 },
             };
             let mids: Vec<u64> = batch.events.iter().map(|outgoing| outgoing.mid).collect();
-            let letters: Vec<u64> = batch.letters.iter().map(|(_, letter)| letter.mid).collect();
             let mut wait = FIRST_RETRY;
             let mut told = false;
             let seqs = loop {
-                match self.attempt(target, &mut conn, &batch) {
+                // Tried on a connection of the thread's own (a new one when it has none, or
+                // when the one kept from before was dropped unnoticed: appends are idempotent).
+                let attempt = with_conn(target, &mut conn, |open| {
+                    self.send(open, &batch.events, batch.floor)
+                });
+                match attempt {
                     Ok(seqs) => break seqs,
                     Err(why) => {
                         if !told {
                             told = true;
                             let failed = Appended::Failed {
                                 mids: mids.clone(),
-                                letters: letters.clone(),
                                 why,
                             };
                             if reports.send(failed).is_err() {
@@ -202,46 +172,9 @@ impl Appender {
                     }
                 }
             };
-            let done = Appended::Done {
-                mids,
-                seqs,
-                letters,
-            };
+            let done = Appended::Done { mids, seqs };
             if reports.send(done).is_err() {
                 return;
-            }
-        }
-    }
-
-    /// One try at `batch`, connecting first when there is no connection; `Err` says why it
-    /// failed, for the console.
-    fn attempt(
-        &self,
-        target: &Target,
-        conn: &mut Option<Connection>,
-        batch: &Batch,
-    ) -> Result<Vec<u64>, String> {
-        let reused = conn.is_some();
-        let open = match conn {
-            Some(open) => open,
-            None => conn.insert(target.connect()?),
-        };
-        match self.send(open, &batch.events, &batch.letters, batch.floor) {
-            Ok(seqs) => Ok(seqs),
-            Err(error) => {
-                // After a timeout its late answers could pass for the next batch's: only a
-                // connection that answered with a Redis error is kept.
-                let keep = matches!(error.kind(), ErrorKind::Server(_)) && open.is_open();
-                if !keep {
-                    *conn = None;
-                }
-                // A connection kept through an outage nobody saw (Redis restarted while the
-                // room had nothing to append) is found dropped only now: a new one at once
-                // (appends are idempotent), rather than a failure the members would hear of.
-                if reused && error.is_connection_dropped() {
-                    return self.attempt(target, conn, batch);
-                }
-                Err(target.explain(&error))
             }
         }
     }
@@ -344,11 +277,9 @@ mod tests {
         let thread = appender(&HostId::random())
             .spawn(redis.target(), batches_rx, reports_tx)
             .unwrap();
-        let elsewhere = HostId::random();
         batches
             .send(Batch {
                 events: batch(1..3),
-                letters: vec![(elsewhere.clone(), batch(3..4).remove(0))],
                 floor: 0,
             })
             .unwrap();
@@ -357,19 +288,12 @@ mod tests {
             Appended::Done {
                 mids: vec![1, 2],
                 seqs: vec![1, 2],
-                letters: vec![3],
             }
         );
-        let inbox: u64 = redis::cmd("XLEN")
-            .arg(Keys::new("test").unwrap().inbox(&elsewhere))
-            .query(&mut redis.conn())
-            .unwrap();
-        assert_eq!(inbox, 1);
         redis.kill();
         batches
             .send(Batch {
                 events: batch(4..5),
-                letters: Vec::new(),
                 floor: 2,
             })
             .unwrap();
@@ -385,7 +309,6 @@ mod tests {
             Appended::Done {
                 mids: vec![4],
                 seqs: vec![3],
-                letters: Vec::new(),
             }
         );
         drop(batches);
@@ -425,8 +348,8 @@ mod tests {
         let appender = appender(&HostId::random());
         assert_eq!(appender.append(&mut conn, &batch(1..3)).unwrap(), [1, 2]);
         let _: () = redis::cmd("FLUSHALL").query(&mut conn).unwrap();
-        assert_eq!(appender.send(&mut conn, &batch(3..4), &[], 2).unwrap(), [3]);
-        assert_eq!(appender.send(&mut conn, &batch(4..5), &[], 0).unwrap(), [4]);
+        assert_eq!(appender.send(&mut conn, &batch(3..4), 2).unwrap(), [3]);
+        assert_eq!(appender.send(&mut conn, &batch(4..5), 0).unwrap(), [4]);
     }
 }
 

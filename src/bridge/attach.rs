@@ -246,11 +246,7 @@ mod tests {
             .collect();
         before
             .batches
-            .send(Batch {
-                events,
-                letters: Vec::new(),
-                floor: 0,
-            })
+            .send(Batch { events, floor: 0 })
             .expect("appender running");
         assert!(matches!(
             before.appended.recv().expect("a report"),

@@ -144,7 +144,8 @@ fn install_tls_provider() {
 }
 
 /// Runs `call` on a thread's own connection to `target`, connecting first when there is none;
-/// a connection whose command failed is dropped (it may still deliver the late answer). A
+/// a connection whose command failed without an answer is dropped (it may still deliver the
+/// late answer). A
 /// connection kept from before that turns out to have been dropped (Redis restarted while this
 /// thread had nothing to ask) is replaced and the call made once more, so the first call after
 /// an outage does not fail for nothing. `Err` is one line a person can act on.
@@ -161,7 +162,13 @@ pub(crate) fn with_conn<R>(
     match call(open) {
         Ok(answer) => Ok(answer),
         Err(error) => {
-            *conn = None;
+            // After a timeout its late answers could pass for the next call's: only a
+            // connection that answered with a Redis error is kept.
+            let answered = matches!(error.kind(), ErrorKind::Server(_))
+                && redis::ConnectionLike::is_open(open);
+            if !answered {
+                *conn = None;
+            }
             if !(reused && error.is_connection_dropped()) {
                 return Err(target.explain(&error));
             }

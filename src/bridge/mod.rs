@@ -46,10 +46,6 @@
 //! stream, add an entry with an id far ahead). The Redis is part of the room's trusted base, like
 //! the host's own disk.
 
-// The bridge is being wired into the room (`server/shared.rs`): until the gap reads
-// are too (and while letters may still go in an appender's batch), only tests use some items.
-#![cfg_attr(not(test), allow(dead_code))]
-
 pub(crate) mod append;
 pub(crate) mod attach;
 pub(crate) mod calls;

@@ -31,6 +31,7 @@ pub(crate) enum Claim {
 }
 
 /// Claims `nick` for a member of `host`, in a room of at most `most` members (0: no limit).
+#[cfg(test)]
 pub(crate) fn claim(
     conn: &mut Connection,
     keys: &Keys,
@@ -41,7 +42,8 @@ pub(crate) fn claim(
     claim_with_roster(conn, keys, host, nick, most, None).map(|(claim, _)| claim)
 }
 
-/// Claims `nick` like [`claim`] and, when claimed and `names_up_to` is given, reads the room's
+/// Claims `nick` for a member of `host`, in a room of at most `most` members (0: no limit),
+/// and, when claimed and `names_up_to` is given, reads the room's
 /// roster in the same script (with the names when it has at most that many members): one
 /// round trip for a newcomer's claim and welcome.
 pub(crate) fn claim_with_roster(
@@ -90,11 +92,13 @@ pub(crate) fn release(
 }
 
 /// How many members the room has, on every host.
+#[cfg(test)]
 pub(crate) fn headcount(conn: &mut Connection, keys: &Keys) -> RedisResult<u64> {
     redis::cmd("HLEN").arg(keys.nicks()).query(conn)
 }
 
 /// The nicknames of one host's members, as written.
+#[cfg(test)]
 pub(crate) fn members_of(
     conn: &mut Connection,
     keys: &Keys,

@@ -76,6 +76,7 @@ impl Reader {
     }
 
     /// Sets how long one XREAD waits, and how many entries of each stream it takes at most.
+    #[cfg(test)]
     pub(crate) fn with_batches(mut self, block: Duration, count: usize) -> Reader {
         self.block = block.max(Duration::from_millis(1));
         self.count = count.max(1);
@@ -361,14 +362,20 @@ mod tests {
             history: false,
         });
         // Another host's member writes to one of ours.
-        Appender::new(keys(), HostId::random(), 1000)
-            .send(
-                &mut conn,
-                &[],
-                &[(host.clone(), Outgoing { mid: 9, event: pm })],
-                0,
-            )
-            .unwrap();
+        super::super::nicks::claim(&mut conn, &keys(), &host, "bo", 0).unwrap();
+        let posted = super::super::letters::post(
+            &mut conn,
+            &keys(),
+            &HostId::random(),
+            "bo",
+            (9, &pm),
+            1000,
+        )
+        .unwrap();
+        assert!(
+            matches!(posted, super::super::letters::Posted::To { .. }),
+            "{posted:?}"
+        );
         // A hostile writer's entries, added with redis-cli.
         for hostile in [
             vec!["1-1", "event", "{}"],

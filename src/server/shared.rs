@@ -277,7 +277,6 @@ impl Shared {
         let take = self.gathering.len().min(MAX_BATCH);
         let batch = Batch {
             events: self.gathering.drain(..take).collect(),
-            letters: Vec::new(),
             floor: last_seq,
         };
         // The appender takes a batch only after reporting the last one: this never waits.
