@@ -26,14 +26,18 @@ impl Tags for RoomTags {
 pub(crate) enum Claiming {
     /// A newcomer, to be admitted under its nickname (with its gap, if one was read).
     Hello(Newcomer, Option<Older>),
-    /// A member asking to be called `new` instead of `old`.
-    Rename {
-        conn: ConnRef,
-        mode: Mode,
-        id: Option<Id>,
-        old: String,
-        new: String,
-    },
+    /// A member asking to be called something else.
+    Rename(Renaming),
+}
+
+/// A member's request (`id`, in `mode`) to be called `new` instead of `old`.
+#[derive(Debug, Clone)]
+pub(crate) struct Renaming {
+    pub(crate) conn: ConnRef,
+    pub(crate) mode: Mode,
+    pub(crate) id: Option<Id>,
+    pub(crate) old: String,
+    pub(crate) new: String,
 }
 
 /// Who asked for the room-wide member list (a read answers a batch of them: see `lists.rs`).

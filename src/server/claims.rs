@@ -12,13 +12,13 @@ use std::collections::HashMap;
 
 use crossbeam_channel::Sender;
 
-use super::asked::{Claiming, RoomTags};
+use super::asked::{Claiming, Renaming, RoomTags};
 use super::conn::ConnRef;
 use super::history::Older;
 use super::report::Newcomer;
 use crate::bridge::calls::Call;
+use crate::protocol::ErrorCode;
 use crate::protocol::parse::Refusal;
-use crate::protocol::{ErrorCode, Id, Mode};
 
 /// The newcomers held for their claim, and where claims go.
 pub(crate) struct Claims {
@@ -67,27 +67,14 @@ impl Claims {
         Ok(())
     }
 
-    /// Claims `new` for a member now called `old` (a rename never makes the room fuller, so it
-    /// is not counted against `--max-clients`).
-    pub(crate) fn rename(
-        &mut self,
-        conn: ConnRef,
-        mode: Mode,
-        id: Option<Id>,
-        old: String,
-        new: String,
-    ) -> Result<(), Refusal> {
+    /// Claims the new name of a member being renamed (a rename never makes the room fuller, so
+    /// it is not counted against `--max-clients`).
+    pub(crate) fn rename(&mut self, renaming: Renaming) -> Result<(), Refusal> {
         let call = Call::Claim {
-            nick: new.clone(),
+            nick: renaming.new.clone(),
             most: 0,
             names_up_to: None,
-            tag: Claiming::Rename {
-                conn,
-                mode,
-                id,
-                old,
-                new,
-            },
+            tag: Claiming::Rename(renaming),
         };
         self.calls.try_send(call).map_err(|_| busy())
     }

@@ -24,7 +24,7 @@ use crossbeam_channel::{Receiver, Sender, select};
 
 use super::activity::{Activity, Recorder};
 use super::addresses::AddressKey;
-use super::asked::Claiming;
+use super::asked::{Claiming, Renaming};
 use super::away::Away;
 use super::bans::Bans;
 use super::budget::QueueBudget;
@@ -914,18 +914,18 @@ impl Room {
                     self.turn_away(conn, mode, refusal);
                 }
             }
-            Claiming::Rename {
-                conn,
-                mode,
-                id,
-                old,
-                new,
-            } => {
+            Claiming::Rename(renaming) => {
+                let (conn, mode, id, old) = (
+                    renaming.conn,
+                    renaming.mode,
+                    renaming.id.clone(),
+                    renaming.old.clone(),
+                );
                 let still = self.member(conn).is_some_and(|member| member.nick == old);
                 let refused = match (still, refusal) {
                     (false, _) => None,
                     (true, Some(refusal)) => Some(refusal),
-                    (true, None) => self.renamed(conn, mode, id.clone(), old.clone(), new).err(),
+                    (true, None) => self.renamed(renaming).err(),
                 };
                 if let Some(shared) = &mut self.shared {
                     // The name given up: the old one when renamed, else the one just claimed.
@@ -1388,27 +1388,32 @@ impl Room {
         if new == old {
             return self.ack(conn, mode, id, None);
         }
-        if let Some(shared) = &mut self.shared {
-            if let Err(refusal) = shared.claims().rename(conn, mode, id.clone(), old, new) {
-                self.refuse(conn, mode, Refusal { id, ..refusal });
-            }
-            return;
-        }
-        if let Err(refusal) = self.renamed(conn, mode, id.clone(), old, new) {
+        let renaming = Renaming {
+            conn,
+            mode,
+            id: id.clone(),
+            old,
+            new,
+        };
+        let done = match &mut self.shared {
+            Some(shared) => shared.claims().rename(renaming),
+            None => self.renamed(renaming),
+        };
+        if let Err(refusal) = done {
             self.refuse(conn, mode, Refusal { id, ..refusal });
         }
     }
 
-    /// Renames the member on `conn` from `old` to `new` (claimed across hosts already, in a
-    /// shared room), unless the name became unavailable here meanwhile.
-    fn renamed(
-        &mut self,
-        conn: ConnRef,
-        mode: Mode,
-        id: Option<Id>,
-        old: String,
-        new: String,
-    ) -> Result<(), Refusal> {
+    /// Renames a member (its new name claimed across hosts already, in a shared room), unless
+    /// the name became unavailable here meanwhile.
+    fn renamed(&mut self, renaming: Renaming) -> Result<(), Refusal> {
+        let Renaming {
+            conn,
+            mode,
+            id,
+            old,
+            new,
+        } = renaming;
         let Some(address) = self.member(conn).map(|member| member.address) else {
             return Ok(());
         };
