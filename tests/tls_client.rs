@@ -423,19 +423,24 @@ mod on_a_terminal {
         assert_eq!(again.exit_code(), 0);
     }
 
-    #[test]
-    fn a_silent_host_is_noticed_and_so_is_its_return_over_tls() {
-        // The event thread's read timeouts (liveness pings) work on the TLS stream too.
+    /// `ana` in a pseudo-terminal, joined over TLS to a host of its own and pinned to its
+    /// fingerprint, with `extra` options; the directories both live in come first, so they are
+    /// removed after both have stopped.
+    fn pinned_ana(extra: &[&str]) -> ([tempfile::TempDir; 2], Host, PtyClient) {
         let data = temp_dir();
         let host = tls_host(data.path(), &[]);
         let print = printed_fingerprint(&host).to_string();
         let home = temp_dir();
-        let mut ana = PtyClient::joined(
-            &host,
-            home.path(),
-            "ana",
-            &["--fingerprint", &print, "--timeout", "1"],
-        );
+        let mut args = vec!["--fingerprint", print.as_str()];
+        args.extend_from_slice(extra);
+        let ana = PtyClient::joined(&host, home.path(), "ana", &args);
+        ([data, home], host, ana)
+    }
+
+    #[test]
+    fn a_silent_host_is_noticed_and_so_is_its_return_over_tls() {
+        // The event thread's read timeouts (liveness pings) work on the TLS stream too.
+        let (_dirs, host, mut ana) = pinned_ana(&["--timeout", "1"]);
         host.signal(nix::sys::signal::Signal::SIGSTOP);
         ana.type_line("anyone there?");
         ana.expect("the host has not answered for");
@@ -449,16 +454,7 @@ mod on_a_terminal {
     fn a_silent_host_is_given_up_and_rejoined_over_tls() {
         // Giving a connection up shuts its socket under the TLS session; the new one makes a
         // new session with the same pinned certificate.
-        let data = temp_dir();
-        let host = tls_host(data.path(), &[]);
-        let print = printed_fingerprint(&host).to_string();
-        let home = temp_dir();
-        let mut ana = PtyClient::joined(
-            &host,
-            home.path(),
-            "ana",
-            &["--fingerprint", &print, "--keepalive", "2"],
-        );
+        let (_dirs, host, mut ana) = pinned_ana(&["--keepalive", "2"]);
         host.signal(nix::sys::signal::Signal::SIGSTOP);
         ana.expect("*** connection lost (no answer from the host for 2 s)");
         host.signal(nix::sys::signal::Signal::SIGCONT);
