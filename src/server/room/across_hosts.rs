@@ -106,57 +106,58 @@ impl Room {
             .is_some_and(|shared| shared.list(Listing::Presence { joined, left }).is_ok())
     }
 
-    /// The room's members on every host, for everyone who asked; then those who asked since
-    /// are asked for (or told the bridge is too busy).
+    /// The room's members on every host, for everyone who asked (merged with this host's once,
+    /// however many asked); then those who asked since are asked for (or told the bridge is too
+    /// busy).
     fn listed(&mut self, batch: Vec<Listing>, outcome: Result<Roster, String>) {
+        let everyone = outcome.map(|roster| {
+            let users = merge_names(roster.names.unwrap_or_default(), self.users());
+            (users, roster.count)
+        });
         for listing in batch {
-            self.answer_listing(listing, outcome.clone());
+            self.answer_listing(listing, everyone.as_ref());
         }
         let refused = match &mut self.shared {
             Some(shared) => shared.lists_answered(),
             None => Vec::new(),
         };
+        let why = "too many calls wait for Redis".to_string();
         for listing in refused {
-            let why = "too many calls wait for Redis".to_string();
-            self.answer_listing(listing, Err(why));
+            self.answer_listing(listing, Err(&why));
         }
     }
 
-    /// The room's members on every host, for one who asked.
-    fn answer_listing(&mut self, listing: Listing, outcome: Result<Roster, String>) {
-        let users = |room: &Room, roster: Roster| {
-            merge_names(roster.names.unwrap_or_default(), room.users())
-        };
+    /// The room's members on every host (their names, and how many there are), for one who
+    /// asked.
+    fn answer_listing(&mut self, listing: Listing, everyone: Result<&(Vec<String>, u64), &String>) {
         match listing {
             Listing::Member { conn, mode, id } => {
                 if self.member(conn).is_none() {
                     return;
                 }
-                match outcome {
-                    Ok(roster) => {
-                        let event = self.users_event_of(users(self, roster), id);
+                match everyone {
+                    Ok((users, _)) => {
+                        let event = self.users_event_of(users.clone(), id);
                         self.fanout.send(conn, mode, &event);
                     }
                     Err(why) => {
-                        let refusal = list_failed(&why);
+                        let refusal = list_failed(why);
                         self.refuse(conn, mode, Refusal { id, ..refusal });
                     }
                 }
             }
             Listing::Console => {
-                let answer = match outcome {
-                    Ok(roster) => plain::render(&self.users_event_of(users(self, roster), None)),
-                    Err(why) => list_failed(&why).message,
+                let answer = match everyone {
+                    Ok((users, _)) => plain::render(&self.users_event_of(users.clone(), None)),
+                    Err(why) => list_failed(why).message,
                 };
                 self.console_answer(Some(answer));
             }
             // This host's count when Redis cannot say: the summary is not held back for it.
             Listing::Presence { joined, left } => {
                 let local = self.members.len();
-                let count = outcome.map_or(local, |roster| {
-                    usize::try_from(roster.count)
-                        .unwrap_or(usize::MAX)
-                        .max(local)
+                let count = everyone.map_or(local, |(_, count)| {
+                    usize::try_from(*count).unwrap_or(usize::MAX).max(local)
                 });
                 self.publish_presence(joined, left, count);
             }
