@@ -8,7 +8,7 @@
 mod harness;
 
 use harness::redis::{redis_args, shared_host, shared_host_with, start_redis};
-use harness::{Host, JsonClient, PlainClient, closed_port, parse_event};
+use harness::{Host, JsonClient, PlainClient, closed_port, parse_event, temp_dir};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -204,6 +204,35 @@ fn a_redis_that_is_not_there_stops_the_host_with_one_line_and_exit_3() {
         !stderr.contains("s3cret"),
         "the password is not shown: {stderr}"
     );
+}
+
+#[test]
+fn the_redis_url_comes_from_chatroom_redis_or_the_config_file_too() {
+    let check = |output: std::process::Output, port: u16| {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "stderr: {stderr}");
+        assert!(
+            stderr.contains(&format!("could not reach Redis at 127.0.0.1:{port}")),
+            "{stderr}"
+        );
+    };
+    let port = closed_port();
+    let from_env = Host::command(&[])
+        .env("CHATROOM_REDIS", format!("redis://127.0.0.1:{port}"))
+        .output()
+        .expect("host runs");
+    check(from_env, port);
+    let dir = temp_dir();
+    let config = dir.path().join("chatroom.toml");
+    std::fs::write(
+        &config,
+        format!("[host]\nredis = \"redis://127.0.0.1:{port}\"\n"),
+    )
+    .expect("config written");
+    let from_file = Host::command(&["--config", config.to_str().expect("a UTF-8 path")])
+        .output()
+        .expect("host runs");
+    check(from_file, port);
 }
 
 #[test]
