@@ -378,16 +378,8 @@ mod tests {
         );
         // A hostile writer's entries, added with redis-cli.
         for hostile in [
-            vec!["1-1", "event", "{}"],
-            vec![
-                "2-1",
-                entry::HOST,
-                "me",
-                entry::MID,
-                "1",
-                entry::EVENT,
-                "{}",
-            ],
+            vec!["1-1", "host", "me", "mid", "1"],
+            vec!["2-1", entry::EVENT, "me 1 {}"],
         ] {
             let added = std::process::Command::new("redis-cli")
                 .args(["-u", &redis.url(), "XADD", &keys().events()])
@@ -411,7 +403,7 @@ mod tests {
         }
         assert_eq!(letters[0].as_ref().unwrap().mid, 9);
         assert_eq!(bad[0].id, "1-1");
-        assert!(bad[0].why.contains("no field 'host'"), "{}", bad[0]);
+        assert!(bad[0].why.contains("no field 'event'"), "{}", bad[0]);
         assert!(bad[1].why.contains("not a host id"), "{}", bad[1]);
         stop.store(true, Ordering::Relaxed);
         thread.join().unwrap();

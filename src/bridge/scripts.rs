@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use redis::{Connection, RedisResult, Script};
 
-use super::entry::{EVENT, HOST, MID, TO};
+use super::entry::{EVENT, TO};
 
 /// A Lua function both [`APPEND`] and [`REAP`] use, so an event gets its number in one way only:
 /// the next value of the room's counter, and the stream id `<seq>-1`.
@@ -33,7 +33,7 @@ fn append_function() -> String {
            local function add()
              return redis.pcall('XADD', events_key, 'MAXLEN', '~', cap,
                                 string.format('%d-1', seq),
-                                '{HOST}', host, '{MID}', mid, '{EVENT}', event)
+                                '{EVENT}', host .. ' ' .. mid .. ' ' .. event)
            end
            local added = add()
            if type(added) == 'table' and added.err then
@@ -92,7 +92,7 @@ pub(crate) static APPEND: LazyLock<Script> = LazyLock::new(|| {
                seq = seq + 1
                local added = redis.pcall('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1],
                                          string.format('%d-1', seq),
-                                         '{HOST}', ARGV[2], '{MID}', ARGV[i], '{EVENT}', ARGV[i + 1])
+                                         '{EVENT}', ARGV[2] .. ' ' .. ARGV[i] .. ' ' .. ARGV[i + 1])
                if type(added) == 'table' and added.err then careful = true else got = seq end
              end
              if careful then
@@ -184,7 +184,7 @@ pub(crate) static POST: LazyLock<Script> = LazyLock::new(|| {
          if not owner or owner == ARGV[2] then return {{0, ''}} end
          local written = redis.call('HGET', ARGV[3] .. owner, ARGV[1]) or ''
          redis.call('XADD', ARGV[4] .. owner, 'MAXLEN', '~', ARGV[5], '*',
-                    '{HOST}', ARGV[2], '{MID}', ARGV[6], '{EVENT}', ARGV[7], '{TO}', ARGV[1])
+                    '{EVENT}', ARGV[2] .. ' ' .. ARGV[6] .. ' ' .. ARGV[7], '{TO}', ARGV[1])
          return {{1, written}}"
     ))
 });
