@@ -91,11 +91,11 @@ pub(crate) fn attach<T: Tags, G: Send + 'static>(
     let mut conn = target.connect()?;
     heartbeat::register(&mut conn, &keys, &host, HEARTBEAT_TTL)
         .map_err(|error| target.explain(&error))?;
-    // Enough entries for `history` messages among joins and leaves (as many as the stream
+    // Enough events for `history` messages among joins and leaves (as many as the stream
     // keeps for them), and at least one, for the last seq, even with `--history 0`.
-    let entries = history.saturating_mul(CAP_PER_HISTORY as usize).max(1);
+    let events = history.saturating_mul(CAP_PER_HISTORY as usize).max(1);
     let recent =
-        history::newest(&mut conn, &keys, entries).map_err(|error| target.explain(&error))?;
+        history::newest(&mut conn, &keys, events).map_err(|error| target.explain(&error))?;
     let last_seq = last_seq(&recent);
     let state: Option<Vec<u8>> = redis::cmd("GET")
         .arg(keys.state())

@@ -386,6 +386,37 @@ mod tests {
     }
 
     #[test]
+    fn a_dead_host_with_more_members_than_an_entry_holds_leaves_in_several_entries() {
+        let Some(redis) = TestRedis::start() else {
+            return;
+        };
+        let mut conn = redis.conn();
+        let (dead, alive) = (HostId::random(), HostId::random());
+        register(&mut conn, &keys(), &dead, SHORT).unwrap();
+        register(&mut conn, &keys(), &alive, LONG).unwrap();
+        let members = super::super::entry::MAX_ENTRY_EVENTS + 6;
+        for n in 0..members {
+            nicks::claim(&mut conn, &keys(), &dead, &format!("m{n}"), 0).unwrap();
+        }
+        until_expired(&mut conn, &dead);
+        let reaped = reap(&mut conn, &keys(), &alive, 100_000).unwrap();
+        let mut seqs: Vec<u64> = reaped[0].leaves.iter().map(|(seq, _)| *seq).collect();
+        seqs.sort_unstable();
+        assert_eq!(seqs, (1..=members).collect::<Vec<_>>());
+        let entries: Vec<(String, Vec<(String, String)>)> = redis::cmd("XRANGE")
+            .arg(keys().events())
+            .arg("-")
+            .arg("+")
+            .query(&mut conn)
+            .unwrap();
+        let ids: Vec<&str> = entries.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["1024-1024", "1030-6"]);
+        let read = history::newest(&mut conn, &keys(), members as usize).unwrap();
+        assert_eq!(read.len() as u64, members);
+        assert!(read.iter().all(Result::is_ok));
+    }
+
+    #[test]
     fn when_two_hosts_reap_at_once_one_wins() {
         let Some(redis) = TestRedis::start() else {
             return;

@@ -1,13 +1,15 @@
 //! Reading the room's past from its stream: the newest events (the history a newcomer is shown)
-//! and the events after a `since` (the gap a returning client missed). The stream id being
-//! `<seq>-1`, "after `since`" is a range query, `XRANGE (<since>-1 +`, with no lookup table.
+//! and the events after a `since` (the gap a returning client missed). An entry's id being
+//! `<last seq>-<count>` (see `entry.rs`), "the entries holding events after `since`" is a range
+//! query on ids, with no lookup table.
 //!
-//! How far back this reaches is how much the stream keeps: appends trim it to about their cap
-//! (`MAXLEN ~`).
+//! Both read from the newest entry back, a few entries at a time, until they have the events
+//! they want: an entry holds up to [`MAX_ENTRY_EVENTS`], so that reads at most that many more.
+//! How far back this reaches is how much the stream keeps: appends trim it to about their cap.
 
 use redis::{Connection, RedisResult};
 
-use super::entry::{self, BadEntry, Entry};
+use super::entry::{self, BadEntry, Entry, MAX_ENTRY_EVENTS};
 use super::keys::Keys;
 use crate::protocol::Event;
 use crate::protocol::wire::MessageKind;
@@ -15,27 +17,31 @@ use crate::protocol::wire::MessageKind;
 /// One range query's answer: entries, each its id and fields.
 type RangeReply = Vec<(String, Vec<Vec<u8>>)>;
 
-/// The newest `count` events, oldest first.
+/// How many entries one `XREVRANGE` of [`read_back`] asks for.
+const ENTRIES_PER_READ: usize = 64;
+
+/// The newest `count` events, oldest first (an unreadable entry is an `Err` in its place).
 pub(crate) fn newest(
     conn: &mut Connection,
     keys: &Keys,
     count: usize,
 ) -> RedisResult<Vec<Result<Entry, BadEntry>>> {
-    let mut entries: RangeReply = redis::cmd("XREVRANGE")
-        .arg(keys.events())
-        .arg("+")
-        .arg("-")
-        .arg("COUNT")
-        .arg(count)
-        .query(conn)?;
-    entries.reverse();
-    Ok(decode(&entries))
+    let mut events = read_back(conn, keys, "+", "-", count, |_| true)?;
+    let good = events.iter().filter(|event| event.is_ok()).count();
+    // The oldest entry read may hold older events than were asked for.
+    let mut extra = good.saturating_sub(count);
+    events.retain(|event| {
+        let drop = extra > 0 && event.is_ok();
+        extra -= usize::from(drop);
+        !drop
+    });
+    Ok(events)
 }
 
 /// The messages (`say` and `me`) of a `since` gap: those numbered in `(after, through]`, oldest
-/// first, read from the newest back through at most `limit` entries, and how many seq numbers
-/// of the gap were not read (beyond `limit`, or trimmed from the stream already): what the
-/// newcomer is told it missed. Unreadable entries are skipped.
+/// first, of at most the `limit` newest events of the gap, and how many seq numbers of the gap
+/// were not read (beyond `limit`, or trimmed from the stream already): what the newcomer is told
+/// it missed. Unreadable entries are skipped.
 pub(crate) fn gap(
     conn: &mut Connection,
     keys: &Keys,
@@ -46,15 +52,18 @@ pub(crate) fn gap(
     if through <= after {
         return Ok((Vec::new(), 0));
     }
-    let mut entries: RangeReply = redis::cmd("XREVRANGE")
-        .arg(keys.events())
-        .arg(format!("{through}-1"))
-        .arg(format!("({after}-1"))
-        .arg("COUNT")
-        .arg(limit)
-        .query(conn)?;
-    entries.reverse();
-    let entries: Vec<Entry> = decode(&entries).into_iter().flatten().collect();
+    // The entries holding any of the gap: those ending after `after`, up to the one holding
+    // `through` (which ends at most an entry's worth later).
+    let newest = through.saturating_add(MAX_ENTRY_EVENTS - 1).to_string();
+    let oldest = format!("({after}-{MAX_ENTRY_EVENTS}");
+    let in_gap = |entry: &Entry| entry.seq > after && entry.seq <= through;
+    let read = read_back(conn, keys, &newest, &oldest, limit, in_gap)?;
+    let mut entries: Vec<Entry> = read
+        .into_iter()
+        .flatten()
+        .filter(|entry| in_gap(entry))
+        .collect();
+    entries.drain(..entries.len().saturating_sub(limit));
     let oldest = entries.first().map_or(through + 1, |entry| entry.seq);
     let messages = entries
         .into_iter()
@@ -72,11 +81,48 @@ pub(crate) fn gap(
     Ok((messages, oldest.saturating_sub(after + 1)))
 }
 
-fn decode(entries: &RangeReply) -> Vec<Result<Entry, BadEntry>> {
-    entries
-        .iter()
-        .map(|(id, fields)| entry::decode(id, fields))
-        .collect()
+/// The events of the entries with ids from `newest` back to `oldest` (`XREVRANGE` bounds),
+/// oldest first, read from the newest back until `count` of them are `wanted` (or none are
+/// left).
+fn read_back(
+    conn: &mut Connection,
+    keys: &Keys,
+    newest: &str,
+    oldest: &str,
+    count: usize,
+    wanted: impl Fn(&Entry) -> bool,
+) -> RedisResult<Vec<Result<Entry, BadEntry>>> {
+    let mut batches = Vec::new();
+    let (mut found, mut end) = (0, newest.to_string());
+    while found < count {
+        let entries: RangeReply = redis::cmd("XREVRANGE")
+            .arg(keys.events())
+            .arg(&end)
+            .arg(oldest)
+            .arg("COUNT")
+            .arg(ENTRIES_PER_READ)
+            .query(conn)?;
+        let Some((last_read, _)) = entries.last() else {
+            break;
+        };
+        end = format!("({last_read}");
+        let exhausted = entries.len() < ENTRIES_PER_READ;
+        for (id, fields) in &entries {
+            let events = entry::decode(id, fields);
+            found += events
+                .iter()
+                .filter(|event| event.as_ref().is_ok_and(&wanted))
+                .count();
+            batches.push(events);
+            if found >= count {
+                break;
+            }
+        }
+        if exhausted {
+            break;
+        }
+    }
+    Ok(batches.into_iter().rev().flatten().collect())
 }
 
 #[cfg(test)]
@@ -122,7 +168,8 @@ mod tests {
                 }),
             })
             .collect();
-        Appender::new(keys.clone(), HostId::random(), 1000)
+        let host = HostId::random();
+        Appender::new(keys.clone(), host.clone(), 1000)
             .append(&mut conn, &batch)
             .unwrap();
         assert_eq!(seqs(newest(&mut conn, &keys, 3).unwrap()), [8, 9, 10]);
@@ -147,6 +194,24 @@ mod tests {
         assert_eq!(gap(10, 10, 5), (Vec::new(), 0));
         // Entries trimmed from the stream (or never there) are missed.
         assert_eq!(gap(10, 14, 5), (Vec::new(), 4));
+        // Another entry: a gap across the two, and one inside the older.
+        let more: Vec<Outgoing> = batch[..2]
+            .iter()
+            .zip(11..)
+            .map(|(outgoing, mid)| Outgoing {
+                mid,
+                event: outgoing.event.replace("\"m1\"", &format!("\"m{mid}\"")),
+            })
+            .collect();
+        Appender::new(keys.clone(), host, 1000)
+            .append(&mut conn, &more)
+            .unwrap();
+        let mut gap = |after, through, limit| {
+            texts(super::gap(&mut conn, &keys, after, through, limit).unwrap())
+        };
+        assert_eq!(gap(8, 12, 100), (vec!["m9".into(), "m11".into()], 0));
+        assert_eq!(gap(1, 3, 100), (vec!["m3".into()], 0));
+        assert_eq!(seqs(newest(&mut conn, &keys, 3).unwrap()), [10, 11, 12]);
         assert!(
             newest(&mut conn, &Keys::new("empty").unwrap(), 5)
                 .unwrap()

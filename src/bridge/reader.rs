@@ -53,7 +53,7 @@ pub(crate) struct Reader {
     host: HostId,
     /// How long one XREAD waits for news.
     block: Duration,
-    /// The most entries of each stream one XREAD returns (a batch).
+    /// The most entries of each stream one XREAD returns.
     count: usize,
     /// The id of the last room event handed over.
     after_event: String,
@@ -63,14 +63,17 @@ pub(crate) struct Reader {
 
 impl Reader {
     /// A reader of the room's events after `after_seq` (0: from the start) and of every letter
-    /// in the host's inbox.
+    /// in the host's inbox. (The entry holding `after_seq` is not read again: the reader starts
+    /// after the highest id an entry ending there can have, `<after_seq>-1024`; an entry holding
+    /// it and later events too is read from the start, and the room skips what it has seen.)
     pub(crate) fn new(keys: Keys, host: HostId, after_seq: u64) -> Reader {
         Reader {
             keys,
             host,
             block: Duration::from_millis(500),
-            count: 256,
-            after_event: format!("{after_seq}-1"),
+            // Entries of the room's stream are batches (up to 1,024 events and 1 MiB each).
+            count: 32,
+            after_event: format!("{after_seq}-{}", entry::MAX_ENTRY_EVENTS),
             after_letter: "0-0".into(),
         }
     }
@@ -128,8 +131,10 @@ impl Reader {
                         entries: letters,
                         cursor: &mut self.after_letter,
                     };
+                    let letter =
+                        |id: &str, fields: &[Vec<u8>]| vec![entry::decode_letter(id, fields)];
                     told && events.hand_over(entry::decode, Arrival::Events, arrivals, stop)
-                        && letters.hand_over(entry::decode_letter, Arrival::Letters, arrivals, stop)
+                        && letters.hand_over(letter, Arrival::Letters, arrivals, stop)
                 }
                 Err(why) => {
                     // A connection whose command failed may still deliver the late answer:
@@ -189,7 +194,7 @@ impl Read<'_> {
     /// only once the room has them. False when the reader must stop.
     fn hand_over<T>(
         self,
-        decode: impl Fn(&str, &[Vec<u8>]) -> Result<T, BadEntry>,
+        decode: impl Fn(&str, &[Vec<u8>]) -> Vec<Result<T, BadEntry>>,
         arrival: impl FnOnce(Vec<Result<T, BadEntry>>) -> Arrival,
         arrivals: &Sender<Arrival>,
         stop: &AtomicBool,
@@ -200,7 +205,7 @@ impl Read<'_> {
         let decoded = self
             .entries
             .iter()
-            .map(|(id, fields)| decode(id, fields))
+            .flat_map(|(id, fields)| decode(id, fields))
             .collect();
         let handed = hand_over(arrivals, arrival(decoded), stop);
         if handed {
@@ -299,7 +304,9 @@ mod tests {
         };
         let host = HostId::random();
         let appender = Appender::new(keys(), host.clone(), 10_000);
-        appender.append(&mut redis.conn(), &outgoing(1..6)).unwrap();
+        // Entries of 2 and 3 events: the reader told to go on after seq 2 starts at the second.
+        appender.append(&mut redis.conn(), &outgoing(1..3)).unwrap();
+        appender.append(&mut redis.conn(), &outgoing(3..6)).unwrap();
         let (tx, arrivals) = crossbeam_channel::bounded(2);
         let stop = Arc::new(AtomicBool::new(false));
         let thread = Reader::new(keys(), host, 2)
@@ -322,9 +329,11 @@ mod tests {
         };
         let host = HostId::random();
         let appender = Appender::new(keys(), host.clone(), 10_000);
-        appender
-            .append(&mut redis.conn(), &outgoing(1..101))
-            .unwrap();
+        // An entry for each event.
+        let mut conn = redis.conn();
+        for mid in 1..101 {
+            appender.append(&mut conn, &outgoing(mid..mid + 1)).unwrap();
+        }
         // A channel of one batch of ten: most of the stream is still unread when Redis dies.
         let (tx, arrivals) = crossbeam_channel::bounded(1);
         let stop = Arc::new(AtomicBool::new(false));
@@ -378,8 +387,8 @@ mod tests {
         );
         // A hostile writer's entries, added with redis-cli.
         for hostile in [
-            vec!["1-1", "host", "me", "mid", "1"],
-            vec!["2-1", entry::EVENT, "me 1 {}"],
+            vec!["1-1", "event", "{}"],
+            vec!["2-1", entry::HOST, "me", entry::EVENTS, "1 {}"],
         ] {
             let added = std::process::Command::new("redis-cli")
                 .args(["-u", &redis.url(), "XADD", &keys().events()])
@@ -403,7 +412,7 @@ mod tests {
         }
         assert_eq!(letters[0].as_ref().unwrap().mid, 9);
         assert_eq!(bad[0].id, "1-1");
-        assert!(bad[0].why.contains("no field 'event'"), "{}", bad[0]);
+        assert!(bad[0].why.contains("no field 'host'"), "{}", bad[0]);
         assert!(bad[1].why.contains("not a host id"), "{}", bad[1]);
         stop.store(true, Ordering::Relaxed);
         thread.join().unwrap();

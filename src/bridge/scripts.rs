@@ -10,103 +10,91 @@ use std::sync::LazyLock;
 
 use redis::{Connection, RedisResult, Script};
 
-use super::entry::{EVENT, TO};
+use super::entry::{EVENTS, HOST, MAX_ENTRY_EVENTS, TO};
 
-/// A Lua function both [`APPEND`] and [`REAP`] use, so an event gets its number in one way only:
-/// the next value of the room's counter, and the stream id `<seq>-1`.
+/// A Lua function both [`APPEND`] and [`REAP`] use, so events get their numbers in one way
+/// only: the next `count` values of the room's counter, and one stream entry with the id
+/// `<last>-<count>` holding their `lines` (see `entry.rs`). Returns the seq of the last.
+///
+/// The stream is trimmed to about `cap` events (`MINID ~`: entries whose last event is older
+/// than the newest `cap` go, a macro node at a time).
 ///
 /// Should the counter have fallen behind the stream (its key deleted by hand, or lost while the
 /// stream was not), the stream refuses the id; the counter then catches up with the stream's
-/// last id and the event is added after it, rather than the room being stuck.
+/// last id and the events are added after it, rather than the room being stuck.
 ///
-/// `floor` (optional) is the last `seq` the appending host has seen: the event gets a higher one
-/// even if Redis lost the counter and the stream (restarted without persistence), so that the
-/// hosts' readers, which go on after the last id they saw, still see what comes next.
+/// `floor` is the last `seq` the appending host has seen: the events get higher ones even if
+/// Redis lost the counter and the stream (restarted without persistence), so that the hosts'
+/// readers, which go on after the last id they saw, still see what comes next.
 fn append_function() -> String {
     format!(
-        "local function append(seq_key, events_key, cap, host, mid, event, floor)
-           local seq = redis.call('INCR', seq_key)
-           if floor and seq <= floor then
-             seq = floor + 1
-             redis.call('SET', seq_key, seq)
+        "local function append(seq_key, events_key, cap, host, lines, count, floor)
+           local last = redis.call('INCRBY', seq_key, count)
+           if last - count < floor then
+             last = floor + count
+             redis.call('SET', seq_key, last)
            end
            local function add()
-             return redis.pcall('XADD', events_key, 'MAXLEN', '~', cap,
-                                string.format('%d-1', seq),
-                                '{EVENT}', host .. ' ' .. mid .. ' ' .. event)
+             return redis.pcall('XADD', events_key,
+                                'MINID', '~', string.format('%d', math.max(last - cap, 0)),
+                                string.format('%d-%d', last, count),
+                                '{HOST}', host, '{EVENTS}', lines)
            end
            local added = add()
            if type(added) == 'table' and added.err then
              local info = redis.call('XINFO', 'STREAM', events_key)
              for i = 1, #info, 2 do
                if info[i] == 'last-generated-id' then
-                 seq = tonumber(string.match(info[i + 1], '^(%d+)')) + 1
+                 last = tonumber(string.match(info[i + 1], '^(%d+)')) + count
                end
              end
-             redis.call('SET', seq_key, seq)
+             redis.call('SET', seq_key, last)
              added = add()
              if type(added) == 'table' and added.err then return redis.error_reply(added.err) end
            end
-           return seq
+           return last
          end
 "
     )
 }
 
-/// Appends a batch of events to the room's stream, in order, each once: a host's `mid`s rise,
-/// and one at or below the last this host appended (a batch sent again because the answer to
-/// it was lost) is skipped. One call for the whole batch: the script's own cost (a few
-/// microseconds a call) is paid once, not per event. KEYS: seq, events, appended. ARGV: cap
-/// (`MAXLEN ~`), host id, floor (the last seq the host has seen), then mid and event JSON for
-/// each event. Returns each event's seq, 0 for one appended before. Should an append fail
-/// midway, what went in is recorded before the error is returned, so trying again appends
-/// only the rest.
+/// Appends a batch of events to the room's stream, in order, each once, as one entry: a host's
+/// `mid`s rise, and one at or below the last this host appended (a batch sent again because the
+/// answer to it was lost) is skipped. One call and one entry for the whole batch: the script's
+/// own cost and the entry's (a few microseconds each) are paid once, not per event. KEYS: seq,
+/// events, appended. ARGV: cap (events the stream keeps), host id, floor (the last seq the host
+/// has seen), then mid and event JSON for each event (at most `MAX_ENTRY_EVENTS`). Returns each
+/// event's seq, 0 for one appended before.
 pub(crate) static APPEND: LazyLock<Script> = LazyLock::new(|| {
     Script::new(&format!(
         "{}local last = tonumber(redis.call('HGET', KEYS[3], ARGV[2]) or '0')
-         local floor = tonumber(ARGV[3])
-         -- The numbers for the events not appended before, taken in one INCRBY.
-         local fresh = 0
-         for i = 4, #ARGV - 1, 2 do
-           if tonumber(ARGV[i]) > last then fresh = fresh + 1 end
-         end
-         local seq = 0
-         if fresh > 0 then
-           seq = redis.call('INCRBY', KEYS[1], fresh) - fresh
-           if seq < floor then
-             seq = floor
-             redis.call('SET', KEYS[1], floor + fresh)
-           end
-         end
+         local lines, fresh = {{}}, {{}}
          local top = last
-         local seqs = {{}}
-         -- Once the counter is found behind the stream, the rest go the careful way.
-         local careful = false
          for i = 4, #ARGV - 1, 2 do
            local mid = tonumber(ARGV[i])
-           if mid <= top then
-             seqs[#seqs + 1] = 0
-           else
-             local got
-             if not careful then
-               seq = seq + 1
-               local added = redis.pcall('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1],
-                                         string.format('%d-1', seq),
-                                         '{EVENT}', ARGV[2] .. ' ' .. ARGV[i] .. ' ' .. ARGV[i + 1])
-               if type(added) == 'table' and added.err then careful = true else got = seq end
-             end
-             if careful then
-               got = append(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[i], ARGV[i + 1], floor)
-               if type(got) == 'table' then
-                 if top > last then redis.call('HSET', KEYS[3], ARGV[2], top) end
-                 return got
-               end
-             end
-             seqs[#seqs + 1] = got
+           if mid > top then
+             lines[#lines + 1] = ARGV[i] .. ' ' .. ARGV[i + 1]
+             fresh[i] = true
              top = mid
            end
          end
-         if top > last then redis.call('HSET', KEYS[3], ARGV[2], top) end
+         local seqs = {{}}
+         local seq = 0
+         if #lines > 0 then
+           local got = append(KEYS[1], KEYS[2], tonumber(ARGV[1]), ARGV[2],
+                              table.concat(lines, '\\n'), #lines, tonumber(ARGV[3]))
+           if type(got) == 'table' then return got end
+           seq = got - #lines
+           redis.call('HSET', KEYS[3], ARGV[2], top)
+         end
+         for i = 4, #ARGV - 1, 2 do
+           if fresh[i] then
+             seq = seq + 1
+             seqs[#seqs + 1] = seq
+           else
+             seqs[#seqs + 1] = 0
+           end
+         end
          return seqs",
         append_function()
     ))
@@ -184,7 +172,7 @@ pub(crate) static POST: LazyLock<Script> = LazyLock::new(|| {
          if not owner or owner == ARGV[2] then return {{0, ''}} end
          local written = redis.call('HGET', ARGV[3] .. owner, ARGV[1]) or ''
          redis.call('XADD', ARGV[4] .. owner, 'MAXLEN', '~', ARGV[5], '*',
-                    '{EVENT}', ARGV[2] .. ' ' .. ARGV[6] .. ' ' .. ARGV[7], '{TO}', ARGV[1])
+                    '{HOST}', ARGV[2], '{EVENTS}', ARGV[6] .. ' ' .. ARGV[7], '{TO}', ARGV[1])
          return {{1, written}}"
     ))
 });
@@ -201,26 +189,40 @@ pub(crate) static BEAT: LazyLock<Script> = LazyLock::new(|| {
 });
 
 /// Reaps a host whose heartbeat expired: frees its members' nicknames, appends a `leave` for
-/// each, forgets its inbox and its last appended mid. KEYS: hosts, its heartbeat, its members,
-/// nicks, seq, events, its inbox, appended. ARGV: its id, cap, the leave event's JSON before the nickname and after it. Only one
-/// reaper wins: the script does nothing unless it is the one that takes the id out of `hosts`
-/// (and nothing to a host whose heartbeat is back). Returns `{1, seq, nick, seq, nick, ...}`
-/// when it reaped, `{0}` when it did not.
+/// each (in entries of at most `MAX_ENTRY_EVENTS`, under the dead host's id, `mid` 0), forgets
+/// its inbox and its last appended mid. KEYS: hosts, its heartbeat, its members, nicks, seq,
+/// events, its inbox, appended. ARGV: its id, cap, the leave event's JSON before the nickname
+/// and after it. Only one reaper wins: the script does nothing unless it is the one that takes
+/// the id out of `hosts` (and nothing to a host whose heartbeat is back). Returns
+/// `{1, seq, nick, seq, nick, ...}` when it reaped, `{0}` when it did not.
 pub(crate) static REAP: LazyLock<Script> = LazyLock::new(|| {
     Script::new(&format!(
         "{}if redis.call('EXISTS', KEYS[2]) == 1 then return {{0}} end
          if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then return {{0}} end
          local members = redis.call('HGETALL', KEYS[3])
          local done = {{1}}
+         local lines, nicks = {{}}, {{}}
+         local function flush()
+           if #lines == 0 then return end
+           local last = append(KEYS[5], KEYS[6], tonumber(ARGV[2]), ARGV[1],
+                               table.concat(lines, '\\n'), #lines, 0)
+           if type(last) == 'table' then error(last.err) end
+           for i, nick in ipairs(nicks) do
+             done[#done + 1] = last - #lines + i
+             done[#done + 1] = nick
+           end
+           lines, nicks = {{}}, {{}}
+         end
          for i = 1, #members, 2 do
            local folded, nick = members[i], members[i + 1]
            if redis.call('HGET', KEYS[4], folded) == ARGV[1] then
              redis.call('HDEL', KEYS[4], folded)
            end
-           local event = ARGV[3] .. cjson.encode(nick) .. ARGV[4]
-           done[#done + 1] = append(KEYS[5], KEYS[6], ARGV[2], ARGV[1], 0, event)
-           done[#done + 1] = nick
+           lines[#lines + 1] = '0 ' .. ARGV[3] .. cjson.encode(nick) .. ARGV[4]
+           nicks[#nicks + 1] = nick
+           if #lines == {MAX_ENTRY_EVENTS} then flush() end
          end
+         flush()
          redis.call('DEL', KEYS[3], KEYS[7])
          redis.call('HDEL', KEYS[8], ARGV[1])
          return done",

@@ -40,9 +40,13 @@ use crate::store::GapFilled;
 /// holds for a stalled Redis stays bounded.
 const MAX_PENDING: usize = 65_536;
 
-/// The most events one batch carries to the appender (one call of the append script); more
-/// wait for the next.
-const MAX_BATCH: usize = 1_024;
+/// The most events one batch carries to the appender (one call of the append script, one entry
+/// of the stream); more wait for the next.
+const MAX_BATCH: usize = crate::bridge::entry::MAX_ENTRY_EVENTS as usize;
+
+/// The most bytes of event JSON one batch carries (but always at least one event): an entry of
+/// the stream is one Redis value, read whole by every host.
+const MAX_BATCH_BYTES: usize = 1024 * 1024;
 
 /// Whom to acknowledge when a proposal comes back.
 #[derive(Debug, Clone, PartialEq)]
@@ -274,7 +278,7 @@ impl Shared {
             return Ok(());
         }
         // The oldest first, at most a batch's worth: one script call, of bounded size.
-        let take = self.gathering.len().min(MAX_BATCH);
+        let take = batch_len(&self.gathering);
         let batch = Batch {
             events: self.gathering.drain(..take).collect(),
             floor: last_seq,
@@ -347,10 +351,52 @@ impl Shared {
     }
 }
 
+/// How many of the oldest `gathered` events make the next batch: at most [`MAX_BATCH`] of them
+/// and [`MAX_BATCH_BYTES`] of their JSON, and at least one.
+fn batch_len(gathered: &[Outgoing]) -> usize {
+    let mut bytes = 0;
+    let fit = gathered
+        .iter()
+        .take(MAX_BATCH)
+        .take_while(|outgoing| {
+            bytes += outgoing.event.len();
+            bytes <= MAX_BATCH_BYTES
+        })
+        .count();
+    fit.max(1).min(gathered.len())
+}
+
 /// The refusal when the bridge-calls thread cannot take another call to `what`.
 fn busy(what: &str) -> Refusal {
     Refusal::new(
         ErrorCode::Busy,
         format!("the room is too busy to {what} now; try again in a moment"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gathered(sizes: &[usize]) -> Vec<Outgoing> {
+        sizes
+            .iter()
+            .zip(1..)
+            .map(|(&size, mid)| Outgoing {
+                mid,
+                event: "x".repeat(size),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_batch_is_bounded_in_events_and_in_bytes_and_never_empty() {
+        assert_eq!(batch_len(&gathered(&[10; 3])), 3);
+        assert_eq!(batch_len(&gathered(&[10; MAX_BATCH + 5])), MAX_BATCH);
+        let half = MAX_BATCH_BYTES / 2;
+        assert_eq!(batch_len(&gathered(&[half, half, 1])), 2);
+        // An event larger than a batch's bytes goes alone.
+        assert_eq!(batch_len(&gathered(&[MAX_BATCH_BYTES + 1, 1])), 1);
+        assert_eq!(batch_len(&gathered(&[])), 0);
+    }
 }
