@@ -1,5 +1,5 @@
 //! Appending the room's events to its stream: a batch in one round trip (one call of the
-//! [`APPEND`] script for all its events), and the thread that does it for the room so that the
+//! [`APPEND`] script for all its events, which become one entry), and the thread that does it for the room so that the
 //! room never waits on Redis. (Private messages to other hosts' members go through the
 //! bridge-calls thread instead, [`super::letters`]: only Redis knows which host holds a name,
 //! and the sender waits for the answer.)
@@ -62,7 +62,7 @@ pub(crate) enum Appended {
 pub(crate) struct Appender {
     keys: Keys,
     host: HostId,
-    /// The stream's length bound: `XADD MAXLEN ~ cap`.
+    /// About how many events the stream keeps: `XADD MINID ~ <last seq - cap>`.
     cap: u64,
 }
 

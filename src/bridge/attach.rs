@@ -31,7 +31,7 @@ use crate::store::{GAP_BACKLOG, GapFilled, GapRead};
 /// gone (within a few seconds, as the room promises), and a host stalled this long is reaped.
 pub(crate) const HEARTBEAT_TTL: Duration = Duration::from_secs(3);
 
-/// Entries the stream keeps per entry of `--history` (and at least [`MIN_CAP`]): the stream
+/// Events the stream keeps per message of `--history` (and at least [`MIN_CAP`]): the stream
 /// also holds joins, leaves and renames, and a client coming back after a short outage asks
 /// for what it missed from there.
 const CAP_PER_HISTORY: u64 = 10;
@@ -46,7 +46,7 @@ const ARRIVALS_BACKLOG: usize = 16;
 pub(crate) struct Attached<T: Tags, G> {
     pub(crate) host: HostId,
     pub(crate) target: Target,
-    /// The stream's newest entries at start (enough for the history), oldest first
+    /// The stream's newest events at start (enough for the history), oldest first
     /// (unreadable ones in their place).
     pub(crate) recent: Vec<Result<Entry, BadEntry>>,
     /// The last `seq` in the stream at start: the reader hands over what comes after it.
@@ -65,11 +65,36 @@ pub(crate) struct Attached<T: Tags, G> {
     pub(crate) gap_reads: Sender<GapRead<G>>,
     pub(crate) gaps_filled: Receiver<GapFilled<G>>,
     keys: Keys,
-    /// The stream's length bound (see [`stream_cap`]).
+    /// About how many events the stream keeps (see [`stream_cap`]).
     cap: u64,
     /// Stops the reader and the heartbeat (the appender stops when `batches` is dropped).
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
+}
+
+/// The oldest Redis a shared room works with: 6.2 added `XADD ... MINID`, which trims the
+/// room's stream to the events it keeps.
+const OLDEST_REDIS: (u32, u32) = (6, 2);
+
+/// Why the Redis whose `INFO server` answer is `info` cannot hold a room, if it cannot. A
+/// version it does not state (a compatible server that says nothing) is given the benefit of
+/// the doubt.
+fn too_old(info: &str) -> Option<String> {
+    let version = info
+        .lines()
+        .find_map(|line| line.strip_prefix("redis_version:"))?
+        .trim();
+    let mut numbers = version.split('.').map(|part| part.parse::<u32>().ok());
+    let (Some(Some(major)), Some(Some(minor))) = (numbers.next(), numbers.next()) else {
+        return None;
+    };
+    let (oldest_major, oldest_minor) = OLDEST_REDIS;
+    ((major, minor) < OLDEST_REDIS).then(|| {
+        format!(
+            "it is Redis {version}, and a shared room needs {oldest_major}.{oldest_minor} or \
+             later (its stream is trimmed with XADD MINID): upgrade it"
+        )
+    })
 }
 
 /// The stream's length bound for a room that replays `history` messages to newcomers.
@@ -89,6 +114,13 @@ pub(crate) fn attach<T: Tags, G: Send + 'static>(
     let keys = Keys::new(room)?;
     let host = HostId::random();
     let mut conn = target.connect()?;
+    let info: String = redis::cmd("INFO")
+        .arg("server")
+        .query(&mut conn)
+        .map_err(|error| target.explain(&error))?;
+    if let Some(why) = too_old(&info) {
+        return Err(format!("Redis at {}: {why}", target.shown()));
+    }
     heartbeat::register(&mut conn, &keys, &host, HEARTBEAT_TTL)
         .map_err(|error| target.explain(&error))?;
     // Enough events for `history` messages among joins and leaves (as many as the stream
@@ -229,6 +261,23 @@ mod tests {
         assert_eq!(stream_cap(0), MIN_CAP);
         assert_eq!(stream_cap(500), 5_000);
         assert_eq!(stream_cap(usize::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn a_redis_older_than_6_2_is_refused_with_its_version() {
+        let info = |version: &str| format!("# Server\r\nredis_version:{version}\r\nos:Linux\r\n");
+        let why = too_old(&info("6.0.16")).unwrap();
+        assert!(
+            why.contains("Redis 6.0.16") && why.contains("6.2 or later"),
+            "{why}"
+        );
+        assert!(too_old(&info("5.0.7")).is_some());
+        for fine in ["6.2.0", "7.0.15", "10.1.2"] {
+            assert_eq!(too_old(&info(fine)), None, "{fine}");
+        }
+        // A server that does not say, or says something else, is tried.
+        assert_eq!(too_old("# Server\r\n"), None);
+        assert_eq!(too_old(&info("unstable")), None);
     }
 
     #[test]

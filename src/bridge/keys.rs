@@ -35,7 +35,8 @@ impl Keys {
         format!("{}{rest}", self.prefix)
     }
 
-    /// The stream of room events, in the room's one order; the entry id is `<seq>-1`.
+    /// The stream of room events, in the room's one order; an entry is a batch, its id
+    /// `<last seq>-<count>`.
     pub(crate) fn events(&self) -> String {
         self.key("events")
     }

@@ -1,30 +1,32 @@
 //! The bridge to Redis: what lets one room span several hosts.
 //!
 //! Every host that names the same Redis and room name shares one room. The room's order is one
-//! Redis stream per room, and its stream id *is* the event's `seq`: each event is appended by a
-//! Lua script that takes the next number from a counter (`INCR`) and adds the entry under the id
-//! `<seq>-1`, so every host reads the same events in the same order and derives the same `seq`
-//! from them, and "everything after `since`" is `XRANGE (<since>-1 +` with no lookup table.
+//! Redis stream per room, and its stream ids *are* the events' `seq`s: a host's batch of events
+//! is appended by a Lua script that takes their numbers from a counter (`INCRBY`) and adds one
+//! entry under the id `<last seq>-<count>`, so every host reads the same events in the same
+//! order and derives the same `seq`s from them, and "everything after `since`" is a range of
+//! ids with no lookup table.
 //! A host shows its own members its own messages only when they come back from the stream, like
 //! everybody else's.
 //!
 //! # Pieces, and who uses them
 //! ```text
-//!  room --batches (crossbeam)--> appender thread  --EVALSHA x n, one round trip-->
+//!  room --batches (crossbeam)--> appender thread  --EVALSHA, one entry a batch----->
 //!  room <--entries, letters----- reader thread    <--XREAD BLOCK (events + inbox)--  Redis
 //!                                heartbeat thread --SET PX; reap dead hosts------->
 //! ```
 //! - [`host_id`]: a host's name in the room: 128 random bits, new at every start;
 //! - [`keys`]: the names of a room's keys (all in one Redis Cluster slot);
-//! - [`entry`]: a stream entry <-> seq, host, message id and event (hostile entries are errors);
+//! - [`entry`]: a stream entry <-> its events' seqs, host, message ids and events (hostile
+//!   entries are errors);
 //! - [`scripts`]: the Lua scripts (append, claim and release a nickname, read the roster, post
 //!   a letter, beat, reap);
 //! - [`link`]: a connection from a `redis://` or `rediss://` URL, with errors a person can act on;
-//! - [`append`]: a batch of appends (and of private messages for other hosts' inboxes) in one
-//!   round trip, and the thread that does it for the room;
+//! - [`append`]: a batch of appends in one round trip and one entry, and the thread that does it
+//!   for the room;
 //! - [`reader`]: the thread that reads the stream and the host's inbox and hands them over,
 //!   reconnecting and resuming from the last id it handed over;
-//! - [`history`]: the newest entries (history on join) and the ones after a `since` (a gap);
+//! - [`history`]: the newest events (history on join) and the ones after a `since` (a gap);
 //! - [`nicks`]: nicknames unique across hosts, and the room-wide headcount;
 //! - [`roster`]: the room-wide member list (`/list`, the welcome), read from what the claims
 //!   keep;
