@@ -107,10 +107,15 @@ impl Reader {
             let read = match conn.as_mut() {
                 Some(open) => self.read(open).map_err(|error| target.explain(&error)),
                 None => match target.connect() {
-                    Ok(new) => {
-                        conn = Some(new);
-                        continue;
-                    }
+                    // Each XREAD waits up to its block time for an answer, and then some: set
+                    // once per connection, not a system call per read.
+                    Ok(new) => match new.set_read_timeout(Some(self.block + ANSWER_TIMEOUT)) {
+                        Ok(()) => {
+                            conn = Some(new);
+                            continue;
+                        }
+                        Err(error) => Err(target.explain(&error)),
+                    },
                     Err(why) => Err(why),
                 },
             };
@@ -158,7 +163,6 @@ impl Reader {
         &self,
         conn: &mut Connection,
     ) -> RedisResult<(Vec<(String, Vec<Vec<u8>>)>, Vec<(String, Vec<Vec<u8>>)>)> {
-        conn.set_read_timeout(Some(self.block + ANSWER_TIMEOUT))?;
         let (events_key, inbox_key) = (self.keys.events(), self.keys.inbox(&self.host));
         let reply: StreamsReply = redis::cmd("XREAD")
             .arg("COUNT")
