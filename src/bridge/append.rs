@@ -182,7 +182,7 @@ impl Appender {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_redis::TestRedis;
+    use super::super::test_redis::{TestRedis, entry_ids};
     use super::*;
 
     fn appender(host: &HostId) -> Appender {
@@ -207,15 +207,11 @@ mod tests {
         let appender = appender(&host);
         assert_eq!(appender.append(&mut conn, &batch(1..4)).unwrap(), [1, 2, 3]);
         assert_eq!(appender.append(&mut conn, &batch(4..5)).unwrap(), [4]);
-        let ids: Vec<(String, Vec<(String, String)>)> = redis::cmd("XRANGE")
-            .arg(Keys::new("test").unwrap().events())
-            .arg("-")
-            .arg("+")
-            .query(&mut conn)
-            .unwrap();
-        let ids: Vec<&str> = ids.iter().map(|(id, _)| id.as_str()).collect();
         // One entry a batch, its id the last seq and how many events it holds.
-        assert_eq!(ids, ["3-3", "4-1"]);
+        assert_eq!(
+            entry_ids(&mut conn, &Keys::new("test").unwrap()),
+            ["3-3", "4-1"]
+        );
     }
 
     #[test]
@@ -326,14 +322,10 @@ mod tests {
         assert_eq!(appender.append(&mut conn, &batch(1..4)).unwrap(), [1, 2, 3]);
         // The answer was lost: the same batch again, and one more.
         assert_eq!(appender.append(&mut conn, &batch(2..5)).unwrap(), [0, 0, 4]);
-        let entries: Vec<(String, Vec<(String, String)>)> = redis::cmd("XRANGE")
-            .arg(Keys::new("test").unwrap().events())
-            .arg("-")
-            .arg("+")
-            .query(&mut conn)
-            .unwrap();
-        let ids: Vec<&str> = entries.iter().map(|(id, _)| id.as_str()).collect();
-        assert_eq!(ids, ["3-3", "4-1"]);
+        assert_eq!(
+            entry_ids(&mut conn, &Keys::new("test").unwrap()),
+            ["3-3", "4-1"]
+        );
         // Another host's mids are its own.
         assert_eq!(
             super::Appender::new(Keys::new("test").unwrap(), HostId::random(), 10_000)

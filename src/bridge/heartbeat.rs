@@ -294,7 +294,7 @@ pub(crate) fn spawn(
 mod tests {
     use super::super::history;
     use super::super::nicks::{self, Claim};
-    use super::super::test_redis::TestRedis;
+    use super::super::test_redis::{TestRedis, entry_ids};
     use super::*;
 
     const SHORT: Duration = Duration::from_millis(50);
@@ -302,6 +302,14 @@ mod tests {
 
     fn keys() -> Keys {
         Keys::new("test").unwrap()
+    }
+
+    /// Two hosts in the room: one whose heartbeat runs out soon, one that stays alive.
+    fn dying_and_alive(conn: &mut Connection) -> (HostId, HostId) {
+        let (dying, alive) = (HostId::random(), HostId::random());
+        register(conn, &keys(), &dying, SHORT).unwrap();
+        register(conn, &keys(), &alive, LONG).unwrap();
+        (dying, alive)
     }
 
     /// Waits until the heartbeat of `host` has expired (polled: no timing is assumed).
@@ -331,9 +339,7 @@ mod tests {
             return;
         };
         let mut conn = redis.conn();
-        let (dead, alive) = (HostId::random(), HostId::random());
-        register(&mut conn, &keys(), &dead, SHORT).unwrap();
-        register(&mut conn, &keys(), &alive, LONG).unwrap();
+        let (dead, alive) = dying_and_alive(&mut conn);
         for nick in ["Ana", "bo"] {
             assert_eq!(
                 nicks::claim(&mut conn, &keys(), &dead, nick, 0).unwrap(),
@@ -391,9 +397,7 @@ mod tests {
             return;
         };
         let mut conn = redis.conn();
-        let (dead, alive) = (HostId::random(), HostId::random());
-        register(&mut conn, &keys(), &dead, SHORT).unwrap();
-        register(&mut conn, &keys(), &alive, LONG).unwrap();
+        let (dead, alive) = dying_and_alive(&mut conn);
         let members = super::super::entry::MAX_ENTRY_EVENTS + 6;
         for n in 0..members {
             nicks::claim(&mut conn, &keys(), &dead, &format!("m{n}"), 0).unwrap();
@@ -403,14 +407,7 @@ mod tests {
         let mut seqs: Vec<u64> = reaped[0].leaves.iter().map(|(seq, _)| *seq).collect();
         seqs.sort_unstable();
         assert_eq!(seqs, (1..=members).collect::<Vec<_>>());
-        let entries: Vec<(String, Vec<(String, String)>)> = redis::cmd("XRANGE")
-            .arg(keys().events())
-            .arg("-")
-            .arg("+")
-            .query(&mut conn)
-            .unwrap();
-        let ids: Vec<&str> = entries.iter().map(|(id, _)| id.as_str()).collect();
-        assert_eq!(ids, ["1024-1024", "1030-6"]);
+        assert_eq!(entry_ids(&mut conn, &keys()), ["1024-1024", "1030-6"]);
         let read = history::newest(&mut conn, &keys(), members as usize).unwrap();
         assert_eq!(read.len() as u64, members);
         assert!(read.iter().all(Result::is_ok));

@@ -38,6 +38,17 @@ impl TestRedis {
     }
 }
 
+/// The ids of every entry of `keys`' room stream, oldest first.
+pub(crate) fn entry_ids(conn: &mut Connection, keys: &super::keys::Keys) -> Vec<String> {
+    let entries: Vec<(String, redis::Value)> = redis::cmd("XRANGE")
+        .arg(keys.events())
+        .arg("-")
+        .arg("+")
+        .query(conn)
+        .expect("the test redis-server answers XRANGE");
+    entries.into_iter().map(|(id, _)| id).collect()
+}
+
 /// Ready when the bridge can connect (which PINGs and loads the scripts).
 fn answers(redis: &TestRedis) -> Result<(), String> {
     redis.target().connect().map(drop)
