@@ -215,6 +215,39 @@ mod tests {
     }
 
     #[test]
+    fn the_stream_keeps_about_its_cap_in_events_whatever_the_batches() {
+        let Some(redis) = TestRedis::start() else {
+            return;
+        };
+        let mut conn = redis.conn();
+        let keys = Keys::new("test").unwrap();
+        let appender = Appender::new(keys.clone(), HostId::random(), 100);
+        // 1,000 events in batches of 1 to 49: far more than the cap of 100.
+        let mut mid = 1;
+        for size in (1..50).cycle() {
+            if mid > 1_000 {
+                break;
+            }
+            appender.append(&mut conn, &batch(mid..mid + size)).unwrap();
+            mid += size;
+        }
+        let ids = entry_ids(&mut conn, &keys);
+        let numbers = |id: &str| -> (u64, u64) {
+            let (last, count) = id.split_once('-').unwrap();
+            (last.parse().unwrap(), count.parse().unwrap())
+        };
+        let (oldest_last, oldest_count) = numbers(&ids[0]);
+        let (newest_last, _) = numbers(ids.last().unwrap());
+        assert_eq!(newest_last, mid - 1);
+        // `MINID ~` trims whole nodes of the stream: at least the cap is kept, and not much more.
+        let kept = newest_last - (oldest_last - oldest_count);
+        assert!(
+            (100..=400).contains(&kept),
+            "kept {kept} events' worth: {ids:?}"
+        );
+    }
+
+    #[test]
     fn a_lost_counter_catches_up_with_the_stream() {
         let Some(redis) = TestRedis::start() else {
             return;
