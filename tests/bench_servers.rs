@@ -11,7 +11,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use harness::fake_host::{FakeConn, FakeHost};
-use harness::redis::{TestRedis, redis_args, start_redis};
+use harness::redis::{TestRedis, shared_host_with, start_redis};
 use harness::{Host, closed_port};
 use serde_json::{Value, json};
 
@@ -23,10 +23,7 @@ fn chatroom() -> assert_cmd::Command {
 
 /// One host of the room `name` shared through `redis`, not pacing the senders.
 fn shared_host(redis: &TestRedis, name: &str) -> Host {
-    let mut args = redis_args(redis, name);
-    args.extend(["--rate-limit".into(), "0".into()]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    Host::start(&args)
+    shared_host_with(redis, name, &["--rate-limit", "0"])
 }
 
 /// `a,b,c` for `--servers`.

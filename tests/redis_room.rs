@@ -7,7 +7,7 @@
 
 mod harness;
 
-use harness::redis::{redis_args, shared_host, shared_host_with, start_redis};
+use harness::redis::{shared_host, shared_host_with, start_redis};
 use harness::{Host, JsonClient, PlainClient, closed_port, parse_event, temp_dir};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -319,11 +319,8 @@ fn max_clients_counts_the_members_of_every_host() {
     let Some(redis) = start_redis() else {
         return;
     };
-    let mut args = redis_args(&redis, "ops");
-    args.extend(["--max-clients".to_string(), "2".to_string()]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let a = Host::start(&args);
-    let b = Host::start(&args);
+    let a = shared_host_with(&redis, "ops", &["--max-clients", "2"]);
+    let b = shared_host_with(&redis, "ops", &["--max-clients", "2"]);
     let _ann = JsonClient::join(&a, "ann");
     let _bob = JsonClient::join(&b, "bob");
     let refusal = JsonClient::connect(&a).hello("cid");

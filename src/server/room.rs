@@ -396,7 +396,6 @@ impl Room {
                 recv(claimed) -> answer => {
                     if let Ok(answer) = answer {
                         self.called(answer);
-                        self.headcount.store(self.members.len(), Ordering::Relaxed);
                     }
                     false
                 },
