@@ -23,9 +23,11 @@ use super::host_id::HostId;
 use super::keys::Keys;
 use super::link::{Target, with_conn};
 use super::scripts::{self, APPEND};
+use crate::client::retry::Backoff;
 
 /// After a failed attempt, how long the thread waits before trying the batch again; the wait
-/// doubles up to [`LONGEST_RETRY`].
+/// doubles (give or take a quarter, so hosts back at once do not retry in step) up to
+/// [`LONGEST_RETRY`].
 const FIRST_RETRY: Duration = Duration::from_millis(100);
 const LONGEST_RETRY: Duration = Duration::from_secs(1);
 
@@ -104,14 +106,16 @@ impl Appender {
         for outgoing in events {
             call.arg(outgoing.mid).arg(&outgoing.event);
         }
-        let seqs = call.query::<Vec<u64>>(conn);
-        if let Err(error) = &seqs
-            && error.kind() == ErrorKind::Server(ServerErrorKind::NoScript)
-        {
-            // Somebody flushed Redis's script cache: this batch fails, the next finds them.
-            scripts::load_all(conn)?;
+        match call.query::<Vec<u64>>(conn) {
+            // Somebody flushed Redis's script cache (or a failover lost it): load the scripts
+            // and send the batch once more, as `Script::invoke` does, rather than failing it
+            // and telling the room that Redis is gone.
+            Err(error) if error.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
+                scripts::load_all(conn)?;
+                call.query(conn)
+            }
+            answer => answer,
         }
-        seqs
     }
 
     /// The thread that appends the room's batches until the room drops its sender, connecting
@@ -141,7 +145,7 @@ impl Appender {
                 },
             };
             let mids: Vec<u64> = batch.events.iter().map(|outgoing| outgoing.mid).collect();
-            let mut wait = FIRST_RETRY;
+            let mut backoff = Backoff::new(FIRST_RETRY, LONGEST_RETRY);
             let mut told = false;
             let seqs = loop {
                 // Tried on a connection of the thread's own (a new one when it has none, or
@@ -163,12 +167,11 @@ impl Appender {
                             }
                         }
                         // Waiting on the channel notices a room that has gone.
-                        match batches.recv_timeout(wait) {
+                        match batches.recv_timeout(backoff.next_wait()) {
                             Ok(next) => queued.push_back(next),
                             Err(RecvTimeoutError::Timeout) => {}
                             Err(RecvTimeoutError::Disconnected) => return,
                         }
-                        wait = (wait * 2).min(LONGEST_RETRY);
                     }
                 }
             };
@@ -245,6 +248,18 @@ mod tests {
             (100..=400).contains(&kept),
             "kept {kept} events' worth: {ids:?}"
         );
+    }
+
+    #[test]
+    fn a_flushed_script_cache_costs_a_batch_nothing() {
+        let Some(redis) = TestRedis::start() else {
+            return;
+        };
+        let mut conn = redis.conn();
+        let appender = appender(&HostId::random());
+        assert_eq!(appender.append(&mut conn, &batch(1..3)).unwrap(), [1, 2]);
+        let _: () = redis::cmd("SCRIPT").arg("FLUSH").query(&mut conn).unwrap();
+        assert_eq!(appender.append(&mut conn, &batch(3..5)).unwrap(), [3, 4]);
     }
 
     #[test]
