@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use harness::fake_host::FakeHost;
 use harness::feeder::{lines_until, piped_send, write_lines};
 use harness::process::{lines_of, wait_within};
 use harness::relay::Relay;
@@ -15,7 +16,7 @@ use harness::{
     Conn, Host, JsonClient, PROCESS_TIMEOUT, StoredRow, chatroom, closed_port, store_args,
     stored_rows, temp_dir, wait_for_exit,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// A host without limits that would slow a thousand lines down.
 fn host() -> Host {
@@ -239,4 +240,50 @@ fn with_a_store_a_thousand_lines_through_two_kill_9s_are_stored_once_in_order() 
     assert!(twice.is_empty(), "stored twice: {twice:?}");
     let expected: Vec<String> = (1..=1000).map(|n| format!("line {n}")).collect();
     assert_eq!(stored, expected);
+}
+
+/// A room shared through Redis that has lost its Redis refuses messages as `unavailable`:
+/// `send --retry` holds the refused line, says so once, and sends it again (the same resend
+/// key) until the room takes it; the next line goes out only after it.
+#[test]
+fn a_line_refused_as_unavailable_is_held_and_sent_again_until_taken() {
+    let host = FakeHost::bind();
+    let (feeder, mut stdin) = piped_send(&host.server(), "30");
+    write_lines(&mut stdin, 1..=2);
+    drop(stdin);
+    let mut conn = host.accept();
+    conn.welcome("feeder", &["feeder"], "");
+    // Both lines were on their way before the first refusal came back: both are refused.
+    let sent: Vec<Value> = (0..2).map(|_| conn.next_json()).collect();
+    for say in &sent {
+        conn.send(
+            &json!({"type": "error", "id": say["id"], "code": "unavailable",
+                    "message": "the room is reconnecting to its Redis"})
+            .to_string(),
+        );
+    }
+    // Sent again in their order, as the same messages (client id and message id): the room can tell
+    // a resend from a repeat. Taken this time.
+    for (seq, first) in (1..).zip(&sent) {
+        let again = conn.next_json();
+        assert_eq!(again["type"], "say", "{again}");
+        assert_eq!(again["text"], first["text"], "in order: {again}");
+        assert!(
+            first["cid"].is_string() && first["mid"].is_u64(),
+            "a resend key: {first}"
+        );
+        assert_eq!(
+            (&again["cid"], &again["mid"]),
+            (&first["cid"], &first["mid"]),
+            "{first} {again}"
+        );
+        conn.send(&json!({"type": "ack", "id": again["id"], "seq": seq}).to_string());
+    }
+    let (code, stderr) = wait_for_exit(feeder);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        stderr.matches("the room cannot take messages now").count(),
+        1,
+        "told once: {stderr}"
+    );
 }

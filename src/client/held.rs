@@ -53,6 +53,13 @@ impl Held {
         self.backoff = Backoff::new(FIRST_WAIT, LONGEST_WAIT);
     }
 
+    /// Everything unacknowledged was sent again (after a reconnect): nothing is held any more,
+    /// though the room may still be refusing (the outage's clock runs on).
+    pub(crate) fn sent_again(&mut self) {
+        self.numbers.clear();
+        self.due = None;
+    }
+
     /// When the held messages are to go out again, if any are held.
     pub(crate) fn due(&self) -> Option<Instant> {
         self.due
@@ -88,6 +95,14 @@ mod tests {
         assert!(due > start && due <= start + LONGEST_WAIT);
         assert_eq!(held.take_due(due), [3, 7]);
         assert_eq!(held.due(), None);
+        // A reconnect sends everything again: nothing stays held, the outage goes on.
+        held.hold(9, due);
+        held.sent_again();
+        assert_eq!(
+            (held.due(), held.take_due(due + LONGEST_WAIT)),
+            (None, vec![])
+        );
+        assert!(held.refusing_for(due).is_some());
         assert!(held.take_due(due + LONGEST_WAIT).is_empty(), "taken once");
     }
 

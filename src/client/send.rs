@@ -560,7 +560,10 @@ impl Poster<'_> {
                 .iter()
                 .try_for_each(|(_, line)| self.link.requests.send_line(line));
             match resent {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    self.held.sent_again();
+                    return Ok(());
+                }
                 Err(e) => why = describe_io(&e),
             }
         }

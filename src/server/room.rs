@@ -1442,12 +1442,18 @@ impl Room {
     /// Takes a member out of the room without a word: its nickname is given up, its roles
     /// forgotten.
     fn take_out(&mut self, conn: ConnRef) -> Option<Member> {
-        let member = self.members.remove(&conn.serial())?;
-        self.names
-            .release(&member.nick, member.address, None, Instant::now());
+        let member = self.take_out_here(conn)?;
         if let Some(shared) = &mut self.shared {
             shared.claims().release(&member.nick);
         }
+        Some(member)
+    }
+
+    /// [`Room::take_out`] on this host only: the nickname is not given up in Redis.
+    fn take_out_here(&mut self, conn: ConnRef) -> Option<Member> {
+        let member = self.members.remove(&conn.serial())?;
+        self.names
+            .release(&member.nick, member.address, None, Instant::now());
         self.fanout.count_speaker(member.mode, false);
         self.forget_roles(conn.serial());
         Some(member)
@@ -1473,7 +1479,10 @@ impl Room {
             self.fanout
                 .order(conn, OrderKind::Frame(told.get(mode).clone()));
             self.fanout.order(conn, OrderKind::Release);
-            self.take_out(conn);
+            // The reaper freed their nicknames already: a release each would be a round trip
+            // to Redis that does nothing (and, with many members, fill the bridge's calls
+            // while they come back), or free a name a newcomer here has claimed since.
+            self.take_out_here(conn);
         }
     }
 
