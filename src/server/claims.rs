@@ -87,9 +87,7 @@ impl Claims {
 
     /// Forgets `conn` if it was held (it left).
     pub(crate) fn forget(&mut self, conn: ConnRef) {
-        if self.held.get(&conn.serial()) == Some(&conn) {
-            self.held.remove(&conn.serial());
-        }
+        self.take_held(conn);
     }
 
     /// Whether `conn` was held for its claim, and still is (it did not leave): it is not held

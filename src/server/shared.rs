@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Receiver;
 
 use super::asked::Claiming;
 use super::asked::{Listing, Posting, RoomTags};
@@ -95,8 +95,6 @@ pub(crate) type Attachment = Attached<RoomTags, Held>;
 
 pub(crate) struct Shared {
     attached: Attachment,
-    /// Where the room-wide member list is asked for and letters are posted.
-    calls: Sender<Call<RoomTags>>,
     /// Who waits for the room-wide member list.
     lists: Lists,
     /// Newcomers held while their `since` gap is read from the stream.
@@ -123,7 +121,6 @@ impl Shared {
     pub(crate) fn new(attached: Attachment, most: usize) -> Shared {
         Shared {
             claims: Claims::new(attached.calls.clone(), most),
-            calls: attached.calls.clone(),
             lists: Lists::default(),
             gaps: Gaps::new(attached.gap_reads.clone()),
             attached,
@@ -162,7 +159,7 @@ impl Shared {
     /// Keeps the room's bans and topic (`json`) in Redis for hosts starting later. Dropped when
     /// the bridge-calls thread is busy: the next change writes them whole again.
     pub(crate) fn save_state(&mut self, json: String) {
-        let _ = self.calls.try_send(Call::SaveState { json });
+        let _ = self.attached.calls.try_send(Call::SaveState { json });
     }
 
     /// The newcomers held for a gap read.
@@ -202,7 +199,7 @@ impl Shared {
             names_up_to: lists::names_up_to(&batch),
             tag: batch,
         };
-        self.calls.try_send(call).map_err(|refused| {
+        self.attached.calls.try_send(call).map_err(|refused| {
             self.lists.not_asked();
             match refused.into_inner() {
                 Call::List { tag, .. } => tag,
@@ -226,7 +223,8 @@ impl Shared {
             event: entry::event_json(event),
             tag: posting,
         };
-        self.calls
+        self.attached
+            .calls
             .try_send(call)
             .map_err(|_| busy("deliver private messages to other hosts"))
     }
@@ -345,7 +343,6 @@ impl Shared {
     pub(crate) fn detach(self) {
         // The claims' and gaps' senders too, or their threads would wait for more.
         drop(self.claims);
-        drop(self.calls);
         drop(self.gaps);
         self.attached.detach();
     }
