@@ -8,6 +8,7 @@ mod harness;
 
 use std::time::Duration;
 
+use harness::bench::{assert_clean, bench_report, number};
 use serde_json::Value;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -20,37 +21,13 @@ fn chatroom() -> assert_cmd::Command {
     harness::chatroom_cmd(TIMEOUT)
 }
 
-/// Runs the bench with `args` plus `--spawn-host --json` and returns its report.
+/// Runs the bench with `args` plus `--spawn-host --json` and returns its report, once it
+/// succeeded.
 fn bench(args: &[&str]) -> Value {
-    let output = chatroom()
-        .args(["bench", "--spawn-host", "--json"])
-        .args(args)
-        .output()
-        .expect("chatroom bench runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "chatroom bench {args:?} failed ({}):\n{stderr}{stdout}",
-        output.status
-    );
-    serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("the report is not JSON ({e}):\n{stdout}\n{stderr}"))
-}
-
-fn number(report: &Value, field: &str) -> f64 {
-    report[field]
-        .as_f64()
-        .unwrap_or_else(|| panic!("no number '{field}' in {report}"))
-}
-
-/// Every message arrived once, intact and in order.
-fn assert_clean(report: &Value) {
-    assert_eq!(report["ended"], "complete", "{report}");
-    for field in ["lost", "reordered", "duplicates", "corrupt", "disconnected"] {
-        assert_eq!(number(report, field), 0.0, "{field} in {report}");
-    }
-    assert_eq!(number(report, "delivered"), number(report, "expected"));
+    let all: Vec<&str> = ["--spawn-host"].iter().chain(args).copied().collect();
+    let (code, report) = bench_report(&all);
+    assert_eq!(code, Some(0), "chatroom bench {args:?} failed: {report}");
+    report
 }
 
 #[test]

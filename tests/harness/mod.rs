@@ -34,6 +34,7 @@
 //!   become operators, and members connecting from other loopback addresses.
 //! - `store`: a stored room (`host --store`) in a test's own directory, and its SQLite file
 //!   read directly.
+//! - `bench`: `chatroom bench --json` run for its exit code and report, and what a clean run is.
 //! - `redis`: a real `redis-server` for rooms shared across hosts (`host --redis`), the same
 //!   one the bridge's unit tests start.
 //! - `files`: temporary directories, waiting for a line the host writes to a file, and the
@@ -44,6 +45,7 @@
 // so an import a harness file really does not use is still reported.)
 #![allow(dead_code)]
 
+pub mod bench;
 pub mod conn;
 pub mod fake_host;
 pub mod feeder;
