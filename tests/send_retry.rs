@@ -262,6 +262,7 @@ fn a_line_refused_as_unavailable_is_held_and_sent_again_until_taken() {
             .to_string(),
         );
     }
+    conn.send(r#"{"type":"room_back"}"#);
     // Sent again in their order, as the same messages (client id and message id): the room can tell
     // a resend from a repeat. Taken this time.
     for (seq, first) in (1..).zip(&sent) {

@@ -26,6 +26,9 @@ pub enum AckOutcome {
     /// The room could not take a request now (`id`, when it can tell): its host is reconnecting
     /// to the room's Redis. Sending it again later may work.
     Unavailable { id: Option<u64>, message: String },
+    /// The room takes messages again (its host is back with its Redis): what it refused as
+    /// unavailable can go out now.
+    RoomBack,
     /// The host is shutting the room down; its reason.
     RoomClosed(String),
     /// The connection ended without the room closing; why, in words.
@@ -78,6 +81,7 @@ impl AckOutcome {
                 id: id(reply_to),
                 message: message.clone(),
             },
+            Event::RoomBack => AckOutcome::RoomBack,
             Event::Quit { reason } => AckOutcome::RoomClosed(reason.clone()),
             Event::Ping => AckOutcome::Pinged,
             // A `/ping` the user typed; the session's own liveness pings are not ours to count.
@@ -223,6 +227,10 @@ mod tests {
             )),
             Some(AckOutcome::Paced(_))
         ));
+        assert_eq!(
+            AckOutcome::of_event(&event(r#"{"type":"room_back"}"#)),
+            Some(AckOutcome::RoomBack)
+        );
         assert!(
             AckOutcome::of_event(&event(r#"{"type":"quit","reason":"bye"}"#))
                 .unwrap()

@@ -1,7 +1,8 @@
 //! Messages `send` holds to send again because the room refused them as `unavailable`: a room
 //! shared across hosts (`host --redis`) whose host is reconnecting to its Redis takes no
-//! messages until it is back. With `--retry` they are sent again, in their order, after a
-//! growing wait, for as long as `--retry` allows from the first refusal without an ack since;
+//! messages until it is back. With `--retry` they are sent again, in their order, when the room
+//! says it is back (`room_back`) or else after a growing wait, for as long as `--retry` allows
+//! from the first refusal without an ack since;
 //! the resend key makes sure each is taken once. (Without `--retry` such a refusal is final.)
 
 use std::collections::BTreeSet;
@@ -60,6 +61,13 @@ impl Held {
         self.due = None;
     }
 
+    /// The room says it takes messages again: whatever is held is due `now`.
+    pub(crate) fn back(&mut self, now: Instant) {
+        if !self.numbers.is_empty() {
+            self.due = Some(now);
+        }
+    }
+
     /// When the held messages are to go out again, if any are held.
     pub(crate) fn due(&self) -> Option<Instant> {
         self.due
@@ -95,6 +103,12 @@ mod tests {
         assert!(due > start && due <= start + LONGEST_WAIT);
         assert_eq!(held.take_due(due), [3, 7]);
         assert_eq!(held.due(), None);
+        // The room says it is back: what is held goes at once.
+        held.hold(4, due);
+        held.back(due);
+        assert_eq!(held.take_due(due), [4]);
+        held.back(due);
+        assert_eq!(held.due(), None, "nothing held, nothing due");
         // A reconnect sends everything again: nothing stays held, the outage goes on.
         held.hold(9, due);
         held.sent_again();

@@ -272,6 +272,7 @@ fn report(told_about_pacing: &mut bool, outcome: AckOutcome) -> std::result::Res
         AckOutcome::RoomClosed(reason) => return Err(room_closed(&reason)),
         AckOutcome::Lost(why) => return Err(why),
         AckOutcome::Pinged => {} // Answered by `answer_ping`, which sees every outcome first.
+        AckOutcome::RoomBack => {} // Sends what is held at once: see `Send::take`.
     }
     Ok(())
 }
@@ -509,6 +510,11 @@ impl Poster<'_> {
             } if !self.dialer.retry.is_zero() => return self.hold(id, &message),
             // Without retrying, a message the room could not take is not delivered.
             AckOutcome::Unavailable { id, message } => AckOutcome::Refused { id, message },
+            // The room says it takes messages again: what is held goes now, not at its timer.
+            AckOutcome::RoomBack => {
+                self.held.back(Instant::now());
+                return Ok(());
+            }
             outcome => outcome,
         };
         if matches!(outcome, AckOutcome::Done { .. }) {
