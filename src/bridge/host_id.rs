@@ -6,18 +6,21 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// Hex digits in a host id.
 const LEN: usize = 32;
 
+/// Shared, not copied: every event read from the stream carries its host's id (up to 1,024 of
+/// an entry's events the same one), and a clone is a reference count.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct HostId(String);
+pub(crate) struct HostId(Arc<str>);
 
 impl HostId {
     /// A new random id.
     pub(crate) fn random() -> HostId {
         // The same 128 random bits a client id is made of.
-        HostId(crate::client::retry::client_id())
+        HostId(crate::client::retry::client_id().into())
     }
 
     pub(crate) fn as_str(&self) -> &str {
@@ -38,7 +41,7 @@ impl FromStr for HostId {
     fn from_str(text: &str) -> Result<HostId, String> {
         let hex = |c: char| c.is_ascii_digit() || ('a'..='f').contains(&c);
         if text.len() == LEN && text.chars().all(hex) {
-            Ok(HostId(text.to_string()))
+            Ok(HostId(text.into()))
         } else {
             Err(format!(
                 "'{}' is not a host id ({LEN} lowercase hex digits)",
