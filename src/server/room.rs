@@ -800,6 +800,16 @@ impl Room {
         }
     }
 
+    /// Lets a newcomer from `peer` with `key` in, as far as the password and the bans go (the
+    /// password first: whether an address is banned is for those who know it).
+    fn past_door_and_bans(&mut self, key: Key, peer: SocketAddr) -> Result<(), Refusal> {
+        self.open_door(key, peer)?;
+        match self.bans.covering(peer.ip(), Timestamp::now()) {
+            Some(ban) => Err(ban.refusal()),
+            None => Ok(()),
+        }
+    }
+
     /// Lets a newcomer from `peer` with `key` past the password, if the room has one; tells the
     /// operator, once, when an address is locked out.
     fn open_door(&mut self, key: Key, peer: SocketAddr) -> Result<(), Refusal> {
@@ -851,13 +861,12 @@ impl Room {
         }
         let (conn, mode) = (newcomer.conn, newcomer.mode);
         let address = AddressKey::of(newcomer.peer.ip());
-        let checked = self.open_door(newcomer.key, newcomer.peer).and_then(|()| {
-            if let Some(ban) = self.bans.covering(newcomer.peer.ip(), Timestamp::now()) {
-                return Err(ban.refusal());
-            }
-            self.names
-                .check(&newcomer.nick, conn.serial(), address, Instant::now())
-        });
+        let checked = self
+            .past_door_and_bans(newcomer.key, newcomer.peer)
+            .and_then(|()| {
+                self.names
+                    .check(&newcomer.nick, conn.serial(), address, Instant::now())
+            });
         if let Err(refusal) = checked {
             self.turn_away(conn, mode, refusal);
             return None;
@@ -1009,10 +1018,7 @@ impl Room {
         } = newcomer;
         // The password first: whether the room is full or a nickname taken is for those who
         // know it.
-        self.open_door(key, peer)?;
-        if let Some(ban) = self.bans.covering(peer.ip(), Timestamp::now()) {
-            return Err(ban.refusal());
-        }
+        self.past_door_and_bans(key, peer)?;
         let address = AddressKey::of(peer.ip());
         let max = self.profile.limits.max_clients;
         if self.members.len() >= max {
