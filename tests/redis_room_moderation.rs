@@ -110,6 +110,41 @@ fn a_topic_set_on_one_host_greets_newcomers_on_every_host() {
 }
 
 #[test]
+fn the_room_keeps_the_state_of_its_latest_change_whichever_host_writes_last() {
+    let Some(redis) = start_redis() else {
+        return;
+    };
+    let dir = temp_dir();
+    let (a, b) = two_hosts(&redis, dir.path());
+    let mut op_a = json_operator(&a, "opa");
+    let mut op_b = json_operator(&b, "opb");
+    op_a.send(json!({"type": "topic", "text": "one", "id": 1}));
+    op_a.expect_event_where("ack", |e| e["id"] == 1);
+    op_b.expect_event("topic");
+    op_b.send(json!({"type": "topic", "text": "two", "id": 2}));
+    op_b.expect_event_where("ack", |e| e["id"] == 2);
+    let two = op_a.expect_event_where("topic", |e| e["text"] == "two");
+    // Both hosts wrote what they hold after each topic (four writes in all, racing): what is
+    // kept is the state as of the second topic's seq.
+    settle(&a, "sync-a");
+    settle(&b, "sync-b");
+    let mut conn = redis::Client::open(redis.url())
+        .and_then(|client| client.get_connection())
+        .expect("the test redis-server answers");
+    let (seq, state): (u64, String) = redis::cmd("HMGET")
+        .arg("chatroom:{ops}:state")
+        .arg("seq")
+        .arg("state")
+        .query(&mut conn)
+        .expect("the room's state is kept");
+    assert_eq!(Some(seq), two["seq"].as_u64(), "{two} {state}");
+    assert!(state.contains("\"two\""), "{state}");
+    let c = shared_moderated_host(&redis, &dir.path().join("c"));
+    let welcome = JsonClient::connect(&c).hello("dan");
+    assert_eq!(welcome["topic"]["text"], "two", "{welcome}");
+}
+
+#[test]
 fn a_kicked_member_hears_its_kick_before_it_is_put_out_and_every_host_sees_it() {
     let Some(redis) = start_redis() else {
         return;

@@ -19,6 +19,7 @@ use super::letters::{self, Posted};
 use super::link::{Target, with_conn};
 use super::nicks::{self, Claim};
 use super::roster::{self, Roster};
+use super::scripts;
 
 /// Calls the room may have waiting for the thread before it refuses newcomers as busy.
 pub(crate) const CALLS_BACKLOG: usize = 1_024;
@@ -51,9 +52,10 @@ pub(crate) enum Call<T: Tags> {
     },
     /// Give `nick` up (nothing is answered: a failed release is freed when the host is reaped).
     Release { nick: String },
-    /// Keep the room's bans and topic (`json`) for hosts starting later (nothing is answered:
-    /// the next change writes them again).
-    SaveState { json: String },
+    /// Keep the room's bans and topic (`json`) as of the event numbered `seq` for hosts
+    /// starting later, unless newer ones are kept (nothing is answered: the other hosts write
+    /// them too, and the next change writes them again).
+    SaveState { seq: u64, json: String },
     /// Read the room's members on every host: the headcount, and the names when there are at
     /// most `names_up_to`.
     List { names_up_to: u64, tag: T::List },
@@ -159,9 +161,9 @@ fn answer<T: Tags>(
             let _ = with_conn(target, conn, |open| nicks::release(open, keys, host, &nick));
             return None;
         }
-        Call::SaveState { json } => {
+        Call::SaveState { seq, json } => {
             let _ = with_conn(target, conn, |open| {
-                redis::cmd("SET").arg(keys.state()).arg(&json).exec(open)
+                scripts::save_state(open, keys, seq, &json)
             });
             return None;
         }

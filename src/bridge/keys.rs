@@ -52,8 +52,9 @@ impl Keys {
         self.key("appended")
     }
 
-    /// String: the room's bans and topic as JSON (the state file's form), as the host that
-    /// changed them last wrote them: what a host starting later begins with.
+    /// Hash: the room's bans and topic as JSON (the state file's form) under `state`, and under
+    /// `seq` the seq of the last event they include: what a host starting later begins with.
+    /// Kept by the [`super::scripts::SAVE_STATE`] script, which lets only a newer state in.
     pub(crate) fn state(&self) -> String {
         self.key("state")
     }

@@ -20,7 +20,7 @@
 //! - [`entry`]: a stream entry <-> its events' seqs, host, message ids and events (hostile
 //!   entries are errors);
 //! - [`scripts`]: the Lua scripts (append, claim and release a nickname, read the roster, post
-//!   a letter, beat, reap);
+//!   a letter, beat, reap, keep the newest bans and topic);
 //! - [`link`]: a connection from a `redis://` or `rediss://` URL, with errors a person can act on;
 //! - [`append`]: a batch of appends in one round trip and one entry, and the thread that does it
 //!   for the room;

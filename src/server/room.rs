@@ -548,6 +548,9 @@ impl Room {
             // After the broadcast: a member a ban puts out hears it first.
             self.apply_remote(&event);
         }
+        if remote_state::changes_state(&event) {
+            self.share_state(seq);
+        }
         match peer {
             Some(peer) => self.recorder.record(Activity::Arrival { event, peer }),
             None => self.recorder.record(Activity::Room(event)),

@@ -156,10 +156,11 @@ impl Shared {
         &mut self.claims
     }
 
-    /// Keeps the room's bans and topic (`json`) in Redis for hosts starting later. Dropped when
-    /// the bridge-calls thread is busy: the next change writes them whole again.
-    pub(crate) fn save_state(&mut self, json: String) {
-        let _ = self.attached.calls.try_send(Call::SaveState { json });
+    /// Keeps the room's bans and topic (`json`, as of the event numbered `seq`) in Redis for
+    /// hosts starting later, unless newer ones are kept there. Dropped when the bridge-calls
+    /// thread is busy: the other hosts write them too, and the next change writes them whole.
+    pub(crate) fn save_state(&mut self, seq: u64, json: String) {
+        let _ = self.attached.calls.try_send(Call::SaveState { seq, json });
     }
 
     /// The newcomers held for a gap read.

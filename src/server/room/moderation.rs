@@ -574,16 +574,37 @@ impl Room {
     }
 
     /// The bans or the topic changed: writes them to the state file, if the room has one, now or
-    /// once the gap between writes is over (see `room_state_file.rs`), and, in a shared room,
-    /// to the room's copy in Redis.
+    /// once the gap between writes is over (see `room_state_file.rs`). (A shared room's copy in
+    /// Redis is written when the change comes back from the stream: [`Room::share_state`].)
     pub(super) fn save_state(&mut self) {
         let now = Instant::now();
-        let write_now = match &mut self.state_file {
-            Some(file) => file.changed(now),
-            None => self.shared.is_some(),
-        };
-        if write_now {
+        if self
+            .state_file
+            .as_mut()
+            .is_some_and(|file| file.changed(now))
+        {
             self.write_state(now);
+        }
+    }
+
+    /// A ban, an unban or a topic numbered `seq` came back from the room's stream, and this
+    /// host's state includes it: the room's copy in Redis is brought up to it (every host writes
+    /// it; Redis keeps the newest by seq, so a late write of an older state loses).
+    pub(super) fn share_state(&mut self, seq: u64) {
+        if self.shared.is_none() {
+            return;
+        }
+        let state = self.current_state();
+        if let (Some(shared), Ok(json)) = (&mut self.shared, serde_json::to_string(&state)) {
+            shared.save_state(seq, json);
+        }
+    }
+
+    /// The bans (those expired dropped) and the topic, as they are kept.
+    fn current_state(&mut self) -> RoomState {
+        RoomState {
+            bans: self.bans.current(Timestamp::now()).to_vec(),
+            topic: self.topic.clone(),
         }
     }
 
@@ -597,17 +618,9 @@ impl Room {
         }
     }
 
-    /// Writes the bans and the topic; the first failure is a warning.
+    /// Writes the bans and the topic to the state file; the first failure is a warning.
     fn write_state(&mut self, now: Instant) {
-        let state = RoomState {
-            bans: self.bans.current(Timestamp::now()).to_vec(),
-            topic: self.topic.clone(),
-        };
-        if let Some(shared) = &mut self.shared
-            && let Ok(json) = serde_json::to_string(&state)
-        {
-            shared.save_state(json);
-        }
+        let state = self.current_state();
         let Some(file) = &mut self.state_file else {
             return;
         };

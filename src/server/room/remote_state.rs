@@ -19,6 +19,15 @@ use crate::protocol::{Event, Timestamp};
 use crate::server::activity::Activity;
 use crate::server::bans::Ban;
 
+/// Whether `event` changes the room-wide state (a ban, an unban, a topic set), which the hosts
+/// keep in Redis for hosts starting later.
+pub(super) fn changes_state(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::Ban { .. } | Event::Unban { .. } | Event::Topic { seq: Some(_), .. }
+    )
+}
+
 impl Room {
     /// Applies `event`, which another host of the room carried out, to this host's state.
     pub(super) fn apply_remote(&mut self, event: &Event) {
