@@ -521,8 +521,8 @@ impl Room {
         }
     }
 
-    /// An event back from the stream: remembered, broadcast (but to the member whose request
-    /// it carries out, who gets an ack with its seq instead) and recorded.
+    /// An event back from the stream, numbered there: carried out like any room event (another
+    /// host's changes this host's state too: see `remote_state.rs`).
     fn shown(&mut self, back: Back) {
         let Back {
             seq,
@@ -531,12 +531,34 @@ impl Room {
             remote,
         } = back;
         self.seq = seq;
+        self.carry_out(event, pending.unwrap_or_default(), remote);
+    }
+
+    /// Sends a room event: a shared room proposes it to the stream and carries it out when it
+    /// comes back, numbered there (see `shared.rs`); otherwise it is kept (with a store) and
+    /// carried out at once.
+    fn emit(&mut self, event: Event, pending: Pending) {
+        if let Some(shared) = &mut self.shared {
+            return shared.propose(&event, pending);
+        }
+        if let Some(store) = &mut self.store {
+            store.durable.keep(&event);
+        }
+        self.carry_out(event, pending, false);
+    }
+
+    /// What a room event, numbered the last seq, does: it is remembered (a public message),
+    /// broadcast (but to the member whose request it carries out, who gets an ack with its seq
+    /// instead), the members it puts out are put out once they have heard it, and it is
+    /// recorded; a ban, unban or topic is also written to a shared room's copy in Redis.
+    fn carry_out(&mut self, event: Event, pending: Pending, remote: bool) {
+        let seq = self.seq;
         let Pending {
             skip,
             ack,
             peer,
             put_out,
-        } = pending.unwrap_or_default();
+        } = pending;
         self.history.remember(&event);
         self.fanout.broadcast(&event, skip);
         for conn in put_out {
@@ -713,55 +735,39 @@ impl Room {
         self.seq
     }
 
-    /// Sends a room event to every member (but its sender), remembers it (a public message),
-    /// keeps it (with a store) and records it. A shared room proposes it to the stream instead
-    /// and does all this when it comes back (see `shared.rs`).
+    /// Sends a room event to every member but `sender` (see [`Room::emit`]).
     fn publish(&mut self, event: Event, sender: Option<ConnRef>) {
-        self.publish_then(event, sender, None);
+        let pending = Pending {
+            skip: sender,
+            ..Pending::default()
+        };
+        self.emit(event, pending);
     }
 
     /// Publishes a kick or a ban, then puts out the members it names (`put_out`): they hear it
-    /// before their connections close. In a shared room, when the event comes back from the
-    /// stream.
+    /// before their connections close.
     fn publish_putting_out(&mut self, event: Event, put_out: Vec<ConnRef>) {
-        if let Some(shared) = &mut self.shared {
-            let pending = Pending {
-                put_out,
-                ..Pending::default()
-            };
-            return shared.propose(&event, pending);
-        }
-        self.publish(event, None);
-        for conn in put_out {
-            self.put_out(conn);
-        }
+        let pending = Pending {
+            put_out,
+            ..Pending::default()
+        };
+        self.emit(event, pending);
     }
 
-    /// Publishes `event`, then acknowledges `ack`'s request with its seq: at once, or in a
-    /// shared room when the event comes back from the stream.
-    fn publish_then(&mut self, event: Event, sender: Option<ConnRef>, ack: Option<AckTo>) {
-        if let Some(shared) = &mut self.shared {
-            let ack = ack.map(|ack| AckTo {
-                key: self.asking_key.take(),
-                ..ack
-            });
-            let pending = Pending {
-                skip: sender,
-                ack,
-                ..Pending::default()
-            };
-            return shared.propose(&event, pending);
-        }
-        self.history.remember(&event);
-        self.fanout.broadcast(&event, sender);
-        if let Some(store) = &mut self.store {
-            store.durable.keep(&event);
-        }
-        self.recorder.record(Activity::Room(event));
-        // Whoever asks for an ack has just numbered the event: it is the last seq.
-        if let Some(AckTo { conn, mode, id, .. }) = ack {
-            self.ack(conn, mode, id, Some(self.seq));
-        }
+    /// Publishes `event` (to every member but `sender`), then acknowledges `ack`'s request with
+    /// its seq, and records the request's resend key in a shared room (a local room records it
+    /// when the request is done: see [`Room::request_once`]).
+    fn publish_acking(&mut self, event: Event, sender: Option<ConnRef>, ack: AckTo) {
+        let ack = AckTo {
+            key: self.asking_key.take(),
+            ..ack
+        };
+        let pending = Pending {
+            skip: sender,
+            ack: Some(ack),
+            ..Pending::default()
+        };
+        self.emit(event, pending);
     }
 
     /// Who is here, with the operators and those away among them.
@@ -1093,18 +1099,12 @@ impl Room {
             nick,
             count,
         };
-        let peer = peer.ip();
-        if let Some(shared) = &mut self.shared {
-            let pending = Pending {
-                skip: Some(conn),
-                peer: Some(peer),
-                ..Pending::default()
-            };
-            shared.propose(&event, pending);
-            return Ok(());
-        }
-        self.fanout.broadcast(&event, Some(conn));
-        self.recorder.record(Activity::Arrival { event, peer });
+        let pending = Pending {
+            skip: Some(conn),
+            peer: Some(peer.ip()),
+            ..Pending::default()
+        };
+        self.emit(event, pending);
         Ok(())
     }
 
@@ -1309,7 +1309,7 @@ impl Room {
             id,
             key: None,
         };
-        self.publish_then(event, Some(conn), Some(ack));
+        self.publish_acking(event, Some(conn), ack);
     }
 
     fn private(
@@ -1444,7 +1444,7 @@ impl Room {
             id,
             key: None,
         };
-        self.publish_then(event, None, Some(ack));
+        self.publish_acking(event, None, ack);
         Ok(())
     }
 
