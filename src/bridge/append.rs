@@ -49,15 +49,15 @@ pub(crate) struct Batch {
     pub(crate) floor: u64,
 }
 
-/// How a batch went.
+/// How a batch went. (The seqs the batch's events got are the room's when they come back from
+/// the stream, with what to do for each.)
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Appended {
-    /// Every event of the batch is in the stream (`seqs[i]` is the seq of the one numbered
-    /// `mids[i]`, 0 for one appended before).
-    Done { mids: Vec<u64>, seqs: Vec<u64> },
+    /// Every event of the batch is in the stream.
+    Done,
     /// Not appended yet: the batch is being tried again (said once per batch; `Done`
     /// follows when it gets through), and why it failed.
-    Failed { mids: Vec<u64>, why: String },
+    Failed { why: String },
 }
 
 /// The room's stream, as one host appends to it.
@@ -144,25 +144,20 @@ impl Appender {
                     Err(_) => return,
                 },
             };
-            let mids: Vec<u64> = batch.events.iter().map(|outgoing| outgoing.mid).collect();
             let mut backoff = Backoff::new(FIRST_RETRY, LONGEST_RETRY);
             let mut told = false;
-            let seqs = loop {
+            loop {
                 // Tried on a connection of the thread's own (a new one when it has none, or
                 // when the one kept from before was dropped unnoticed: appends are idempotent).
                 let attempt = with_conn(target, &mut conn, |open| {
                     self.send(open, &batch.events, batch.floor)
                 });
                 match attempt {
-                    Ok(seqs) => break seqs,
+                    Ok(_seqs) => break,
                     Err(why) => {
                         if !told {
                             told = true;
-                            let failed = Appended::Failed {
-                                mids: mids.clone(),
-                                why,
-                            };
-                            if reports.send(failed).is_err() {
+                            if reports.send(Appended::Failed { why }).is_err() {
                                 return;
                             }
                         }
@@ -174,9 +169,8 @@ impl Appender {
                         }
                     }
                 }
-            };
-            let done = Appended::Done { mids, seqs };
-            if reports.send(done).is_err() {
+            }
+            if reports.send(Appended::Done).is_err() {
                 return;
             }
         }
@@ -328,13 +322,9 @@ mod tests {
                 floor: 0,
             })
             .unwrap();
-        assert_eq!(
-            reports.recv().unwrap(),
-            Appended::Done {
-                mids: vec![1, 2],
-                seqs: vec![1, 2],
-            }
-        );
+        assert_eq!(reports.recv().unwrap(), Appended::Done);
+        let keys = Keys::new("test").unwrap();
+        assert_eq!(entry_ids(&mut redis.conn(), &keys), ["2-2"]);
         redis.kill();
         batches
             .send(Batch {
@@ -342,20 +332,14 @@ mod tests {
                 floor: 2,
             })
             .unwrap();
-        let Appended::Failed { mids, why, .. } = reports.recv().unwrap() else {
+        let Appended::Failed { why } = reports.recv().unwrap() else {
             panic!("appended to a dead Redis")
         };
-        assert_eq!(mids, [4]);
         assert!(why.contains(&redis.target().shown().to_string()), "{why}");
         // Tried again until Redis is back (empty: it kept nothing), above the room's last seq.
         redis.restart();
-        assert_eq!(
-            reports.recv().unwrap(),
-            Appended::Done {
-                mids: vec![4],
-                seqs: vec![3],
-            }
-        );
+        assert_eq!(reports.recv().unwrap(), Appended::Done);
+        assert_eq!(entry_ids(&mut redis.conn(), &keys), ["3-1"]);
         drop(batches);
         thread.join().unwrap();
     }

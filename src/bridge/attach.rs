@@ -297,7 +297,7 @@ mod tests {
             .expect("appender running");
         assert!(matches!(
             before.appended.recv().expect("a report"),
-            Appended::Done { .. }
+            Appended::Done
         ));
         // Up to ten entries per message of history (joins and leaves are entries too).
         let after = attach::<(), ()>(redis.target(), "ops", 2).expect("attached");

@@ -48,6 +48,18 @@ pub(crate) struct Reaped {
     pub(crate) leaves: Vec<(u64, String)>,
 }
 
+impl Reaped {
+    /// What the console says of it: the host, and how many of its members were announced as
+    /// gone.
+    pub(crate) fn console_text(&self) -> String {
+        format!(
+            "host {} of the room stopped beating; its {} member(s) were announced as gone",
+            self.host,
+            self.leaves.len()
+        )
+    }
+}
+
 /// What the heartbeat thread tells the room.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Pulse {
@@ -292,6 +304,18 @@ pub(crate) fn spawn(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_console_names_a_reaped_host_and_counts_its_members() {
+        let reaped = Reaped {
+            host: "0123abcd".into(),
+            leaves: vec![(7, "ana".into()), (8, "bob".into())],
+        };
+        assert_eq!(
+            reaped.console_text(),
+            "host 0123abcd of the room stopped beating; its 2 member(s) were announced as gone"
+        );
+    }
     use super::super::history;
     use super::super::nicks::{self, Claim};
     use super::super::test_redis::{TestRedis, entry_ids};

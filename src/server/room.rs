@@ -598,7 +598,7 @@ impl Room {
         let Some(shared) = &mut self.shared else {
             return;
         };
-        if let Appended::Failed { why, .. } = &report {
+        if let Appended::Failed { why } = &report {
             self.recorder.record(Activity::Warning {
                 text: format!("could not append to the room's stream, trying again: {why}"),
             });
@@ -617,10 +617,13 @@ impl Room {
     /// News from the heartbeat thread, for the console.
     fn pulse(&mut self, pulse: Pulse) {
         let text = match pulse {
-            Pulse::Reaped(reaped) => format!(
-                "{} host(s) of the room stopped beating; their members were announced as gone",
-                reaped.len()
-            ),
+            Pulse::Reaped(reaped) => {
+                for host in reaped {
+                    let text = host.console_text();
+                    self.recorder.record(Activity::Warning { text });
+                }
+                return;
+            }
             Pulse::WasReaped => {
                 let members = self.members.len();
                 self.let_reaped_go();

@@ -296,11 +296,11 @@ impl Shared {
     /// the members are to hear, if anything changed.
     pub(crate) fn appended(&mut self, report: Appended) -> Option<Turned> {
         match report {
-            Appended::Done { .. } => {
+            Appended::Done => {
                 self.in_flight = false;
                 self.outage.appended()
             }
-            Appended::Failed { why, .. } => self.outage.append_failed(why),
+            Appended::Failed { why } => self.outage.append_failed(why),
         }
     }
 
