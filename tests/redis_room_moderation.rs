@@ -31,9 +31,21 @@ fn two_hosts(redis: &TestRedis, dir: &Path) -> (Host, Host) {
     )
 }
 
+/// An operator on each of two hosts (`opa` on `a`, `opb` on `b`).
+fn operators_on(a: &Host, b: &Host) -> (JsonClient, JsonClient) {
+    (json_operator(a, "opa"), json_operator(b, "opb"))
+}
+
 /// The answer to a hello as `nick` from the loopback address `from`.
 fn hello_from(host: &Host, from: &str, nick: &str) -> serde_json::Value {
     JsonClient::greeted(host, Conn::connect_from(host, from)).hello(nick)
+}
+
+/// Sends `request` (which carries an `id`) and waits for its ack.
+fn carried_out(client: &mut JsonClient, request: serde_json::Value) {
+    let id = request["id"].clone();
+    client.send(request);
+    client.expect_event_where("ack", |e| e["id"] == id);
 }
 
 /// Waits until what `host` asked Redis for before now is done: a newcomer's nickname is claimed
@@ -51,8 +63,10 @@ fn a_ban_on_one_host_puts_out_and_keeps_out_its_address_on_every_host() {
     let (a, b) = two_hosts(&redis, dir.path());
     let mut op = json_operator(&a, "op");
     let mut eve = json_from(&b, "127.0.0.2", "eve");
-    op.send(json!({"type": "ban", "target": "127.0.0.2", "reason": "spam", "id": 1}));
-    op.expect_event_where("ack", |e| e["id"] == 1);
+    carried_out(
+        &mut op,
+        json!({"type": "ban", "target": "127.0.0.2", "reason": "spam", "id": 1}),
+    );
     let ban = eve.expect_event("ban");
     assert_eq!(ban["target"], "127.0.0.2", "{ban}");
     eve.expect_closed();
@@ -75,13 +89,16 @@ fn an_unban_on_another_host_lifts_the_ban_everywhere() {
     };
     let dir = temp_dir();
     let (a, b) = two_hosts(&redis, dir.path());
-    let mut op_a = json_operator(&a, "opa");
-    let mut op_b = json_operator(&b, "opb");
-    op_a.send(json!({"type": "ban", "target": "127.0.0.2", "id": 1}));
-    op_a.expect_event_where("ack", |e| e["id"] == 1);
+    let (mut op_a, mut op_b) = operators_on(&a, &b);
+    carried_out(
+        &mut op_a,
+        json!({"type": "ban", "target": "127.0.0.2", "id": 1}),
+    );
     op_b.expect_event("ban");
-    op_b.send(json!({"type": "unban", "target": "127.0.0.2", "id": 2}));
-    op_b.expect_event_where("ack", |e| e["id"] == 2);
+    carried_out(
+        &mut op_b,
+        json!({"type": "unban", "target": "127.0.0.2", "id": 2}),
+    );
     op_a.expect_event("unban");
     let welcome = hello_from(&a, "127.0.0.2", "eve");
     assert_eq!(welcome["type"], "welcome", "{welcome}");
@@ -96,8 +113,10 @@ fn a_topic_set_on_one_host_greets_newcomers_on_every_host() {
     let (a, b) = two_hosts(&redis, dir.path());
     let mut op = json_operator(&a, "op");
     let mut bob = JsonClient::join(&b, "bob");
-    op.send(json!({"type": "topic", "text": "release day", "id": 1}));
-    op.expect_event_where("ack", |e| e["id"] == 1);
+    carried_out(
+        &mut op,
+        json!({"type": "topic", "text": "release day", "id": 1}),
+    );
     let topic = bob.expect_event("topic");
     assert_eq!(topic["text"], "release day", "{topic}");
     let welcome = JsonClient::connect(&b).hello("cid");
@@ -116,13 +135,10 @@ fn the_room_keeps_the_state_of_its_latest_change_whichever_host_writes_last() {
     };
     let dir = temp_dir();
     let (a, b) = two_hosts(&redis, dir.path());
-    let mut op_a = json_operator(&a, "opa");
-    let mut op_b = json_operator(&b, "opb");
-    op_a.send(json!({"type": "topic", "text": "one", "id": 1}));
-    op_a.expect_event_where("ack", |e| e["id"] == 1);
+    let (mut op_a, mut op_b) = operators_on(&a, &b);
+    carried_out(&mut op_a, json!({"type": "topic", "text": "one", "id": 1}));
     op_b.expect_event("topic");
-    op_b.send(json!({"type": "topic", "text": "two", "id": 2}));
-    op_b.expect_event_where("ack", |e| e["id"] == 2);
+    carried_out(&mut op_b, json!({"type": "topic", "text": "two", "id": 2}));
     let two = op_a.expect_event_where("topic", |e| e["text"] == "two");
     // Both hosts wrote what they hold after each topic (four writes in all, racing): what is
     // kept is the state as of the second topic's seq.
@@ -154,8 +170,10 @@ fn a_kicked_member_hears_its_kick_before_it_is_put_out_and_every_host_sees_it() 
     let mut op = json_operator(&a, "op");
     let mut eve = JsonClient::join(&a, "eve");
     let mut bob = JsonClient::join(&b, "bob");
-    op.send(json!({"type": "kick", "nick": "eve", "reason": "spam", "id": 1}));
-    op.expect_event_where("ack", |e| e["id"] == 1);
+    carried_out(
+        &mut op,
+        json!({"type": "kick", "nick": "eve", "reason": "spam", "id": 1}),
+    );
     let kick = eve.expect_event("kick");
     assert_eq!(
         (&kick["nick"], &kick["reason"]),
