@@ -144,9 +144,7 @@ fn the_room_keeps_the_state_of_its_latest_change_whichever_host_writes_last() {
     // kept is the state as of the second topic's seq.
     settle(&a, "sync-a");
     settle(&b, "sync-b");
-    let mut conn = redis::Client::open(redis.url())
-        .and_then(|client| client.get_connection())
-        .expect("the test redis-server answers");
+    let mut conn = redis_conn(&redis);
     let (seq, state): (u64, String) = redis::cmd("HMGET")
         .arg("chatroom:{ops}:state")
         .arg("seq")
@@ -158,6 +156,88 @@ fn the_room_keeps_the_state_of_its_latest_change_whichever_host_writes_last() {
     let c = shared_moderated_host(&redis, &dir.path().join("c"));
     let welcome = JsonClient::connect(&c).hello("dan");
     assert_eq!(welcome["topic"]["text"], "two", "{welcome}");
+}
+
+#[test]
+fn changes_crossing_between_hosts_end_the_same_on_every_host_in_the_rooms_order() {
+    let Some(redis) = start_redis() else {
+        return;
+    };
+    let dir = temp_dir();
+    let (a, b) = two_hosts(&redis, dir.path());
+    let (mut op_a, mut op_b) = operators_on(&a, &b);
+    // Each host's appender connected (it connects at its first append), so that what Redis
+    // holds below is the topics' appends themselves.
+    carried_out(&mut op_a, json!({"type": "say", "text": "hi", "id": 10}));
+    carried_out(&mut op_b, json!({"type": "say", "text": "hi", "id": 20}));
+    let mut conn = redis_conn(&redis);
+    // Redis holds every write: a's topic waits in it, then b's, and Redis runs them in that
+    // order. Each host has made its change by then, before hearing the other's.
+    let (first, second) = ("a".repeat(LONG), "b".repeat(LONG));
+    let _: () = redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(10_000)
+        .arg("WRITE")
+        .query(&mut conn)
+        .expect("writes paused");
+    carried_out(&mut op_a, json!({"type": "topic", "text": first, "id": 1}));
+    wait_for_held_calls(&mut conn, 1);
+    carried_out(&mut op_b, json!({"type": "topic", "text": second, "id": 2}));
+    wait_for_held_calls(&mut conn, 2);
+    let _: () = redis::cmd("CLIENT")
+        .arg("UNPAUSE")
+        .query(&mut conn)
+        .expect("writes let through");
+    for op in [&mut op_a, &mut op_b] {
+        op.expect_event_where("topic", |e| e["text"] == first);
+        op.expect_event_where("topic", |e| e["text"] == second);
+    }
+    // The second in the room's order is the topic, on the host that set the first and on the
+    // one that set the second (which heard the first after making its own).
+    for (host, nick) in [(&a, "ann"), (&b, "ben")] {
+        let welcome = JsonClient::connect(host).hello(nick);
+        assert_eq!(welcome["topic"]["text"], second, "on {nick}'s host");
+    }
+}
+
+/// Topic texts as long as a topic may be (300 characters), to tell the append calls carrying
+/// them from the other calls Redis may hold (a heartbeat's arguments are under 200 bytes).
+const LONG: usize = 300;
+
+/// A connection of the test's own to the room's Redis.
+fn redis_conn(redis: &TestRedis) -> redis::Connection {
+    redis::Client::open(redis.url())
+        .and_then(|client| client.get_connection())
+        .expect("the test redis-server answers")
+}
+
+/// Waits until Redis holds `calls` paused commands carrying one of the long topics.
+fn wait_for_held_calls(conn: &mut redis::Connection, calls: usize) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let clients: String = redis::cmd("CLIENT")
+            .arg("LIST")
+            .query(conn)
+            .expect("CLIENT LIST");
+        let held = clients
+            .lines()
+            .filter(|line| line.split(' ').any(|field| field == "flags=b"))
+            .filter(|line| {
+                line.split(' ')
+                    .find_map(|field| field.strip_prefix("argv-mem="))
+                    .and_then(|bytes| bytes.parse::<usize>().ok())
+                    .is_some_and(|bytes| bytes >= LONG)
+            })
+            .count();
+        if held >= calls {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Redis holds {held} of {calls} appends:\n{clients}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
 }
 
 #[test]

@@ -100,19 +100,31 @@ impl Bans {
 
     /// Adds `ban`, or replaces the ban on the same range (a new duration or reason).
     pub(crate) fn add(&mut self, ban: Ban, now: Timestamp) -> Result<(), Refusal> {
-        self.sweep(now);
-        if let Some(old) = self.list.iter_mut().find(|old| old.net == ban.net) {
-            *old = ban;
-            return Ok(());
+        self.would_take(&ban.net, now)?;
+        match self.list.iter_mut().find(|old| old.net == ban.net) {
+            Some(old) => *old = ban,
+            None => self.list.push(ban),
         }
-        if self.list.len() >= MAX_BANS {
+        Ok(())
+    }
+
+    /// Whether a ban on `net` would be taken now (a new one, unless the list is full, or one
+    /// replacing the ban on the same range), without taking it.
+    pub(crate) fn would_take(&mut self, net: &IpNet, now: Timestamp) -> Result<(), Refusal> {
+        self.sweep(now);
+        if self.list.len() >= MAX_BANS && !self.list.iter().any(|old| old.net == *net) {
             return Err(Refusal::new(
                 ErrorCode::TooManyBans,
                 format!("the ban list is full ({MAX_BANS} bans); lift some with /unban first"),
             ));
         }
-        self.list.push(ban);
         Ok(())
+    }
+
+    /// The ban on exactly `net`, if there is one.
+    pub(crate) fn on(&mut self, net: &IpNet, now: Timestamp) -> Option<&Ban> {
+        self.sweep(now);
+        self.list.iter().find(|ban| ban.net == *net)
     }
 
     /// Lifts the ban on exactly `net`.
@@ -215,6 +227,20 @@ mod tests {
         }
         let refused = bans.add(ban("192.0.2.1/32", None), now).unwrap_err();
         assert_eq!(refused.code, ErrorCode::TooManyBans);
+        // Asking first (a shared room takes a ban when it comes back) says the same, and
+        // takes nothing.
+        let new: IpNet = "192.0.2.1/32".parse().unwrap();
+        let banned: IpNet = "10.0.0.0/32".parse().unwrap();
+        assert_eq!(
+            bans.would_take(&new, now).unwrap_err().code,
+            ErrorCode::TooManyBans
+        );
+        assert!(bans.would_take(&banned, now).is_ok());
+        assert!(bans.on(&banned, now).is_some());
+        assert!(
+            bans.on(&"10.0.0.0/31".parse().unwrap(), now).is_none(),
+            "exact"
+        );
         // Banning a banned range again replaces it, full or not.
         let mut again = ban("10.0.0.0/32", None);
         again.reason = Some("again".into());

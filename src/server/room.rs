@@ -521,17 +521,15 @@ impl Room {
         }
     }
 
-    /// An event back from the stream, numbered there: carried out like any room event (another
-    /// host's changes this host's state too: see `remote_state.rs`).
+    /// An event back from the stream, numbered there: carried out like any room event.
     fn shown(&mut self, back: Back) {
         let Back {
             seq,
             event,
             pending,
-            remote,
         } = back;
         self.seq = seq;
-        self.carry_out(event, pending.unwrap_or_default(), remote);
+        self.carry_out(event, pending.unwrap_or_default());
     }
 
     /// Sends a room event: a shared room proposes it to the stream and carries it out when it
@@ -544,14 +542,15 @@ impl Room {
         if let Some(store) = &mut self.store {
             store.durable.keep(&event);
         }
-        self.carry_out(event, pending, false);
+        self.carry_out(event, pending);
     }
 
     /// What a room event, numbered the last seq, does: it is remembered (a public message),
     /// broadcast (but to the member whose request it carries out, who gets an ack with its seq
     /// instead), the members it puts out are put out once they have heard it, and it is
-    /// recorded; a ban, unban or topic is also written to a shared room's copy in Redis.
-    fn carry_out(&mut self, event: Event, pending: Pending, remote: bool) {
+    /// recorded. In a shared room a ban, unban or topic changes the room's state here, on every
+    /// host and in the stream's order (see `remote_state.rs`).
+    fn carry_out(&mut self, event: Event, pending: Pending) {
         let seq = self.seq;
         let Pending {
             skip,
@@ -566,11 +565,9 @@ impl Room {
                 self.put_out(conn);
             }
         }
-        if remote {
+        if self.shared.is_some() && remote_state::changes_state(&event) {
             // After the broadcast: a member a ban puts out hears it first.
-            self.apply_remote(&event);
-        }
-        if remote_state::changes_state(&event) {
+            self.apply_change(&event);
             self.share_state(seq);
         }
         match peer {

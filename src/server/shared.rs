@@ -78,9 +78,6 @@ pub(crate) struct Back {
     pub(crate) event: Event,
     /// `Some` for one of ours still pending: what to do with it.
     pub(crate) pending: Option<Pending>,
-    /// Another host's (or a reaper's): its changes to the room's state are this host's to
-    /// apply too.
-    pub(crate) remote: bool,
 }
 
 /// The room's side of the bridge-calls thread's answers to claims.
@@ -334,7 +331,6 @@ impl Shared {
                 seq: entry.seq,
                 event: entry.event,
                 pending,
-                remote,
             });
         }
         back

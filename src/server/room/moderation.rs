@@ -342,7 +342,13 @@ impl Room {
             until: ends(now, duration),
             reason: reason.clone(),
         };
-        if let Err(refusal) = self.bans.add(ban.clone(), now) {
+        // A shared room takes the ban when it comes back from the stream, in the room's order,
+        // as every host does (see `remote_state.rs`): here it only checks that it would.
+        let taken = match self.shared {
+            Some(_) => self.bans.would_take(&net, now),
+            None => self.bans.add(ban.clone(), now),
+        };
+        if let Err(refusal) = taken {
             return self.deny(&acting, refusal);
         }
         let covered = self.members_in(&net);
@@ -358,7 +364,7 @@ impl Room {
             reason,
         };
         self.publish_putting_out(event, covered.into_iter().map(|(conn, _)| conn).collect());
-        self.save_state();
+        self.save_local_state();
         self.done(&acting);
     }
 
@@ -376,9 +382,11 @@ impl Room {
             return;
         }
         let now = Timestamp::now();
-        let lifted = match &target {
-            BanTarget::Net(net) => self.bans.remove(net, now),
-            BanTarget::Nick(_) => None,
+        // A shared room lifts the ban when the unban comes back from the stream (see `ban`).
+        let lifted = match (&target, &self.shared) {
+            (BanTarget::Net(net), Some(_)) => self.bans.on(net, now).cloned(),
+            (BanTarget::Net(net), None) => self.bans.remove(net, now),
+            (BanTarget::Nick(_), _) => None,
         };
         let Some(lifted) = lifted else {
             let refusal = Refusal::new(
@@ -393,7 +401,7 @@ impl Room {
             target: net_text(&lifted.net),
             by: acting.by.clone(),
         };
-        self.save_state();
+        self.save_local_state();
         self.announce(&acting, event);
     }
 
@@ -469,11 +477,14 @@ impl Room {
             return self.deny(&acting, refusal);
         }
         let now = Timestamp::now();
-        self.topic = (!text.is_empty()).then(|| TopicInfo {
-            text: text.clone(),
-            by: acting.by.clone(),
-            ts: now,
-        });
+        // A shared room sets it when it comes back from the stream (see `ban`).
+        if self.shared.is_none() {
+            self.topic = (!text.is_empty()).then(|| TopicInfo {
+                text: text.clone(),
+                by: acting.by.clone(),
+                ts: now,
+            });
+        }
         let event = Event::Topic {
             seq: Some(self.next_seq()),
             ts: Some(now),
@@ -481,7 +492,7 @@ impl Room {
             by: acting.by.clone(),
             id: None,
         };
-        self.save_state();
+        self.save_local_state();
         self.announce(&acting, event);
     }
 
@@ -584,6 +595,14 @@ impl Room {
             .is_some_and(|file| file.changed(now))
         {
             self.write_state(now);
+        }
+    }
+
+    /// The bans or the topic changed here at once (a room of its own: a shared room changes them
+    /// when the change comes back from its stream, [`Room::apply_change`]): see `save_state`.
+    fn save_local_state(&mut self) {
+        if self.shared.is_none() {
+            self.save_state();
         }
     }
 

@@ -1,10 +1,11 @@
-//! The room-wide state other hosts of a shared room (`--redis`) change: bans and the topic.
+//! The room-wide state of a shared room (`--redis`): bans and the topic.
 //!
-//! Each host carries out its own members' and console's moderation at once (see
-//! `moderation.rs`) and sends the event through the room's stream; every other host, when the
-//! event comes back to it from the stream, applies it here: a ban is added (and this host's
-//! members from the banned addresses are put out), an unban lifted, a topic set. So a member
-//! banned on one host cannot come back through another, and a newcomer on any host is
+//! A host checks its own members' and console's moderation (see `moderation.rs`) and sends
+//! the event through the room's stream; every host, the one it was made on included, applies it
+//! here when it comes back from the stream: a ban is added (and this host's members from the
+//! banned addresses are put out), an unban lifted, a topic set. So every host applies the
+//! changes in the room's one order (a ban and an unban crossing end the same on all hosts), a
+//! member banned on one host cannot come back through another, and a newcomer on any host is
 //! welcomed with the same topic. Every host then keeps the state as it keeps its own (its
 //! state file, and the room's copy in Redis that a host starting later reads).
 //!
@@ -29,8 +30,8 @@ pub(super) fn changes_state(event: &Event) -> bool {
 }
 
 impl Room {
-    /// Applies `event`, which another host of the room carried out, to this host's state.
-    pub(super) fn apply_remote(&mut self, event: &Event) {
+    /// Applies `event`, a ban, unban or topic back from the room's stream, to this host's state.
+    pub(super) fn apply_change(&mut self, event: &Event) {
         match event {
             Event::Ban {
                 ts,
@@ -52,10 +53,7 @@ impl Room {
                 };
                 if let Err(refusal) = self.bans.add(ban, Timestamp::now()) {
                     self.recorder.record(Activity::Warning {
-                        text: format!(
-                            "a ban made on another host was not kept here: {}",
-                            refusal.message
-                        ),
+                        text: format!("a ban was not kept here: {}", refusal.message),
                     });
                 }
                 for (conn, _) in self.members_in(&net) {
@@ -90,7 +88,9 @@ impl Room {
 
     fn unreadable(&mut self, target: &str) {
         self.recorder.record(Activity::Warning {
-            text: format!("another host's ban or unban names no address or range: {target:?}"),
+            text: format!(
+                "a ban or unban from the room's stream names no address or range: {target:?}"
+            ),
         });
     }
 }
