@@ -31,8 +31,9 @@
 //!   turn to the fan-out (`fanout.rs`), which renders every broadcast once per dialect and sends
 //!   the same bytes to every shard: its work per event is O(shards), never O(members);
 //!   it also keeps order: operators, kicks, bans, mutes, the topic and who is away
-//!   (`room/moderation.rs`, over the state in `operators.rs`, `bans.rs`, `mutes.rs`, `away.rs`,
-//!   kept across restarts by `room_state_file.rs`);
+//!   (`room/moderation.rs`, over the state in `operators.rs`, `bans.rs`, `mutes.rs`, `away.rs`;
+//!   bans and the topic change when their events are carried out, `room/state_changes.rs`, and
+//!   are kept across restarts by `room_state_file.rs`);
 //! - with `--redis`, the room is **shared** with other hosts (`shared.rs`): it proposes its
 //!   public events to the bridge's appender thread instead of numbering them, and fans out every
 //!   event, its own and other hosts', when the bridge's reader hands it back from the room's

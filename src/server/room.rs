@@ -12,7 +12,7 @@
 
 mod across_hosts;
 mod moderation;
-mod remote_state;
+mod state_changes;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -548,8 +548,8 @@ impl Room {
     /// What a room event, numbered the last seq, does: it is remembered (a public message),
     /// broadcast (but to the member whose request it carries out, who gets an ack with its seq
     /// instead), the members it puts out are put out once they have heard it, and it is
-    /// recorded. In a shared room a ban, unban or topic changes the room's state here, on every
-    /// host and in the stream's order (see `remote_state.rs`).
+    /// recorded. A ban, an unban or a topic changes the room's state here (in a shared room on
+    /// every host, in the stream's order: see `state_changes.rs`).
     fn carry_out(&mut self, event: Event, pending: Pending) {
         let seq = self.seq;
         let Pending {
@@ -565,9 +565,8 @@ impl Room {
                 self.put_out(conn);
             }
         }
-        if self.shared.is_some() && remote_state::changes_state(&event) {
-            // After the broadcast: a member a ban puts out hears it first.
-            self.apply_change(&event);
+        // After the broadcast: a member a ban puts out hears it first.
+        if self.apply_change(&event) {
             self.share_state(seq);
         }
         match peer {

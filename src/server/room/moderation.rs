@@ -17,7 +17,7 @@ use super::Room;
 use crate::password::Password;
 use crate::protocol::moderation::{BanTarget, ends, net_text};
 use crate::protocol::parse::{OpArg, Refusal, Request};
-use crate::protocol::wire::{Change, TopicInfo};
+use crate::protocol::wire::Change;
 use crate::protocol::{ErrorCode, Event, Id, Mode, Timestamp, plain};
 use crate::server::activity::Activity;
 use crate::server::addresses::AddressKey;
@@ -25,7 +25,6 @@ use crate::server::bans::{self, Ban};
 use crate::server::conn::ConnRef;
 use crate::server::fanout::OrderKind;
 use crate::server::operators::Attempt;
-use crate::server::room_state_file::RoomState;
 
 /// Who asks.
 #[derive(Debug, Clone)]
@@ -335,20 +334,9 @@ impl Room {
             return self.deny(&acting, refusal);
         }
         let now = Timestamp::now();
-        let ban = Ban {
-            net,
-            ts: now,
-            by: acting.by.clone(),
-            until: ends(now, duration),
-            reason: reason.clone(),
-        };
-        // A shared room takes the ban when it comes back from the stream, in the room's order,
-        // as every host does (see `remote_state.rs`): here it only checks that it would.
-        let taken = match self.shared {
-            Some(_) => self.bans.would_take(&net, now),
-            None => self.bans.add(ban.clone(), now),
-        };
-        if let Err(refusal) = taken {
+        // The ban is taken when its event is carried out (see `state_changes.rs`): here the
+        // room only checks that it would be.
+        if let Err(refusal) = self.bans.would_take(&net, now) {
             return self.deny(&acting, refusal);
         }
         let covered = self.members_in(&net);
@@ -359,12 +347,11 @@ impl Room {
             ts: now,
             target: net_text(&net),
             nicks,
-            by: ban.by,
-            until: ban.until,
+            by: acting.by.clone(),
+            until: ends(now, duration),
             reason,
         };
         self.publish_putting_out(event, covered.into_iter().map(|(conn, _)| conn).collect());
-        self.save_local_state();
         self.done(&acting);
     }
 
@@ -382,11 +369,10 @@ impl Room {
             return;
         }
         let now = Timestamp::now();
-        // A shared room lifts the ban when the unban comes back from the stream (see `ban`).
-        let lifted = match (&target, &self.shared) {
-            (BanTarget::Net(net), Some(_)) => self.bans.on(net, now).cloned(),
-            (BanTarget::Net(net), None) => self.bans.remove(net, now),
-            (BanTarget::Nick(_), _) => None,
+        // Lifted when the unban is carried out (see `ban`).
+        let lifted = match &target {
+            BanTarget::Net(net) => self.bans.on(net, now).cloned(),
+            BanTarget::Nick(_) => None,
         };
         let Some(lifted) = lifted else {
             let refusal = Refusal::new(
@@ -401,7 +387,6 @@ impl Room {
             target: net_text(&lifted.net),
             by: acting.by.clone(),
         };
-        self.save_local_state();
         self.announce(&acting, event);
     }
 
@@ -477,14 +462,7 @@ impl Room {
             return self.deny(&acting, refusal);
         }
         let now = Timestamp::now();
-        // A shared room sets it when it comes back from the stream (see `ban`).
-        if self.shared.is_none() {
-            self.topic = (!text.is_empty()).then(|| TopicInfo {
-                text: text.clone(),
-                by: acting.by.clone(),
-                ts: now,
-            });
-        }
+        // Set when the event is carried out (see `ban`).
         let event = Event::Topic {
             seq: Some(self.next_seq()),
             ts: Some(now),
@@ -492,7 +470,6 @@ impl Room {
             by: acting.by.clone(),
             id: None,
         };
-        self.save_local_state();
         self.announce(&acting, event);
     }
 
@@ -582,70 +559,6 @@ impl Room {
         self.operators.revoke(serial);
         self.away.left(serial);
         self.mutes.left(serial);
-    }
-
-    /// The bans or the topic changed: writes them to the state file, if the room has one, now or
-    /// once the gap between writes is over (see `room_state_file.rs`). (A shared room's copy in
-    /// Redis is written when the change comes back from the stream: [`Room::share_state`].)
-    pub(super) fn save_state(&mut self) {
-        let now = Instant::now();
-        if self
-            .state_file
-            .as_mut()
-            .is_some_and(|file| file.changed(now))
-        {
-            self.write_state(now);
-        }
-    }
-
-    /// The bans or the topic changed here at once (a room of its own: a shared room changes them
-    /// when the change comes back from its stream, [`Room::apply_change`]): see `save_state`.
-    fn save_local_state(&mut self) {
-        if self.shared.is_none() {
-            self.save_state();
-        }
-    }
-
-    /// A ban, an unban or a topic numbered `seq` came back from the room's stream, and this
-    /// host's state includes it: the room's copy in Redis is brought up to it (every host writes
-    /// it; Redis keeps the newest by seq, so a late write of an older state loses).
-    pub(super) fn share_state(&mut self, seq: u64) {
-        if self.shared.is_none() {
-            return;
-        }
-        let state = self.current_state();
-        if let (Some(shared), Ok(json)) = (&mut self.shared, serde_json::to_string(&state)) {
-            shared.save_state(seq, json);
-        }
-    }
-
-    /// The bans (those expired dropped) and the topic, as they are kept.
-    fn current_state(&mut self) -> RoomState {
-        RoomState {
-            bans: self.bans.current(Timestamp::now()).to_vec(),
-            topic: self.topic.clone(),
-        }
-    }
-
-    /// Writes a change that waited for the gap between writes, once it is over (or at once,
-    /// when the room is `closing`).
-    pub(super) fn write_state_if_due(&mut self, closing: bool) {
-        let now = Instant::now();
-        let due = self.state_file.as_ref().and_then(|file| file.due());
-        if due.is_some_and(|due| closing || due <= now) {
-            self.write_state(now);
-        }
-    }
-
-    /// Writes the bans and the topic to the state file; the first failure is a warning.
-    fn write_state(&mut self, now: Instant) {
-        let state = self.current_state();
-        let Some(file) = &mut self.state_file else {
-            return;
-        };
-        if let Err(Some(warning)) = file.save(&state, now) {
-            self.recorder.record(Activity::Warning { text: warning });
-        }
     }
 }
 
