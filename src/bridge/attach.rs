@@ -25,7 +25,7 @@ use super::host_id::HostId;
 use super::keys::Keys;
 use super::link::Target;
 use super::reader::{Arrival, Reader};
-use super::scripts;
+use super::state;
 use crate::store::{GAP_BACKLOG, GapFilled, GapRead};
 
 /// How long a host's heartbeat key lives: a host dead this long has its members announced as
@@ -130,7 +130,7 @@ pub(crate) fn attach<T: Tags, G: Send + 'static>(
     let recent =
         history::newest(&mut conn, &keys, events).map_err(|error| target.explain(&error))?;
     let last_seq = last_seq(&recent);
-    let state = scripts::read_state(&mut conn, &keys).map_err(|error| target.explain(&error))?;
+    let state = state::read(&mut conn, &keys).map_err(|error| target.explain(&error))?;
     let cap = stream_cap(history);
     let stop = Arc::new(AtomicBool::new(false));
     let spawned = |error: std::io::Error| format!("cannot start a thread of the bridge: {error}");

@@ -19,7 +19,7 @@ use super::letters::{self, Posted};
 use super::link::{Target, with_conn};
 use super::nicks::{self, Claim};
 use super::roster::{self, Roster};
-use super::scripts;
+use super::state;
 
 /// Calls the room may have waiting for the thread before it refuses newcomers as busy.
 pub(crate) const CALLS_BACKLOG: usize = 1_024;
@@ -162,9 +162,7 @@ fn answer<T: Tags>(
             return None;
         }
         Call::SaveState { seq, json } => {
-            let _ = with_conn(target, conn, |open| {
-                scripts::save_state(open, keys, seq, &json)
-            });
+            let _ = with_conn(target, conn, |open| state::save(open, keys, seq, &json));
             return None;
         }
         Call::List { names_up_to, tag } => Answer::Listed {

@@ -21,6 +21,7 @@
 //!   entries are errors);
 //! - [`scripts`]: the Lua scripts (append, claim and release a nickname, read the roster, post
 //!   a letter, beat, reap, keep the newest bans and topic);
+//! - [`state`]: the room's bans and topic kept in Redis for hosts starting later;
 //! - [`link`]: a connection from a `redis://` or `rediss://` URL, with errors a person can act on;
 //! - [`append`]: a batch of appends in one round trip and one entry, and the thread that does it
 //!   for the room;
@@ -63,6 +64,7 @@ pub(crate) mod nicks;
 pub(crate) mod reader;
 pub(crate) mod roster;
 pub(crate) mod scripts;
+pub(crate) mod state;
 #[cfg(test)]
 pub(crate) mod test_redis;
 #[cfg(test)]

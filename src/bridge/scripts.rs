@@ -8,7 +8,7 @@
 
 use std::sync::LazyLock;
 
-use redis::{ConnectionLike, RedisResult, Script};
+use redis::{Connection, RedisResult, Script};
 
 use super::entry::{EVENTS, HOST, MAX_ENTRY_EVENTS, TO};
 
@@ -154,43 +154,19 @@ pub(crate) static ROSTER: LazyLock<Script> = LazyLock::new(|| {
 /// Every host writes the state each time a ban, an unban or a topic comes back to it from the
 /// stream, with that event's seq; their writes race, and the seq makes the last event win, not
 /// the last write. A kept seq above the room's counter is from a room since emptied (its keys
-/// deleted but this one): it is replaced.
+/// deleted but this one): it is replaced, as is a key that is not a hash (a plain string, as an
+/// earlier build of the unreleased shared room wrote it).
 pub(crate) static SAVE_STATE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        "local kept = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0') or 0
+        "local kind = redis.call('TYPE', KEYS[1]).ok
+         if kind ~= 'hash' and kind ~= 'none' then redis.call('DEL', KEYS[1]) end
+         local kept = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0') or 0
          local counter = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
          if tonumber(ARGV[1]) <= kept and kept <= counter then return 0 end
          redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'state', ARGV[2])
          return 1",
     )
 });
-
-/// Reads the kept state (see [`SAVE_STATE`]). KEYS: state.
-pub(crate) fn read_state(
-    conn: &mut dyn ConnectionLike,
-    keys: &super::keys::Keys,
-) -> RedisResult<Option<Vec<u8>>> {
-    redis::cmd("HGET")
-        .arg(keys.state())
-        .arg("state")
-        .query(conn)
-}
-
-/// Keeps `json`, the room's state as of the event numbered `seq`, unless a newer one is kept
-/// (see [`SAVE_STATE`]); whether it was kept.
-pub(crate) fn save_state(
-    conn: &mut dyn ConnectionLike,
-    keys: &super::keys::Keys,
-    seq: u64,
-    json: &str,
-) -> RedisResult<bool> {
-    SAVE_STATE
-        .key(keys.state())
-        .key(keys.seq())
-        .arg(seq)
-        .arg(json)
-        .invoke(conn)
-}
 
 /// Gives a nickname up, if this host's member holds it. KEYS: nicks, members of the host.
 /// ARGV: folded nickname, host id. Returns 1 when released, 0 when it was not this host's.
@@ -276,7 +252,7 @@ pub(crate) static REAP: LazyLock<Script> = LazyLock::new(|| {
 });
 
 /// Loads every script into Redis's script cache (a new connection does this first).
-pub(crate) fn load_all(conn: &mut dyn ConnectionLike) -> RedisResult<()> {
+pub(crate) fn load_all(conn: &mut Connection) -> RedisResult<()> {
     for script in [
         &*APPEND,
         &*CLAIM,
@@ -290,62 +266,4 @@ pub(crate) fn load_all(conn: &mut dyn ConnectionLike) -> RedisResult<()> {
         script.prepare_invoke().load(conn)?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::keys::Keys;
-    use super::super::test_redis::TestRedis;
-    use super::*;
-
-    #[test]
-    fn the_state_of_the_latest_event_wins_whatever_the_order_of_the_writes() {
-        let Some(redis) = TestRedis::start() else {
-            return;
-        };
-        let mut conn = redis.conn();
-        let keys = Keys::new("ops").unwrap();
-        let _: () = redis::cmd("SET")
-            .arg(keys.seq())
-            .arg(10)
-            .query(&mut conn)
-            .unwrap();
-        assert_eq!(read_state(&mut conn, &keys).unwrap(), None);
-        assert!(save_state(&mut conn, &keys, 7, "as of 7").unwrap());
-        // A host slower to write what it saw at 5 loses to the state of 7, and a second
-        // write of 7 (every host writes) changes nothing.
-        assert!(!save_state(&mut conn, &keys, 5, "as of 5").unwrap());
-        assert!(!save_state(&mut conn, &keys, 7, "7 again").unwrap());
-        assert_eq!(
-            read_state(&mut conn, &keys).unwrap().as_deref(),
-            Some(&b"as of 7"[..])
-        );
-        assert!(save_state(&mut conn, &keys, 9, "as of 9").unwrap());
-        assert_eq!(
-            read_state(&mut conn, &keys).unwrap().as_deref(),
-            Some(&b"as of 9"[..])
-        );
-    }
-
-    #[test]
-    fn a_state_kept_from_a_room_since_emptied_is_replaced() {
-        let Some(redis) = TestRedis::start() else {
-            return;
-        };
-        let mut conn = redis.conn();
-        let keys = Keys::new("ops").unwrap();
-        assert!(save_state(&mut conn, &keys, 500, "old room").unwrap());
-        // The room's counter (and stream) deleted by hand, the state left: its seq is ahead
-        // of any the room will number for a while, and must not hold the room's state back.
-        let _: () = redis::cmd("SET")
-            .arg(keys.seq())
-            .arg(3)
-            .query(&mut conn)
-            .unwrap();
-        assert!(save_state(&mut conn, &keys, 3, "new room").unwrap());
-        assert_eq!(
-            read_state(&mut conn, &keys).unwrap().as_deref(),
-            Some(&b"new room"[..])
-        );
-    }
 }
