@@ -95,18 +95,21 @@ fn read_back(
     let mut batches = Vec::new();
     let (mut found, mut end) = (0, newest.to_string());
     while found < count {
+        // No more entries than events still wanted (each holds at least one): a host started
+        // with `--history 0` reads one entry, not 64 of up to 1,024 events.
+        let asked = ENTRIES_PER_READ.min(count - found);
         let entries: RangeReply = redis::cmd("XREVRANGE")
             .arg(keys.events())
             .arg(&end)
             .arg(oldest)
             .arg("COUNT")
-            .arg(ENTRIES_PER_READ)
+            .arg(asked)
             .query(conn)?;
         let Some((last_read, _)) = entries.last() else {
             break;
         };
         end = format!("({last_read}");
-        let exhausted = entries.len() < ENTRIES_PER_READ;
+        let exhausted = entries.len() < asked;
         for (id, fields) in &entries {
             let events = entry::decode(id, fields);
             found += events
