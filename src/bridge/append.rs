@@ -360,7 +360,7 @@ mod tests {
         );
         // Another host's mids are its own.
         assert_eq!(
-            super::Appender::new(Keys::new("test").unwrap(), HostId::random(), 10_000)
+            self::appender(&HostId::random())
                 .append(&mut conn, &batch(1..2))
                 .unwrap(),
             [5]

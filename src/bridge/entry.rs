@@ -128,14 +128,12 @@ pub(crate) fn decode(id: &str, fields: &[Vec<u8>]) -> Vec<Result<Entry, BadEntry
         .into_iter()
         .zip(first..)
         .map(|(line, seq)| {
-            let (mid, mut event) = line_of(line).map_err(|why| BadEntry {
-                id: format!("{id} (event {seq})"),
-                why,
-            })?;
-            stamp(&mut event, seq).map_err(|why| BadEntry {
-                id: format!("{id} (event {seq})"),
-                why,
-            })?;
+            let (mid, event) = line_of(line)
+                .and_then(|(mid, mut event)| stamp(&mut event, seq).map(|()| (mid, event)))
+                .map_err(|why| BadEntry {
+                    id: format!("{id} (event {seq})"),
+                    why,
+                })?;
             Ok(Entry {
                 seq,
                 host: host.clone(),

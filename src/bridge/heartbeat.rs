@@ -304,6 +304,13 @@ pub(crate) fn spawn(
 
 #[cfg(test)]
 mod tests {
+    use super::super::history;
+    use super::super::nicks::{self, Claim};
+    use super::super::test_redis::{TestRedis, entry_ids};
+    use super::*;
+
+    const SHORT: Duration = Duration::from_millis(50);
+    const LONG: Duration = Duration::from_secs(600);
 
     #[test]
     fn the_console_names_a_reaped_host_and_counts_its_members() {
@@ -316,13 +323,6 @@ mod tests {
             "host 0123abcd of the room stopped beating; its 2 member(s) were announced as gone"
         );
     }
-    use super::super::history;
-    use super::super::nicks::{self, Claim};
-    use super::super::test_redis::{TestRedis, entry_ids};
-    use super::*;
-
-    const SHORT: Duration = Duration::from_millis(50);
-    const LONG: Duration = Duration::from_secs(600);
 
     fn keys() -> Keys {
         Keys::new("test").unwrap()
