@@ -37,6 +37,18 @@ mod tests {
     use super::super::test_redis::TestRedis;
     use super::*;
 
+    /// Sets `key` to `value` by hand.
+    fn set(conn: &mut Connection, key: String, value: &str) {
+        let _: () = redis::cmd("SET").arg(key).arg(value).query(conn).unwrap();
+    }
+
+    /// The kept state, as text.
+    fn kept(conn: &mut Connection, keys: &Keys) -> Option<String> {
+        read(conn, keys)
+            .unwrap()
+            .map(|json| String::from_utf8(json).unwrap())
+    }
+
     #[test]
     fn the_state_of_the_latest_event_wins_whatever_the_order_of_the_writes() {
         let Some(redis) = TestRedis::start() else {
@@ -44,26 +56,16 @@ mod tests {
         };
         let mut conn = redis.conn();
         let keys = Keys::new("ops").unwrap();
-        let _: () = redis::cmd("SET")
-            .arg(keys.seq())
-            .arg(10)
-            .query(&mut conn)
-            .unwrap();
-        assert_eq!(read(&mut conn, &keys).unwrap(), None);
+        set(&mut conn, keys.seq(), "10");
+        assert_eq!(kept(&mut conn, &keys), None);
         assert!(save(&mut conn, &keys, 7, "as of 7").unwrap());
         // A host slower to write what it saw at 5 loses to the state of 7, and a second
         // write of 7 (every host writes) changes nothing.
         assert!(!save(&mut conn, &keys, 5, "as of 5").unwrap());
         assert!(!save(&mut conn, &keys, 7, "7 again").unwrap());
-        assert_eq!(
-            read(&mut conn, &keys).unwrap().as_deref(),
-            Some(&b"as of 7"[..])
-        );
+        assert_eq!(kept(&mut conn, &keys).as_deref(), Some("as of 7"));
         assert!(save(&mut conn, &keys, 9, "as of 9").unwrap());
-        assert_eq!(
-            read(&mut conn, &keys).unwrap().as_deref(),
-            Some(&b"as of 9"[..])
-        );
+        assert_eq!(kept(&mut conn, &keys).as_deref(), Some("as of 9"));
     }
 
     #[test]
@@ -73,17 +75,10 @@ mod tests {
         };
         let mut conn = redis.conn();
         let keys = Keys::new("ops").unwrap();
-        let _: () = redis::cmd("SET")
-            .arg(keys.state())
-            .arg("{\"bans\":[]}")
-            .query(&mut conn)
-            .unwrap();
-        assert_eq!(read(&mut conn, &keys).unwrap(), None);
+        set(&mut conn, keys.state(), "{\"bans\":[]}");
+        assert_eq!(kept(&mut conn, &keys), None);
         assert!(save(&mut conn, &keys, 1, "as of 1").unwrap());
-        assert_eq!(
-            read(&mut conn, &keys).unwrap().as_deref(),
-            Some(&b"as of 1"[..])
-        );
+        assert_eq!(kept(&mut conn, &keys).as_deref(), Some("as of 1"));
     }
 
     #[test]
@@ -96,15 +91,8 @@ mod tests {
         assert!(save(&mut conn, &keys, 500, "old room").unwrap());
         // The room's counter (and stream) deleted by hand, the state left: its seq is ahead
         // of any the room will number for a while, and must not hold the room's state back.
-        let _: () = redis::cmd("SET")
-            .arg(keys.seq())
-            .arg(3)
-            .query(&mut conn)
-            .unwrap();
+        set(&mut conn, keys.seq(), "3");
         assert!(save(&mut conn, &keys, 3, "new room").unwrap());
-        assert_eq!(
-            read(&mut conn, &keys).unwrap().as_deref(),
-            Some(&b"new room"[..])
-        );
+        assert_eq!(kept(&mut conn, &keys).as_deref(), Some("new room"));
     }
 }
